@@ -10,13 +10,12 @@ public static class ReferenceConverter
 {
     public static byte[] ConvertPpmToPgm(ReadOnlySpan<byte> ppm)
     {
-        var cursor = 0;
         if (ppm.Length < 2 || ppm[0] != 'P' || ppm[1] != '6')
         {
             throw new FormatException("Not a binary PPM (P6).");
         }
 
-        cursor = 2;
+        var cursor = 2;
         var width = ReadUInt(ppm, ref cursor);
         var height = ReadUInt(ppm, ref cursor);
         if (ReadUInt(ppm, ref cursor) != 255)

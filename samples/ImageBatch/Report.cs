@@ -8,14 +8,14 @@ internal static class Report
         Console.WriteLine($"Report: {imageCount} images per run. 'CRC ok' = entry matches the CRC the ZIP writer stored;");
         Console.WriteLine("'verified' = CRC ok and byte-for-byte equal to the C# reference conversion.");
         Console.WriteLine();
-        Console.WriteLine($"  {"host",-12} {"engine",-8} {"written",7} {"CRC ok",7} {"verified",8} {"corrupt",7}  {"result",-30} {"expected",-27} verdict");
+        Console.WriteLine($"  {"host",-12} {"engine",-8} {"written",7} {"CRC ok",7} {"verified",8} {"corrupt",7}  {"result",-30} verdict");
         foreach (var result in results)
         {
             var archive = result.Archive;
             Console.WriteLine(
                 $"  {result.Run.HostName,-12} {result.Run.Setup.Label(),-8} {Count(archive?.Written),7} {Count(archive?.CrcValid),7} " +
-                $"{Count(archive?.Verified),8} {Count(archive?.Corrupt),7}  {result.Summary,-30} {result.Run.Expectation,-27} " +
-                (result.AsExpected ? "as expected" : "UNEXPECTED"));
+                $"{Count(archive?.Verified),8} {Count(archive?.Corrupt),7}  {result.Summary,-30} " +
+                (result.AsExpected ? "as expected" : $"UNEXPECTED, expected {result.Run.Expectation}"));
         }
 
         Console.WriteLine();
