@@ -1,0 +1,213 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using Wasmtime;
+using WasmViewAnalyzers.Runtime.Internals;
+
+namespace WasmViewAnalyzers.Runtime;
+
+/// <summary>
+/// Guards one <see cref="Wasmtime.Memory"/>: hands out <see cref="GuardedView"/>s that refuse to be read
+/// after a guest call or a grow, instead of silently reading bytes the guest may have overwritten or moved.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The guard learns about guest calls through its wrappers (<c>GetFunction</c>, <c>GetAction</c>, <c>Wrap</c>,
+/// <see cref="GuardedFunction"/>, <see cref="NotifyGuestCall"/>) and about grows through <see cref="Grow"/>.
+/// Every view also compares the memory's base address and length with the ones it saw when it was
+/// obtained, so a call that bypassed the guard and grew or moved memory is caught too.
+/// </para>
+/// <para>
+/// Like the Wasmtime <see cref="Store"/> it belongs to, a guard is single-threaded: use it, its views and
+/// its wrappers only on the thread that currently owns the store. Use one guard per memory.
+/// </para>
+/// </remarks>
+public sealed partial class GuestMemoryGuard
+{
+    // Power of two so the ring index is a mask. Sixteen invalidations between taking a view and reading it is
+    // far beyond the usual one or two; older ones are summarized instead of named.
+    private const int HistoryLength = 16;
+    private const int HistoryMask = HistoryLength - 1;
+
+    private readonly Memory _memory;
+    private readonly InvalidationRecord[] _history = new InvalidationRecord[HistoryLength];
+
+    // The epoch only moves when it must: an invalidation with no view issued since the last one cannot make
+    // any view stale, so it costs a counter increment and nothing else. The first invalidation after a view
+    // was issued always moves the epoch, so a view's "first invalidation" is the record at its epoch + 1.
+    private long _epoch;
+    private long _callCount;
+    private bool _viewIssuedSinceLastInvalidation;
+
+    /// <summary>Creates a guard for <paramref name="memory"/>.</summary>
+    /// <param name="memory">The guest memory whose views this guard hands out.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="memory"/> is <see langword="null"/>.</exception>
+    public GuestMemoryGuard(Memory memory)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        _memory = memory;
+    }
+
+    /// <summary>The guarded memory.</summary>
+    public Memory Memory => _memory;
+
+    /// <summary>
+    /// Number of guarded calls so far: wrapped guest calls, <see cref="Grow"/> calls and
+    /// <see cref="NotifyGuestCall"/> notifications. Stale-view messages number calls with it.
+    /// </summary>
+    public long GuardedCallCount => _callCount;
+
+    internal long Epoch => _epoch;
+
+    /// <summary>
+    /// Returns a view of <paramref name="length"/> bytes of guest memory at <paramref name="address"/> that
+    /// throws <see cref="StaleWasmViewException"/> when it is read after a guest call or a grow.
+    /// </summary>
+    /// <param name="address">Guest address of the first byte.</param>
+    /// <param name="length">Number of bytes.</param>
+    /// <param name="member">Filled in by the compiler: the member that obtains the view, named by a stale-view error.</param>
+    /// <param name="file">Filled in by the compiler: the source file that obtains the view.</param>
+    /// <param name="line">Filled in by the compiler: the source line that obtains the view.</param>
+    /// <returns>A guarded view over the same bytes as <c>Memory.GetSpan(address, length)</c>.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="address"/> or <paramref name="length"/> is negative, or the range ends past the memory's current length.
+    /// </exception>
+    [GuestViewSource]
+    public GuardedView GetView(
+        long address,
+        int length,
+        [CallerMemberName] string member = "",
+        [CallerFilePath] string file = "",
+        [CallerLineNumber] int line = 0)
+    {
+        var basePointer = _memory.GetPointer();
+        var memoryLength = _memory.GetLength();
+        if ((ulong)address > (ulong)memoryLength || (uint)length > (ulong)(memoryLength - address))
+        {
+            ThrowHelper.ThrowViewOutOfRange(address, length, memoryLength);
+        }
+
+        _viewIssuedSinceLastInvalidation = true;
+        return new GuardedView(this, address, length, _epoch, basePointer, memoryLength, member, file, line);
+    }
+
+    /// <summary>
+    /// Opens a read-only, seekable stream over guest memory whose every read checks that the bytes are still
+    /// fresh; the guarded replacement for <c>new UnmanagedMemoryStream(pointer + offset, length)</c>.
+    /// </summary>
+    /// <param name="address">Guest address of the first byte.</param>
+    /// <param name="length">Number of bytes.</param>
+    /// <param name="member">Filled in by the compiler: the member that opens the stream.</param>
+    /// <param name="file">Filled in by the compiler: the source file that opens the stream.</param>
+    /// <param name="line">Filled in by the compiler: the source line that opens the stream.</param>
+    /// <returns>A stream over the same bytes as <c>Memory.GetSpan(address, length)</c>.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="address"/> or <paramref name="length"/> is negative, or the range ends past the memory's current length.
+    /// </exception>
+    [GuestViewSource]
+    public GuardedStream OpenStream(
+        long address,
+        int length,
+        [CallerMemberName] string member = "",
+        [CallerFilePath] string file = "",
+        [CallerLineNumber] int line = 0)
+    {
+        return new GuardedStream(GetView(address, length, member, file, line));
+    }
+
+    /// <summary>
+    /// Grows the guarded memory through Wasmtime and records it, so every view obtained earlier becomes stale.
+    /// </summary>
+    /// <param name="deltaPages">Number of WebAssembly pages to add.</param>
+    /// <param name="member">Filled in by the compiler: the member that grows memory, named by a stale-view error.</param>
+    /// <param name="file">Filled in by the compiler: the source file that grows memory.</param>
+    /// <param name="line">Filled in by the compiler: the source line that grows memory.</param>
+    /// <returns>The previous size of the memory, in pages (as <see cref="Memory.Grow(long)"/>).</returns>
+    [GuestCall]
+    public long Grow(
+        long deltaPages,
+        [CallerMemberName] string member = "",
+        [CallerFilePath] string file = "",
+        [CallerLineNumber] int line = 0)
+    {
+        var callNumber = ++_callCount;
+        if (_viewIssuedSinceLastInvalidation)
+        {
+            Record(InvalidationKind.Grow, callNumber, "Grow", deltaPages, member, file, line);
+        }
+
+        return _memory.Grow(deltaPages);
+    }
+
+    /// <summary>
+    /// Records that the host is about to call (or has called) into WebAssembly some other way than through this
+    /// guard, so every view obtained earlier becomes stale.
+    /// </summary>
+    /// <param name="description">What was called; a stale-view error quotes it.</param>
+    [GuestCall]
+    public void NotifyGuestCall(string description)
+    {
+        ArgumentNullException.ThrowIfNull(description);
+        var callNumber = ++_callCount;
+        if (_viewIssuedSinceLastInvalidation)
+        {
+            Record(InvalidationKind.NotifiedGuestCall, callNumber, description, 0, null, null, 0);
+        }
+    }
+
+    /// <summary>
+    /// Wraps an untyped <see cref="Function"/> so that each <see cref="GuardedFunction.Invoke()"/> is recorded
+    /// as a guest call.
+    /// </summary>
+    /// <param name="function">The function, typically from <c>Instance.GetFunction(name)</c>; may be <see langword="null"/>.</param>
+    /// <param name="name">The name stale-view errors use for this function.</param>
+    /// <returns>The guarded function, or <see langword="null"/> when <paramref name="function"/> is <see langword="null"/>.</returns>
+    [return: NotNullIfNotNull(nameof(function))]
+    public GuardedFunction? Wrap(Function? function, string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return function is null ? null : new GuardedFunction(this, function, name);
+    }
+
+    /// <summary>Called by every wrapper before it enters WebAssembly.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal long EnterCall(string name)
+    {
+        var callNumber = ++_callCount;
+        if (_viewIssuedSinceLastInvalidation)
+        {
+            Record(InvalidationKind.GuestCall, callNumber, name, 0, null, null, 0);
+        }
+
+        return callNumber;
+    }
+
+    /// <summary>
+    /// Called by every wrapper when WebAssembly returns (or traps). Only a view obtained during the call, from a host
+    /// callback, can be fresh here; the guest kept running after that view was taken, so it is stale too.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void ExitCall(string name, long callNumber)
+    {
+        if (_viewIssuedSinceLastInvalidation)
+        {
+            Record(InvalidationKind.GuestCallContinued, callNumber, name, 0, null, null, 0);
+        }
+    }
+
+    /// <summary>The first invalidation after <paramref name="epoch"/>, if the ring still holds it.</summary>
+    internal bool TryGetFirstInvalidationAfter(long epoch, out InvalidationRecord record)
+    {
+        record = _history[(epoch + 1) & HistoryMask];
+        return record.Epoch == epoch + 1;
+    }
+
+    internal InvalidationRecord LatestInvalidation => _history[_epoch & HistoryMask];
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Record(InvalidationKind kind, long callNumber, string name, long growPages, string? member, string? file, int line)
+    {
+        _viewIssuedSinceLastInvalidation = false;
+        var epoch = ++_epoch;
+        _history[epoch & HistoryMask] = new InvalidationRecord(epoch, callNumber, kind, name, growPages, member, file, line);
+    }
+}
