@@ -1,0 +1,108 @@
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+
+namespace WasmViewAnalyzers.Engine;
+
+/// <summary>
+/// The view held by each tracked storage location at one program point: locals, parameters,
+/// fields of <c>this</c> and static fields (keyed by symbol) and the graph's flow captures (keyed by
+/// <see cref="Microsoft.CodeAnalysis.FlowAnalysis.CaptureId"/>). Locations that hold no view are absent.
+/// </summary>
+internal sealed class FlowState
+{
+    private readonly Dictionary<object, ViewValue> _values;
+
+    public FlowState()
+    {
+        _values = new Dictionary<object, ViewValue>(EntityComparer.Instance);
+    }
+
+    private FlowState(Dictionary<object, ViewValue> values)
+    {
+        _values = new Dictionary<object, ViewValue>(values, EntityComparer.Instance);
+    }
+
+    public ViewValue? Get(object entity) => _values.TryGetValue(entity, out var value) ? value : null;
+
+    public void Set(object entity, ViewValue? value)
+    {
+        if (value is null)
+        {
+            _values.Remove(entity);
+        }
+        else
+        {
+            _values[entity] = value;
+        }
+    }
+
+    /// <summary>A guest call may have overwritten or moved every view held so far.</summary>
+    public void MarkAllStale(GuestCall call)
+    {
+        if (_values.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var key in new List<object>(_values.Keys))
+        {
+            _values[key] = _values[key].MarkStale(call);
+        }
+    }
+
+    public FlowState Clone() => new(_values);
+
+    public static FlowState? Join(FlowState? left, FlowState? right)
+    {
+        if (left is null)
+        {
+            return right?.Clone();
+        }
+
+        if (right is null)
+        {
+            return left.Clone();
+        }
+
+        var result = left.Clone();
+        foreach (var pair in right._values)
+        {
+            result._values[pair.Key] = ViewValue.Join(result.Get(pair.Key), pair.Value)!;
+        }
+
+        return result;
+    }
+
+    public bool SameAs(FlowState? other)
+    {
+        if (other is null || other._values.Count != _values.Count)
+        {
+            return false;
+        }
+
+        foreach (var pair in _values)
+        {
+            if (!other._values.TryGetValue(pair.Key, out var value) || !value.Equals(pair.Value))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public IEnumerable<KeyValuePair<object, ViewValue>> Entries => _values;
+
+    private sealed class EntityComparer : IEqualityComparer<object>
+    {
+        public static readonly EntityComparer Instance = new();
+
+        public new bool Equals(object? x, object? y)
+            => x is ISymbol left && y is ISymbol right
+                ? SymbolEqualityComparer.Default.Equals(left, right)
+                : object.Equals(x, y);
+
+        public int GetHashCode(object obj)
+            => obj is ISymbol symbol ? SymbolEqualityComparer.Default.GetHashCode(symbol) : obj.GetHashCode();
+    }
+}

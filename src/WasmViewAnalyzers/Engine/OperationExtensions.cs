@@ -1,0 +1,76 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace WasmViewAnalyzers.Engine;
+
+internal static class OperationExtensions
+{
+    /// <summary>Looks through conversions, parentheses and <c>!</c> to the value actually computed.</summary>
+    public static IOperation WalkDownConversions(this IOperation operation)
+    {
+        while (true)
+        {
+            switch (operation)
+            {
+                case IConversionOperation conversion:
+                    operation = conversion.Operand;
+                    break;
+                case IParenthesizedOperation parenthesized:
+                    operation = parenthesized.Operand;
+                    break;
+                default:
+                    return operation;
+            }
+        }
+    }
+
+    /// <summary>
+    /// How a call reads in source, for messages: <c>convert.Invoke</c>, <c>memory.Grow</c>,
+    /// <c>run</c>, <c>new Instance</c>. Long receivers are shortened.
+    /// </summary>
+    public static string DescribeCall(this IOperation operation)
+    {
+        var syntax = operation.Syntax;
+        string text = syntax switch
+        {
+            InvocationExpressionSyntax invocation => invocation.Expression.ToString(),
+            BaseObjectCreationExpressionSyntax creation => creation is ObjectCreationExpressionSyntax explicitCreation
+                ? "new " + explicitCreation.Type
+                : "new " + (operation.Type?.Name ?? string.Empty),
+            _ => operation switch
+            {
+                IInvocationOperation invocation => invocation.TargetMethod.Name,
+                IPropertyReferenceOperation property => property.Property.Name,
+                _ => syntax.ToString(),
+            },
+        };
+
+        text = CollapseWhitespace(text);
+        return text.Length <= 60 ? text : "..." + text.Substring(text.Length - 57);
+    }
+
+    private static string CollapseWhitespace(string text)
+    {
+        var builder = new System.Text.StringBuilder(text.Length);
+        var pendingSpace = false;
+        foreach (var c in text)
+        {
+            if (char.IsWhiteSpace(c))
+            {
+                pendingSpace = builder.Length > 0;
+                continue;
+            }
+
+            if (pendingSpace && c != '.' && c != '(' && c != ')' && c != '<' && c != '>' && c != ',')
+            {
+                builder.Append(' ');
+            }
+
+            pendingSpace = false;
+            builder.Append(c);
+        }
+
+        return builder.ToString();
+    }
+}

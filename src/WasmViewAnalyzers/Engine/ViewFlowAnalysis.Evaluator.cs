@@ -1,0 +1,729 @@
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace WasmViewAnalyzers.Engine;
+
+internal sealed partial class ViewFlowAnalysis
+{
+    /// <summary>
+    /// Evaluates the operations of one block in order, over the abstract values of
+    /// <see cref="FlowState"/>.
+    /// </summary>
+    /// <remarks>
+    /// The rules, applied to every operation whose operands include a view:
+    /// <list type="bullet">
+    /// <item>Deriving keeps the view: a result that can hold one (a slice, a cast, a pointer, a
+    /// stream or manager over it, a container of views, a ref to an element) is a view with the same
+    /// origin and staleness. Deriving is not a use; using the derived value later is.</item>
+    /// <item>Reading is a use: an element read by value, a write through the view, the view passed to
+    /// a method that does not return a view, returned from the method. A use of a possibly stale
+    /// view is reported at the variable it was read through.</item>
+    /// <item>Operands are used when the consuming operation runs, after its later operands: in
+    /// <c>Consume(view, convert(1))</c> the view is consumed after the guest call.</item>
+    /// </list>
+    /// </remarks>
+    private sealed class Evaluator
+    {
+        private static readonly HashSet<string> NonReadingMembers = new()
+        {
+            "Length", "IsEmpty", "Count", "LongLength", "Capacity", "Position", "CanRead", "CanSeek", "CanWrite",
+            "Dispose", "DisposeAsync", "Close", "GetType", "GetHashCode", "Equals", "IsStale",
+        };
+
+        private readonly ViewFlowAnalysis _analysis;
+        private readonly FlowState _state;
+        private readonly bool _report;
+        private readonly List<GuestCall> _calls = new();
+
+        public Evaluator(ViewFlowAnalysis analysis, FlowState state, bool report)
+        {
+            _analysis = analysis;
+            _state = state;
+            _report = report;
+        }
+
+        private ViewTypeClassifier Types => _analysis._semantics.Types;
+
+        private WasmViewSemantics Semantics => _analysis._semantics;
+
+        public void EvaluateStatement(IOperation operation) => Evaluate(operation);
+
+        /// <summary>A view leaving the method through <c>return</c> is read by the caller.</summary>
+        public void EscapesByReturn(IOperation returned, ViewValue? value)
+        {
+            if (value is null)
+            {
+                return;
+            }
+
+            _analysis._returnsView = true;
+            Use(new Operand(returned, value, _calls.Count));
+        }
+
+        public ViewValue? Evaluate(IOperation operation)
+        {
+            _analysis._cancellationToken.ThrowIfCancellationRequested();
+            switch (operation)
+            {
+                case ILocalReferenceOperation local:
+                    return local.IsDeclaration ? null : _state.Get(local.Local)?.WithReference(local);
+
+                case IParameterReferenceOperation parameter:
+                    return _state.Get(parameter.Parameter)?.WithReference(parameter);
+
+                case IFlowCaptureReferenceOperation capture:
+                    return _state.Get(capture.Id);
+
+                case IFlowCaptureOperation capture:
+                    _state.Set(capture.Id, Evaluate(capture.Value));
+                    return null;
+
+                case IFieldReferenceOperation field:
+                    return EvaluateField(field);
+
+                case ISimpleAssignmentOperation assignment:
+                    return EvaluateAssignment(assignment);
+
+                case ICompoundAssignmentOperation compound:
+                    return EvaluateReadModifyWrite(compound.Target, compound.Value);
+
+                case IIncrementOrDecrementOperation increment:
+                    return EvaluateReadModifyWrite(increment.Target, value: null);
+
+                case IDeconstructionAssignmentOperation deconstruction:
+                    return EvaluateDeconstruction(deconstruction);
+
+                case IInvocationOperation invocation:
+                    return EvaluateInvocation(invocation);
+
+                case IObjectCreationOperation creation:
+                    return EvaluateCreation(creation);
+
+                case IPropertyReferenceOperation property:
+                    return EvaluateProperty(property);
+
+                case IConversionOperation conversion:
+                    return EvaluateConversion(conversion);
+
+                case IAddressOfOperation addressOf:
+                    return Evaluate(addressOf.Reference);
+
+                case IArrayElementReferenceOperation element:
+                    var array = Evaluate(element.ArrayReference);
+                    foreach (var index in element.Indices)
+                    {
+                        Consume(Capture(index));
+                    }
+
+                    return array;
+
+                case IReturnOperation @return:
+                    var returned = @return.ReturnedValue is null ? null : Evaluate(@return.ReturnedValue);
+                    if (@return.ReturnedValue is not null)
+                    {
+                        EscapesByReturn(@return.ReturnedValue, returned);
+                    }
+
+                    return null;
+
+                case IDelegateCreationOperation:
+                case IAnonymousFunctionOperation:
+                case IFlowAnonymousFunctionOperation:
+                case ILocalFunctionOperation:
+                case INameOfOperation:
+                case ITypeOfOperation:
+                case ISizeOfOperation:
+                case ILiteralOperation:
+                case IDefaultValueOperation:
+                case IInstanceReferenceOperation:
+                    return null;
+
+                default:
+                    if (operation.Kind == OperationKind.ImplicitIndexerReference)
+                    {
+                        return EvaluateImplicitIndexer(operation);
+                    }
+
+                    if (operation.Kind == OperationKind.None && operation.Syntax is ElementAccessExpressionSyntax or PrefixUnaryExpressionSyntax)
+                    {
+                        // *p and p[i] over a pointer: a reference to guest memory; whoever consumes
+                        // it decides whether it is read.
+                        ViewValue? pointer = null;
+                        foreach (var child in operation.ChildOperations)
+                        {
+                            pointer ??= Evaluate(child);
+                        }
+
+                        return pointer;
+                    }
+
+                    return EvaluateGeneric(operation);
+            }
+        }
+
+        // -------------------------------------------------------------- storage locations
+
+        private static object? TrackedEntity(IOperation target) => target switch
+        {
+            ILocalReferenceOperation local => local.Local,
+            IParameterReferenceOperation parameter => parameter.Parameter,
+            IFlowCaptureReferenceOperation capture => capture.Id,
+            IFieldReferenceOperation { Instance: null or IInstanceReferenceOperation } field => field.Field,
+            IDeclarationExpressionOperation declaration => TrackedEntity(declaration.Expression),
+            _ => null,
+        };
+
+        private static bool IsRefLocation(IOperation target) => target switch
+        {
+            ILocalReferenceOperation local => local.Local.IsRef,
+            IParameterReferenceOperation parameter => parameter.Parameter.RefKind != RefKind.None,
+            _ => false,
+        };
+
+        private ViewValue? EvaluateField(IFieldReferenceOperation field)
+        {
+            if (TrackedEntity(field) is { } entity)
+            {
+                return _state.Get(entity)?.WithReference(field);
+            }
+
+            var instance = field.Instance is null ? null : Evaluate(field.Instance);
+
+            // entry.Address of a (nint Address, int Length) view is itself a view; entry.Length is not.
+            return instance is not null && Types.CanHoldView(field.Type) ? instance : null;
+        }
+
+        private ViewValue? EvaluateAssignment(ISimpleAssignmentOperation assignment)
+        {
+            var target = assignment.Target;
+            if (target is IDeclarationExpressionOperation declarationExpression)
+            {
+                target = declarationExpression.Expression;
+            }
+
+            if (TrackedEntity(target) is { } entity)
+            {
+                var value = Capture(assignment.Value);
+                if (!assignment.IsRef && IsRefLocation(target) && target is ILocalReferenceOperation)
+                {
+                    // b = 1 where b is `ref byte b = ref view[0]`: a write through the view.
+                    Use(new Operand(target, _state.Get(entity)?.WithReference(target), _calls.Count));
+                    Consume(value);
+                    return null;
+                }
+
+                _state.Set(entity, Store(value, target.Type, assignment.IsRef));
+                return value.Value;
+            }
+
+            switch (target)
+            {
+                case IPropertyReferenceOperation property:
+                    var receiver = property.Instance is null ? default : Capture(property.Instance);
+                    foreach (var argument in property.Arguments)
+                    {
+                        Consume(Capture(argument.Value));
+                    }
+
+                    var assigned = Capture(assignment.Value);
+                    if (receiver.Value is not null)
+                    {
+                        if (Semantics.IsCollectionOfViews(property.Instance!.Type) && TrackedEntity(property.Instance!.WalkDownConversions()) is { } container)
+                        {
+                            // outputs[i] = view: the collection now holds a view.
+                            _state.Set(container, ViewValue.Join(_state.Get(container), Effective(assigned)));
+                        }
+                        else
+                        {
+                            // view[i] = value: a write through the view.
+                            Use(receiver);
+                        }
+                    }
+
+                    ConsumeUnlessStored(assigned, property.Type);
+                    ApplyGuestCall(property);
+                    return assigned.Value;
+
+                case IArrayElementReferenceOperation element:
+                    // The array itself is only written to here.
+                    Evaluate(element.ArrayReference);
+                    foreach (var index in element.Indices)
+                    {
+                        Consume(Capture(index));
+                    }
+
+                    var stored = Capture(assignment.Value);
+                    if (stored.Value is not null && TrackedEntity(element.ArrayReference.WalkDownConversions()) is { } arrayEntity)
+                    {
+                        _state.Set(arrayEntity, ViewValue.Join(_state.Get(arrayEntity), Effective(stored)));
+                    }
+
+                    ConsumeUnlessStored(stored, element.Type);
+                    return stored.Value;
+
+                default:
+                    var targetOperand = Capture(target);
+                    var valueOperand = Capture(assignment.Value);
+                    if (targetOperand.Value is not null && !Types.CanHoldView(target.Type))
+                    {
+                        // *p = value or p[i] = value: a write through a pointer view.
+                        Use(targetOperand);
+                    }
+
+                    ConsumeUnlessStored(valueOperand, target.Type);
+                    return valueOperand.Value;
+            }
+        }
+
+        /// <summary>What a location receives: the view itself, or nothing when the value was copied out of it.</summary>
+        private ViewValue? Store(Operand value, ITypeSymbol? locationType, bool isRef)
+        {
+            if (value.Value is null)
+            {
+                return null;
+            }
+
+            if (isRef || Types.CanHoldView(locationType))
+            {
+                return Effective(value);
+            }
+
+            Consume(value);
+            return null;
+        }
+
+        private ViewValue? EvaluateReadModifyWrite(IOperation target, IOperation? value)
+        {
+            var valueOperand = value is null ? default : Capture(value);
+            if (TrackedEntity(target) is { } entity && !IsRefLocation(target))
+            {
+                // p += 4 keeps the pointer a view; total += view[i] reads the view.
+                Consume(valueOperand);
+                return _state.Get(entity);
+            }
+
+            var targetOperand = Capture(target);
+            if (targetOperand.Value is not null && (IsRefLocation(target) || !Types.CanHoldView(target.Type)))
+            {
+                // view[i]++ or *p += 1: read and write through the view.
+                Use(targetOperand);
+            }
+
+            Consume(valueOperand);
+            return null;
+        }
+
+        private ViewValue? EvaluateDeconstruction(IDeconstructionAssignmentOperation deconstruction)
+        {
+            var value = Capture(deconstruction.Value);
+            foreach (var target in deconstruction.Target.DescendantsAndSelf())
+            {
+                if (TrackedEntity(target) is { } entity && target is not IDeclarationExpressionOperation)
+                {
+                    _state.Set(entity, value.Value is not null && Types.CanHoldView(target.Type) ? Effective(value) : null);
+                }
+            }
+
+            return null;
+        }
+
+        // -------------------------------------------------------------- calls
+
+        private ViewValue? EvaluateInvocation(IInvocationOperation invocation)
+        {
+            var method = invocation.TargetMethod;
+            var inputs = new List<Operand>();
+            var consumed = new List<Operand>();
+
+            if (invocation.Instance is { } instance)
+            {
+                var receiver = Capture(instance);
+                if (method.MethodKind == MethodKind.DelegateInvoke)
+                {
+                    // Invoking a delegate does not read a view it came from.
+                }
+                else if (CarriesView(instance))
+                {
+                    inputs.Add(receiver);
+                }
+                else
+                {
+                    consumed.Add(receiver);
+                }
+            }
+
+            var outArguments = new List<(IArgumentOperation Argument, int Index)>();
+            for (var i = 0; i < invocation.Arguments.Length; i++)
+            {
+                var argument = invocation.Arguments[i];
+                if (argument.Parameter?.RefKind == RefKind.Out)
+                {
+                    outArguments.Add((argument, i));
+                    continue;
+                }
+
+                var operand = Capture(argument.Value);
+                if (argument.Parameter?.RefKind is RefKind.Ref or RefKind.In or RefKind.RefReadOnlyParameter)
+                {
+                    outArguments.Add((argument, i));
+                }
+
+                if (argument.Parameter?.RefKind is RefKind.Ref or RefKind.In or RefKind.RefReadOnlyParameter || CarriesView(argument.Value))
+                {
+                    inputs.Add(operand);
+                }
+                else
+                {
+                    consumed.Add(operand);
+                }
+            }
+
+            var origin = _analysis.GetOrigin(invocation);
+            var guestCall = _analysis.GetGuestCall(invocation);
+            var resultCarries = method.ReturnsByRef || method.ReturnsByRefReadonly || Types.CanHoldView(method.ReturnType);
+            var hasViewInput = HasView(inputs);
+
+            foreach (var operand in consumed)
+            {
+                Consume(operand);
+            }
+
+            if (origin is null && hasViewInput && !resultCarries)
+            {
+                if (Semantics.IsStorageIntoCollection(invocation)
+                    && TrackedEntity(invocation.Instance!.WalkDownConversions()) is { } container)
+                {
+                    // outputs.Add(view): the collection now holds the view; nothing is read yet.
+                    var storedValue = _state.Get(container);
+                    for (var i = 1; i < inputs.Count; i++)
+                    {
+                        storedValue = ViewValue.Join(storedValue, Effective(inputs[i]));
+                    }
+
+                    _state.Set(container, storedValue);
+                }
+                else if (!NonReadingMembers.Contains(method.Name) && !IsAddressArithmetic(method))
+                {
+                    foreach (var operand in inputs)
+                    {
+                        // outputs.Clear() or outputs.Contains(x) read no guest memory; reading an
+                        // element out of the collection derives a view, checked where it is used.
+                        if (invocation.Instance is not null && operand.Operation == invocation.Instance && Semantics.IsCollectionOfViews(operand.Operation.Type))
+                        {
+                            continue;
+                        }
+
+                        Use(operand);
+                    }
+                }
+            }
+
+            ApplyGuestCall(guestCall);
+
+            foreach (var (argument, index) in outArguments)
+            {
+                if (TrackedEntity(argument.Value) is not { } entity)
+                {
+                    continue;
+                }
+
+                var outOrigin = _analysis.GetOutOrigin(invocation, argument, index);
+                if (outOrigin is not null)
+                {
+                    _state.Set(entity, ViewValue.Fresh(outOrigin));
+                }
+                else if (argument.Parameter?.RefKind == RefKind.Out)
+                {
+                    _state.Set(entity, hasViewInput && Types.CanHoldView(argument.Parameter.Type) ? Derive(inputs) : null);
+                }
+            }
+
+            if (origin is not null)
+            {
+                return ViewValue.Fresh(origin);
+            }
+
+            return hasViewInput && resultCarries ? Derive(inputs) : null;
+        }
+
+        private ViewValue? EvaluateCreation(IObjectCreationOperation creation)
+        {
+            var inputs = new List<Operand>();
+            var consumed = new List<Operand>();
+            foreach (var argument in creation.Arguments)
+            {
+                var operand = Capture(argument.Value);
+                (CarriesView(argument.Value) || argument.Parameter?.RefKind is RefKind.Ref or RefKind.In ? inputs : consumed).Add(operand);
+            }
+
+            if (creation.Initializer is { } initializer)
+            {
+                foreach (var child in initializer.ChildOperations)
+                {
+                    inputs.Add(Capture(child));
+                }
+            }
+
+            foreach (var operand in consumed)
+            {
+                Consume(operand);
+            }
+
+            var hasViewInput = HasView(inputs);
+            var type = creation.Type;
+
+            // new Span<byte>(p, n), new UnmanagedMemoryStream(p, n), a MemoryManager over p, a
+            // reader or archive over such a stream: all keep reading guest memory later.
+            var wraps = hasViewInput
+                        && (Types.CanHoldView(type) || (type is not null && type.SpecialType != SpecialType.System_String && Implements(type, Semantics.Symbols.IDisposable)));
+            if (hasViewInput && !wraps)
+            {
+                foreach (var operand in inputs)
+                {
+                    Use(operand);
+                }
+            }
+
+            ApplyGuestCall(creation);
+            return wraps ? Derive(inputs) : null;
+        }
+
+        private ViewValue? EvaluateProperty(IPropertyReferenceOperation propertyReference)
+        {
+            var property = propertyReference.Property;
+            var inputs = new List<Operand>();
+            if (propertyReference.Instance is { } instance)
+            {
+                var receiver = Capture(instance);
+                if (CarriesView(instance))
+                {
+                    inputs.Add(receiver);
+                }
+                else
+                {
+                    Consume(receiver);
+                }
+            }
+
+            foreach (var argument in propertyReference.Arguments)
+            {
+                Consume(Capture(argument.Value));
+            }
+
+            var origin = _analysis.GetOrigin(propertyReference);
+            var resultCarries = property.ReturnsByRef || property.ReturnsByRefReadonly || Types.CanHoldView(property.Type);
+            var hasViewInput = HasView(inputs);
+            if (origin is null && hasViewInput && !resultCarries && !NonReadingMembers.Contains(property.Name))
+            {
+                foreach (var operand in inputs)
+                {
+                    Use(operand);
+                }
+            }
+
+            ApplyGuestCall(propertyReference);
+            if (origin is not null)
+            {
+                return ViewValue.Fresh(origin);
+            }
+
+            return hasViewInput && resultCarries ? Derive(inputs) : null;
+        }
+
+        private ViewValue? EvaluateImplicitIndexer(IOperation indexer)
+        {
+            // view[1..3] slices, view[^1] refers to an element: both keep the view.
+            ViewValue? result = null;
+            var first = true;
+            foreach (var child in indexer.ChildOperations)
+            {
+                var operand = Capture(child);
+                if (first)
+                {
+                    result = Effective(operand);
+                    first = false;
+                }
+                else
+                {
+                    Consume(operand);
+                }
+            }
+
+            return result;
+        }
+
+        private ViewValue? EvaluateConversion(IConversionOperation conversion)
+        {
+            var operand = Capture(conversion.Operand);
+            if (operand.Value is null)
+            {
+                return null;
+            }
+
+            var target = conversion.Type;
+            if (Types.CanHoldView(target)
+                || (IsAddressLike(conversion.Operand.Type) && target?.SpecialType is SpecialType.System_Int64 or SpecialType.System_UInt64))
+            {
+                return Effective(operand);
+            }
+
+            // (int)view[0] reads guest memory; (long)pointer or (object)pointer does not.
+            Consume(operand);
+            return null;
+        }
+
+        private ViewValue? EvaluateGeneric(IOperation operation)
+        {
+            var operands = new List<Operand>();
+            foreach (var child in operation.ChildOperations)
+            {
+                operands.Add(Capture(child));
+            }
+
+            if (HasView(operands) && Types.CanHoldView(operation.Type))
+            {
+                // Pointer arithmetic, tuples of views, collections of views, ...
+                var derived = new List<Operand>();
+                foreach (var operand in operands)
+                {
+                    if (operand.Value is not null && (Types.CanHoldView(operand.Operation.Type) || operand.Operation.Type is null))
+                    {
+                        derived.Add(operand);
+                    }
+                    else
+                    {
+                        Consume(operand);
+                    }
+                }
+
+                return Derive(derived);
+            }
+
+            foreach (var operand in operands)
+            {
+                Consume(operand);
+            }
+
+            return null;
+        }
+
+        // -------------------------------------------------------------- helpers
+
+        private readonly struct Operand
+        {
+            public Operand(IOperation operation, ViewValue? value, int epoch)
+            {
+                Operation = operation;
+                Value = value;
+                Epoch = epoch;
+            }
+
+            public IOperation Operation { get; }
+
+            public ViewValue? Value { get; }
+
+            /// <summary>How many guest calls had run in this block when the operand was evaluated.</summary>
+            public int Epoch { get; }
+        }
+
+        private Operand Capture(IOperation operation) => new(operation, Evaluate(operation), _calls.Count);
+
+        /// <summary>The operand's value now: stale if a guest call ran after it was evaluated.</summary>
+        private ViewValue? Effective(Operand operand)
+            => operand.Value is { } value && operand.Epoch < _calls.Count ? value.MarkStale(_calls[operand.Epoch]) : operand.Value;
+
+        private ViewValue? Derive(List<Operand> inputs)
+        {
+            ViewValue? result = null;
+            foreach (var input in inputs)
+            {
+                result = ViewValue.Join(result, Effective(input));
+            }
+
+            return result;
+        }
+
+        private static bool HasView(List<Operand> operands)
+        {
+            foreach (var operand in operands)
+            {
+                if (operand.Value is not null)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>An operand whose value carries the view onward (rather than an element read out of it).</summary>
+        private bool CarriesView(IOperation operand) => operand.Type is null || Types.CanHoldView(operand.Type);
+
+        /// <summary>
+        /// A value consumed by an operation that keeps no view: reading an element out of guest
+        /// memory is a use; comparing or printing a pointer is not.
+        /// </summary>
+        private void Consume(Operand operand)
+        {
+            if (operand.Value is not null && !Types.CanHoldView(operand.Operation.Type) && operand.Operation.Type is not null)
+            {
+                Use(operand);
+            }
+        }
+
+        private void ConsumeUnlessStored(Operand operand, ITypeSymbol? locationType)
+        {
+            if (!Types.CanHoldView(locationType))
+            {
+                Consume(operand);
+            }
+        }
+
+        private void Use(Operand operand)
+        {
+            if (_report && Effective(operand) is { IsStale: true } value)
+            {
+                _analysis.RecordStaleUse(operand.Operation, value);
+            }
+        }
+
+        private void ApplyGuestCall(IOperation operation) => ApplyGuestCall(_analysis.GetGuestCall(operation));
+
+        private void ApplyGuestCall(GuestCall? call)
+        {
+            if (call is not null)
+            {
+                _state.MarkAllStale(call);
+                _calls.Add(call);
+            }
+        }
+
+        private static bool IsAddressLike(ITypeSymbol? type)
+            => type is not null && (type.TypeKind == TypeKind.Pointer || type.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr);
+
+        /// <summary>Members of <see cref="System.IntPtr"/> compute with the address; they do not read memory.</summary>
+        private static bool IsAddressArithmetic(IMethodSymbol method)
+            => method.ContainingType?.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr;
+
+        private static bool Implements(ITypeSymbol type, INamedTypeSymbol @interface)
+        {
+            if (SymbolEqualityComparer.Default.Equals(type, @interface))
+            {
+                return true;
+            }
+
+            foreach (var implemented in type.AllInterfaces)
+            {
+                if (SymbolEqualityComparer.Default.Equals(implemented, @interface))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+}

@@ -1,0 +1,361 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace WasmViewAnalyzers.Engine;
+
+/// <summary>
+/// Flow-sensitive analysis of one control-flow graph: which variables hold views into guest
+/// memory at each point, which of those may be stale (a guest call happened after they were
+/// obtained on some path), and where a possibly stale view is read.
+/// </summary>
+/// <remarks>
+/// A forward "may" analysis: at merges a variable is a view if it is one on some path and stale if
+/// it is stale on some path. Loops iterate to a fixed point, so a view used in the next iteration
+/// after a guest call in the previous one is stale. Catch handlers see every state of their try
+/// block; finally blocks run on the paths that leave through them.
+/// </remarks>
+internal sealed partial class ViewFlowAnalysis
+{
+    private readonly WasmViewSemantics _semantics;
+    private readonly ControlFlowGraph _graph;
+    private readonly SummaryVisit? _visit;
+    private readonly CancellationToken _cancellationToken;
+    private readonly Dictionary<CaptureId, List<IOperation>> _captureValues = new();
+    private readonly Dictionary<IOperation, GuestCall?> _guestCalls = new();
+    private readonly Dictionary<IOperation, ViewOrigin?> _origins = new();
+    private readonly Dictionary<(IOperation, int), ViewOrigin?> _outOrigins = new();
+    private readonly FlowState?[] _in;
+    private readonly FlowState?[] _out;
+    private readonly FlowState?[] _anyPoint;
+    private readonly Dictionary<int, ControlFlowRegion> _handlerEntries = new();
+    private readonly Dictionary<int, List<(ControlFlowBranch Branch, int Index)>> _finallyEntries = new();
+    private readonly Dictionary<SyntaxNode, StaleViewUse> _staleUses = new();
+    private bool _returnsView;
+
+    private ViewFlowAnalysis(WasmViewSemantics semantics, ControlFlowGraph graph, SummaryVisit? visit, CancellationToken cancellationToken)
+    {
+        _semantics = semantics;
+        _graph = graph;
+        _visit = visit;
+        _cancellationToken = cancellationToken;
+        var count = graph.Blocks.Length;
+        _in = new FlowState?[count];
+        _out = new FlowState?[count];
+        _anyPoint = new FlowState?[count];
+        IndexGraph();
+    }
+
+    /// <summary>Every read of a possibly stale view in <paramref name="graph"/> (not in its nested functions).</summary>
+    public static ImmutableArray<StaleViewUse> FindStaleUses(WasmViewSemantics semantics, ControlFlowGraph graph, CancellationToken cancellationToken)
+    {
+        var analysis = new ViewFlowAnalysis(semantics, graph, visit: null, cancellationToken);
+        analysis.Solve();
+        analysis.Report();
+        var builder = ImmutableArray.CreateBuilder<StaleViewUse>(analysis._staleUses.Count);
+        foreach (var use in analysis._staleUses.Values)
+        {
+            builder.Add(use);
+        }
+
+        builder.Sort((left, right) => left.Use.Syntax.SpanStart.CompareTo(right.Use.Syntax.SpanStart));
+        return builder.ToImmutable();
+    }
+
+    /// <summary>Whether <paramref name="method"/> hands back a view it obtained (as its result or through out parameters).</summary>
+    public static ViewReturnSummary Summarize(WasmViewSemantics semantics, ControlFlowGraph graph, IMethodSymbol method, SummaryVisit visit, CancellationToken cancellationToken)
+    {
+        var analysis = new ViewFlowAnalysis(semantics, graph, visit, cancellationToken);
+        analysis.Solve();
+        var outParameters = ImmutableHashSet<int>.Empty;
+        var exit = analysis._in[graph.Blocks.Length - 1];
+        if (exit is not null)
+        {
+            foreach (var parameter in method.Parameters)
+            {
+                if (parameter.RefKind is RefKind.Out or RefKind.Ref && exit.Get(parameter) is not null)
+                {
+                    outParameters = outParameters.Add(parameter.Ordinal);
+                }
+            }
+        }
+
+        return new ViewReturnSummary(analysis._returnsView, outParameters);
+    }
+
+    // ------------------------------------------------------------------ graph structure
+
+    private void IndexGraph()
+    {
+        foreach (var block in _graph.Blocks)
+        {
+            foreach (var operation in block.Operations)
+            {
+                IndexCaptures(operation);
+            }
+
+            if (block.BranchValue is not null)
+            {
+                IndexCaptures(block.BranchValue);
+            }
+
+            foreach (var branch in new[] { block.FallThroughSuccessor, block.ConditionalSuccessor })
+            {
+                if (branch is null)
+                {
+                    continue;
+                }
+
+                for (var i = 0; i < branch.FinallyRegions.Length; i++)
+                {
+                    var entry = branch.FinallyRegions[i].FirstBlockOrdinal;
+                    if (!_finallyEntries.TryGetValue(entry, out var list))
+                    {
+                        _finallyEntries[entry] = list = new List<(ControlFlowBranch, int)>();
+                    }
+
+                    list.Add((branch, i));
+                }
+            }
+        }
+
+        IndexHandlers(_graph.Root);
+    }
+
+    private void IndexCaptures(IOperation root)
+    {
+        foreach (var operation in root.DescendantsAndSelf())
+        {
+            if (operation is IFlowCaptureOperation capture)
+            {
+                if (!_captureValues.TryGetValue(capture.Id, out var values))
+                {
+                    _captureValues[capture.Id] = values = new List<IOperation>();
+                }
+
+                values.Add(capture.Value);
+            }
+        }
+    }
+
+    /// <summary>Maps the first block of each catch, filter and finally handler to the try region it guards.</summary>
+    private void IndexHandlers(ControlFlowRegion region)
+    {
+        if (region.Kind is ControlFlowRegionKind.TryAndCatch or ControlFlowRegionKind.TryAndFinally && region.NestedRegions.Length > 0)
+        {
+            var tryRegion = region.NestedRegions[0];
+            for (var i = 1; i < region.NestedRegions.Length; i++)
+            {
+                _handlerEntries[region.NestedRegions[i].FirstBlockOrdinal] = tryRegion;
+            }
+        }
+
+        foreach (var nested in region.NestedRegions)
+        {
+            IndexHandlers(nested);
+        }
+    }
+
+    private IEnumerable<IOperation> ResolveCapture(CaptureId id)
+        => _captureValues.TryGetValue(id, out var values) ? values : System.Array.Empty<IOperation>();
+
+    // ------------------------------------------------------------------ fixed point
+
+    private void Solve()
+    {
+        var blocks = _graph.Blocks;
+        var pending = new SortedSet<int> { 0 };
+        var visits = 0;
+        var limit = blocks.Length * 64;
+        while (pending.Count > 0 && visits++ < limit)
+        {
+            _cancellationToken.ThrowIfCancellationRequested();
+            var ordinal = pending.Min;
+            pending.Remove(ordinal);
+            var input = ComputeInput(blocks[ordinal]);
+            if (input is null || (input.SameAs(_in[ordinal]) && _out[ordinal] is not null))
+            {
+                continue;
+            }
+
+            _in[ordinal] = input;
+            var (output, anyPoint) = Transfer(blocks[ordinal], input.Clone(), report: false);
+            _out[ordinal] = output;
+            _anyPoint[ordinal] = anyPoint;
+            foreach (var next in Dependents(blocks[ordinal]))
+            {
+                pending.Add(next);
+            }
+        }
+    }
+
+    private void Report()
+    {
+        foreach (var block in _graph.Blocks)
+        {
+            if (_in[block.Ordinal] is { } input)
+            {
+                Transfer(block, input.Clone(), report: true);
+            }
+        }
+    }
+
+    private FlowState? ComputeInput(BasicBlock block)
+    {
+        FlowState? state = block.Kind == BasicBlockKind.Entry ? new FlowState() : null;
+        foreach (var branch in block.Predecessors)
+        {
+            state = FlowState.Join(state, ThroughFinally(_out[branch.Source.Ordinal], branch, branch.FinallyRegions.Length));
+        }
+
+        if (_handlerEntries.TryGetValue(block.Ordinal, out var tryRegion))
+        {
+            // Any point of the try block may throw into its handlers.
+            for (var ordinal = tryRegion.FirstBlockOrdinal; ordinal <= tryRegion.LastBlockOrdinal; ordinal++)
+            {
+                state = FlowState.Join(state, _anyPoint[ordinal]);
+            }
+        }
+
+        if (_finallyEntries.TryGetValue(block.Ordinal, out var entering))
+        {
+            foreach (var (branch, index) in entering)
+            {
+                state = FlowState.Join(state, ThroughFinally(_out[branch.Source.Ordinal], branch, index));
+            }
+        }
+
+        return state;
+    }
+
+    /// <summary>The state after the first <paramref name="count"/> finally blocks a branch runs on its way out.</summary>
+    private FlowState? ThroughFinally(FlowState? state, ControlFlowBranch branch, int count)
+    {
+        for (var i = 0; i < count && state is not null; i++)
+        {
+            var region = branch.FinallyRegions[i];
+            for (var ordinal = region.FirstBlockOrdinal; ordinal <= region.LastBlockOrdinal; ordinal++)
+            {
+                // Each block of the finally may or may not run on this path (conditions inside it
+                // are not tracked here); keeping both keeps every possibly stale view.
+                var before = state!;
+                var (after, _) = Transfer(_graph.Blocks[ordinal], before.Clone(), report: false);
+                state = FlowState.Join(before, after);
+            }
+        }
+
+        return state;
+    }
+
+    private IEnumerable<int> Dependents(BasicBlock block)
+    {
+        foreach (var branch in new[] { block.FallThroughSuccessor, block.ConditionalSuccessor })
+        {
+            if (branch is null)
+            {
+                continue;
+            }
+
+            if (branch.Destination is not null)
+            {
+                yield return branch.Destination.Ordinal;
+            }
+
+            foreach (var region in branch.FinallyRegions)
+            {
+                yield return region.FirstBlockOrdinal;
+            }
+        }
+
+        foreach (var pair in _handlerEntries)
+        {
+            if (pair.Value.FirstBlockOrdinal <= block.Ordinal && block.Ordinal <= pair.Value.LastBlockOrdinal)
+            {
+                yield return pair.Key;
+            }
+        }
+    }
+
+    private (FlowState Output, FlowState AnyPoint) Transfer(BasicBlock block, FlowState state, bool report)
+    {
+        var evaluator = new Evaluator(this, state, report);
+        var anyPoint = state.Clone();
+        foreach (var operation in block.Operations)
+        {
+            evaluator.EvaluateStatement(operation);
+            anyPoint = FlowState.Join(anyPoint, state)!;
+        }
+
+        if (block.BranchValue is { } branchValue)
+        {
+            var value = evaluator.Evaluate(branchValue);
+            if (block.ConditionalSuccessor is null && block.FallThroughSuccessor?.Semantics == ControlFlowBranchSemantics.Return)
+            {
+                evaluator.EscapesByReturn(branchValue, value);
+            }
+
+            anyPoint = FlowState.Join(anyPoint, state)!;
+        }
+
+        return (state, anyPoint);
+    }
+
+    // ------------------------------------------------------------------ shared lookups (cached per operation so values stay canonical)
+
+    private GuestCall? GetGuestCall(IOperation operation)
+    {
+        if (!_guestCalls.TryGetValue(operation, out var call))
+        {
+            call = _semantics.TryGetGuestCall(operation, ResolveCapture, _visit, _cancellationToken);
+            _guestCalls[operation] = call;
+        }
+
+        return call;
+    }
+
+    private ViewOrigin? GetOrigin(IOperation operation)
+    {
+        if (!_origins.TryGetValue(operation, out var origin))
+        {
+            var description = _semantics.TryGetAcquisition(operation, _visit, _cancellationToken);
+            origin = description is null ? null : new ViewOrigin(operation, description);
+            _origins[operation] = origin;
+        }
+
+        return origin;
+    }
+
+    private ViewOrigin? GetOutOrigin(IInvocationOperation invocation, IArgumentOperation argument, int index)
+    {
+        if (!_outOrigins.TryGetValue((invocation, index), out var origin))
+        {
+            var description = _semantics.TryGetOutAcquisition(invocation, argument, _visit, _cancellationToken);
+            origin = description is null ? null : new ViewOrigin(argument, description);
+            _outOrigins[(invocation, index)] = origin;
+        }
+
+        return origin;
+    }
+
+    private void RecordStaleUse(IOperation fallbackLocation, ViewValue value)
+    {
+        var use = value.LastReference ?? fallbackLocation;
+        if (!_staleUses.ContainsKey(use.Syntax))
+        {
+            _staleUses[use.Syntax] = new StaleViewUse(use, NameOf(use), value);
+        }
+    }
+
+    private static string NameOf(IOperation reference) => reference switch
+    {
+        ILocalReferenceOperation local => local.Local.Name,
+        IParameterReferenceOperation parameter => parameter.Parameter.Name,
+        IFieldReferenceOperation field => field.Field.Name,
+        IPropertyReferenceOperation property => property.Property.Name,
+        _ => reference.Syntax is ArgumentSyntax argument ? argument.Expression.ToString() : reference.Syntax.ToString(),
+    };
+}

@@ -1,0 +1,139 @@
+using System.Collections.Generic;
+using System.Collections.Concurrent;
+using Microsoft.CodeAnalysis;
+
+namespace WasmViewAnalyzers.Engine;
+
+/// <summary>
+/// Decides which types can carry a view into guest memory: a value of such a type that was
+/// computed from a view is itself a view (a slice, a cast, a pointer, a stream over it, a
+/// container holding views). Values of other types (integers, strings, arrays, ...) are copies.
+/// </summary>
+internal sealed class ViewTypeClassifier
+{
+    private readonly WasmSymbols _symbols;
+    private readonly ConcurrentDictionary<ITypeSymbol, bool> _cache = new(SymbolEqualityComparer.Default);
+
+    public ViewTypeClassifier(WasmSymbols symbols)
+    {
+        _symbols = symbols;
+    }
+
+    public bool CanHoldView(ITypeSymbol? type)
+    {
+        if (type is null)
+        {
+            return false;
+        }
+
+        return _cache.TryGetValue(type, out var cached) ? cached : _cache.GetOrAdd(type, Compute(type, depth: 0));
+    }
+
+    /// <summary>A runtime-checked view (the companion library's guarded view) checks itself when read.</summary>
+    public static bool IsRuntimeChecked(ITypeSymbol? type)
+        => type is not null && WasmSymbols.HasRuntimeCheckedViewAttribute(type.OriginalDefinition);
+
+    private bool Compute(ITypeSymbol type, int depth)
+    {
+        if (depth > 4)
+        {
+            return false;
+        }
+
+        switch (type.TypeKind)
+        {
+            case TypeKind.Pointer:
+                return true;
+            case TypeKind.Array:
+                return Compute(((IArrayTypeSymbol)type).ElementType, depth + 1);
+            case TypeKind.Error:
+            case TypeKind.Dynamic:
+            case TypeKind.Enum:
+            case TypeKind.Delegate:
+            case TypeKind.FunctionPointer:
+            case TypeKind.TypeParameter:
+                return false;
+        }
+
+        switch (type.SpecialType)
+        {
+            case SpecialType.System_IntPtr:
+            case SpecialType.System_UIntPtr:
+                return true;
+            case SpecialType.System_Object:
+            case SpecialType.System_String:
+            case SpecialType.System_ValueType:
+            case SpecialType.None:
+                break;
+            default:
+                return false;
+        }
+
+        if (type.IsRefLikeType
+            || _symbols.IsSpanLike(type)
+            || _symbols.IsMemoryLike(type)
+            || _symbols.DerivesFrom(type, _symbols.Stream)
+            || _symbols.DerivesFrom(type, _symbols.MemoryManager)
+            || IsRuntimeChecked(type))
+        {
+            return true;
+        }
+
+        if (type.SpecialType != SpecialType.None)
+        {
+            return false;
+        }
+
+        if (type is INamedTypeSymbol { IsTupleType: true } tuple)
+        {
+            foreach (var element in tuple.TupleElements)
+            {
+                if (Compute(element.Type, depth + 1))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        // Collections and enumerators of views hold views: a queue of pending outputs is the
+        // classic way a view outlives the guest call that produced it.
+        foreach (var candidate in SelfAndInterfaces(type))
+        {
+            if (candidate is INamedTypeSymbol { IsGenericType: true } generic
+                && (SymbolEqualityComparer.Default.Equals(generic.OriginalDefinition, _symbols.IEnumerableOfT)
+                    || SymbolEqualityComparer.Default.Equals(generic.OriginalDefinition, _symbols.IEnumeratorOfT))
+                && Compute(generic.TypeArguments[0], depth + 1))
+            {
+                return true;
+            }
+        }
+
+        // A type of the user's own code that stores a pointer, a span or a memory in an instance
+        // field carries the view with it (e.g. a record of (nint Address, int Length)).
+        if (type.Locations.Length > 0 && type.Locations[0].IsInSource && type is INamedTypeSymbol named)
+        {
+            foreach (var member in named.GetMembers())
+            {
+                if (member is IFieldSymbol { IsStatic: false, IsConst: false } field
+                    && !SymbolEqualityComparer.Default.Equals(field.Type, type)
+                    && Compute(field.Type, depth + 1))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static IEnumerable<ITypeSymbol> SelfAndInterfaces(ITypeSymbol type)
+    {
+        yield return type;
+        foreach (var @interface in type.AllInterfaces)
+        {
+            yield return @interface;
+        }
+    }
+}

@@ -1,0 +1,13 @@
+namespace WasmViewAnalyzers;
+
+/// <summary>Every diagnostic ID the package reports, and where its documentation lives.</summary>
+internal static class RuleIdentifiers
+{
+    public const string StaleViewAfterGuestCall = "WVA001";
+
+    public const string ReliabilityCategory = "Reliability";
+
+    private const string DocumentationRoot = "https://github.com/wasmviewanalyzers/WasmViewAnalyzers/blob/main/docs/rules/";
+
+    public static string GetHelpUri(string id) => DocumentationRoot + id + ".md";
+}

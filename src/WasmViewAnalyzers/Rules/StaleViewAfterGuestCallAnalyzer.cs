@@ -1,0 +1,55 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using WasmViewAnalyzers.Engine;
+
+namespace WasmViewAnalyzers.Rules;
+
+/// <summary>
+/// WVA001: a view into guest memory (a span, pointer, stream or anything built over
+/// <c>Memory.GetSpan</c>/<c>GetPointer</c>) is used after a guest call that may have overwritten or
+/// moved the memory it points to.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class StaleViewAfterGuestCallAnalyzer : DiagnosticAnalyzer
+{
+    /// <summary>Property of each diagnostic: where the view was obtained, for the code fixes.</summary>
+    public const string AcquisitionStartProperty = "AcquisitionStart";
+
+    private static readonly DiagnosticDescriptor Rule = new(
+        RuleIdentifiers.StaleViewAfterGuestCall,
+        title: "Wasm memory view used after a guest call may have invalidated it",
+        messageFormat: "'{0}' was obtained from {1} before the call to '{2}' and may be stale; copy it before the call or re-acquire it after",
+        RuleIdentifiers.ReliabilityCategory,
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        description: "A view into WebAssembly linear memory must not be used after calling into WebAssembly or growing memory: the guest may overwrite the bytes, and growth may move the memory and leave the view dangling. Copy the view before the call (ToArray() or a lease copy), or obtain it again after the call.",
+        helpLinkUri: RuleIdentifiers.GetHelpUri(RuleIdentifiers.StaleViewAfterGuestCall));
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        WasmViewAnalysisDriver.Register(context, ReportStaleUses);
+    }
+
+    private static void ReportStaleUses(OperationBlockAnalysisContext context, ImmutableArray<StaleViewUse> uses)
+    {
+        foreach (var use in uses)
+        {
+            var acquisition = use.Origin.Acquisition.Syntax;
+            var properties = ImmutableDictionary<string, string?>.Empty
+                .Add(AcquisitionStartProperty, acquisition.SpanStart.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            context.ReportDiagnostic(Diagnostic.Create(
+                Rule,
+                use.Use.Syntax.GetLocation(),
+                additionalLocations: acquisition.SyntaxTree == use.Use.Syntax.SyntaxTree ? new[] { acquisition.GetLocation() } : null,
+                properties,
+                use.ViewName,
+                use.Origin.Description,
+                use.InvalidatedBy.Description));
+        }
+    }
+}
