@@ -34,6 +34,8 @@ internal static class OperationExtensions
         var syntax = operation.Syntax;
         string text = syntax switch
         {
+            InvocationExpressionSyntax { Expression: MemberBindingExpressionSyntax binding } invocation
+                when invocation.Parent is ConditionalAccessExpressionSyntax conditional => conditional.Expression + "?" + binding,
             InvocationExpressionSyntax invocation => invocation.Expression.ToString(),
             BaseObjectCreationExpressionSyntax creation => creation is ObjectCreationExpressionSyntax explicitCreation
                 ? "new " + explicitCreation.Type

@@ -752,14 +752,15 @@ internal sealed class WasmViewSemantics
             return true;
         }
 
-        if (SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, Symbols.IEnumerableOfT))
+        // Enumerators count too: moving one along reads no guest memory.
+        if (IsEnumerableOrEnumerator(type))
         {
             return true;
         }
 
         foreach (var @interface in type.AllInterfaces)
         {
-            if (SymbolEqualityComparer.Default.Equals(@interface.OriginalDefinition, Symbols.IEnumerableOfT))
+            if (IsEnumerableOrEnumerator(@interface))
             {
                 return true;
             }
@@ -767,6 +768,10 @@ internal sealed class WasmViewSemantics
 
         return false;
     }
+
+    private bool IsEnumerableOrEnumerator(ITypeSymbol type)
+        => SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, Symbols.IEnumerableOfT)
+           || SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, Symbols.IEnumeratorOfT);
 
     private static string Describe(ISymbol symbol)
         => symbol.ContainingType is { } type && symbol is not IMethodSymbol { MethodKind: MethodKind.LocalFunction }
