@@ -1,0 +1,474 @@
+using System.Collections.Generic;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using WasmViewAnalyzers.Engine;
+
+namespace WasmViewAnalyzers.CodeFixes.Internals;
+
+/// <summary>How a stale view is made safe: which copy, where.</summary>
+internal enum CopyStrategy
+{
+    /// <summary>Append <c>.ToArray()</c> where the view is obtained.</summary>
+    ToArray,
+
+    /// <summary>Take a pooled lease copy (<c>WasmLease&lt;T&gt;</c>) disposed where the view's scope ends.</summary>
+    Lease,
+}
+
+/// <summary>One planned edit: the copy that fixes the views obtained at one acquisition.</summary>
+internal sealed class CopyPlan
+{
+    private CopyPlan(CopyStrategy strategy, ExpressionSyntax? copyPoint, VariableDeclaratorSyntax? declarator, StatementSyntax? anchor, string? outLocal, bool insertIntoThen, ITypeSymbol? localType)
+    {
+        Strategy = strategy;
+        CopyPoint = copyPoint;
+        Declarator = declarator;
+        Anchor = anchor;
+        OutLocal = outLocal;
+        InsertIntoThen = insertIntoThen;
+        LocalType = localType;
+    }
+
+    public CopyStrategy Strategy { get; }
+
+    /// <summary>The expression whose value is copied (a span or memory over guest memory).</summary>
+    public ExpressionSyntax? CopyPoint { get; }
+
+    /// <summary>The local declared from <see cref="CopyPoint"/>, when there is one.</summary>
+    public VariableDeclaratorSyntax? Declarator { get; }
+
+    /// <summary>For an <c>out</c> view (<c>TryGetMemorySpan</c>): the statement the copy goes after (or into).</summary>
+    public StatementSyntax? Anchor { get; }
+
+    public string? OutLocal { get; }
+
+    /// <summary>The copy goes first into the then-branch of <see cref="Anchor"/> (an <c>if</c>).</summary>
+    public bool InsertIntoThen { get; }
+
+    /// <summary>The declared type of the local receiving the view, to spell out when <c>var</c> would change meaning.</summary>
+    public ITypeSymbol? LocalType { get; }
+
+    /// <summary>Identifies the edit: several diagnostics about one acquisition share one copy.</summary>
+    public TextSpanKey Key => new((CopyPoint ?? (SyntaxNode?)Anchor)!.Span.Start, (CopyPoint ?? (SyntaxNode?)Anchor)!.Span.Length, OutLocal);
+
+    public static CopyPlan ForExpression(CopyStrategy strategy, ExpressionSyntax copyPoint, VariableDeclaratorSyntax? declarator, ITypeSymbol? localType)
+        => new(strategy, copyPoint, declarator, anchor: null, outLocal: null, insertIntoThen: false, localType);
+
+    public static CopyPlan ForOutLocal(CopyStrategy strategy, StatementSyntax anchor, string local, bool insertIntoThen)
+        => new(strategy, copyPoint: null, declarator: null, anchor, local, insertIntoThen, localType: null);
+}
+
+internal readonly struct TextSpanKey : System.IEquatable<TextSpanKey>
+{
+    public TextSpanKey(int start, int length, string? local)
+    {
+        Start = start;
+        Length = length;
+        Local = local;
+    }
+
+    public int Start { get; }
+
+    public int Length { get; }
+
+    public string? Local { get; }
+
+    public bool Equals(TextSpanKey other) => Start == other.Start && Length == other.Length && Local == other.Local;
+
+    public override bool Equals(object? obj) => obj is TextSpanKey other && Equals(other);
+
+    public override int GetHashCode() => (Start * 397) ^ Length ^ (Local?.GetHashCode() ?? 0);
+}
+
+/// <summary>
+/// Decides whether, and where, a copy fixes the views obtained at an acquisition, and refuses
+/// when the copy would not compile or would change what the code does (a view that is written
+/// through writes guest memory; a copy would not).
+/// </summary>
+internal static class ViewCopyPlanner
+{
+    private static readonly HashSet<string> MutatingMembers = new()
+    {
+        "Fill", "Clear", "Reverse", "Sort", "Replace", "TryWrite", "Write", "WriteLittleEndian", "WriteBigEndian",
+    };
+
+    private static readonly HashSet<string> ReadingTypes = new()
+    {
+        "MemoryExtensions", "Encoding", "UTF8Encoding", "ASCIIEncoding", "UnicodeEncoding", "BinaryPrimitives", "Convert", "BitConverter", "Console", "Stream", "BinaryWriter", "Crc32", "HashAlgorithm", "SHA256", "MD5", "SHA1",
+    };
+
+    public static CopyPlan? Plan(SemanticModel model, SyntaxNode acquisition, CopyStrategy strategy, CancellationToken cancellationToken)
+    {
+        var semantics = WasmViewSemantics.TryCreate(model.Compilation);
+        if (semantics is null)
+        {
+            return null;
+        }
+
+        if (acquisition is ArgumentSyntax argument)
+        {
+            return PlanOutArgument(model, argument, strategy, semantics, cancellationToken);
+        }
+
+        if (acquisition is not ExpressionSyntax expression)
+        {
+            return null;
+        }
+
+        var (copyPoint, sink) = FindCopyPoint(model, expression, semantics, cancellationToken);
+        if (copyPoint is null)
+        {
+            return null;
+        }
+
+        var sinkLocal = sink is null ? null : model.GetDeclaredSymbol(sink, cancellationToken) as ILocalSymbol;
+        if (sinkLocal is null && sink is null)
+        {
+            sinkLocal = AssignedLocal(model, copyPoint, cancellationToken);
+        }
+
+        if (sinkLocal is not null && IsWrittenThrough(model, sinkLocal, semantics, cancellationToken))
+        {
+            return null;
+        }
+
+        if (strategy == CopyStrategy.Lease)
+        {
+            return PlanLeaseDeclaration(model, copyPoint, sink, sinkLocal, semantics);
+        }
+
+        return CopyPlan.ForExpression(CopyStrategy.ToArray, copyPoint, sink, sinkLocal?.Type);
+    }
+
+    /// <summary>
+    /// Walks up from the acquisition through everything derived from it (casts, pointer
+    /// arithmetic, slices, <c>MemoryMarshal.Cast</c>, <c>new Span&lt;T&gt;(p, n)</c>, a manager's
+    /// <c>.Memory</c>) and returns the outermost span or memory on the way, where <c>.ToArray()</c>
+    /// is both available and closest to what the code keeps.
+    /// </summary>
+    private static (ExpressionSyntax? CopyPoint, VariableDeclaratorSyntax? Sink) FindCopyPoint(
+        SemanticModel model, ExpressionSyntax acquisition, WasmViewSemantics semantics, CancellationToken cancellationToken)
+    {
+        ExpressionSyntax? copyPoint = null;
+        var current = acquisition;
+        for (var steps = 0; steps < 16; steps++)
+        {
+            var type = model.GetTypeInfo(current, cancellationToken).Type;
+            if (IsCopyable(semantics, type))
+            {
+                copyPoint = current;
+            }
+
+            var next = DerivedParent(model, current, semantics, cancellationToken);
+            if (next is null)
+            {
+                break;
+            }
+
+            current = next;
+        }
+
+        var sink = current.Parent is EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator } && copyPoint == current
+            ? declarator
+            : null;
+        return (copyPoint, sink);
+    }
+
+    private static ExpressionSyntax? DerivedParent(SemanticModel model, ExpressionSyntax current, WasmViewSemantics semantics, CancellationToken cancellationToken)
+    {
+        switch (current.Parent)
+        {
+            case ParenthesizedExpressionSyntax parenthesized:
+                return parenthesized;
+            case CastExpressionSyntax cast:
+                return cast;
+            case PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.SuppressNullableWarningExpression } suppressed:
+                return suppressed;
+            case BinaryExpressionSyntax binary when HoldsView(model, binary, semantics, cancellationToken):
+                return binary;
+            case MemberAccessExpressionSyntax memberAccess when memberAccess.Expression == current:
+                if (memberAccess.Parent is InvocationExpressionSyntax invocation && invocation.Expression == memberAccess)
+                {
+                    return HoldsView(model, invocation, semantics, cancellationToken) ? invocation : null;
+                }
+
+                return HoldsView(model, memberAccess, semantics, cancellationToken) ? memberAccess : null;
+            case ElementAccessExpressionSyntax elementAccess when elementAccess.Expression == current
+                                                                 && IsCopyable(semantics, model.GetTypeInfo(elementAccess, cancellationToken).Type):
+                return elementAccess;
+            case ArgumentSyntax { Parent: ArgumentListSyntax { Parent: ExpressionSyntax call } } argument
+                when argument.RefKindKeyword.IsKind(SyntaxKind.None)
+                     && call is InvocationExpressionSyntax or BaseObjectCreationExpressionSyntax
+                     && HoldsView(model, call, semantics, cancellationToken)
+                     && !IsStorageCall(model, call, semantics, cancellationToken):
+                return call;
+            default:
+                return null;
+        }
+    }
+
+    private static bool IsStorageCall(SemanticModel model, ExpressionSyntax call, WasmViewSemantics semantics, CancellationToken cancellationToken)
+        => model.GetOperation(call, cancellationToken) is Microsoft.CodeAnalysis.Operations.IInvocationOperation invocation
+           && semantics.IsStorageIntoCollection(invocation);
+
+    private static bool HoldsView(SemanticModel model, ExpressionSyntax expression, WasmViewSemantics semantics, CancellationToken cancellationToken)
+        => semantics.Types.CanHoldView(model.GetTypeInfo(expression, cancellationToken).Type);
+
+    private static bool IsCopyable(WasmViewSemantics semantics, ITypeSymbol? type)
+        => semantics.Symbols.IsSpanLike(type) || semantics.Symbols.IsMemoryLike(type);
+
+    private static ILocalSymbol? AssignedLocal(SemanticModel model, ExpressionSyntax copyPoint, CancellationToken cancellationToken)
+    {
+        var top = copyPoint;
+        while (top.Parent is ParenthesizedExpressionSyntax or CastExpressionSyntax)
+        {
+            top = (ExpressionSyntax)top.Parent;
+        }
+
+        return top.Parent is AssignmentExpressionSyntax assignment && assignment.Right == top
+            ? model.GetSymbolInfo(assignment.Left, cancellationToken).Symbol as ILocalSymbol
+            : null;
+    }
+
+    private static CopyPlan? PlanLeaseDeclaration(SemanticModel model, ExpressionSyntax copyPoint, VariableDeclaratorSyntax? sink, ILocalSymbol? local, WasmViewSemantics semantics)
+    {
+        // The lease is disposed where the view's scope ends: only a declaration gives both the
+        // same scope, and `using var` needs a statement list (not a switch section).
+        if (sink is null || local is null
+            || !semantics.Symbols.IsSpanLike(model.GetTypeInfo(copyPoint).Type)
+            || sink.Parent is not VariableDeclarationSyntax { Variables.Count: 1 } declaration
+            || declaration.Parent is not LocalDeclarationStatementSyntax { UsingKeyword.RawKind: 0 } statement
+            || statement.Parent is not (BlockSyntax or GlobalStatementSyntax))
+        {
+            return null;
+        }
+
+        return CopyPlan.ForExpression(CopyStrategy.Lease, copyPoint, sink, local.Type);
+    }
+
+    private static CopyPlan? PlanOutArgument(SemanticModel model, ArgumentSyntax argument, CopyStrategy strategy, WasmViewSemantics semantics, CancellationToken cancellationToken)
+    {
+        var local = argument.Expression switch
+        {
+            DeclarationExpressionSyntax { Designation: SingleVariableDesignationSyntax designation } => model.GetDeclaredSymbol(designation, cancellationToken) as ILocalSymbol,
+            IdentifierNameSyntax identifier => model.GetSymbolInfo(identifier, cancellationToken).Symbol as ILocalSymbol,
+            _ => null,
+        };
+
+        if (local is null || !semantics.Symbols.IsSpanLike(local.Type) || IsWrittenThrough(model, local, semantics, cancellationToken))
+        {
+            return null;
+        }
+
+        if (argument.Parent?.Parent is not InvocationExpressionSyntax invocation)
+        {
+            return null;
+        }
+
+        // caller.TryGetMemorySpan(..., out var span);
+        if (invocation.Parent is ExpressionStatementSyntax statement && statement.Parent is BlockSyntax or GlobalStatementSyntax)
+        {
+            return CopyPlan.ForOutLocal(strategy, statement, local.Name, insertIntoThen: false);
+        }
+
+        // if (caller.TryGetMemorySpan(..., out var span)) { ... }
+        if (invocation.Parent is IfStatementSyntax ifStatement && ifStatement.Condition == invocation)
+        {
+            // A lease disposed at the end of the then-branch would outlive nothing: `span` stays in
+            // scope after the if. Only the copy is offered there.
+            return strategy == CopyStrategy.ToArray ? CopyPlan.ForOutLocal(strategy, ifStatement, local.Name, insertIntoThen: true) : null;
+        }
+
+        // if (!caller.TryGetMemorySpan(..., out var span)) return;
+        if (invocation.Parent is PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.LogicalNotExpression } not
+            && not.Parent is IfStatementSyntax negatedIf
+            && negatedIf.Condition == not
+            && negatedIf.Else is null
+            && AlwaysExits(negatedIf.Statement)
+            && negatedIf.Parent is BlockSyntax or GlobalStatementSyntax)
+        {
+            return CopyPlan.ForOutLocal(strategy, negatedIf, local.Name, insertIntoThen: false);
+        }
+
+        return null;
+    }
+
+    private static bool AlwaysExits(StatementSyntax statement) => statement switch
+    {
+        ReturnStatementSyntax or ThrowStatementSyntax or ContinueStatementSyntax or BreakStatementSyntax => true,
+        BlockSyntax { Statements.Count: > 0 } block => AlwaysExits(block.Statements[block.Statements.Count - 1]),
+        _ => false,
+    };
+
+    /// <summary>
+    /// Whether guest memory is written through <paramref name="local"/> or anything derived from it
+    /// (a slice, a ref to an element, a pinned pointer). A copy would silently drop those writes.
+    /// </summary>
+    private static bool IsWrittenThrough(SemanticModel model, ILocalSymbol local, WasmViewSemantics semantics, CancellationToken cancellationToken)
+    {
+        var scope = local.DeclaringSyntaxReferences.Length > 0
+            ? FindScope(local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken))
+            : null;
+        if (scope is null)
+        {
+            return true;
+        }
+
+        var pending = new Queue<ILocalSymbol>();
+        var seen = new HashSet<ILocalSymbol>(SymbolEqualityComparer.Default);
+        pending.Enqueue(local);
+        seen.Add(local);
+        while (pending.Count > 0)
+        {
+            var current = pending.Dequeue();
+            foreach (var identifier in scope.DescendantNodes())
+            {
+                if (identifier is not IdentifierNameSyntax name
+                    || name.Identifier.ValueText != current.Name
+                    || !SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, current))
+                {
+                    continue;
+                }
+
+                switch (Classify(model, name, semantics, cancellationToken, out var derived))
+                {
+                    case Usage.Write:
+                        return true;
+                    case Usage.Derive when derived is not null && seen.Add(derived):
+                        pending.Enqueue(derived);
+                        break;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private enum Usage
+    {
+        Read,
+        Write,
+        Derive,
+    }
+
+    private static Usage Classify(SemanticModel model, IdentifierNameSyntax reference, WasmViewSemantics semantics, CancellationToken cancellationToken, out ILocalSymbol? derived)
+    {
+        derived = null;
+        ExpressionSyntax node = reference;
+        if (node.Parent is MemberAccessExpressionSyntax { Name: IdentifierNameSyntax member } access && access.Expression == node && member != reference)
+        {
+            if (MutatingMembers.Contains(member.Identifier.ValueText))
+            {
+                return Usage.Write;
+            }
+
+            node = access.Parent is InvocationExpressionSyntax call && call.Expression == access ? call : access;
+            if (!HoldsView(model, node, semantics, cancellationToken))
+            {
+                return Usage.Read;
+            }
+        }
+
+        // *p = x through a pinned or derived pointer.
+        if (node.Parent is PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.PointerIndirectionExpression } indirection)
+        {
+            return IsWriteTarget(indirection) ? Usage.Write : Usage.Read;
+        }
+
+        // Element access: view[i] = x, view[i]++, ref view[i], &view[i].
+        if (node.Parent is ElementAccessExpressionSyntax element && element.Expression == node)
+        {
+            if (IsWriteTarget(element))
+            {
+                return Usage.Write;
+            }
+
+            node = element;
+            if (!HoldsView(model, element, semantics, cancellationToken) && element.Parent is not (RefExpressionSyntax or PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.AddressOfExpression }))
+            {
+                return Usage.Read;
+            }
+        }
+
+        if (IsWriteTarget(node))
+        {
+            return Usage.Write;
+        }
+
+        var top = node;
+        while (top.Parent is ParenthesizedExpressionSyntax or CastExpressionSyntax or RefExpressionSyntax or PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.AddressOfExpression } or BinaryExpressionSyntax)
+        {
+            top = (ExpressionSyntax)top.Parent;
+        }
+
+        switch (top.Parent)
+        {
+            case EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator }:
+                derived = model.GetDeclaredSymbol(declarator, cancellationToken) as ILocalSymbol;
+                return Usage.Derive;
+            case AssignmentExpressionSyntax assignment when assignment.Right == top:
+                derived = model.GetSymbolInfo(assignment.Left, cancellationToken).Symbol as ILocalSymbol;
+                return derived is null ? Usage.Read : Usage.Derive;
+            case ArgumentSyntax argument:
+                return ClassifyArgument(model, argument, cancellationToken);
+            default:
+                return Usage.Read;
+        }
+    }
+
+    private static Usage ClassifyArgument(SemanticModel model, ArgumentSyntax argument, CancellationToken cancellationToken)
+    {
+        if (!argument.RefKindKeyword.IsKind(SyntaxKind.None) && !argument.RefKindKeyword.IsKind(SyntaxKind.InKeyword))
+        {
+            return Usage.Write;
+        }
+
+        if (model.GetOperation(argument, cancellationToken) is not Microsoft.CodeAnalysis.Operations.IArgumentOperation { Parameter: { } parameter } operation)
+        {
+            return Usage.Write;
+        }
+
+        var method = parameter.ContainingSymbol as IMethodSymbol;
+        if (method?.Name is "CopyTo" or "TryCopyTo" && operation.Parent is Microsoft.CodeAnalysis.Operations.IInvocationOperation { Instance: not null })
+        {
+            // source.CopyTo(view): the view is the destination.
+            return Usage.Write;
+        }
+
+        var type = parameter.Type as INamedTypeSymbol;
+        var mutable = type is { IsGenericType: true } && type.OriginalDefinition.Name is "Span" or "Memory";
+        if (!mutable || type is null)
+        {
+            return Usage.Read;
+        }
+
+        // Passing a writable span lets the callee write guest memory, unless it is known to read.
+        return method?.ContainingType is { } containing && ReadingTypes.Contains(containing.Name) && !MutatingMembers.Contains(method.Name)
+            ? Usage.Read
+            : Usage.Write;
+    }
+
+    private static bool IsWriteTarget(ExpressionSyntax node) => node.Parent switch
+    {
+        AssignmentExpressionSyntax assignment => assignment.Left == node,
+        PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.PreIncrementExpression or (int)SyntaxKind.PreDecrementExpression } => true,
+        PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.PostIncrementExpression or (int)SyntaxKind.PostDecrementExpression } => true,
+        ArgumentSyntax argument => argument.RefKindKeyword.IsKind(SyntaxKind.RefKeyword) || argument.RefKindKeyword.IsKind(SyntaxKind.OutKeyword),
+        _ => false,
+    };
+
+    private static SyntaxNode? FindScope(SyntaxNode declaration)
+    {
+        for (var current = declaration; current is not null; current = current.Parent)
+        {
+            if (current is BaseMethodDeclarationSyntax or AccessorDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or CompilationUnitSyntax)
+            {
+                return current;
+            }
+        }
+
+        return null;
+    }
+}

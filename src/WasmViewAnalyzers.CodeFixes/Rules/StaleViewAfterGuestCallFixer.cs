@@ -1,0 +1,56 @@
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using WasmViewAnalyzers.CodeFixes.Internals;
+
+namespace WasmViewAnalyzers.CodeFixes.Rules;
+
+/// <summary>
+/// Fixes WVA001 by copying the view where it is obtained: <c>.ToArray()</c>, or a pooled lease
+/// copy when the project references the runtime companion library.
+/// </summary>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(StaleViewAfterGuestCallFixer)), Shared]
+public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
+{
+    public const string CopyToArrayKey = RuleIdentifiers.StaleViewAfterGuestCall + ".CopyToArray";
+    public const string LeaseCopyKey = RuleIdentifiers.StaleViewAfterGuestCall + ".LeaseCopy";
+
+    private const string CopyToArrayTitle = "Copy the view when it is obtained";
+    private const string LeaseCopyTitle = "Use a pooled lease copy";
+
+    public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIdentifiers.StaleViewAfterGuestCall);
+
+    public override FixAllProvider GetFixAllProvider() => FixAllProvider.Create(async (context, document, diagnostics) =>
+    {
+        var strategy = context.CodeActionEquivalenceKey == LeaseCopyKey ? CopyStrategy.Lease : CopyStrategy.ToArray;
+        var plans = await ViewCopyRewriter.PlanAsync(document, diagnostics, strategy, context.CancellationToken).ConfigureAwait(false);
+        return await ViewCopyRewriter.ApplyAsync(document, plans, context.CancellationToken).ConfigureAwait(false);
+    });
+
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        var document = context.Document;
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            var toArray = await ViewCopyRewriter.PlanAsync(document, new[] { diagnostic }, CopyStrategy.ToArray, context.CancellationToken).ConfigureAwait(false);
+            if (!toArray.IsEmpty)
+            {
+                context.RegisterCodeFix(
+                    CodeAction.Create(CopyToArrayTitle, ct => ViewCopyRewriter.ApplyAsync(document, toArray, ct), CopyToArrayKey),
+                    diagnostic);
+            }
+
+            var lease = await ViewCopyRewriter.PlanAsync(document, new[] { diagnostic }, CopyStrategy.Lease, context.CancellationToken).ConfigureAwait(false);
+            if (!lease.IsEmpty)
+            {
+                context.RegisterCodeFix(
+                    CodeAction.Create(LeaseCopyTitle, ct => ViewCopyRewriter.ApplyAsync(document, lease, ct), LeaseCopyKey),
+                    diagnostic);
+            }
+        }
+    }
+}
