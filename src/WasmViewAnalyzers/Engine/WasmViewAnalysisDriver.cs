@@ -14,6 +14,12 @@ namespace WasmViewAnalyzers.Engine;
 /// </summary>
 internal static class WasmViewAnalysisDriver
 {
+#if DEBUG
+    private const bool ThrowOnFailure = true;
+#else
+    private const bool ThrowOnFailure = false;
+#endif
+
     /// <summary>Runs the engine for a rule, which turns the stale uses found in each graph into diagnostics.</summary>
     public static void Register(AnalysisContext context, System.Action<OperationBlockAnalysisContext, ImmutableArray<StaleViewUse>> reportStaleUses)
     {
@@ -25,7 +31,18 @@ internal static class WasmViewAnalysisDriver
                 return;
             }
 
-            compilationContext.RegisterOperationBlockAction(blockContext => AnalyzeBlock(semantics, blockContext, reportStaleUses));
+            compilationContext.RegisterOperationBlockAction(blockContext =>
+            {
+                try
+                {
+                    AnalyzeBlock(semantics, blockContext, reportStaleUses);
+                }
+                catch (System.Exception exception) when (exception is not System.OperationCanceledException && !ThrowOnFailure)
+                {
+                    // A failure of ours must never break a user's build with AD0001: this method goes
+                    // unanalyzed instead. Debug builds (our tests) let it surface.
+                }
+            });
         });
     }
 

@@ -1,0 +1,42 @@
+namespace WasmViewAnalyzers.Tests.Verifiers;
+
+/// <summary>
+/// A host class like the ones users write around a Wasmtime instance, so that each test shows only
+/// the method under test. The fields cover every kind of guest entry point.
+/// </summary>
+internal static class HostCode
+{
+    private const string Prologue = """
+        using System;
+        using System.Buffers;
+        using System.Collections.Generic;
+        using System.IO;
+        using System.Runtime.InteropServices;
+        using System.Text;
+        using Wasmtime;
+
+        unsafe partial class Host
+        {
+            private readonly Instance instance;
+            private readonly Memory memory;
+            private readonly Function function;
+            private readonly Func<int, int> convert;
+            private readonly Action reset;
+
+            public Host(Instance instance)
+            {
+                this.instance = instance;
+                memory = instance.GetMemory("memory")!;
+                function = instance.GetFunction("convert")!;
+                convert = instance.GetFunction<int, int>("convert")!;
+                reset = instance.GetAction("reset")!;
+            }
+
+        """;
+
+    /// <summary>The host class with <paramref name="members"/> added to it.</summary>
+    public static string WithMembers(string members) => Prologue + Indent(members) + "\n}\n";
+
+    private static string Indent(string members)
+        => string.Join("\n", members.Split('\n').Select(line => line.Length == 0 ? line : "    " + line));
+}
