@@ -381,7 +381,7 @@ internal sealed partial class ViewFlowAnalysis
                 }
             }
 
-            var origin = _analysis.GetOrigin(invocation);
+            var origin = ReceiverIsView(invocation.Instance, inputs) ? null : _analysis.GetOrigin(invocation);
             var guestCall = _analysis.GetGuestCall(invocation);
             var resultCarries = method.ReturnsByRef || method.ReturnsByRefReadonly || Types.CanHoldView(method.ReturnType);
             var hasViewInput = HasView(inputs);
@@ -513,7 +513,7 @@ internal sealed partial class ViewFlowAnalysis
                 Consume(Capture(argument.Value));
             }
 
-            var origin = _analysis.GetOrigin(propertyReference);
+            var origin = ReceiverIsView(propertyReference.Instance, inputs) ? null : _analysis.GetOrigin(propertyReference);
             var resultCarries = property.ReturnsByRef || property.ReturnsByRefReadonly || Types.CanHoldView(property.Type);
             var hasViewInput = HasView(inputs);
             if (origin is null && hasViewInput && !resultCarries && !NonReadingMembers.Contains(property.Name))
@@ -645,6 +645,13 @@ internal sealed partial class ViewFlowAnalysis
 
             return result;
         }
+
+        /// <summary>
+        /// A view source called on a view (<c>guardedView.Span</c>) derives from it: the result is
+        /// only as fresh as the view it came from.
+        /// </summary>
+        private static bool ReceiverIsView(IOperation? instance, List<Operand> inputs)
+            => instance is not null && inputs.Count > 0 && inputs[0].Operation == instance && inputs[0].Value is not null;
 
         private static bool HasView(List<Operand> operands)
         {

@@ -956,6 +956,81 @@ public sealed class StaleViewAfterGuestCallAnalyzerTests
         }
         """);
 
+    // ------------------------------------------------------------------ the runtime companion library
+
+    [Fact]
+    public Task GuardedViewReadAfterGuardedCall_Reports() => Verify.VerifyAnalyzerAsync("""
+        using System;
+        using System.Collections.Generic;
+        using System.IO;
+        using Wasmtime;
+        using WasmViewAnalyzers.Runtime;
+
+        class Host
+        {
+            void Run(Instance instance, Stream archive, int count)
+            {
+                var guard = new GuestMemoryGuard(instance.GetMemory("memory")!);
+                var convert = guard.GetFunction<int, int>(instance, "convert")!;
+                var pending = new List<(string Name, GuardedView Content)>();
+                for (var i = 0; i < count; i++)
+                {
+                    var output = convert(i);
+                    pending.Add(($"image-{i}", guard.GetView(output, 64)));
+                }
+
+                foreach (var (name, content) in pending)
+                {
+                    archive.Write({|WVA001:content|}.Span);
+                }
+            }
+        }
+        """, withRuntimeLibrary: true, OutputKind.DynamicallyLinkedLibrary);
+
+    [Fact]
+    public Task GuardedWrappersAreGuestCallsForRawViews_Reports() => Verify.VerifyAnalyzerAsync("""
+        using System;
+        using Wasmtime;
+        using WasmViewAnalyzers.Runtime;
+
+        class Host
+        {
+            void Run(Instance instance, Memory memory)
+            {
+                var guard = new GuestMemoryGuard(memory);
+                var reset = guard.GetAction(instance, "reset")!;
+                var view = memory.GetSpan(0, 16);
+                reset();
+                Console.WriteLine({|WVA001:view|}[0]);
+                var again = memory.GetSpan(0, 16);
+                guard.Grow(1);
+                Console.WriteLine({|WVA001:again|}[0]);
+            }
+        }
+        """, withRuntimeLibrary: true, OutputKind.DynamicallyLinkedLibrary);
+
+    [Fact]
+    public Task GuardedViewAndLeaseReadBeforeCallOrCopied_NoDiagnostic() => Verify.VerifyAnalyzerAsync("""
+        using System;
+        using Wasmtime;
+        using WasmViewAnalyzers.Runtime;
+
+        class Host
+        {
+            void Run(Instance instance, Memory memory)
+            {
+                var guard = new GuestMemoryGuard(memory);
+                var convert = guard.GetFunction<int, int>(instance, "convert")!;
+                var view = guard.GetView(0, 16);
+                var copy = view.ToArray();
+                using var lease = memory.GetSpan(0, 16).LeaseCopy();
+                using var direct = memory.LeaseCopy(16, 16);
+                convert(1);
+                Console.WriteLine(copy[0] + lease.Span[0] + direct.Memory.Span[0]);
+            }
+        }
+        """, withRuntimeLibrary: true, OutputKind.DynamicallyLinkedLibrary);
+
     // ------------------------------------------------------------------ scope of the analysis
 
     [Fact]
