@@ -49,7 +49,7 @@ public static class ImageArchiver
         foreach (var (name, content) in pending)
         {
             using var entry = archive.CreateEntry(name, CompressionLevel.Fastest).Open();
-            entry.Write(content.Span);
+            entry.Write(content.Span); // expect: WVA001
         }
     }
 }

@@ -98,7 +98,7 @@ internal sealed class GuestDelegateIndex
 #pragma warning restore RS1030
             foreach (var node in tree.GetRoot(cancellationToken).DescendantNodes())
             {
-                if (node is not (EqualsValueClauseSyntax or AssignmentExpressionSyntax or ArgumentSyntax) || !MentionsSource(node.ToString()))
+                if (node is not (EqualsValueClauseSyntax or AssignmentExpressionSyntax or ArgumentSyntax))
                 {
                     continue;
                 }
@@ -130,6 +130,20 @@ internal sealed class GuestDelegateIndex
 
     private static void CollectCandidate(IOperation? operation, List<(ISymbol, IOperation, bool)> candidates)
     {
+        // Only delegates can be guest delegates; this keeps the candidates few.
+        var value = operation switch
+        {
+            ISymbolInitializerOperation initializer => initializer.Value,
+            IAssignmentOperation assignment => assignment.Value,
+            IArgumentOperation argument => argument.Value,
+            _ => null,
+        };
+
+        if (value?.Type?.TypeKind != TypeKind.Delegate)
+        {
+            return;
+        }
+
         switch (operation)
         {
             case IFieldInitializerOperation fieldInitializer:
