@@ -94,9 +94,10 @@ internal static class ViewCopyPlanner
         "Fill", "Clear", "Reverse", "Sort", "Replace", "TryWrite", "Write", "WriteLittleEndian", "WriteBigEndian",
     };
 
+    /// <summary>Types whose methods taking a writable span only read it or derive from it, unless named as mutating.</summary>
     private static readonly HashSet<string> ReadingTypes = new()
     {
-        "MemoryExtensions", "Encoding", "UTF8Encoding", "ASCIIEncoding", "UnicodeEncoding", "BinaryPrimitives", "Convert", "BitConverter", "Console", "Stream", "BinaryWriter", "Crc32", "HashAlgorithm", "SHA256", "MD5", "SHA1",
+        "MemoryExtensions", "MemoryMarshal",
     };
 
     public static CopyPlan? Plan(SemanticModel model, SyntaxNode acquisition, CopyStrategy strategy, CancellationToken cancellationToken)
@@ -394,7 +395,10 @@ internal static class ViewCopyPlanner
 
         if (IsWriteTarget(node))
         {
-            return Usage.Write;
+            // view = other rebinds the variable; only through a ref local does it write guest memory.
+            return node != reference || (model.GetSymbolInfo(reference, cancellationToken).Symbol is ILocalSymbol { IsRef: true })
+                ? Usage.Write
+                : Usage.Read;
         }
 
         var top = node;
@@ -431,7 +435,7 @@ internal static class ViewCopyPlanner
         }
 
         var method = parameter.ContainingSymbol as IMethodSymbol;
-        if (method?.Name is "CopyTo" or "TryCopyTo" && operation.Parent is Microsoft.CodeAnalysis.Operations.IInvocationOperation { Instance: not null })
+        if (method?.Name is "CopyTo" or "TryCopyTo" && !(method.IsExtensionMethod && parameter.Ordinal == 0))
         {
             // source.CopyTo(view): the view is the destination.
             return Usage.Write;

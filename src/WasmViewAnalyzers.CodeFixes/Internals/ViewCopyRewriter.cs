@@ -163,7 +163,8 @@ internal static class ViewCopyRewriter
             statements.Add(ParseStatement($"{local} = {local}.ToArray();"));
         }
 
-        var annotated = statements.Select(s => s.WithAdditionalAnnotations(Formatter.Annotation).WithTrailingTrivia(ElasticCarriageReturnLineFeed)).ToArray();
+        var newLine = EndOfLine(anchor.SyntaxTree.GetRoot(cancellationToken));
+        var annotated = statements.Select(s => s.WithAdditionalAnnotations(Formatter.Annotation).WithTrailingTrivia(newLine)).ToArray();
         if (insertIntoThen && anchor is IfStatementSyntax ifStatement)
         {
             editor.ReplaceNode(ifStatement.Statement, (node, _) =>
@@ -181,6 +182,20 @@ internal static class ViewCopyRewriter
         }
 
         editor.InsertAfter(anchor, annotated);
+    }
+
+    /// <summary>The document's own line ending, so that inserted lines match the file.</summary>
+    private static SyntaxTrivia EndOfLine(SyntaxNode root)
+    {
+        foreach (var trivia in root.DescendantTrivia())
+        {
+            if (trivia.IsKind(SyntaxKind.EndOfLineTrivia))
+            {
+                return trivia;
+            }
+        }
+
+        return ElasticCarriageReturnLineFeed;
     }
 
     private static string UniqueName(SemanticModel? model, int position, string baseName, CancellationToken cancellationToken)
@@ -219,18 +234,34 @@ internal static class ViewCopyRewriter
         var directive = UsingDirective(ParseName(RuntimeNamespace)).WithAdditionalAnnotations(Formatter.Annotation);
         var usings = root.Usings;
         var index = 0;
-        while (index < usings.Count && string.CompareOrdinal(usings[index].Name?.ToString(), RuntimeNamespace) < 0 && usings[index].StaticKeyword.IsKind(SyntaxKind.None))
+        while (index < usings.Count
+               && usings[index].StaticKeyword.IsKind(SyntaxKind.None)
+               && usings[index].Alias is null
+               && ImportOrder(usings[index].Name?.ToString()) < 0)
         {
             index++;
         }
 
         if (usings.Count == 0)
         {
-            directive = directive.WithTrailingTrivia(CarriageReturnLineFeed, CarriageReturnLineFeed);
+            var newLine = EndOfLine(root);
+            directive = directive.WithTrailingTrivia(newLine, newLine);
             return document.WithSyntaxRoot(root.WithUsings(usings.Add(directive)).WithLeadingTrivia(root.GetLeadingTrivia()));
         }
 
-        return document.WithSyntaxRoot(root.WithUsings(usings.Insert(index, directive.WithTrailingTrivia(CarriageReturnLineFeed))));
+        return document.WithSyntaxRoot(root.WithUsings(usings.Insert(index, directive.WithTrailingTrivia(EndOfLine(root)))));
+    }
+
+    /// <summary>System namespaces first, then alphabetical, as the IDE sorts them.</summary>
+    private static int ImportOrder(string? name)
+    {
+        if (name is null)
+        {
+            return -1;
+        }
+
+        var isSystem = name == "System" || name.StartsWith("System.", System.StringComparison.Ordinal);
+        return isSystem ? -1 : System.StringComparer.OrdinalIgnoreCase.Compare(name, RuntimeNamespace);
     }
 
     /// <summary>

@@ -1,37 +1,595 @@
+using Microsoft.CodeAnalysis;
 using WasmViewAnalyzers.CodeFixes.Rules;
-using WasmViewAnalyzers.Rules;
+using WasmViewAnalyzers.Tests.Verifiers;
 using Verify = WasmViewAnalyzers.Tests.Verifiers.CSharpCodeFixVerifier<WasmViewAnalyzers.Rules.StaleViewAfterGuestCallAnalyzer, WasmViewAnalyzers.CodeFixes.Rules.StaleViewAfterGuestCallFixer>;
 
 namespace WasmViewAnalyzers.Tests.Rules;
 
+/// <summary>
+/// The WVA001 fixes. Every test applies the fix one diagnostic at a time and through Fix All (in
+/// document, project and solution scope), and the fixed code must compile with no diagnostics left.
+/// </summary>
 public sealed class StaleViewAfterGuestCallFixerTests
 {
+    private const string ToArray = StaleViewAfterGuestCallFixer.CopyToArrayKey;
+    private const string Lease = StaleViewAfterGuestCallFixer.LeaseCopyKey;
+
+    private static Task VerifyMembers(string members, string fixedMembers, string key = ToArray, bool withRuntimeLibrary = false)
+        => Verify.VerifyCodeFixAsync(
+            HostCode.WithMembers(members),
+            key == Lease ? HostCode.WithMembers(fixedMembers, "WasmViewAnalyzers.Runtime") : HostCode.WithMembers(fixedMembers),
+            key,
+            withRuntimeLibrary);
+
+    // ------------------------------------------------------------------ .ToArray()
+
     [Fact]
-    public Task VarDeclaration_BecomesArrayCopy() => Verify.VerifyCodeFixAsync("""
+    public Task VarDeclaration_BecomesArrayCopy() => VerifyMembers("""
+        void Run()
+        {
+            var view = memory.GetSpan(0, 16);
+            function.Invoke(1);
+            Console.WriteLine({|WVA001:view|}[0]);
+        }
+        """, """
+        void Run()
+        {
+            var view = memory.GetSpan(0, 16).ToArray();
+            function.Invoke(1);
+            Console.WriteLine(view[0]);
+        }
+        """);
+
+    [Fact]
+    public Task VarDeclarationUsedAsSpan_SpellsOutSpanType() => VerifyMembers("""
+        void Run()
+        {
+            var view = memory.GetSpan(0, 16);
+            convert(1);
+            var payload = view.Slice(4);
+            Console.WriteLine({|WVA001:payload|}[0]);
+        }
+        """, """
+        void Run()
+        {
+            Span<byte> view = memory.GetSpan(0, 16).ToArray();
+            convert(1);
+            var payload = view.Slice(4);
+            Console.WriteLine(payload[0]);
+        }
+        """);
+
+    [Fact]
+    public Task ExplicitReadOnlySpan_KeepsItsType() => VerifyMembers("""
+        string Run()
+        {
+            ReadOnlySpan<byte> text = memory.GetSpan(0, 16);
+            convert(1);
+            return Encoding.UTF8.GetString({|WVA001:text|});
+        }
+        """, """
+        string Run()
+        {
+            ReadOnlySpan<byte> text = memory.GetSpan(0, 16).ToArray();
+            convert(1);
+            return Encoding.UTF8.GetString(text);
+        }
+        """);
+
+    [Fact]
+    public Task GenericSpan_CopiesElements() => VerifyMembers("""
+        int Run()
+        {
+            var words = memory.GetSpan<int>(0, 4);
+            reset();
+            return {|WVA001:words|}[1];
+        }
+        """, """
+        int Run()
+        {
+            var words = memory.GetSpan<int>(0, 4).ToArray();
+            reset();
+            return words[1];
+        }
+        """);
+
+    [Fact]
+    public Task Cast_CopiesTheOutermostSpan() => VerifyMembers("""
+        int Run()
+        {
+            var words = MemoryMarshal.Cast<byte, int>(memory.GetSpan(0, 16));
+            convert(1);
+            return {|WVA001:words|}[0];
+        }
+        """, """
+        int Run()
+        {
+            var words = MemoryMarshal.Cast<byte, int>(memory.GetSpan(0, 16)).ToArray();
+            convert(1);
+            return words[0];
+        }
+        """);
+
+    [Fact]
+    public Task NewSpanOverPointer_CopiesTheSpan() => VerifyMembers("""
+        byte Run(int length)
+        {
+            var span = new Span<byte>((void*)memory.GetPointer(), length);
+            convert(1);
+            return {|WVA001:span|}[0];
+        }
+        """, """
+        byte Run(int length)
+        {
+            var span = new Span<byte>((void*)memory.GetPointer(), length).ToArray();
+            convert(1);
+            return span[0];
+        }
+        """);
+
+    [Fact]
+    public Task Reassignment_IsCopied() => VerifyMembers("""
+        void Run(int count)
+        {
+            Span<byte> view = default;
+            for (var i = 0; i < count; i++)
+            {
+                if (i > 0)
+                {
+                    Console.WriteLine({|WVA001:view|}[0]);
+                }
+
+                view = memory.GetSpan(convert(i), 16);
+                reset();
+            }
+        }
+        """, """
+        void Run(int count)
+        {
+            Span<byte> view = default;
+            for (var i = 0; i < count; i++)
+            {
+                if (i > 0)
+                {
+                    Console.WriteLine(view[0]);
+                }
+
+                view = memory.GetSpan(convert(i), 16).ToArray();
+                reset();
+            }
+        }
+        """);
+
+    [Fact]
+    public Task HelperReturningView_CopiedAtTheCallSite() => VerifyMembers("""
+        Span<byte> Output(int address) => memory.GetSpan(address, 16);
+
+        byte Run()
+        {
+            var output = Output(convert(1));
+            convert(2);
+            return {|WVA001:output|}[0];
+        }
+        """, """
+        Span<byte> Output(int address) => memory.GetSpan(address, 16);
+
+        byte Run()
+        {
+            var output = Output(convert(1)).ToArray();
+            convert(2);
+            return output[0];
+        }
+        """);
+
+    [Fact]
+    public Task QueuedManagerMemory_CopiedBeforeQueuing() => Verify.VerifyCodeFixAsync(
+        HostCode.WithMembers("""
+            void ConvertAll(int[] inputs, Stream archive)
+            {
+                var outputs = new List<Memory<byte>>();
+                foreach (var input in inputs)
+                {
+                    var address = convert(input);
+                    outputs.Add(new GuestMemoryManager((byte*)memory.GetPointer() + address, 64).Memory);
+                }
+
+                foreach (var output in outputs)
+                {
+                    archive.Write({|WVA001:output|}.Span);
+                }
+            }
+            """) + StaleViewAfterGuestCallAnalyzerTests.GuestMemoryManager,
+        HostCode.WithMembers("""
+            void ConvertAll(int[] inputs, Stream archive)
+            {
+                var outputs = new List<Memory<byte>>();
+                foreach (var input in inputs)
+                {
+                    var address = convert(input);
+                    outputs.Add(new GuestMemoryManager((byte*)memory.GetPointer() + address, 64).Memory.ToArray());
+                }
+
+                foreach (var output in outputs)
+                {
+                    archive.Write(output.Span);
+                }
+            }
+            """) + StaleViewAfterGuestCallAnalyzerTests.GuestMemoryManager,
+        ToArray);
+
+    [Fact]
+    public Task SeveralUsesOfOneView_OneCopy() => VerifyMembers("""
+        int Run()
+        {
+            var view = memory.GetSpan(0, 16);
+            convert(1);
+            return {|WVA001:view|}[0] + {|WVA001:view|}[1];
+        }
+        """, """
+        int Run()
+        {
+            var view = memory.GetSpan(0, 16).ToArray();
+            convert(1);
+            return view[0] + view[1];
+        }
+        """);
+
+    [Fact]
+    public Task FixAll_FixesEveryMethodAndDocument()
+    {
+        var test = new Verify.Test
+        {
+            CodeActionEquivalenceKey = ToArray,
+
+            // One pass fixes the project or solution; in document scope, one pass per document.
+            NumberOfFixAllIterations = 1,
+            NumberOfFixAllInDocumentIterations = 2,
+        };
+        test.TestState.Sources.Add(("Host.cs", HostCode.WithMembers("""
+            byte First()
+            {
+                var a = memory.GetSpan(0, 4);
+                convert(1);
+                return {|WVA001:a|}[0];
+            }
+
+            byte Second(int count)
+            {
+                var b = memory.GetSpan<byte>(8, 4);
+                for (var i = 0; i < count; i++)
+                {
+                    Console.WriteLine({|WVA001:b|}[i]);
+                    reset();
+                }
+
+                return 0;
+            }
+            """)));
+        test.TestState.Sources.Add(("Other.cs", """
+            using Wasmtime;
+
+            static class Other
+            {
+                public static string Read(Memory memory, Function function)
+                {
+                    System.ReadOnlySpan<byte> text = memory.GetSpan(0, 8);
+                    function.Invoke();
+                    return System.Text.Encoding.UTF8.GetString({|WVA001:text|});
+                }
+            }
+            """));
+        test.FixedState.Sources.Add(("Host.cs", HostCode.WithMembers("""
+            byte First()
+            {
+                var a = memory.GetSpan(0, 4).ToArray();
+                convert(1);
+                return a[0];
+            }
+
+            byte Second(int count)
+            {
+                var b = memory.GetSpan<byte>(8, 4).ToArray();
+                for (var i = 0; i < count; i++)
+                {
+                    Console.WriteLine(b[i]);
+                    reset();
+                }
+
+                return 0;
+            }
+            """)));
+        test.FixedState.Sources.Add(("Other.cs", """
+            using Wasmtime;
+
+            static class Other
+            {
+                public static string Read(Memory memory, Function function)
+                {
+                    System.ReadOnlySpan<byte> text = memory.GetSpan(0, 8).ToArray();
+                    function.Invoke();
+                    return System.Text.Encoding.UTF8.GetString(text);
+                }
+            }
+            """));
+        return test.RunAsync();
+    }
+
+    [Fact]
+    public Task TopLevelStatements_AreFixed() => Verify.VerifyCodeFixAsync("""
         using System;
         using Wasmtime;
 
-        class Host
-        {
-            void Run(Memory memory, Function convert)
-            {
-                var view = memory.GetSpan(0, 16);
-                convert.Invoke(1);
-                Console.WriteLine({|WVA001:view|}[0]);
-            }
-        }
+        using var engine = new Engine();
+        using var module = Module.FromText(engine, "m", "(module (memory (export \"memory\") 1))");
+        using var store = new Store(engine);
+        var instance = new Instance(store, module);
+        var memory = instance.GetMemory("memory")!;
+        var render = instance.GetFunction<int, int>("render")!;
+
+        var first = memory.GetSpan(render(1), 16);
+        render(2);
+        Console.WriteLine({|WVA001:first|}[0]);
         """, """
         using System;
         using Wasmtime;
 
-        class Host
+        using var engine = new Engine();
+        using var module = Module.FromText(engine, "m", "(module (memory (export \"memory\") 1))");
+        using var store = new Store(engine);
+        var instance = new Instance(store, module);
+        var memory = instance.GetMemory("memory")!;
+        var render = instance.GetFunction<int, int>("render")!;
+
+        var first = memory.GetSpan(render(1), 16).ToArray();
+        render(2);
+        Console.WriteLine(first[0]);
+        """, ToArray, outputKind: OutputKind.ConsoleApplication);
+
+    // ------------------------------------------------------------------ Caller.TryGetMemorySpan
+
+    [Fact]
+    public Task TryGetMemorySpan_AsStatement_CopiesAfterTheCall() => VerifyMembers("""
+        void Define(Linker linker)
         {
-            void Run(Memory memory, Function convert)
+            linker.DefineFunction("env", "log", (Caller caller, int address, int length) =>
             {
-                var view = memory.GetSpan(0, 16).ToArray();
-                convert.Invoke(1);
-                Console.WriteLine(view[0]);
-            }
+                caller.TryGetMemorySpan<byte>("memory", address, length, out var text);
+                caller.GetFunction("notify")!.Invoke();
+                Console.WriteLine(Encoding.UTF8.GetString({|WVA001:text|}));
+            });
         }
-        """, StaleViewAfterGuestCallFixer.CopyToArrayKey);
+        """, """
+        void Define(Linker linker)
+        {
+            linker.DefineFunction("env", "log", (Caller caller, int address, int length) =>
+            {
+                caller.TryGetMemorySpan<byte>("memory", address, length, out var text);
+                text = text.ToArray();
+                caller.GetFunction("notify")!.Invoke();
+                Console.WriteLine(Encoding.UTF8.GetString(text));
+            });
+        }
+        """);
+
+    [Fact]
+    public Task TryGetMemorySpan_InIfCondition_CopiesFirstInTheBranch() => VerifyMembers("""
+        void Define(Linker linker)
+        {
+            linker.DefineFunction("env", "log", (Caller caller, int address, int length) =>
+            {
+                if (caller.TryGetMemorySpan<byte>("memory", address, length, out var text))
+                {
+                    caller.GetFunction("notify")!.Invoke();
+                    Console.WriteLine(Encoding.UTF8.GetString({|WVA001:text|}));
+                }
+            });
+        }
+        """, """
+        void Define(Linker linker)
+        {
+            linker.DefineFunction("env", "log", (Caller caller, int address, int length) =>
+            {
+                if (caller.TryGetMemorySpan<byte>("memory", address, length, out var text))
+                {
+                    text = text.ToArray();
+                    caller.GetFunction("notify")!.Invoke();
+                    Console.WriteLine(Encoding.UTF8.GetString(text));
+                }
+            });
+        }
+        """);
+
+    [Fact]
+    public Task TryGetMemorySpan_NegatedGuard_CopiesAfterTheGuard() => VerifyMembers("""
+        void Define(Linker linker)
+        {
+            linker.DefineFunction("env", "log", (Caller caller, int address, int length) =>
+            {
+                if (!caller.TryGetMemorySpan<byte>("memory", address, length, out var text))
+                {
+                    return;
+                }
+
+                caller.GetFunction("notify")!.Invoke();
+                Console.WriteLine(Encoding.UTF8.GetString({|WVA001:text|}));
+            });
+        }
+        """, """
+        void Define(Linker linker)
+        {
+            linker.DefineFunction("env", "log", (Caller caller, int address, int length) =>
+            {
+                if (!caller.TryGetMemorySpan<byte>("memory", address, length, out var text))
+                {
+                    return;
+                }
+                text = text.ToArray();
+
+                caller.GetFunction("notify")!.Invoke();
+                Console.WriteLine(Encoding.UTF8.GetString(text));
+            });
+        }
+        """);
+
+    // ------------------------------------------------------------------ pooled lease copy
+
+    [Fact]
+    public Task Lease_DeclarationBecomesUsingLease() => VerifyMembers("""
+        void Run(Stream archive)
+        {
+            var output = memory.GetSpan(convert(1), 64);
+            reset();
+            archive.Write({|WVA001:output|});
+        }
+        """, """
+        void Run(Stream archive)
+        {
+            using var outputLease = memory.GetSpan(convert(1), 64).LeaseCopy();
+            var output = outputLease.Span;
+            reset();
+            archive.Write(output);
+        }
+        """, Lease, withRuntimeLibrary: true);
+
+    [Fact]
+    public Task Lease_FixAllAcrossMethods() => VerifyMembers("""
+        int First()
+        {
+            var a = memory.GetSpan(0, 4);
+            convert(1);
+            return {|WVA001:a|}[0];
+        }
+
+        int Second()
+        {
+            ReadOnlySpan<int> b = memory.GetSpan<int>(8, 4);
+            reset();
+            return {|WVA001:b|}[0];
+        }
+        """, """
+        int First()
+        {
+            using var aLease = memory.GetSpan(0, 4).LeaseCopy();
+            var a = aLease.Span;
+            convert(1);
+            return a[0];
+        }
+
+        int Second()
+        {
+            using var bLease = memory.GetSpan<int>(8, 4).LeaseCopy();
+            ReadOnlySpan<int> b = bLease.Span;
+            reset();
+            return b[0];
+        }
+        """, Lease, withRuntimeLibrary: true);
+
+    [Fact]
+    public async Task Lease_OfferedOnlyWithTheRuntimeLibrary()
+    {
+        var source = HostCode.WithMembers("""
+            byte Run()
+            {
+                var view = memory.GetSpan(0, 16);
+                convert(1);
+                return view[0];
+            }
+            """);
+
+        var without = await Verify.GetOfferedFixesAsync(source, withRuntimeLibrary: false);
+        var with = await Verify.GetOfferedFixesAsync(source, withRuntimeLibrary: true);
+
+        Assert.Equal(new[] { "Copy the view when it is obtained" }, without);
+        Assert.Equal(new[] { "Copy the view when it is obtained", "Use a pooled lease copy" }, with);
+    }
+
+    [Fact]
+    public async Task Lease_NotOfferedWhenTheViewOutlivesItsDeclaration()
+    {
+        // The reassigned view lives outside the block that obtained it: a lease disposed at the end
+        // of that block would be read after it went back to the pool.
+        var offered = await Verify.GetOfferedFixesAsync(HostCode.WithMembers("""
+            byte Run(int count)
+            {
+                Span<byte> view = default;
+                for (var i = 0; i < count; i++)
+                {
+                    view = memory.GetSpan(convert(i), 16);
+                }
+
+                reset();
+                return view[0];
+            }
+            """), withRuntimeLibrary: true);
+
+        Assert.Equal(new[] { "Copy the view when it is obtained" }, offered);
+    }
+
+    // ------------------------------------------------------------------ no fix where a copy breaks meaning or does not compile
+
+    [Fact]
+    public async Task NoFix_WhenTheViewIsWrittenThrough()
+    {
+        var offered = await Verify.GetOfferedFixesAsync(HostCode.WithMembers("""
+            void Indexer()
+            {
+                var view = memory.GetSpan(0, 16);
+                convert(1);
+                view[0] = 1;
+            }
+
+            void Destination(byte[] source)
+            {
+                var view = memory.GetSpan(0, 16);
+                convert(1);
+                source.CopyTo(view);
+            }
+
+            void RefLocal()
+            {
+                var view = memory.GetSpan(0, 16);
+                ref var first = ref view[0];
+                convert(1);
+                first = 2;
+            }
+
+            void Fill()
+            {
+                var view = memory.GetSpan(0, 16);
+                convert(1);
+                view.Fill(0);
+            }
+
+            void WritableSpanArgument(Stream input)
+            {
+                var view = memory.GetSpan(0, 16);
+                convert(1);
+                input.Read(view);
+            }
+            """), withRuntimeLibrary: true);
+
+        Assert.Empty(offered);
+    }
+
+    [Fact]
+    public async Task NoFix_ForBarePointersAndStreams()
+    {
+        var offered = await Verify.GetOfferedFixesAsync(HostCode.WithMembers("""
+            byte Pointer()
+            {
+                var p = (byte*)memory.GetPointer();
+                convert(1);
+                return p[0];
+            }
+
+            void Stream(Stream sink)
+            {
+                using var stream = new UnmanagedMemoryStream((byte*)memory.GetPointer(), 16);
+                convert(1);
+                stream.CopyTo(sink);
+            }
+            """), withRuntimeLibrary: true);
+
+        Assert.Empty(offered);
+    }
 }

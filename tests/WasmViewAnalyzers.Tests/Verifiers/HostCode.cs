@@ -37,6 +37,10 @@ internal static class HostCode
     /// <summary>The host class with <paramref name="members"/> added to it.</summary>
     public static string WithMembers(string members) => Prologue + Indent(members) + "\n}\n";
 
+    /// <summary>The host class with <paramref name="members"/>, after a code fix added <paramref name="import"/>.</summary>
+    public static string WithMembers(string members, string import)
+        => WithMembers(members).Replace("using Wasmtime;\n", "using Wasmtime;\nusing " + import + ";\n");
+
     private static string Indent(string members)
         => string.Join("\n", members.Split('\n').Select(line => line.Length == 0 ? line : "    " + line));
 }
