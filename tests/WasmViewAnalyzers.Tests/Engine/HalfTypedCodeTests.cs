@@ -1,0 +1,169 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using WasmViewAnalyzers.Tests.Verifiers;
+
+namespace WasmViewAnalyzers.Tests.Engine;
+
+/// <summary>
+/// The analyzers run on every keystroke in the IDE, on code that does not compile yet. They must
+/// never throw (an AD0001 in a user's build is a bug of ours). These tests feed them broken code:
+/// every prefix of a realistic host, every one-token deletion of it, and hand-picked oddities.
+/// </summary>
+public sealed class HalfTypedCodeTests
+{
+    private const string RealisticHost = """
+        using System;
+        using System.Collections.Generic;
+        using System.IO;
+        using Wasmtime;
+
+        unsafe class Host
+        {
+            private readonly Func<int, int> _convert;
+            private readonly Memory _memory;
+
+            public Host(Instance instance)
+            {
+                _convert = instance.GetFunction<int, int>("convert")!;
+                _memory = instance.GetMemory("memory")!;
+            }
+
+            Span<byte> Output(int address) => _memory.GetSpan(address, 16);
+
+            void Run(int[] inputs, Stream sink, Caller caller)
+            {
+                var pending = new List<(nint, int)>();
+                foreach (var input in inputs)
+                {
+                    var address = _convert(input);
+                    pending.Add((_memory.GetPointer() + address, 16));
+                    if (caller.TryGetMemorySpan<byte>("memory", address, 4, out var header)) { _convert(0); sink.Write(header); }
+                }
+
+                var view = Output(0);
+                try { _memory.Grow(1); } finally { Console.WriteLine(view[0]); }
+                foreach (var (address, length) in pending)
+                {
+                    using var stream = new UnmanagedMemoryStream((byte*)address, length);
+                    stream.CopyTo(sink);
+                }
+
+                Action later = () => _convert(1);
+                later();
+                void Local() => _convert(2);
+                Local();
+            }
+        }
+        """;
+
+    [Fact]
+    public void EveryPrefixOfAHost_NeverThrows()
+    {
+        var tokens = CSharpSyntaxTree.ParseText(RealisticHost).GetRoot().DescendantTokens().ToList();
+        var failures = new ConcurrentBag<string>();
+        Parallel.ForEach(tokens, token =>
+        {
+            var prefix = RealisticHost.Substring(0, token.Span.End);
+            foreach (var failure in AnalyzerFailures(prefix))
+            {
+                failures.Add($"prefix ending at {token.Span.End} ('{token.Text}'): {failure}");
+            }
+        });
+
+        Assert.True(tokens.Count > 250, "the host should exercise many shapes of half-typed code");
+        Assert.Empty(failures);
+    }
+
+    [Fact]
+    public void TheCompleteHost_IsAnalyzed()
+    {
+        // Guards the tests above against passing vacuously: the whole host does reach the engine.
+        var (failures, diagnostics) = Analyze(RealisticHost);
+
+        Assert.Empty(failures);
+        Assert.Equal(
+            new[] { "header", "view", "stream" },
+            diagnostics.Where(d => d.Id == "WVA001").OrderBy(d => d.Location.SourceSpan.Start).Select(d => d.Location.SourceTree!.GetText().ToString(d.Location.SourceSpan)));
+    }
+
+    [Fact]
+    public void EveryOneTokenDeletion_NeverThrows()
+    {
+        var tokens = CSharpSyntaxTree.ParseText(RealisticHost).GetRoot().DescendantTokens().ToList();
+        var failures = new ConcurrentBag<string>();
+        Parallel.ForEach(tokens, token =>
+        {
+            var broken = RealisticHost.Remove(token.SpanStart, token.Span.Length);
+            foreach (var failure in AnalyzerFailures(broken))
+            {
+                failures.Add($"without '{token.Text}' at {token.SpanStart}: {failure}");
+            }
+        });
+
+        Assert.Empty(failures);
+    }
+
+    [Theory]
+    [InlineData("class C { void M(Wasmtime.Memory m) { var v = m.GetSpan(0, ; v[0] = 1; } }")]
+    [InlineData("class C { void M(Wasmtime.Memory m) { var v = m.GetSpan(); Missing(); v[0] = 1; } }")]
+    [InlineData("class C { void M(Wasmtime.Memory m, Unknown u) { var v = m.GetSpan(0, 4); u.Invoke(); u(v); v[0] = 1; } }")]
+    [InlineData("class C { void M(Wasmtime.Memory m) { var v = m.GetSpan(0, 4); m.Grow(); System.Console.WriteLine(v[0]) } }")]
+    [InlineData("class C { System.Span<byte> P => ; void M() { var v = P; v[0] = 1; } }")]
+    [InlineData("class C { void M(Wasmtime.Instance i) { var f = i.GetFunction<int, int>(; var v = default(System.Span<byte>); f(1); } }")]
+    [InlineData("class C { void M(Wasmtime.Memory m) { var v = m.GetSpan(0, 4); Action a = () => { v[0] = 1; }; } }")]
+    [InlineData("class C { void M(Wasmtime.Memory m) { foreach (var b in m.GetSpan(0, 4)) { M(m); } } }")]
+    [InlineData("class C { partial void P(); void M(Wasmtime.Memory m) { var v = m.GetSpan(0, 4); P(); N(); v[0] = 1; } extern void N(); }")]
+    [InlineData("class C { void M(Wasmtime.Memory m) { goto L; var v = m.GetSpan(0, 4); L: v[0] = 1; } }")]
+    [InlineData("class C { int this[int i] => throw null!; void M(Wasmtime.Memory m) { var v = m.GetSpan(0, 4); _ = this[v[0]]; } }")]
+    [InlineData("class C { void M(Wasmtime.Memory m) { var v = m.GetSpan(0, 4); switch (v[0]) { case 1 when M2(): v[1] = 0; break; } } bool M2() => throw null!; }")]
+    [InlineData("class C<T> where T : struct { void M(Wasmtime.Memory m) { var v = m.GetSpan<T>(0, 4); M(m); _ = v[0]; } }")]
+    [InlineData("class C { void M(Wasmtime.Memory m) { var (a, b) = (m.GetPointer(), m.GetSpan(0, 1).Length); m.Grow(1); _ = a; } }")]
+    [InlineData("class C { async System.Threading.Tasks.Task M(Wasmtime.Memory m) { var p = m.GetPointer(); await System.Threading.Tasks.Task.Yield(); m.Grow(1); _ = p.ToString(); } }")]
+    [InlineData("class C { System.Collections.Generic.IEnumerable<nint> M(Wasmtime.Memory m) { var p = m.GetPointer(); yield return p; m.Grow(1); yield return p; } }")]
+    [InlineData("class C { void M(Wasmtime.Memory m) { var v = m.GetSpan(0, 4); M(m) M(m); v[0] = 1; } }")]
+    [InlineData("class C { void M(dynamic d, Wasmtime.Memory m) { var v = m.GetSpan(0, 4); d.Invoke(); d(v.Length); v[0] = 1; } }")]
+    [InlineData("class C { C() : this(Load()) { } C(System.Span<byte> s) { } static System.Span<byte> Load() => default; }")]
+    [InlineData("class C { void M(Wasmtime.Memory m) { var v = m.GetSpan(0, 4); checked { v[0]++; } lock (this) { m.Grow(1); } v[0]--; } }")]
+    public void OddCode_NeverThrows(string source)
+        => Assert.Empty(AnalyzerFailures("using System;\n" + source));
+
+    private static readonly ImmutableArray<DiagnosticAnalyzer> Analyzers = typeof(WasmViewAnalyzers.Rules.StaleViewAfterGuestCallAnalyzer).Assembly
+        .GetTypes()
+        .Where(type => !type.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(type))
+        .Select(type => (DiagnosticAnalyzer)Activator.CreateInstance(type)!)
+        .ToImmutableArray();
+
+    private static readonly ImmutableArray<MetadataReference> References = Basic.Reference.Assemblies.Net100.References.All
+        .Cast<MetadataReference>()
+        .Append(TestProject.Wasmtime)
+        .ToImmutableArray();
+
+    /// <summary>Every exception an analyzer threw on <paramref name="source"/>, as AD0001 would report it.</summary>
+    private static IReadOnlyList<string> AnalyzerFailures(string source) => Analyze(source).Failures;
+
+    private static (IReadOnlyList<string> Failures, ImmutableArray<Diagnostic> Diagnostics) Analyze(string source)
+    {
+        var compilation = CSharpCompilation.Create(
+            "HalfTyped",
+            new[] { CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.CSharp12)) },
+            References,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true, nullableContextOptions: NullableContextOptions.Enable));
+
+        var failures = new ConcurrentBag<string>();
+        var options = new CompilationWithAnalyzersOptions(
+            new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
+            onAnalyzerException: (exception, analyzer, _) => failures.Add($"{analyzer.GetType().Name}: {exception}"),
+            concurrentAnalysis: false,
+            logAnalyzerExecutionTime: false);
+        var diagnostics = compilation.WithAnalyzers(Analyzers, options).GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
+        foreach (var diagnostic in diagnostics.Where(d => d.Id == "AD0001"))
+        {
+            failures.Add(diagnostic.ToString());
+        }
+
+        return (failures.ToList(), diagnostics);
+    }
+}
