@@ -45,11 +45,12 @@ internal sealed class GuestCall
 /// </summary>
 internal sealed class ViewValue : IEquatable<ViewValue>
 {
-    public ViewValue(ViewOrigin origin, GuestCall? staleBy, IOperation? lastReference)
+    public ViewValue(ViewOrigin origin, GuestCall? staleBy, IOperation? lastReference, bool isAddress = false)
     {
         Origin = origin;
         StaleBy = staleBy;
         LastReference = lastReference;
+        IsAddress = isAddress;
     }
 
     public ViewOrigin Origin { get; }
@@ -62,14 +63,22 @@ internal sealed class ViewValue : IEquatable<ViewValue>
     /// </summary>
     public IOperation? LastReference { get; }
 
+    /// <summary>
+    /// The value is the view's address held in an integer (<c>(long)pointer</c>,
+    /// <c>pointer.ToInt64()</c>): arithmetic on it is still an address, not a read of guest memory.
+    /// </summary>
+    public bool IsAddress { get; }
+
     public bool IsStale => StaleBy is not null;
 
     public static ViewValue Fresh(ViewOrigin origin) => new(origin, staleBy: null, lastReference: null);
 
     public ViewValue WithReference(IOperation reference)
-        => ReferenceEquals(reference, LastReference) ? this : new ViewValue(Origin, StaleBy, reference);
+        => ReferenceEquals(reference, LastReference) ? this : new ViewValue(Origin, StaleBy, reference, IsAddress);
 
-    public ViewValue MarkStale(GuestCall call) => StaleBy is null ? new ViewValue(Origin, call, LastReference) : this;
+    public ViewValue MarkStale(GuestCall call) => StaleBy is null ? new ViewValue(Origin, call, LastReference, IsAddress) : this;
+
+    public ViewValue AsAddress(bool isAddress) => isAddress == IsAddress ? this : new ViewValue(Origin, StaleBy, LastReference, isAddress);
 
     /// <summary>Join at a control-flow merge: a view on some path, stale if stale on some path.</summary>
     public static ViewValue? Join(ViewValue? left, ViewValue? right)
@@ -92,14 +101,15 @@ internal sealed class ViewValue : IEquatable<ViewValue>
             (var l, var r) => l!.Position <= r!.Position ? l : r,
         };
         var reference = origin == left.Origin ? left.LastReference : right.LastReference;
-        return new ViewValue(origin, staleBy, reference);
+        return new ViewValue(origin, staleBy, reference, left.IsAddress || right.IsAddress);
     }
 
     public bool Equals(ViewValue? other)
         => other is not null
            && ReferenceEquals(Origin, other.Origin)
            && ReferenceEquals(StaleBy, other.StaleBy)
-           && ReferenceEquals(LastReference, other.LastReference);
+           && ReferenceEquals(LastReference, other.LastReference)
+           && IsAddress == other.IsAddress;
 
     public override bool Equals(object? obj) => Equals(obj as ViewValue);
 

@@ -286,7 +286,7 @@ internal sealed partial class ViewFlowAnalysis
                 return null;
             }
 
-            if (isRef || Types.CanHoldView(locationType))
+            if (isRef || Types.CanHoldView(locationType) || (value.Value.IsAddress && IsAddressSizedInteger(locationType)))
             {
                 return Effective(value);
             }
@@ -345,7 +345,7 @@ internal sealed partial class ViewFlowAnalysis
                 {
                     // Invoking a delegate does not read a view it came from.
                 }
-                else if (CarriesView(instance))
+                else if (CarriesView(receiver))
                 {
                     inputs.Add(receiver);
                 }
@@ -371,7 +371,7 @@ internal sealed partial class ViewFlowAnalysis
                     outArguments.Add((argument, i));
                 }
 
-                if (argument.Parameter?.RefKind is RefKind.Ref or RefKind.In or RefKind.RefReadOnlyParameter || CarriesView(argument.Value))
+                if (argument.Parameter?.RefKind is RefKind.Ref or RefKind.In or RefKind.RefReadOnlyParameter || CarriesView(operand))
                 {
                     inputs.Add(operand);
                 }
@@ -421,6 +421,11 @@ internal sealed partial class ViewFlowAnalysis
                 }
             }
 
+            if (hasViewInput)
+            {
+                CheckArgumentsReadAfterCalleeGuestCall(invocation, inputs);
+            }
+
             ApplyGuestCall(guestCall);
 
             foreach (var (argument, index) in outArguments)
@@ -446,7 +451,13 @@ internal sealed partial class ViewFlowAnalysis
                 return ViewValue.Fresh(origin);
             }
 
-            return hasViewInput && resultCarries ? Derive(inputs) : null;
+            if (hasViewInput && IsAddressArithmetic(method) && IsAddressSizedInteger(method.ReturnType))
+            {
+                // pointer.ToInt64(): the address, in an integer.
+                return Derive(inputs)?.AsAddress(true);
+            }
+
+            return hasViewInput && resultCarries ? Derive(inputs)?.AsAddress(false) : null;
         }
 
         private ViewValue? EvaluateCreation(IObjectCreationOperation creation)
@@ -456,7 +467,7 @@ internal sealed partial class ViewFlowAnalysis
             foreach (var argument in creation.Arguments)
             {
                 var operand = Capture(argument.Value);
-                (CarriesView(argument.Value) || argument.Parameter?.RefKind is RefKind.Ref or RefKind.In ? inputs : consumed).Add(operand);
+                (CarriesView(operand) || argument.Parameter?.RefKind is RefKind.Ref or RefKind.In ? inputs : consumed).Add(operand);
             }
 
             if (creation.Initializer is { } initializer)
@@ -488,7 +499,7 @@ internal sealed partial class ViewFlowAnalysis
             }
 
             ApplyGuestCall(creation);
-            return wraps ? Derive(inputs) : null;
+            return wraps ? Derive(inputs)?.AsAddress(false) : null;
         }
 
         private ViewValue? EvaluateProperty(IPropertyReferenceOperation propertyReference)
@@ -498,7 +509,7 @@ internal sealed partial class ViewFlowAnalysis
             if (propertyReference.Instance is { } instance)
             {
                 var receiver = Capture(instance);
-                if (CarriesView(instance))
+                if (CarriesView(receiver))
                 {
                     inputs.Add(receiver);
                 }
@@ -564,10 +575,15 @@ internal sealed partial class ViewFlowAnalysis
             }
 
             var target = conversion.Type;
-            if (Types.CanHoldView(target)
-                || (IsAddressLike(conversion.Operand.Type) && target?.SpecialType is SpecialType.System_Int64 or SpecialType.System_UInt64))
+            if (Types.CanHoldView(target))
             {
-                return Effective(operand);
+                return Effective(operand)!.AsAddress(false);
+            }
+
+            if ((IsAddressLike(conversion.Operand.Type) || operand.Value.IsAddress) && IsAddressSizedInteger(target))
+            {
+                // (long)pointer: still the view's address.
+                return Effective(operand)!.AsAddress(true);
             }
 
             // (int)view[0] reads guest memory; (long)pointer or (object)pointer does not.
@@ -583,13 +599,14 @@ internal sealed partial class ViewFlowAnalysis
                 operands.Add(Capture(child));
             }
 
-            if (HasView(operands) && Types.CanHoldView(operation.Type))
+            var addressArithmetic = operation is IBinaryOperation && IsAddressSizedInteger(operation.Type) && operands.Exists(o => o.Value?.IsAddress == true);
+            if (HasView(operands) && (Types.CanHoldView(operation.Type) || addressArithmetic))
             {
                 // Pointer arithmetic, tuples of views, collections of views, ...
                 var derived = new List<Operand>();
                 foreach (var operand in operands)
                 {
-                    if (operand.Value is not null && (Types.CanHoldView(operand.Operation.Type) || operand.Operation.Type is null))
+                    if (operand.Value is not null && CarriesView(operand))
                     {
                         derived.Add(operand);
                     }
@@ -599,7 +616,7 @@ internal sealed partial class ViewFlowAnalysis
                     }
                 }
 
-                return Derive(derived);
+                return Derive(derived)?.AsAddress(addressArithmetic);
             }
 
             foreach (var operand in operands)
@@ -667,7 +684,8 @@ internal sealed partial class ViewFlowAnalysis
         }
 
         /// <summary>An operand whose value carries the view onward (rather than an element read out of it).</summary>
-        private bool CarriesView(IOperation operand) => operand.Type is null || Types.CanHoldView(operand.Type);
+        private bool CarriesView(Operand operand)
+            => operand.Operation.Type is null || Types.CanHoldView(operand.Operation.Type) || operand.Value?.IsAddress == true;
 
         /// <summary>
         /// A value consumed by an operation that keeps no view: reading an element out of guest
@@ -675,7 +693,7 @@ internal sealed partial class ViewFlowAnalysis
         /// </summary>
         private void Consume(Operand operand)
         {
-            if (operand.Value is not null && !Types.CanHoldView(operand.Operation.Type) && operand.Operation.Type is not null)
+            if (operand.Value is { IsAddress: false } && !Types.CanHoldView(operand.Operation.Type) && operand.Operation.Type is not null)
             {
                 Use(operand);
             }
@@ -691,9 +709,55 @@ internal sealed partial class ViewFlowAnalysis
 
         private void Use(Operand operand)
         {
-            if (_report && Effective(operand) is { IsStale: true } value)
+            // An address held in an integer is printed, compared or passed around without reading
+            // guest memory; it is checked when it becomes a pointer again.
+            if (operand.Value is { IsAddress: true } && !Types.CanHoldView(operand.Operation.Type))
             {
-                _analysis.RecordStaleUse(operand.Operation, value);
+                return;
+            }
+
+            if (Effective(operand) is { IsStale: true } value)
+            {
+                Record(operand.Operation, value);
+            }
+        }
+
+        private void Record(IOperation location, ViewValue staleValue)
+        {
+            if (_report)
+            {
+                _analysis.RecordStaleUse(location, staleValue);
+            }
+
+            _analysis.RecordParameterUse(staleValue);
+        }
+
+        /// <summary>
+        /// A view handed to a method of the compilation that reads that parameter after a guest call
+        /// of its own is used after that call, wherever the view came from.
+        /// </summary>
+        private void CheckArgumentsReadAfterCalleeGuestCall(IInvocationOperation invocation, List<Operand> inputs)
+        {
+            var uses = Semantics.GetParameterUses(invocation.TargetMethod, _analysis._visit, _analysis._cancellationToken);
+            if (uses.IsEmpty)
+            {
+                return;
+            }
+
+            foreach (var argument in invocation.Arguments)
+            {
+                if (argument.Parameter is not { } parameter || !uses.Contains(parameter.Ordinal))
+                {
+                    continue;
+                }
+
+                foreach (var operand in inputs)
+                {
+                    if (operand.Operation == argument.Value && Effective(operand) is { } value)
+                    {
+                        Record(operand.Operation, value.MarkStale(_analysis.GetCalleeCall(invocation)));
+                    }
+                }
             }
         }
 
@@ -707,6 +771,9 @@ internal sealed partial class ViewFlowAnalysis
                 _calls.Add(call);
             }
         }
+
+        private static bool IsAddressSizedInteger(ITypeSymbol? type)
+            => type?.SpecialType is SpecialType.System_Int64 or SpecialType.System_UInt64;
 
         private static bool IsAddressLike(ITypeSymbol? type)
             => type is not null && (type.TypeKind == TypeKind.Pointer || type.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr);

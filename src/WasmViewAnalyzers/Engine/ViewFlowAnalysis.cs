@@ -35,10 +35,22 @@ internal sealed partial class ViewFlowAnalysis
     private readonly Dictionary<int, ControlFlowRegion> _handlerEntries = new();
     private readonly Dictionary<int, List<(ControlFlowBranch Branch, int Index)>> _finallyEntries = new();
     private readonly Dictionary<SyntaxNode, StaleViewUse> _staleUses = new();
+    private readonly Dictionary<IOperation, GuestCall> _calleeCalls = new();
+    private readonly FlowState? _entryState;
+    private readonly Dictionary<ViewOrigin, int>? _parameterOrigins;
+    private ImmutableHashSet<int> _parametersReadStale = ImmutableHashSet<int>.Empty;
     private bool _returnsView;
 
-    private ViewFlowAnalysis(WasmViewSemantics semantics, ControlFlowGraph graph, SummaryVisit? visit, CancellationToken cancellationToken)
+    private ViewFlowAnalysis(
+        WasmViewSemantics semantics,
+        ControlFlowGraph graph,
+        SummaryVisit? visit,
+        CancellationToken cancellationToken,
+        FlowState? entryState = null,
+        Dictionary<ViewOrigin, int>? parameterOrigins = null)
     {
+        _entryState = entryState;
+        _parameterOrigins = parameterOrigins;
         _semantics = semantics;
         _graph = graph;
         _visit = visit;
@@ -85,6 +97,34 @@ internal sealed partial class ViewFlowAnalysis
         }
 
         return new ViewReturnSummary(analysis._returnsView, outParameters);
+    }
+
+    /// <summary>
+    /// Which parameters of <paramref name="method"/> that can hold a view it reads after a guest
+    /// call of its own: a caller passing a view there has it read stale.
+    /// </summary>
+    public static ImmutableHashSet<int> SummarizeParameterUses(WasmViewSemantics semantics, ControlFlowGraph graph, IMethodSymbol method, SummaryVisit visit, CancellationToken cancellationToken)
+    {
+        var entry = new FlowState();
+        var origins = new Dictionary<ViewOrigin, int>();
+        foreach (var parameter in method.Parameters)
+        {
+            if (parameter.RefKind != RefKind.Out && semantics.Types.CanHoldView(parameter.Type))
+            {
+                var origin = new ViewOrigin(graph.OriginalOperation, "parameter '" + parameter.Name + "'");
+                origins.Add(origin, parameter.Ordinal);
+                entry.Set(parameter, ViewValue.Fresh(origin));
+            }
+        }
+
+        if (origins.Count == 0)
+        {
+            return ImmutableHashSet<int>.Empty;
+        }
+
+        var analysis = new ViewFlowAnalysis(semantics, graph, visit, cancellationToken, entry, origins);
+        analysis.Solve();
+        return analysis._parametersReadStale;
     }
 
     // ------------------------------------------------------------------ graph structure
@@ -206,7 +246,7 @@ internal sealed partial class ViewFlowAnalysis
 
     private FlowState? ComputeInput(BasicBlock block)
     {
-        FlowState? state = block.Kind == BasicBlockKind.Entry ? new FlowState() : null;
+        FlowState? state = block.Kind == BasicBlockKind.Entry ? _entryState?.Clone() ?? new FlowState() : null;
         foreach (var branch in block.Predecessors)
         {
             state = FlowState.Join(state, ThroughFinally(_out[branch.Source.Ordinal], branch, branch.FinallyRegions.Length));
@@ -339,6 +379,24 @@ internal sealed partial class ViewFlowAnalysis
         }
 
         return origin;
+    }
+
+    private GuestCall GetCalleeCall(IOperation invocation)
+    {
+        if (!_calleeCalls.TryGetValue(invocation, out var call))
+        {
+            _calleeCalls[invocation] = call = new GuestCall(invocation, invocation.DescribeCall());
+        }
+
+        return call;
+    }
+
+    private void RecordParameterUse(ViewValue staleValue)
+    {
+        if (_parameterOrigins is not null && _parameterOrigins.TryGetValue(staleValue.Origin, out var ordinal))
+        {
+            _parametersReadStale = _parametersReadStale.Add(ordinal);
+        }
     }
 
     private void RecordStaleUse(IOperation fallbackLocation, ViewValue value)

@@ -27,6 +27,7 @@ internal sealed class WasmViewSemantics
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _returnsGuestDelegate = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<ILocalSymbol, bool> _guestDelegateLocals = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IMethodSymbol, ViewReturnSummary> _viewReturns = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<IMethodSymbol, ImmutableHashSet<int>> _parameterUses = new(SymbolEqualityComparer.Default);
     private readonly GuestDelegateIndex _delegateIndex;
     private readonly Lazy<ImmutableArray<INamedTypeSymbol>> _sourceTypes;
 
@@ -706,6 +707,67 @@ internal sealed class WasmViewSemantics
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Ordinals of the parameters that <paramref name="method"/> (of the compilation) reads after a
+    /// guest call of its own, so that a view passed there is used stale.
+    /// </summary>
+    public ImmutableHashSet<int> GetParameterUses(IMethodSymbol method, SummaryVisit? visit, CancellationToken cancellationToken)
+    {
+        method = Normalize(method);
+        if (!IsInSource(method) || !HasViewParameter(method) || !MayCallGuest(method, visit ?? new SummaryVisit(), cancellationToken))
+        {
+            return ImmutableHashSet<int>.Empty;
+        }
+
+        if (_parameterUses.TryGetValue(method, out var cached))
+        {
+            return cached;
+        }
+
+        visit ??= new SummaryVisit();
+        if (!visit.TryEnter(method))
+        {
+            return ImmutableHashSet<int>.Empty;
+        }
+
+        var outerHitCycle = visit.HitCycle;
+        visit.HitCycle = false;
+        ImmutableHashSet<int> result;
+        try
+        {
+            var graph = Bodies.GetGraph(method, cancellationToken);
+            result = graph is null
+                ? ImmutableHashSet<int>.Empty
+                : ViewFlowAnalysis.SummarizeParameterUses(this, graph, method, visit, cancellationToken);
+        }
+        finally
+        {
+            visit.Exit(method);
+        }
+
+        var provisional = visit.HitCycle && result.IsEmpty;
+        visit.HitCycle = outerHitCycle || provisional;
+        if (!provisional)
+        {
+            _parameterUses.TryAdd(method, result);
+        }
+
+        return result;
+    }
+
+    private bool HasViewParameter(IMethodSymbol method)
+    {
+        foreach (var parameter in method.Parameters)
+        {
+            if (parameter.RefKind != RefKind.Out && Types.CanHoldView(parameter.Type))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private bool MayReturnView(IMethodSymbol method)

@@ -136,6 +136,36 @@ public sealed class StaleViewAfterGuestCallAnalyzerTests
         }
         """);
 
+    [Fact]
+    public Task AddressAsLong_DereferencedAfterCall_Reports() => VerifyMembers("""
+        byte Cast(int offset)
+        {
+            long address = (long)memory.GetPointer();
+            var p = (byte*)(address + offset);
+            convert(1);
+            return {|WVA001:p|}[0];
+        }
+
+        byte ToInt64(int length)
+        {
+            var address = memory.GetPointer().ToInt64() + 16;
+            convert(1);
+            var span = new Span<byte>((void*)address, length);
+            return {|WVA001:span|}[0];
+        }
+        """);
+
+    [Fact]
+    public Task AddressAsLong_PrintedAfterCall_NoDiagnostic() => VerifyMembers("""
+        void Run()
+        {
+            long address = (long)memory.GetPointer();
+            convert(1);
+            Console.WriteLine(address + 4);
+            Console.WriteLine($"{address:X}");
+        }
+        """);
+
     // ------------------------------------------------------------------ aliases of a view
 
     [Fact]
@@ -653,6 +683,49 @@ public sealed class StaleViewAfterGuestCallAnalyzerTests
             var output = Output(0, 16);
             convert(1);
             Console.WriteLine({|WVA001:output|}[0]);
+        }
+        """);
+
+    [Fact]
+    public Task ViewPassedToMethodThatReadsItAfterAGuestCall_Reports() => VerifyMembers("""
+        void Process(Span<byte> output)
+        {
+            convert(1);
+            Console.WriteLine(output[0]);
+        }
+
+        void Forward(ReadOnlySpan<byte> output) => Process(output.ToArray());
+
+        void Relay(Span<byte> output) => Process(output);
+
+        void Run()
+        {
+            Process({|WVA001:memory.GetSpan(0, 16)|});
+            var view = memory.GetSpan(0, 16);
+            Relay({|WVA001:view|});
+        }
+        """);
+
+    [Fact]
+    public Task ViewPassedToMethodThatReadsItFirst_NoDiagnostic() => VerifyMembers("""
+        void Process(Span<byte> output)
+        {
+            Console.WriteLine(output[0]);
+            convert(1);
+        }
+
+        void Copying(ReadOnlySpan<byte> output)
+        {
+            var copy = output.ToArray();
+            convert(1);
+            Console.WriteLine(copy[0]);
+        }
+
+        void Run(byte[] array)
+        {
+            Process(memory.GetSpan(0, 16));
+            Copying(memory.GetSpan(0, 16));
+            Process(array);
         }
         """);
 
