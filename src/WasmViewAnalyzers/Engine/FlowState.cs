@@ -65,12 +65,22 @@ internal sealed class FlowState
         }
 
         var result = left.Clone();
-        foreach (var pair in right._values)
+        result.JoinWith(right);
+        return result;
+    }
+
+    /// <summary>Joins <paramref name="other"/> into this state, in place.</summary>
+    public void JoinWith(FlowState other)
+    {
+        if (ReferenceEquals(this, other))
         {
-            result._values[pair.Key] = ViewValue.Join(result.Get(pair.Key), pair.Value)!;
+            return;
         }
 
-        return result;
+        foreach (var pair in other._values)
+        {
+            _values[pair.Key] = _values.TryGetValue(pair.Key, out var mine) ? ViewValue.Join(mine, pair.Value)! : pair.Value;
+        }
     }
 
     public bool SameAs(FlowState? other)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -7,32 +8,27 @@ using Microsoft.CodeAnalysis.Operations;
 namespace WasmViewAnalyzers.Engine;
 
 /// <summary>
-/// The fields, properties and parameters of the compilation that hold a delegate bound to a guest
-/// function (<c>_convert = instance.GetFunction&lt;int, int&gt;("convert")</c> in a constructor,
-/// invoked in another method), and the collections such delegates are stored in. Built once per
-/// compilation, on first use, from the syntax trees that mention a delegate source.
+/// Answers, for a field, property or parameter of the compilation, whether it holds a delegate
+/// bound to a guest function (<c>_convert = instance.GetFunction&lt;int, int&gt;("convert")</c> in a
+/// constructor, invoked in another method; <c>Run(instance.GetAction("run"))</c>), and whether a
+/// collection holds such delegates (<c>exports["convert"] = ...</c>).
 /// </summary>
+/// <remarks>
+/// Each question is answered on demand, once per symbol, by binding only the places that can assign
+/// it: the trees whose text mentions its name, and there only the assignments, initializers and
+/// calls that name it. Code that never invokes such a delegate next to a view pays nothing.
+/// </remarks>
 internal sealed class GuestDelegateIndex
 {
-    private static readonly string[] SourceTokens = { "GetFunction", "GetAction", "WrapFunc", "WrapAction", "Wrap" };
-
     private readonly WasmViewSemantics _semantics;
-    private readonly object _gate = new();
-    private Result? _result;
-
-    [System.ThreadStatic]
-    private static Result? s_building;
+    private readonly ConcurrentDictionary<ISymbol, bool> _holders = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<ISymbol, bool> _containers = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<SyntaxTree, string> _texts = new();
 
     public GuestDelegateIndex(WasmViewSemantics semantics)
     {
         _semantics = semantics;
     }
-
-    public bool Contains(ISymbol symbol, CancellationToken cancellationToken)
-        => GetResult(cancellationToken).Holders.Contains(symbol);
-
-    public bool ContainsContainer(ISymbol symbol, CancellationToken cancellationToken)
-        => GetResult(cancellationToken).Containers.Contains(symbol);
 
     /// <summary>The symbol a storage location expression names: <c>_convert</c>, <c>this.exports</c>, <c>exports</c>.</summary>
     public static ISymbol? GetReferencedSymbol(IOperation operation) => operation.WalkDownConversions() switch
@@ -40,116 +36,220 @@ internal sealed class GuestDelegateIndex
         IFieldReferenceOperation field => field.Field.OriginalDefinition,
         IPropertyReferenceOperation { Property.IsIndexer: false } property => property.Property.OriginalDefinition,
         ILocalReferenceOperation local => local.Local,
-        IParameterReferenceOperation parameter => parameter.Parameter,
+        IParameterReferenceOperation parameter => parameter.Parameter.OriginalDefinition,
         _ => null,
     };
 
-    private Result GetResult(CancellationToken cancellationToken)
+    /// <summary>Whether a guest delegate is stored into <paramref name="symbol"/> anywhere in the compilation.</summary>
+    public bool Contains(ISymbol symbol, SummaryVisit visit, CancellationToken cancellationToken)
+        => Query(symbol, intoContainer: false, _holders, visit, cancellationToken);
+
+    /// <summary>Whether guest delegates are stored into the collection <paramref name="symbol"/> anywhere in the compilation.</summary>
+    public bool ContainsContainer(ISymbol symbol, SummaryVisit visit, CancellationToken cancellationToken)
+        => Query(symbol, intoContainer: true, _containers, visit, cancellationToken);
+
+    private bool Query(ISymbol symbol, bool intoContainer, ConcurrentDictionary<ISymbol, bool> cache, SummaryVisit visit, CancellationToken cancellationToken)
     {
-        if (_result is { } done)
+        if (!IsInSource(symbol))
         {
-            return done;
+            return false;
         }
 
-        // The build asks the semantics whether values are guest delegates, which may come back
-        // here: answer from what has been found so far instead of re-entering.
-        if (s_building is { } partial)
+        if (cache.TryGetValue(symbol, out var cached))
         {
-            return partial;
+            return cached;
         }
 
-        lock (_gate)
+        if (!visit.TryEnter(symbol))
         {
-            if (_result is null)
+            return false;
+        }
+
+        var outerHitCycle = visit.HitCycle;
+        visit.HitCycle = false;
+        var result = false;
+        try
+        {
+            foreach (var value in AssignedValues(symbol, intoContainer, cancellationToken))
             {
-                var building = new Result();
-                s_building = building;
-                try
+                if (_semantics.IsGuestDelegateValue(value, captures: null, visit, cancellationToken))
                 {
-                    Build(building, cancellationToken);
+                    result = true;
+                    break;
                 }
-                finally
-                {
-                    s_building = null;
-                }
-
-                _result = building;
             }
+        }
+        finally
+        {
+            visit.Exit(symbol);
+        }
 
-            return _result;
+        var provisional = visit.HitCycle && !result;
+        visit.HitCycle = outerHitCycle || provisional;
+        if (!provisional)
+        {
+            cache.TryAdd(symbol, result);
+        }
+
+        return result;
+    }
+
+    /// <summary>Every value the compilation stores into <paramref name="symbol"/> (or, for a collection, into its elements).</summary>
+    private IEnumerable<IOperation> AssignedValues(ISymbol symbol, bool intoContainer, CancellationToken cancellationToken)
+    {
+        if (symbol is IParameterSymbol && !intoContainer)
+        {
+            // step = instance.GetAction<int>("step") inside the method itself.
+            foreach (var value in StoredValues(symbol, symbol.Name, isParameter: false, intoContainer, cancellationToken))
+            {
+                yield return value;
+            }
+        }
+
+        foreach (var value in StoredValues(symbol, name: null, symbol is IParameterSymbol, intoContainer, cancellationToken))
+        {
+            yield return value;
         }
     }
 
-    private void Build(Result result, CancellationToken cancellationToken)
+    private IEnumerable<IOperation> StoredValues(ISymbol symbol, string? name, bool isParameter, bool intoContainer, CancellationToken cancellationToken)
     {
-        var candidates = new List<(ISymbol Target, IOperation Value, bool IntoContainer)>();
+        // A parameter receives its arguments: look for calls of its method instead of its own name.
+        var method = (symbol as IParameterSymbol)?.ContainingSymbol as IMethodSymbol;
+        name ??= isParameter ? method is { MethodKind: MethodKind.Constructor } ? method.ContainingType.Name : method?.Name : symbol.Name;
+        if (string.IsNullOrEmpty(name))
+        {
+            yield break;
+        }
+
         var compilation = _semantics.Compilation;
-        foreach (var tree in compilation.SyntaxTrees)
+        foreach (var tree in CandidateTrees(isParameter && method is not null ? method : symbol))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var text = tree.GetText(cancellationToken).ToString();
-            if (!MentionsSource(text))
+            var text = _texts.GetOrAdd(tree, t => t.GetText(cancellationToken).ToString());
+            if (text.IndexOf(name, System.StringComparison.Ordinal) < 0)
             {
                 continue;
             }
 
-#pragma warning disable RS1030 // A delegate stored in a field may be assigned in any tree.
+#pragma warning disable RS1030 // A delegate stored in a field or passed as an argument may be stored in any tree.
             var model = compilation.GetSemanticModel(tree);
 #pragma warning restore RS1030
             foreach (var node in tree.GetRoot(cancellationToken).DescendantNodes())
             {
-                if (node is not (EqualsValueClauseSyntax or AssignmentExpressionSyntax or ArgumentSyntax))
+                if (!Names(node, name!, isParameter, intoContainer))
                 {
                     continue;
                 }
 
-                CollectCandidate(model.GetOperation(node, cancellationToken), candidates);
-            }
-        }
-
-        var visit = new SummaryVisit();
-        for (var round = 0; round < 8; round++)
-        {
-            var changed = false;
-            foreach (var (target, value, intoContainer) in candidates)
-            {
-                var set = intoContainer ? result.Containers : result.Holders;
-                if (!set.Contains(target) && _semantics.IsGuestDelegateValue(value, captures: null, visit, cancellationToken))
+                // Field and property initializers are operations on their `= value` clause.
+                var bound = node switch
                 {
-                    set.Add(target);
-                    changed = true;
-                }
-            }
+                    VariableDeclaratorSyntax { Parent.Parent: BaseFieldDeclarationSyntax, Initializer: { } initializer } => initializer,
+                    PropertyDeclarationSyntax { Initializer: { } initializer } => initializer,
+                    _ => node,
+                };
 
-            if (!changed)
-            {
-                break;
+                foreach (var value in ValuesStoredInto(model.GetOperation(bound, cancellationToken), symbol, intoContainer))
+                {
+                    yield return value;
+                }
             }
         }
     }
 
-    private static void CollectCandidate(IOperation? operation, List<(ISymbol, IOperation, bool)> candidates)
+    /// <summary>
+    /// Where <paramref name="symbol"/> can be assigned (or, for a method, called): a local or a
+    /// parameter only in its own tree, a private member only where its type is declared, anything
+    /// else anywhere.
+    /// </summary>
+    private IEnumerable<SyntaxTree> CandidateTrees(ISymbol symbol)
     {
-        // Only delegates can be guest delegates; this keeps the candidates few.
-        var value = operation switch
+        if (symbol is ILocalSymbol or IParameterSymbol)
         {
-            ISymbolInitializerOperation initializer => initializer.Value,
-            IAssignmentOperation assignment => assignment.Value,
-            IArgumentOperation argument => argument.Value,
-            _ => null,
-        };
+            foreach (var reference in symbol.DeclaringSyntaxReferences)
+            {
+                yield return reference.SyntaxTree;
+            }
 
-        if (value?.Type?.TypeKind != TypeKind.Delegate)
-        {
-            return;
+            yield break;
         }
 
+        var scope = symbol.ContainingType;
+        if (symbol.DeclaredAccessibility == Accessibility.Private && scope is not null)
+        {
+            // A private member is visible to nested types too; they are declared in the same trees.
+            var seen = new HashSet<SyntaxTree>();
+            foreach (var reference in scope.DeclaringSyntaxReferences)
+            {
+                if (seen.Add(reference.SyntaxTree))
+                {
+                    yield return reference.SyntaxTree;
+                }
+            }
+
+            yield break;
+        }
+
+        foreach (var tree in _semantics.Compilation.SyntaxTrees)
+        {
+            yield return tree;
+        }
+    }
+
+    /// <summary>A cheap syntactic filter: can <paramref name="node"/> store into something called <paramref name="name"/>?</summary>
+    private static bool Names(SyntaxNode node, string name, bool isParameter, bool intoContainer)
+    {
+        if (isParameter)
+        {
+            return node switch
+            {
+                InvocationExpressionSyntax invocation => LastName(invocation.Expression) == name,
+                BaseObjectCreationExpressionSyntax creation => creation is ImplicitObjectCreationExpressionSyntax
+                                                               || (creation is ObjectCreationExpressionSyntax explicitCreation && LastName(explicitCreation.Type) == name),
+                _ => false,
+            };
+        }
+
+        return node switch
+        {
+            AssignmentExpressionSyntax assignment => intoContainer
+                ? assignment.Left is ElementAccessExpressionSyntax element && LastName(element.Expression) == name
+                : LastName(assignment.Left) == name,
+            VariableDeclaratorSyntax declarator => !intoContainer && declarator.Initializer is not null && declarator.Identifier.ValueText == name,
+            PropertyDeclarationSyntax property => !intoContainer && property.Initializer is not null && property.Identifier.ValueText == name,
+            InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } => intoContainer && LastName(access.Expression) == name,
+            _ => false,
+        };
+    }
+
+    private static string? LastName(SyntaxNode node) => node switch
+    {
+        IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
+        GenericNameSyntax generic => generic.Identifier.ValueText,
+        MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,
+        MemberBindingExpressionSyntax binding => binding.Name.Identifier.ValueText,
+        QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
+        AliasQualifiedNameSyntax aliased => aliased.Name.Identifier.ValueText,
+        _ => null,
+    };
+
+    private static IEnumerable<IOperation> ValuesStoredInto(IOperation? operation, ISymbol symbol, bool intoContainer)
+    {
         switch (operation)
         {
+            case IVariableDeclaratorOperation { Initializer: { } initializer } declarator
+                when SymbolEqualityComparer.Default.Equals(declarator.Symbol, symbol):
+                yield return initializer.Value;
+                break;
+
             case IFieldInitializerOperation fieldInitializer:
                 foreach (var field in fieldInitializer.InitializedFields)
                 {
-                    candidates.Add((field.OriginalDefinition, fieldInitializer.Value, false));
+                    if (SymbolEqualityComparer.Default.Equals(field.OriginalDefinition, symbol))
+                    {
+                        yield return fieldInitializer.Value;
+                    }
                 }
 
                 break;
@@ -157,73 +257,75 @@ internal sealed class GuestDelegateIndex
             case IPropertyInitializerOperation propertyInitializer:
                 foreach (var property in propertyInitializer.InitializedProperties)
                 {
-                    candidates.Add((property.OriginalDefinition, propertyInitializer.Value, false));
+                    if (SymbolEqualityComparer.Default.Equals(property.OriginalDefinition, symbol))
+                    {
+                        yield return propertyInitializer.Value;
+                    }
                 }
 
                 break;
 
-            case IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } variableInitializer:
-                candidates.Add((declarator.Symbol, variableInitializer.Value, false));
+            case IVariableDeclarationGroupOperation or IVariableDeclarationOperation:
+                foreach (var declarator in operation.DescendantsAndSelf())
+                {
+                    if (declarator is IVariableDeclaratorOperation { Initializer: { } initializer } match
+                        && SymbolEqualityComparer.Default.Equals(match.Symbol, symbol))
+                    {
+                        yield return initializer.Value;
+                    }
+                }
+
                 break;
 
             case ISimpleAssignmentOperation assignment:
                 var target = assignment.Target.WalkDownConversions();
-                if (target is IPropertyReferenceOperation { Property.IsIndexer: true, Instance: { } indexed })
+                if (intoContainer)
                 {
-                    AddContainer(indexed, assignment.Value, candidates);
+                    var container = target switch
+                    {
+                        IPropertyReferenceOperation { Property.IsIndexer: true, Instance: { } indexed } => indexed,
+                        IArrayElementReferenceOperation element => element.ArrayReference,
+                        _ => null,
+                    };
+
+                    if (container is not null && SymbolEqualityComparer.Default.Equals(GetReferencedSymbol(container), symbol))
+                    {
+                        yield return assignment.Value;
+                    }
                 }
-                else if (target is IArrayElementReferenceOperation element)
+                else if (SymbolEqualityComparer.Default.Equals(GetReferencedSymbol(target), symbol))
                 {
-                    AddContainer(element.ArrayReference, assignment.Value, candidates);
+                    yield return assignment.Value;
                 }
-                else if (GetReferencedSymbol(target) is { } symbol)
+
+                break;
+
+            case IInvocationOperation invocation when intoContainer:
+                // exports.Add("convert", instance.GetFunction<int, int>("convert"))
+                if (invocation.Instance is { } receiver && SymbolEqualityComparer.Default.Equals(GetReferencedSymbol(receiver), symbol))
                 {
-                    candidates.Add((symbol, assignment.Value, false));
+                    foreach (var argument in invocation.Arguments)
+                    {
+                        yield return argument.Value;
+                    }
                 }
 
                 break;
 
-            case IArgumentOperation argument:
-                if (argument.Parent is IInvocationOperation { Instance: { } receiver, TargetMethod.MethodKind: not MethodKind.DelegateInvoke })
+            case IInvocationOperation or IObjectCreationOperation when symbol is IParameterSymbol parameter:
+                var arguments = operation is IInvocationOperation call ? call.Arguments : ((IObjectCreationOperation)operation).Arguments;
+                foreach (var argument in arguments)
                 {
-                    // exports.Add("convert", instance.GetFunction<int, int>("convert"))
-                    AddContainer(receiver, argument.Value, candidates);
-                }
-
-                if (argument.Parameter is { } parameter && parameter.Locations.Length > 0 && parameter.Locations[0].IsInSource)
-                {
-                    candidates.Add((parameter.OriginalDefinition, argument.Value, false));
+                    if (argument.Parameter is { } target2 && SymbolEqualityComparer.Default.Equals(target2.OriginalDefinition, parameter))
+                    {
+                        yield return argument.Value;
+                    }
                 }
 
                 break;
         }
     }
 
-    private static void AddContainer(IOperation container, IOperation value, List<(ISymbol, IOperation, bool)> candidates)
-    {
-        if (GetReferencedSymbol(container) is { } symbol)
-        {
-            candidates.Add((symbol, value, true));
-        }
-    }
-
-    private static bool MentionsSource(string text)
-    {
-        foreach (var token in SourceTokens)
-        {
-            if (text.IndexOf(token, System.StringComparison.Ordinal) >= 0)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private sealed class Result
-    {
-        public HashSet<ISymbol> Holders { get; } = new(SymbolEqualityComparer.Default);
-
-        public HashSet<ISymbol> Containers { get; } = new(SymbolEqualityComparer.Default);
-    }
+    private static bool IsInSource(ISymbol symbol)
+        => symbol.Locations.Length > 0 && symbol.Locations[0].IsInSource;
 }

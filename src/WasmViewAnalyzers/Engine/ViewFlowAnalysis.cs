@@ -33,6 +33,7 @@ internal sealed partial class ViewFlowAnalysis
     private readonly FlowState?[] _out;
     private readonly FlowState?[] _anyPoint;
     private readonly Dictionary<int, ControlFlowRegion> _handlerEntries = new();
+    private readonly HashSet<int> _guardedBlocks = new();
     private readonly Dictionary<int, List<(ControlFlowBranch Branch, int Index)>> _finallyEntries = new();
     private readonly Dictionary<SyntaxNode, StaleViewUse> _staleUses = new();
     private readonly Dictionary<IOperation, GuestCall> _calleeCalls = new();
@@ -192,6 +193,11 @@ internal sealed partial class ViewFlowAnalysis
             {
                 _handlerEntries[region.NestedRegions[i].FirstBlockOrdinal] = tryRegion;
             }
+
+            for (var ordinal = tryRegion.FirstBlockOrdinal; ordinal <= tryRegion.LastBlockOrdinal; ordinal++)
+            {
+                _guardedBlocks.Add(ordinal);
+            }
         }
 
         foreach (var nested in region.NestedRegions)
@@ -311,23 +317,28 @@ internal sealed partial class ViewFlowAnalysis
             }
         }
 
-        foreach (var pair in _handlerEntries)
+        if (_guardedBlocks.Contains(block.Ordinal))
         {
-            if (pair.Value.FirstBlockOrdinal <= block.Ordinal && block.Ordinal <= pair.Value.LastBlockOrdinal)
+            foreach (var pair in _handlerEntries)
             {
-                yield return pair.Key;
+                if (pair.Value.FirstBlockOrdinal <= block.Ordinal && block.Ordinal <= pair.Value.LastBlockOrdinal)
+                {
+                    yield return pair.Key;
+                }
             }
         }
     }
 
-    private (FlowState Output, FlowState AnyPoint) Transfer(BasicBlock block, FlowState state, bool report)
+    private (FlowState Output, FlowState? AnyPoint) Transfer(BasicBlock block, FlowState state, bool report)
     {
         var evaluator = new Evaluator(this, state, report);
-        var anyPoint = state.Clone();
+
+        // Only a block that may throw into a handler needs the states between its statements.
+        var anyPoint = _guardedBlocks.Contains(block.Ordinal) ? state.Clone() : null;
         foreach (var operation in block.Operations)
         {
             evaluator.EvaluateStatement(operation);
-            anyPoint = FlowState.Join(anyPoint, state)!;
+            anyPoint?.JoinWith(state);
         }
 
         if (block.BranchValue is { } branchValue)
@@ -338,7 +349,7 @@ internal sealed partial class ViewFlowAnalysis
                 evaluator.EscapesByReturn(branchValue, value);
             }
 
-            anyPoint = FlowState.Join(anyPoint, state)!;
+            anyPoint?.JoinWith(state);
         }
 
         return (state, anyPoint);

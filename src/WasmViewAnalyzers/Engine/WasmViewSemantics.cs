@@ -333,13 +333,13 @@ internal sealed class WasmViewSemantics
                 return IsGuestDelegateLocal(local.Local, visit, cancellationToken);
 
             case IParameterReferenceOperation parameter:
-                return _delegateIndex.Contains(parameter.Parameter.OriginalDefinition, cancellationToken);
+                return _delegateIndex.Contains(parameter.Parameter.OriginalDefinition, visit, cancellationToken);
 
             case IFieldReferenceOperation field:
-                return _delegateIndex.Contains(field.Field.OriginalDefinition, cancellationToken);
+                return _delegateIndex.Contains(field.Field.OriginalDefinition, visit, cancellationToken);
 
             case IPropertyReferenceOperation property:
-                if (_delegateIndex.Contains(property.Property.OriginalDefinition, cancellationToken)
+                if (_delegateIndex.Contains(property.Property.OriginalDefinition, visit, cancellationToken)
                     || (property.Property.GetMethod is { } getter && ReturnsGuestDelegate(getter, visit, cancellationToken)))
                 {
                     return true;
@@ -348,10 +348,10 @@ internal sealed class WasmViewSemantics
                 // exports["convert"](...) where guest delegates were stored into the dictionary.
                 return property.Property.IsIndexer
                        && property.Instance is { } container
-                       && IsGuestDelegateContainer(container, captures, cancellationToken);
+                       && IsGuestDelegateContainer(container, captures, visit, cancellationToken);
 
             case IArrayElementReferenceOperation element:
-                return IsGuestDelegateContainer(element.ArrayReference, captures, cancellationToken);
+                return IsGuestDelegateContainer(element.ArrayReference, captures, visit, cancellationToken);
 
             case IFlowCaptureReferenceOperation capture when captures is not null:
                 foreach (var captured in captures(capture.Id))
@@ -388,14 +388,14 @@ internal sealed class WasmViewSemantics
         }
     }
 
-    private bool IsGuestDelegateContainer(IOperation container, CaptureResolver? captures, CancellationToken cancellationToken)
+    private bool IsGuestDelegateContainer(IOperation container, CaptureResolver? captures, SummaryVisit visit, CancellationToken cancellationToken)
     {
         container = container.WalkDownConversions();
         if (container is IFlowCaptureReferenceOperation capture && captures is not null)
         {
             foreach (var captured in captures(capture.Id))
             {
-                if (IsGuestDelegateContainer(captured, captures: null, cancellationToken))
+                if (IsGuestDelegateContainer(captured, captures: null, visit, cancellationToken))
                 {
                     return true;
                 }
@@ -405,7 +405,7 @@ internal sealed class WasmViewSemantics
         }
 
         var symbol = GuestDelegateIndex.GetReferencedSymbol(container);
-        return symbol is not null && _delegateIndex.ContainsContainer(symbol, cancellationToken);
+        return symbol is not null && _delegateIndex.ContainsContainer(symbol, visit, cancellationToken);
     }
 
     /// <summary>Methods that hand out a delegate bound to a guest function.</summary>
@@ -564,7 +564,7 @@ internal sealed class WasmViewSemantics
                         when argument.Parameter?.RefKind == RefKind.Out
                              && ReferencesLocal(argument.Value, local)
                              && argument.Parent is IInvocationOperation { Instance: { } receiver }
-                             && IsGuestDelegateContainer(receiver, captures: null, cancellationToken):
+                             && IsGuestDelegateContainer(receiver, captures: null, new SummaryVisit(), cancellationToken):
                         // exports.TryGetValue("convert", out var convert)
                         yield return argument.Parent;
                         break;
