@@ -31,11 +31,11 @@ namespace WasmViewAnalyzers.Runtime;
 public readonly struct WasmLease<T> : IMemoryOwner<T>
     where T : unmanaged
 {
-    private readonly LeaseSlot? _slot;
+    private readonly LeaseSlot<T>? _slot;
     private readonly int _generation;
     private readonly int _length;
 
-    private WasmLease(LeaseSlot slot, int length)
+    private WasmLease(LeaseSlot<T> slot, int length)
     {
         _slot = slot;
         _generation = slot.Generation;
@@ -63,7 +63,7 @@ public readonly struct WasmLease<T> : IMemoryOwner<T>
                 ThrowHelper.ThrowLeaseDisposed();
             }
 
-            return MemoryMarshal.CreateSpan(ref MemoryMarshal.GetArrayDataReference(Unsafe.As<T[]>(slot.Array!)), _length);
+            return MemoryMarshal.CreateSpan(ref MemoryMarshal.GetArrayDataReference(slot.Array!), _length);
         }
     }
 
@@ -84,7 +84,7 @@ public readonly struct WasmLease<T> : IMemoryOwner<T>
                 ThrowHelper.ThrowLeaseDisposed();
             }
 
-            return new Memory<T>(Unsafe.As<T[]>(slot.Array!), 0, _length);
+            return new Memory<T>(slot.Array, 0, _length);
         }
     }
 
@@ -100,30 +100,29 @@ public readonly struct WasmLease<T> : IMemoryOwner<T>
         // The compare-exchange makes exactly one disposer win, even when copies are disposed on two threads at once;
         // returning the array twice would hand it to two renters.
         var generation = _generation;
-        if (slot.Generation != generation)
+        if (Interlocked.CompareExchange(ref slot.Generation, unchecked(generation + 1), generation) != generation)
         {
             return;
         }
 
-        slot.Generation = generation + 1;
-        var array = Unsafe.As<T[]>(slot.Array!);
+        var array = slot.Array!;
         slot.Array = null;
         if (array.Length != 0)
         {
             ArrayPool<T>.Shared.Return(array);
         }
 
-        LeaseSlotPool.Return(slot);
+        LeaseSlotPool<T>.Return(slot);
     }
 
     internal static WasmLease<T> CopyOf(ReadOnlySpan<T> source)
     {
         var array = source.IsEmpty ? Array.Empty<T>() : ArrayPool<T>.Shared.Rent(source.Length);
         source.CopyTo(array);
-        var slot = LeaseSlotPool.Rent();
+        var slot = LeaseSlotPool<T>.Rent();
         slot.Array = array;
         return new WasmLease<T>(slot, source.Length);
     }
 
-    internal LeaseSlot? Slot => _slot;
+    internal LeaseSlot<T>? Slot => _slot;
 }

@@ -4,31 +4,28 @@ namespace WasmViewAnalyzers.Runtime.Internals;
 /// The shared state behind every copy of one <see cref="WasmLease{T}"/>. Slots are pooled and reused; the generation
 /// tells a live handle from one whose lease was disposed.
 /// </summary>
-/// <remarks>
-/// Not generic, so that one pool serves every element type and its thread-static cache takes the JIT's fast path
-/// (thread statics of generic types do not). <see cref="Array"/> always holds a <c>T[]</c> of the lease whose
-/// generation matches, because a slot is only reused after that lease bumped the generation.
-/// </remarks>
-internal sealed class LeaseSlot
+internal sealed class LeaseSlot<T>
+    where T : unmanaged
 {
     // Fields, not properties: Dispose needs a ref to Generation for Interlocked.
     public int Generation;
-    public object? Array;
+    public T[]? Array;
 }
 
 /// <summary>
-/// An allocation-free pool of <see cref="LeaseSlot"/>: one slot per thread without synchronization, then a small
+/// An allocation-free pool of <see cref="LeaseSlot{T}"/>: one slot per thread without synchronization, then a small
 /// shared array claimed with compare-exchange (the scheme of Microsoft.Extensions.ObjectPool). When every cell is
 /// full a returned slot is dropped for the GC, so the pool never grows.
 /// </summary>
-internal static class LeaseSlotPool
+internal static class LeaseSlotPool<T>
+    where T : unmanaged
 {
     [ThreadStatic]
-    private static LeaseSlot? t_cached;
+    private static LeaseSlot<T>? t_cached;
 
-    private static readonly LeaseSlot?[] s_shared = new LeaseSlot?[Math.Max(16, Environment.ProcessorCount * 4)];
+    private static readonly LeaseSlot<T>?[] s_shared = new LeaseSlot<T>?[Math.Max(16, Environment.ProcessorCount * 4)];
 
-    public static LeaseSlot Rent()
+    public static LeaseSlot<T> Rent()
     {
         var slot = t_cached;
         if (slot is not null)
@@ -47,10 +44,10 @@ internal static class LeaseSlotPool
             }
         }
 
-        return new LeaseSlot();
+        return new LeaseSlot<T>();
     }
 
-    public static void Return(LeaseSlot slot)
+    public static void Return(LeaseSlot<T> slot)
     {
         if (t_cached is null)
         {
