@@ -426,6 +426,7 @@ internal sealed partial class ViewFlowAnalysis
                 CheckArgumentsReadAfterCalleeGuestCall(invocation, inputs);
             }
 
+            UseCapturedViews(invocation);
             ApplyGuestCall(guestCall);
 
             foreach (var (argument, index) in outArguments)
@@ -722,14 +723,38 @@ internal sealed partial class ViewFlowAnalysis
             }
         }
 
-        private void Record(IOperation location, ViewValue staleValue)
+        private void Record(IOperation location, ViewValue staleValue, string? name = null)
         {
             if (_report)
             {
-                _analysis.RecordStaleUse(location, staleValue);
+                _analysis.RecordStaleUse(location, staleValue, name);
             }
 
             _analysis.RecordParameterUse(staleValue);
+        }
+
+        /// <summary>
+        /// Calling a local function or lambda reads the captured variables it reads: a pointer,
+        /// stream or queue of views captured by <c>void Flush() =&gt; ...</c> is used when
+        /// <c>Flush()</c> runs. Reported at the call, naming the captured variable.
+        /// </summary>
+        private void UseCapturedViews(IInvocationOperation invocation)
+        {
+            if (invocation.TargetMethod.MethodKind is not (MethodKind.LocalFunction or MethodKind.DelegateInvoke))
+            {
+                return;
+            }
+
+            foreach (var function in Semantics.GetCalledNestedFunctions(invocation, _analysis._cancellationToken))
+            {
+                foreach (var captured in Semantics.GetCapturedReads(function, _analysis._cancellationToken))
+                {
+                    if (_state.Get(captured) is { IsStale: true } value)
+                    {
+                        Record(invocation, new ViewValue(value.Origin, value.StaleBy, lastReference: null, value.IsAddress), captured.Name);
+                    }
+                }
+            }
         }
 
         /// <summary>

@@ -35,7 +35,7 @@ internal sealed partial class ViewFlowAnalysis
     private readonly Dictionary<int, ControlFlowRegion> _handlerEntries = new();
     private readonly HashSet<int> _guardedBlocks = new();
     private readonly Dictionary<int, List<(ControlFlowBranch Branch, int Index)>> _finallyEntries = new();
-    private readonly Dictionary<SyntaxNode, StaleViewUse> _staleUses = new();
+    private readonly Dictionary<(SyntaxNode Syntax, string Name), StaleViewUse> _staleUses = new();
     private readonly Dictionary<IOperation, GuestCall> _calleeCalls = new();
     private readonly FlowState? _entryState;
     private readonly Dictionary<ViewOrigin, int>? _parameterOrigins;
@@ -410,12 +410,13 @@ internal sealed partial class ViewFlowAnalysis
         }
     }
 
-    private void RecordStaleUse(IOperation fallbackLocation, ViewValue value)
+    private void RecordStaleUse(IOperation fallbackLocation, ViewValue value, string? name)
     {
         var use = value.LastReference ?? fallbackLocation;
-        if (!_staleUses.ContainsKey(use.Syntax))
+        var key = (use.Syntax, name ?? NameOf(use));
+        if (!_staleUses.ContainsKey(key))
         {
-            _staleUses[use.Syntax] = new StaleViewUse(use, NameOf(use), value);
+            _staleUses[key] = new StaleViewUse(use, key.Item2, value);
         }
     }
 

@@ -593,6 +593,60 @@ public sealed class StaleViewAfterGuestCallAnalyzerTests
         """);
 
     [Fact]
+    public Task CapturedViewReadByLocalFunctionCalledAfterGuestCall_Reports() => VerifyMembers("""
+        void Pointer()
+        {
+            var p = (byte*)memory.GetPointer();
+            convert(1);
+            {|WVA001:Print()|};
+
+            void Print() => Console.WriteLine(*p);
+        }
+
+        void QueueFlushedByLocalFunction(int[] inputs, Stream sink)
+        {
+            var outputs = new List<(nint Address, int Length)>();
+            foreach (var input in inputs)
+            {
+                outputs.Add((memory.GetPointer() + convert(input), 4));
+            }
+
+            {|WVA001:Flush()|};
+
+            void Flush()
+            {
+                foreach (var (address, length) in outputs)
+                {
+                    sink.Write(new ReadOnlySpan<byte>((void*)address, length));
+                }
+            }
+        }
+
+        void Lambda()
+        {
+            var p = memory.GetPointer();
+            Action print = () => Console.WriteLine(*(byte*)p);
+            print();
+            reset();
+            {|WVA001:print()|};
+        }
+        """);
+
+    [Fact]
+    public Task CapturedViewReadByLocalFunctionBeforeGuestCall_NoDiagnostic() => VerifyMembers("""
+        void Run()
+        {
+            var p = (byte*)memory.GetPointer();
+            Print();
+            convert(1);
+            Log("done");
+
+            void Print() => Console.WriteLine(*p);
+            void Log(string message) => Console.WriteLine(message);
+        }
+        """);
+
+    [Fact]
     public Task LambdaCreatedNotInvoked_NoDiagnostic() => VerifyMembers("""
         void Run()
         {
