@@ -118,8 +118,15 @@ internal static class ViewCopyPlanner
             return null;
         }
 
-        var (copyPoint, sink) = FindCopyPoint(model, expression, semantics, cancellationToken);
+        var (copyPoint, sink, top) = FindCopyPoint(model, expression, semantics, cancellationToken);
         if (copyPoint is null)
+        {
+            return null;
+        }
+
+        // Process(memory.GetSpan(..)) where Process takes a writable span: the callee may write
+        // guest memory through it, and a copy would drop those writes.
+        if (top.Parent is ArgumentSyntax handedTo && ClassifyArgument(model, handedTo, semantics, cancellationToken) == Usage.Write)
         {
             return null;
         }
@@ -149,7 +156,7 @@ internal static class ViewCopyPlanner
     /// <c>.Memory</c>) and returns the outermost span or memory on the way, where <c>.ToArray()</c>
     /// is both available and closest to what the code keeps.
     /// </summary>
-    private static (ExpressionSyntax? CopyPoint, VariableDeclaratorSyntax? Sink) FindCopyPoint(
+    private static (ExpressionSyntax? CopyPoint, VariableDeclaratorSyntax? Sink, ExpressionSyntax Top) FindCopyPoint(
         SemanticModel model, ExpressionSyntax acquisition, WasmViewSemantics semantics, CancellationToken cancellationToken)
     {
         ExpressionSyntax? copyPoint = null;
@@ -174,7 +181,7 @@ internal static class ViewCopyPlanner
         var sink = current.Parent is EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator } && copyPoint == current
             ? declarator
             : null;
-        return (copyPoint, sink);
+        return (copyPoint, sink, current);
     }
 
     private static ExpressionSyntax? DerivedParent(SemanticModel model, ExpressionSyntax current, WasmViewSemantics semantics, CancellationToken cancellationToken)
@@ -416,13 +423,13 @@ internal static class ViewCopyPlanner
                 derived = model.GetSymbolInfo(assignment.Left, cancellationToken).Symbol as ILocalSymbol;
                 return derived is null ? Usage.Read : Usage.Derive;
             case ArgumentSyntax argument:
-                return ClassifyArgument(model, argument, cancellationToken);
+                return ClassifyArgument(model, argument, semantics, cancellationToken);
             default:
                 return Usage.Read;
         }
     }
 
-    private static Usage ClassifyArgument(SemanticModel model, ArgumentSyntax argument, CancellationToken cancellationToken)
+    private static Usage ClassifyArgument(SemanticModel model, ArgumentSyntax argument, WasmViewSemantics semantics, CancellationToken cancellationToken)
     {
         if (!argument.RefKindKeyword.IsKind(SyntaxKind.None) && !argument.RefKindKeyword.IsKind(SyntaxKind.InKeyword))
         {
@@ -432,6 +439,12 @@ internal static class ViewCopyPlanner
         if (model.GetOperation(argument, cancellationToken) is not Microsoft.CodeAnalysis.Operations.IArgumentOperation { Parameter: { } parameter } operation)
         {
             return Usage.Write;
+        }
+
+        if (operation.Parent is Microsoft.CodeAnalysis.Operations.IInvocationOperation call && semantics.IsStorageIntoCollection(call))
+        {
+            // outputs.Add(view): stored for later, not written.
+            return Usage.Read;
         }
 
         var method = parameter.ContainingSymbol as IMethodSymbol;

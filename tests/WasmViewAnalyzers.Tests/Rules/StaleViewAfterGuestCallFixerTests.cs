@@ -218,6 +218,31 @@ public sealed class StaleViewAfterGuestCallFixerTests
         ToArray);
 
     [Fact]
+    public Task ViewHandedToAReaderThatCallsTheGuestFirst_CopiedAtTheArgument() => VerifyMembers("""
+        void Print(ReadOnlySpan<byte> output)
+        {
+            convert(1);
+            Console.WriteLine(output[0]);
+        }
+
+        void Run()
+        {
+            Print({|WVA001:memory.GetSpan(0, 16)|});
+        }
+        """, """
+        void Print(ReadOnlySpan<byte> output)
+        {
+            convert(1);
+            Console.WriteLine(output[0]);
+        }
+
+        void Run()
+        {
+            Print(memory.GetSpan(0, 16).ToArray());
+        }
+        """);
+
+    [Fact]
     public Task SeveralUsesOfOneView_OneCopy() => VerifyMembers("""
         int Run()
         {
@@ -565,6 +590,17 @@ public sealed class StaleViewAfterGuestCallFixerTests
                 var view = memory.GetSpan(0, 16);
                 convert(1);
                 input.Read(view);
+            }
+
+            void Fill(Span<byte> output)
+            {
+                convert(1);
+                output[0] = 1;
+            }
+
+            void HandedToAWriter()
+            {
+                Fill(memory.GetSpan(0, 16));
             }
             """), withRuntimeLibrary: true);
 
