@@ -23,9 +23,10 @@ namespace WasmViewAnalyzers.Runtime;
 /// </remarks>
 public sealed partial class GuestMemoryGuard
 {
-    // Power of two so the ring index is a mask. Sixteen invalidations between taking a view and reading it is
-    // far beyond the usual one or two; older ones are summarized instead of named.
-    private const int HistoryLength = 16;
+    // Power of two so the ring index is a mask. Views queued over a batch see two or three invalidations per item,
+    // so 128 names the culprit for batches of about 40 items and more; older ones are summarized instead of named.
+    // At 32 bytes per record the ring costs 4 KiB per guard, small next to one 64 KiB page of guest memory.
+    internal const int HistoryLength = 128;
     private const int HistoryMask = HistoryLength - 1;
 
     private readonly Memory _memory;
@@ -132,7 +133,7 @@ public sealed partial class GuestMemoryGuard
         var callNumber = ++_callCount;
         if (_viewIssuedSinceLastInvalidation)
         {
-            Record(InvalidationKind.Grow, callNumber, "Grow", deltaPages, member, file, line);
+            Record(InvalidationKind.Grow, callNumber, new GrowSite(deltaPages, member, file, line));
         }
 
         return _memory.Grow(deltaPages);
@@ -150,7 +151,7 @@ public sealed partial class GuestMemoryGuard
         var callNumber = ++_callCount;
         if (_viewIssuedSinceLastInvalidation)
         {
-            Record(InvalidationKind.NotifiedGuestCall, callNumber, description, 0, null, null, 0);
+            Record(InvalidationKind.NotifiedGuestCall, callNumber, description);
         }
     }
 
@@ -175,7 +176,7 @@ public sealed partial class GuestMemoryGuard
         var callNumber = ++_callCount;
         if (_viewIssuedSinceLastInvalidation)
         {
-            Record(InvalidationKind.GuestCall, callNumber, name, 0, null, null, 0);
+            Record(InvalidationKind.GuestCall, callNumber, name);
         }
 
         return callNumber;
@@ -190,7 +191,7 @@ public sealed partial class GuestMemoryGuard
     {
         if (_viewIssuedSinceLastInvalidation)
         {
-            Record(InvalidationKind.GuestCallContinued, callNumber, name, 0, null, null, 0);
+            Record(InvalidationKind.GuestCallContinued, callNumber, name);
         }
     }
 
@@ -204,10 +205,10 @@ public sealed partial class GuestMemoryGuard
     internal InvalidationRecord LatestInvalidation => _history[_epoch & HistoryMask];
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void Record(InvalidationKind kind, long callNumber, string name, long growPages, string? member, string? file, int line)
+    private void Record(InvalidationKind kind, long callNumber, object detail)
     {
         _viewIssuedSinceLastInvalidation = false;
         var epoch = ++_epoch;
-        _history[epoch & HistoryMask] = new InvalidationRecord(epoch, callNumber, kind, name, growPages, member, file, line);
+        _history[epoch & HistoryMask] = new InvalidationRecord(epoch, callNumber, kind, detail);
     }
 }

@@ -128,7 +128,7 @@ public sealed class StaleWasmViewException : InvalidOperationException
         {
             cause = StaleViewCause.OlderThanHistory;
             var latest = guard.LatestInvalidation;
-            message.Append(CultureInfo.InvariantCulture, $"at least {guard.Epoch - view.Epoch} guarded calls ran after it was obtained; the first is older than the history the guard keeps, the latest was ");
+            message.Append(CultureInfo.InvariantCulture, $"at least {guard.Epoch - view.Epoch} guarded calls ran after it was obtained; the first is older than the last {GuestMemoryGuard.HistoryLength} the guard remembers, the latest was ");
             AppendInvalidationName(message, latest);
             message.Append(", so the guest may have overwritten or moved those bytes.");
             AppendAlsoChanged(message, view, memoryChanged, currentBase, currentLength);
@@ -161,8 +161,9 @@ public sealed class StaleWasmViewException : InvalidOperationException
         switch (record.Kind)
         {
             case InvalidationKind.Grow:
-                var unit = record.GrowPages == 1 ? "page" : "pages";
-                message.Append(CultureInfo.InvariantCulture, $"Grow({record.GrowPages} {unit}) in {record.Member} at {Path.GetFileName(record.File)}:{record.Line} (guarded call #{record.CallNumber})");
+                var grow = record.Grow!;
+                var unit = grow.Pages == 1 ? "page" : "pages";
+                message.Append(CultureInfo.InvariantCulture, $"Grow({grow.Pages} {unit}) in {grow.Member} at {Path.GetFileName(grow.File)}:{grow.Line} (guarded call #{record.CallNumber})");
                 break;
             case InvalidationKind.NotifiedGuestCall:
                 message.Append(CultureInfo.InvariantCulture, $"the guest call '{record.Name}' reported through NotifyGuestCall (guarded call #{record.CallNumber})");

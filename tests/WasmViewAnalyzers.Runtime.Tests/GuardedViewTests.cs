@@ -326,13 +326,34 @@ public sealed class GuardedViewTests : IDisposable
     }
 
     [Fact]
+    public void StaleMessage_ForAViewQueuedOverAsManyInvalidationsAsTheHistoryHolds_StillNamesTheFirst()
+    {
+        var fill = _host.Guard.GetAction<int, int, int>(_host.Instance, "fill")!;
+        var nop = _host.Guard.GetAction(_host.Instance, "nop")!;
+        var queued = new List<GuardedView> { _host.Guard.GetView(0, 4) };
+
+        fill(0, 4, 1);
+        for (var i = 1; i < GuestMemoryGuard.HistoryLength; i++)
+        {
+            queued.Add(_host.Guard.GetView(0, 4));
+            nop();
+        }
+
+        Assert.Equal(GuestMemoryGuard.HistoryLength, queued.Count);
+        var first = Assert.Throws<StaleWasmViewException>(() => queued[0].Span.Length);
+        Assert.Equal("fill", first.InvalidatedBy);
+        Assert.Equal(1, first.GuardedCallNumber);
+        Assert.All(queued.Skip(1), view => Assert.Equal("nop", Assert.Throws<StaleWasmViewException>(() => view.Span.Length).InvalidatedBy));
+    }
+
+    [Fact]
     public void StaleMessage_WhenTheFirstInvalidationIsOlderThanTheHistory_SaysSoAndNamesTheLatest()
     {
         var nop = _host.Guard.GetAction(_host.Instance, "nop")!;
         var add = _host.Guard.GetFunction<int, int, int>(_host.Instance, "add")!;
         var view = _host.Guard.GetView(0, 4);
 
-        for (var i = 0; i < 20; i++)
+        for (var i = 0; i < GuestMemoryGuard.HistoryLength + 2; i++)
         {
             nop();
             _host.Guard.GetView(0, 4);
@@ -343,7 +364,8 @@ public sealed class GuardedViewTests : IDisposable
         var exception = Assert.Throws<StaleWasmViewException>(() => view.Span.Length);
         Assert.Equal(StaleViewCause.OlderThanHistory, exception.Cause);
         Assert.Null(exception.InvalidatedBy);
-        Assert.Contains("at least 21 guarded calls ran after it was obtained; the first is older than the history the guard keeps, the latest was the call to 'add' (guarded call #21)", exception.Message);
+        Assert.Null(exception.GuardedCallNumber);
+        Assert.Contains("at least 131 guarded calls ran after it was obtained; the first is older than the last 128 the guard remembers, the latest was the call to 'add' (guarded call #131)", exception.Message);
     }
 
     [Fact]

@@ -9,36 +9,34 @@ internal enum InvalidationKind
     NotifiedGuestCall,
 }
 
-/// <summary>One entry of a guard's invalidation history, keyed by the epoch it produced.</summary>
-internal readonly struct InvalidationRecord
+/// <summary>Where a guarded <c>Grow</c> was called, and by how much; only allocated when a view is outstanding.</summary>
+internal sealed class GrowSite(long pages, string member, string file, int line)
 {
-    public InvalidationRecord(long epoch, long callNumber, InvalidationKind kind, string name, long growPages, string? member, string? file, int line)
-    {
-        Epoch = epoch;
-        CallNumber = callNumber;
-        Kind = kind;
-        Name = name;
-        GrowPages = growPages;
-        Member = member;
-        File = file;
-        Line = line;
-    }
+    public long Pages { get; } = pages;
 
-    public long Epoch { get; }
+    public string Member { get; } = member;
 
-    public long CallNumber { get; }
+    public string File { get; } = file;
 
-    public InvalidationKind Kind { get; }
+    public int Line { get; } = line;
+}
 
-    /// <summary>Function name for calls, description for notifications, "Grow" for grows.</summary>
-    public string Name { get; }
+/// <summary>
+/// One entry of a guard's invalidation history, keyed by the epoch it produced. Kept to 32 bytes so that the ring can
+/// be long enough for views queued over many calls: <see cref="Detail"/> is the function name or notification text,
+/// or a <see cref="GrowSite"/> for a grow.
+/// </summary>
+internal readonly struct InvalidationRecord(long epoch, long callNumber, InvalidationKind kind, object detail)
+{
+    public long Epoch { get; } = epoch;
 
-    public long GrowPages { get; }
+    public long CallNumber { get; } = callNumber;
 
-    /// <summary>Where a guarded <c>Grow</c> was called; null for calls.</summary>
-    public string? Member { get; }
+    public InvalidationKind Kind { get; } = kind;
 
-    public string? File { get; }
+    public object Detail { get; } = detail;
 
-    public int Line { get; }
+    public string Name => Detail as string ?? "Grow";
+
+    public GrowSite? Grow => Detail as GrowSite;
 }
