@@ -2,9 +2,10 @@
 # Measures what the analyzers cost in a real build: generates a project of N host files (each with
 # views, guest calls, helpers, loops, lambdas and plain code), builds it once with the analyzers
 # and /p:ReportAnalyzer=true, and prints the compiler's own timing of each analyzer.
-# Usage: benchmarks/AnalyzerCost/measure.sh [files=200]
+# Usage: benchmarks/AnalyzerCost/measure.sh [files=200] [with|without]   (without: the same build, analyzer not referenced)
 set -euo pipefail
 files="${1:-200}"
+mode="${2:-with}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -20,7 +21,7 @@ cat >"$work/Cost.csproj" <<XML
   </PropertyGroup>
   <ItemGroup>
     <PackageReference Include="Wasmtime" Version="50.0.1" />
-    <ProjectReference Include="$root/src/WasmViewAnalyzers/WasmViewAnalyzers.csproj" OutputItemType="Analyzer" ReferenceOutputAssembly="false" />
+    <ProjectReference Condition="'$mode' == 'with'" Include="$root/src/WasmViewAnalyzers/WasmViewAnalyzers.csproj" OutputItemType="Analyzer" ReferenceOutputAssembly="false" />
   </ItemGroup>
 </Project>
 XML
