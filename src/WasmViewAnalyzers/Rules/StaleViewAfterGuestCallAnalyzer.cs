@@ -13,9 +13,6 @@ namespace WasmViewAnalyzers.Rules;
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class StaleViewAfterGuestCallAnalyzer : DiagnosticAnalyzer
 {
-    /// <summary>Property of each diagnostic: where the view was obtained, for the code fixes.</summary>
-    public const string AcquisitionStartProperty = "AcquisitionStart";
-
     private static readonly DiagnosticDescriptor Rule = new(
         RuleIdentifiers.StaleViewAfterGuestCall,
         title: "Wasm memory view used after a guest call may have invalidated it",
@@ -39,14 +36,12 @@ public sealed class StaleViewAfterGuestCallAnalyzer : DiagnosticAnalyzer
     {
         foreach (var use in uses)
         {
+            // The additional location is where the view was obtained: the code fixes copy it there.
             var acquisition = use.Origin.Acquisition.Syntax;
-            var properties = ImmutableDictionary<string, string?>.Empty
-                .Add(AcquisitionStartProperty, acquisition.SpanStart.ToString(System.Globalization.CultureInfo.InvariantCulture));
             context.ReportDiagnostic(Diagnostic.Create(
                 Rule,
                 use.Use.Syntax.GetLocation(),
                 additionalLocations: acquisition.SyntaxTree == use.Use.Syntax.SyntaxTree ? new[] { acquisition.GetLocation() } : null,
-                properties,
                 use.ViewName,
                 use.Origin.Description,
                 use.InvalidatedBy.Description));
