@@ -55,43 +55,24 @@ internal sealed class GuestDelegateIndex
             return false;
         }
 
-        if (cache.TryGetValue(symbol, out var cached))
-        {
-            return cached;
-        }
-
-        if (!visit.TryEnter(symbol))
-        {
-            return false;
-        }
-
-        var outerHitCycle = visit.HitCycle;
-        visit.HitCycle = false;
-        var result = false;
-        try
-        {
-            foreach (var value in AssignedValues(symbol, intoContainer, cancellationToken))
+        return visit.Summarize(
+            cache,
+            symbol,
+            unknown: false,
+            (Index: this, Symbol: symbol, IntoContainer: intoContainer, CancellationToken: cancellationToken),
+            static (state, visit) =>
             {
-                if (_semantics.IsGuestDelegateValue(value, captures: null, visit, cancellationToken))
+                foreach (var value in state.Index.AssignedValues(state.Symbol, state.IntoContainer, state.CancellationToken))
                 {
-                    result = true;
-                    break;
+                    if (state.Index._semantics.IsGuestDelegateValue(value, captures: null, visit, state.CancellationToken))
+                    {
+                        return true;
+                    }
                 }
-            }
-        }
-        finally
-        {
-            visit.Exit(symbol);
-        }
 
-        var provisional = visit.HitCycle && !result;
-        visit.HitCycle = outerHitCycle || provisional;
-        if (!provisional)
-        {
-            cache.TryAdd(symbol, result);
-        }
-
-        return result;
+                return false;
+            },
+            static found => !found);
     }
 
     /// <summary>Every value the compilation stores into <paramref name="symbol"/> (or, for a collection, into its elements).</summary>

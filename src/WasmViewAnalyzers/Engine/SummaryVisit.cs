@@ -1,3 +1,5 @@
+using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
 
@@ -10,15 +12,61 @@ namespace WasmViewAnalyzers.Engine;
 /// </summary>
 internal sealed class SummaryVisit
 {
-    public const int MaxDepth = 24;
+    private const int MaxDepth = 24;
 
     private readonly HashSet<ISymbol> _active = new(SymbolEqualityComparer.Default);
 
-    public bool HitCycle { get; set; }
+    private bool HitCycle { get; set; }
 
-    public int Depth => _active.Count;
+    /// <summary>
+    /// The summary of <paramref name="symbol"/>: from <paramref name="cache"/>, or computed by
+    /// <paramref name="compute"/> and cached unless it is provisional. While <paramref name="symbol"/>
+    /// is already being summarized further up this chain (or the chain is too deep), the answer is
+    /// <paramref name="unknown"/>. A result that found nothing (<paramref name="foundNothing"/>) while
+    /// some summary it asked for was cut off that way is provisional: finding something stays true
+    /// whatever the cut-off summaries would have said, finding nothing might not.
+    /// </summary>
+    public TResult Summarize<TState, TResult>(
+        ConcurrentDictionary<ISymbol, TResult> cache,
+        ISymbol symbol,
+        TResult unknown,
+        TState state,
+        Func<TState, SummaryVisit, TResult> compute,
+        Func<TResult, bool> foundNothing)
+    {
+        if (cache.TryGetValue(symbol, out var cached))
+        {
+            return cached;
+        }
 
-    public bool TryEnter(ISymbol symbol)
+        if (!TryEnter(symbol))
+        {
+            return unknown;
+        }
+
+        var outerHitCycle = HitCycle;
+        HitCycle = false;
+        TResult result;
+        try
+        {
+            result = compute(state, this);
+        }
+        finally
+        {
+            Exit(symbol);
+        }
+
+        var provisional = HitCycle && foundNothing(result);
+        HitCycle = outerHitCycle || provisional;
+        if (!provisional)
+        {
+            cache.TryAdd(symbol, result);
+        }
+
+        return result;
+    }
+
+    private bool TryEnter(ISymbol symbol)
     {
         if (_active.Count >= MaxDepth || !_active.Add(symbol))
         {
@@ -29,5 +77,5 @@ internal sealed class SummaryVisit
         return true;
     }
 
-    public void Exit(ISymbol symbol) => _active.Remove(symbol);
+    private void Exit(ISymbol symbol) => _active.Remove(symbol);
 }

@@ -23,11 +23,11 @@ internal sealed class WasmViewSemantics
     private static readonly ImmutableHashSet<string> StorageMethodNames = ImmutableHashSet.Create(
         "Add", "AddFirst", "AddLast", "Enqueue", "Push", "Insert", "TryAdd", "Set", "SetValue", "TryEnqueue", "Post", "TryWrite", "WriteAsync");
 
-    private readonly ConcurrentDictionary<IMethodSymbol, bool> _mayCallGuest = new(SymbolEqualityComparer.Default);
-    private readonly ConcurrentDictionary<IMethodSymbol, bool> _returnsGuestDelegate = new(SymbolEqualityComparer.Default);
-    private readonly ConcurrentDictionary<ILocalSymbol, bool> _guestDelegateLocals = new(SymbolEqualityComparer.Default);
-    private readonly ConcurrentDictionary<IMethodSymbol, ViewReturnSummary> _viewReturns = new(SymbolEqualityComparer.Default);
-    private readonly ConcurrentDictionary<IMethodSymbol, ImmutableHashSet<int>> _parameterUses = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<ISymbol, bool> _mayCallGuest = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<ISymbol, bool> _returnsGuestDelegate = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<ISymbol, bool> _guestDelegateLocals = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<ISymbol, ViewReturnSummary> _viewReturns = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<ISymbol, ImmutableHashSet<int>> _parameterUses = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IMethodSymbol, ImmutableHashSet<ISymbol>> _capturedReads = new(SymbolEqualityComparer.Default);
     private readonly GuestDelegateIndex _delegateIndex;
     private readonly Lazy<ImmutableArray<INamedTypeSymbol>> _sourceTypes;
@@ -166,36 +166,13 @@ internal sealed class WasmViewSemantics
             return false;
         }
 
-        if (_mayCallGuest.TryGetValue(method, out var cached))
-        {
-            return cached;
-        }
-
-        if (!visit.TryEnter(method))
-        {
-            return false;
-        }
-
-        var outerHitCycle = visit.HitCycle;
-        visit.HitCycle = false;
-        bool result;
-        try
-        {
-            result = ComputeMayCallGuest(method, visit, cancellationToken);
-        }
-        finally
-        {
-            visit.Exit(method);
-        }
-
-        var provisional = visit.HitCycle && !result;
-        visit.HitCycle = outerHitCycle || provisional;
-        if (!provisional)
-        {
-            _mayCallGuest.TryAdd(method, result);
-        }
-
-        return result;
+        return visit.Summarize(
+            _mayCallGuest,
+            method,
+            unknown: false,
+            (Semantics: this, Method: method, CancellationToken: cancellationToken),
+            static (state, visit) => state.Semantics.ComputeMayCallGuest(state.Method, visit, state.CancellationToken),
+            static found => !found);
     }
 
     private bool ComputeMayCallGuest(IMethodSymbol method, SummaryVisit visit, CancellationToken cancellationToken)
@@ -529,45 +506,33 @@ internal sealed class WasmViewSemantics
             return false;
         }
 
-        if (_returnsGuestDelegate.TryGetValue(method, out var cached))
-        {
-            return cached;
-        }
+        return visit.Summarize(
+            _returnsGuestDelegate,
+            method,
+            unknown: false,
+            (Semantics: this, Method: method, CancellationToken: cancellationToken),
+            static (state, visit) => state.Semantics.ComputeReturnsGuestDelegate(state.Method, visit, state.CancellationToken),
+            static found => !found);
+    }
 
-        if (!visit.TryEnter(method))
+    private bool ComputeReturnsGuestDelegate(IMethodSymbol method, SummaryVisit visit, CancellationToken cancellationToken)
+    {
+        var body = Bodies.GetBody(method, cancellationToken);
+        if (body is null)
         {
             return false;
         }
 
-        var result = false;
-        try
+        foreach (var operation in DescendantsOutsideNestedFunctions(body))
         {
-            var body = Bodies.GetBody(method, cancellationToken);
-            if (body is not null)
+            if (operation is IReturnOperation { ReturnedValue: { } returned }
+                && IsGuestDelegateValue(returned, captures: null, visit, cancellationToken))
             {
-                foreach (var operation in DescendantsOutsideNestedFunctions(body))
-                {
-                    var returned = operation switch
-                    {
-                        IReturnOperation { ReturnedValue: { } returnedValue } => returnedValue,
-                        _ => null,
-                    };
-
-                    if (returned is not null && IsGuestDelegateValue(returned, captures: null, visit, cancellationToken))
-                    {
-                        result = true;
-                        break;
-                    }
-                }
+                return true;
             }
         }
-        finally
-        {
-            visit.Exit(method);
-        }
 
-        _returnsGuestDelegate.TryAdd(method, result);
-        return result;
+        return false;
     }
 
     private bool IsGuestDelegateLocal(ILocalSymbol local, SummaryVisit visit, CancellationToken cancellationToken)
@@ -577,39 +542,24 @@ internal sealed class WasmViewSemantics
             return false;
         }
 
-        if (_guestDelegateLocals.TryGetValue(local, out var cached))
-        {
-            return cached;
-        }
-
-        if (!visit.TryEnter(local))
-        {
-            return false;
-        }
-
-        var result = false;
-        try
-        {
-            foreach (var assigned in FindAssignedValues(local, cancellationToken))
+        return visit.Summarize(
+            _guestDelegateLocals,
+            local,
+            unknown: false,
+            (Semantics: this, Local: local, CancellationToken: cancellationToken),
+            static (state, visit) =>
             {
-                if (IsGuestDelegateValue(assigned, captures: null, visit, cancellationToken))
+                foreach (var assigned in state.Semantics.FindAssignedValues(state.Local, state.CancellationToken))
                 {
-                    result = true;
-                    break;
+                    if (state.Semantics.IsGuestDelegateValue(assigned, captures: null, visit, state.CancellationToken))
+                    {
+                        return true;
+                    }
                 }
-            }
-        }
-        finally
-        {
-            visit.Exit(local);
-        }
 
-        if (result || !visit.HitCycle)
-        {
-            _guestDelegateLocals.TryAdd(local, result);
-        }
-
-        return result;
+                return false;
+            },
+            static found => !found);
     }
 
     /// <summary>Every value the body that declares <paramref name="local"/> assigns to it.</summary>
@@ -763,40 +713,15 @@ internal sealed class WasmViewSemantics
             return ViewReturnSummary.None;
         }
 
-        if (_viewReturns.TryGetValue(method, out var cached))
-        {
-            return cached;
-        }
-
-        visit ??= new SummaryVisit();
-        if (!visit.TryEnter(method))
-        {
-            return ViewReturnSummary.None;
-        }
-
-        var outerHitCycle = visit.HitCycle;
-        visit.HitCycle = false;
-        ViewReturnSummary result;
-        try
-        {
-            var graph = Bodies.GetGraph(method, cancellationToken);
-            result = graph is null
-                ? ViewReturnSummary.None
-                : ViewFlowAnalysis.Summarize(this, graph, method, visit, cancellationToken);
-        }
-        finally
-        {
-            visit.Exit(method);
-        }
-
-        var provisional = visit.HitCycle && !result.ReturnsView && result.OutParameters.IsEmpty;
-        visit.HitCycle = outerHitCycle || provisional;
-        if (!provisional)
-        {
-            _viewReturns.TryAdd(method, result);
-        }
-
-        return result;
+        return (visit ?? new SummaryVisit()).Summarize(
+            _viewReturns,
+            method,
+            unknown: ViewReturnSummary.None,
+            (Semantics: this, Method: method, CancellationToken: cancellationToken),
+            static (state, visit) => state.Semantics.Bodies.GetGraph(state.Method, state.CancellationToken) is { } graph
+                ? ViewFlowAnalysis.Summarize(state.Semantics, graph, state.Method, visit, state.CancellationToken)
+                : ViewReturnSummary.None,
+            static summary => !summary.ReturnsView && summary.OutParameters.IsEmpty);
     }
 
     /// <summary>
@@ -806,45 +731,21 @@ internal sealed class WasmViewSemantics
     public ImmutableHashSet<int> GetParameterUses(IMethodSymbol method, SummaryVisit? visit, CancellationToken cancellationToken)
     {
         method = Normalize(method);
-        if (!IsInSource(method) || !HasViewParameter(method) || !MayCallGuest(method, visit ?? new SummaryVisit(), cancellationToken))
-        {
-            return ImmutableHashSet<int>.Empty;
-        }
-
-        if (_parameterUses.TryGetValue(method, out var cached))
-        {
-            return cached;
-        }
-
         visit ??= new SummaryVisit();
-        if (!visit.TryEnter(method))
+        if (!IsInSource(method) || !HasViewParameter(method) || !MayCallGuest(method, visit, cancellationToken))
         {
             return ImmutableHashSet<int>.Empty;
         }
 
-        var outerHitCycle = visit.HitCycle;
-        visit.HitCycle = false;
-        ImmutableHashSet<int> result;
-        try
-        {
-            var graph = Bodies.GetGraph(method, cancellationToken);
-            result = graph is null
-                ? ImmutableHashSet<int>.Empty
-                : ViewFlowAnalysis.SummarizeParameterUses(this, graph, method, visit, cancellationToken);
-        }
-        finally
-        {
-            visit.Exit(method);
-        }
-
-        var provisional = visit.HitCycle && result.IsEmpty;
-        visit.HitCycle = outerHitCycle || provisional;
-        if (!provisional)
-        {
-            _parameterUses.TryAdd(method, result);
-        }
-
-        return result;
+        return visit.Summarize(
+            _parameterUses,
+            method,
+            unknown: ImmutableHashSet<int>.Empty,
+            (Semantics: this, Method: method, CancellationToken: cancellationToken),
+            static (state, visit) => state.Semantics.Bodies.GetGraph(state.Method, state.CancellationToken) is { } graph
+                ? ViewFlowAnalysis.SummarizeParameterUses(state.Semantics, graph, state.Method, visit, state.CancellationToken)
+                : ImmutableHashSet<int>.Empty,
+            static uses => uses.IsEmpty);
     }
 
     private bool HasViewParameter(IMethodSymbol method)
