@@ -65,7 +65,7 @@ internal sealed class SourceBodies
                 continue;
             }
 
-            var root = FindGraphRoot(node);
+            var root = FindMemberBody(node);
             if (root is null)
             {
                 continue;
@@ -153,8 +153,12 @@ internal sealed class SourceBodies
         _ => false,
     };
 
-    /// <summary>The member-level node whose operation a control-flow graph can be built from.</summary>
-    private static SyntaxNode? FindGraphRoot(SyntaxNode node)
+    /// <summary>
+    /// The member-level node whose operation holds the whole body around <paramref name="node"/>
+    /// (method, accessor, expression-bodied property, or the top-level statements), from which a
+    /// control-flow graph can be built.
+    /// </summary>
+    public static SyntaxNode? FindMemberBody(SyntaxNode node)
     {
         for (var current = node; current is not null; current = current.Parent)
         {

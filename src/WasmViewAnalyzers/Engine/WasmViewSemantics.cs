@@ -576,7 +576,7 @@ internal sealed class WasmViewSemantics
 #pragma warning disable RS1030 // The local's assignments may be anywhere in its declaring body.
             var model = Compilation.GetSemanticModel(declaration.SyntaxTree);
 #pragma warning restore RS1030
-            var scope = FindEnclosingBody(declaration);
+            var scope = SourceBodies.FindMemberBody(declaration);
             if (scope is null)
             {
                 continue;
@@ -617,26 +617,6 @@ internal sealed class WasmViewSemantics
     {
         var target = operation is IDeclarationExpressionOperation declaration ? declaration.Expression : operation;
         return target is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, local);
-    }
-
-    private static SyntaxNode? FindEnclosingBody(SyntaxNode node)
-    {
-        SyntaxNode? candidate = null;
-        for (var current = node; current is not null; current = current.Parent)
-        {
-            switch (current)
-            {
-                case Microsoft.CodeAnalysis.CSharp.Syntax.BaseMethodDeclarationSyntax:
-                case Microsoft.CodeAnalysis.CSharp.Syntax.AccessorDeclarationSyntax:
-                case Microsoft.CodeAnalysis.CSharp.Syntax.CompilationUnitSyntax:
-                    return current;
-                case Microsoft.CodeAnalysis.CSharp.Syntax.ArrowExpressionClauseSyntax:
-                    candidate = current;
-                    break;
-            }
-        }
-
-        return candidate;
     }
 
     // ---------------------------------------------------------------- views
