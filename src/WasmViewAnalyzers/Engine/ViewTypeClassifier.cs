@@ -102,8 +102,7 @@ internal sealed class ViewTypeClassifier
         foreach (var candidate in SelfAndInterfaces(type))
         {
             if (candidate is INamedTypeSymbol { IsGenericType: true } generic
-                && (SymbolEqualityComparer.Default.Equals(generic.OriginalDefinition, _symbols.IEnumerableOfT)
-                    || SymbolEqualityComparer.Default.Equals(generic.OriginalDefinition, _symbols.IEnumeratorOfT))
+                && _symbols.IsEnumerableOrEnumerator(generic)
                 && Compute(generic.TypeArguments[0], depth + 1))
             {
                 return true;

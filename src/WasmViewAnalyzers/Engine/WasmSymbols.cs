@@ -85,6 +85,11 @@ internal sealed class WasmSymbols
            && (SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, MemoryOfT)
                || SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, ReadOnlyMemoryOfT));
 
+    /// <summary><c>IEnumerable&lt;T&gt;</c> or <c>IEnumerator&lt;T&gt;</c> itself (not a type implementing it).</summary>
+    public bool IsEnumerableOrEnumerator(ITypeSymbol type)
+        => SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, IEnumerableOfT)
+           || SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, IEnumeratorOfT);
+
     public bool DerivesFrom(ITypeSymbol? type, INamedTypeSymbol? baseType)
     {
         if (baseType is null)

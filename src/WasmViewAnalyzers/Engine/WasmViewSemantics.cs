@@ -786,14 +786,14 @@ internal sealed class WasmViewSemantics
         }
 
         // Enumerators count too: moving one along reads no guest memory.
-        if (IsEnumerableOrEnumerator(type))
+        if (Symbols.IsEnumerableOrEnumerator(type))
         {
             return true;
         }
 
         foreach (var @interface in type.AllInterfaces)
         {
-            if (IsEnumerableOrEnumerator(@interface))
+            if (Symbols.IsEnumerableOrEnumerator(@interface))
             {
                 return true;
             }
@@ -801,10 +801,6 @@ internal sealed class WasmViewSemantics
 
         return false;
     }
-
-    private bool IsEnumerableOrEnumerator(ITypeSymbol type)
-        => SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, Symbols.IEnumerableOfT)
-           || SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, Symbols.IEnumeratorOfT);
 
     private static string Describe(ISymbol symbol)
         => symbol.ContainingType is { } type && symbol is not IMethodSymbol { MethodKind: MethodKind.LocalFunction }
