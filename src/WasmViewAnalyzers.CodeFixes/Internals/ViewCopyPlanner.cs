@@ -100,14 +100,8 @@ internal static class ViewCopyPlanner
         "MemoryExtensions", "MemoryMarshal",
     };
 
-    public static CopyPlan? Plan(SemanticModel model, SyntaxNode acquisition, CopyStrategy strategy, CancellationToken cancellationToken)
+    public static CopyPlan? Plan(SemanticModel model, WasmViewSemantics semantics, SyntaxNode acquisition, CopyStrategy strategy, CancellationToken cancellationToken)
     {
-        var semantics = WasmViewSemantics.TryCreate(model.Compilation);
-        if (semantics is null)
-        {
-            return null;
-        }
-
         if (acquisition is ArgumentSyntax argument)
         {
             return PlanOutArgument(model, argument, strategy, semantics, cancellationToken);

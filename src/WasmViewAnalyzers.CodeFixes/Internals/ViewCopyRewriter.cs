@@ -36,6 +36,13 @@ internal static class ViewCopyRewriter
             return ImmutableArray<CopyPlan>.Empty;
         }
 
+        // One engine for all the diagnostics of a Fix All, so its caches serve them all.
+        var semantics = WasmViewAnalyzers.Engine.WasmViewSemantics.TryCreate(model.Compilation);
+        if (semantics is null)
+        {
+            return ImmutableArray<CopyPlan>.Empty;
+        }
+
         var plans = new Dictionary<TextSpanKey, CopyPlan>();
         foreach (var diagnostic in diagnostics)
         {
@@ -52,7 +59,7 @@ internal static class ViewCopyRewriter
             }
 
             if (acquisition is ArgumentSyntax or ExpressionSyntax
-                && ViewCopyPlanner.Plan(model, acquisition, strategy, cancellationToken) is { } plan
+                && ViewCopyPlanner.Plan(model, semantics, acquisition, strategy, cancellationToken) is { } plan
                 && !plans.ContainsKey(plan.Key))
             {
                 plans.Add(plan.Key, plan);
