@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 
 namespace WasmViewAnalyzers.Engine;
@@ -136,4 +137,102 @@ internal sealed class StaleViewUse
     public ViewOrigin Origin => Value.Origin;
 
     public GuestCall InvalidatedBy => Value.StaleBy!;
+}
+
+/// <summary>How a view leaves the method that obtained it (WVA002).</summary>
+internal sealed class ViewEscape
+{
+    public ViewEscape(IOperation location, IOperation escapingValue, string viewName, ViewValue value, string destination)
+    {
+        Location = location;
+        EscapingValue = escapingValue;
+        ViewName = viewName;
+        Value = value;
+        Destination = destination;
+    }
+
+    /// <summary>Where the view escapes: the store, the call that keeps it, the lambda that captures it.</summary>
+    public IOperation Location { get; }
+
+    /// <summary>The expression whose value escapes: the one a copy would replace.</summary>
+    public IOperation EscapingValue { get; }
+
+    public string ViewName { get; }
+
+    public ViewValue Value { get; }
+
+    public ViewOrigin Origin => Value.Origin;
+
+    /// <summary>Where it goes, as the user would say it: <c>field '_pending'</c>, <c>'queue.Enqueue'</c>.</summary>
+    public string Destination { get; }
+}
+
+/// <summary>Whether an archive or compression writer reads a view now or later.</summary>
+internal enum ArchiveHandoffKind
+{
+    /// <summary>The writer keeps the view and reads it later (WVA003).</summary>
+    Deferred,
+
+    /// <summary>The writer reads the view while the call runs (WVA004).</summary>
+    Direct,
+}
+
+/// <summary>A view handed to an archive or compression writer (WVA003, WVA004).</summary>
+internal sealed class ArchiveHandoff
+{
+    public ArchiveHandoff(IOperation location, IOperation handedValue, string viewName, ViewValue value, ArchiveHandoffKind kind, string consumer, string readsWhen)
+    {
+        Location = location;
+        HandedValue = handedValue;
+        ViewName = viewName;
+        Value = value;
+        Kind = kind;
+        Consumer = consumer;
+        ReadsWhen = readsWhen;
+    }
+
+    /// <summary>The hand-off: the call on the archive or compression writer.</summary>
+    public IOperation Location { get; }
+
+    /// <summary>The expression whose value is handed over: the one a copy would replace.</summary>
+    public IOperation HandedValue { get; }
+
+    public string ViewName { get; }
+
+    public ViewValue Value { get; }
+
+    public ViewOrigin Origin => Value.Origin;
+
+    public ArchiveHandoffKind Kind { get; }
+
+    /// <summary>The writer as the user would name it: <c>ZipFile.AddEntry</c>.</summary>
+    public string Consumer { get; }
+
+    /// <summary>When the writer reads the view: <c>when the archive is saved</c>.</summary>
+    public string ReadsWhen { get; }
+}
+
+/// <summary>
+/// Everything the engine found in one method body (with its local functions and lambdas): the
+/// facts every rule reads. Computed once per method and compilation, whichever rule asks first.
+/// </summary>
+internal sealed class MethodViewFacts
+{
+    public static readonly MethodViewFacts Empty = new(ImmutableArray<StaleViewUse>.Empty, ImmutableArray<ViewEscape>.Empty, ImmutableArray<ArchiveHandoff>.Empty);
+
+    public MethodViewFacts(ImmutableArray<StaleViewUse> staleUses, ImmutableArray<ViewEscape> escapes, ImmutableArray<ArchiveHandoff> handoffs)
+    {
+        StaleUses = staleUses;
+        Escapes = escapes;
+        Handoffs = handoffs;
+    }
+
+    /// <summary>WVA001: reads of views that a guest call, <c>await</c> or <c>yield</c> may have invalidated.</summary>
+    public ImmutableArray<StaleViewUse> StaleUses { get; }
+
+    /// <summary>WVA002: views stored, queued or captured beyond the method.</summary>
+    public ImmutableArray<ViewEscape> Escapes { get; }
+
+    /// <summary>WVA003 and WVA004: views handed to archive and compression writers.</summary>
+    public ImmutableArray<ArchiveHandoff> Handoffs { get; }
 }

@@ -36,6 +36,8 @@ internal sealed partial class ViewFlowAnalysis
     private readonly HashSet<int> _guardedBlocks = new();
     private readonly Dictionary<int, List<(ControlFlowBranch Branch, int Index)>> _finallyEntries = new();
     private readonly Dictionary<(SyntaxNode Syntax, string Name), StaleViewUse> _staleUses = new();
+    private readonly Dictionary<(SyntaxNode Syntax, string Name), ViewEscape> _escapes = new();
+    private readonly Dictionary<(SyntaxNode Syntax, string Name, ArchiveHandoffKind Kind), ArchiveHandoff> _handoffs = new();
     private readonly Dictionary<IOperation, GuestCall> _calleeCalls = new();
     private readonly FlowState? _entryState;
     private readonly Dictionary<ViewOrigin, int>? _parameterOrigins;
@@ -63,20 +65,24 @@ internal sealed partial class ViewFlowAnalysis
         IndexGraph();
     }
 
-    /// <summary>Every read of a possibly stale view in <paramref name="graph"/> (not in its nested functions).</summary>
-    public static ImmutableArray<StaleViewUse> FindStaleUses(WasmViewSemantics semantics, ControlFlowGraph graph, CancellationToken cancellationToken)
+    /// <summary>The facts of <paramref name="graph"/> (not of its nested functions) that the rules report.</summary>
+    public static MethodViewFacts Analyze(WasmViewSemantics semantics, ControlFlowGraph graph, CancellationToken cancellationToken)
     {
         var analysis = new ViewFlowAnalysis(semantics, graph, visit: null, cancellationToken);
         analysis.Solve();
         analysis.Report();
-        var builder = ImmutableArray.CreateBuilder<StaleViewUse>(analysis._staleUses.Count);
-        foreach (var use in analysis._staleUses.Values)
-        {
-            builder.Add(use);
-        }
+        return new MethodViewFacts(
+            SortedBySpan(analysis._staleUses.Values, use => use.Use),
+            SortedBySpan(analysis._escapes.Values, escape => escape.Location),
+            SortedBySpan(analysis._handoffs.Values, handoff => handoff.Location));
+    }
 
-        builder.Sort((left, right) => left.Use.Syntax.SpanStart.CompareTo(right.Use.Syntax.SpanStart));
-        return builder.ToImmutable();
+    private static ImmutableArray<T> SortedBySpan<T>(ICollection<T> items, System.Func<T, IOperation> location)
+    {
+        var builder = ImmutableArray.CreateBuilder<T>(items.Count);
+        builder.AddRange(items);
+        builder.Sort((left, right) => location(left).Syntax.SpanStart.CompareTo(location(right).Syntax.SpanStart));
+        return builder.MoveToImmutable();
     }
 
     /// <summary>Whether <paramref name="method"/> hands back a view it obtained (as its result or through out parameters).</summary>
@@ -417,6 +423,26 @@ internal sealed partial class ViewFlowAnalysis
         if (!_staleUses.ContainsKey(key))
         {
             _staleUses[key] = new StaleViewUse(use, key.Item2, value);
+        }
+    }
+
+    private void RecordEscape(IOperation location, IOperation escapingValue, ViewValue value, string destination)
+    {
+        var name = NameOf(value.LastReference ?? escapingValue);
+        var key = (location.Syntax, name);
+        if (!_escapes.ContainsKey(key))
+        {
+            _escapes[key] = new ViewEscape(location, escapingValue, name, value, destination);
+        }
+    }
+
+    private void RecordHandoff(IOperation location, IOperation handedValue, ViewValue value, ArchiveHandoffKind kind, string consumer, string readsWhen)
+    {
+        var name = NameOf(value.LastReference ?? handedValue);
+        var key = (location.Syntax, name, kind);
+        if (!_handoffs.ContainsKey(key))
+        {
+            _handoffs[key] = new ArchiveHandoff(location, handedValue, name, value, kind, consumer, readsWhen);
         }
     }
 

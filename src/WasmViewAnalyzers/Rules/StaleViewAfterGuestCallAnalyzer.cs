@@ -32,9 +32,9 @@ public sealed class StaleViewAfterGuestCallAnalyzer : DiagnosticAnalyzer
         WasmViewAnalysisDriver.Register(context, ReportStaleUses);
     }
 
-    private static void ReportStaleUses(OperationBlockAnalysisContext context, ImmutableArray<StaleViewUse> uses)
+    private static void ReportStaleUses(OperationBlockAnalysisContext context, MethodViewFacts facts)
     {
-        foreach (var use in uses)
+        foreach (var use in facts.StaleUses)
         {
             // The additional location is where the view was obtained: the code fixes copy it there.
             var acquisition = use.Origin.Acquisition.Syntax;
