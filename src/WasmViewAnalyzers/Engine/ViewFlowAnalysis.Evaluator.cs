@@ -25,7 +25,7 @@ internal sealed partial class ViewFlowAnalysis
     /// <c>Consume(view, convert(1))</c> the view is consumed after the guest call.</item>
     /// </list>
     /// </remarks>
-    private sealed class Evaluator
+    private sealed partial class Evaluator
     {
         private static readonly HashSet<string> NonReadingMembers = new()
         {
