@@ -59,6 +59,7 @@ internal sealed class GuestDelegateIndex
             cache,
             symbol,
             unknown: false,
+            conservative: true,
             (Index: this, Symbol: symbol, IntoContainer: intoContainer, CancellationToken: cancellationToken),
             static (state, visit) =>
             {
@@ -71,8 +72,7 @@ internal sealed class GuestDelegateIndex
                 }
 
                 return false;
-            },
-            static found => !found);
+            });
     }
 
     /// <summary>Every value the compilation stores into <paramref name="symbol"/> (or, for a collection, into its elements).</summary>

@@ -65,7 +65,7 @@ internal sealed partial class WasmViewSemantics
             && invocation.Instance?.WalkDownConversions() is ILocalReferenceOperation { Local: { } local }
             && local.Type.TypeKind == TypeKind.Delegate)
         {
-            foreach (var assigned in FindAssignedValues(local, cancellationToken))
+            foreach (var assigned in FindAssignedValues(local, NewVisit(cancellationToken), cancellationToken))
             {
                 var target = assigned.WalkDownConversions() is IDelegateCreationOperation creation ? creation.Target : assigned.WalkDownConversions();
                 switch (target)

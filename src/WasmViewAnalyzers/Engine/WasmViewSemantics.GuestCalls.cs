@@ -17,13 +17,13 @@ internal sealed partial class WasmViewSemantics
     /// access) may run guest code or grow guest memory.
     /// </summary>
     public GuestCall? TryGetGuestCall(IOperation operation, CaptureResolver? captures, SummaryVisit? visit, CancellationToken cancellationToken)
-        => IsGuestCall(operation, captures, visit ?? new SummaryVisit(), cancellationToken)
+        => IsGuestCall(operation, captures, visit ?? NewVisit(cancellationToken), cancellationToken)
             ? new GuestCall(operation, operation.DescribeCall())
             : null;
 
     /// <summary>Whether calling <paramref name="method"/> may run guest code, directly or through other methods of the compilation.</summary>
     public bool MayCallGuest(IMethodSymbol method, CancellationToken cancellationToken)
-        => MayCallGuest(method, new SummaryVisit(), cancellationToken);
+        => MayCallGuest(method, NewVisit(cancellationToken), cancellationToken);
 
     private bool IsGuestCall(IOperation operation, CaptureResolver? captures, SummaryVisit visit, CancellationToken cancellationToken)
     {
@@ -124,9 +124,9 @@ internal sealed partial class WasmViewSemantics
             _mayCallGuest,
             method,
             unknown: false,
+            conservative: true,
             (Semantics: this, Method: method, CancellationToken: cancellationToken),
-            static (state, visit) => state.Semantics.ComputeMayCallGuest(state.Method, visit, state.CancellationToken),
-            static found => !found);
+            static (state, visit) => state.Semantics.ComputeMayCallGuest(state.Method, visit, state.CancellationToken));
     }
 
     private bool ComputeMayCallGuest(IMethodSymbol method, SummaryVisit visit, CancellationToken cancellationToken)
@@ -160,7 +160,11 @@ internal sealed partial class WasmViewSemantics
         return false;
     }
 
-    private IEnumerable<IMethodSymbol> FindImplementations(IMethodSymbol method)
+    /// <summary>The overrides and implementations of <paramref name="method"/> that the compilation declares.</summary>
+    internal ImmutableArray<IMethodSymbol> FindImplementations(IMethodSymbol method)
+        => _implementations.GetOrAdd(method, m => ImmutableArray.CreateRange(EnumerateImplementations(m)));
+
+    private IEnumerable<IMethodSymbol> EnumerateImplementations(IMethodSymbol method)
     {
         foreach (var type in _sourceTypes.Value)
         {

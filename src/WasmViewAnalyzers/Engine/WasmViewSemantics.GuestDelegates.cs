@@ -169,9 +169,9 @@ internal sealed partial class WasmViewSemantics
             _returnsGuestDelegate,
             method,
             unknown: false,
+            conservative: true,
             (Semantics: this, Method: method, CancellationToken: cancellationToken),
-            static (state, visit) => state.Semantics.ComputeReturnsGuestDelegate(state.Method, visit, state.CancellationToken),
-            static found => !found);
+            static (state, visit) => state.Semantics.ComputeReturnsGuestDelegate(state.Method, visit, state.CancellationToken));
     }
 
     private bool ComputeReturnsGuestDelegate(IMethodSymbol method, SummaryVisit visit, CancellationToken cancellationToken)
@@ -205,10 +205,11 @@ internal sealed partial class WasmViewSemantics
             _guestDelegateLocals,
             local,
             unknown: false,
+            conservative: true,
             (Semantics: this, Local: local, CancellationToken: cancellationToken),
             static (state, visit) =>
             {
-                foreach (var assigned in state.Semantics.FindAssignedValues(state.Local, state.CancellationToken))
+                foreach (var assigned in state.Semantics.FindAssignedValues(state.Local, visit, state.CancellationToken))
                 {
                     if (state.Semantics.IsGuestDelegateValue(assigned, captures: null, visit, state.CancellationToken))
                     {
@@ -217,12 +218,11 @@ internal sealed partial class WasmViewSemantics
                 }
 
                 return false;
-            },
-            static found => !found);
+            });
     }
 
     /// <summary>Every value the body that declares <paramref name="local"/> assigns to it.</summary>
-    private IEnumerable<IOperation> FindAssignedValues(ILocalSymbol local, CancellationToken cancellationToken)
+    private IEnumerable<IOperation> FindAssignedValues(ILocalSymbol local, SummaryVisit visit, CancellationToken cancellationToken)
     {
         foreach (var reference in local.DeclaringSyntaxReferences)
         {
@@ -263,7 +263,7 @@ internal sealed partial class WasmViewSemantics
                         when argument.Parameter?.RefKind == RefKind.Out
                              && ReferencesLocal(argument.Value, local)
                              && argument.Parent is IInvocationOperation { Instance: { } receiver }
-                             && IsGuestDelegateContainer(receiver, captures: null, new SummaryVisit(), cancellationToken):
+                             && IsGuestDelegateContainer(receiver, captures: null, visit, cancellationToken):
                         // exports.TryGetValue("convert", out var convert)
                         yield return argument.Parent;
                         break;

@@ -84,15 +84,15 @@ internal sealed partial class WasmViewSemantics
             return ViewReturnSummary.None;
         }
 
-        return (visit ?? new SummaryVisit()).Summarize(
+        return (visit ?? NewVisit(cancellationToken)).Summarize(
             _viewReturns,
             method,
             unknown: ViewReturnSummary.None,
+            conservative: ConservativeViewReturns(method),
             (Semantics: this, Method: method, CancellationToken: cancellationToken),
             static (state, visit) => state.Semantics.Bodies.GetGraph(state.Method, state.CancellationToken) is { } graph
                 ? ViewFlowAnalysis.Summarize(state.Semantics, graph, state.Method, visit, state.CancellationToken)
-                : ViewReturnSummary.None,
-            static summary => !summary.ReturnsView && summary.OutParameters.IsEmpty);
+                : ViewReturnSummary.None);
     }
 
     /// <summary>
@@ -102,7 +102,7 @@ internal sealed partial class WasmViewSemantics
     public ImmutableHashSet<int> GetParameterUses(IMethodSymbol method, SummaryVisit? visit, CancellationToken cancellationToken)
     {
         method = Normalize(method);
-        visit ??= new SummaryVisit();
+        visit ??= NewVisit(cancellationToken);
         if (!IsInSource(method) || !HasViewParameter(method) || !MayCallGuest(method, visit, cancellationToken))
         {
             return ImmutableHashSet<int>.Empty;
@@ -112,11 +112,41 @@ internal sealed partial class WasmViewSemantics
             _parameterUses,
             method,
             unknown: ImmutableHashSet<int>.Empty,
+            conservative: ViewParameters(method),
             (Semantics: this, Method: method, CancellationToken: cancellationToken),
             static (state, visit) => state.Semantics.Bodies.GetGraph(state.Method, state.CancellationToken) is { } graph
                 ? ViewFlowAnalysis.SummarizeParameterUses(state.Semantics, graph, state.Method, visit, state.CancellationToken)
-                : ImmutableHashSet<int>.Empty,
-            static uses => uses.IsEmpty);
+                : ImmutableHashSet<int>.Empty);
+    }
+
+    /// <summary>What a method too deep to follow may hand back: a view wherever its signature allows one.</summary>
+    private ViewReturnSummary ConservativeViewReturns(IMethodSymbol method)
+    {
+        var outParameters = ImmutableHashSet<int>.Empty;
+        foreach (var parameter in method.Parameters)
+        {
+            if (parameter.RefKind is RefKind.Out or RefKind.Ref && Types.CanHoldView(parameter.Type))
+            {
+                outParameters = outParameters.Add(parameter.Ordinal);
+            }
+        }
+
+        return new ViewReturnSummary(method.ReturnsByRef || method.ReturnsByRefReadonly || Types.CanHoldView(method.ReturnType), outParameters);
+    }
+
+    /// <summary>The parameters of <paramref name="method"/> that can receive a view from its caller.</summary>
+    private ImmutableHashSet<int> ViewParameters(IMethodSymbol method)
+    {
+        var ordinals = ImmutableHashSet<int>.Empty;
+        foreach (var parameter in method.Parameters)
+        {
+            if (parameter.RefKind != RefKind.Out && Types.CanHoldView(parameter.Type))
+            {
+                ordinals = ordinals.Add(parameter.Ordinal);
+            }
+        }
+
+        return ordinals;
     }
 
     private bool HasViewParameter(IMethodSymbol method)
@@ -195,7 +225,7 @@ internal sealed partial class WasmViewSemantics
 }
 
 /// <summary>What a method of the compilation hands back that is a view into guest memory.</summary>
-internal sealed class ViewReturnSummary
+internal sealed class ViewReturnSummary : IEquatable<ViewReturnSummary>
 {
     public static readonly ViewReturnSummary None = new(false, ImmutableHashSet<int>.Empty);
 
@@ -209,4 +239,11 @@ internal sealed class ViewReturnSummary
 
     /// <summary>Ordinals of <c>out</c>/<c>ref</c> parameters that receive a view.</summary>
     public ImmutableHashSet<int> OutParameters { get; }
+
+    public bool Equals(ViewReturnSummary? other)
+        => other is not null && ReturnsView == other.ReturnsView && OutParameters.SetEquals(other.OutParameters);
+
+    public override bool Equals(object? obj) => Equals(obj as ViewReturnSummary);
+
+    public override int GetHashCode() => (ReturnsView ? 1 : 0) ^ (OutParameters.Count << 1);
 }

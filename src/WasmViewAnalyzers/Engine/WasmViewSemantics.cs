@@ -29,6 +29,7 @@ internal sealed partial class WasmViewSemantics
     private readonly ConcurrentDictionary<ISymbol, ViewReturnSummary> _viewReturns = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<ISymbol, ImmutableHashSet<int>> _parameterUses = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IMethodSymbol, ImmutableHashSet<ISymbol>> _capturedReads = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<IMethodSymbol, ImmutableArray<IMethodSymbol>> _implementations = new(SymbolEqualityComparer.Default);
     private readonly GuestDelegateIndex _delegateIndex;
     private readonly Lazy<ImmutableArray<INamedTypeSymbol>> _sourceTypes;
 
@@ -38,6 +39,7 @@ internal sealed partial class WasmViewSemantics
         Types = new ViewTypeClassifier(symbols);
         Bodies = new SourceBodies(symbols.Compilation);
         _delegateIndex = new GuestDelegateIndex(this);
+        CallGraph = new CallGraphSummaries(this);
         _sourceTypes = new Lazy<ImmutableArray<INamedTypeSymbol>>(() => CollectSourceTypes(symbols.Compilation));
     }
 
@@ -47,6 +49,9 @@ internal sealed partial class WasmViewSemantics
 
     public SourceBodies Bodies { get; }
 
+    /// <summary>Prepares the interprocedural summaries bottom-up over the call graph.</summary>
+    public CallGraphSummaries CallGraph { get; }
+
     public Compilation Compilation => Symbols.Compilation;
 
     /// <summary>Returns <see langword="null"/> for compilations that do not reference Wasmtime.</summary>
@@ -54,6 +59,29 @@ internal sealed partial class WasmViewSemantics
     {
         var symbols = WasmSymbols.TryCreate(compilation);
         return symbols is null ? null : new WasmViewSemantics(symbols);
+    }
+
+    /// <summary>A new chain of summary questions, which summarizes callees before callers.</summary>
+    public SummaryVisit NewVisit(CancellationToken cancellationToken) => new(CallGraph, cancellationToken);
+
+    /// <summary>
+    /// Computes every summary of <paramref name="method"/> once its callees are summarized: the
+    /// bottom-up step of <see cref="CallGraphSummaries"/>.
+    /// </summary>
+    internal void SummarizeMethod(IMethodSymbol method, CancellationToken cancellationToken)
+    {
+        var visit = new SummaryVisit(callGraph: null, cancellationToken);
+        MayCallGuest(method, visit, cancellationToken);
+        ReturnsGuestDelegate(method, visit, cancellationToken);
+        GetViewReturns(method, visit, cancellationToken);
+        GetParameterUses(method, visit, cancellationToken);
+    }
+
+    /// <summary>Whether <paramref name="method"/> has a body in this compilation, and the symbol its summaries are kept under.</summary>
+    internal bool IsSourceMethod(IMethodSymbol method, out IMethodSymbol normalized)
+    {
+        normalized = Normalize(method);
+        return IsInSource(normalized);
     }
 
     private static string Describe(ISymbol symbol)
