@@ -22,19 +22,40 @@ internal sealed class ViewOrigin
     public int Position => Acquisition.Syntax.SpanStart;
 }
 
-/// <summary>An operation that may run guest code or grow guest memory.</summary>
+/// <summary>
+/// An operation that may run guest code or grow guest memory, or that lets other code run before
+/// the method goes on (<c>await</c>, <c>yield return</c>).
+/// </summary>
 internal sealed class GuestCall
 {
     public GuestCall(IOperation operation, string description)
+        : this(operation, description, isSuspension: false)
+    {
+    }
+
+    private GuestCall(IOperation operation, string description, bool isSuspension)
     {
         Operation = operation;
         Description = description;
+        IsSuspension = isSuspension;
     }
 
     public IOperation Operation { get; }
 
-    /// <summary>How the call reads in source, e.g. <c>convert.Invoke</c> or <c>memory.Grow</c>.</summary>
+    /// <summary>How the call reads in source, e.g. <c>convert.Invoke</c> or <c>memory.Grow</c>; <c>await</c> or <c>yield return</c> for a suspension.</summary>
     public string Description { get; }
+
+    /// <summary>An <c>await</c> or <c>yield return</c> rather than a call.</summary>
+    public bool IsSuspension { get; }
+
+    /// <summary>How a message names it: <c>the call to 'convert'</c>, <c>the 'await' on line 12</c>.</summary>
+    public string InMessage
+        => IsSuspension
+            ? "the '" + Description + "' on line " + (Operation.Syntax.GetLocation().GetLineSpan().StartLinePosition.Line + 1)
+            : "the call to '" + Description + "'";
+
+    public static GuestCall Suspension(IOperation operation)
+        => new(operation, operation.Kind == OperationKind.YieldReturn ? "yield return" : "await", isSuspension: true);
 
     public int Position => Operation.Syntax.SpanStart;
 }

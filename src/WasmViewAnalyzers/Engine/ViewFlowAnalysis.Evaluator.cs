@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FlowAnalysis;
@@ -120,6 +121,17 @@ internal sealed partial class ViewFlowAnalysis
 
                     return array;
 
+                case IReturnOperation { Kind: OperationKind.YieldReturn } yield:
+                    // The consumer runs between two items, and may call the guest: every view held
+                    // across the yield is stale after it.
+                    if (yield.ReturnedValue is not null)
+                    {
+                        Consume(Capture(yield.ReturnedValue));
+                    }
+
+                    ApplyGuestCall(_analysis.GetSuspension(yield));
+                    return null;
+
                 case IReturnOperation @return:
                     var returned = @return.ReturnedValue is null ? null : Evaluate(@return.ReturnedValue);
                     if (@return.ReturnedValue is not null)
@@ -127,6 +139,13 @@ internal sealed partial class ViewFlowAnalysis
                         EscapesByReturn(@return.ReturnedValue, returned);
                     }
 
+                    return null;
+
+                case IAwaitOperation await:
+                    // Other code, guest calls through the same store included, may run while the
+                    // method is suspended.
+                    Consume(Capture(await.Operation));
+                    ApplyGuestCall(_analysis.GetSuspension(await));
                     return null;
 
                 case IDelegateCreationOperation:
@@ -176,6 +195,17 @@ internal sealed partial class ViewFlowAnalysis
             _ => null,
         };
 
+        /// <summary>
+        /// <c>r = value</c> where <c>r</c> is a ref local (or the graph's capture of one, when the
+        /// value has side effects): a write into the location it refers to.
+        /// </summary>
+        private bool IsWriteThroughRef(IOperation target) => target switch
+        {
+            ILocalReferenceOperation local => local.Local.IsRef,
+            IFlowCaptureReferenceOperation capture => _analysis.ResolveCapture(capture.Id).Any(IsGuestStorage),
+            _ => false,
+        };
+
         private static bool IsRefLocation(IOperation target) => target switch
         {
             ILocalReferenceOperation local => local.Local.IsRef,
@@ -191,9 +221,18 @@ internal sealed partial class ViewFlowAnalysis
             }
 
             var instance = field.Instance is null ? null : Evaluate(field.Instance);
+            if (instance is null)
+            {
+                return null;
+            }
 
-            // entry.Address of a (nint Address, int Length) view is itself a view; entry.Length is not.
-            return instance is not null && Types.CanHoldView(field.Type) ? instance : null;
+            // entry.Address of a (nint Address, int Length) view is itself a view, and so is the
+            // ref field entry.Value; entry.Length is plain data. But a field of a struct that lives
+            // in guest memory (inv.Result where inv is a ref into it) is guest memory: whoever
+            // consumes it reads or writes the view.
+            return field.Field.RefKind != RefKind.None || Types.CanHoldView(field.Type) || IsGuestStorage(field.Instance!)
+                ? instance
+                : null;
         }
 
         private ViewValue? EvaluateAssignment(ISimpleAssignmentOperation assignment)
@@ -207,7 +246,7 @@ internal sealed partial class ViewFlowAnalysis
             if (TrackedEntity(target) is { } entity)
             {
                 var value = Capture(assignment.Value);
-                if (!assignment.IsRef && IsRefLocation(target) && target is ILocalReferenceOperation)
+                if (!assignment.IsRef && IsWriteThroughRef(target))
                 {
                     // b = 1 where b is `ref byte b = ref view[0]`: a write through the view.
                     Use(new Operand(target, _state.Get(entity)?.WithReference(target), _calls.Count));
@@ -405,10 +444,17 @@ internal sealed partial class ViewFlowAnalysis
 
                     _state.Set(container, storedValue);
                 }
-                else if (!NonReadingMembers.Contains(method.Name) && !IsAddressArithmetic(method))
+                else if (!IsNonReadingMember(method) && !IsAddressArithmetic(method))
                 {
                     foreach (var operand in inputs)
                     {
+                        // entry.Pop() on a value that holds a view next to plain data reads only
+                        // what its body reads.
+                        if (IsReceiverWithPlainMember(invocation.Instance, operand, method))
+                        {
+                            continue;
+                        }
+
                         // outputs.Clear() or outputs.Contains(x) read no guest memory; reading an
                         // element out of the collection derives a view, checked where it is used.
                         if (invocation.Instance is not null && operand.Operation == invocation.Instance && Semantics.IsCollectionOfViews(operand.Operation.Type))
@@ -528,10 +574,15 @@ internal sealed partial class ViewFlowAnalysis
             var origin = ReceiverIsView(propertyReference.Instance, inputs) ? null : _analysis.GetOrigin(propertyReference);
             var resultCarries = property.ReturnsByRef || property.ReturnsByRefReadonly || Types.CanHoldView(property.Type);
             var hasViewInput = HasView(inputs);
-            if (origin is null && hasViewInput && !resultCarries && !NonReadingMembers.Contains(property.Name))
+            if (origin is null && hasViewInput && !resultCarries && !IsNonReadingMember(property))
             {
                 foreach (var operand in inputs)
                 {
+                    if (property.GetMethod is { } getter && IsReceiverWithPlainMember(propertyReference.Instance, operand, getter))
+                    {
+                        continue;
+                    }
+
                     Use(operand);
                 }
             }
@@ -796,6 +847,43 @@ internal sealed partial class ViewFlowAnalysis
                 _calls.Add(call);
             }
         }
+
+        /// <summary>
+        /// Members of the BCL's spans, streams and collections that read no element (<c>Length</c>,
+        /// <c>Dispose</c>, ...). Only theirs: a method of the user's code called <c>Count</c> is
+        /// judged by its body.
+        /// </summary>
+        private bool IsNonReadingMember(ISymbol member)
+            => NonReadingMembers.Contains(member.Name) && !Semantics.IsDeclaredInSource(member);
+
+        /// <summary>
+        /// Whether <paramref name="operand"/> is the receiver of <paramref name="member"/>, a value of
+        /// the user's own type that holds a view next to plain data, and the member touches only the
+        /// plain data (<c>entry.Address</c>, <c>entry.Pop()</c> re-acquiring memory itself).
+        /// </summary>
+        private bool IsReceiverWithPlainMember(IOperation? instance, Operand operand, IMethodSymbol member)
+            => instance is not null
+               && operand.Operation == instance
+               && !IsGuestStorage(instance)
+               && Semantics.IsDeclaredInSource(member)
+               && !Semantics.UsesViewState(member, _analysis._visit, _analysis._cancellationToken);
+
+        /// <summary>
+        /// Whether <paramref name="operation"/> denotes a location in guest memory itself rather than
+        /// a value that points there: a ref local or parameter, a ref-returning call, a ref field, a
+        /// dereferenced pointer, a field of a struct at such a location.
+        /// </summary>
+        private static bool IsGuestStorage(IOperation operation) => operation switch
+        {
+            ILocalReferenceOperation local => local.Local.IsRef,
+            IParameterReferenceOperation parameter => parameter.Parameter.RefKind != RefKind.None,
+            IInvocationOperation invocation => invocation.TargetMethod.ReturnsByRef || invocation.TargetMethod.ReturnsByRefReadonly,
+            IPropertyReferenceOperation property => property.Property.ReturnsByRef || property.Property.ReturnsByRefReadonly,
+            IFieldReferenceOperation field => field.Field.RefKind != RefKind.None
+                                              || (field.Field.ContainingType?.IsValueType == true && field.Instance is { } instance && IsGuestStorage(instance)),
+            IParenthesizedOperation parenthesized => IsGuestStorage(parenthesized.Operand),
+            _ => operation.Kind is OperationKind.None or OperationKind.ImplicitIndexerReference,
+        };
 
         private static bool IsAddressSizedInteger(ITypeSymbol? type)
             => type?.SpecialType is SpecialType.System_Int64 or SpecialType.System_UInt64;

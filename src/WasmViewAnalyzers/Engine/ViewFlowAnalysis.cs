@@ -398,6 +398,17 @@ internal sealed partial class ViewFlowAnalysis
         return origin;
     }
 
+    /// <summary>An <c>await</c> or <c>yield return</c>: other code may run before the method resumes.</summary>
+    private GuestCall GetSuspension(IOperation suspension)
+    {
+        if (!_guestCalls.TryGetValue(suspension, out var call) || call is null)
+        {
+            _guestCalls[suspension] = call = GuestCall.Suspension(suspension);
+        }
+
+        return call;
+    }
+
     private GuestCall GetCalleeCall(IOperation invocation)
     {
         if (!_calleeCalls.TryGetValue(invocation, out var call))

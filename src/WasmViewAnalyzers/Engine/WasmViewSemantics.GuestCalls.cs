@@ -76,7 +76,8 @@ internal sealed partial class WasmViewSemantics
         // A lambda handed to another method may be invoked by it (List.ForEach, Parallel.For,
         // Task.Run): treat the call as running the lambda. Wasmtime's own methods only register
         // callbacks (Linker.DefineFunction, Function.FromCallback), they do not run them.
-        if (!SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, Symbols.WasmtimeAssembly))
+        if (!SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, Symbols.WasmtimeAssembly)
+            && !StoresItsArgument(invocation))
         {
             foreach (var argument in invocation.Arguments)
             {
@@ -89,6 +90,19 @@ internal sealed partial class WasmViewSemantics
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// <c>handlers.Add(() =&gt; convert(1))</c>, <c>queue.Enqueue(work)</c>: a collection keeps the
+    /// delegate for later; adding it runs nothing.
+    /// </summary>
+    private bool StoresItsArgument(IInvocationOperation invocation)
+    {
+        var method = invocation.TargetMethod;
+        return invocation.Instance is { Type: { } receiverType }
+               && StorageMethodNames.Contains(method.Name)
+               && !method.IsStatic
+               && Symbols.IsCollectionOfDelegates(receiverType);
     }
 
     private bool IsWasmtimeGuestCall(IMethodSymbol method)

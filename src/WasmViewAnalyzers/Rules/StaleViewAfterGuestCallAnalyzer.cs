@@ -16,11 +16,11 @@ public sealed class StaleViewAfterGuestCallAnalyzer : DiagnosticAnalyzer
     private static readonly DiagnosticDescriptor Rule = new(
         RuleIdentifiers.StaleViewAfterGuestCall,
         title: "Wasm memory view used after a guest call may have invalidated it",
-        messageFormat: "'{0}' was obtained from {1} before the call to '{2}' and may be stale; copy it before the call or re-acquire it after",
+        messageFormat: "'{0}' was obtained from {1} before {2} and may be stale; copy it before that point or re-acquire it after",
         RuleIdentifiers.ReliabilityCategory,
         DiagnosticSeverity.Warning,
         isEnabledByDefault: true,
-        description: "A view into WebAssembly linear memory must not be used after calling into WebAssembly or growing memory: the guest may overwrite the bytes, and growth may move the memory and leave the view dangling. Copy the view before the call (ToArray() or a lease copy), or obtain it again after the call.",
+        description: "A view into WebAssembly linear memory must not be used after calling into WebAssembly or growing memory, nor after an 'await' or 'yield return' that lets such calls run: the guest may overwrite the bytes, and growth may move the memory and leave the view dangling. Copy the view before that point (ToArray() or a lease copy), or obtain it again after it.",
         helpLinkUri: RuleIdentifiers.GetHelpUri(RuleIdentifiers.StaleViewAfterGuestCall));
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
@@ -44,7 +44,7 @@ public sealed class StaleViewAfterGuestCallAnalyzer : DiagnosticAnalyzer
                 additionalLocations: acquisition.SyntaxTree == use.Use.Syntax.SyntaxTree ? new[] { acquisition.GetLocation() } : null,
                 use.ViewName,
                 use.Origin.Description,
-                use.InvalidatedBy.Description));
+                use.InvalidatedBy.InMessage));
         }
     }
 }

@@ -6,7 +6,7 @@ using Verify = WasmViewAnalyzers.Tests.Verifiers.CSharpAnalyzerVerifier<WasmView
 namespace WasmViewAnalyzers.Tests.Rules;
 
 /// <summary>WVA001: every kind of view, every kind of guest call, every shape of flow; each with its near miss.</summary>
-public sealed class StaleViewAfterGuestCallAnalyzerTests
+public sealed partial class StaleViewAfterGuestCallAnalyzerTests
 {
     private static Task VerifyMembers(string members) => Verify.VerifyAnalyzerAsync(HostCode.WithMembers(members));
 
@@ -1024,7 +1024,7 @@ public sealed class StaleViewAfterGuestCallAnalyzerTests
         Verify.Diagnostic("WVA001")
             .WithLocation(0)
             .WithLocation(1)
-            .WithArguments("output", "Memory.GetSpan", "function.Invoke"));
+            .WithArguments("output", "Memory.GetSpan", "the call to 'function.Invoke'"));
 
     // ------------------------------------------------------------------ the seed scenario
 

@@ -12,7 +12,9 @@ internal static class HostCode
         using System.Collections.Generic;
         using System.IO;
         using System.Runtime.InteropServices;
+        using System.Runtime.CompilerServices;
         using System.Text;
+        using System.Threading.Tasks;
         using Wasmtime;
 
         unsafe partial class Host
