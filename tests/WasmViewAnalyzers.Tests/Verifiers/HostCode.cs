@@ -36,6 +36,14 @@ internal static class HostCode
 
         """;
 
+    /// <summary>
+    /// The host class with <paramref name="members"/> added in a part of it that is not
+    /// <c>unsafe</c>, as async methods and iterators need, and <paramref name="unsafeMembers"/> in the
+    /// unsafe part.
+    /// </summary>
+    public static string WithSafeMembers(string members, string unsafeMembers)
+        => Prologue + Indent(unsafeMembers) + "\n}\n\npartial class Host\n{\n" + Indent(members) + "\n}\n";
+
     /// <summary>The host class with <paramref name="members"/> added to it.</summary>
     public static string WithMembers(string members) => Prologue + Indent(members) + "\n}\n";
 
