@@ -25,7 +25,7 @@ internal sealed partial class ViewFlowAnalysis
     /// <c>Consume(view, convert(1))</c> the view is consumed after the guest call.</item>
     /// </list>
     /// </remarks>
-    private sealed class Evaluator
+    private sealed partial class Evaluator
     {
         private static readonly HashSet<string> NonReadingMembers = new()
         {
@@ -54,6 +54,7 @@ internal sealed partial class ViewFlowAnalysis
         /// <summary>A view leaving the method through <c>return</c> is read by the caller.</summary>
         public void EscapesByReturn(IOperation returned, ViewValue? value)
         {
+            EscapeDelegateByReturn(returned);
             if (value is null)
             {
                 return;
@@ -98,6 +99,9 @@ internal sealed partial class ViewFlowAnalysis
 
                 case IInvocationOperation invocation:
                     return EvaluateInvocation(invocation);
+
+                case IEventAssignmentOperation eventAssignment:
+                    return EvaluateEventAssignment(eventAssignment);
 
                 case IObjectCreationOperation creation:
                     return EvaluateCreation(creation);
@@ -216,6 +220,11 @@ internal sealed partial class ViewFlowAnalysis
                 }
 
                 _state.Set(entity, Store(value, target.Type, assignment.IsRef));
+                if (target is IFieldReferenceOperation)
+                {
+                    EscapeByStore(target, value);
+                }
+
                 return value.Value;
             }
 
@@ -244,6 +253,7 @@ internal sealed partial class ViewFlowAnalysis
                     }
 
                     ConsumeUnlessStored(assigned, property.Type);
+                    EscapeByStore(property, assigned);
                     ApplyGuestCall(property);
                     return assigned.Value;
 
@@ -262,6 +272,7 @@ internal sealed partial class ViewFlowAnalysis
                     }
 
                     ConsumeUnlessStored(stored, element.Type);
+                    EscapeByStore(element, stored);
                     return stored.Value;
 
                 default:
@@ -274,6 +285,7 @@ internal sealed partial class ViewFlowAnalysis
                     }
 
                     ConsumeUnlessStored(valueOperand, target.Type);
+                    EscapeByStore(target, valueOperand);
                     return valueOperand.Value;
             }
         }
@@ -426,6 +438,7 @@ internal sealed partial class ViewFlowAnalysis
                 CheckArgumentsReadAfterCalleeGuestCall(invocation, inputs);
             }
 
+            EscapeThroughCall(invocation, inputs);
             UseCapturedViews(invocation);
             ApplyGuestCall(guestCall);
 
@@ -499,6 +512,7 @@ internal sealed partial class ViewFlowAnalysis
                 }
             }
 
+            EscapeThroughCreation(creation, inputs);
             ApplyGuestCall(creation);
             return wraps ? Derive(inputs)?.AsAddress(false) : null;
         }
