@@ -443,6 +443,38 @@ public sealed class ViewEscapesMethodAnalyzerTests
         void Run() => _leases.Add(WasmViewAnalyzers.Runtime.LeaseExtensions.LeaseCopy(memory.GetSpan(0, 16)));
         """, withRuntimeLibrary: true);
 
+    // ------------------------------------------------------------------ wrappers named in .editorconfig
+
+    private const string Stage = """
+
+        namespace Acme
+        {
+            public interface IStage { void Post(nint address); void Inspect(nint address); }
+        }
+        """;
+
+    [Fact]
+    public Task WrapperNamedInEditorConfig_Reports()
+    {
+        var test = new Verify.Test
+        {
+            TestCode = Host("""
+                void Run(Acme.IStage stage)
+                {
+                    stage.Post({|WVA002:memory.GetPointer()|});
+                    stage.Inspect(memory.GetPointer());
+                }
+                """) + Stage,
+        };
+        test.TestState.AnalyzerConfigFiles.Add(("/.editorconfig", "root = true\n\n[*.cs]\ndotnet_code_quality.WVA002.escape_sinks = Acme.IStage.Post, Acme.Other.Keep\n"));
+        return test.RunAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public Task WrapperNotNamedInEditorConfig_NoDiagnostic() => Verify.VerifyAnalyzerAsync(Host("""
+        void Run(Acme.IStage stage) => stage.Post(memory.GetPointer());
+        """) + Stage);
+
     internal const string Manager = """
 
         private sealed class PointerManager : MemoryManager<byte>
