@@ -68,8 +68,31 @@ internal sealed partial class ViewFlowAnalysis
 
         if (_parameterOrigins is null)
         {
-            RecordEscape(escapingValue, escapingValue, value, destination, name);
+            RecordEscape(escapingValue, escapingValue, value, destination, name ?? (value.LastReference is null ? NameOfUnnamed(escapingValue) : null));
         }
+    }
+
+    /// <summary>How a message names a view that no variable holds: the part of a tuple that is the view, shortly.</summary>
+    private string NameOfUnnamed(IOperation value)
+    {
+        var operation = value.WalkDownConversions();
+        if (operation is ITupleOperation tuple)
+        {
+            foreach (var element in tuple.Elements)
+            {
+                if (_semantics.Types.CanHoldView(element.WalkDownConversions().Type))
+                {
+                    return NameOfUnnamed(element);
+                }
+            }
+        }
+
+        return operation switch
+        {
+            IObjectCreationOperation { Type: { } type } => "new " + type.Name + "(...)",
+            ILocalReferenceOperation or IParameterReferenceOperation or IFieldReferenceOperation or IPropertyReferenceOperation => NameOf(operation),
+            _ => operation.Syntax.ToString().Length <= 40 ? operation.Syntax.ToString() : operation.DescribeCall(),
+        };
     }
 
     private sealed partial class Evaluator
