@@ -5,6 +5,8 @@ internal static class RuleIdentifiers
 {
     public const string StaleViewAfterGuestCall = "WVA001";
 
+    public const string ViewEscapesMethod = "WVA002";
+
     public const string ReliabilityCategory = "Reliability";
 
     private const string DocumentationRoot = "https://github.com/wasmviewanalyzers/WasmViewAnalyzers/blob/main/docs/rules/";

@@ -116,7 +116,7 @@ internal static class ViewCopyRewriter
         return await Formatter.FormatAsync(changed, Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
-    private static ExpressionSyntax AppendCall(ExpressionSyntax expression, string method)
+    internal static ExpressionSyntax AppendCall(ExpressionSyntax expression, string method)
     {
         var receiver = expression.WithoutTrivia();
         if (receiver is not (InvocationExpressionSyntax or MemberAccessExpressionSyntax or ObjectCreationExpressionSyntax or ElementAccessExpressionSyntax or IdentifierNameSyntax or ParenthesizedExpressionSyntax))

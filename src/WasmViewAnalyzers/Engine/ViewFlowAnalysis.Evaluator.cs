@@ -55,6 +55,7 @@ internal sealed partial class ViewFlowAnalysis
         /// <summary>A view leaving the method through <c>return</c> is read by the caller.</summary>
         public void EscapesByReturn(IOperation returned, ViewValue? value)
         {
+            EscapeDelegateByReturn(returned);
             if (value is null)
             {
                 return;
@@ -99,6 +100,9 @@ internal sealed partial class ViewFlowAnalysis
 
                 case IInvocationOperation invocation:
                     return EvaluateInvocation(invocation);
+
+                case IEventAssignmentOperation eventAssignment:
+                    return EvaluateEventAssignment(eventAssignment);
 
                 case IObjectCreationOperation creation:
                     return EvaluateCreation(creation);
@@ -255,6 +259,11 @@ internal sealed partial class ViewFlowAnalysis
                 }
 
                 _state.Set(entity, Store(value, target.Type, assignment.IsRef));
+                if (target is IFieldReferenceOperation)
+                {
+                    EscapeByStore(target, value);
+                }
+
                 return value.Value;
             }
 
@@ -283,6 +292,7 @@ internal sealed partial class ViewFlowAnalysis
                     }
 
                     ConsumeUnlessStored(assigned, property.Type);
+                    EscapeByStore(property, assigned);
                     ApplyGuestCall(property);
                     return assigned.Value;
 
@@ -301,6 +311,7 @@ internal sealed partial class ViewFlowAnalysis
                     }
 
                     ConsumeUnlessStored(stored, element.Type);
+                    EscapeByStore(element, stored);
                     return stored.Value;
 
                 default:
@@ -313,6 +324,7 @@ internal sealed partial class ViewFlowAnalysis
                     }
 
                     ConsumeUnlessStored(valueOperand, target.Type);
+                    EscapeByStore(target, valueOperand);
                     return valueOperand.Value;
             }
         }
@@ -472,6 +484,7 @@ internal sealed partial class ViewFlowAnalysis
                 CheckArgumentsReadAfterCalleeGuestCall(invocation, inputs);
             }
 
+            EscapeThroughCall(invocation, inputs);
             UseCapturedViews(invocation);
             ApplyGuestCall(guestCall);
 
@@ -545,6 +558,7 @@ internal sealed partial class ViewFlowAnalysis
                 }
             }
 
+            EscapeThroughCreation(creation, inputs);
             ApplyGuestCall(creation);
             return wraps ? Derive(inputs)?.AsAddress(false) : null;
         }

@@ -437,9 +437,9 @@ internal sealed partial class ViewFlowAnalysis
         }
     }
 
-    private void RecordEscape(IOperation location, IOperation escapingValue, ViewValue value, string destination)
+    private void RecordEscape(IOperation location, IOperation escapingValue, ViewValue value, string destination, string? name = null)
     {
-        var name = NameOf(value.LastReference ?? escapingValue);
+        name ??= NameOf(value.LastReference ?? escapingValue);
         var key = (location.Syntax, name);
         if (!_escapes.ContainsKey(key))
         {

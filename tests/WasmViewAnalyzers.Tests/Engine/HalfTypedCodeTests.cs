@@ -87,6 +87,9 @@ public sealed class HalfTypedCodeTests
         Assert.Equal(
             new[] { "header", "view", "stream" },
             diagnostics.Where(d => d.Id == "WVA001").OrderBy(d => d.Location.SourceSpan.Start).Select(d => d.Location.SourceTree!.GetText().ToString(d.Location.SourceSpan)));
+        Assert.Equal(
+            new[] { "(_memory.GetPointer() + address, 16)" },
+            diagnostics.Where(d => d.Id == "WVA002").Select(d => d.Location.SourceTree!.GetText().ToString(d.Location.SourceSpan)));
     }
 
     [Fact]
@@ -127,6 +130,10 @@ public sealed class HalfTypedCodeTests
     [InlineData("class C { void M(dynamic d, Wasmtime.Memory m) { var v = m.GetSpan(0, 4); d.Invoke(); d(v.Length); v[0] = 1; } }")]
     [InlineData("class C { C() : this(Load()) { } C(System.Span<byte> s) { } static System.Span<byte> Load() => default; }")]
     [InlineData("class C { void M(Wasmtime.Memory m) { var v = m.GetSpan(0, 4); checked { v[0]++; } lock (this) { m.Grow(1); } v[0]--; } }")]
+    [InlineData("class C { System.Collections.Generic.List<nint> l = new(); void M(Wasmtime.Memory m) { l.Add(m.GetPointer(), ); l[0] = m.GetPointer(); } }")]
+    [InlineData("class C { event System.Action E; void M(Wasmtime.Memory m) { var p = m.GetPointer(); E += () => Use(p); E += Missing; System.Threading.Tasks.Task.Run(() => p); } }")]
+    [InlineData("class C { nint F; static nint S { get; set; } void M(Wasmtime.Memory m) { F = m.GetPointer(); S = ; Keep(m.GetPointer()); new D(m.GetPointer()); } void Keep(nint p) => F = p; }")]
+    [InlineData("class C { System.Func<nint> M(Wasmtime.Memory m) { var p = m.GetPointer(); void L() => Keep(p); Unknown.Run(L); return () => p; } }")]
     public void OddCode_NeverThrows(string source)
         => Assert.Empty(AnalyzerFailures("using System;\n" + source));
 

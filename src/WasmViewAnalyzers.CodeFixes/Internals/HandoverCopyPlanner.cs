@@ -1,0 +1,164 @@
+using System.Collections.Generic;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Simplification;
+using WasmViewAnalyzers.Engine;
+using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
+
+namespace WasmViewAnalyzers.CodeFixes.Internals;
+
+/// <summary>
+/// Plans the copy that replaces a value handed over (stored, queued, given to an archive writer):
+/// each part of it that is a view becomes a copy of the same bytes, of a type the receiving slot
+/// accepts. Refuses when no such copy exists (a bare pointer or address, an object holding one, a
+/// stream that cannot be copied without reading it through).
+/// </summary>
+internal static class HandoverCopyPlanner
+{
+    /// <summary>
+    /// The replacements (original expression, copy) that make <paramref name="handed"/> a copy, or
+    /// <see langword="null"/> when some view in it has no compiling copy.
+    /// </summary>
+    public static List<(ExpressionSyntax Original, ExpressionSyntax Copy)>? Plan(SemanticModel model, WasmViewSemantics semantics, ExpressionSyntax handed, CancellationToken cancellationToken)
+    {
+        var replacements = new List<(ExpressionSyntax, ExpressionSyntax)>();
+        return TryPlan(model, semantics, handed, replacements, cancellationToken) && replacements.Count > 0 ? replacements : null;
+    }
+
+    private static bool TryPlan(SemanticModel model, WasmViewSemantics semantics, ExpressionSyntax expression, List<(ExpressionSyntax, ExpressionSyntax)> replacements, CancellationToken cancellationToken)
+    {
+        var type = model.GetTypeInfo(expression, cancellationToken).Type;
+        if (!semantics.Types.CanHoldView(type))
+        {
+            // A part that is no view (a name, a length) stays as it is.
+            return true;
+        }
+
+        if (expression is ParenthesizedExpressionSyntax parenthesized)
+        {
+            return TryPlan(model, semantics, parenthesized.Expression, replacements, cancellationToken);
+        }
+
+        if (expression is TupleExpressionSyntax tuple)
+        {
+            foreach (var element in tuple.Arguments)
+            {
+                if (!TryPlan(model, semantics, element.Expression, replacements, cancellationToken))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        var target = TargetType(model, expression, cancellationToken);
+        if (target is null)
+        {
+            return false;
+        }
+
+        foreach (var candidate in Candidates(model, semantics, expression, type!, cancellationToken))
+        {
+            var copyType = model.GetSpeculativeTypeInfo(expression.SpanStart, candidate, SpeculativeBindingOption.BindAsExpression).Type;
+            if (copyType is not null && copyType.TypeKind != TypeKind.Error && model.Compilation.ClassifyConversion(copyType, target).IsImplicit)
+            {
+                replacements.Add((expression, candidate.WithTriviaFrom(expression)));
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Copies of the bytes <paramref name="expression"/> views, most natural first.</summary>
+    private static IEnumerable<ExpressionSyntax> Candidates(SemanticModel model, WasmViewSemantics semantics, ExpressionSyntax expression, ITypeSymbol type, CancellationToken cancellationToken)
+    {
+        if (semantics.Symbols.IsMemoryLike(type))
+        {
+            // view.ToArray() converts to Memory<T> and ReadOnlyMemory<T>; .AsMemory() where the slot takes the memory type itself.
+            var copy = ViewCopyRewriter.AppendCall(expression, "ToArray");
+            yield return copy;
+            yield return ViewCopyRewriter.AppendCall(copy, "AsMemory");
+            yield break;
+        }
+
+        var unmanagedStream = model.Compilation.GetTypeByMetadataName("System.IO.UnmanagedMemoryStream");
+        if (!semantics.Symbols.DerivesFrom(type, unmanagedStream) || !IsUnsafeContext(expression))
+        {
+            yield break;
+        }
+
+        // new UnmanagedMemoryStream(pointer, length, ...): a MemoryStream over a copy of the same bytes.
+        if (expression is ObjectCreationExpressionSyntax { ArgumentList.Arguments: { Count: >= 2 } arguments }
+            && model.GetSymbolInfo(expression, cancellationToken).Symbol is IMethodSymbol { Parameters: { Length: >= 2 } parameters }
+            && parameters[0].Type.TypeKind == TypeKind.Pointer)
+        {
+            var lengthIsInt = model.GetTypeInfo(arguments[1].Expression, cancellationToken).Type?.SpecialType == SpecialType.System_Int32;
+            yield return MemoryStreamOver(arguments[0].Expression, arguments[1].Expression, lengthIsInt);
+            yield break;
+        }
+
+        // A stream variable: the bytes from its position on, as a reader of it would see them.
+        if (expression is IdentifierNameSyntax or MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax or IdentifierNameSyntax })
+        {
+            var remaining = ParseExpression($"{expression.WithoutTrivia()}.Length - {expression.WithoutTrivia()}.Position");
+            yield return MemoryStreamOver(
+                MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, expression.WithoutTrivia(), IdentifierName("PositionPointer")),
+                remaining,
+                lengthIsInt: false);
+        }
+    }
+
+    /// <summary><c>new MemoryStream(new ReadOnlySpan&lt;byte&gt;(pointer, length).ToArray())</c>.</summary>
+    private static ExpressionSyntax MemoryStreamOver(ExpressionSyntax pointer, ExpressionSyntax length, bool lengthIsInt)
+    {
+        var intLength = lengthIsInt
+            ? length.WithoutTrivia()
+            : CheckedExpression(SyntaxKind.CheckedExpression, CastExpression(PredefinedType(Token(SyntaxKind.IntKeyword)), ParenthesizedExpression(length.WithoutTrivia()).WithAdditionalAnnotations(Simplifier.Annotation)));
+        var span = ObjectCreationExpression(ParseTypeName("System.ReadOnlySpan<byte>").WithAdditionalAnnotations(Simplifier.Annotation))
+            .WithArgumentList(ArgumentList(SeparatedList(new[] { Argument(pointer.WithoutTrivia()), Argument(intLength) })));
+        return ObjectCreationExpression(ParseTypeName("System.IO.MemoryStream").WithAdditionalAnnotations(Simplifier.Annotation))
+            .WithArgumentList(ArgumentList(SingletonSeparatedList(Argument(ViewCopyRewriter.AppendCall(span, "ToArray")))));
+    }
+
+    /// <summary>The type the slot receiving <paramref name="expression"/> takes (a parameter, a field, a tuple element).</summary>
+    private static ITypeSymbol? TargetType(SemanticModel model, ExpressionSyntax expression, CancellationToken cancellationToken)
+    {
+        var outer = expression;
+        while (outer.Parent is ParenthesizedExpressionSyntax parenthesized)
+        {
+            outer = parenthesized;
+        }
+
+        if (outer.Parent is ArgumentSyntax { Parent: TupleExpressionSyntax tuple } element
+            && model.GetTypeInfo(tuple, cancellationToken).ConvertedType is INamedTypeSymbol { IsTupleType: true } tupleType)
+        {
+            var index = tuple.Arguments.IndexOf(element);
+            return index < tupleType.TupleElements.Length ? tupleType.TupleElements[index].Type : null;
+        }
+
+        var info = model.GetTypeInfo(outer, cancellationToken);
+        return info.ConvertedType ?? info.Type;
+    }
+
+    private static bool IsUnsafeContext(SyntaxNode node)
+    {
+        for (var current = node; current is not null; current = current.Parent)
+        {
+            switch (current)
+            {
+                case UnsafeStatementSyntax:
+                    return true;
+                case MemberDeclarationSyntax member when member.Modifiers.Any(SyntaxKind.UnsafeKeyword):
+                    return true;
+                case LocalFunctionStatementSyntax localFunction when localFunction.Modifiers.Any(SyntaxKind.UnsafeKeyword):
+                    return true;
+            }
+        }
+
+        return false;
+    }
+}

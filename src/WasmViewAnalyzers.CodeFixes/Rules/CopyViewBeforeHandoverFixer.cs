@@ -1,0 +1,135 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Editing;
+using Microsoft.CodeAnalysis.Formatting;
+using Microsoft.CodeAnalysis.Simplification;
+using WasmViewAnalyzers.CodeFixes.Internals;
+using WasmViewAnalyzers.Engine;
+
+namespace WasmViewAnalyzers.CodeFixes.Rules;
+
+/// <summary>
+/// Fixes WVA002 (and the archive hand-offs WVA003/WVA004) by handing over a copy: <c>.ToArray()</c>
+/// for a memory, a <c>MemoryStream</c> over a copy of the bytes for an <c>UnmanagedMemoryStream</c>,
+/// each part of a tuple that is a view. Offered only where the copy compiles in place.
+/// </summary>
+/// <remarks>
+/// <para>The contract with the rules: <c>AdditionalLocations[0]</c> of the diagnostic is the
+/// expression whose value is handed over (the one a copy replaces). Rules reporting hand-offs add it
+/// the same way (<see cref="ViewEscape.EscapingValue"/>, <see cref="ArchiveHandoff.HandedValue"/>).</para>
+/// <para>WVA004 (a writer that reads the view right away) gets the same copy under a title that says
+/// it is optional and its own equivalence key, so that Fix All of the required copies never applies
+/// it. Roslyn 4.8 offers third-party fixers no priority API, so the title carries that instead.</para>
+/// </remarks>
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(CopyViewBeforeHandoverFixer)), Shared]
+public sealed class CopyViewBeforeHandoverFixer : CodeFixProvider
+{
+    public const string CopyKey = "WVA.CopyBeforeHandover";
+    public const string OptionalCopyKey = "WVA.CopyBeforeHandover.Optional";
+
+    /// <summary>The rule whose copy is offered but not preferred (the writer reads the view before any guest call can run).</summary>
+    private const string DirectWriteRuleId = "WVA004";
+
+    private const string CopyTitle = "Copy the view before handing it over";
+    private const string OptionalCopyTitle = "Copy the view before handing it over (optional: the writer reads it right away)";
+
+    public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIdentifiers.ViewEscapesMethod);
+
+    public override FixAllProvider GetFixAllProvider() => FixAllProvider.Create(async (context, document, diagnostics) =>
+    {
+        var wanted = diagnostics.Where(d => KeyOf(d) == context.CodeActionEquivalenceKey);
+        var plan = await PlanAsync(document, wanted, context.CancellationToken).ConfigureAwait(false);
+        return await ApplyAsync(document, plan, context.CancellationToken).ConfigureAwait(false);
+    });
+
+    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    {
+        var document = context.Document;
+        foreach (var diagnostic in context.Diagnostics)
+        {
+            var plan = await PlanAsync(document, new[] { diagnostic }, context.CancellationToken).ConfigureAwait(false);
+            if (plan.Count == 0)
+            {
+                continue;
+            }
+
+            var optional = diagnostic.Id == DirectWriteRuleId;
+            context.RegisterCodeFix(
+                CodeAction.Create(optional ? OptionalCopyTitle : CopyTitle, ct => ApplyAsync(document, plan, ct), KeyOf(diagnostic)),
+                diagnostic);
+        }
+    }
+
+    private static string KeyOf(Diagnostic diagnostic) => diagnostic.Id == DirectWriteRuleId ? OptionalCopyKey : CopyKey;
+
+    private static async Task<Dictionary<ExpressionSyntax, ExpressionSyntax>> PlanAsync(Document document, IEnumerable<Diagnostic> diagnostics, CancellationToken cancellationToken)
+    {
+        var replacements = new Dictionary<ExpressionSyntax, ExpressionSyntax>();
+        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+        if (root is null || model is null || CompilationViewAnalysis.For(model.Compilation).Semantics is not { } semantics)
+        {
+            return replacements;
+        }
+
+        foreach (var diagnostic in diagnostics)
+        {
+            if (diagnostic.AdditionalLocations.Count == 0 || diagnostic.AdditionalLocations[0].SourceTree != root.SyntaxTree)
+            {
+                continue;
+            }
+
+            var span = diagnostic.AdditionalLocations[0].SourceSpan;
+            if (root.FindNode(span, getInnermostNodeForTie: true) is not { } node)
+            {
+                continue;
+            }
+
+            var handed = node is ArgumentSyntax argument ? argument.Expression : node as ExpressionSyntax;
+            while (handed is not null && handed.Span != span && handed.Parent is ExpressionSyntax parent && parent.Span == span)
+            {
+                handed = parent;
+            }
+
+            if (handed is null || replacements.Keys.Any(k => k.Span.Contains(handed.Span) || handed.Span.Contains(k.Span)))
+            {
+                continue;
+            }
+
+            if (HandoverCopyPlanner.Plan(model, semantics, handed, cancellationToken) is { } plan)
+            {
+                foreach (var (original, copy) in plan)
+                {
+                    replacements[original] = copy;
+                }
+            }
+        }
+
+        return replacements;
+    }
+
+    private static async Task<Document> ApplyAsync(Document document, Dictionary<ExpressionSyntax, ExpressionSyntax> replacements, CancellationToken cancellationToken)
+    {
+        if (replacements.Count == 0)
+        {
+            return document;
+        }
+
+        var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
+        foreach (var pair in replacements)
+        {
+            editor.ReplaceNode(pair.Key, pair.Value.WithAdditionalAnnotations(Formatter.Annotation));
+        }
+
+        var changed = await Simplifier.ReduceAsync(editor.GetChangedDocument(), Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return await Formatter.FormatAsync(changed, Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+}

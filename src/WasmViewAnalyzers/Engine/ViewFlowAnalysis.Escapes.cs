@@ -1,0 +1,416 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace WasmViewAnalyzers.Engine;
+
+/// <summary>
+/// Escapes (WVA002): a view leaves the method that obtained it while the method runs on, stored
+/// in a field or property, added to a collection, captured by a delegate that runs later, or handed
+/// to a method of the compilation that keeps it. Found in the reporting pass of the one flow
+/// analysis, from the same states the stale uses come from.
+/// </summary>
+internal sealed partial class ViewFlowAnalysis
+{
+    /// <summary>Set while summarizing which parameters a method keeps; then escapes of those parameters are collected here.</summary>
+    private Dictionary<int, ParameterEscape>? _escapingParameters;
+
+    /// <summary>Which parameters of <paramref name="method"/> that can hold a view it keeps beyond the call.</summary>
+    public static ImmutableDictionary<int, ParameterEscape> SummarizeEscapingParameters(WasmViewSemantics semantics, ControlFlowGraph graph, IMethodSymbol method, SummaryVisit visit, CancellationToken cancellationToken)
+    {
+        var entry = new FlowState();
+        var origins = new Dictionary<ViewOrigin, int>();
+        foreach (var parameter in method.Parameters)
+        {
+            if (parameter.RefKind != RefKind.Out && semantics.Types.CanHoldView(parameter.Type) && !ViewTypeClassifier.IsRuntimeChecked(parameter.Type))
+            {
+                var origin = new ViewOrigin(graph.OriginalOperation, "parameter '" + parameter.Name + "'");
+                origins.Add(origin, parameter.Ordinal);
+                entry.Set(parameter, ViewValue.Fresh(origin));
+            }
+        }
+
+        if (origins.Count == 0)
+        {
+            return ImmutableDictionary<int, ParameterEscape>.Empty;
+        }
+
+        var analysis = new ViewFlowAnalysis(semantics, graph, visit, cancellationToken, entry, origins)
+        {
+            _escapingParameters = new Dictionary<int, ParameterEscape>(),
+        };
+        analysis.Solve();
+        analysis.Report();
+        return analysis._escapingParameters.ToImmutableDictionary();
+    }
+
+    private void RecordEscapeFact(IOperation escapingValue, ViewValue value, string destination, bool intoReceiver, string? name = null)
+    {
+        // Views the companion library checks when read (guarded views and streams) throw instead of corrupting data.
+        if (ViewTypeClassifier.IsRuntimeChecked(value.Origin.Acquisition.Type) || ViewTypeClassifier.IsRuntimeChecked(escapingValue.WalkDownConversions().Type))
+        {
+            return;
+        }
+
+        if (_escapingParameters is not null)
+        {
+            if (_parameterOrigins is not null && _parameterOrigins.TryGetValue(value.Origin, out var ordinal)
+                && (!_escapingParameters.TryGetValue(ordinal, out var known) || (known.IntoReceiver && !intoReceiver)))
+            {
+                _escapingParameters[ordinal] = new ParameterEscape(destination, intoReceiver);
+            }
+
+            return;
+        }
+
+        if (_parameterOrigins is null)
+        {
+            RecordEscape(escapingValue, escapingValue, value, destination, name ?? (value.LastReference is null ? NameOfUnnamed(escapingValue) : null));
+        }
+    }
+
+    /// <summary>How a message names a view that no variable holds: the part of a tuple that is the view, shortly.</summary>
+    private string NameOfUnnamed(IOperation value)
+    {
+        var operation = value.WalkDownConversions();
+        if (operation is ITupleOperation tuple)
+        {
+            foreach (var element in tuple.Elements)
+            {
+                if (_semantics.Types.CanHoldView(element.WalkDownConversions().Type))
+                {
+                    return NameOfUnnamed(element);
+                }
+            }
+        }
+
+        return operation switch
+        {
+            IObjectCreationOperation { Type: { } type } => "new " + type.Name + "(...)",
+            ILocalReferenceOperation or IParameterReferenceOperation or IFieldReferenceOperation or IPropertyReferenceOperation => NameOf(operation),
+            _ => operation.Syntax.ToString().Length <= 40 ? operation.Syntax.ToString() : operation.DescribeCall(),
+        };
+    }
+
+    private sealed partial class Evaluator
+    {
+        private EscapeSinks Sinks => Semantics.EscapeSinks;
+
+        private bool CollectsEscapes => _report;
+
+        /// <summary><c>target = value</c> where the target is not a local: a field, a property, an element of an array kept elsewhere.</summary>
+        private void EscapeByStore(IOperation target, Operand stored)
+        {
+            if (target.Type?.TypeKind == TypeKind.Delegate)
+            {
+                if (CollectsEscapes && DescribeStore(target) is { } delegateDestination)
+                {
+                    EscapeCaptured(stored.Operation, "a delegate " + delegateDestination.Phrase, delegateDestination.IntoReceiver);
+                }
+
+                return;
+            }
+
+            if (Effective(stored) is not { } value || !KeepsView(target.Type, stored, value))
+            {
+                return;
+            }
+
+            if (DescribeStore(target) is { } destination)
+            {
+                Escape(stored.Operation, value, destination.Phrase, destination.IntoReceiver);
+            }
+            else if (InstanceOf(target) is { } instance && HolderOf(instance) is { } holder)
+            {
+                // holder.View = view where holder is a local: the local now carries the view.
+                _state.Set(holder, ViewValue.Join(_state.Get(holder), value));
+            }
+        }
+
+        private void Escape(IOperation escapingValue, ViewValue value, string destination, bool intoReceiver, string? name = null)
+        {
+            if (CollectsEscapes)
+            {
+                _analysis.RecordEscapeFact(escapingValue, value, destination, intoReceiver, name);
+            }
+        }
+
+        private static IOperation? InstanceOf(IOperation target) => target switch
+        {
+            IFieldReferenceOperation field => field.Instance,
+            IPropertyReferenceOperation property => property.Instance,
+            IArrayElementReferenceOperation element => element.ArrayReference,
+            _ => null,
+        };
+
+        /// <summary>A call that keeps its arguments: a collection, a channel, a scheduler, a method of the compilation that stores them.</summary>
+        private void EscapeThroughCall(IInvocationOperation invocation, List<Operand> inputs)
+            => EscapeThroughArguments(invocation.TargetMethod, invocation.Instance, invocation.Arguments, inputs, invocation.Syntax.SyntaxTree);
+
+        private void EscapeThroughCreation(IObjectCreationOperation creation, List<Operand> inputs)
+        {
+            if (creation.Constructor is { } constructor)
+            {
+                EscapeThroughArguments(constructor, instance: null, creation.Arguments, inputs, creation.Syntax.SyntaxTree);
+            }
+        }
+
+        /// <summary><c>source.Event += () =&gt; ...</c>: the handler runs whenever the event fires.</summary>
+        private ViewValue? EvaluateEventAssignment(IEventAssignmentOperation assignment)
+        {
+            if (CollectsEscapes && assignment.Adds && assignment.HandlerValue is { } handler)
+            {
+                EscapeCaptured(handler, "a delegate subscribed to '" + (assignment.EventReference is IEventReferenceOperation reference ? reference.Event.Name : assignment.EventReference.Syntax.ToString()) + "'", intoReceiver: false);
+            }
+
+            return EvaluateGeneric(assignment);
+        }
+
+        /// <summary>A delegate returned from the method runs after it, with whatever it captured.</summary>
+        private void EscapeDelegateByReturn(IOperation returned)
+        {
+            if (CollectsEscapes && returned.Type?.TypeKind == TypeKind.Delegate)
+            {
+                EscapeCaptured(returned, "a delegate returned from the method", intoReceiver: false);
+            }
+        }
+
+        private void EscapeThroughArguments(IMethodSymbol method, IOperation? instance, ImmutableArray<IArgumentOperation> arguments, List<Operand> operands, SyntaxTree tree)
+        {
+            string? phrase = null;
+            string? delegatePhrase = null;
+            var kept = false;
+            if (Sinks.IsStoringCall(method, tree))
+            {
+                var into = instance is null ? string.Empty : " in " + DescribeReceiver(instance);
+                phrase = "stored" + into + " by '" + Describe(method) + "'";
+                delegatePhrase = "a delegate stored" + into + " by '" + Describe(method) + "'";
+                kept = instance is not null && IsHeldByThis(instance);
+            }
+            else if (Sinks.IsDeferredRunner(method))
+            {
+                phrase = "handed to '" + Describe(method) + "', which uses it later";
+                delegatePhrase = "a delegate handed to '" + Describe(method) + "', which runs it later";
+            }
+
+            if (phrase is not null)
+            {
+                foreach (var argument in arguments)
+                {
+                    if (argument.Value.Type?.TypeKind == TypeKind.Delegate)
+                    {
+                        if (!CollectsEscapes)
+                        {
+                            continue;
+                        }
+
+                        EscapeCaptured(argument.Value, delegatePhrase!, kept);
+                    }
+                    else if (FindOperand(operands, argument.Value) is { } operand && CarriesView(operand) && Effective(operand) is { } value)
+                    {
+                        Escape(argument.Value, value, phrase, kept);
+                    }
+                }
+
+                return;
+            }
+
+            var escaping = Semantics.GetEscapingParameters(method, _analysis._visit, _analysis._cancellationToken);
+            if (escaping.IsEmpty)
+            {
+                return;
+            }
+
+            foreach (var argument in arguments)
+            {
+                if (argument.Parameter is not { } parameter
+                    || !escaping.TryGetValue(parameter.Ordinal, out var escape)
+                    || FindOperand(operands, argument.Value) is not { } operand
+                    || Effective(operand) is not { } value)
+                {
+                    continue;
+                }
+
+                if (escape.IntoReceiver)
+                {
+                    if (method.MethodKind == MethodKind.Constructor)
+                    {
+                        // The new object carries the view: followed as a view wherever it goes.
+                        continue;
+                    }
+
+                    if (instance is not null && HolderOf(instance) is { } holder)
+                    {
+                        _state.Set(holder, ViewValue.Join(_state.Get(holder), value));
+                        continue;
+                    }
+                }
+
+                var callee = method.MethodKind == MethodKind.Constructor ? "new " + method.ContainingType.Name : Describe(method);
+                Escape(argument.Value, value, "passed to '" + callee + "' and then " + escape.Destination, escape.IntoReceiver && instance is not null && IsHeldByThis(instance));
+            }
+        }
+
+        /// <summary>The views a delegate captures escape with it, reported at the captured variable.</summary>
+        private void EscapeCaptured(IOperation delegateValue, string holder, bool intoReceiver)
+        {
+            foreach (var function in Semantics.GetDelegateTargets(delegateValue, _analysis._cancellationToken))
+            {
+                var captured = Semantics.GetCapturedReads(function, _analysis._cancellationToken);
+                if (captured.IsEmpty)
+                {
+                    continue;
+                }
+
+                var kind = function.MethodKind == MethodKind.LocalFunction ? "local function '" + function.Name + "'" : "a lambda";
+                foreach (var symbol in captured)
+                {
+                    if (_state.Get(symbol) is not { } value)
+                    {
+                        continue;
+                    }
+
+                    var reference = FirstReference(function, symbol) ?? delegateValue;
+                    var destination = "captured by " + kind + (holder.StartsWith("a delegate ", System.StringComparison.Ordinal) ? holder.Substring("a delegate".Length) : " in " + holder);
+                    Escape(reference, value.WithReference(reference), destination, intoReceiver, symbol.Name);
+                }
+            }
+        }
+
+        private IOperation? FirstReference(IMethodSymbol function, ISymbol symbol)
+        {
+            if (Semantics.Bodies.GetBody(function, _analysis._cancellationToken) is not { } body)
+            {
+                return null;
+            }
+
+            foreach (var operation in body.DescendantsAndSelf())
+            {
+                var referenced = operation switch
+                {
+                    ILocalReferenceOperation local => (ISymbol)local.Local,
+                    IParameterReferenceOperation parameter => parameter.Parameter,
+                    _ => null,
+                };
+
+                if (SymbolEqualityComparer.Default.Equals(referenced, symbol))
+                {
+                    return operation;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>Whether the location receives the view itself rather than something read out of it.</summary>
+        private bool KeepsView(ITypeSymbol? locationType, Operand stored, ViewValue value)
+            => Types.CanHoldView(locationType)
+               || (value.IsAddress && IsAddressSizedInteger(locationType))
+               || (locationType?.IsReferenceType == true && CarriesView(stored) && Types.CanHoldView(stored.Operation.WalkDownConversions().Type));
+
+        /// <summary>Where a store outside the method's locals goes, or <see langword="null"/> when it stays in a local of this method.</summary>
+        private (string Phrase, bool IntoReceiver)? DescribeStore(IOperation target)
+        {
+            switch (target)
+            {
+                case IFieldReferenceOperation field:
+                    return DescribeMemberStore(field.Instance, "field", field.Field.Name, field.Field.IsStatic, field.Field.ContainingType);
+                case IPropertyReferenceOperation property when property.Property.IsIndexer:
+                    if (!Sinks.IsStoringIndexer(property.Property))
+                    {
+                        return null;
+                    }
+
+                    // cache[key] = view: a local dictionary is a queue of pending views like any other.
+                    var instance = property.Instance!;
+                    return ("stored in " + DescribeReceiver(instance) + " by the '" + property.Property.ContainingType.Name + "' indexer", IsHeldByThis(instance));
+                case IPropertyReferenceOperation property:
+                    return DescribeMemberStore(property.Instance, "property", property.Property.Name, property.Property.IsStatic, property.Property.ContainingType);
+                case IArrayElementReferenceOperation element when HolderOf(element.ArrayReference) is null:
+                    return ("stored in an element of " + DescribeReceiver(element.ArrayReference), IsHeldByThis(element.ArrayReference));
+                default:
+                    return null;
+            }
+        }
+
+        private static (string Phrase, bool IntoReceiver)? DescribeMemberStore(IOperation? instance, string kind, string name, bool isStatic, INamedTypeSymbol type)
+        {
+            if (isStatic || instance is null)
+            {
+                return ("stored in static " + kind + " '" + type.Name + "." + name + "'", false);
+            }
+
+            var member = kind + " '" + name + "'";
+
+            var receiver = instance.WalkDownConversions();
+            if (receiver is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance })
+            {
+                return ("stored in " + member, true);
+            }
+
+            if (HolderOf(receiver) is not null || receiver is IInstanceReferenceOperation)
+            {
+                return null;
+            }
+
+            return ("stored in " + member + " of " + DescribeReceiver(receiver), IsHeldByThis(receiver));
+        }
+
+        /// <summary>The local (or flow capture) a store into a member or element of it lands in.</summary>
+        private static object? HolderOf(IOperation operation)
+        {
+            var receiver = operation.WalkDownConversions();
+            return receiver switch
+            {
+                ILocalReferenceOperation local when !local.Local.IsRef => local.Local,
+                IFlowCaptureReferenceOperation capture => capture.Id,
+                IFieldReferenceOperation { Instance: not null } field => HolderOf(field.Instance),
+                _ => null,
+            };
+        }
+
+        /// <summary>Whether the receiver is (held by) the object the method runs on.</summary>
+        private static bool IsHeldByThis(IOperation receiver)
+            => receiver.WalkDownConversions() switch
+            {
+                IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } => true,
+                IFieldReferenceOperation { Instance: { } instance } => IsHeldByThis(instance),
+                IPropertyReferenceOperation { Instance: { } instance } => IsHeldByThis(instance),
+                _ => false,
+            };
+
+        private static string DescribeReceiver(IOperation receiver)
+            => receiver.WalkDownConversions() switch
+            {
+                ILocalReferenceOperation local => "'" + local.Local.Name + "'",
+                IParameterReferenceOperation parameter => "'" + parameter.Parameter.Name + "'",
+                IFlowCaptureReferenceOperation { Type: { } type } => "a new '" + type.Name + "'",
+                var other => "'" + Shorten(other.Syntax.ToString()) + "'",
+            };
+
+        private static string Shorten(string text)
+        {
+            text = string.Join(" ", text.Split(new[] { ' ', '\r', '\n', '\t' }, System.StringSplitOptions.RemoveEmptyEntries));
+            return text.Length <= 40 ? text : "..." + text.Substring(text.Length - 37);
+        }
+
+        private static string Describe(IMethodSymbol method)
+            => method.MethodKind == MethodKind.Constructor ? "new " + method.ContainingType.Name : method.ContainingType.Name + "." + method.Name;
+
+        private static Operand? FindOperand(List<Operand> operands, IOperation value)
+        {
+            foreach (var operand in operands)
+            {
+                if (operand.Operation == value)
+                {
+                    return operand;
+                }
+            }
+
+            return null;
+        }
+    }
+}

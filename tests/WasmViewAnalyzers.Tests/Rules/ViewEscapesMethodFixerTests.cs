@@ -1,0 +1,103 @@
+using WasmViewAnalyzers.CodeFixes.Rules;
+using Verify = WasmViewAnalyzers.Tests.Verifiers.CSharpCodeFixVerifier<WasmViewAnalyzers.Rules.ViewEscapesMethodAnalyzer, WasmViewAnalyzers.CodeFixes.Rules.CopyViewBeforeHandoverFixer>;
+
+namespace WasmViewAnalyzers.Tests.Rules;
+
+/// <summary>
+/// 'Copy the view before handing it over' for WVA002. Every test applies the fix one diagnostic at
+/// a time and through Fix All (document, project and solution), and the fixed code must compile
+/// with no diagnostic left.
+/// </summary>
+public sealed class ViewEscapesMethodFixerTests
+{
+    private const string Key = CopyViewBeforeHandoverFixer.CopyKey;
+
+    private static Task VerifyMembers(string members, string fixedMembers)
+        => Verify.VerifyCodeFixAsync(ViewEscapesMethodAnalyzerTests.Host(members), ViewEscapesMethodAnalyzerTests.Host(fixedMembers), Key);
+
+    [Fact]
+    public Task ManagerMemoryStoredInProperty_BecomesArrayCopy() => VerifyMembers("""
+        public static ReadOnlyMemory<byte> Pending { get; set; }
+        void Run(int length)
+        {
+            var manager = new PointerManager((byte*)memory.GetPointer(), length);
+            Pending = {|WVA002:manager.Memory|};
+        }
+        """ + ViewEscapesMethodAnalyzerTests.Manager, """
+        public static ReadOnlyMemory<byte> Pending { get; set; }
+        void Run(int length)
+        {
+            var manager = new PointerManager((byte*)memory.GetPointer(), length);
+            Pending = manager.Memory.ToArray();
+        }
+        """ + ViewEscapesMethodAnalyzerTests.Manager);
+
+    [Fact]
+    public Task MemoriesQueuedAndWrittenToChannel_FixAllCopiesEach() => VerifyMembers("""
+        private readonly Queue<Memory<byte>> _queue = new();
+        void Run(Channel<ReadOnlyMemory<byte>> channel, int length)
+        {
+            var manager = new PointerManager((byte*)memory.GetPointer(), length);
+            var view = manager.Memory;
+            _queue.Enqueue({|WVA002:view|});
+            channel.Writer.TryWrite({|WVA002:view.Slice(1)|});
+        }
+        """ + ViewEscapesMethodAnalyzerTests.Manager, """
+        private readonly Queue<Memory<byte>> _queue = new();
+        void Run(Channel<ReadOnlyMemory<byte>> channel, int length)
+        {
+            var manager = new PointerManager((byte*)memory.GetPointer(), length);
+            var view = manager.Memory;
+            _queue.Enqueue(view.ToArray());
+            channel.Writer.TryWrite(view.Slice(1).ToArray());
+        }
+        """ + ViewEscapesMethodAnalyzerTests.Manager);
+
+    [Fact]
+    public Task UnmanagedStreamQueuedInTuple_BecomesMemoryStreamOverCopy() => VerifyMembers("""
+        void Run(List<(string Name, Stream Content)> pending, string name, int length, long size)
+        {
+            pending.Add({|WVA002:(name, new UnmanagedMemoryStream((byte*)memory.GetPointer(), length))|});
+            pending.Add({|WVA002:(name + "2", new UnmanagedMemoryStream((byte*)memory.GetPointer() + 16, size))|});
+        }
+        """, """
+        void Run(List<(string Name, Stream Content)> pending, string name, int length, long size)
+        {
+            pending.Add((name, new MemoryStream(new ReadOnlySpan<byte>((byte*)memory.GetPointer(), length).ToArray())));
+            pending.Add((name + "2", new MemoryStream(new ReadOnlySpan<byte>((byte*)memory.GetPointer() + 16, checked((int)size)).ToArray())));
+        }
+        """);
+
+    [Fact]
+    public Task UnmanagedStreamVariableStoredInField_CopiesRemainingBytes() => VerifyMembers("""
+        private Stream? _output;
+        void Run(int length)
+        {
+            var stream = new UnmanagedMemoryStream((byte*)memory.GetPointer(), length);
+            _output = {|WVA002:stream|};
+        }
+        """, """
+        private Stream? _output;
+        void Run(int length)
+        {
+            var stream = new UnmanagedMemoryStream((byte*)memory.GetPointer(), length);
+            _output = new MemoryStream(new ReadOnlySpan<byte>(stream.PositionPointer, checked((int)(stream.Length - stream.Position))).ToArray());
+        }
+        """);
+
+    [Fact]
+    public async Task PointerOrSlotThatOnlyTakesTheViewType_NoFixOffered()
+    {
+        var titles = await Verify.GetOfferedFixesAsync(ViewEscapesMethodAnalyzerTests.Host("""
+            private nint _address;
+            private readonly List<(string, UnmanagedMemoryStream)> _pending = new();
+            void Run(int length)
+            {
+                _address = memory.GetPointer();
+                _pending.Add(("a", new UnmanagedMemoryStream((byte*)memory.GetPointer(), length)));
+            }
+            """));
+
+        Assert.Empty(titles);
+    }
+}
