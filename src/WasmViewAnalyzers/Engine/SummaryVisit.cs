@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Diagnostics;
+using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -293,8 +294,14 @@ internal sealed class SummaryVisit
 /// <summary>Equality of summary values, so that a component knows when its fixed point is reached.</summary>
 internal static class SummaryEquality
 {
-    public static bool Equal<T>(T left, T right)
-        => left is ImmutableHashSet<int> leftSet && right is ImmutableHashSet<int> rightSet
-            ? leftSet.SetEquals(rightSet)
-            : EqualityComparer<T>.Default.Equals(left, right);
+    public static bool Equal<T>(T left, T right) => (left, right) switch
+    {
+        (ImmutableHashSet<int> leftSet, ImmutableHashSet<int> rightSet) => leftSet.SetEquals(rightSet),
+
+        // Keyed summaries (parameter ordinal to what happens to it) grow by their keys; the value
+        // only describes the first way found.
+        (ImmutableDictionary<int, ParameterEscape> leftMap, ImmutableDictionary<int, ParameterEscape> rightMap)
+            => leftMap.Count == rightMap.Count && leftMap.Keys.All(rightMap.ContainsKey),
+        _ => EqualityComparer<T>.Default.Equals(left, right),
+    };
 }

@@ -29,15 +29,27 @@ internal sealed partial class WasmViewSemantics
             return ImmutableDictionary<int, ParameterEscape>.Empty;
         }
 
-        return (visit ?? new SummaryVisit()).Summarize(
+        return (visit ?? NewVisit(cancellationToken)).Summarize(
             _escapingParameters,
             method,
             unknown: ImmutableDictionary<int, ParameterEscape>.Empty,
+            conservative: ConservativeEscapes(method),
             (Semantics: this, Method: method, CancellationToken: cancellationToken),
             static (state, visit) => state.Semantics.Bodies.GetGraph(state.Method, state.CancellationToken) is { } graph
                 ? ViewFlowAnalysis.SummarizeEscapingParameters(state.Semantics, graph, state.Method, visit, state.CancellationToken)
-                : ImmutableDictionary<int, ParameterEscape>.Empty,
-            static escapes => escapes.IsEmpty);
+                : ImmutableDictionary<int, ParameterEscape>.Empty);
+    }
+
+    /// <summary>What a method too deep to follow may keep: every parameter that can hold a view.</summary>
+    private ImmutableDictionary<int, ParameterEscape> ConservativeEscapes(IMethodSymbol method)
+    {
+        var escapes = ImmutableDictionary<int, ParameterEscape>.Empty;
+        foreach (var ordinal in ViewParameters(method))
+        {
+            escapes = escapes.Add(ordinal, new ParameterEscape("kept by '" + Describe(method) + "'", intoReceiver: false));
+        }
+
+        return escapes;
     }
 
     /// <summary>
@@ -64,7 +76,7 @@ internal sealed partial class WasmViewSemantics
                 yield return reference.Method.OriginalDefinition;
                 break;
             case ILocalReferenceOperation { Local: { Type.TypeKind: TypeKind.Delegate } local }:
-                foreach (var assigned in FindAssignedValues(local, cancellationToken))
+                foreach (var assigned in FindAssignedValues(local, NewVisit(cancellationToken), cancellationToken))
                 {
                     if (assigned.WalkDownConversions() is not ILocalReferenceOperation)
                     {

@@ -75,6 +75,7 @@ internal sealed partial class WasmViewSemantics
         ReturnsGuestDelegate(method, visit, cancellationToken);
         GetViewReturns(method, visit, cancellationToken);
         GetParameterUses(method, visit, cancellationToken);
+        GetEscapingParameters(method, visit, cancellationToken);
     }
 
     /// <summary>Whether <paramref name="method"/> has a body in this compilation, and the symbol its summaries are kept under.</summary>
