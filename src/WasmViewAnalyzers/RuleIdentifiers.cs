@@ -5,6 +5,10 @@ internal static class RuleIdentifiers
 {
     public const string StaleViewAfterGuestCall = "WVA001";
 
+    public const string ViewHandedToDeferredArchiveWriter = "WVA003";
+
+    public const string ViewWrittenToCompressor = "WVA004";
+
     public const string ReliabilityCategory = "Reliability";
 
     private const string DocumentationRoot = "https://github.com/wasmviewanalyzers/WasmViewAnalyzers/blob/main/docs/rules/";

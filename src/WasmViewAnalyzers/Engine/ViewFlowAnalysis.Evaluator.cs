@@ -25,7 +25,7 @@ internal sealed partial class ViewFlowAnalysis
     /// <c>Consume(view, convert(1))</c> the view is consumed after the guest call.</item>
     /// </list>
     /// </remarks>
-    private sealed class Evaluator
+    private sealed partial class Evaluator
     {
         private static readonly HashSet<string> NonReadingMembers = new()
         {
@@ -229,6 +229,7 @@ internal sealed partial class ViewFlowAnalysis
                     }
 
                     var assigned = Capture(assignment.Value);
+                    CheckArchiveHandoff(assignment, property, assigned);
                     if (receiver.Value is not null)
                     {
                         if (Semantics.IsCollectionOfViews(property.Instance!.Type) && TrackedEntity(property.Instance!.WalkDownConversions()) is { } container)
@@ -385,6 +386,7 @@ internal sealed partial class ViewFlowAnalysis
             var guestCall = _analysis.GetGuestCall(invocation);
             var resultCarries = method.ReturnsByRef || method.ReturnsByRefReadonly || Types.CanHoldView(method.ReturnType);
             var hasViewInput = HasView(inputs);
+            CheckArchiveHandoff(invocation, inputs, consumed);
 
             foreach (var operand in consumed)
             {
@@ -588,6 +590,7 @@ internal sealed partial class ViewFlowAnalysis
             }
 
             // (int)view[0] reads guest memory; (long)pointer or (object)pointer does not.
+            RememberConvertedView(conversion, operand);
             Consume(operand);
             return null;
         }
