@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -190,7 +191,30 @@ internal sealed class ArchiveWriters
         return null;
     }
 
-    private bool IsStreamMember(IMethodSymbol method)
+    /// <summary>
+    /// <c>zip.Add(new GuestSource(...), name)</c> where the data source's <c>GetSource()</c> builds
+    /// a stream over guest memory itself: the method hands guest memory over without holding a view.
+    /// </summary>
+    public bool HandsOverDataSourceReadingGuestMemory(IOperation operation, CancellationToken cancellationToken)
+    {
+        if (_sharpZipFile is null || operation is not IInvocationOperation invocation || GetDeferredConsumer(invocation.TargetMethod) is null)
+        {
+            return false;
+        }
+
+        foreach (var argument in invocation.Arguments)
+        {
+            if (FindGetSource(argument.Value.WalkDownConversions().Type) is { } getSource
+                && _semantics.ReturnsView(getSource, visit: null, cancellationToken))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+        private bool IsStreamMember(IMethodSymbol method)
     {
         for (var current = method; current is not null; current = current.OverriddenMethod)
         {

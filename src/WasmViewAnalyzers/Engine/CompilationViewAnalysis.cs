@@ -135,7 +135,8 @@ internal sealed class CompilationViewAnalysis
     {
         foreach (var operation in block.DescendantsAndSelf())
         {
-            if (semantics.TryGetAcquisition(operation, visit: null, cancellationToken) is not null)
+            if (semantics.TryGetAcquisition(operation, visit: null, cancellationToken) is not null
+                || semantics.Archives.HandsOverDataSourceReadingGuestMemory(operation, cancellationToken))
             {
                 return true;
             }
