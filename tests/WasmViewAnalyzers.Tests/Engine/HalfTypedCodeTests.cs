@@ -127,6 +127,12 @@ public sealed class HalfTypedCodeTests
     [InlineData("class C { void M(dynamic d, Wasmtime.Memory m) { var v = m.GetSpan(0, 4); d.Invoke(); d(v.Length); v[0] = 1; } }")]
     [InlineData("class C { C() : this(Load()) { } C(System.Span<byte> s) { } static System.Span<byte> Load() => default; }")]
     [InlineData("class C { void M(Wasmtime.Memory m) { var v = m.GetSpan(0, 4); checked { v[0]++; } lock (this) { m.Grow(1); } v[0]--; } }")]
+    [InlineData("class C { unsafe void M(Wasmtime.Memory m, System.IO.Compression.ZipArchive a) { var s = new System.IO.UnmanagedMemoryStream((byte*)m.GetPointer(), 4); using var e = a.CreateEntry().Open(); s.CopyTo(e, ); } }")]
+    [InlineData("class C { void M(Wasmtime.Memory m, System.IO.Stream d) { using var g = new System.IO.Compression.GZipStream(d, ); g.Write(m.GetSpan(0, 4)); g.Write(; } }")]
+    [InlineData("class C { unsafe void M(Wasmtime.Memory m) { using var z = new Ionic.Zip.ZipFile(); z.AddEntry(\"a\", new System.IO.UnmanagedMemoryStream((byte*)m.GetPointer(), 4)); z.AddEntry(\"b\", (n, s) => ); z.AddEntry(); } }")]
+    [InlineData("class C { void M(Wasmtime.Memory m, ICSharpCode.SharpZipLib.Zip.ZipFile z) { z.Add(new S(m), ); z.Add(new Missing(m.GetSpan(0, 1)), \"a\"); } } class S : ICSharpCode.SharpZipLib.Zip.IStaticDataSource { public S(Wasmtime.Memory m) { } public System.IO.Stream GetSource() => }")]
+    [InlineData("class C { unsafe void M(Wasmtime.Memory m, System.Formats.Tar.TarWriter w) { var e = new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, \"a\") { DataStream = new System.IO.UnmanagedMemoryStream((byte*)m.GetPointer(), }; w.WriteEntry(e); } }")]
+    [InlineData("class C { async System.Threading.Tasks.Task M(Wasmtime.Memory m, System.IO.Compression.GZipStream g, System.Memory<byte> b) { var t = g.WriteAsync(b); m.Grow(1); await t; await g.WriteAsync(); var u = g.WriteAsync(b) await u; } }")]
     public void OddCode_NeverThrows(string source)
         => Assert.Empty(AnalyzerFailures("using System;\n" + source));
 
@@ -139,6 +145,7 @@ public sealed class HalfTypedCodeTests
     private static readonly ImmutableArray<MetadataReference> References = Basic.Reference.Assemblies.Net100.References.All
         .Cast<MetadataReference>()
         .Append(TestProject.Wasmtime)
+        .Concat(TestProject.ArchiveLibraries)
         .ToImmutableArray();
 
     /// <summary>Every exception an analyzer threw on <paramref name="source"/>, as AD0001 would report it.</summary>
