@@ -40,7 +40,7 @@ public static class ImageArchiver
             }
 
             var length = outputLength();
-            pending.Add((image.OutputName, new UnmanagedMemoryStream((byte*)memory.GetPointer() + output, length)));
+            pending.Add((image.OutputName, new UnmanagedMemoryStream((byte*)memory.GetPointer() + output, length))); // expect: WVA002
             progress?.Report(new ImageConverted(pending.Count - 1, images.Count, image, length, memory.GetLength()));
         }
 
@@ -48,7 +48,7 @@ public static class ImageArchiver
         foreach (var (name, content) in pending)
         {
             using var entry = archive.CreateEntry(name, CompressionLevel.Fastest).Open();
-            content.CopyTo(entry); // expect: WVA001
+            content.CopyTo(entry); // expect: WVA001, WVA004
         }
     }
 }
