@@ -156,7 +156,7 @@ internal sealed partial class ViewFlowAnalysis
         /// </summary>
         private void RememberConvertedView(IConversionOperation conversion, Operand operand)
         {
-            if (operand.Value is not null)
+            if (_report && operand.Value is not null)
             {
                 (_convertedViews ??= new Dictionary<IOperation, Operand>())[conversion] = operand;
             }
@@ -184,16 +184,14 @@ internal sealed partial class ViewFlowAnalysis
 
             if (archives.IsStreamWrite(method) && invocation.Instance is { } receiver)
             {
-                if (_analysis.DescribeCompressingValue(receiver) is not { } kind)
-                {
-                    return;
-                }
-
+                // Only a write of a view asks what the stream is: most writes are of arrays.
+                string? kind = null;
                 foreach (var argument in invocation.Arguments)
                 {
-                    if (ValueOf(argument.Value, inputs, consumed) is { } value)
+                    if (ValueOf(argument.Value, inputs, consumed) is { } value
+                        && (kind ??= _analysis.DescribeCompressingValue(receiver)) is { } compressor)
                     {
-                        WriteInto(invocation, argument.Value, value, receiver, kind);
+                        WriteInto(invocation, argument.Value, value, receiver, compressor);
                     }
                 }
 
