@@ -48,7 +48,7 @@ public static class ImageArchiver
         foreach (var (name, content) in pending)
         {
             using var entry = archive.CreateEntry(name, CompressionLevel.Fastest).Open();
-            content.CopyTo(entry); // expect: WVA001
+            content.CopyTo(entry); // expect: WVA001, WVA004
         }
     }
 }

@@ -7,6 +7,10 @@ internal static class RuleIdentifiers
 
     public const string ViewEscapesMethod = "WVA002";
 
+    public const string ViewHandedToDeferredArchiveWriter = "WVA003";
+
+    public const string ViewWrittenToCompressor = "WVA004";
+
     public const string ReliabilityCategory = "Reliability";
 
     private const string DocumentationRoot = "https://github.com/wasmviewanalyzers/WasmViewAnalyzers/blob/main/docs/rules/";

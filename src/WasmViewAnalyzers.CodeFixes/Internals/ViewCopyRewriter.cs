@@ -37,7 +37,7 @@ internal static class ViewCopyRewriter
         }
 
         // One engine for all the diagnostics of a Fix All, so its caches serve them all.
-        var semantics = WasmViewAnalyzers.Engine.CompilationViewAnalysis.For(model.Compilation).Semantics;
+        var semantics = WasmViewAnalyzers.Engine.CompilationViewAnalysis.For(model.Compilation, document.Project.AnalyzerOptions).Semantics;
         if (semantics is null)
         {
             return ImmutableArray<CopyPlan>.Empty;

@@ -41,7 +41,7 @@ public sealed class CopyViewBeforeHandoverFixer : CodeFixProvider
     private const string CopyTitle = "Copy the view before handing it over";
     private const string OptionalCopyTitle = "Copy the view before handing it over (optional: the writer reads it right away)";
 
-    public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIdentifiers.ViewEscapesMethod);
+    public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIdentifiers.ViewEscapesMethod, RuleIdentifiers.ViewHandedToDeferredArchiveWriter, RuleIdentifiers.ViewWrittenToCompressor);
 
     public override FixAllProvider GetFixAllProvider() => FixAllProvider.Create(async (context, document, diagnostics) =>
     {
@@ -75,7 +75,7 @@ public sealed class CopyViewBeforeHandoverFixer : CodeFixProvider
         var replacements = new Dictionary<ExpressionSyntax, ExpressionSyntax>();
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-        if (root is null || model is null || CompilationViewAnalysis.For(model.Compilation).Semantics is not { } semantics)
+        if (root is null || model is null || CompilationViewAnalysis.For(model.Compilation, document.Project.AnalyzerOptions).Semantics is not { } semantics)
         {
             return replacements;
         }

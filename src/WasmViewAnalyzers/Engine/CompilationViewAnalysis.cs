@@ -19,20 +19,29 @@ namespace WasmViewAnalyzers.Engine;
 /// </summary>
 internal sealed class CompilationViewAnalysis
 {
-    private static readonly ConditionalWeakTable<Compilation, CompilationViewAnalysis> Analyses = new();
+    private static readonly ConditionalWeakTable<Compilation, ConcurrentDictionary<WasmViewOptions, CompilationViewAnalysis>> Analyses = new();
 
     private readonly ConcurrentDictionary<ISymbol, Lazy<MethodViewFacts>> _facts = new(SymbolEqualityComparer.Default);
 
-    private CompilationViewAnalysis(Compilation compilation)
+    private CompilationViewAnalysis(Compilation compilation, WasmViewOptions options)
     {
-        Semantics = WasmViewSemantics.TryCreate(compilation);
+        Semantics = WasmViewSemantics.TryCreate(compilation, options);
     }
 
     /// <summary><see langword="null"/> when the compilation does not reference Wasmtime.</summary>
     public WasmViewSemantics? Semantics { get; }
 
-    public static CompilationViewAnalysis For(Compilation compilation)
-        => Analyses.GetValue(compilation, static c => new CompilationViewAnalysis(c));
+    /// <summary>
+    /// The analysis of <paramref name="compilation"/> under the <c>.editorconfig</c> options in
+    /// <paramref name="options"/> (<see cref="WasmViewOptions"/>): the rules of one build read the
+    /// same options, so they share one analysis.
+    /// </summary>
+    public static CompilationViewAnalysis For(Compilation compilation, AnalyzerOptions? options)
+    {
+        var parsed = WasmViewOptions.Read(options, compilation);
+        return Analyses.GetValue(compilation, static _ => new ConcurrentDictionary<WasmViewOptions, CompilationViewAnalysis>())
+            .GetOrAdd(parsed, o => new CompilationViewAnalysis(compilation, o));
+    }
 
     /// <summary>The facts of the method (or other member) whose operation blocks <paramref name="context"/> holds.</summary>
     public MethodViewFacts GetFacts(OperationBlockAnalysisContext context)
@@ -126,7 +135,8 @@ internal sealed class CompilationViewAnalysis
     {
         foreach (var operation in block.DescendantsAndSelf())
         {
-            if (semantics.TryGetAcquisition(operation, visit: null, cancellationToken) is not null)
+            if (semantics.TryGetAcquisition(operation, visit: null, cancellationToken) is not null
+                || semantics.Archives.HandsOverDataSourceReadingGuestMemory(operation, cancellationToken))
             {
                 return true;
             }

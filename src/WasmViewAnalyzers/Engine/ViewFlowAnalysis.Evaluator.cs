@@ -277,6 +277,7 @@ internal sealed partial class ViewFlowAnalysis
                     }
 
                     var assigned = Capture(assignment.Value);
+                    CheckArchiveHandoff(assignment, property, assigned);
                     if (receiver.Value is not null)
                     {
                         if (Semantics.IsCollectionOfViews(property.Instance!.Type) && TrackedEntity(property.Instance!.WalkDownConversions()) is { } container)
@@ -436,6 +437,7 @@ internal sealed partial class ViewFlowAnalysis
             var guestCall = _analysis.GetGuestCall(invocation);
             var resultCarries = method.ReturnsByRef || method.ReturnsByRefReadonly || Types.CanHoldView(method.ReturnType);
             var hasViewInput = HasView(inputs);
+            CheckArchiveHandoff(invocation, inputs, consumed);
 
             foreach (var operand in consumed)
             {
@@ -653,6 +655,7 @@ internal sealed partial class ViewFlowAnalysis
             }
 
             // (int)view[0] reads guest memory; (long)pointer or (object)pointer does not.
+            RememberConvertedView(conversion, operand);
             Consume(operand);
             return null;
         }

@@ -14,7 +14,7 @@ internal static class WasmViewAnalysisDriver
     {
         context.RegisterCompilationStartAction(compilationContext =>
         {
-            var analysis = CompilationViewAnalysis.For(compilationContext.Compilation);
+            var analysis = CompilationViewAnalysis.For(compilationContext.Compilation, compilationContext.Options);
             if (analysis.Semantics is null)
             {
                 return;

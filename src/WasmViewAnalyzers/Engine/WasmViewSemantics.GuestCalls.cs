@@ -40,7 +40,7 @@ internal sealed partial class WasmViewSemantics
                 }
 
                 return creation.Constructor is { } constructor
-                       && (WasmSymbols.HasGuestCallAttribute(constructor) || MayCallGuest(constructor, visit, cancellationToken));
+                       && (WasmSymbols.HasGuestCallAttribute(constructor) || IsConfiguredGuestCall(constructor) || MayCallGuest(constructor, visit, cancellationToken));
 
             case IPropertyReferenceOperation propertyReference:
                 var accessor = IsAssignmentTarget(propertyReference)
@@ -48,7 +48,7 @@ internal sealed partial class WasmViewSemantics
                     : propertyReference.Property.GetMethod;
                 return WasmSymbols.HasGuestCallAttribute(propertyReference.Property)
                        || (accessor is not null
-                           && (WasmSymbols.HasGuestCallAttribute(accessor) || MayCallGuest(accessor, visit, cancellationToken)));
+                           && (WasmSymbols.HasGuestCallAttribute(accessor) || IsConfiguredGuestCall(accessor) || MayCallGuest(accessor, visit, cancellationToken)));
 
             default:
                 return false;
@@ -63,7 +63,7 @@ internal sealed partial class WasmViewSemantics
             return invocation.Instance is { } target && IsGuestDelegateValue(target, captures, visit, cancellationToken);
         }
 
-        if (IsWasmtimeGuestCall(method) || WasmSymbols.HasGuestCallAttribute(method))
+        if (IsWasmtimeGuestCall(method) || WasmSymbols.HasGuestCallAttribute(method) || IsConfiguredGuestCall(method))
         {
             return true;
         }

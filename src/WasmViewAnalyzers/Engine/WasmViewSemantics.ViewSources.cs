@@ -29,6 +29,7 @@ internal sealed partial class WasmViewSemantics
                 }
 
                 if (WasmSymbols.HasGuestViewSourceAttribute(method)
+                    || IsConfiguredViewSource(method)
                     || GetViewReturns(method, visit, cancellationToken).ReturnsView)
                 {
                     return Describe(method);
@@ -39,6 +40,7 @@ internal sealed partial class WasmViewSemantics
             case IPropertyReferenceOperation propertyReference when !IsAssignmentTarget(propertyReference):
                 var property = propertyReference.Property;
                 if (WasmSymbols.HasGuestViewSourceAttribute(property)
+                    || IsConfiguredViewSource(property)
                     || (property.GetMethod is { } getter
                         && (WasmSymbols.HasGuestViewSourceAttribute(getter) || GetViewReturns(getter, visit, cancellationToken).ReturnsView)))
                 {

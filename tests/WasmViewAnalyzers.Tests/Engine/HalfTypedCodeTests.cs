@@ -134,6 +134,12 @@ public sealed class HalfTypedCodeTests
     [InlineData("class C { event System.Action E; void M(Wasmtime.Memory m) { var p = m.GetPointer(); E += () => Use(p); E += Missing; System.Threading.Tasks.Task.Run(() => p); } }")]
     [InlineData("class C { nint F; static nint S { get; set; } void M(Wasmtime.Memory m) { F = m.GetPointer(); S = ; Keep(m.GetPointer()); new D(m.GetPointer()); } void Keep(nint p) => F = p; }")]
     [InlineData("class C { System.Func<nint> M(Wasmtime.Memory m) { var p = m.GetPointer(); void L() => Keep(p); Unknown.Run(L); return () => p; } }")]
+    [InlineData("class C { unsafe void M(Wasmtime.Memory m, System.IO.Compression.ZipArchive a) { var s = new System.IO.UnmanagedMemoryStream((byte*)m.GetPointer(), 4); using var e = a.CreateEntry().Open(); s.CopyTo(e, ); } }")]
+    [InlineData("class C { void M(Wasmtime.Memory m, System.IO.Stream d) { using var g = new System.IO.Compression.GZipStream(d, ); g.Write(m.GetSpan(0, 4)); g.Write(; } }")]
+    [InlineData("class C { unsafe void M(Wasmtime.Memory m) { using var z = new Ionic.Zip.ZipFile(); z.AddEntry(\"a\", new System.IO.UnmanagedMemoryStream((byte*)m.GetPointer(), 4)); z.AddEntry(\"b\", (n, s) => ); z.AddEntry(); } }")]
+    [InlineData("class C { void M(Wasmtime.Memory m, ICSharpCode.SharpZipLib.Zip.ZipFile z) { z.Add(new S(m), ); z.Add(new Missing(m.GetSpan(0, 1)), \"a\"); } } class S : ICSharpCode.SharpZipLib.Zip.IStaticDataSource { public S(Wasmtime.Memory m) { } public System.IO.Stream GetSource() => }")]
+    [InlineData("class C { unsafe void M(Wasmtime.Memory m, System.Formats.Tar.TarWriter w) { var e = new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, \"a\") { DataStream = new System.IO.UnmanagedMemoryStream((byte*)m.GetPointer(), }; w.WriteEntry(e); } }")]
+    [InlineData("class C { async System.Threading.Tasks.Task M(Wasmtime.Memory m, System.IO.Compression.GZipStream g, System.Memory<byte> b) { var t = g.WriteAsync(b); m.Grow(1); await t; await g.WriteAsync(); var u = g.WriteAsync(b) await u; } }")]
     public void OddCode_NeverThrows(string source)
         => Assert.Empty(AnalyzerFailures("using System;\n" + source));
 
@@ -146,6 +152,7 @@ public sealed class HalfTypedCodeTests
     private static readonly ImmutableArray<MetadataReference> References = Basic.Reference.Assemblies.Net100.References.All
         .Cast<MetadataReference>()
         .Append(TestProject.Wasmtime)
+        .Concat(TestProject.ArchiveLibraries)
         .ToImmutableArray();
 
     /// <summary>Every exception an analyzer threw on <paramref name="source"/>, as AD0001 would report it.</summary>

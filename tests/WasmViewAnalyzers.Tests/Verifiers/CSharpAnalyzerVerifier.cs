@@ -24,9 +24,9 @@ public static class CSharpAnalyzerVerifier<TAnalyzer>
 
     public sealed class Test : CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>
     {
-        public Test(bool withRuntimeLibrary = false, bool withWasmtime = true)
+        public Test(bool withRuntimeLibrary = false, bool withWasmtime = true, bool withArchiveLibraries = false)
         {
-            TestProject.Configure(this, withRuntimeLibrary, withWasmtime);
+            TestProject.Configure(this, withRuntimeLibrary, withWasmtime, withArchiveLibraries);
         }
     }
 }

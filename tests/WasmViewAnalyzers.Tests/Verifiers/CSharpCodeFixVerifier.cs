@@ -66,9 +66,9 @@ public static class CSharpCodeFixVerifier<TAnalyzer, TCodeFix>
 
     public sealed class Test : CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
     {
-        public Test(bool withRuntimeLibrary = false)
+        public Test(bool withRuntimeLibrary = false, bool withArchiveLibraries = false)
         {
-            TestProject.Configure(this, withRuntimeLibrary);
+            TestProject.Configure(this, withRuntimeLibrary, withArchiveLibraries: withArchiveLibraries);
         }
     }
 }

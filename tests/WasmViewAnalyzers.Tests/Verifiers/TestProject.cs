@@ -7,7 +7,8 @@ namespace WasmViewAnalyzers.Tests.Verifiers;
 
 /// <summary>
 /// How test code is compiled: against the offline .NET reference assemblies, the real Wasmtime
-/// assembly and, when a test asks for it, the real runtime companion library. Nothing is
+/// assembly and, when a test asks for them, the real runtime companion library and the real
+/// DotNetZip and SharpZipLib assemblies. Nothing is
 /// downloaded at test time.
 /// </summary>
 internal static class TestProject
@@ -21,7 +22,12 @@ internal static class TestProject
     public static readonly MetadataReference RuntimeLibrary =
         MetadataReference.CreateFromFile(typeof(global::WasmViewAnalyzers.GuestCallAttribute).Assembly.Location);
 
-    public static void Configure(AnalyzerTest<DefaultVerifier> test, bool withRuntimeLibrary, bool withWasmtime = true)
+    /// <summary>The real DotNetZip and SharpZipLib assemblies, for the archive rules (WVA003, WVA004).</summary>
+    public static readonly ImmutableArray<MetadataReference> ArchiveLibraries = ImmutableArray.Create<MetadataReference>(
+        MetadataReference.CreateFromFile(typeof(global::Ionic.Zip.ZipFile).Assembly.Location),
+        MetadataReference.CreateFromFile(typeof(global::ICSharpCode.SharpZipLib.Zip.ZipFile).Assembly.Location));
+
+    public static void Configure(AnalyzerTest<DefaultVerifier> test, bool withRuntimeLibrary, bool withWasmtime = true, bool withArchiveLibraries = false)
     {
         test.ReferenceAssemblies = NoPackages;
         test.TestState.AdditionalReferences.AddRange(Basic.Reference.Assemblies.Net100.References.All);
@@ -33,6 +39,11 @@ internal static class TestProject
         if (withRuntimeLibrary)
         {
             test.TestState.AdditionalReferences.Add(RuntimeLibrary);
+        }
+
+        if (withArchiveLibraries)
+        {
+            test.TestState.AdditionalReferences.AddRange(ArchiveLibraries);
         }
 
         test.SolutionTransforms.Add((solution, projectId) =>

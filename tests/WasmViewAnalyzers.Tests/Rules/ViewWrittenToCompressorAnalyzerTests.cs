@@ -1,0 +1,275 @@
+using Microsoft.CodeAnalysis.Testing;
+using WasmViewAnalyzers.Rules;
+using WasmViewAnalyzers.Tests.Verifiers;
+using Verify = WasmViewAnalyzers.Tests.Verifiers.CSharpAnalyzerVerifier<WasmViewAnalyzers.Rules.ViewWrittenToCompressorAnalyzer>;
+
+namespace WasmViewAnalyzers.Tests.Rules;
+
+/// <summary>
+/// WVA004: views written straight into archive and compression streams of the BCL, SharpZipLib
+/// and DotNetZip, in several shapes; each next to the near misses (copies, ordinary streams,
+/// guarded views, reads out of a compressor, look-alike types).
+/// </summary>
+public sealed class ViewWrittenToCompressorAnalyzerTests
+{
+    private static Task VerifyMembers(string members, string types = "", bool withRuntimeLibrary = false)
+    {
+        var test = new Verify.Test(withRuntimeLibrary, withArchiveLibraries: true) { TestCode = ArchiveHostCode.WithMembers(members, types) };
+        return test.RunAsync(CancellationToken.None);
+    }
+
+    // ------------------------------------------------------------------ System.IO.Compression
+
+    [Fact]
+    public Task ViewStreamCopiedIntoZipArchiveEntry_Reports() => VerifyMembers("""
+        void Save(ZipArchive archive, int address, int length)
+        {
+            using var content = new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length);
+            using var entry = archive.CreateEntry("out.png", CompressionLevel.Fastest).Open();
+            {|WVA004:content.CopyTo(entry)|};
+        }
+        """);
+
+    [Fact]
+    public Task SpanWrittenIntoEntryOpenedInline_Reports() => VerifyMembers("""
+        void Save(ZipArchive archive, int address, int length)
+        {
+            var output = memory.GetSpan(address, length);
+            {|WVA004:archive.CreateEntry("out.png").Open().Write(output)|};
+        }
+        """);
+
+    [Fact]
+    public Task EntryStreamAssignedLaterThroughPlainStreamLocal_Reports() => VerifyMembers("""
+        void Save(ZipArchive archive, int address, int length)
+        {
+            Stream target;
+            var entry = archive.CreateEntry("out.png");
+            target = entry.Open();
+            using (target)
+            {
+                {|WVA004:target.Write(memory.GetSpan(address, length))|};
+            }
+        }
+        """);
+
+    [Theory]
+    [InlineData("GZipStream")]
+    [InlineData("DeflateStream")]
+    [InlineData("BrotliStream")]
+    [InlineData("ZLibStream")]
+    public Task SpanWrittenIntoBclCompressor_Reports(string compressor) => VerifyMembers($$"""
+        void Save(Stream destination, int address, int length)
+        {
+            using var compressed = new {{compressor}}(destination, CompressionLevel.Optimal);
+            var output = memory.GetSpan(address, length);
+            {|WVA004:compressed.Write(output)|};
+        }
+        """);
+
+    [Fact]
+    public Task CompressorReachedThroughConditional_Reports() => VerifyMembers("""
+        void Save(Stream destination, bool compress, int address, int length)
+        {
+            Stream target = compress ? new GZipStream(destination, CompressionMode.Compress) : destination;
+            {|WVA004:target.Write(memory.GetSpan(address, length))|};
+        }
+        """);
+
+    [Fact]
+    public Task MemoryOverGuestPointerWrittenAsyncAndAwaitedAtOnce_Reports() => VerifyMembers(string.Empty, """
+
+        sealed class Archiver
+        {
+            private readonly Memory _memory;
+
+            public Archiver(Memory memory) => _memory = memory;
+
+            public async Task SaveAsync(Stream destination, int address, int length)
+            {
+                using var gzip = new GZipStream(destination, CompressionLevel.Fastest);
+                var output = Views.Output(_memory, address, length);
+                await {|WVA004:gzip.WriteAsync(output.Memory)|}.ConfigureAwait(false);
+            }
+        }
+        """ + ArchiveHostCode.PointerManager);
+
+    // ------------------------------------------------------------------ SharpZipLib and DotNetZip
+
+    [Fact]
+    public Task SpanWrittenIntoSharpZipLibZipOutputStream_Reports() => VerifyMembers("""
+        void Save(Stream destination, int address, int length)
+        {
+            using var zip = new SharpZip.ZipOutputStream(destination);
+            zip.PutNextEntry(new SharpZip.ZipEntry("out.png"));
+            var output = memory.GetSpan(address, length);
+            {|WVA004:zip.Write(output)|};
+        }
+        """);
+
+    [Fact]
+    public Task ViewStreamCopiedIntoSharpZipLibGZipOutputStream_Reports() => VerifyMembers("""
+        void Save(Stream destination, int address, int length)
+        {
+            using var gzip = new ICSharpCode.SharpZipLib.GZip.GZipOutputStream(destination);
+            var content = new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length);
+            {|WVA004:content.CopyTo(gzip, 81920)|};
+        }
+        """);
+
+    [Fact]
+    public Task SpanWrittenIntoDotNetZipOutputStream_Reports() => VerifyMembers("""
+        void Save(Stream destination, int address, int length)
+        {
+            using var zip = new DotNetZip.ZipOutputStream(destination);
+            zip.PutNextEntry("out.png");
+            {|WVA004:zip.Write(memory.GetSpan(address, length))|};
+        }
+        """);
+
+    [Fact]
+    public Task SpanWrittenIntoDotNetZipZlibStream_Reports() => VerifyMembers("""
+        void Save(Stream destination, int address, int length)
+        {
+            using var zlib = new Ionic.Zlib.ZlibStream(destination, Ionic.Zlib.CompressionMode.Compress);
+            var output = memory.GetSpan(address, length);
+            {|WVA004:zlib.Write(output)|};
+        }
+        """);
+
+    // ------------------------------------------------------------------ one use, two diagnostics
+
+    [Fact]
+    public Task StaleViewWrittenIntoCompressor_ReportsBoth()
+    {
+        var test = new MultiRuleTest(
+            ArchiveHostCode.WithMembers("""
+                void Save(ZipArchive archive, int address, int length)
+                {
+                    var content = new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length);
+                    convert(1);
+                    using var entry = archive.CreateEntry("out.png").Open();
+                    {|WVA004:{|WVA001:content|}.CopyTo(entry)|};
+                }
+                """),
+            withRuntimeLibrary: false,
+            new StaleViewAfterGuestCallAnalyzer(),
+            new ViewWrittenToCompressorAnalyzer(),
+            new ViewHandedToDeferredArchiveWriterAnalyzer());
+        return test.RunAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public Task DiagnosticCarriesTheHandedValueForTheFix()
+    {
+        var test = new Verify.Test(withArchiveLibraries: true)
+        {
+            TestCode = ArchiveHostCode.WithMembers("""
+                void Save(Stream destination, int address, int length)
+                {
+                    using var gzip = new GZipStream(destination, CompressionLevel.Fastest);
+                    var output = memory.GetSpan(address, length);
+                    {|#0:gzip.Write({|#1:output|})|};
+                }
+                """),
+        };
+        test.ExpectedDiagnostics.Add(Verify.Diagnostic("WVA004")
+            .WithLocation(0)
+            .WithLocation(1)
+            .WithArguments("output", "'gzip' (GZipStream)", "while it compresses"));
+        return test.RunAsync(CancellationToken.None);
+    }
+
+    // ------------------------------------------------------------------ near misses
+
+    [Fact]
+    public Task CopiesWrittenIntoCompressors_NoDiagnostic() => VerifyMembers("""
+        void Save(ZipArchive archive, Stream destination, int address, int length)
+        {
+            var copy = memory.GetSpan(address, length).ToArray();
+            using var entry = archive.CreateEntry("out.png").Open();
+            entry.Write(copy, 0, copy.Length);
+            using var gzip = new GZipStream(destination, CompressionLevel.Fastest);
+            new MemoryStream(memory.GetSpan(address, length).ToArray()).CopyTo(gzip);
+            gzip.WriteByte(memory.GetSpan(address, 1)[0]);
+        }
+        """);
+
+    [Fact]
+    public Task ViewsWrittenToOrdinaryStreams_NoDiagnostic() => VerifyMembers("""
+        void Save(Stream destination, string path, Socket socket, int address, int length)
+        {
+            var output = memory.GetSpan(address, length);
+            using var file = File.Create(path);
+            file.Write(output);
+            using var buffer = new MemoryStream();
+            buffer.Write(output);
+            using var network = new NetworkStream(socket);
+            network.Write(output);
+            destination.Write(output);
+            using var content = new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length);
+            content.CopyTo(new BufferedStream(destination));
+        }
+        """);
+
+    [Fact]
+    public Task DecompressingIntoGuestMemory_NoDiagnostic() => VerifyMembers("""
+        void Load(Stream source, int address, int length)
+        {
+            using var gzip = new GZipStream(source, CompressionMode.Decompress);
+            gzip.ReadExactly(memory.GetSpan(address, length));
+        }
+        """);
+
+    [Fact]
+    public Task LookAlikeCompressorOfTheUsersOwn_NoDiagnostic() => VerifyMembers("""
+        void Save(Stream destination, int address, int length)
+        {
+            using var gzip = new My.GZipStream(destination);
+            gzip.Write(memory.GetSpan(address, length));
+        }
+        """, """
+
+        namespace My
+        {
+            sealed class GZipStream : System.IO.Stream
+            {
+                private readonly System.IO.Stream _inner;
+                public GZipStream(System.IO.Stream inner) => _inner = inner;
+                public override bool CanRead => false;
+                public override bool CanSeek => false;
+                public override bool CanWrite => true;
+                public override long Length => 0;
+                public override long Position { get => 0; set { } }
+                public override void Flush() => _inner.Flush();
+                public override int Read(byte[] buffer, int offset, int count) => 0;
+                public override long Seek(long offset, System.IO.SeekOrigin origin) => 0;
+                public override void SetLength(long value) { }
+                public override void Write(byte[] buffer, int offset, int count) => _inner.Write(buffer, offset, count);
+            }
+        }
+        """);
+
+    [Fact]
+    public Task GuardedViewsWrittenIntoCompressor_NoDiagnostic() => VerifyMembers("""
+        void Save(ZipArchive archive, WasmViewAnalyzers.Runtime.GuestMemoryGuard guard, int address, int length)
+        {
+            var view = guard.GetView(address, length);
+            using var entry = archive.CreateEntry("out.png").Open();
+            entry.Write(view.Span);
+            using var stream = guard.OpenStream(address, length);
+            stream.CopyTo(entry);
+        }
+        """, withRuntimeLibrary: true);
+
+    [Fact]
+    public Task StreamLocalNeverAssignedACompressor_NoDiagnostic() => VerifyMembers("""
+        void Save(ZipArchive archive, string path, int address, int length)
+        {
+            var entry = archive.CreateEntry("out.png");
+            Stream target = File.Create(path);
+            target.Write(memory.GetSpan(address, length));
+            _ = entry.Name;
+        }
+        """);
+}
