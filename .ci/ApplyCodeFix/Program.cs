@@ -36,7 +36,7 @@ if (packageAssemblies.Length == 0)
 }
 
 var (analyzers, fixers) = PackageLoader.Load(packageAssemblies);
-Console.WriteLine($"loaded from the installed package: {string.Join(", ", packageAssemblies.Select(Path.GetFileName))}");
+Console.WriteLine($"loaded from {Path.GetDirectoryName(packageAssemblies[0])}: {string.Join(", ", packageAssemblies.Select(Path.GetFileName))}");
 Console.WriteLine($"  analyzers: {string.Join(", ", analyzers.Select(a => a.GetType().Name))}");
 Console.WriteLine($"  code fixes: {string.Join(", ", fixers.Select(f => f.GetType().Name))}");
 if (analyzers.IsEmpty || fixers.IsEmpty)
