@@ -1,63 +1,60 @@
 #!/usr/bin/env bash
-# Installs the packed WasmViewAnalyzers package into a brand-new console project, the way a user
-# would, and checks that (1) dotnet build reports WVA001 on the buggy line, and (2) the package's
-# code fix, applied by `dotnet format analyzers` (Fix All), removes it and the project still builds.
+# Installs both packages, packed from the solution, into a brand-new console project the way a user does, and checks
+# that (1) dotnet build reports WVA001 on the stale read, and the program indeed prints the overwritten byte; (2) the
+# SARIF log (-p:ErrorLog=...,version=2.1) names the rule, its help page and the location; (3) the first code fix
+# ("Copy the view when it is obtained"), applied by `dotnet format analyzers`, copies the view, after which the project
+# builds without WVA001 and prints the right byte. The other fix, the runtime's lease copy, is .ci/check-lease-fix.sh.
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
-version="0.1.0-ci.$(date +%s)"
-packages="$root/artifacts/packages"
-mkdir -p "$packages"
+source "$(dirname "$0")/lib-package.sh"
 
-dotnet pack "$root/src/WasmViewAnalyzers.Package" -c Release -o "$packages" -p:Version="$version" -nologo -v:q >/dev/null
+if ! command -v jq >/dev/null 2>&1; then
+  echo "installing jq to read the SARIF log"
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq >/dev/null && apt-get install -y -qq jq >/dev/null
+  else
+    echo "jq is required (apt-get install jq)"
+    exit 1
+  fi
+fi
 
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-cat >nuget.config <<XML
-<?xml version="1.0" encoding="utf-8"?>
-<configuration>
-  <packageSources>
-    <add key="local" value="$packages" />
-  </packageSources>
-</configuration>
-XML
-dotnet new console -n Consumer -o . --force >/dev/null
-dotnet add package Wasmtime --version 50.0.1 >/dev/null
-dotnet add package WasmViewAnalyzers --version "$version" >/dev/null
-cat >Program.cs <<'CS'
-using Wasmtime;
+pack_solution
+new_consumer "$work/consumer"
 
-using var engine = new Engine();
-using var module = Module.FromText(engine, "m", "(module (memory (export \"memory\") 1) (func (export \"render\") (param i32) (result i32) i32.const 0))");
-using var store = new Store(engine);
-var instance = new Instance(store, module);
-var memory = instance.GetMemory("memory")!;
-var render = instance.GetFunction<int, int>("render")!;
-
-var first = memory.GetSpan(render(1), 16);
-render(2);
-Console.WriteLine(first[0]);
-CS
-
-build_log="$(dotnet build -nologo -v:q -clp:NoSummary 2>&1 || true)"
-if ! grep -q "Program.cs(12,19): warning WVA001" <<<"$build_log"; then
-  echo "expected warning WVA001 at Program.cs(12,19) from the installed package; the build said:"
+# 1. The warning, from the installed package, where the stale view is read.
+build_log="$(dotnet build -nologo -v:q -clp:NoSummary '-p:ErrorLog=wva.sarif%2Cversion=2.1' 2>&1)" || { echo "$build_log"; echo "the consumer does not build"; exit 1; }
+if ! grep -qF "$expected_warning" <<<"$build_log"; then
+  echo "expected '$expected_warning' from the installed package; the build said:"
   echo "$build_log"
   exit 1
 fi
-echo "package $version: a new console project gets WVA001 at Program.cs(12,19)"
+expect_run_output "first[0] = 2"
+echo "package $version: a new console project gets WVA001 at ${expected_warning%%: *}, and the stale view prints 'first[0] = 2'"
 
-dotnet format analyzers --diagnostics WVA001 --severity warn -v:q >/dev/null 2>&1 || true
-if ! grep -q "memory.GetSpan(render(1), 16).ToArray()" Program.cs; then
-  echo "expected the code fix to copy the view; Program.cs is now:"
+# 2. The SARIF log, as a CI gate uploads it.
+help_uri="https://github.com/wasmviewanalyzers/WasmViewAnalyzers/blob/main/docs/rules/WVA001.md"
+if ! jq -e --arg help "$help_uri" --argjson line "$expected_line" --argjson column "$expected_column" '
+    .version == "2.1.0"
+    and ([.runs[].tool.driver.rules[]? | select(.id == "WVA001" and .helpUri == $help)] | length == 1)
+    and ([.runs[].results[]? | select(.ruleId == "WVA001")
+          | .locations[0].physicalLocation
+          | select((.artifactLocation.uri | endswith("/Program.cs"))
+                   and .region.startLine == $line and .region.startColumn == $column)] | length == 1)
+  ' wva.sarif >/dev/null; then
+  echo "the SARIF log does not report WVA001 with its help URI at Program.cs line $expected_line, column $expected_column:"
+  jq '{version, rules: [.runs[].tool.driver.rules[]? | select(.id | startswith("WVA"))], results: [.runs[].results[]? | select(.ruleId | startswith("WVA"))]}' wva.sarif
+  exit 1
+fi
+echo "package $version: the SARIF 2.1 log names WVA001, $help_uri, Program.cs:$expected_line:$expected_column"
+
+# 3. The first fix, as `dotnet format analyzers` applies it (Fix All).
+format_log="$(dotnet format analyzers --diagnostics WVA001 --severity warn -v:q 2>&1)" || true
+if ! grep -qF 'var first = memory.GetSpan(render(1), 16).ToArray();' Program.cs; then
+  echo "expected 'dotnet format analyzers' to copy the view with ToArray(); it said:"
+  echo "$format_log"
+  echo "Program.cs is now:"
   cat Program.cs
   exit 1
 fi
-
-rebuild_log="$(dotnet build -nologo -v:q -clp:NoSummary 2>&1)" || { echo "the fixed project does not build:"; echo "$rebuild_log"; exit 1; }
-if grep -q "warning WVA001" <<<"$rebuild_log"; then
-  echo "WVA001 still reported after the fix:"
-  echo "$rebuild_log"
-  exit 1
-fi
-echo "package $version: the code fix (dotnet format analyzers) copies the view; the project builds without WVA001"
+expect_clean_build
+expect_run_output "first[0] = 1"
+echo "package $version: 'dotnet format analyzers --diagnostics WVA001' copies the view; the project builds without WVA001 and prints 'first[0] = 1'"
