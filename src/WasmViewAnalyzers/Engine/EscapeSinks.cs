@@ -19,20 +19,17 @@ namespace WasmViewAnalyzers.Engine;
 internal sealed class EscapeSinks
 {
     /// <summary>The <c>.editorconfig</c> key listing extra methods that keep their arguments (<c>Namespace.Type.Method</c>, comma separated).</summary>
-    public const string ExtraSinksOptionKey = "dotnet_code_quality.WVA002.escape_sinks";
-
-    private static readonly char[] OptionSeparators = { ',', ';', ' ' };
-
     private readonly Dictionary<INamedTypeSymbol, ImmutableHashSet<string>> _storing = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<INamedTypeSymbol, ImmutableHashSet<string>> _deferred = new(SymbolEqualityComparer.Default);
     private readonly List<IMethodSymbol> _storingInterfaceMethods = new();
     private readonly List<INamedTypeSymbol> _indexedCollections = new();
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _implementsStoring = new(SymbolEqualityComparer.Default);
-    private readonly ConcurrentDictionary<SyntaxTree, ImmutableHashSet<string>> _configured = new();
-    private AnalyzerConfigOptionsProvider? _options;
+    private readonly Func<ISymbol, bool> _isConfigured;
 
-    public EscapeSinks(Compilation compilation)
+    /// <param name="isConfigured">Methods the user names in <c>wasm_view_analyzers.escape_sinks</c>.</param>
+    public EscapeSinks(Compilation compilation, Func<ISymbol, bool> isConfigured)
     {
+        _isConfigured = isConfigured;
         const string Generic = "System.Collections.Generic.";
         const string Concurrent = "System.Collections.Concurrent.";
         const string Immutable = "System.Collections.Immutable.";
@@ -84,11 +81,8 @@ internal sealed class EscapeSinks
         AddDeferred(compilation, "System.Threading.SynchronizationContext", "Post");
     }
 
-    /// <summary>Reads <see cref="ExtraSinksOptionKey"/> from these options; the first caller of a compilation wins.</summary>
-    public void UseOptions(AnalyzerConfigOptionsProvider options) => Interlocked.CompareExchange(ref _options, options, null);
-
     /// <summary>Whether the call keeps its arguments (and the delegates among them) beyond the call.</summary>
-    public bool IsStoringCall(IMethodSymbol method, SyntaxTree? tree)
+    public bool IsStoringCall(IMethodSymbol method)
     {
         var definition = method.OriginalDefinition;
         if (definition.ContainingType is { } type
@@ -98,7 +92,7 @@ internal sealed class EscapeSinks
             return true;
         }
 
-        return ImplementsStoringInterface(method) || IsConfigured(method, tree);
+        return ImplementsStoringInterface(method) || _isConfigured(method);
     }
 
     /// <summary>Whether the call (or constructor) runs a delegate argument later, on another thread or a timer.</summary>
@@ -170,26 +164,6 @@ internal sealed class EscapeSinks
 
             return false;
         });
-    }
-
-    private bool IsConfigured(IMethodSymbol method, SyntaxTree? tree)
-    {
-        if (_options is not { } options || tree is null || method.ContainingType is not { } type)
-        {
-            return false;
-        }
-
-        var configured = _configured.GetOrAdd(tree, t =>
-            options.GetOptions(t).TryGetValue(ExtraSinksOptionKey, out var value) && !string.IsNullOrWhiteSpace(value)
-                ? ImmutableHashSet.CreateRange(StringComparer.Ordinal, value.Split(OptionSeparators, StringSplitOptions.RemoveEmptyEntries))
-                : ImmutableHashSet<string>.Empty);
-        if (configured.IsEmpty)
-        {
-            return false;
-        }
-
-        var typeName = type.OriginalDefinition.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat.WithGenericsOptions(SymbolDisplayGenericsOptions.None));
-        return configured.Contains(typeName + "." + method.Name);
     }
 
     private void AddStoring(Compilation compilation, string metadataName, params string[] methods)

@@ -183,7 +183,7 @@ internal sealed partial class ViewFlowAnalysis
             string? phrase = null;
             string? delegatePhrase = null;
             var kept = false;
-            if (Sinks.IsStoringCall(method, tree))
+            if (Sinks.IsStoringCall(method))
             {
                 var into = instance is null ? string.Empty : " in " + DescribeReceiver(instance);
                 phrase = "stored" + into + " by '" + Describe(method) + "'";

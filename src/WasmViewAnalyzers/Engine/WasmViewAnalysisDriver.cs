@@ -20,7 +20,6 @@ internal static class WasmViewAnalysisDriver
                 return;
             }
 
-            analysis.Semantics.EscapeSinks.UseOptions(compilationContext.Options.AnalyzerConfigOptionsProvider);
             compilationContext.RegisterOperationBlockAction(blockContext =>
             {
                 var facts = analysis.GetFacts(blockContext);

@@ -27,16 +27,18 @@ internal sealed class WasmViewOptions : IEquatable<WasmViewOptions>
     public const string GuestCallsKey = "wasm_view_analyzers.guest_calls";
     public const string ViewSourcesKey = "wasm_view_analyzers.view_sources";
     public const string DeferredSinksKey = "wasm_view_analyzers.deferred_sinks";
+    public const string EscapeSinksKey = "wasm_view_analyzers.escape_sinks";
 
-    public static readonly WasmViewOptions Empty = new(ImmutableSortedSet<string>.Empty, ImmutableSortedSet<string>.Empty, ImmutableSortedSet<string>.Empty);
+    public static readonly WasmViewOptions Empty = new(ImmutableSortedSet<string>.Empty, ImmutableSortedSet<string>.Empty, ImmutableSortedSet<string>.Empty, ImmutableSortedSet<string>.Empty);
 
     private static readonly ConditionalWeakTable<Compilation, ConditionalWeakTable<AnalyzerConfigOptionsProvider, WasmViewOptions>> Parsed = new();
 
-    private WasmViewOptions(ImmutableSortedSet<string> guestCalls, ImmutableSortedSet<string> viewSources, ImmutableSortedSet<string> deferredSinks)
+    private WasmViewOptions(ImmutableSortedSet<string> guestCalls, ImmutableSortedSet<string> viewSources, ImmutableSortedSet<string> deferredSinks, ImmutableSortedSet<string> escapeSinks)
     {
         GuestCalls = guestCalls;
         ViewSources = viewSources;
         DeferredSinks = deferredSinks;
+        EscapeSinks = escapeSinks;
     }
 
     public ImmutableSortedSet<string> GuestCalls { get; }
@@ -45,7 +47,10 @@ internal sealed class WasmViewOptions : IEquatable<WasmViewOptions>
 
     public ImmutableSortedSet<string> DeferredSinks { get; }
 
-    public bool IsEmpty => GuestCalls.IsEmpty && ViewSources.IsEmpty && DeferredSinks.IsEmpty;
+    /// <summary>Methods that keep what they are given beyond the call (WVA002), e.g. a pipeline stage's <c>Post</c>.</summary>
+    public ImmutableSortedSet<string> EscapeSinks { get; }
+
+    public bool IsEmpty => GuestCalls.IsEmpty && ViewSources.IsEmpty && DeferredSinks.IsEmpty && EscapeSinks.IsEmpty;
 
     /// <summary>The options in force for <paramref name="compilation"/>, parsed once per compilation and options provider.</summary>
     public static WasmViewOptions Read(AnalyzerOptions? options, Compilation compilation)
@@ -68,7 +73,7 @@ internal sealed class WasmViewOptions : IEquatable<WasmViewOptions>
             sources.Add(provider.GetOptions(tree));
         }
 
-        var result = new WasmViewOptions(Collect(sources, GuestCallsKey), Collect(sources, ViewSourcesKey), Collect(sources, DeferredSinksKey));
+        var result = new WasmViewOptions(Collect(sources, GuestCallsKey), Collect(sources, ViewSourcesKey), Collect(sources, DeferredSinksKey), Collect(sources, EscapeSinksKey));
         return result.IsEmpty ? Empty : result;
     }
 
@@ -123,14 +128,15 @@ internal sealed class WasmViewOptions : IEquatable<WasmViewOptions>
         => other is not null
            && GuestCalls.SequenceEqual(other.GuestCalls)
            && ViewSources.SequenceEqual(other.ViewSources)
-           && DeferredSinks.SequenceEqual(other.DeferredSinks);
+           && DeferredSinks.SequenceEqual(other.DeferredSinks)
+           && EscapeSinks.SequenceEqual(other.EscapeSinks);
 
     public override bool Equals(object? obj) => Equals(obj as WasmViewOptions);
 
     public override int GetHashCode()
     {
         var hash = 17;
-        foreach (var entry in GuestCalls.Concat(ViewSources).Concat(DeferredSinks))
+        foreach (var entry in GuestCalls.Concat(ViewSources).Concat(DeferredSinks).Concat(EscapeSinks))
         {
             hash = unchecked((hash * 31) + StringComparer.Ordinal.GetHashCode(entry));
         }

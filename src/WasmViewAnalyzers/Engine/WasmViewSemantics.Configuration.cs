@@ -10,6 +10,7 @@ internal sealed partial class WasmViewSemantics
     private Lazy<ConfiguredMethods> _configuredGuestCalls = new(() => ConfiguredMethods.None);
     private Lazy<ConfiguredMethods> _configuredViewSources = new(() => ConfiguredMethods.None);
     private Lazy<ConfiguredMethods> _configuredDeferredSinks = new(() => ConfiguredMethods.None);
+    private Lazy<ConfiguredMethods> _configuredEscapeSinks = new(() => ConfiguredMethods.None);
     private ArchiveWriters? _archives;
 
     public WasmViewOptions Options { get; private set; } = WasmViewOptions.Empty;
@@ -27,6 +28,7 @@ internal sealed partial class WasmViewSemantics
             semantics._configuredGuestCalls = new(() => ConfiguredMethods.Resolve(options.GuestCalls, compilation));
             semantics._configuredViewSources = new(() => ConfiguredMethods.Resolve(options.ViewSources, compilation));
             semantics._configuredDeferredSinks = new(() => ConfiguredMethods.Resolve(options.DeferredSinks, compilation));
+            semantics._configuredEscapeSinks = new(() => ConfiguredMethods.Resolve(options.EscapeSinks, compilation));
         }
 
         return semantics;
@@ -44,4 +46,7 @@ internal sealed partial class WasmViewSemantics
 
     /// <summary>Named in <c>wasm_view_analyzers.deferred_sinks</c>: keeps what it is given and reads it later (WVA003).</summary>
     public bool IsConfiguredDeferredSink(ISymbol? member) => _configuredDeferredSinks.Value.Contains(member);
+
+    /// <summary>Named in <c>wasm_view_analyzers.escape_sinks</c>: keeps what it is given beyond the call (WVA002).</summary>
+    public bool IsConfiguredEscapeSink(ISymbol? member) => _configuredEscapeSinks.Value.Contains(member);
 }

@@ -14,7 +14,7 @@ internal sealed partial class WasmViewSemantics
     private readonly ConcurrentDictionary<ISymbol, ImmutableDictionary<int, ParameterEscape>> _escapingParameters = new(SymbolEqualityComparer.Default);
     private EscapeSinks? _escapeSinks;
 
-    public EscapeSinks EscapeSinks => LazyInitializer.EnsureInitialized(ref _escapeSinks, () => new EscapeSinks(Compilation))!;
+    public EscapeSinks EscapeSinks => LazyInitializer.EnsureInitialized(ref _escapeSinks, () => new EscapeSinks(Compilation, IsConfiguredEscapeSink))!;
 
     /// <summary>
     /// The parameters of <paramref name="method"/> (of the compilation) that it keeps beyond the

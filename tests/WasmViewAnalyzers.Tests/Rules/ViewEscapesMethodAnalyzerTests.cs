@@ -466,7 +466,7 @@ public sealed class ViewEscapesMethodAnalyzerTests
                 }
                 """) + Stage,
         };
-        test.TestState.AnalyzerConfigFiles.Add(("/.editorconfig", "root = true\n\n[*.cs]\ndotnet_code_quality.WVA002.escape_sinks = Acme.IStage.Post, Acme.Other.Keep\n"));
+        test.TestState.AnalyzerConfigFiles.Add(("/.editorconfig", "root = true\n\n[*.cs]\nwasm_view_analyzers.escape_sinks = Acme.IStage.Post, Acme.Other.Keep\n"));
         return test.RunAsync(CancellationToken.None);
     }
 
