@@ -167,13 +167,16 @@ internal sealed class SummaryVisit
                 {
                     // Cannot happen with monotone summaries; if it does, the conservative answer
                     // keeps every warning, and Debug builds (our tests) stop here.
-                    Debug.Fail("Interprocedural summaries did not reach a fixed point.");
+#if DEBUG
+                    throw new InvalidOperationException("Interprocedural summaries did not reach a fixed point around '" + head.Symbol.ToDisplayString() + "'.");
+#else
                     for (var i = start; i < _component.Count; i++)
                     {
                         _component[i].GiveUp();
                     }
 
                     break;
+#endif
                 }
             }
             while (changed);

@@ -1,5 +1,7 @@
+using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -44,6 +46,19 @@ internal sealed partial class ViewFlowAnalysis
     private ImmutableHashSet<int> _parametersReadStale = ImmutableHashSet<int>.Empty;
     private bool _returnsView;
 
+#if DEBUG
+    /// <summary>Our own builds (the tests) stop at a fixed point that is not reached: it is a bug of the domain.</summary>
+    private const bool FailOnVisitLimit = true;
+#else
+    private const bool FailOnVisitLimit = false;
+#endif
+
+    /// <summary>How often each block may be visited before the analysis gives up on a fixed point.</summary>
+    internal const int VisitsPerBlock = 64;
+
+    /// <summary>Whether the fixed point was not reached and every view was taken as stale everywhere instead.</summary>
+    internal bool GaveUp { get; private set; }
+
     private ViewFlowAnalysis(
         WasmViewSemantics semantics,
         ControlFlowGraph graph,
@@ -67,9 +82,23 @@ internal sealed partial class ViewFlowAnalysis
 
     /// <summary>The facts of <paramref name="graph"/> (not of its nested functions) that the rules report.</summary>
     public static MethodViewFacts Analyze(WasmViewSemantics semantics, ControlFlowGraph graph, CancellationToken cancellationToken)
+        => Analyze(semantics, graph, graph.Blocks.Length * VisitsPerBlock, FailOnVisitLimit, cancellationToken, out _);
+
+    /// <summary>
+    /// The facts of <paramref name="graph"/>, visiting blocks at most <paramref name="visitLimit"/>
+    /// times in all. Past the limit the answer is the conservative one (every view may be stale
+    /// everywhere in the graph) unless <paramref name="failOnLimit"/> asks to throw.
+    /// </summary>
+    internal static MethodViewFacts Analyze(WasmViewSemantics semantics, ControlFlowGraph graph, int visitLimit, bool failOnLimit, CancellationToken cancellationToken, out bool gaveUp)
     {
         var analysis = new ViewFlowAnalysis(semantics, graph, visit: null, cancellationToken);
-        analysis.Solve();
+        analysis.Solve(visitLimit);
+        if (analysis.GaveUp && failOnLimit)
+        {
+            throw new InvalidOperationException($"The view analysis did not reach a fixed point within {visitLimit} block visits.");
+        }
+
+        gaveUp = analysis.GaveUp;
         analysis.Report();
         return new MethodViewFacts(
             SortedBySpan(analysis._staleUses.Values, use => use.Use),
@@ -219,12 +248,26 @@ internal sealed partial class ViewFlowAnalysis
 
     private void Solve()
     {
+        Solve(_graph.Blocks.Length * VisitsPerBlock);
+        if (GaveUp && FailOnVisitLimit)
+        {
+            throw new InvalidOperationException("The view analysis of a summary did not reach a fixed point.");
+        }
+    }
+
+    private void Solve(int limit)
+    {
         var blocks = _graph.Blocks;
         var pending = new SortedSet<int> { 0 };
         var visits = 0;
-        var limit = blocks.Length * 64;
-        while (pending.Count > 0 && visits++ < limit)
+        while (pending.Count > 0)
         {
+            if (visits++ >= limit)
+            {
+                GiveUp();
+                return;
+            }
+
             _cancellationToken.ThrowIfCancellationRequested();
             var ordinal = pending.Min;
             pending.Remove(ordinal);
@@ -242,6 +285,38 @@ internal sealed partial class ViewFlowAnalysis
             {
                 pending.Add(next);
             }
+        }
+    }
+
+    /// <summary>
+    /// The conservative answer when no fixed point was found: every view the graph ever held may be
+    /// stale at the entry of every block.
+    /// </summary>
+    private void GiveUp()
+    {
+        GaveUp = true;
+        var everything = new FlowState();
+        foreach (var state in _in.Concat(_out))
+        {
+            if (state is not null)
+            {
+                everything.JoinWith(state);
+            }
+        }
+
+        everything.MarkAllStale(new GuestCall(_graph.OriginalOperation, "a loop too complex to follow"));
+        for (var i = 0; i < _in.Length; i++)
+        {
+            _in[i] = everything.Clone();
+        }
+
+        // What the summaries collect while blocks are evaluated (views returned, parameters read
+        // stale) is collected again from these states.
+        foreach (var block in _graph.Blocks)
+        {
+            var (output, anyPoint) = Transfer(block, _in[block.Ordinal]!.Clone(), report: false);
+            _out[block.Ordinal] = output;
+            _anyPoint[block.Ordinal] = anyPoint;
         }
     }
 
