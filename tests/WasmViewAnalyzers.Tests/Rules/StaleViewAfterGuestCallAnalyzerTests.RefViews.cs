@@ -330,6 +330,50 @@ public sealed partial class StaleViewAfterGuestCallAnalyzerTests
         }
         """);
 
+    private const string ArgumentFrame = """
+        ref struct ArgumentFrame
+        {
+            private readonly Span<int> _slots;
+            public readonly int Id;
+
+            public ArgumentFrame(Span<int> slots, int id)
+            {
+                _slots = slots;
+                Id = id;
+            }
+
+            public int Count => _slots.Length;
+
+            public int this[int index] => _slots[index];
+
+            public int Describe() => Id * 31;
+        }
+
+        ArgumentFrame Frame(int address) => new(MemoryMarshal.Cast<byte, int>(memory.GetSpan(address, 32)), address);
+
+        """;
+
+    [Fact]
+    public Task SecondRefStruct_SpanFieldReadThroughIndexerAfterCall_Reports() => VerifyMembers(ArgumentFrame + """
+        int Run()
+        {
+            var frame = Frame(64);
+            convert(frame.Id);
+            return {|WVA001:frame|}[0] + {|WVA001:frame|}.Count;
+        }
+        """);
+
+    [Fact]
+    public Task SecondRefStruct_PlainMembersAfterCall_NoDiagnostic() => VerifyMembers(ArgumentFrame + """
+        int Run()
+        {
+            var frame = Frame(64);
+            var first = frame[0];
+            convert(frame.Id);
+            return first + frame.Describe() + frame.Id;
+        }
+        """);
+
     [Fact]
     public Task ClassWithPointerNextToCounters_PlainMembersAfterCall_NoDiagnostic() => VerifyMembers("""
         sealed class Cursor
