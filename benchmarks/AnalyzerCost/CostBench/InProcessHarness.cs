@@ -85,9 +85,21 @@ internal static class InProcessHarness
     private static IEnumerable<DiagnosticAnalyzer> FromAssembly(string path, Func<DiagnosticAnalyzer, bool> keep)
     {
         var assembly = Assembly.LoadFrom(path);
-        foreach (var type in assembly.GetTypes())
+        Type?[] types;
+        try
         {
-            if (!type.IsAbstract
+            types = assembly.GetTypes();
+        }
+        catch (ReflectionTypeLoadException exception)
+        {
+            // The NetAnalyzers assemblies also hold code fixes, whose Workspaces dependency the compiler does not ship.
+            types = exception.Types;
+        }
+
+        foreach (var type in types)
+        {
+            if (type is not null
+                && !type.IsAbstract
                 && typeof(DiagnosticAnalyzer).IsAssignableFrom(type)
                 && type.GetCustomAttributes<DiagnosticAnalyzerAttribute>().Any(a => a.Languages.Contains(LanguageNames.CSharp))
                 && type.GetConstructor(Type.EmptyTypes) is not null)
