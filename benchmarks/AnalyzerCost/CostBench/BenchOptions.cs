@@ -23,6 +23,9 @@ internal sealed class BenchOptions
 
     public bool KeepLogs { get; private set; }
 
+    /// <summary>A git revision whose analyzer sources to measure instead of the working tree's.</summary>
+    public string? AnalyzerFrom { get; private set; }
+
     public string WorkDirectory { get; private set; } = Path.Combine(Path.GetTempPath(), "wva-analyzer-cost");
 
     public static BenchOptions Parse(IReadOnlyList<string> args)
@@ -54,6 +57,9 @@ internal sealed class BenchOptions
                     break;
                 case "--special-only":
                     options.Families = false;
+                    break;
+                case "--analyzer-from":
+                    options.AnalyzerFrom = Value();
                     break;
                 case "--keep-logs":
                     options.KeepLogs = true;

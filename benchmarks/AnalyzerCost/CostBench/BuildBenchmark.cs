@@ -12,7 +12,8 @@ internal sealed record Corpus(CorpusKind Kind, int Files, string Directory, int 
     public bool IsHostFamily => Kind is CorpusKind.HostsPrivate or CorpusKind.HostsInternal;
 }
 
-internal sealed record Measurement(Corpus Corpus, string Config, int Round, double WallSeconds, BuildReport Report);
+/// <summary>One build: its wall time, the CPU time of the whole build (MSBuild and the compiler), and what the compiler reported.</summary>
+internal sealed record Measurement(Corpus Corpus, string Config, int Round, double WallSeconds, double CpuSeconds, BuildReport Report);
 
 /// <summary>
 /// Builds every corpus in every configuration, round after round, interleaved (each round visits
@@ -44,7 +45,7 @@ internal sealed class BuildBenchmark
         File.WriteAllText(Path.Combine(work, "Directory.Build.targets"), "<Project />\n");
         File.WriteAllText(Path.Combine(work, "Directory.Packages.props"), "<Project />\n");
 
-        var analyzerProject = Path.Combine(_repository, "src", "WasmViewAnalyzers", "WasmViewAnalyzers.csproj");
+        var analyzerProject = Path.Combine(AnalyzerSources(work), "src", "WasmViewAnalyzers", "WasmViewAnalyzers.csproj");
         Log($"building the analyzer (Release): {analyzerProject}");
         Dotnet(work, Path.Combine(work, "analyzer-build.log"), "build", analyzerProject, "-c", "Release", "-nologo", "-v:q");
 
@@ -90,6 +91,29 @@ internal sealed class BuildBenchmark
         return 0;
     }
 
+    /// <summary>
+    /// The repository itself, or with --analyzer-from REV a copy of the analyzer's sources at that
+    /// revision (git archive), to measure an older engine with today's benchmark.
+    /// </summary>
+    private string AnalyzerSources(string work)
+    {
+        if (_options.AnalyzerFrom is not { } revision)
+        {
+            return _repository;
+        }
+
+        var directory = Path.Combine(work, "analyzer-" + string.Concat(revision.Select(c => char.IsLetterOrDigit(c) ? c : '-')));
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+
+        Directory.CreateDirectory(directory);
+        Run("bash", _repository, "-c", $"git archive '{revision}' src/WasmViewAnalyzers Directory.Build.props Directory.Packages.props | tar -x -C '{directory}'");
+        Log($"analyzer sources from {revision}: {directory}");
+        return directory;
+    }
+
     private Measurement Build(Corpus corpus, string config, int round)
     {
         // Deleting the intermediate assembly is the cheapest way to make CoreCompile run again
@@ -100,6 +124,7 @@ internal sealed class BuildBenchmark
         }
 
         var log = Path.Combine(corpus.Directory, $"build-{config}-{round}.log");
+        var cpu = ChildrenCpuSeconds();
         var watch = Stopwatch.StartNew();
         Dotnet(
             corpus.Directory,
@@ -117,6 +142,7 @@ internal sealed class BuildBenchmark
             $"-p:CostConfig={config}",
             $"-p:UseSharedCompilation={(_options.Compiler == "server" ? "true" : "false")}");
         watch.Stop();
+        cpu = ChildrenCpuSeconds() - cpu;
         var report = BuildReport.Parse(File.ReadLines(log));
         if (double.IsNaN(report.CscSeconds))
         {
@@ -128,7 +154,27 @@ internal sealed class BuildBenchmark
             File.Delete(log);
         }
 
-        return new Measurement(corpus, config, round, watch.Elapsed.TotalSeconds, report);
+        return new Measurement(corpus, config, round, watch.Elapsed.TotalSeconds, cpu, report);
+    }
+
+    /// <summary>
+    /// The user and system CPU time of every child process this process has waited for, and
+    /// theirs (Linux: /proc/self/stat cutime + cstime). Unlike wall time it does not grow when
+    /// other work on the machine takes the cores, so "CPU added" survives a loaded machine better.
+    /// </summary>
+    private static double ChildrenCpuSeconds()
+    {
+        const string stat = "/proc/self/stat";
+        if (!File.Exists(stat))
+        {
+            return double.NaN;
+        }
+
+        var text = File.ReadAllText(stat);
+        var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+
+        // Fields 16 and 17 of stat(5), counted from the state (field 3) here; in clock ticks of 1/100 s.
+        return (long.Parse(fields[13], CultureInfo.InvariantCulture) + long.Parse(fields[14], CultureInfo.InvariantCulture)) / 100.0;
     }
 
     private static List<T> Rotate<T>(IReadOnlyList<T> items, int by)
@@ -144,14 +190,30 @@ internal sealed class BuildBenchmark
 
     private void WriteRaw(string path)
     {
-        var text = new StringBuilder("corpus\tfiles\tconfig\tround\twall_s\tcsc_s\twva_s\tca2000_s\tall_analyzers_s\twva001\tca2000_warnings\n");
+        var text = new StringBuilder("corpus\tfiles\tconfig\tround\twall_s\tcpu_s\tcsc_s\twva_s\tca2000_s\tall_analyzers_s\twva001\tca2000_warnings\n");
         foreach (var m in _measurements)
         {
             var r = m.Report;
-            text.Append(CultureInfo.InvariantCulture, $"{m.Corpus.Name}\t{m.Corpus.SourceFiles}\t{m.Config}\t{m.Round}\t{m.WallSeconds:F3}\t{r.CscSeconds:F3}\t{r.WasmViewSeconds:F3}\t{r.Ca2000Seconds:F3}\t{r.AllAnalyzersSeconds:F3}\t{r.Wva001}\t{r.Ca2000Warnings}\n");
+            text.Append(CultureInfo.InvariantCulture, $"{m.Corpus.Name}\t{m.Corpus.SourceFiles}\t{m.Config}\t{m.Round}\t{m.WallSeconds:F3}\t{m.CpuSeconds:F2}\t{r.CscSeconds:F3}\t{r.WasmViewSeconds:F3}\t{r.Ca2000Seconds:F3}\t{r.AllAnalyzersSeconds:F3}\t{r.Wva001}\t{r.Ca2000Warnings}\n");
         }
 
         File.WriteAllText(path, text.ToString());
+    }
+
+    private static void Run(string program, string directory, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(program) { WorkingDirectory = directory, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {program}");
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed");
+        }
     }
 
     private static void Dotnet(string directory, string log, params string[] arguments)

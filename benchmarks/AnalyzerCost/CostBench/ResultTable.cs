@@ -13,14 +13,17 @@ internal static class ResultTable
         text.Append(CultureInfo.InvariantCulture, $"Rounds: {rounds}; compiler: {(options.Compiler == "server" ? "warm compiler server" : "fresh compiler process (UseSharedCompilation=false)")}. ");
         text.Append("Times are min / median over the rounds. *Analyzer* is the compiler's own timing (ReportAnalyzer) of WasmViewAnalyzers (wva) ");
         text.Append("or of the CA2000 analyzer (ca2000); *Csc* is the Csc task. *vs CA2000* divides the median WasmViewAnalyzers time by the ");
-        text.Append("median CA2000 time on the same corpus in the same run; *share* is analyzer / Csc; *added* is Csc against the build without analyzers.\n\n");
-        text.Append("| Corpus | Files | Config | Csc (s) | Analyzer (s) | ms / file | vs CA2000 | Share of Csc | Csc added | WVA001 |\n");
-        text.Append("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        text.Append("median CA2000 time on the same corpus in the same run; *share* is analyzer / Csc; *Csc added* is the Csc task against the build without analyzers; ");
+        text.Append("*CPU* is the CPU time of the whole build (MSBuild and, with a fresh compiler process, the compiler), and *CPU added* the same against the build without analyzers: ");
+        text.Append("less disturbed by other load than the wall-clock times, but diluted by MSBuild's own CPU.\n\n");
+        text.Append("| Corpus | Files | Config | Csc (s) | Build CPU (s) | Analyzer (s) | ms / file | vs CA2000 | Share of Csc | Csc added | CPU added | WVA001 |\n");
+        text.Append("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
 
         foreach (var group in measurements.GroupBy(m => m.Corpus.Name).OrderBy(g => Order(g.First().Corpus)))
         {
             var corpus = group.First().Corpus;
             var noneCsc = Median(group.Where(m => m.Config == "none").Select(m => m.Report.CscSeconds));
+            var noneCpu = Median(group.Where(m => m.Config == "none").Select(m => m.CpuSeconds));
             var caAnalyzer = Median(group.Where(m => m.Config == "ca2000").Select(m => m.Report.Ca2000Seconds));
             foreach (var config in BuildBenchmark.Configs)
             {
@@ -34,10 +37,12 @@ internal static class ResultTable
                 var analyzer = runs.Select(m => config == "ca2000" ? m.Report.Ca2000Seconds : m.Report.WasmViewSeconds).ToList();
                 var medianAnalyzer = Median(analyzer);
                 var medianCsc = Median(csc);
-                text.Append(CultureInfo.InvariantCulture, $"| {corpus.Name} | {corpus.SourceFiles} | {config} | {csc.Min():F2} / {medianCsc:F2} | ");
+                var cpu = runs.Select(m => m.CpuSeconds).ToList();
+                var medianCpu = Median(cpu);
+                text.Append(CultureInfo.InvariantCulture, $"| {corpus.Name} | {corpus.SourceFiles} | {config} | {csc.Min():F2} / {medianCsc:F2} | {cpu.Min():F1} / {medianCpu:F1} | ");
                 if (config == "none")
                 {
-                    text.Append("- | - | - | - | - | - |\n");
+                    text.Append("- | - | - | - | - | - | - |\n");
                     continue;
                 }
 
@@ -45,6 +50,8 @@ internal static class ResultTable
                 text.Append(config == "wva" && caAnalyzer > 0 ? string.Create(CultureInfo.InvariantCulture, $"{medianAnalyzer / caAnalyzer:F2}×") : "-");
                 text.Append(CultureInfo.InvariantCulture, $" | {100 * medianAnalyzer / medianCsc:F1}% | ");
                 text.Append(double.IsNaN(noneCsc) ? "-" : string.Create(CultureInfo.InvariantCulture, $"{100 * (medianCsc / noneCsc - 1):+0.0;-0.0}%"));
+                text.Append(" | ");
+                text.Append(double.IsNaN(noneCpu) || double.IsNaN(medianCpu) ? "-" : string.Create(CultureInfo.InvariantCulture, $"{100 * (medianCpu / noneCpu - 1):+0.0;-0.0}%"));
                 text.Append(CultureInfo.InvariantCulture, $" | {(config == "wva" ? runs[0].Report.Wva001.ToString(CultureInfo.InvariantCulture) : "-")} |\n");
             }
         }
