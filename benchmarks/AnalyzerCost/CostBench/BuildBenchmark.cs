@@ -13,7 +13,7 @@ internal sealed record Corpus(CorpusKind Kind, int Files, string Directory, int 
 }
 
 /// <summary>One build: its wall time, the CPU time of the whole build (MSBuild and the compiler), and what the compiler reported.</summary>
-internal sealed record Measurement(Corpus Corpus, string Config, int Round, double WallSeconds, double CpuSeconds, BuildReport Report);
+internal sealed record Measurement(Corpus Corpus, string Config, int Round, double WallSeconds, double CpuSeconds, double LoadAverage, BuildReport Report);
 
 /// <summary>
 /// Builds every corpus in every configuration, round after round, interleaved (each round visits
@@ -63,7 +63,7 @@ internal sealed class BuildBenchmark
         // (and, with --compiler server, the compiler server).
         foreach (var corpus in corpora)
         {
-            Build(corpus, "wva", round: 0);
+            Build(corpus, "none", round: 0);
         }
 
         for (var round = 1; round <= _options.Rounds; round++)
@@ -124,6 +124,7 @@ internal sealed class BuildBenchmark
         }
 
         var log = Path.Combine(corpus.Directory, $"build-{config}-{round}.log");
+        var load = LoadAverage();
         var cpu = ChildrenCpuSeconds();
         var watch = Stopwatch.StartNew();
         Dotnet(
@@ -154,8 +155,14 @@ internal sealed class BuildBenchmark
             File.Delete(log);
         }
 
-        return new Measurement(corpus, config, round, watch.Elapsed.TotalSeconds, cpu, report);
+        return new Measurement(corpus, config, round, watch.Elapsed.TotalSeconds, cpu, load, report);
     }
+
+    /// <summary>The 1-minute load average before a build (Linux), to say how busy the machine was.</summary>
+    private static double LoadAverage()
+        => File.Exists("/proc/loadavg")
+            ? double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture)
+            : double.NaN;
 
     /// <summary>
     /// The user and system CPU time of every child process this process has waited for, and
@@ -190,11 +197,11 @@ internal sealed class BuildBenchmark
 
     private void WriteRaw(string path)
     {
-        var text = new StringBuilder("corpus\tfiles\tconfig\tround\twall_s\tcpu_s\tcsc_s\twva_s\tca2000_s\tall_analyzers_s\twva001\tca2000_warnings\n");
+        var text = new StringBuilder("corpus\tfiles\tconfig\tround\tload\twall_s\tcpu_s\tcsc_s\twva_s\tca2000_s\tall_analyzers_s\twva001\tca2000_warnings\n");
         foreach (var m in _measurements)
         {
             var r = m.Report;
-            text.Append(CultureInfo.InvariantCulture, $"{m.Corpus.Name}\t{m.Corpus.SourceFiles}\t{m.Config}\t{m.Round}\t{m.WallSeconds:F3}\t{m.CpuSeconds:F2}\t{r.CscSeconds:F3}\t{r.WasmViewSeconds:F3}\t{r.Ca2000Seconds:F3}\t{r.AllAnalyzersSeconds:F3}\t{r.Wva001}\t{r.Ca2000Warnings}\n");
+            text.Append(CultureInfo.InvariantCulture, $"{m.Corpus.Name}\t{m.Corpus.SourceFiles}\t{m.Config}\t{m.Round}\t{m.LoadAverage:F2}\t{m.WallSeconds:F3}\t{m.CpuSeconds:F2}\t{r.CscSeconds:F3}\t{r.WasmViewSeconds:F3}\t{r.Ca2000Seconds:F3}\t{r.AllAnalyzersSeconds:F3}\t{r.Wva001}\t{r.Ca2000Warnings}\n");
         }
 
         File.WriteAllText(path, text.ToString());

@@ -10,7 +10,9 @@ internal static class ResultTable
     {
         var text = new StringBuilder();
         var rounds = measurements.Select(m => m.Round).Distinct().Count();
-        text.Append(CultureInfo.InvariantCulture, $"Rounds: {rounds}; compiler: {(options.Compiler == "server" ? "warm compiler server" : "fresh compiler process (UseSharedCompilation=false)")}. ");
+        var loads = measurements.Select(m => m.LoadAverage).Where(l => !double.IsNaN(l)).ToList();
+        text.Append(CultureInfo.InvariantCulture, $"Rounds: {rounds}; compiler: {(options.Compiler == "server" ? "warm compiler server" : "fresh compiler process (UseSharedCompilation=false)")}; ");
+        text.Append(loads.Count == 0 ? "load average unknown. " : string.Create(CultureInfo.InvariantCulture, $"1-minute load average before the builds: min {loads.Min():F1}, median {Median(loads):F1}, max {loads.Max():F1} (on {Environment.ProcessorCount} cores). "));
         text.Append("Times are min / median over the rounds. *Analyzer* is the compiler's own timing (ReportAnalyzer) of WasmViewAnalyzers (wva) ");
         text.Append("or of the CA2000 analyzer (ca2000); *Csc* is the Csc task. *vs CA2000* divides the median WasmViewAnalyzers time by the ");
         text.Append("median CA2000 time on the same corpus in the same run; *share* is analyzer / Csc; *Csc added* is the Csc task against the build without analyzers; ");
