@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Threading;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -14,20 +15,48 @@ namespace WasmViewAnalyzers.Engine;
 /// collection holds such delegates (<c>exports["convert"] = ...</c>).
 /// </summary>
 /// <remarks>
-/// Each question is answered on demand, once per symbol, by binding only the places that can assign
-/// it: the trees whose text mentions its name, and there only the assignments, initializers and
-/// calls that name it. Code that never invokes such a delegate next to a view pays nothing.
+/// <para>
+/// The places that can store into a symbol are found by name first, without binding: each syntax
+/// tree is walked once, when first needed, and its assignments, field and property initializers,
+/// calls and object creations are filed under the name they store into or call. Then, per name,
+/// the candidates are bound once and the values they store are filed under the symbol they store
+/// into. Every symbol of that name is then answered from the same table, so a family of hosts
+/// whose delegate fields share their names costs one pass over those names' stores, not one per
+/// field (which made this quadratic in the number of files for non-private fields).
+/// </para>
+/// <para>
+/// A local, a parameter or a private member is only looked for in the trees that can assign it
+/// (its own, or those declaring its type); anything else in all trees. Nothing is walked or bound
+/// until a method invokes a delegate held in a field, property or parameter.
+/// </para>
 /// </remarks>
 internal sealed class GuestDelegateIndex
 {
+    private static readonly IReadOnlyList<IOperation> NoValues = new IOperation[0];
+    private static readonly Dictionary<ISymbol, List<IOperation>> EmptyTable = new(SymbolEqualityComparer.Default);
+
     private readonly WasmViewSemantics _semantics;
     private readonly ConcurrentDictionary<ISymbol, bool> _holders = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<ISymbol, bool> _containers = new(SymbolEqualityComparer.Default);
-    private readonly ConcurrentDictionary<SyntaxTree, string> _texts = new();
+    private readonly ConcurrentDictionary<SyntaxTree, TreeStores> _trees = new();
+    private readonly ConcurrentDictionary<StoreKey, Once<Dictionary<ISymbol, List<IOperation>>>> _compilationTables = new();
+    private readonly Once<Dictionary<StoreKey, List<SyntaxTree>>> _treesByName = new();
 
     public GuestDelegateIndex(WasmViewSemantics semantics)
     {
         _semantics = semantics;
+    }
+
+    private enum StoreKind
+    {
+        /// <summary>An assignment or initializer storing into the named field, property, parameter or local.</summary>
+        Holder,
+
+        /// <summary>An element assignment or a method call on the named collection.</summary>
+        Container,
+
+        /// <summary>A call of the named method (or creation of the named type): stores its arguments into the parameters.</summary>
+        Call,
     }
 
     /// <summary>The symbol a storage location expression names: <c>_convert</c>, <c>this.exports</c>, <c>exports</c>.</summary>
@@ -78,235 +107,440 @@ internal sealed class GuestDelegateIndex
     /// <summary>Every value the compilation stores into <paramref name="symbol"/> (or, for a collection, into its elements).</summary>
     private IEnumerable<IOperation> AssignedValues(ISymbol symbol, bool intoContainer, CancellationToken cancellationToken)
     {
-        if (symbol is IParameterSymbol && !intoContainer)
+        if (symbol is IParameterSymbol parameter && !intoContainer)
         {
             // step = instance.GetAction<int>("step") inside the method itself.
-            foreach (var value in StoredValues(symbol, symbol.Name, isParameter: false, intoContainer, cancellationToken))
+            foreach (var value in StoredValues(symbol, new StoreKey(StoreKind.Holder, symbol.Name), DeclaringTrees(symbol), cancellationToken))
             {
                 yield return value;
             }
+
+            // A parameter receives its arguments: the calls of its method (or creations of its type).
+            if (parameter.ContainingSymbol is not IMethodSymbol method)
+            {
+                yield break;
+            }
+
+            var isConstructor = method.MethodKind == MethodKind.Constructor;
+            var name = isConstructor ? method.ContainingType.Name : method.Name;
+            if (string.IsNullOrEmpty(name))
+            {
+                yield break;
+            }
+
+            var scope = Scope(method);
+            foreach (var value in StoredValues(symbol, new StoreKey(StoreKind.Call, name), scope, cancellationToken))
+            {
+                yield return value;
+            }
+
+            if (isConstructor)
+            {
+                // new(...) names no type.
+                foreach (var value in StoredValues(symbol, new StoreKey(StoreKind.Call, string.Empty), scope, cancellationToken))
+                {
+                    yield return value;
+                }
+            }
+
+            yield break;
         }
 
-        foreach (var value in StoredValues(symbol, name: null, symbol is IParameterSymbol, intoContainer, cancellationToken))
+        var key = new StoreKey(intoContainer ? StoreKind.Container : StoreKind.Holder, symbol.Name);
+        foreach (var value in StoredValues(symbol, key, Scope(symbol), cancellationToken))
         {
             yield return value;
         }
     }
 
-    private IEnumerable<IOperation> StoredValues(ISymbol symbol, string? name, bool isParameter, bool intoContainer, CancellationToken cancellationToken)
+    /// <summary>The values stored into <paramref name="symbol"/> by the stores filed under <paramref name="key"/>, in <paramref name="scope"/> (all trees when null).</summary>
+    private IEnumerable<IOperation> StoredValues(ISymbol symbol, StoreKey key, IReadOnlyCollection<SyntaxTree>? scope, CancellationToken cancellationToken)
     {
-        // A parameter receives its arguments: look for calls of its method instead of its own name.
-        var method = (symbol as IParameterSymbol)?.ContainingSymbol as IMethodSymbol;
-        name ??= isParameter ? method is { MethodKind: MethodKind.Constructor } ? method.ContainingType.Name : method?.Name : symbol.Name;
-        if (string.IsNullOrEmpty(name))
+        if (string.IsNullOrEmpty(key.Name) && key.Kind != StoreKind.Call)
         {
-            yield break;
+            return NoValues;
         }
 
-        var compilation = _semantics.Compilation;
-        foreach (var tree in CandidateTrees(isParameter && method is not null ? method : symbol))
+        if (scope is null)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var text = _texts.GetOrAdd(tree, t => t.GetText(cancellationToken).ToString());
-            if (text.IndexOf(name, System.StringComparison.Ordinal) < 0)
+            return ValuesOf(CompilationTable(key, cancellationToken), symbol);
+        }
+
+        if (scope.Count == 1)
+        {
+            foreach (var tree in scope)
             {
-                continue;
-            }
-
-#pragma warning disable RS1030 // A delegate stored in a field or passed as an argument may be stored in any tree.
-            var model = compilation.GetSemanticModel(tree);
-#pragma warning restore RS1030
-            foreach (var node in tree.GetRoot(cancellationToken).DescendantNodes())
-            {
-                if (!Names(node, name!, isParameter, intoContainer))
-                {
-                    continue;
-                }
-
-                // Field and property initializers are operations on their `= value` clause.
-                var bound = node switch
-                {
-                    VariableDeclaratorSyntax { Parent.Parent: BaseFieldDeclarationSyntax, Initializer: { } initializer } => initializer,
-                    PropertyDeclarationSyntax { Initializer: { } initializer } => initializer,
-                    _ => node,
-                };
-
-                foreach (var value in ValuesStoredInto(model.GetOperation(bound, cancellationToken), symbol, intoContainer))
-                {
-                    yield return value;
-                }
+                return ValuesOf(TreeTable(tree, key, cancellationToken), symbol);
             }
         }
+
+        var values = new List<IOperation>();
+        foreach (var tree in scope)
+        {
+            values.AddRange(ValuesOf(TreeTable(tree, key, cancellationToken), symbol));
+        }
+
+        return values;
     }
+
+    private static IReadOnlyList<IOperation> ValuesOf(Dictionary<ISymbol, List<IOperation>> table, ISymbol symbol)
+        => table.TryGetValue(symbol, out var values) ? values : NoValues;
 
     /// <summary>
     /// Where <paramref name="symbol"/> can be assigned (or, for a method, called): a local or a
     /// parameter only in its own tree, a private member only where its type is declared, anything
-    /// else anywhere.
+    /// else anywhere (<see langword="null"/>).
     /// </summary>
-    private IEnumerable<SyntaxTree> CandidateTrees(ISymbol symbol)
+    private IReadOnlyCollection<SyntaxTree>? Scope(ISymbol symbol)
     {
         if (symbol is ILocalSymbol or IParameterSymbol)
         {
-            foreach (var reference in symbol.DeclaringSyntaxReferences)
-            {
-                yield return reference.SyntaxTree;
-            }
-
-            yield break;
+            return DeclaringTrees(symbol);
         }
 
-        var scope = symbol.ContainingType;
-        if (symbol.DeclaredAccessibility == Accessibility.Private && scope is not null)
+        // A private member is visible to nested types too; they are declared in the same trees.
+        return symbol.DeclaredAccessibility == Accessibility.Private && symbol.ContainingType is { } scope
+            ? DeclaringTrees(scope)
+            : null;
+    }
+
+    private IReadOnlyCollection<SyntaxTree> DeclaringTrees(ISymbol symbol)
+    {
+        var trees = new HashSet<SyntaxTree>();
+        foreach (var reference in symbol.DeclaringSyntaxReferences)
         {
-            // A private member is visible to nested types too; they are declared in the same trees.
-            var seen = new HashSet<SyntaxTree>();
-            foreach (var reference in scope.DeclaringSyntaxReferences)
+            if (_semantics.Compilation.ContainsSyntaxTree(reference.SyntaxTree))
             {
-                if (seen.Add(reference.SyntaxTree))
+                trees.Add(reference.SyntaxTree);
+            }
+        }
+
+        return trees;
+    }
+
+    // ------------------------------------------------------------------ the tables
+
+    /// <summary>What every tree of the compilation stores under <paramref name="key"/>, by symbol stored into; built once per key.</summary>
+    private Dictionary<ISymbol, List<IOperation>> CompilationTable(StoreKey key, CancellationToken cancellationToken)
+        => _compilationTables.GetOrAdd(key, static _ => new Once<Dictionary<ISymbol, List<IOperation>>>()).Get(() =>
+        {
+            var treesByName = _treesByName.Get(() => IndexNames(cancellationToken));
+            if (!treesByName.TryGetValue(key, out var trees))
+            {
+                return EmptyTable;
+            }
+
+            var table = new Dictionary<ISymbol, List<IOperation>>(SymbolEqualityComparer.Default);
+            foreach (var tree in trees)
+            {
+                foreach (var entry in TreeTable(tree, key, cancellationToken))
                 {
-                    yield return reference.SyntaxTree;
+                    if (!table.TryGetValue(entry.Key, out var values))
+                    {
+                        table.Add(entry.Key, values = new List<IOperation>());
+                    }
+
+                    values.AddRange(entry.Value);
                 }
             }
 
-            yield break;
-        }
+            return table;
+        });
 
+    /// <summary>For each name, the trees that store into or call something of that name.</summary>
+    private Dictionary<StoreKey, List<SyntaxTree>> IndexNames(CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<StoreKey, List<SyntaxTree>>();
         foreach (var tree in _semantics.Compilation.SyntaxTrees)
         {
-            yield return tree;
-        }
-    }
-
-    /// <summary>A cheap syntactic filter: can <paramref name="node"/> store into something called <paramref name="name"/>?</summary>
-    private static bool Names(SyntaxNode node, string name, bool isParameter, bool intoContainer)
-    {
-        if (isParameter)
-        {
-            return node switch
+            foreach (var key in Stores(tree).Candidates(cancellationToken).Keys)
             {
-                InvocationExpressionSyntax invocation => LastName(invocation.Expression) == name,
-                BaseObjectCreationExpressionSyntax creation => creation is ImplicitObjectCreationExpressionSyntax
-                                                               || (creation is ObjectCreationExpressionSyntax explicitCreation && LastName(explicitCreation.Type) == name),
-                _ => false,
-            };
+                if (!result.TryGetValue(key, out var trees))
+                {
+                    result.Add(key, trees = new List<SyntaxTree>());
+                }
+
+                trees.Add(tree);
+            }
         }
 
-        return node switch
-        {
-            AssignmentExpressionSyntax assignment => intoContainer
-                ? assignment.Left is ElementAccessExpressionSyntax element && LastName(element.Expression) == name
-                : LastName(assignment.Left) == name,
-            VariableDeclaratorSyntax declarator => !intoContainer && declarator.Initializer is not null && declarator.Identifier.ValueText == name,
-            PropertyDeclarationSyntax property => !intoContainer && property.Initializer is not null && property.Identifier.ValueText == name,
-            InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } => intoContainer && LastName(access.Expression) == name,
-            _ => false,
-        };
+        return result;
     }
 
-    private static string? LastName(SyntaxNode node) => node switch
-    {
-        IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
-        GenericNameSyntax generic => generic.Identifier.ValueText,
-        MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,
-        MemberBindingExpressionSyntax binding => binding.Name.Identifier.ValueText,
-        QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
-        AliasQualifiedNameSyntax aliased => aliased.Name.Identifier.ValueText,
-        _ => null,
-    };
+    private Dictionary<ISymbol, List<IOperation>> TreeTable(SyntaxTree tree, StoreKey key, CancellationToken cancellationToken)
+        => Stores(tree).Table(key, cancellationToken);
 
-    private static IEnumerable<IOperation> ValuesStoredInto(IOperation? operation, ISymbol symbol, bool intoContainer)
+    private TreeStores Stores(SyntaxTree tree)
+        => _trees.TryGetValue(tree, out var stores) ? stores : _trees.GetOrAdd(tree, new TreeStores(tree, _semantics.Compilation));
+
+    /// <summary>The stores of one syntax tree: found by name in one walk, bound per name on demand.</summary>
+    private sealed class TreeStores
     {
-        switch (operation)
+        private readonly SyntaxTree _tree;
+        private readonly Compilation _compilation;
+        private readonly Once<Dictionary<StoreKey, List<SyntaxNode>>> _candidates = new();
+        private readonly ConcurrentDictionary<StoreKey, Once<Dictionary<ISymbol, List<IOperation>>>> _tables = new();
+
+        public TreeStores(SyntaxTree tree, Compilation compilation)
         {
-            case IVariableDeclaratorOperation { Initializer: { } initializer } declarator
-                when SymbolEqualityComparer.Default.Equals(declarator.Symbol, symbol):
-                yield return initializer.Value;
-                break;
+            _tree = tree;
+            _compilation = compilation;
+        }
 
-            case IFieldInitializerOperation fieldInitializer:
-                foreach (var field in fieldInitializer.InitializedFields)
+        public Dictionary<StoreKey, List<SyntaxNode>> Candidates(CancellationToken cancellationToken)
+            => _candidates.Get(() => FindCandidates(_tree.GetRoot(cancellationToken), cancellationToken));
+
+        public Dictionary<ISymbol, List<IOperation>> Table(StoreKey key, CancellationToken cancellationToken)
+            => _tables.GetOrAdd(key, static _ => new Once<Dictionary<ISymbol, List<IOperation>>>()).Get(() =>
+            {
+                if (!Candidates(cancellationToken).TryGetValue(key, out var nodes))
                 {
-                    if (SymbolEqualityComparer.Default.Equals(field.OriginalDefinition, symbol))
-                    {
-                        yield return fieldInitializer.Value;
-                    }
+                    return EmptyTable;
                 }
 
-                break;
-
-            case IPropertyInitializerOperation propertyInitializer:
-                foreach (var property in propertyInitializer.InitializedProperties)
+#pragma warning disable RS1030 // A delegate stored in a field or passed as an argument may be stored in any tree.
+                var model = _compilation.GetSemanticModel(_tree);
+#pragma warning restore RS1030
+                var table = new Dictionary<ISymbol, List<IOperation>>(SymbolEqualityComparer.Default);
+                foreach (var node in nodes)
                 {
-                    if (SymbolEqualityComparer.Default.Equals(property.OriginalDefinition, symbol))
+                    cancellationToken.ThrowIfCancellationRequested();
+
+                    // Field and property initializers are operations on their `= value` clause.
+                    var bound = node switch
                     {
-                        yield return propertyInitializer.Value;
-                    }
+                        VariableDeclaratorSyntax { Initializer: { } initializer } => initializer,
+                        PropertyDeclarationSyntax { Initializer: { } initializer } => initializer,
+                        _ => node,
+                    };
+
+                    AddStores(model.GetOperation(bound, cancellationToken), key.Kind, table);
                 }
 
-                break;
+                return table;
+            });
 
-            case IVariableDeclarationGroupOperation or IVariableDeclarationOperation:
-                foreach (var declarator in operation.DescendantsAndSelf())
+        /// <summary>
+        /// One walk over the tree, filing every node that can store a delegate under the name it
+        /// stores into or calls. Nothing is bound here.
+        /// </summary>
+        private static Dictionary<StoreKey, List<SyntaxNode>> FindCandidates(SyntaxNode root, CancellationToken cancellationToken)
+        {
+            var candidates = new Dictionary<StoreKey, List<SyntaxNode>>();
+            void Add(StoreKind kind, string? name, SyntaxNode node)
+            {
+                if (name is null)
                 {
-                    if (declarator is IVariableDeclaratorOperation { Initializer: { } initializer } match
-                        && SymbolEqualityComparer.Default.Equals(match.Symbol, symbol))
-                    {
-                        yield return initializer.Value;
-                    }
+                    return;
                 }
 
-                break;
-
-            case ISimpleAssignmentOperation assignment:
-                var target = assignment.Target.WalkDownConversions();
-                if (intoContainer)
+                var key = new StoreKey(kind, name);
+                if (!candidates.TryGetValue(key, out var nodes))
                 {
-                    var container = target switch
+                    candidates.Add(key, nodes = new List<SyntaxNode>());
+                }
+
+                nodes.Add(node);
+            }
+
+            foreach (var node in root.DescendantNodes())
+            {
+                switch (node)
+                {
+                    case AssignmentExpressionSyntax assignment when assignment.IsKind(SyntaxKind.SimpleAssignmentExpression):
+                        if (assignment.Left is ElementAccessExpressionSyntax element)
+                        {
+                            Add(StoreKind.Container, LastName(element.Expression), node);
+                        }
+                        else
+                        {
+                            Add(StoreKind.Holder, LastName(assignment.Left), node);
+                        }
+
+                        break;
+
+                    case VariableDeclaratorSyntax { Parent.Parent: BaseFieldDeclarationSyntax, Initializer: not null } declarator:
+                        Add(StoreKind.Holder, declarator.Identifier.ValueText, node);
+                        break;
+
+                    case PropertyDeclarationSyntax { Initializer: not null } property:
+                        Add(StoreKind.Holder, property.Identifier.ValueText, node);
+                        break;
+
+                    case InvocationExpressionSyntax invocation:
+                        cancellationToken.ThrowIfCancellationRequested();
+                        Add(StoreKind.Call, LastName(invocation.Expression), node);
+                        if (invocation.Expression is MemberAccessExpressionSyntax access)
+                        {
+                            // exports.Add("convert", instance.GetFunction<int, int>("convert"))
+                            Add(StoreKind.Container, LastName(access.Expression), node);
+                        }
+
+                        break;
+
+                    case ObjectCreationExpressionSyntax creation:
+                        Add(StoreKind.Call, LastName(creation.Type), node);
+                        break;
+
+                    case ImplicitObjectCreationExpressionSyntax:
+                        Add(StoreKind.Call, string.Empty, node);
+                        break;
+                }
+            }
+
+            return candidates;
+        }
+
+        /// <summary>Files what a bound candidate stores under the symbol it stores into.</summary>
+        private static void AddStores(IOperation? operation, StoreKind kind, Dictionary<ISymbol, List<IOperation>> table)
+        {
+            void Add(ISymbol? symbol, IOperation value)
+            {
+                if (symbol is null)
+                {
+                    return;
+                }
+
+                if (!table.TryGetValue(symbol, out var values))
+                {
+                    table.Add(symbol, values = new List<IOperation>());
+                }
+
+                values.Add(value);
+            }
+
+            switch (kind, operation)
+            {
+                case (StoreKind.Holder, IFieldInitializerOperation initializer):
+                    foreach (var field in initializer.InitializedFields)
+                    {
+                        Add(field.OriginalDefinition, initializer.Value);
+                    }
+
+                    break;
+
+                case (StoreKind.Holder, IPropertyInitializerOperation initializer):
+                    foreach (var property in initializer.InitializedProperties)
+                    {
+                        Add(property.OriginalDefinition, initializer.Value);
+                    }
+
+                    break;
+
+                case (StoreKind.Holder, ISimpleAssignmentOperation assignment):
+                    Add(GetReferencedSymbol(assignment.Target), assignment.Value);
+                    break;
+
+                case (StoreKind.Container, ISimpleAssignmentOperation assignment):
+                    var container = assignment.Target.WalkDownConversions() switch
                     {
                         IPropertyReferenceOperation { Property.IsIndexer: true, Instance: { } indexed } => indexed,
                         IArrayElementReferenceOperation element => element.ArrayReference,
                         _ => null,
                     };
 
-                    if (container is not null && SymbolEqualityComparer.Default.Equals(GetReferencedSymbol(container), symbol))
+                    if (container is not null)
                     {
-                        yield return assignment.Value;
+                        Add(GetReferencedSymbol(container), assignment.Value);
                     }
-                }
-                else if (SymbolEqualityComparer.Default.Equals(GetReferencedSymbol(target), symbol))
-                {
-                    yield return assignment.Value;
-                }
 
-                break;
+                    break;
 
-            case IInvocationOperation invocation when intoContainer:
-                // exports.Add("convert", instance.GetFunction<int, int>("convert"))
-                if (invocation.Instance is { } receiver && SymbolEqualityComparer.Default.Equals(GetReferencedSymbol(receiver), symbol))
-                {
+                case (StoreKind.Container, IInvocationOperation { Instance: { } receiver } invocation):
+                    var receiverSymbol = GetReferencedSymbol(receiver);
                     foreach (var argument in invocation.Arguments)
                     {
-                        yield return argument.Value;
+                        Add(receiverSymbol, argument.Value);
                     }
-                }
 
-                break;
+                    break;
 
-            case IInvocationOperation or IObjectCreationOperation when symbol is IParameterSymbol parameter:
-                var arguments = operation is IInvocationOperation call ? call.Arguments : ((IObjectCreationOperation)operation).Arguments;
+                case (StoreKind.Call, IInvocationOperation invocation):
+                    AddArguments(invocation.Arguments);
+                    break;
+
+                case (StoreKind.Call, IObjectCreationOperation creation):
+                    AddArguments(creation.Arguments);
+                    break;
+            }
+
+            void AddArguments(IEnumerable<IArgumentOperation> arguments)
+            {
                 foreach (var argument in arguments)
                 {
-                    if (argument.Parameter is { } target2 && SymbolEqualityComparer.Default.Equals(target2.OriginalDefinition, parameter))
+                    if (argument.Parameter is { } parameter)
                     {
-                        yield return argument.Value;
+                        Add(parameter.OriginalDefinition, argument.Value);
                     }
                 }
-
-                break;
+            }
         }
+
+        private static string? LastName(SyntaxNode node) => node switch
+        {
+            IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
+            GenericNameSyntax generic => generic.Identifier.ValueText,
+            MemberAccessExpressionSyntax access => access.Name.Identifier.ValueText,
+            MemberBindingExpressionSyntax binding => binding.Name.Identifier.ValueText,
+            QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
+            AliasQualifiedNameSyntax aliased => aliased.Name.Identifier.ValueText,
+            _ => null,
+        };
     }
 
     private static bool IsInSource(ISymbol symbol)
         => symbol.Locations.Length > 0 && symbol.Locations[0].IsInSource;
+
+    /// <summary>What a store is filed under: its kind and the name it stores into or calls.</summary>
+    private readonly struct StoreKey : System.IEquatable<StoreKey>
+    {
+        public StoreKey(StoreKind kind, string name)
+        {
+            Kind = kind;
+            Name = name;
+        }
+
+        public StoreKind Kind { get; }
+
+        public string Name { get; }
+
+        public bool Equals(StoreKey other) => Kind == other.Kind && string.Equals(Name, other.Name, System.StringComparison.Ordinal);
+
+        public override bool Equals(object? obj) => obj is StoreKey other && Equals(other);
+
+        public override int GetHashCode() => ((int)Kind * 31) ^ System.StringComparer.Ordinal.GetHashCode(Name);
+    }
+
+    /// <summary>
+    /// A value computed once, by the first thread that asks; the others wait for it. Unlike
+    /// <see cref="System.Lazy{T}"/>, a computation that is cancelled or fails is not remembered:
+    /// the next caller starts over.
+    /// </summary>
+    private sealed class Once<T>
+        where T : class
+    {
+        private readonly object _gate = new();
+        private T? _value;
+
+        public T Get(System.Func<T> compute)
+        {
+            var value = Volatile.Read(ref _value);
+            if (value is not null)
+            {
+                return value;
+            }
+
+            lock (_gate)
+            {
+                value = _value;
+                if (value is null)
+                {
+                    value = compute();
+                    Volatile.Write(ref _value, value);
+                }
+
+                return value;
+            }
+        }
+    }
 }

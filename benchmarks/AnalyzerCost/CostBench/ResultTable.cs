@@ -1,0 +1,115 @@
+using System.Globalization;
+using System.Text;
+
+namespace CostBench;
+
+/// <summary>Renders the measurements as Markdown tables: per corpus and configuration, then growth per doubling.</summary>
+internal static class ResultTable
+{
+    public static string Render(IReadOnlyList<Measurement> measurements, BenchOptions options)
+    {
+        var text = new StringBuilder();
+        var rounds = measurements.Select(m => m.Round).Distinct().Count();
+        var loads = measurements.Select(m => m.LoadAverage).Where(l => !double.IsNaN(l)).ToList();
+        text.Append(CultureInfo.InvariantCulture, $"Rounds: {rounds}; compiler: {(options.Compiler == "server" ? "warm compiler server" : "fresh compiler process (UseSharedCompilation=false)")}; ");
+        text.Append(loads.Count == 0 ? "load average unknown. " : string.Create(CultureInfo.InvariantCulture, $"1-minute load average before the builds: min {loads.Min():F1}, median {Median(loads):F1}, max {loads.Max():F1} (on {Environment.ProcessorCount} cores). "));
+        text.Append("Times are min / median over the rounds. *Analyzer* is the compiler's own timing (ReportAnalyzer) of WasmViewAnalyzers (wva) ");
+        text.Append("or of the CA2000 analyzer (ca2000); *Csc* is the Csc task. *vs CA2000* divides the median WasmViewAnalyzers time by the ");
+        text.Append("median CA2000 time on the same corpus in the same run; *share* is analyzer / Csc; *Csc added* is the Csc task against the build without analyzers; ");
+        text.Append("*CPU* is the CPU time of the whole build (MSBuild and, with a fresh compiler process, the compiler), and *CPU added* the same against the build without analyzers: ");
+        text.Append("less disturbed by other load than the wall-clock times, but diluted by MSBuild's own CPU.\n\n");
+        text.Append("| Corpus | Files | Config | Csc (s) | Build CPU (s) | Analyzer (s) | ms / file | vs CA2000 | Share of Csc | Csc added | CPU added | WVA001 |\n");
+        text.Append("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+
+        foreach (var group in measurements.GroupBy(m => m.Corpus.Name).OrderBy(g => Order(g.First().Corpus)))
+        {
+            var corpus = group.First().Corpus;
+            var noneCsc = Median(group.Where(m => m.Config == "none").Select(m => m.Report.CscSeconds));
+            var noneCpu = Median(group.Where(m => m.Config == "none").Select(m => m.CpuSeconds));
+            var caAnalyzer = Median(group.Where(m => m.Config == "ca2000").Select(m => m.Report.Ca2000Seconds));
+            foreach (var config in BuildBenchmark.Configs)
+            {
+                var runs = group.Where(m => m.Config == config).ToList();
+                if (runs.Count == 0)
+                {
+                    continue;
+                }
+
+                var csc = runs.Select(m => m.Report.CscSeconds).ToList();
+                var analyzer = runs.Select(m => config == "ca2000" ? m.Report.Ca2000Seconds : m.Report.WasmViewSeconds).ToList();
+                var medianAnalyzer = Median(analyzer);
+                var medianCsc = Median(csc);
+                var cpu = runs.Select(m => m.CpuSeconds).ToList();
+                var medianCpu = Median(cpu);
+                text.Append(CultureInfo.InvariantCulture, $"| {corpus.Name} | {corpus.SourceFiles} | {config} | {csc.Min():F2} / {medianCsc:F2} | {cpu.Min():F1} / {medianCpu:F1} | ");
+                if (config == "none")
+                {
+                    text.Append("- | - | - | - | - | - | - |\n");
+                    continue;
+                }
+
+                text.Append(CultureInfo.InvariantCulture, $"{analyzer.Min():F3} / {medianAnalyzer:F3} | {1000 * medianAnalyzer / corpus.SourceFiles:F2} | ");
+                text.Append(config == "wva" && caAnalyzer > 0 ? string.Create(CultureInfo.InvariantCulture, $"{medianAnalyzer / caAnalyzer:F2}×") : "-");
+                text.Append(CultureInfo.InvariantCulture, $" | {100 * medianAnalyzer / medianCsc:F1}% | ");
+                text.Append(double.IsNaN(noneCsc) ? "-" : string.Create(CultureInfo.InvariantCulture, $"{100 * (medianCsc / noneCsc - 1):+0.0;-0.0}%"));
+                text.Append(" | ");
+                text.Append(double.IsNaN(noneCpu) || double.IsNaN(medianCpu) ? "-" : string.Create(CultureInfo.InvariantCulture, $"{100 * (medianCpu / noneCpu - 1):+0.0;-0.0}%"));
+                text.Append(CultureInfo.InvariantCulture, $" | {(config == "wva" ? runs[0].Report.Wva001.ToString(CultureInfo.InvariantCulture) : "-")} |\n");
+            }
+        }
+
+        var growth = Growth(measurements);
+        if (growth.Length > 0)
+        {
+            text.Append("\nGrowth of the median analyzer time per doubling of the corpus ((t2/t1)^(1/log2(n2/n1)); 2.0 is linear):\n\n");
+            text.Append(growth);
+        }
+
+        return text.ToString();
+    }
+
+    private static string Growth(IReadOnlyList<Measurement> measurements)
+    {
+        var text = new StringBuilder();
+        var families = measurements.Where(m => m.Corpus.IsHostFamily).GroupBy(m => m.Corpus.Kind);
+        foreach (var family in families)
+        {
+            var sizes = family.Select(m => m.Corpus.Files).Distinct().Order().ToList();
+            if (sizes.Count < 2)
+            {
+                continue;
+            }
+
+            foreach (var config in new[] { "wva", "ca2000" })
+            {
+                var parts = new List<string>();
+                for (var i = 1; i < sizes.Count; i++)
+                {
+                    var t1 = Median(family.Where(m => m.Config == config && m.Corpus.Files == sizes[i - 1]).Select(m => Analyzer(m)));
+                    var t2 = Median(family.Where(m => m.Config == config && m.Corpus.Files == sizes[i]).Select(m => Analyzer(m)));
+                    var perDoubling = Math.Pow(t2 / t1, 1 / Math.Log2((double)sizes[i] / sizes[i - 1]));
+                    parts.Add(string.Create(CultureInfo.InvariantCulture, $"{sizes[i - 1]}→{sizes[i]}: {perDoubling:F2}×"));
+                }
+
+                text.Append(CultureInfo.InvariantCulture, $"- {CorpusGenerator.Name(family.Key, 0).Replace("-0", string.Empty, StringComparison.Ordinal)}, {config}: {string.Join(", ", parts)}\n");
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static double Analyzer(Measurement m) => m.Config == "ca2000" ? m.Report.Ca2000Seconds : m.Report.WasmViewSeconds;
+
+    private static int Order(Corpus corpus) => ((int)corpus.Kind * 100_000) + corpus.Files;
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        if (sorted.Count == 0)
+        {
+            return double.NaN;
+        }
+
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+}

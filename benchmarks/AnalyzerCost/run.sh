@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The analyzer cost benchmark: generates host projects and pathological methods, builds each with
+# no analyzers, WasmViewAnalyzers only and CA2000 only (-p:ReportAnalyzer=true), over interleaved
+# rounds, and prints min/median analyzer time, ms per file, ratio to CA2000 and share of the compile.
+#
+#   benchmarks/AnalyzerCost/run.sh [--sizes 50,200,800] [--rounds 3] [--fields private|internal|both]
+#                                  [--compiler fresh|server] [--quick] [--no-special] [--special-only]
+#                                  [--work DIR] [--keep-logs]
+#
+# In process, for profiling one corpus built by a run (see README.md):
+#   benchmarks/AnalyzerCost/run.sh analyze /tmp/wva-analyzer-cost/hosts-internal-200 [wva|ca2000|both] [repeat]
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+dotnet build "$here/CostBench/CostBench.csproj" -c Release -nologo -v:q >/dev/null
+exec dotnet "$here/CostBench/bin/Release/net10.0/CostBench.dll" "$@"
