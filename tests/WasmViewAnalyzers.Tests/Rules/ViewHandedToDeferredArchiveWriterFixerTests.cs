@@ -162,4 +162,149 @@ public sealed class ViewHandedToDeferredArchiveWriterFixerTests
             }
         }
         """);
+
+    // ------------------------------------------------------------------ Fix All across documents
+
+    [Fact]
+    public async Task HandOffsInTwoDocuments_FixAllInProjectAndSolutionCopiesBoth()
+    {
+        var test = new Verify.Test(withArchiveLibraries: true) { CodeActionEquivalenceKey = Key };
+        test.TestState.Sources.Add(ArchiveHostCode.WithMembers("""
+            void Save(Stream destination, int address, int length)
+            {
+                using var zip = new DotNetZip.ZipFile();
+                {|WVA003:zip.AddEntry("out.png", new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length))|};
+                zip.Save(destination);
+            }
+            """));
+        test.TestState.Sources.Add(("Tar.cs", """
+            using System.Formats.Tar;
+            using System.IO;
+
+            static unsafe class Tar
+            {
+                public static void Save(TarWriter writer, Wasmtime.Memory memory, int address, int length)
+                {
+                    var entry = new PaxTarEntry(TarEntryType.RegularFile, "out.png");
+                    {|WVA003:entry.DataStream = new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length)|};
+                    writer.WriteEntry(entry);
+                }
+            }
+            """));
+        test.FixedState.Sources.Add(ArchiveHostCode.WithMembers("""
+            void Save(Stream destination, int address, int length)
+            {
+                using var zip = new DotNetZip.ZipFile();
+                zip.AddEntry("out.png", new MemoryStream(new ReadOnlySpan<byte>((byte*)memory.GetPointer() + address, length).ToArray()));
+                zip.Save(destination);
+            }
+            """));
+        test.FixedState.Sources.Add(("Tar.cs", """
+            using System.Formats.Tar;
+            using System.IO;
+
+            static unsafe class Tar
+            {
+                public static void Save(TarWriter writer, Wasmtime.Memory memory, int address, int length)
+                {
+                    var entry = new PaxTarEntry(TarEntryType.RegularFile, "out.png");
+                    entry.DataStream = new MemoryStream(new System.ReadOnlySpan<byte>((byte*)memory.GetPointer() + address, length).ToArray());
+                    writer.WriteEntry(entry);
+                }
+            }
+            """));
+        await test.RunAsync(CancellationToken.None);
+    }
+
+    // ------------------------------------------------------------------ no compiling copy: no fix
+
+    [Fact]
+    public async Task LambdasAndDataSources_ReportedButNoFixOffered()
+    {
+        var fixes = await Verify.GetFixesPerDiagnosticAsync(
+            ArchiveHostCode.WithMembers("""
+                void Save(Stream destination, SharpZip.ZipFile archive, int address, int length)
+                {
+                    using var zip = new DotNetZip.ZipFile();
+                    var content = new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length);
+                    zip.AddEntry("written.png", (name, stream) => content.CopyTo(stream));
+                    zip.Save(destination);
+
+                    archive.BeginUpdate();
+                    archive.Add(new StreamSource(new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length)), "held.png");
+                    archive.Add(new AddressSource(memory.GetPointer() + address, length), "address.png");
+                    archive.Add(new GuestSource(memory, address, length), "guest.png");
+                    archive.CommitUpdate();
+                }
+                """, """
+
+                sealed class StreamSource : SharpZip.IStaticDataSource
+                {
+                    private readonly Stream _content;
+                    public StreamSource(Stream content) => _content = content;
+                    public Stream GetSource() => _content;
+                }
+
+                sealed unsafe class AddressSource : SharpZip.IStaticDataSource
+                {
+                    private readonly nint _address;
+                    private readonly int _length;
+                    public AddressSource(nint address, int length) { _address = address; _length = length; }
+                    public Stream GetSource() => new UnmanagedMemoryStream((byte*)_address, _length);
+                }
+
+                sealed unsafe class GuestSource : SharpZip.IStaticDataSource
+                {
+                    private readonly Memory _memory;
+                    private readonly int _address;
+                    private readonly int _length;
+                    public GuestSource(Memory memory, int address, int length) { _memory = memory; _address = address; _length = length; }
+                    public Stream GetSource() => new UnmanagedMemoryStream((byte*)_memory.GetPointer() + _address, _length);
+                }
+                """),
+            withArchiveLibraries: true);
+
+        Assert.Equal(4, fixes.Count(f => f.Diagnostic.Id == "WVA003"));
+        Assert.All(fixes, f => Assert.Empty(f.Fixes));
+    }
+
+    [Fact]
+    public async Task StreamsThatCannotBeCopiedWithoutReadingThem_ReportedButNoFixOffered()
+    {
+        // A view stream typed as plain Stream has no pointer to copy from; outside unsafe code an
+        // UnmanagedMemoryStream's PositionPointer cannot be read: a copy would have to read the
+        // stream through, which moves its position.
+        var fixes = await Verify.GetFixesPerDiagnosticAsync(
+            ArchiveHostCode.WithMembers("""
+                void Save(Stream destination, int address, int length)
+                {
+                    using var zip = new DotNetZip.ZipFile();
+                    Stream content = new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length);
+                    zip.AddEntry("plain.png", content);
+                    zip.Save(destination);
+                }
+                """, """
+
+                static unsafe class Streams
+                {
+                    public static UnmanagedMemoryStream Open(Memory memory, int address, int length)
+                        => new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length);
+                }
+
+                sealed class SafeArchiver
+                {
+                    public void Save(Stream destination, Memory memory, int address, int length)
+                    {
+                        using var zip = new DotNetZip.ZipFile();
+                        var content = Streams.Open(memory, address, length);
+                        zip.AddEntry("safe.png", content);
+                        zip.Save(destination);
+                    }
+                }
+                """),
+            withArchiveLibraries: true);
+
+        Assert.Equal(2, fixes.Count(f => f.Diagnostic.Id == "WVA003"));
+        Assert.All(fixes, f => Assert.Empty(f.Fixes));
+    }
 }
