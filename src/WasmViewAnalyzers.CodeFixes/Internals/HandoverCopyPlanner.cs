@@ -10,10 +10,11 @@ using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 namespace WasmViewAnalyzers.CodeFixes.Internals;
 
 /// <summary>
-/// Plans the copy that replaces a value handed over (stored, queued, given to an archive writer):
-/// each part of it that is a view becomes a copy of the same bytes, of a type the receiving slot
-/// accepts. Refuses when no such copy exists (a bare pointer or address, an object holding one, a
-/// stream that cannot be copied without reading it through).
+/// Plans the copy that replaces a value handed over (stored, queued, given to an archive writer or
+/// written into a compressor): each part of it that is a view becomes a copy of the same bytes, of a
+/// type the receiving slot accepts, and a call it is an argument or the receiver of still binds to
+/// the same method. Refuses when no such copy exists (a bare pointer or address, an object holding
+/// one, a stream that cannot be copied without reading it through).
 /// </summary>
 internal static class HandoverCopyPlanner
 {
@@ -54,8 +55,11 @@ internal static class HandoverCopyPlanner
             return true;
         }
 
-        var target = TargetType(model, expression, cancellationToken);
-        if (target is null)
+        // The receiver of a call (content.CopyTo(gzip)) has no slot type: the copy only has to bind
+        // to the same method. An argument's copy has to fit the parameter and bind to the same overload.
+        var call = EnclosingCall(expression, out var isReceiver);
+        var target = isReceiver ? null : TargetType(model, expression, cancellationToken);
+        if (!isReceiver && target is null)
         {
             return false;
         }
@@ -63,7 +67,10 @@ internal static class HandoverCopyPlanner
         foreach (var candidate in Candidates(model, semantics, expression, type!, cancellationToken))
         {
             var copyType = model.GetSpeculativeTypeInfo(expression.SpanStart, candidate, SpeculativeBindingOption.BindAsExpression).Type;
-            if (copyType is not null && copyType.TypeKind != TypeKind.Error && model.Compilation.ClassifyConversion(copyType, target).IsImplicit)
+            if (copyType is not null
+                && copyType.TypeKind != TypeKind.Error
+                && (isReceiver || model.Compilation.ClassifyConversion(copyType, target!).IsImplicit)
+                && (call is null || BindsToSameMethod(model, call, expression, candidate, cancellationToken)))
             {
                 replacements.Add((expression, candidate.WithTriviaFrom(expression)));
                 return true;
@@ -71,6 +78,60 @@ internal static class HandoverCopyPlanner
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// The call <paramref name="expression"/> is an argument or the receiver of, when a copy there
+    /// could make the call bind elsewhere: another overload (<c>Keep(byte[])</c> rather than
+    /// <c>Keep(ReadOnlyMemory&lt;byte&gt;)</c>), another type argument, an extension method of the
+    /// view's type.
+    /// </summary>
+    private static ExpressionSyntax? EnclosingCall(ExpressionSyntax expression, out bool isReceiver)
+    {
+        var outer = expression;
+        while (outer.Parent is ParenthesizedExpressionSyntax parenthesized)
+        {
+            outer = parenthesized;
+        }
+
+        if (outer.Parent is MemberAccessExpressionSyntax { Parent: InvocationExpressionSyntax invoked } member
+            && member.Expression == outer
+            && invoked.Expression == member)
+        {
+            isReceiver = true;
+            return invoked;
+        }
+
+        isReceiver = false;
+
+        // new(view) has no type of its own to bind against: its conversion to the slot is all there is to check.
+        return outer.Parent is ArgumentSyntax { Parent: ArgumentListSyntax { Parent: ExpressionSyntax call } } && call is InvocationExpressionSyntax or ObjectCreationExpressionSyntax
+            ? call
+            : null;
+    }
+
+    /// <summary>Whether <paramref name="call"/>, with <paramref name="original"/> replaced by <paramref name="copy"/>, binds to the method it binds to now.</summary>
+    private static bool BindsToSameMethod(SemanticModel model, ExpressionSyntax call, ExpressionSyntax original, ExpressionSyntax copy, CancellationToken cancellationToken)
+    {
+        if (model.GetSymbolInfo(call, cancellationToken).Symbol is not IMethodSymbol before)
+        {
+            return false;
+        }
+
+        var replaced = call.ReplaceNode(original, copy.WithTriviaFrom(original));
+        return model.GetSpeculativeSymbolInfo(call.SpanStart, replaced, SpeculativeBindingOption.BindAsExpression).Symbol is IMethodSymbol after
+               && SymbolEqualityComparer.Default.Equals(LeastOverridden(before), LeastOverridden(after));
+    }
+
+    /// <summary>An override and the method it overrides are one method to a caller (a MemoryStream's CopyTo is a Stream's).</summary>
+    private static IMethodSymbol LeastOverridden(IMethodSymbol method)
+    {
+        while (method.OverriddenMethod is { } overridden)
+        {
+            method = overridden;
+        }
+
+        return method;
     }
 
     /// <summary>Copies of the bytes <paramref name="expression"/> views, most natural first.</summary>
@@ -82,6 +143,15 @@ internal static class HandoverCopyPlanner
             var copy = ViewCopyRewriter.AppendCall(expression, "ToArray");
             yield return copy;
             yield return ViewCopyRewriter.AppendCall(copy, "AsMemory");
+            yield break;
+        }
+
+        if (semantics.Symbols.IsSpanLike(type))
+        {
+            // A span is handed over only to a call that reads it at once (a compressor's Write): an array converts to either span type.
+            var copy = ViewCopyRewriter.AppendCall(expression, "ToArray");
+            yield return copy;
+            yield return ViewCopyRewriter.AppendCall(copy, "AsSpan");
             yield break;
         }
 

@@ -86,6 +86,29 @@ public sealed class ViewEscapesMethodFixerTests
         """);
 
     [Fact]
+    public Task CopyThatWouldBindAnotherOverload_KeepsTheMemoryType() => VerifyMembers("""
+        private static readonly List<ReadOnlyMemory<byte>> s_memories = new();
+        private static readonly List<byte[]> s_arrays = new();
+        static void Keep(ReadOnlyMemory<byte> bytes) => s_memories.Add(bytes);
+        static void Keep(byte[] bytes) => s_arrays.Add(bytes);
+        void Run(int length)
+        {
+            var manager = new PointerManager((byte*)memory.GetPointer(), length);
+            Keep({|WVA002:manager.Memory|});
+        }
+        """ + ViewEscapesMethodAnalyzerTests.Manager, """
+        private static readonly List<ReadOnlyMemory<byte>> s_memories = new();
+        private static readonly List<byte[]> s_arrays = new();
+        static void Keep(ReadOnlyMemory<byte> bytes) => s_memories.Add(bytes);
+        static void Keep(byte[] bytes) => s_arrays.Add(bytes);
+        void Run(int length)
+        {
+            var manager = new PointerManager((byte*)memory.GetPointer(), length);
+            Keep(manager.Memory.ToArray().AsMemory());
+        }
+        """ + ViewEscapesMethodAnalyzerTests.Manager);
+
+    [Fact]
     public async Task PointerOrSlotThatOnlyTakesTheViewType_NoFixOffered()
     {
         var titles = await Verify.GetOfferedFixesAsync(ViewEscapesMethodAnalyzerTests.Host("""
