@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -103,14 +104,17 @@ internal static class HandoverCopyPlanner
         }
 
         isReceiver = false;
-
-        // new(view) has no type of its own to bind against: its conversion to the slot is all there is to check.
-        return outer.Parent is ArgumentSyntax { Parent: ArgumentListSyntax { Parent: ExpressionSyntax call } } && call is InvocationExpressionSyntax or ObjectCreationExpressionSyntax
+        return outer.Parent is ArgumentSyntax { Parent: ArgumentListSyntax { Parent: ExpressionSyntax call } } && call is InvocationExpressionSyntax or BaseObjectCreationExpressionSyntax
             ? call
             : null;
     }
 
-    /// <summary>Whether <paramref name="call"/>, with <paramref name="original"/> replaced by <paramref name="copy"/>, binds to the method it binds to now.</summary>
+    /// <summary>
+    /// Whether <paramref name="call"/>, with <paramref name="original"/> replaced by
+    /// <paramref name="copy"/>, binds to the method it binds to now. The call is rebound in its
+    /// statement (or expression body, or initializer), not alone: <c>queue?.Enqueue(view)</c> and
+    /// <c>new(view)</c> only bind there.
+    /// </summary>
     private static bool BindsToSameMethod(SemanticModel model, ExpressionSyntax call, ExpressionSyntax original, ExpressionSyntax copy, CancellationToken cancellationToken)
     {
         if (model.GetSymbolInfo(call, cancellationToken).Symbol is not IMethodSymbol before)
@@ -118,8 +122,30 @@ internal static class HandoverCopyPlanner
             return false;
         }
 
-        var replaced = call.ReplaceNode(original, copy.WithTriviaFrom(original));
-        return model.GetSpeculativeSymbolInfo(call.SpanStart, replaced, SpeculativeBindingOption.BindAsExpression).Symbol is IMethodSymbol after
+        // A local's initializer is rebound with its declaration; an expression body or a field's
+        // initializer only where no statement holds the call.
+        var context = call.Ancestors().OfType<StatementSyntax>().FirstOrDefault()
+                      ?? call.Ancestors().FirstOrDefault(node => node is ArrowExpressionClauseSyntax or EqualsValueClauseSyntax);
+        if (context is null)
+        {
+            return false;
+        }
+
+        var annotation = new SyntaxAnnotation();
+        var rebound = context.ReplaceNode(call, call.ReplaceNode(original, copy.WithTriviaFrom(original)).WithAdditionalAnnotations(annotation));
+        SemanticModel? speculative = null;
+        var speculated = rebound switch
+        {
+            StatementSyntax statement => model.TryGetSpeculativeSemanticModel(context.SpanStart, statement, out speculative),
+            ArrowExpressionClauseSyntax body => model.TryGetSpeculativeSemanticModel(context.SpanStart, body, out speculative),
+            EqualsValueClauseSyntax initializer => model.TryGetSpeculativeSemanticModel(context.SpanStart, initializer, out speculative),
+            _ => false,
+        };
+
+        return speculated
+               && speculative is not null
+               && rebound.GetAnnotatedNodes(annotation).FirstOrDefault() is { } reboundCall
+               && speculative.GetSymbolInfo(reboundCall, cancellationToken).Symbol is IMethodSymbol after
                && SymbolEqualityComparer.Default.Equals(LeastOverridden(before), LeastOverridden(after));
     }
 
