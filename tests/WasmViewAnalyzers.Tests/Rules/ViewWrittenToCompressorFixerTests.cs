@@ -1,3 +1,5 @@
+using Microsoft.CodeAnalysis.CSharp.Testing;
+using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Testing;
 using WasmViewAnalyzers.CodeFixes.Rules;
 using WasmViewAnalyzers.Rules;
@@ -144,4 +146,113 @@ public sealed class ViewWrittenToCompressorFixerTests
             new MemoryStream(new ReadOnlySpan<byte>(content.PositionPointer, checked((int)(content.Length - content.Position))).ToArray()).CopyTo(gzip, 81920);
         }
         """);
+
+    // ------------------------------------------------------------------ the optional copy stays apart from the required one
+
+    [Fact]
+    public async Task WriteIntoCompressor_OffersTheOptionalCopyUnderItsOwnKey()
+    {
+        var fixes = await Verify.GetFixesPerDiagnosticAsync(
+            ArchiveHostCode.WithMembers("""
+                void Save(Stream destination, int address, int length)
+                {
+                    using var gzip = new GZipStream(destination, CompressionLevel.Fastest);
+                    gzip.Write(memory.GetSpan(address, length));
+                }
+                """),
+            withArchiveLibraries: true);
+
+        var (diagnostic, offered) = Assert.Single(fixes);
+        Assert.Equal("WVA004", diagnostic.Id);
+        var fix = Assert.Single(offered);
+        Assert.Equal(CopyViewBeforeHandoverFixer.OptionalCopyKey, fix.EquivalenceKey);
+        Assert.NotEqual(CopyViewBeforeHandoverFixer.CopyKey, fix.EquivalenceKey);
+        Assert.Contains("optional", fix.Title, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(CopyViewBeforeHandoverFixer.CopyKey)]
+    [InlineData(CopyViewBeforeHandoverFixer.OptionalCopyKey)]
+    public Task FixAllOfOneKey_LeavesTheOtherRulesHandOffsAlone(string key)
+    {
+        const string Source = """
+            void Save(Stream destination, int address, int length)
+            {
+                using var zip = new DotNetZip.ZipFile();
+                {|WVA003:zip.AddEntry("out.png", new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length))|};
+                zip.Save(destination);
+                using var gzip = new GZipStream(destination, CompressionLevel.Fastest);
+                {|WVA004:gzip.Write(memory.GetSpan(address, length))|};
+            }
+            """;
+        var fixedSource = key == CopyViewBeforeHandoverFixer.CopyKey
+            ? Source.Replace(
+                """{|WVA003:zip.AddEntry("out.png", new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length))|}""",
+                """zip.AddEntry("out.png", new MemoryStream(new ReadOnlySpan<byte>((byte*)memory.GetPointer() + address, length).ToArray()))""")
+            : Source.Replace(
+                """{|WVA004:gzip.Write(memory.GetSpan(address, length))|}""",
+                """gzip.Write(memory.GetSpan(address, length).ToArray())""");
+        var test = new BothArchiveRulesTest
+        {
+            TestCode = ArchiveHostCode.WithMembers(Source),
+            FixedCode = ArchiveHostCode.WithMembers(fixedSource),
+            CodeActionEquivalenceKey = key,
+        };
+        return test.RunAsync(CancellationToken.None);
+    }
+
+    // ------------------------------------------------------------------ no compiling copy: no fix
+
+    [Fact]
+    public async Task StreamsThatCannotBeCopiedWithoutReadingThem_ReportedButNoFixOffered()
+    {
+        // A view stream typed as plain Stream has no pointer to copy from; outside unsafe code an
+        // UnmanagedMemoryStream's PositionPointer cannot be read: a copy would have to read the
+        // stream through, which is the very read the compressor does.
+        var fixes = await Verify.GetFixesPerDiagnosticAsync(
+            ArchiveHostCode.WithMembers("""
+                void Save(Stream destination, int address, int length)
+                {
+                    using var gzip = new GZipStream(destination, CompressionLevel.Fastest);
+                    Stream content = new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length);
+                    content.CopyTo(gzip);
+                }
+                """, """
+
+                static unsafe class Streams
+                {
+                    public static UnmanagedMemoryStream Open(Memory memory, int address, int length)
+                        => new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length);
+                }
+
+                sealed class SafeArchiver
+                {
+                    public async Task SaveAsync(ZipArchive archive, Memory memory, int address, int length)
+                    {
+                        await using var entry = archive.CreateEntry("out.png").Open();
+                        using var content = Streams.Open(memory, address, length);
+                        await content.CopyToAsync(entry);
+                    }
+                }
+                """),
+            withArchiveLibraries: true);
+
+        Assert.Equal(2, fixes.Count(f => f.Diagnostic.Id == "WVA004"));
+        Assert.All(fixes, f => Assert.Empty(f.Fixes));
+    }
+
+    /// <summary>WVA003 and WVA004 on one document, as a user sees them, with the one fixer.</summary>
+    private sealed class BothArchiveRulesTest : CSharpCodeFixTest<ViewHandedToDeferredArchiveWriterAnalyzer, CopyViewBeforeHandoverFixer, DefaultVerifier>
+    {
+        public BothArchiveRulesTest()
+        {
+            TestProject.Configure(this, withRuntimeLibrary: false, withArchiveLibraries: true);
+
+            // The other rule's hand-off stays in the fixed code, marked up like in the source.
+            FixedState.MarkupHandling = MarkupMode.Allow;
+        }
+
+        protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers()
+            => new DiagnosticAnalyzer[] { new ViewHandedToDeferredArchiveWriterAnalyzer(), new ViewWrittenToCompressorAnalyzer() };
+    }
 }
