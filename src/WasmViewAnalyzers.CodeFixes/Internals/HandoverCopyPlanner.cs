@@ -198,7 +198,8 @@ internal static class HandoverCopyPlanner
         }
 
         // A stream variable: the bytes from its position on, as a reader of it would see them.
-        if (expression is IdentifierNameSyntax or MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax or IdentifierNameSyntax })
+        if (expression is IdentifierNameSyntax or MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax or IdentifierNameSyntax }
+            && !StreamMayBeReadAgain(model, expression, cancellationToken))
         {
             var remaining = ParseExpression($"{expression.WithoutTrivia()}.Length - {expression.WithoutTrivia()}.Position");
             yield return MemoryStreamOver(
@@ -206,6 +207,60 @@ internal static class HandoverCopyPlanner
                 remaining,
                 lengthIsInt: false);
         }
+    }
+
+    /// <summary>
+    /// The copy of a stream variable leaves the stream where it was, where the writer would have
+    /// read it to its end: the same only when nothing reads the stream again. Refused when the method
+    /// uses it after the hand-off (but to dispose it), or hands it over in a loop it is not declared in
+    /// (each turn would get all the bytes, where the writer shares one position).
+    /// </summary>
+    private static bool StreamMayBeReadAgain(SemanticModel model, ExpressionSyntax expression, CancellationToken cancellationToken)
+    {
+        if (model.GetSymbolInfo(expression, cancellationToken).Symbol is not { } stream)
+        {
+            return true;
+        }
+
+        var body = expression.Ancestors().FirstOrDefault(node => node is BaseMethodDeclarationSyntax or AccessorDeclarationSyntax or PropertyDeclarationSyntax or CompilationUnitSyntax);
+        if (body is null)
+        {
+            return true;
+        }
+
+        var declaredIn = stream.DeclaringSyntaxReferences.Select(reference => reference.Span).ToList();
+        foreach (var loop in expression.Ancestors().TakeWhile(node => node != body))
+        {
+            if (loop is WhileStatementSyntax or DoStatementSyntax or ForStatementSyntax or CommonForEachStatementSyntax
+                && !declaredIn.Any(span => loop.Span.Contains(span)))
+            {
+                return true;
+            }
+        }
+
+        foreach (var name in body.DescendantNodes().OfType<IdentifierNameSyntax>())
+        {
+            if (name.SpanStart > expression.Span.End
+                && name.Identifier.ValueText == stream.Name
+                && !IsDisposal(name)
+                && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, stream))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsDisposal(IdentifierNameSyntax name)
+    {
+        SyntaxNode reference = name.Parent is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } qualified && qualified.Name == name ? qualified : name;
+        return reference.Parent switch
+        {
+            MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Dispose" or "DisposeAsync" or "Close", Parent: InvocationExpressionSyntax } access => access.Expression == reference,
+            UsingStatementSyntax @using => @using.Expression == reference,
+            _ => false,
+        };
     }
 
     /// <summary><c>new MemoryStream(new ReadOnlySpan&lt;byte&gt;(pointer, length).ToArray())</c>.</summary>

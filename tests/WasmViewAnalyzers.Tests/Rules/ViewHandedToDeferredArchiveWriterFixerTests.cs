@@ -89,6 +89,29 @@ public sealed class ViewHandedToDeferredArchiveWriterFixerTests
         }
         """);
 
+    [Fact]
+    public Task ViewStreamDisposedAfterTheSave_StillCopied() => VerifyMembers("""
+        void Save(Stream destination, int address, int length)
+        {
+            var zip = new DotNetZip.ZipFile();
+            var content = new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length);
+            {|WVA003:zip.AddEntry("out.png", content)|};
+            zip.Save(destination);
+            content.Dispose();
+            zip.Dispose();
+        }
+        """, """
+        void Save(Stream destination, int address, int length)
+        {
+            var zip = new DotNetZip.ZipFile();
+            var content = new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length);
+            zip.AddEntry("out.png", new MemoryStream(new ReadOnlySpan<byte>(content.PositionPointer, checked((int)(content.Length - content.Position))).ToArray()));
+            zip.Save(destination);
+            content.Dispose();
+            zip.Dispose();
+        }
+        """);
+
     // ------------------------------------------------------------------ System.Formats.Tar: read at WriteEntry
 
     [Fact]
@@ -300,6 +323,41 @@ public sealed class ViewHandedToDeferredArchiveWriterFixerTests
                         zip.AddEntry("safe.png", content);
                         zip.Save(destination);
                     }
+                }
+                """),
+            withArchiveLibraries: true);
+
+        Assert.Equal(2, fixes.Count(f => f.Diagnostic.Id == "WVA003"));
+        Assert.All(fixes, f => Assert.Empty(f.Fixes));
+    }
+
+    [Fact]
+    public async Task ViewStreamReadAgainOrSharedAcrossLoopTurns_ReportedButNoFixOffered()
+    {
+        // The writer reads the stream from its position at Save and leaves it at its end; a copy
+        // leaves it where it was. Where the method reads it again, or each turn of a loop hands the
+        // same stream over, the copy would not mean the same.
+        var fixes = await Verify.GetFixesPerDiagnosticAsync(
+            ArchiveHostCode.WithMembers("""
+                long SaveOnce(Stream destination, int address, int length)
+                {
+                    using var zip = new DotNetZip.ZipFile();
+                    var content = new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length);
+                    zip.AddEntry("out.png", content);
+                    zip.Save(destination);
+                    return content.Position;
+                }
+
+                void SaveEach(Stream destination, string[] names, int address, int length)
+                {
+                    using var zip = new DotNetZip.ZipFile();
+                    var content = new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length);
+                    foreach (var name in names)
+                    {
+                        zip.AddEntry(name, content);
+                    }
+
+                    zip.Save(destination);
                 }
                 """),
             withArchiveLibraries: true);

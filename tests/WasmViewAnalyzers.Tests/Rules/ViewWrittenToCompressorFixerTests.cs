@@ -241,6 +241,27 @@ public sealed class ViewWrittenToCompressorFixerTests
         Assert.All(fixes, f => Assert.Empty(f.Fixes));
     }
 
+    [Fact]
+    public async Task ViewStreamReadAgainAfterTheCopy_ReportedButNoFixOffered()
+    {
+        // CopyTo leaves the stream at its end; a copy leaves it where it was: here the method reads it again.
+        var fixes = await Verify.GetFixesPerDiagnosticAsync(
+            ArchiveHostCode.WithMembers("""
+                long Save(Stream destination, int address, int length)
+                {
+                    using var deflate = new DeflateStream(destination, CompressionLevel.Fastest);
+                    using var content = new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length);
+                    content.CopyTo(deflate);
+                    return content.Position;
+                }
+                """),
+            withArchiveLibraries: true);
+
+        var (diagnostic, offered) = Assert.Single(fixes);
+        Assert.Equal("WVA004", diagnostic.Id);
+        Assert.Empty(offered);
+    }
+
     /// <summary>WVA003 and WVA004 on one document, as a user sees them, with the one fixer.</summary>
     private sealed class BothArchiveRulesTest : CSharpCodeFixTest<ViewHandedToDeferredArchiveWriterAnalyzer, CopyViewBeforeHandoverFixer, DefaultVerifier>
     {
