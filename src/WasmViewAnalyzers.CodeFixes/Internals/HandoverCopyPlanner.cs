@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -10,10 +11,11 @@ using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 namespace WasmViewAnalyzers.CodeFixes.Internals;
 
 /// <summary>
-/// Plans the copy that replaces a value handed over (stored, queued, given to an archive writer):
-/// each part of it that is a view becomes a copy of the same bytes, of a type the receiving slot
-/// accepts. Refuses when no such copy exists (a bare pointer or address, an object holding one, a
-/// stream that cannot be copied without reading it through).
+/// Plans the copy that replaces a value handed over (stored, queued, given to an archive writer or
+/// written into a compressor): each part of it that is a view becomes a copy of the same bytes, of a
+/// type the receiving slot accepts, and a call it is an argument or the receiver of still binds to
+/// the same method. Refuses when no such copy exists (a bare pointer or address, an object holding
+/// one, a stream that cannot be copied without reading it through).
 /// </summary>
 internal static class HandoverCopyPlanner
 {
@@ -54,8 +56,11 @@ internal static class HandoverCopyPlanner
             return true;
         }
 
-        var target = TargetType(model, expression, cancellationToken);
-        if (target is null)
+        // The receiver of a call (content.CopyTo(gzip)) has no slot type: the copy only has to bind
+        // to the same method. An argument's copy has to fit the parameter and bind to the same overload.
+        var call = EnclosingCall(expression, out var isReceiver);
+        var target = isReceiver ? null : TargetType(model, expression, cancellationToken);
+        if (!isReceiver && target is null)
         {
             return false;
         }
@@ -63,7 +68,10 @@ internal static class HandoverCopyPlanner
         foreach (var candidate in Candidates(model, semantics, expression, type!, cancellationToken))
         {
             var copyType = model.GetSpeculativeTypeInfo(expression.SpanStart, candidate, SpeculativeBindingOption.BindAsExpression).Type;
-            if (copyType is not null && copyType.TypeKind != TypeKind.Error && model.Compilation.ClassifyConversion(copyType, target).IsImplicit)
+            if (copyType is not null
+                && copyType.TypeKind != TypeKind.Error
+                && (isReceiver || model.Compilation.ClassifyConversion(copyType, target!).IsImplicit)
+                && (call is null || BindsToSameMethod(model, call, expression, candidate, cancellationToken)))
             {
                 replacements.Add((expression, candidate.WithTriviaFrom(expression)));
                 return true;
@@ -71,6 +79,85 @@ internal static class HandoverCopyPlanner
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// The call <paramref name="expression"/> is an argument or the receiver of, when a copy there
+    /// could make the call bind elsewhere: another overload (<c>Keep(byte[])</c> rather than
+    /// <c>Keep(ReadOnlyMemory&lt;byte&gt;)</c>), another type argument, an extension method of the
+    /// view's type.
+    /// </summary>
+    private static ExpressionSyntax? EnclosingCall(ExpressionSyntax expression, out bool isReceiver)
+    {
+        var outer = expression;
+        while (outer.Parent is ParenthesizedExpressionSyntax parenthesized)
+        {
+            outer = parenthesized;
+        }
+
+        if (outer.Parent is MemberAccessExpressionSyntax { Parent: InvocationExpressionSyntax invoked } member
+            && member.Expression == outer
+            && invoked.Expression == member)
+        {
+            isReceiver = true;
+            return invoked;
+        }
+
+        isReceiver = false;
+        return outer.Parent is ArgumentSyntax { Parent: ArgumentListSyntax { Parent: ExpressionSyntax call } } && call is InvocationExpressionSyntax or BaseObjectCreationExpressionSyntax
+            ? call
+            : null;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="call"/>, with <paramref name="original"/> replaced by
+    /// <paramref name="copy"/>, binds to the method it binds to now. The call is rebound in its
+    /// statement (or expression body, or initializer), not alone: <c>queue?.Enqueue(view)</c> and
+    /// <c>new(view)</c> only bind there.
+    /// </summary>
+    private static bool BindsToSameMethod(SemanticModel model, ExpressionSyntax call, ExpressionSyntax original, ExpressionSyntax copy, CancellationToken cancellationToken)
+    {
+        if (model.GetSymbolInfo(call, cancellationToken).Symbol is not IMethodSymbol before)
+        {
+            return false;
+        }
+
+        // A local's initializer is rebound with its declaration; an expression body or a field's
+        // initializer only where no statement holds the call.
+        var context = call.Ancestors().OfType<StatementSyntax>().FirstOrDefault()
+                      ?? call.Ancestors().FirstOrDefault(node => node is ArrowExpressionClauseSyntax or EqualsValueClauseSyntax);
+        if (context is null)
+        {
+            return false;
+        }
+
+        var annotation = new SyntaxAnnotation();
+        var rebound = context.ReplaceNode(call, call.ReplaceNode(original, copy.WithTriviaFrom(original)).WithAdditionalAnnotations(annotation));
+        SemanticModel? speculative = null;
+        var speculated = rebound switch
+        {
+            StatementSyntax statement => model.TryGetSpeculativeSemanticModel(context.SpanStart, statement, out speculative),
+            ArrowExpressionClauseSyntax body => model.TryGetSpeculativeSemanticModel(context.SpanStart, body, out speculative),
+            EqualsValueClauseSyntax initializer => model.TryGetSpeculativeSemanticModel(context.SpanStart, initializer, out speculative),
+            _ => false,
+        };
+
+        return speculated
+               && speculative is not null
+               && rebound.GetAnnotatedNodes(annotation).FirstOrDefault() is { } reboundCall
+               && speculative.GetSymbolInfo(reboundCall, cancellationToken).Symbol is IMethodSymbol after
+               && SymbolEqualityComparer.Default.Equals(LeastOverridden(before), LeastOverridden(after));
+    }
+
+    /// <summary>An override and the method it overrides are one method to a caller (a MemoryStream's CopyTo is a Stream's).</summary>
+    private static IMethodSymbol LeastOverridden(IMethodSymbol method)
+    {
+        while (method.OverriddenMethod is { } overridden)
+        {
+            method = overridden;
+        }
+
+        return method;
     }
 
     /// <summary>Copies of the bytes <paramref name="expression"/> views, most natural first.</summary>
@@ -82,6 +169,15 @@ internal static class HandoverCopyPlanner
             var copy = ViewCopyRewriter.AppendCall(expression, "ToArray");
             yield return copy;
             yield return ViewCopyRewriter.AppendCall(copy, "AsMemory");
+            yield break;
+        }
+
+        if (semantics.Symbols.IsSpanLike(type))
+        {
+            // A span is handed over only to a call that reads it at once (a compressor's Write): an array converts to either span type.
+            var copy = ViewCopyRewriter.AppendCall(expression, "ToArray");
+            yield return copy;
+            yield return ViewCopyRewriter.AppendCall(copy, "AsSpan");
             yield break;
         }
 
@@ -102,7 +198,8 @@ internal static class HandoverCopyPlanner
         }
 
         // A stream variable: the bytes from its position on, as a reader of it would see them.
-        if (expression is IdentifierNameSyntax or MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax or IdentifierNameSyntax })
+        if (expression is IdentifierNameSyntax or MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax or IdentifierNameSyntax }
+            && !StreamMayBeReadAgain(model, expression, cancellationToken))
         {
             var remaining = ParseExpression($"{expression.WithoutTrivia()}.Length - {expression.WithoutTrivia()}.Position");
             yield return MemoryStreamOver(
@@ -110,6 +207,60 @@ internal static class HandoverCopyPlanner
                 remaining,
                 lengthIsInt: false);
         }
+    }
+
+    /// <summary>
+    /// The copy of a stream variable leaves the stream where it was, where the writer would have
+    /// read it to its end: the same only when nothing reads the stream again. Refused when the method
+    /// uses it after the hand-off (but to dispose it), or hands it over in a loop it is not declared in
+    /// (each turn would get all the bytes, where the writer shares one position).
+    /// </summary>
+    private static bool StreamMayBeReadAgain(SemanticModel model, ExpressionSyntax expression, CancellationToken cancellationToken)
+    {
+        if (model.GetSymbolInfo(expression, cancellationToken).Symbol is not { } stream)
+        {
+            return true;
+        }
+
+        var body = expression.Ancestors().FirstOrDefault(node => node is BaseMethodDeclarationSyntax or AccessorDeclarationSyntax or PropertyDeclarationSyntax or CompilationUnitSyntax);
+        if (body is null)
+        {
+            return true;
+        }
+
+        var declaredIn = stream.DeclaringSyntaxReferences.Select(reference => reference.Span).ToList();
+        foreach (var loop in expression.Ancestors().TakeWhile(node => node != body))
+        {
+            if (loop is WhileStatementSyntax or DoStatementSyntax or ForStatementSyntax or CommonForEachStatementSyntax
+                && !declaredIn.Any(span => loop.Span.Contains(span)))
+            {
+                return true;
+            }
+        }
+
+        foreach (var name in body.DescendantNodes().OfType<IdentifierNameSyntax>())
+        {
+            if (name.SpanStart > expression.Span.End
+                && name.Identifier.ValueText == stream.Name
+                && !IsDisposal(name)
+                && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, stream))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsDisposal(IdentifierNameSyntax name)
+    {
+        SyntaxNode reference = name.Parent is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } qualified && qualified.Name == name ? qualified : name;
+        return reference.Parent switch
+        {
+            MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Dispose" or "DisposeAsync" or "Close", Parent: InvocationExpressionSyntax } access => access.Expression == reference,
+            UsingStatementSyntax @using => @using.Expression == reference,
+            _ => false,
+        };
     }
 
     /// <summary><c>new MemoryStream(new ReadOnlySpan&lt;byte&gt;(pointer, length).ToArray())</c>.</summary>

@@ -18,8 +18,10 @@ namespace WasmViewAnalyzers.CodeFixes.Rules;
 
 /// <summary>
 /// Fixes WVA002 (and the archive hand-offs WVA003/WVA004) by handing over a copy: <c>.ToArray()</c>
-/// for a memory, a <c>MemoryStream</c> over a copy of the bytes for an <c>UnmanagedMemoryStream</c>,
-/// each part of a tuple that is a view. Offered only where the copy compiles in place.
+/// for a memory or a span, a <c>MemoryStream</c> over a copy of the bytes for an
+/// <c>UnmanagedMemoryStream</c> (an argument, or the stream a <c>CopyTo</c> reads), each part of a
+/// tuple that is a view. Offered only where the copy compiles in place, the call still binds to the
+/// same method, and a copied stream is not read again (see <see cref="HandoverCopyPlanner"/>).
 /// </summary>
 /// <remarks>
 /// <para>The contract with the rules: <c>AdditionalLocations[0]</c> of the diagnostic is the

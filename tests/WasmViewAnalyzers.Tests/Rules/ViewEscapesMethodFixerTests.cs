@@ -86,6 +86,65 @@ public sealed class ViewEscapesMethodFixerTests
         """);
 
     [Fact]
+    public Task CopyThatWouldBindAnotherOverload_KeepsTheMemoryType() => VerifyMembers("""
+        private static readonly List<ReadOnlyMemory<byte>> s_memories = new();
+        private static readonly List<byte[]> s_arrays = new();
+        static void Keep(ReadOnlyMemory<byte> bytes) => s_memories.Add(bytes);
+        static void Keep(byte[] bytes) => s_arrays.Add(bytes);
+        void Run(int length)
+        {
+            var manager = new PointerManager((byte*)memory.GetPointer(), length);
+            Keep({|WVA002:manager.Memory|});
+        }
+        """ + ViewEscapesMethodAnalyzerTests.Manager, """
+        private static readonly List<ReadOnlyMemory<byte>> s_memories = new();
+        private static readonly List<byte[]> s_arrays = new();
+        static void Keep(ReadOnlyMemory<byte> bytes) => s_memories.Add(bytes);
+        static void Keep(byte[] bytes) => s_arrays.Add(bytes);
+        void Run(int length)
+        {
+            var manager = new PointerManager((byte*)memory.GetPointer(), length);
+            Keep(manager.Memory.ToArray().AsMemory());
+        }
+        """ + ViewEscapesMethodAnalyzerTests.Manager);
+
+    [Fact]
+    public Task MemoryQueuedThroughConditionalAccess_BecomesArrayCopy() => VerifyMembers("""
+        private Queue<ReadOnlyMemory<byte>>? _queue;
+        void Run(int length)
+        {
+            var manager = new PointerManager((byte*)memory.GetPointer(), length);
+            _queue?.Enqueue({|WVA002:manager.Memory|});
+        }
+        """ + ViewEscapesMethodAnalyzerTests.Manager, """
+        private Queue<ReadOnlyMemory<byte>>? _queue;
+        void Run(int length)
+        {
+            var manager = new PointerManager((byte*)memory.GetPointer(), length);
+            _queue?.Enqueue(manager.Memory.ToArray());
+        }
+        """ + ViewEscapesMethodAnalyzerTests.Manager);
+
+    [Fact]
+    public Task MemoriesQueuedInExpressionBodies_FixAllCopiesEach() => VerifyMembers("""
+        private static readonly Queue<ReadOnlyMemory<byte>> s_queue = new();
+        void Run(int length) => s_queue.Enqueue({|WVA002:new PointerManager((byte*)memory.GetPointer(), length).Memory|});
+        void Later(int length)
+        {
+            void Queue() => s_queue.Enqueue({|WVA002:new PointerManager((byte*)memory.GetPointer(), length).Memory|});
+            Queue();
+        }
+        """ + ViewEscapesMethodAnalyzerTests.Manager, """
+        private static readonly Queue<ReadOnlyMemory<byte>> s_queue = new();
+        void Run(int length) => s_queue.Enqueue(new PointerManager((byte*)memory.GetPointer(), length).Memory.ToArray());
+        void Later(int length)
+        {
+            void Queue() => s_queue.Enqueue(new PointerManager((byte*)memory.GetPointer(), length).Memory.ToArray());
+            Queue();
+        }
+        """ + ViewEscapesMethodAnalyzerTests.Manager);
+
+    [Fact]
     public async Task PointerOrSlotThatOnlyTakesTheViewType_NoFixOffered()
     {
         var titles = await Verify.GetOfferedFixesAsync(ViewEscapesMethodAnalyzerTests.Host("""

@@ -17,11 +17,12 @@ public static class CSharpCodeFixVerifier<TAnalyzer, TCodeFix>
     /// Applies the fix with <paramref name="equivalenceKey"/> to every diagnostic marked up in
     /// <paramref name="source"/>, one at a time and through Fix All (document, project and
     /// solution scopes), and checks that both give <paramref name="fixedSource"/>, which must compile
-    /// without errors or remaining diagnostics.
+    /// without errors or remaining diagnostics. <paramref name="withArchiveLibraries"/> compiles both
+    /// states against the real DotNetZip and SharpZipLib assemblies.
     /// </summary>
-    public static Task VerifyCodeFixAsync(string source, string fixedSource, string equivalenceKey, bool withRuntimeLibrary = false, OutputKind outputKind = OutputKind.DynamicallyLinkedLibrary)
+    public static Task VerifyCodeFixAsync(string source, string fixedSource, string equivalenceKey, bool withRuntimeLibrary = false, OutputKind outputKind = OutputKind.DynamicallyLinkedLibrary, bool withArchiveLibraries = false)
     {
-        var test = new Test(withRuntimeLibrary)
+        var test = new Test(withRuntimeLibrary, withArchiveLibraries)
         {
             TestCode = source,
             FixedCode = fixedSource,
@@ -33,7 +34,17 @@ public static class CSharpCodeFixVerifier<TAnalyzer, TCodeFix>
     }
 
     /// <summary>The titles of the fixes offered for each diagnostic of <paramref name="source"/>.</summary>
-    public static async Task<ImmutableArray<string>> GetOfferedFixesAsync(string source, bool withRuntimeLibrary = false)
+    public static async Task<ImmutableArray<string>> GetOfferedFixesAsync(string source, bool withRuntimeLibrary = false, bool withArchiveLibraries = false)
+        => (await GetFixesPerDiagnosticAsync(source, withRuntimeLibrary, withArchiveLibraries, requireCompiling: false))
+            .SelectMany(d => d.Fixes.Select(a => a.Title))
+            .ToImmutableArray();
+
+    /// <summary>
+    /// Each diagnostic of <paramref name="source"/> the fixer declares fixable, with the fixes it
+    /// offers for it. With <paramref name="requireCompiling"/>, the source must compile without
+    /// errors first (a near miss that does not compile proves nothing).
+    /// </summary>
+    public static async Task<ImmutableArray<(Diagnostic Diagnostic, ImmutableArray<CodeAction> Fixes)>> GetFixesPerDiagnosticAsync(string source, bool withRuntimeLibrary = false, bool withArchiveLibraries = false, bool requireCompiling = true)
     {
         using var workspace = new AdhocWorkspace();
         var references = Basic.Reference.Assemblies.Net100.References.All.Cast<MetadataReference>().Append(TestProject.Wasmtime);
@@ -42,26 +53,36 @@ public static class CSharpCodeFixVerifier<TAnalyzer, TCodeFix>
             references = references.Append(TestProject.RuntimeLibrary);
         }
 
+        if (withArchiveLibraries)
+        {
+            references = references.Concat(TestProject.ArchiveLibraries);
+        }
+
         var project = workspace.AddProject("Test", LanguageNames.CSharp)
             .WithCompilationOptions(new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true, nullableContextOptions: NullableContextOptions.Enable))
             .WithParseOptions(new CSharpParseOptions(LanguageVersion.CSharp12))
             .WithMetadataReferences(references);
         var document = project.AddDocument("Test.cs", source);
         var compilation = (await document.Project.GetCompilationAsync())!;
+        if (requireCompiling && compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList() is { Count: > 0 } errors)
+        {
+            throw new InvalidOperationException("The source does not compile: " + string.Join("; ", errors));
+        }
+
         var diagnostics = await compilation
             .WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new TAnalyzer()))
             .GetAnalyzerDiagnosticsAsync();
         var fixer = new TCodeFix();
-        var titles = ImmutableArray.CreateBuilder<string>();
-        foreach (var diagnostic in diagnostics.Where(d => fixer.FixableDiagnosticIds.Contains(d.Id)))
+        var result = ImmutableArray.CreateBuilder<(Diagnostic, ImmutableArray<CodeAction>)>();
+        foreach (var diagnostic in diagnostics.Where(d => fixer.FixableDiagnosticIds.Contains(d.Id)).OrderBy(d => d.Location.SourceSpan.Start))
         {
-            var actions = new List<CodeAction>();
+            var actions = ImmutableArray.CreateBuilder<CodeAction>();
             var context = new CodeFixContext(document, diagnostic, (action, _) => actions.Add(action), CancellationToken.None);
             await fixer.RegisterCodeFixesAsync(context);
-            titles.AddRange(actions.Select(a => a.Title));
+            result.Add((diagnostic, actions.ToImmutable()));
         }
 
-        return titles.ToImmutable();
+        return result.ToImmutable();
     }
 
     public sealed class Test : CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>

@@ -1,0 +1,368 @@
+using WasmViewAnalyzers.CodeFixes.Rules;
+using WasmViewAnalyzers.Tests.Verifiers;
+using Verify = WasmViewAnalyzers.Tests.Verifiers.CSharpCodeFixVerifier<WasmViewAnalyzers.Rules.ViewHandedToDeferredArchiveWriterAnalyzer, WasmViewAnalyzers.CodeFixes.Rules.CopyViewBeforeHandoverFixer>;
+
+namespace WasmViewAnalyzers.Tests.Rules;
+
+/// <summary>
+/// 'Copy the view before handing it over' for WVA003, against the real DotNetZip, SharpZipLib and
+/// System.Formats.Tar. Every test applies the fix one diagnostic at a time and through Fix All
+/// (document, project and solution), and the fixed code must compile with no diagnostic left;
+/// beside them, hand-offs that have no compiling copy get no fix.
+/// </summary>
+public sealed class ViewHandedToDeferredArchiveWriterFixerTests
+{
+    private const string Key = CopyViewBeforeHandoverFixer.CopyKey;
+
+    private static Task VerifyMembers(string members, string fixedMembers, string types = "")
+        => Verify.VerifyCodeFixAsync(ArchiveHostCode.WithMembers(members, types), ArchiveHostCode.WithMembers(fixedMembers, types), Key, withArchiveLibraries: true);
+
+    /// <summary>Types after the host class (async code, which cannot be unsafe), with <see cref="ArchiveHostCode.PointerManager"/>.</summary>
+    private static Task VerifyTypes(string types, string fixedTypes)
+        => Verify.VerifyCodeFixAsync(
+            ArchiveHostCode.WithMembers(string.Empty, "\n" + types + ArchiveHostCode.PointerManager),
+            ArchiveHostCode.WithMembers(string.Empty, "\n" + fixedTypes + ArchiveHostCode.PointerManager),
+            Key,
+            withArchiveLibraries: true);
+
+    // ------------------------------------------------------------------ DotNetZip: read at Save
+
+    [Fact]
+    public Task ViewStreamVariableAddedToDotNetZip_BecomesMemoryStreamOverTheRemainingBytes() => VerifyMembers("""
+        void Save(Stream destination, int address, int length)
+        {
+            using var zip = new DotNetZip.ZipFile();
+            var content = new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length);
+            {|WVA003:zip.AddEntry("out.png", content)|};
+            zip.Save(destination);
+        }
+        """, """
+        void Save(Stream destination, int address, int length)
+        {
+            using var zip = new DotNetZip.ZipFile();
+            var content = new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length);
+            zip.AddEntry("out.png", new MemoryStream(new ReadOnlySpan<byte>(content.PositionPointer, checked((int)(content.Length - content.Position))).ToArray()));
+            zip.Save(destination);
+        }
+        """);
+
+    [Fact]
+    public Task ViewStreamsAddedUpdatedAndSetAsInput_FixAllCopiesEach() => VerifyMembers("""
+        void Save(Stream destination, int[] outputs, int address, int length, long size)
+        {
+            var pending = new List<(string Name, UnmanagedMemoryStream Content)>();
+            foreach (var output in outputs)
+            {
+                pending.Add(($"{output}.png", new UnmanagedMemoryStream((byte*)memory.GetPointer() + output, length)));
+            }
+
+            using var zip = new DotNetZip.ZipFile();
+            foreach (var (name, content) in pending)
+            {
+                {|WVA003:zip.UpdateEntry(name, content)|};
+            }
+
+            {|WVA003:zip.AddEntry("first.png", new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length))|};
+            var entry = zip.AddEntry("second.png", Array.Empty<byte>());
+            {|WVA003:entry.InputStream = new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, size)|};
+            zip.Save(destination);
+        }
+        """, """
+        void Save(Stream destination, int[] outputs, int address, int length, long size)
+        {
+            var pending = new List<(string Name, UnmanagedMemoryStream Content)>();
+            foreach (var output in outputs)
+            {
+                pending.Add(($"{output}.png", new UnmanagedMemoryStream((byte*)memory.GetPointer() + output, length)));
+            }
+
+            using var zip = new DotNetZip.ZipFile();
+            foreach (var (name, content) in pending)
+            {
+                zip.UpdateEntry(name, new MemoryStream(new ReadOnlySpan<byte>(content.PositionPointer, checked((int)(content.Length - content.Position))).ToArray()));
+            }
+
+            zip.AddEntry("first.png", new MemoryStream(new ReadOnlySpan<byte>((byte*)memory.GetPointer() + address, length).ToArray()));
+            var entry = zip.AddEntry("second.png", Array.Empty<byte>());
+            entry.InputStream = new MemoryStream(new ReadOnlySpan<byte>((byte*)memory.GetPointer() + address, checked((int)size)).ToArray());
+            zip.Save(destination);
+        }
+        """);
+
+    [Fact]
+    public Task ViewStreamDisposedAfterTheSave_StillCopied() => VerifyMembers("""
+        void Save(Stream destination, int address, int length)
+        {
+            var zip = new DotNetZip.ZipFile();
+            var content = new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length);
+            {|WVA003:zip.AddEntry("out.png", content)|};
+            zip.Save(destination);
+            content.Dispose();
+            zip.Dispose();
+        }
+        """, """
+        void Save(Stream destination, int address, int length)
+        {
+            var zip = new DotNetZip.ZipFile();
+            var content = new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length);
+            zip.AddEntry("out.png", new MemoryStream(new ReadOnlySpan<byte>(content.PositionPointer, checked((int)(content.Length - content.Position))).ToArray()));
+            zip.Save(destination);
+            content.Dispose();
+            zip.Dispose();
+        }
+        """);
+
+    // ------------------------------------------------------------------ System.Formats.Tar: read at WriteEntry
+
+    [Fact]
+    public Task ViewStreamsAsTarEntryData_FixAllCopiesEach() => VerifyMembers("""
+        void Save(TarWriter writer, int address, int length)
+        {
+            var content = new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length);
+            var entry = new PaxTarEntry(TarEntryType.RegularFile, "out.png") { {|WVA003:DataStream = content|} };
+            writer.WriteEntry(entry);
+            var other = new UstarTarEntry(TarEntryType.RegularFile, "other.png");
+            {|WVA003:other.DataStream = new UnmanagedMemoryStream((byte*)memory.GetPointer() + address + length, length)|};
+            writer.WriteEntry(other);
+        }
+        """, """
+        void Save(TarWriter writer, int address, int length)
+        {
+            var content = new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length);
+            var entry = new PaxTarEntry(TarEntryType.RegularFile, "out.png") { DataStream = new MemoryStream(new ReadOnlySpan<byte>(content.PositionPointer, checked((int)(content.Length - content.Position))).ToArray()) };
+            writer.WriteEntry(entry);
+            var other = new UstarTarEntry(TarEntryType.RegularFile, "other.png");
+            other.DataStream = new MemoryStream(new ReadOnlySpan<byte>((byte*)memory.GetPointer() + address + length, length).ToArray());
+            writer.WriteEntry(other);
+        }
+        """);
+
+    // ------------------------------------------------------------------ writes that finish in the background
+
+    [Fact]
+    public Task WriteAsyncNotAwaitedBeforeTheGuestRuns_WritesAnArrayCopy() => VerifyTypes("""
+        sealed class Archiver
+        {
+            private readonly Memory _memory;
+
+            public Archiver(Memory memory) => _memory = memory;
+
+            public async Task SaveAsync(Stream destination, int address, int length)
+            {
+                using var gzip = new GZipStream(destination, CompressionLevel.Fastest);
+                var output = Views.Output(_memory, address, length);
+                var write = {|WVA003:gzip.WriteAsync(output.Memory)|};
+                _memory.Grow(1);
+                await write;
+            }
+
+            public void SaveInBackground(ZipArchive archive, int address, int length)
+            {
+                var entry = archive.CreateEntry("out.png").Open();
+                _ = {|WVA003:entry.WriteAsync(Views.Output(_memory, address, length).Memory)|};
+            }
+        }
+        """, """
+        sealed class Archiver
+        {
+            private readonly Memory _memory;
+
+            public Archiver(Memory memory) => _memory = memory;
+
+            public async Task SaveAsync(Stream destination, int address, int length)
+            {
+                using var gzip = new GZipStream(destination, CompressionLevel.Fastest);
+                var output = Views.Output(_memory, address, length);
+                var write = gzip.WriteAsync(output.Memory.ToArray());
+                _memory.Grow(1);
+                await write;
+            }
+
+            public void SaveInBackground(ZipArchive archive, int address, int length)
+            {
+                var entry = archive.CreateEntry("out.png").Open();
+                _ = entry.WriteAsync(Views.Output(_memory, address, length).Memory.ToArray());
+            }
+        }
+        """);
+
+    // ------------------------------------------------------------------ Fix All across documents
+
+    [Fact]
+    public async Task HandOffsInTwoDocuments_FixAllInProjectAndSolutionCopiesBoth()
+    {
+        var test = new Verify.Test(withArchiveLibraries: true) { CodeActionEquivalenceKey = Key };
+        test.TestState.Sources.Add(ArchiveHostCode.WithMembers("""
+            void Save(Stream destination, int address, int length)
+            {
+                using var zip = new DotNetZip.ZipFile();
+                {|WVA003:zip.AddEntry("out.png", new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length))|};
+                zip.Save(destination);
+            }
+            """));
+        test.TestState.Sources.Add(("Tar.cs", """
+            using System.Formats.Tar;
+            using System.IO;
+
+            static unsafe class Tar
+            {
+                public static void Save(TarWriter writer, Wasmtime.Memory memory, int address, int length)
+                {
+                    var entry = new PaxTarEntry(TarEntryType.RegularFile, "out.png");
+                    {|WVA003:entry.DataStream = new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length)|};
+                    writer.WriteEntry(entry);
+                }
+            }
+            """));
+        test.FixedState.Sources.Add(ArchiveHostCode.WithMembers("""
+            void Save(Stream destination, int address, int length)
+            {
+                using var zip = new DotNetZip.ZipFile();
+                zip.AddEntry("out.png", new MemoryStream(new ReadOnlySpan<byte>((byte*)memory.GetPointer() + address, length).ToArray()));
+                zip.Save(destination);
+            }
+            """));
+        test.FixedState.Sources.Add(("Tar.cs", """
+            using System.Formats.Tar;
+            using System.IO;
+
+            static unsafe class Tar
+            {
+                public static void Save(TarWriter writer, Wasmtime.Memory memory, int address, int length)
+                {
+                    var entry = new PaxTarEntry(TarEntryType.RegularFile, "out.png");
+                    entry.DataStream = new MemoryStream(new System.ReadOnlySpan<byte>((byte*)memory.GetPointer() + address, length).ToArray());
+                    writer.WriteEntry(entry);
+                }
+            }
+            """));
+        await test.RunAsync(CancellationToken.None);
+    }
+
+    // ------------------------------------------------------------------ no compiling copy: no fix
+
+    [Fact]
+    public async Task LambdasAndDataSources_ReportedButNoFixOffered()
+    {
+        var fixes = await Verify.GetFixesPerDiagnosticAsync(
+            ArchiveHostCode.WithMembers("""
+                void Save(Stream destination, SharpZip.ZipFile archive, int address, int length)
+                {
+                    using var zip = new DotNetZip.ZipFile();
+                    var content = new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length);
+                    zip.AddEntry("written.png", (name, stream) => content.CopyTo(stream));
+                    zip.Save(destination);
+
+                    archive.BeginUpdate();
+                    archive.Add(new StreamSource(new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length)), "held.png");
+                    archive.Add(new AddressSource(memory.GetPointer() + address, length), "address.png");
+                    archive.Add(new GuestSource(memory, address, length), "guest.png");
+                    archive.CommitUpdate();
+                }
+                """, """
+
+                sealed class StreamSource : SharpZip.IStaticDataSource
+                {
+                    private readonly Stream _content;
+                    public StreamSource(Stream content) => _content = content;
+                    public Stream GetSource() => _content;
+                }
+
+                sealed unsafe class AddressSource : SharpZip.IStaticDataSource
+                {
+                    private readonly nint _address;
+                    private readonly int _length;
+                    public AddressSource(nint address, int length) { _address = address; _length = length; }
+                    public Stream GetSource() => new UnmanagedMemoryStream((byte*)_address, _length);
+                }
+
+                sealed unsafe class GuestSource : SharpZip.IStaticDataSource
+                {
+                    private readonly Memory _memory;
+                    private readonly int _address;
+                    private readonly int _length;
+                    public GuestSource(Memory memory, int address, int length) { _memory = memory; _address = address; _length = length; }
+                    public Stream GetSource() => new UnmanagedMemoryStream((byte*)_memory.GetPointer() + _address, _length);
+                }
+                """),
+            withArchiveLibraries: true);
+
+        Assert.Equal(4, fixes.Count(f => f.Diagnostic.Id == "WVA003"));
+        Assert.All(fixes, f => Assert.Empty(f.Fixes));
+    }
+
+    [Fact]
+    public async Task StreamsThatCannotBeCopiedWithoutReadingThem_ReportedButNoFixOffered()
+    {
+        // A view stream typed as plain Stream has no pointer to copy from; outside unsafe code an
+        // UnmanagedMemoryStream's PositionPointer cannot be read: a copy would have to read the
+        // stream through, which moves its position.
+        var fixes = await Verify.GetFixesPerDiagnosticAsync(
+            ArchiveHostCode.WithMembers("""
+                void Save(Stream destination, int address, int length)
+                {
+                    using var zip = new DotNetZip.ZipFile();
+                    Stream content = new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length);
+                    zip.AddEntry("plain.png", content);
+                    zip.Save(destination);
+                }
+                """, """
+
+                static unsafe class Streams
+                {
+                    public static UnmanagedMemoryStream Open(Memory memory, int address, int length)
+                        => new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length);
+                }
+
+                sealed class SafeArchiver
+                {
+                    public void Save(Stream destination, Memory memory, int address, int length)
+                    {
+                        using var zip = new DotNetZip.ZipFile();
+                        var content = Streams.Open(memory, address, length);
+                        zip.AddEntry("safe.png", content);
+                        zip.Save(destination);
+                    }
+                }
+                """),
+            withArchiveLibraries: true);
+
+        Assert.Equal(2, fixes.Count(f => f.Diagnostic.Id == "WVA003"));
+        Assert.All(fixes, f => Assert.Empty(f.Fixes));
+    }
+
+    [Fact]
+    public async Task ViewStreamReadAgainOrSharedAcrossLoopTurns_ReportedButNoFixOffered()
+    {
+        // The writer reads the stream from its position at Save and leaves it at its end; a copy
+        // leaves it where it was. Where the method reads it again, or each turn of a loop hands the
+        // same stream over, the copy would not mean the same.
+        var fixes = await Verify.GetFixesPerDiagnosticAsync(
+            ArchiveHostCode.WithMembers("""
+                long SaveOnce(Stream destination, int address, int length)
+                {
+                    using var zip = new DotNetZip.ZipFile();
+                    var content = new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length);
+                    zip.AddEntry("out.png", content);
+                    zip.Save(destination);
+                    return content.Position;
+                }
+
+                void SaveEach(Stream destination, string[] names, int address, int length)
+                {
+                    using var zip = new DotNetZip.ZipFile();
+                    var content = new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length);
+                    foreach (var name in names)
+                    {
+                        zip.AddEntry(name, content);
+                    }
+
+                    zip.Save(destination);
+                }
+                """),
+            withArchiveLibraries: true);
+
+        Assert.Equal(2, fixes.Count(f => f.Diagnostic.Id == "WVA003"));
+        Assert.All(fixes, f => Assert.Empty(f.Fixes));
+    }
+}
