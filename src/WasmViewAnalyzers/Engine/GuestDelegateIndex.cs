@@ -88,7 +88,7 @@ internal sealed class GuestDelegateIndex
             cache,
             symbol,
             unknown: false,
-            conservative: true,
+            conservative: static _ => true,
             (Index: this, Symbol: symbol, IntoContainer: intoContainer, CancellationToken: cancellationToken),
             static (state, visit) =>
             {

@@ -58,12 +58,12 @@ internal sealed class SummaryVisit
     /// <paramref name="compute"/> (which may ask for other summaries through this visit).
     /// </summary>
     /// <param name="unknown">The bottom of the domain: where a member of a cycle starts.</param>
-    /// <param name="conservative">The answer when the chain is too deep to follow: the top of the domain.</param>
+    /// <param name="conservative">The answer when the chain is too deep to follow: the top of the domain (computed only then).</param>
     public TResult Summarize<TState, TResult>(
         ConcurrentDictionary<ISymbol, TResult> cache,
         ISymbol symbol,
         TResult unknown,
-        TResult conservative,
+        Func<TState, TResult> conservative,
         TState state,
         Func<TState, SummaryVisit, TResult> compute)
     {
@@ -103,7 +103,7 @@ internal sealed class SummaryVisit
                 _active[_active.Count - 1].DependsOnConservative = true;
             }
 
-            return conservative;
+            return conservative(state);
         }
 
         var frame = new Frame<TState, TResult>(cache, symbol, state, compute, unknown, conservative, _nextIndex++);
@@ -241,7 +241,7 @@ internal sealed class SummaryVisit
         private readonly ConcurrentDictionary<ISymbol, TResult> _cache;
         private readonly TState _state;
         private readonly Func<TState, SummaryVisit, TResult> _compute;
-        private readonly TResult _conservative;
+        private readonly Func<TState, TResult> _conservative;
 
         public Frame(
             ConcurrentDictionary<ISymbol, TResult> cache,
@@ -249,7 +249,7 @@ internal sealed class SummaryVisit
             TState state,
             Func<TState, SummaryVisit, TResult> compute,
             TResult unknown,
-            TResult conservative,
+            Func<TState, TResult> conservative,
             int index)
             : base(cache, symbol, index)
         {
@@ -271,7 +271,7 @@ internal sealed class SummaryVisit
             return !SummaryEquality.Equal(before, result);
         }
 
-        public override void GiveUp() => Value = _conservative;
+        public override void GiveUp() => Value = _conservative(_state);
 
         public override void Publish(bool cacheIt)
         {

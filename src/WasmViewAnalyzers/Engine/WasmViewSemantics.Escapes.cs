@@ -33,7 +33,7 @@ internal sealed partial class WasmViewSemantics
             _escapingParameters,
             method,
             unknown: ImmutableDictionary<int, ParameterEscape>.Empty,
-            conservative: ConservativeEscapes(method),
+            conservative: static state => state.Semantics.ConservativeEscapes(state.Method),
             (Semantics: this, Method: method, CancellationToken: cancellationToken),
             static (state, visit) => state.Semantics.Bodies.GetGraph(state.Method, state.CancellationToken) is { } graph
                 ? ViewFlowAnalysis.SummarizeEscapingParameters(state.Semantics, graph, state.Method, visit, state.CancellationToken)

@@ -138,7 +138,7 @@ internal sealed partial class WasmViewSemantics
             _mayCallGuest,
             method,
             unknown: false,
-            conservative: true,
+            conservative: static _ => true,
             (Semantics: this, Method: method, CancellationToken: cancellationToken),
             static (state, visit) => state.Semantics.ComputeMayCallGuest(state.Method, visit, state.CancellationToken));
     }

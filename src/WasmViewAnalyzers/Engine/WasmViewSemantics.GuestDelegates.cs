@@ -169,7 +169,7 @@ internal sealed partial class WasmViewSemantics
             _returnsGuestDelegate,
             method,
             unknown: false,
-            conservative: true,
+            conservative: static _ => true,
             (Semantics: this, Method: method, CancellationToken: cancellationToken),
             static (state, visit) => state.Semantics.ComputeReturnsGuestDelegate(state.Method, visit, state.CancellationToken));
     }
@@ -205,7 +205,7 @@ internal sealed partial class WasmViewSemantics
             _guestDelegateLocals,
             local,
             unknown: false,
-            conservative: true,
+            conservative: static _ => true,
             (Semantics: this, Local: local, CancellationToken: cancellationToken),
             static (state, visit) =>
             {

@@ -38,7 +38,7 @@ internal sealed partial class WasmViewSemantics
             _usesViewState,
             member,
             unknown: false,
-            conservative: true,
+            conservative: static _ => true,
             (Semantics: this, Member: member, CancellationToken: cancellationToken),
             static (state, visit) => state.Semantics.ComputeUsesViewState(state.Member, visit, state.CancellationToken));
     }

@@ -90,7 +90,7 @@ internal sealed partial class WasmViewSemantics
             _viewReturns,
             method,
             unknown: ViewReturnSummary.None,
-            conservative: ConservativeViewReturns(method),
+            conservative: static state => state.Semantics.ConservativeViewReturns(state.Method),
             (Semantics: this, Method: method, CancellationToken: cancellationToken),
             static (state, visit) => state.Semantics.Bodies.GetGraph(state.Method, state.CancellationToken) is { } graph
                 ? ViewFlowAnalysis.Summarize(state.Semantics, graph, state.Method, visit, state.CancellationToken)
@@ -114,7 +114,7 @@ internal sealed partial class WasmViewSemantics
             _parameterUses,
             method,
             unknown: ImmutableHashSet<int>.Empty,
-            conservative: ViewParameters(method),
+            conservative: static state => state.Semantics.ViewParameters(state.Method),
             (Semantics: this, Method: method, CancellationToken: cancellationToken),
             static (state, visit) => state.Semantics.Bodies.GetGraph(state.Method, state.CancellationToken) is { } graph
                 ? ViewFlowAnalysis.SummarizeParameterUses(state.Semantics, graph, state.Method, visit, state.CancellationToken)

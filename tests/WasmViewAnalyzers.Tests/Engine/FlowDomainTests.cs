@@ -179,12 +179,12 @@ public sealed class FlowDomainTests
         var edges = new Dictionary<string, string> { ["A"] = "B", ["B"] = "C", ["C"] = "A" };
         bool Compute(string name, SummaryVisit visit)
         {
-            var next = visit.Summarize(cache, Method(edges[name]), unknown: false, conservative: true, edges[name], Compute);
+            var next = visit.Summarize(cache, Method(edges[name]), unknown: false, conservative: static _ => true, edges[name], Compute);
             return name == "C" || next;
         }
 
         var visit = new SummaryVisit(callGraph: null, CancellationToken.None);
-        Assert.True(visit.Summarize(cache, Method("B"), unknown: false, conservative: true, "B", Compute));
+        Assert.True(visit.Summarize(cache, Method("B"), unknown: false, conservative: static _ => true, "B", Compute));
         Assert.Equal(3, cache.Count);
         Assert.All(cache.Values, Assert.True);
         Assert.Equal(0, visit.ConservativeAnswers);
@@ -196,10 +196,10 @@ public sealed class FlowDomainTests
         var cache = new ConcurrentDictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
         var edges = new Dictionary<string, string> { ["A"] = "B", ["B"] = "A" };
         bool Compute(string name, SummaryVisit visit)
-            => visit.Summarize(cache, Method(edges[name]), unknown: false, conservative: true, edges[name], Compute);
+            => visit.Summarize(cache, Method(edges[name]), unknown: false, conservative: static _ => true, edges[name], Compute);
 
         var visit = new SummaryVisit(callGraph: null, CancellationToken.None);
-        Assert.False(visit.Summarize(cache, Method("A"), unknown: false, conservative: true, "A", Compute));
+        Assert.False(visit.Summarize(cache, Method("A"), unknown: false, conservative: static _ => true, "A", Compute));
         Assert.False(cache[Method("B")]);
     }
 
@@ -213,11 +213,11 @@ public sealed class FlowDomainTests
         var chain = CompilationAnalysis.Compile("class Chain { " + string.Concat(Enumerable.Range(0, depth).Select(i => $"void M{i}() {{ }} ")) + "}");
         var keys = Enumerable.Range(0, depth).Select(i => chain.GetTypeByMetadataName("Chain")!.GetMembers("M" + i).Single()).ToArray();
         bool Compute(int level, SummaryVisit visit)
-            => level + 1 < depth && visit.Summarize(cache, keys[level + 1], unknown: false, conservative: true, level + 1, Compute);
+            => level + 1 < depth && visit.Summarize(cache, keys[level + 1], unknown: false, conservative: static _ => true, level + 1, Compute);
 
         var visit = new SummaryVisit(callGraph: null, CancellationToken.None);
 
-        Assert.True(visit.Summarize(cache, keys[0], unknown: false, conservative: true, 0, Compute));
+        Assert.True(visit.Summarize(cache, keys[0], unknown: false, conservative: static _ => true, 0, Compute));
         Assert.True(visit.ConservativeAnswers > 0);
         Assert.DoesNotContain(keys[0], cache.Keys);
     }
