@@ -16,7 +16,7 @@ internal static class ResultTable
         text.Append("Times are min / median over the rounds. *Analyzer* is the compiler's own timing (ReportAnalyzer) of WasmViewAnalyzers (wva) ");
         text.Append("or of the CA2000 analyzer (ca2000); *Csc* is the Csc task. *vs CA2000* divides the median WasmViewAnalyzers time by the ");
         text.Append("median CA2000 time on the same corpus in the same run; *share* is analyzer / Csc; *Csc added* is the Csc task against the build without analyzers; ");
-        text.Append("*CPU* is the CPU time of the whole build (MSBuild and, with a fresh compiler process, the compiler), and *CPU added* the same against the build without analyzers: ");
+        text.Append("*CPU* is the CPU time of the whole build (MSBuild and, with a fresh compiler process, the compiler), and *CPU added* the difference against the build without analyzers (median against median): ");
         text.Append("less disturbed by other load than the wall-clock times, but diluted by MSBuild's own CPU.\n\n");
         text.Append("| Corpus | Files | Config | Csc (s) | Build CPU (s) | Analyzer (s) | ms / file | vs CA2000 | Share of Csc | Csc added | CPU added | WVA001 |\n");
         text.Append("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
@@ -53,7 +53,7 @@ internal static class ResultTable
                 text.Append(CultureInfo.InvariantCulture, $" | {100 * medianAnalyzer / medianCsc:F1}% | ");
                 text.Append(double.IsNaN(noneCsc) ? "-" : string.Create(CultureInfo.InvariantCulture, $"{100 * (medianCsc / noneCsc - 1):+0.0;-0.0}%"));
                 text.Append(" | ");
-                text.Append(double.IsNaN(noneCpu) || double.IsNaN(medianCpu) ? "-" : string.Create(CultureInfo.InvariantCulture, $"{100 * (medianCpu / noneCpu - 1):+0.0;-0.0}%"));
+                text.Append(double.IsNaN(noneCpu) || double.IsNaN(medianCpu) ? "-" : string.Create(CultureInfo.InvariantCulture, $"{medianCpu - noneCpu:+0.0;-0.0} s ({100 * (medianCpu / noneCpu - 1):+0;-0}%)"));
                 text.Append(CultureInfo.InvariantCulture, $" | {(config == "wva" ? runs[0].Report.Wva001.ToString(CultureInfo.InvariantCulture) : "-")} |\n");
             }
         }
@@ -96,6 +96,41 @@ internal static class ResultTable
         }
 
         return text.ToString();
+    }
+
+    /// <summary>Reads the measurements.tsv of a run back, to render its table again (CostBench table FILE).</summary>
+    public static List<Measurement> ReadRaw(string path)
+    {
+        var lines = File.ReadAllLines(path);
+        var header = lines[0].Split('\t').Select((name, index) => (name, index)).ToDictionary(c => c.name, c => c.index, StringComparer.Ordinal);
+        double Number(string[] fields, string column)
+            => header.TryGetValue(column, out var index) ? double.Parse(fields[index], CultureInfo.InvariantCulture) : double.NaN;
+
+        var corpora = new Dictionary<string, Corpus>(StringComparer.Ordinal);
+        var result = new List<Measurement>();
+        foreach (var line in lines.Skip(1).Where(l => l.Length > 0))
+        {
+            var fields = line.Split('\t');
+            var name = fields[header["corpus"]];
+            if (!corpora.TryGetValue(name, out var corpus))
+            {
+                var (kind, files) = Enum.GetValues<CorpusKind>()
+                    .SelectMany(k => new[] { (k, int.TryParse(name[(name.LastIndexOf('-') + 1)..], CultureInfo.InvariantCulture, out var n) ? n : CorpusGenerator.ChainDepth) })
+                    .First(c => CorpusGenerator.Name(c.k, c.Item2) == name);
+                corpora[name] = corpus = new Corpus(kind, files, string.Empty, int.Parse(fields[header["files"]], CultureInfo.InvariantCulture));
+            }
+
+            var report = new BuildReport(
+                Number(fields, "csc_s"),
+                Number(fields, "wva_s"),
+                Number(fields, "ca2000_s"),
+                Number(fields, "all_analyzers_s"),
+                (int)Number(fields, "wva001"),
+                (int)Number(fields, "ca2000_warnings"));
+            result.Add(new Measurement(corpus, fields[header["config"]], (int)Number(fields, "round"), Number(fields, "wall_s"), Number(fields, "cpu_s"), Number(fields, "load"), report));
+        }
+
+        return result;
     }
 
     private static double Analyzer(Measurement m) => m.Config == "ca2000" ? m.Report.Ca2000Seconds : m.Report.WasmViewSeconds;
