@@ -61,7 +61,7 @@ internal static class ResultTable
         var growth = Growth(measurements);
         if (growth.Length > 0)
         {
-            text.Append("\nGrowth of the median analyzer time per doubling of the corpus ((t2/t1)^(1/log2(n2/n1)); 2.0 is linear):\n\n");
+            text.Append("\nGrowth per doubling of the corpus ((t2/t1)^(1/log2(n2/n1)); 2.0 is linear), of the median analyzer time and of the median CPU added:\n\n");
             text.Append(growth);
         }
 
@@ -82,16 +82,20 @@ internal static class ResultTable
 
             foreach (var config in new[] { "wva", "ca2000" })
             {
-                var parts = new List<string>();
+                var time = new List<string>();
+                var cpu = new List<string>();
                 for (var i = 1; i < sizes.Count; i++)
                 {
+                    var exponent = 1 / Math.Log2((double)sizes[i] / sizes[i - 1]);
                     var t1 = Median(family.Where(m => m.Config == config && m.Corpus.Files == sizes[i - 1]).Select(m => Analyzer(m)));
                     var t2 = Median(family.Where(m => m.Config == config && m.Corpus.Files == sizes[i]).Select(m => Analyzer(m)));
-                    var perDoubling = Math.Pow(t2 / t1, 1 / Math.Log2((double)sizes[i] / sizes[i - 1]));
-                    parts.Add(string.Create(CultureInfo.InvariantCulture, $"{sizes[i - 1]}→{sizes[i]}: {perDoubling:F2}×"));
+                    time.Add(string.Create(CultureInfo.InvariantCulture, $"{sizes[i - 1]}→{sizes[i]}: {Math.Pow(t2 / t1, exponent):F2}×"));
+                    var c1 = CpuAdded(family, config, sizes[i - 1]);
+                    var c2 = CpuAdded(family, config, sizes[i]);
+                    cpu.Add(c1 > 0 && c2 > 0 ? string.Create(CultureInfo.InvariantCulture, $"{sizes[i - 1]}→{sizes[i]}: {Math.Pow(c2 / c1, exponent):F2}×") : "-");
                 }
 
-                text.Append(CultureInfo.InvariantCulture, $"- {CorpusGenerator.Name(family.Key, 0).Replace("-0", string.Empty, StringComparison.Ordinal)}, {config}: {string.Join(", ", parts)}\n");
+                text.Append(CultureInfo.InvariantCulture, $"- {CorpusGenerator.Name(family.Key, 0).Replace("-0", string.Empty, StringComparison.Ordinal)}, {config}: analyzer time {string.Join(", ", time)}; CPU added {string.Join(", ", cpu)}\n");
             }
         }
 
@@ -132,6 +136,10 @@ internal static class ResultTable
 
         return result;
     }
+
+    private static double CpuAdded(IEnumerable<Measurement> family, string config, int files)
+        => Median(family.Where(m => m.Config == config && m.Corpus.Files == files).Select(m => m.CpuSeconds))
+           - Median(family.Where(m => m.Config == "none" && m.Corpus.Files == files).Select(m => m.CpuSeconds));
 
     private static double Analyzer(Measurement m) => m.Config == "ca2000" ? m.Report.Ca2000Seconds : m.Report.WasmViewSeconds;
 
