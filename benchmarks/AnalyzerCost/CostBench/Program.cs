@@ -7,6 +7,7 @@ namespace CostBench;
 /// <list type="bullet">
 /// <item><c>bench [options]</c>: generate the corpora, build each in every configuration over interleaved rounds, print the table.</item>
 /// <item><c>generate KIND FILES DIR</c>: write one corpus (kinds: see <see cref="CorpusKind"/>).</item>
+/// <item><c>table FILE [--compiler fresh|server]</c>: print the table of a run again from its measurements.tsv.</item>
 /// <item><c>analyze DIR [wva|ca2000] [repeat]</c>: run the analyzers in process over a corpus built once (CompilationWithAnalyzers), for profiling.</item>
 /// </list>
 /// </summary>
@@ -27,6 +28,9 @@ internal static class Program
                     var kind = Enum.Parse<CorpusKind>(rest[0], ignoreCase: true);
                     var analyzerProject = Path.Combine(repository, "src", "WasmViewAnalyzers", "WasmViewAnalyzers.csproj");
                     Console.WriteLine(CorpusGenerator.Write(kind, int.Parse(rest[1], CultureInfo.InvariantCulture), Path.GetFullPath(rest[2]), analyzerProject));
+                    return 0;
+                case "table":
+                    Console.WriteLine(ResultTable.Render(ResultTable.ReadRaw(rest[0]), BenchOptions.Parse(rest[1..])));
                     return 0;
                 case "analyze":
                     return InProcessHarness.Run(

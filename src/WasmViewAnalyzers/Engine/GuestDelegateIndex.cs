@@ -32,7 +32,7 @@ namespace WasmViewAnalyzers.Engine;
 /// </remarks>
 internal sealed class GuestDelegateIndex
 {
-    private static readonly IReadOnlyList<IOperation> NoValues = new IOperation[0];
+    private static readonly IReadOnlyList<IOperation> NoValues = System.Array.Empty<IOperation>();
     private static readonly Dictionary<ISymbol, List<IOperation>> EmptyTable = new(SymbolEqualityComparer.Default);
 
     private readonly WasmViewSemantics _semantics;
@@ -154,7 +154,7 @@ internal sealed class GuestDelegateIndex
     }
 
     /// <summary>The values stored into <paramref name="symbol"/> by the stores filed under <paramref name="key"/>, in <paramref name="scope"/> (all trees when null).</summary>
-    private IEnumerable<IOperation> StoredValues(ISymbol symbol, StoreKey key, IReadOnlyCollection<SyntaxTree>? scope, CancellationToken cancellationToken)
+    private IReadOnlyList<IOperation> StoredValues(ISymbol symbol, StoreKey key, IReadOnlyList<SyntaxTree>? scope, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(key.Name) && key.Kind != StoreKind.Call)
         {
@@ -168,10 +168,7 @@ internal sealed class GuestDelegateIndex
 
         if (scope.Count == 1)
         {
-            foreach (var tree in scope)
-            {
-                return ValuesOf(TreeTable(tree, key, cancellationToken), symbol);
-            }
+            return ValuesOf(TreeTable(scope[0], key, cancellationToken), symbol);
         }
 
         var values = new List<IOperation>();
@@ -191,7 +188,7 @@ internal sealed class GuestDelegateIndex
     /// parameter only in its own tree, a private member only where its type is declared, anything
     /// else anywhere (<see langword="null"/>).
     /// </summary>
-    private IReadOnlyCollection<SyntaxTree>? Scope(ISymbol symbol)
+    private IReadOnlyList<SyntaxTree>? Scope(ISymbol symbol)
     {
         if (symbol is ILocalSymbol or IParameterSymbol)
         {
@@ -204,12 +201,12 @@ internal sealed class GuestDelegateIndex
             : null;
     }
 
-    private IReadOnlyCollection<SyntaxTree> DeclaringTrees(ISymbol symbol)
+    private IReadOnlyList<SyntaxTree> DeclaringTrees(ISymbol symbol)
     {
-        var trees = new HashSet<SyntaxTree>();
+        var trees = new List<SyntaxTree>(1);
         foreach (var reference in symbol.DeclaringSyntaxReferences)
         {
-            if (_semantics.Compilation.ContainsSyntaxTree(reference.SyntaxTree))
+            if (!trees.Contains(reference.SyntaxTree) && _semantics.Compilation.ContainsSyntaxTree(reference.SyntaxTree))
             {
                 trees.Add(reference.SyntaxTree);
             }
