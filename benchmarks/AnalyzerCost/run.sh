@@ -5,7 +5,7 @@
 #
 #   benchmarks/AnalyzerCost/run.sh [--sizes 50,200,800] [--rounds 3] [--fields private|internal|both]
 #                                  [--compiler fresh|server] [--quick] [--no-special] [--special-only]
-#                                  [--analyzer-from REV]
+#                                  [--sdk-baseline] [--analyzer-from REV]
 #                                  [--work DIR] [--keep-logs]
 #
 # The table of an earlier run again:  benchmarks/AnalyzerCost/run.sh table /tmp/wva-analyzer-cost/measurements.tsv
