@@ -5,8 +5,10 @@
 #
 #   benchmarks/AnalyzerCost/run.sh [--sizes 50,200,800] [--rounds 3] [--fields private|internal|both]
 #                                  [--compiler fresh|server] [--quick] [--no-special] [--special-only]
+#                                  [--sdk-baseline] [--analyzer-from REV]
 #                                  [--work DIR] [--keep-logs]
 #
+# The table of an earlier run again:  benchmarks/AnalyzerCost/run.sh table /tmp/wva-analyzer-cost/measurements.tsv
 # In process, for profiling one corpus built by a run (see README.md):
 #   benchmarks/AnalyzerCost/run.sh analyze /tmp/wva-analyzer-cost/hosts-internal-200 [wva|ca2000|both] [repeat]
 set -euo pipefail

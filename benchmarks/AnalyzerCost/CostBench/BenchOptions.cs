@@ -23,6 +23,9 @@ internal sealed class BenchOptions
 
     public bool KeepLogs { get; private set; }
 
+    /// <summary>Whether every corpus, not only the ordinary-code ones, is also built with the SDK's default analyzers, with and without WasmViewAnalyzers.</summary>
+    public bool SdkBaseline { get; private set; }
+
     /// <summary>A git revision whose analyzer sources to measure instead of the working tree's.</summary>
     public string? AnalyzerFrom { get; private set; }
 
@@ -60,6 +63,9 @@ internal sealed class BenchOptions
                     break;
                 case "--analyzer-from":
                     options.AnalyzerFrom = Value();
+                    break;
+                case "--sdk-baseline":
+                    options.SdkBaseline = true;
                     break;
                 case "--keep-logs":
                     options.KeepLogs = true;

@@ -27,10 +27,11 @@ internal sealed class BuildBenchmark
     /// <summary>
     /// The configurations a corpus is built in. Code without views is also built the way a new
     /// project builds it (the SDK's default analyzers on) with and without WasmViewAnalyzers: there
-    /// the analyzer driver runs anyway, so that pair shows what adding WasmViewAnalyzers costs.
+    /// the analyzer driver runs anyway, so that pair shows what adding WasmViewAnalyzers costs
+    /// (with --sdk-baseline, every corpus).
     /// </summary>
-    public static string[] ConfigsOf(Corpus corpus)
-        => corpus.Kind is CorpusKind.NoWasmtime or CorpusKind.Sparse ? Configs : ["none", "wva", "ca2000"];
+    public static string[] ConfigsOf(Corpus corpus, BenchOptions options)
+        => options.SdkBaseline || corpus.Kind is CorpusKind.NoWasmtime or CorpusKind.Sparse ? Configs : ["none", "wva", "ca2000"];
 
     /// <summary>The configuration a build is compared with for "added": the same build without WasmViewAnalyzers or CA2000.</summary>
     public static string BaselineOf(string config) => config is "sdk-wva" or "sdk" ? "sdk" : "none";
@@ -82,7 +83,7 @@ internal sealed class BuildBenchmark
             var order = Rotate(corpora, round);
             foreach (var corpus in order)
             {
-                foreach (var config in Rotate(ConfigsOf(corpus), round + corpus.Files))
+                foreach (var config in Rotate(ConfigsOf(corpus, _options), round + corpus.Files))
                 {
                     var measurement = Build(corpus, config, round);
                     _measurements.Add(measurement);
