@@ -90,21 +90,6 @@ internal sealed class WasmSymbols
         => SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, IEnumerableOfT)
            || SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, IEnumeratorOfT);
 
-    /// <summary>A collection whose elements are delegates: <c>List&lt;Action&gt;</c>, <c>Queue&lt;Func&lt;Task&gt;&gt;</c>, ...</summary>
-    public bool IsCollectionOfDelegates(ITypeSymbol type)
-    {
-        foreach (var candidate in type.AllInterfaces.Add(type as INamedTypeSymbol ?? IEnumerableOfT))
-        {
-            if (SymbolEqualityComparer.Default.Equals(candidate.OriginalDefinition, IEnumerableOfT)
-                && candidate.TypeArguments[0].TypeKind == TypeKind.Delegate)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
     public bool DerivesFrom(ITypeSymbol? type, INamedTypeSymbol? baseType)
     {
         if (baseType is null)

@@ -93,17 +93,12 @@ internal sealed partial class WasmViewSemantics
     }
 
     /// <summary>
-    /// <c>handlers.Add(() =&gt; convert(1))</c>, <c>queue.Enqueue(work)</c>: a collection keeps the
-    /// delegate for later; adding it runs nothing.
+    /// <c>handlers.Add(() =&gt; convert(1))</c>, <c>queue.Enqueue(work)</c>: a collection (or a method
+    /// named in <c>escape_sinks</c>) keeps the delegate for later; adding it runs nothing. The same
+    /// table of storing APIs as WVA002's.
     /// </summary>
     private bool StoresItsArgument(IInvocationOperation invocation)
-    {
-        var method = invocation.TargetMethod;
-        return invocation.Instance is { Type: { } receiverType }
-               && StorageMethodNames.Contains(method.Name)
-               && !method.IsStatic
-               && Symbols.IsCollectionOfDelegates(receiverType);
-    }
+        => invocation.Instance is not null && EscapeSinks.IsStoringCall(invocation.TargetMethod);
 
     private bool IsWasmtimeGuestCall(IMethodSymbol method)
     {
@@ -129,7 +124,7 @@ internal sealed partial class WasmViewSemantics
     private bool MayCallGuest(IMethodSymbol method, SummaryVisit visit, CancellationToken cancellationToken)
     {
         method = Normalize(method);
-        if (!IsInSource(method))
+        if (!IsDeclaredInSource(method))
         {
             return false;
         }
