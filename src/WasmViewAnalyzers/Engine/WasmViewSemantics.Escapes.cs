@@ -24,7 +24,7 @@ internal sealed partial class WasmViewSemantics
     public ImmutableDictionary<int, ParameterEscape> GetEscapingParameters(IMethodSymbol method, SummaryVisit? visit, CancellationToken cancellationToken)
     {
         method = Normalize(method);
-        if (!IsInSource(method) || !HasViewParameter(method))
+        if (!IsDeclaredInSource(method) || !HasViewParameter(method))
         {
             return ImmutableDictionary<int, ParameterEscape>.Empty;
         }

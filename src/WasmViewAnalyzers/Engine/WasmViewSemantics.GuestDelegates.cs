@@ -160,7 +160,7 @@ internal sealed partial class WasmViewSemantics
     private bool ReturnsGuestDelegate(IMethodSymbol method, SummaryVisit visit, CancellationToken cancellationToken)
     {
         method = Normalize(method);
-        if (method.ReturnType.TypeKind != TypeKind.Delegate || !IsInSource(method))
+        if (method.ReturnType.TypeKind != TypeKind.Delegate || !IsDeclaredInSource(method))
         {
             return false;
         }

@@ -29,7 +29,7 @@ internal sealed partial class WasmViewSemantics
     public bool UsesViewState(IMethodSymbol member, SummaryVisit? visit, CancellationToken cancellationToken)
     {
         member = Normalize(member);
-        if (member.IsStatic || !IsInSource(member))
+        if (member.IsStatic || !IsDeclaredInSource(member))
         {
             return true;
         }

@@ -81,7 +81,7 @@ internal sealed partial class WasmViewSemantics
     private ViewReturnSummary GetViewReturns(IMethodSymbol method, SummaryVisit? visit, CancellationToken cancellationToken)
     {
         method = Normalize(method);
-        if (!IsInSource(method) || !MayReturnView(method))
+        if (!IsDeclaredInSource(method) || !MayReturnView(method))
         {
             return ViewReturnSummary.None;
         }
@@ -105,7 +105,7 @@ internal sealed partial class WasmViewSemantics
     {
         method = Normalize(method);
         visit ??= NewVisit(cancellationToken);
-        if (!IsInSource(method) || !HasViewParameter(method) || !MayCallGuest(method, visit, cancellationToken))
+        if (!IsDeclaredInSource(method) || !HasViewParameter(method) || !MayCallGuest(method, visit, cancellationToken))
         {
             return ImmutableHashSet<int>.Empty;
         }

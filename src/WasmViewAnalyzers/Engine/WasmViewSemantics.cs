@@ -82,7 +82,7 @@ internal sealed partial class WasmViewSemantics
     internal bool IsSourceMethod(IMethodSymbol method, out IMethodSymbol normalized)
     {
         normalized = Normalize(method);
-        return IsInSource(normalized);
+        return IsDeclaredInSource(normalized);
     }
 
     private static string Describe(ISymbol symbol)
@@ -98,12 +98,6 @@ internal sealed partial class WasmViewSemantics
         method = method.PartialImplementationPart ?? method;
         return method.ReducedFrom ?? method.OriginalDefinition;
     }
-
-    private bool IsInSource(IMethodSymbol method)
-        => method.Locations.Length > 0
-           && method.Locations[0].IsInSource
-           && method.Locations[0].SourceTree is { } tree
-           && Compilation.ContainsSyntaxTree(tree);
 
     private static ImmutableArray<INamedTypeSymbol> CollectSourceTypes(Compilation compilation)
     {
