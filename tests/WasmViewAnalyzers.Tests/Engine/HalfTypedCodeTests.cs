@@ -234,41 +234,9 @@ public sealed class HalfTypedCodeTests
     public void OddCode_NeverThrows(string source)
         => Assert.Empty(AnalyzerFailures("using System;\n" + source));
 
-    private static readonly ImmutableArray<DiagnosticAnalyzer> Analyzers = typeof(WasmViewAnalyzers.Rules.StaleViewAfterGuestCallAnalyzer).Assembly
-        .GetTypes()
-        .Where(type => !type.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(type))
-        .Select(type => (DiagnosticAnalyzer)Activator.CreateInstance(type)!)
-        .ToImmutableArray();
-
-    private static readonly ImmutableArray<MetadataReference> References = Basic.Reference.Assemblies.Net100.References.All
-        .Cast<MetadataReference>()
-        .Append(TestProject.Wasmtime)
-        .Concat(TestProject.ArchiveLibraries)
-        .ToImmutableArray();
-
     /// <summary>Every exception an analyzer threw on <paramref name="source"/>, as AD0001 would report it.</summary>
     private static IReadOnlyList<string> AnalyzerFailures(string source) => Analyze(source).Failures;
 
     private static (IReadOnlyList<string> Failures, ImmutableArray<Diagnostic> Diagnostics) Analyze(string source)
-    {
-        var compilation = CSharpCompilation.Create(
-            "HalfTyped",
-            new[] { CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.CSharp12)) },
-            References,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true, nullableContextOptions: NullableContextOptions.Enable));
-
-        var failures = new ConcurrentBag<string>();
-        var options = new CompilationWithAnalyzersOptions(
-            new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
-            onAnalyzerException: (exception, analyzer, _) => failures.Add($"{analyzer.GetType().Name}: {exception}"),
-            concurrentAnalysis: false,
-            logAnalyzerExecutionTime: false);
-        var diagnostics = compilation.WithAnalyzers(Analyzers, options).GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
-        foreach (var diagnostic in diagnostics.Where(d => d.Id == "AD0001"))
-        {
-            failures.Add(diagnostic.ToString());
-        }
-
-        return (failures.ToList(), diagnostics);
-    }
+        => CompilationAnalysis.AnalyzeCollectingFailures(CompilationAnalysis.Compile(source), concurrent: false);
 }
