@@ -10,6 +10,17 @@ namespace WasmViewAnalyzers.Engine;
 /// </summary>
 internal static class WasmViewAnalysisDriver
 {
+    /// <summary>
+    /// Generated code is not analyzed (no <see cref="GeneratedCodeAnalysisFlags.Analyze"/>): the
+    /// driver skips every member of a generated file or of a <c>[GeneratedCode]</c> type before it
+    /// reaches a rule. Every diagnostic is reported inside the member being analyzed, so it is never
+    /// in generated code, and <see cref="GeneratedCodeAnalysisFlags.ReportDiagnostics"/> tells the
+    /// driver not to check that again per diagnostic: that check scans the whole file for a
+    /// <c>GeneratedCode</c> attribute the first time a file gets a diagnostic (a fifth of the rules'
+    /// time on host code with a few warnings per file, measured in docs/performance.md).
+    /// </summary>
+    public const GeneratedCodeAnalysisFlags GeneratedCodeAnalysis = GeneratedCodeAnalysisFlags.ReportDiagnostics;
+
     public static void Register(AnalysisContext context, Action<OperationBlockAnalysisContext, MethodViewFacts> report)
     {
         context.RegisterCompilationStartAction(compilationContext =>

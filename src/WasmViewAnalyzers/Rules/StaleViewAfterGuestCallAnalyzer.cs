@@ -27,7 +27,7 @@ public sealed class StaleViewAfterGuestCallAnalyzer : DiagnosticAnalyzer
 
     public override void Initialize(AnalysisContext context)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.ConfigureGeneratedCodeAnalysis(WasmViewAnalysisDriver.GeneratedCodeAnalysis);
         context.EnableConcurrentExecution();
         WasmViewAnalysisDriver.Register(context, ReportStaleUses);
     }

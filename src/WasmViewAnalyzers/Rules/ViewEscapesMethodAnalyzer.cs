@@ -35,7 +35,7 @@ public sealed class ViewEscapesMethodAnalyzer : DiagnosticAnalyzer
 
     public override void Initialize(AnalysisContext context)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.ConfigureGeneratedCodeAnalysis(WasmViewAnalysisDriver.GeneratedCodeAnalysis);
         context.EnableConcurrentExecution();
         WasmViewAnalysisDriver.Register(context, ReportEscapes);
     }

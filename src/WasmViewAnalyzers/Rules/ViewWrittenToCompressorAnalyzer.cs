@@ -34,7 +34,7 @@ public sealed class ViewWrittenToCompressorAnalyzer : DiagnosticAnalyzer
 
     public override void Initialize(AnalysisContext context)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.ConfigureGeneratedCodeAnalysis(WasmViewAnalysisDriver.GeneratedCodeAnalysis);
         context.EnableConcurrentExecution();
         WasmViewAnalysisDriver.Register(context, ReportWrites);
     }
