@@ -72,7 +72,10 @@ internal static class InProcessHarness
         var builder = ImmutableArray.CreateBuilder<DiagnosticAnalyzer>();
         if (which is "wva" or "both")
         {
-            var path = Path.Combine(repository, "src", "WasmViewAnalyzers", "bin", "Release", "netstandard2.0", "WasmViewAnalyzers.dll");
+            // WVA_ANALYZER_DLL: another build of the analyzer (a copy of an earlier one), for A/B runs in one process each.
+            var path = Environment.GetEnvironmentVariable("WVA_ANALYZER_DLL") is { Length: > 0 } other
+                ? other
+                : Path.Combine(repository, "src", "WasmViewAnalyzers", "bin", "Release", "netstandard2.0", "WasmViewAnalyzers.dll");
             builder.AddRange(FromAssembly(path, _ => true));
         }
 

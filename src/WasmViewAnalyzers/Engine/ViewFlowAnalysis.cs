@@ -37,6 +37,7 @@ internal sealed partial class ViewFlowAnalysis
     private readonly Dictionary<int, ControlFlowRegion> _handlerEntries = new();
     private readonly HashSet<int> _guardedBlocks = new();
     private readonly Dictionary<int, List<(ControlFlowBranch Branch, int Index)>> _finallyEntries = new();
+    private readonly HashSet<int> _blocksGuardedByFinally = new();
     private readonly Dictionary<(SyntaxNode Syntax, string Name), StaleViewUse> _staleUses = new();
     private readonly Dictionary<(SyntaxNode Syntax, string Name), ViewEscape> _escapes = new();
     private readonly Dictionary<(SyntaxNode Syntax, string Name, ArchiveHandoffKind Kind), ArchiveHandoff> _handoffs = new();
@@ -167,6 +168,7 @@ internal sealed partial class ViewFlowAnalysis
 
     private void IndexGraph()
     {
+        IndexHandlers(_graph.Root);
         foreach (var block in _graph.Blocks)
         {
             foreach (var operation in block.Operations)
@@ -179,27 +181,33 @@ internal sealed partial class ViewFlowAnalysis
                 IndexCaptures(block.BranchValue);
             }
 
-            foreach (var branch in new[] { block.FallThroughSuccessor, block.ConditionalSuccessor })
+            // Only a branch out of the try part of a try/finally runs a finally on its way; asking
+            // any other branch computes (and allocates) the regions it leaves for nothing.
+            if (_blocksGuardedByFinally.Contains(block.Ordinal))
             {
-                if (branch is null)
-                {
-                    continue;
-                }
-
-                for (var i = 0; i < branch.FinallyRegions.Length; i++)
-                {
-                    var entry = branch.FinallyRegions[i].FirstBlockOrdinal;
-                    if (!_finallyEntries.TryGetValue(entry, out var list))
-                    {
-                        _finallyEntries[entry] = list = new List<(ControlFlowBranch, int)>();
-                    }
-
-                    list.Add((branch, i));
-                }
+                IndexFinallyEntries(block.FallThroughSuccessor);
+                IndexFinallyEntries(block.ConditionalSuccessor);
             }
         }
+    }
 
-        IndexHandlers(_graph.Root);
+    private void IndexFinallyEntries(ControlFlowBranch? branch)
+    {
+        if (branch is null)
+        {
+            return;
+        }
+
+        for (var i = 0; i < branch.FinallyRegions.Length; i++)
+        {
+            var entry = branch.FinallyRegions[i].FirstBlockOrdinal;
+            if (!_finallyEntries.TryGetValue(entry, out var list))
+            {
+                _finallyEntries[entry] = list = new List<(ControlFlowBranch, int)>();
+            }
+
+            list.Add((branch, i));
+        }
     }
 
     private void IndexCaptures(IOperation root)
@@ -232,6 +240,10 @@ internal sealed partial class ViewFlowAnalysis
             for (var ordinal = tryRegion.FirstBlockOrdinal; ordinal <= tryRegion.LastBlockOrdinal; ordinal++)
             {
                 _guardedBlocks.Add(ordinal);
+                if (region.Kind == ControlFlowRegionKind.TryAndFinally)
+                {
+                    _blocksGuardedByFinally.Add(ordinal);
+                }
             }
         }
 
