@@ -14,7 +14,7 @@ namespace CostBench;
 /// </summary>
 internal static class InProcessHarness
 {
-    public static int Run(string corpus, string which, int repeat, string repository)
+    public static int Run(string corpus, string which, int repeat, string repository, bool prebind = false)
     {
         var referencesFile = Path.Combine(corpus, "references.txt");
         if (!File.Exists(referencesFile))
@@ -29,6 +29,12 @@ internal static class InProcessHarness
             .Select(path => CSharpSyntaxTree.ParseText(File.ReadAllText(path), parseOptions, path))
             .ToList();
         var analyzers = Load(which, repository);
+        if (prebind)
+        {
+            // Listed first: its compilation-start action binds every body before any method is analyzed.
+            analyzers = analyzers.Insert(0, new PrebindAnalyzer());
+        }
+
         Console.WriteLine($"{corpus}: {trees.Count} files; analyzers: {string.Join(", ", analyzers.Select(a => a.GetType().Name))}");
 
         for (var i = 0; i < repeat; i++)

@@ -8,7 +8,7 @@ namespace CostBench;
 /// <item><c>bench [options]</c>: generate the corpora, build each in every configuration over interleaved rounds, print the table.</item>
 /// <item><c>generate KIND FILES DIR</c>: write one corpus (kinds: see <see cref="CorpusKind"/>).</item>
 /// <item><c>table FILE [--compiler fresh|server]</c>: print the table of a run again from its measurements.tsv.</item>
-/// <item><c>analyze DIR [wva|ca2000] [repeat]</c>: run the analyzers in process over a corpus built once (CompilationWithAnalyzers), for profiling.</item>
+/// <item><c>analyze DIR [wva|ca2000|both] [repeat] [prebind]</c>: run the analyzers in process over a corpus built once (CompilationWithAnalyzers), for profiling; <c>prebind</c> binds every body first (<see cref="PrebindAnalyzer"/>).</item>
 /// </list>
 /// </summary>
 internal static class Program
@@ -37,7 +37,8 @@ internal static class Program
                         Path.GetFullPath(rest[0]),
                         rest.Length > 1 ? rest[1] : "wva",
                         rest.Length > 2 ? int.Parse(rest[2], CultureInfo.InvariantCulture) : 1,
-                        repository);
+                        repository,
+                        prebind: rest.Length > 3 && rest[3] == "prebind");
                 default:
                     Console.Error.WriteLine($"unknown command {command}; see benchmarks/AnalyzerCost/README.md");
                     return 2;
