@@ -181,15 +181,18 @@ internal sealed partial class ViewFlowAnalysis
                 IndexCaptures(block.BranchValue);
             }
 
-            // Only a branch out of the try part of a try/finally runs a finally on its way; asking
-            // any other branch computes (and allocates) the regions it leaves for nothing.
-            if (_blocksGuardedByFinally.Contains(block.Ordinal))
-            {
-                IndexFinallyEntries(block.FallThroughSuccessor);
-                IndexFinallyEntries(block.ConditionalSuccessor);
-            }
+            IndexFinallyEntries(block.FallThroughSuccessor);
+            IndexFinallyEntries(block.ConditionalSuccessor);
         }
     }
+
+    /// <summary>
+    /// The finally blocks <paramref name="branch"/> runs on its way out, outermost last. Only a branch
+    /// out of the try part of a try/finally runs any; asking another branch makes the graph compute
+    /// (and allocate) the regions it leaves for nothing, on every branch of every graph.
+    /// </summary>
+    private ImmutableArray<ControlFlowRegion> FinallyRegions(ControlFlowBranch branch)
+        => _blocksGuardedByFinally.Contains(branch.Source.Ordinal) ? branch.FinallyRegions : ImmutableArray<ControlFlowRegion>.Empty;
 
     private void IndexFinallyEntries(ControlFlowBranch? branch)
     {
@@ -198,9 +201,10 @@ internal sealed partial class ViewFlowAnalysis
             return;
         }
 
-        for (var i = 0; i < branch.FinallyRegions.Length; i++)
+        var finallyRegions = FinallyRegions(branch);
+        for (var i = 0; i < finallyRegions.Length; i++)
         {
-            var entry = branch.FinallyRegions[i].FirstBlockOrdinal;
+            var entry = finallyRegions[i].FirstBlockOrdinal;
             if (!_finallyEntries.TryGetValue(entry, out var list))
             {
                 _finallyEntries[entry] = list = new List<(ControlFlowBranch, int)>();
@@ -348,7 +352,7 @@ internal sealed partial class ViewFlowAnalysis
         FlowState? state = block.Kind == BasicBlockKind.Entry ? _entryState?.Clone() ?? new FlowState() : null;
         foreach (var branch in block.Predecessors)
         {
-            state = FlowState.Join(state, ThroughFinally(_out[branch.Source.Ordinal], branch, branch.FinallyRegions.Length));
+            state = FlowState.Join(state, ThroughFinally(_out[branch.Source.Ordinal], branch, FinallyRegions(branch).Length));
         }
 
         if (_handlerEntries.TryGetValue(block.Ordinal, out var tryRegion))
@@ -376,7 +380,7 @@ internal sealed partial class ViewFlowAnalysis
     {
         for (var i = 0; i < count && state is not null; i++)
         {
-            var region = branch.FinallyRegions[i];
+            var region = FinallyRegions(branch)[i];
             for (var ordinal = region.FirstBlockOrdinal; ordinal <= region.LastBlockOrdinal; ordinal++)
             {
                 // Each block of the finally may or may not run on this path (conditions inside it
@@ -404,7 +408,7 @@ internal sealed partial class ViewFlowAnalysis
                 yield return branch.Destination.Ordinal;
             }
 
-            foreach (var region in branch.FinallyRegions)
+            foreach (var region in FinallyRegions(branch))
             {
                 yield return region.FirstBlockOrdinal;
             }
