@@ -214,18 +214,9 @@ internal sealed class ArchiveWriters
         return false;
     }
 
-        private bool IsStreamMember(IMethodSymbol method)
-    {
-        for (var current = method; current is not null; current = current.OverriddenMethod)
-        {
-            if (SymbolEqualityComparer.Default.Equals(current.ContainingType?.OriginalDefinition, _semantics.Symbols.Stream))
-            {
-                return true;
-            }
-        }
-
-        return _semantics.Symbols.DerivesFrom(method.ContainingType, _semantics.Symbols.Stream);
-    }
+    /// <summary>A member of <c>Stream</c> or of a type derived from it (which includes every override of a <c>Stream</c> member).</summary>
+    private bool IsStreamMember(IMethodSymbol method)
+        => _semantics.Symbols.DerivesFrom(method.ContainingType, _semantics.Symbols.Stream);
 
     private static string Describe(ISymbol member)
         => member.ContainingType is { } type ? type.Name + "." + member.Name : member.Name;
