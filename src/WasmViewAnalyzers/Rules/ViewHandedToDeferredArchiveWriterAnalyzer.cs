@@ -40,19 +40,5 @@ public sealed class ViewHandedToDeferredArchiveWriterAnalyzer : DiagnosticAnalyz
     }
 
     private static void ReportHandoffs(OperationBlockAnalysisContext context, MethodViewFacts facts)
-    {
-        foreach (var handoff in facts.Handoffs)
-        {
-            if (handoff.Kind == ArchiveHandoffKind.Deferred)
-            {
-                context.ReportDiagnostic(Diagnostic.Create(
-                    Rule,
-                    handoff.Location.Syntax.GetLocation(),
-                    additionalLocations: new[] { handoff.HandedValue.Syntax.GetLocation() },
-                    handoff.ViewName,
-                    handoff.Consumer,
-                    handoff.ReadsWhen));
-            }
-        }
-    }
+        => ArchiveHandoffDiagnostics.Report(context, facts, ArchiveHandoffKind.Deferred, Rule);
 }

@@ -40,19 +40,5 @@ public sealed class ViewWrittenToCompressorAnalyzer : DiagnosticAnalyzer
     }
 
     private static void ReportWrites(OperationBlockAnalysisContext context, MethodViewFacts facts)
-    {
-        foreach (var handoff in facts.Handoffs)
-        {
-            if (handoff.Kind == ArchiveHandoffKind.Direct)
-            {
-                context.ReportDiagnostic(Diagnostic.Create(
-                    Rule,
-                    handoff.Location.Syntax.GetLocation(),
-                    additionalLocations: new[] { handoff.HandedValue.Syntax.GetLocation() },
-                    handoff.ViewName,
-                    handoff.Consumer,
-                    handoff.ReadsWhen));
-            }
-        }
-    }
+        => ArchiveHandoffDiagnostics.Report(context, facts, ArchiveHandoffKind.Direct, Rule);
 }
