@@ -119,7 +119,6 @@ public sealed class GeneratedCodeTests
         var options = new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty, new GeneratedFileOptions(tree));
 
         var diagnostics = await compilation
-            .WithOptions(compilation.Options.WithSyntaxTreeOptionsProvider(new GeneratedTreeOptions(tree)))
             .WithAnalyzers(CompilationAnalysis.Analyzers, options)
             .GetAnalyzerDiagnosticsAsync();
 
@@ -132,25 +131,7 @@ public sealed class GeneratedCodeTests
     private static SyntaxTree Parse(string path, string source)
         => CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.CSharp12), path);
 
-    /// <summary>What <c>generated_code = true</c> in an <c>.editorconfig</c> section gives the compiler for one file.</summary>
-    private sealed class GeneratedTreeOptions(SyntaxTree generated) : SyntaxTreeOptionsProvider
-    {
-        public override GeneratedKind IsGenerated(SyntaxTree tree, CancellationToken cancellationToken)
-            => tree == generated ? GeneratedKind.MarkedGenerated : GeneratedKind.Unknown;
-
-        public override bool TryGetDiagnosticValue(SyntaxTree tree, string diagnosticId, CancellationToken cancellationToken, out ReportDiagnostic severity)
-        {
-            severity = default;
-            return false;
-        }
-
-        public override bool TryGetGlobalDiagnosticValue(string diagnosticId, CancellationToken cancellationToken, out ReportDiagnostic severity)
-        {
-            severity = default;
-            return false;
-        }
-    }
-
+    /// <summary>What <c>generated_code = true</c> in an <c>.editorconfig</c> section gives the analyzer driver for one file.</summary>
     private sealed class GeneratedFileOptions(SyntaxTree generated) : AnalyzerConfigOptionsProvider
     {
         public override AnalyzerConfigOptions GlobalOptions => Options.Empty;
