@@ -1,5 +1,6 @@
 using System;
 using Microsoft.CodeAnalysis.Diagnostics;
+using WasmViewAnalyzers.Engine.Flow;
 
 namespace WasmViewAnalyzers.Engine;
 

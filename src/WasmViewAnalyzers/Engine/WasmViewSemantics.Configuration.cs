@@ -1,6 +1,8 @@
-using System;
 using System.Threading;
+using System;
 using Microsoft.CodeAnalysis;
+using WasmViewAnalyzers.Engine.Knowledge;
+using WasmViewAnalyzers.Engine.Summaries;
 
 namespace WasmViewAnalyzers.Engine;
 

@@ -1,5 +1,6 @@
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis;
+using WasmViewAnalyzers.Engine.Flow;
 using WasmViewAnalyzers.Engine;
 
 namespace WasmViewAnalyzers.Rules;

@@ -1,7 +1,8 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis;
+using WasmViewAnalyzers.Engine.Flow;
 using WasmViewAnalyzers.Engine;
 
 namespace WasmViewAnalyzers.Rules;

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis;
+using WasmViewAnalyzers.Engine.Flow;
 using WasmViewAnalyzers.Engine;
 
 namespace WasmViewAnalyzers.Rules;

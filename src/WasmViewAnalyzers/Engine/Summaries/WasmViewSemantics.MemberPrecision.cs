@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using System.Threading;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis;
+using WasmViewAnalyzers.Engine.Summaries;
 
 namespace WasmViewAnalyzers.Engine;
 

@@ -1,14 +1,15 @@
-using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
-using Microsoft.CodeAnalysis;
+using System;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis;
+using WasmViewAnalyzers.Engine.Summaries;
 
-namespace WasmViewAnalyzers.Engine;
+namespace WasmViewAnalyzers.Engine.Flow;
 
 /// <summary>
 /// Flow-sensitive analysis of one control-flow graph: which variables hold views into guest

@@ -1,11 +1,13 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Threading;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis;
+using WasmViewAnalyzers.Engine.Knowledge;
+using WasmViewAnalyzers.Engine.Summaries;
 
-namespace WasmViewAnalyzers.Engine;
+namespace WasmViewAnalyzers.Engine.Flow;
 
 /// <summary>
 /// Escapes (WVA002): a view leaves the method that obtained it while the method runs on, stored

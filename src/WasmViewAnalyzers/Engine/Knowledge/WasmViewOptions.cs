@@ -6,7 +6,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
-namespace WasmViewAnalyzers.Engine;
+namespace WasmViewAnalyzers.Engine.Knowledge;
 
 /// <summary>
 /// The <c>.editorconfig</c> options that tell the engine about a host's own wrappers of Wasmtime,

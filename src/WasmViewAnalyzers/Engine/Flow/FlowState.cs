@@ -1,7 +1,7 @@
 using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
 
-namespace WasmViewAnalyzers.Engine;
+namespace WasmViewAnalyzers.Engine.Flow;
 
 /// <summary>
 /// The view held by each tracked storage location at one program point: locals, parameters,

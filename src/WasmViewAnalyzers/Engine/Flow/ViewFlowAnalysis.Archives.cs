@@ -1,10 +1,11 @@
 using System.Collections.Generic;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis;
+using WasmViewAnalyzers.Engine.Knowledge;
 
-namespace WasmViewAnalyzers.Engine;
+namespace WasmViewAnalyzers.Engine.Flow;
 
 /// <summary>
 /// Hand-offs of views to archive and compression writers (WVA003, WVA004): which calls and

@@ -1,6 +1,6 @@
 using Microsoft.CodeAnalysis;
 
-namespace WasmViewAnalyzers.Engine;
+namespace WasmViewAnalyzers.Engine.Knowledge;
 
 /// <summary>
 /// The Wasmtime and BCL symbols the engine reasons about, looked up once per compilation.

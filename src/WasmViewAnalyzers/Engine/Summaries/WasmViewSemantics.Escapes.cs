@@ -2,9 +2,12 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Threading;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis;
+using WasmViewAnalyzers.Engine.Flow;
+using WasmViewAnalyzers.Engine.Knowledge;
+using WasmViewAnalyzers.Engine.Summaries;
 
 namespace WasmViewAnalyzers.Engine;
 

@@ -1,4 +1,3 @@
-using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
@@ -6,9 +5,11 @@ using System.Diagnostics;
 using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Threading;
+using System;
 using Microsoft.CodeAnalysis;
+using WasmViewAnalyzers.Engine.Knowledge;
 
-namespace WasmViewAnalyzers.Engine;
+namespace WasmViewAnalyzers.Engine.Summaries;
 
 /// <summary>
 /// Solves interprocedural summaries on demand, one thread's chain of questions at a time, as a

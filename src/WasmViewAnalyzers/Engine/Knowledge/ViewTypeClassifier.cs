@@ -2,7 +2,7 @@ using System.Collections.Generic;
 using System.Collections.Concurrent;
 using Microsoft.CodeAnalysis;
 
-namespace WasmViewAnalyzers.Engine;
+namespace WasmViewAnalyzers.Engine.Knowledge;
 
 /// <summary>
 /// Decides which types can carry a view into guest memory: a value of such a type that was

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 
-namespace WasmViewAnalyzers.Engine;
+namespace WasmViewAnalyzers.Engine.Flow;
 
 /// <summary>Where a view into guest memory was obtained.</summary>
 internal sealed class ViewOrigin
