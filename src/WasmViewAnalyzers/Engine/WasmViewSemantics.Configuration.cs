@@ -1,5 +1,5 @@
-using System.Threading;
 using System;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 using WasmViewAnalyzers.Engine.Knowledge;
 using WasmViewAnalyzers.Engine.Summaries;

@@ -1,7 +1,7 @@
-using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis;
-using WasmViewAnalyzers.Engine.Flow;
+using Microsoft.CodeAnalysis.Diagnostics;
 using WasmViewAnalyzers.Engine;
+using WasmViewAnalyzers.Engine.Flow;
 
 namespace WasmViewAnalyzers.Rules;
 

@@ -1,8 +1,8 @@
 using System.Collections.Immutable;
-using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis;
-using WasmViewAnalyzers.Engine.Flow;
+using Microsoft.CodeAnalysis.Diagnostics;
 using WasmViewAnalyzers.Engine;
+using WasmViewAnalyzers.Engine.Flow;
 
 namespace WasmViewAnalyzers.Rules;
 

@@ -1,9 +1,9 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
-using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis;
-using WasmViewAnalyzers.Engine.Flow;
+using Microsoft.CodeAnalysis.Diagnostics;
 using WasmViewAnalyzers.Engine;
+using WasmViewAnalyzers.Engine.Flow;
 
 namespace WasmViewAnalyzers.Rules;
 

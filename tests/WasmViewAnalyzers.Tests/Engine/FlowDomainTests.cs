@@ -1,11 +1,11 @@
 using System.Collections.Concurrent;
+using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
-using Microsoft.CodeAnalysis;
+using WasmViewAnalyzers.Engine;
 using WasmViewAnalyzers.Engine.Flow;
 using WasmViewAnalyzers.Engine.Summaries;
-using WasmViewAnalyzers.Engine;
 using WasmViewAnalyzers.Tests.Verifiers;
 
 namespace WasmViewAnalyzers.Tests.Engine;

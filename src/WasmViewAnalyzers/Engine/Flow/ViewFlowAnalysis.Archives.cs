@@ -1,8 +1,8 @@
 using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
-using Microsoft.CodeAnalysis;
 using WasmViewAnalyzers.Engine.Knowledge;
 
 namespace WasmViewAnalyzers.Engine.Flow;

@@ -1,9 +1,9 @@
 using System.Collections.Generic;
 using System.Linq;
+using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
-using Microsoft.CodeAnalysis;
 using WasmViewAnalyzers.Engine.Knowledge;
 
 namespace WasmViewAnalyzers.Engine.Flow;

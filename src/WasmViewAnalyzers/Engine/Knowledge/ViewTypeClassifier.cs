@@ -1,5 +1,5 @@
-using System.Collections.Generic;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
 
 namespace WasmViewAnalyzers.Engine.Knowledge;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading;
-using Microsoft.CodeAnalysis.Operations;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
 using WasmViewAnalyzers.Engine.Summaries;
 
 namespace WasmViewAnalyzers.Engine;
