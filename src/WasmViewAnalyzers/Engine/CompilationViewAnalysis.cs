@@ -137,7 +137,7 @@ internal sealed class CompilationViewAnalysis
     {
         foreach (var operation in block.DescendantsAndSelf())
         {
-            if (semantics.TryGetAcquisition(operation, visit: null, cancellationToken) is not null
+            if (semantics.ViewSources.TryGetAcquisition(operation, solver: null, cancellationToken) is not null
                 || semantics.Archives.HandsOverDataSourceReadingGuestMemory(operation, cancellationToken))
             {
                 return true;
@@ -148,7 +148,7 @@ internal sealed class CompilationViewAnalysis
                 foreach (var argument in invocation.Arguments)
                 {
                     if (argument.Parameter?.RefKind is RefKind.Out or RefKind.Ref
-                        && semantics.TryGetOutAcquisition(invocation, argument, visit: null, cancellationToken) is not null)
+                        && semantics.ViewSources.TryGetOutAcquisition(invocation, argument, solver: null, cancellationToken) is not null)
                     {
                         return true;
                     }

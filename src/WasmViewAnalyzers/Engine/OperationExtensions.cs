@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
@@ -74,5 +75,29 @@ internal static class OperationExtensions
         }
 
         return builder.ToString();
+    }
+
+    /// <summary>
+    /// The operations a call of the body executes: nested lambdas and local functions only run
+    /// when they are invoked, which is itself a call the summaries see.
+    /// </summary>
+    public static IEnumerable<IOperation> DescendantsOutsideNestedFunctions(this IOperation root)
+    {
+        var stack = new Stack<IOperation>();
+        stack.Push(root);
+        while (stack.Count > 0)
+        {
+            var operation = stack.Pop();
+            yield return operation;
+            foreach (var child in operation.ChildOperations)
+            {
+                if (child is IAnonymousFunctionOperation or ILocalFunctionOperation)
+                {
+                    continue;
+                }
+
+                stack.Push(child);
+            }
+        }
     }
 }

@@ -1,7 +1,4 @@
-using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
@@ -15,114 +12,102 @@ namespace WasmViewAnalyzers.Engine;
 internal delegate IEnumerable<IOperation> CaptureResolver(CaptureId id);
 
 /// <summary>
-/// The engine's vocabulary, shared by every rule: which operations obtain a view into guest
-/// memory, which operations are guest calls (may run WebAssembly or grow memory), and the
-/// interprocedural summaries behind both (methods of the compilation that call the guest or
-/// return views, delegates that wrap guest functions). One instance per compilation.
+/// The engine's vocabulary for one compilation, shared by every rule: what the APIs mean
+/// (<see cref="Symbols"/>, <see cref="Types"/>, <see cref="Archives"/>, <see cref="EscapeSinks"/>,
+/// <see cref="Configured"/>: the Knowledge room) and the interprocedural summaries of the methods of
+/// the compilation (<see cref="GuestCalls"/>, <see cref="ViewSources"/>, <see cref="GuestDelegates"/>,
+/// <see cref="Escapes"/>, <see cref="ViewState"/>, <see cref="Captures"/>: the Summaries room), each
+/// computed for what a question reaches and no more.
 /// </summary>
-internal sealed partial class WasmViewSemantics
+internal sealed class WasmViewSemantics
 {
-    private static readonly ImmutableHashSet<string> StorageMethodNames = ImmutableHashSet.Create(
-        "Add", "AddFirst", "AddLast", "Enqueue", "Push", "Insert", "TryAdd", "Set", "SetValue", "TryEnqueue", "Post", "TryWrite", "WriteAsync");
+    private readonly SummaryCatalog _catalog = new();
+    private readonly BottomUpScheduler _scheduler;
+    private ArchiveWriters? _archives;
+    private EscapeSinks? _escapeSinks;
 
-    private readonly ConcurrentDictionary<ISymbol, bool> _mayCallGuest = new(SymbolEqualityComparer.Default);
-    private readonly ConcurrentDictionary<ISymbol, bool> _returnsGuestDelegate = new(SymbolEqualityComparer.Default);
-    private readonly ConcurrentDictionary<ISymbol, bool> _guestDelegateLocals = new(SymbolEqualityComparer.Default);
-    private readonly ConcurrentDictionary<ISymbol, ViewReturnSummary> _viewReturns = new(SymbolEqualityComparer.Default);
-    private readonly ConcurrentDictionary<ISymbol, ImmutableHashSet<int>> _parameterUses = new(SymbolEqualityComparer.Default);
-    private readonly ConcurrentDictionary<IMethodSymbol, ImmutableHashSet<ISymbol>> _capturedReads = new(SymbolEqualityComparer.Default);
-    private readonly ConcurrentDictionary<IMethodSymbol, ImmutableArray<IMethodSymbol>> _implementations = new(SymbolEqualityComparer.Default);
-    private readonly GuestDelegateIndex _delegateIndex;
-    private readonly Lazy<ImmutableArray<INamedTypeSymbol>> _sourceTypes;
-
-    private WasmViewSemantics(WasmSymbols symbols)
+    private WasmViewSemantics(WasmSymbols symbols, WasmViewOptions options)
     {
         Symbols = symbols;
         Types = new ViewTypeClassifier(symbols);
+        Configured = new ConfiguredMembers(options, symbols.Compilation);
         Bodies = new SourceBodies(symbols.Compilation);
-        _delegateIndex = new GuestDelegateIndex(this);
-        CallGraph = new CallGraphSummaries(this);
-        _sourceTypes = new Lazy<ImmutableArray<INamedTypeSymbol>>(() => CollectSourceTypes(symbols.Compilation));
+        CallGraph = new SourceCallGraph(this);
+
+        // The bottom-up kinds are prepared in this order for every reachable method.
+        GuestCalls = new GuestCallSummaries(this, _catalog);
+        GuestDelegates = new GuestDelegateSummaries(this, _catalog);
+        ViewSources = new ViewSourceSummaries(this, _catalog);
+        Escapes = new EscapeSummaries(this, _catalog);
+        ViewState = new ViewStateSummaries(this, _catalog);
+        Captures = new CapturedVariables(this);
+        _scheduler = new BottomUpScheduler(CallGraph, _catalog);
     }
 
     public WasmSymbols Symbols { get; }
 
+    public Compilation Compilation => Symbols.Compilation;
+
     public ViewTypeClassifier Types { get; }
+
+    /// <summary>The wrappers the host names in <c>.editorconfig</c>.</summary>
+    public ConfiguredMembers Configured { get; }
+
+    public WasmViewOptions Options => Configured.Options;
+
+    /// <summary>The archive and compression writers the compilation references (WVA003, WVA004).</summary>
+    public ArchiveWriters Archives => LazyInitializer.EnsureInitialized(ref _archives, () => new ArchiveWriters(this))!;
+
+    /// <summary>The APIs that keep what they are given (WVA002).</summary>
+    public EscapeSinks EscapeSinks => LazyInitializer.EnsureInitialized(ref _escapeSinks, () => new EscapeSinks(Compilation, Configured.IsEscapeSink))!;
 
     public SourceBodies Bodies { get; }
 
-    /// <summary>Prepares the interprocedural summaries bottom-up over the call graph.</summary>
-    public CallGraphSummaries CallGraph { get; }
+    public SourceCallGraph CallGraph { get; }
 
-    public Compilation Compilation => Symbols.Compilation;
+    public GuestCallSummaries GuestCalls { get; }
+
+    public GuestDelegateSummaries GuestDelegates { get; }
+
+    public ViewSourceSummaries ViewSources { get; }
+
+    public EscapeSummaries Escapes { get; }
+
+    public ViewStateSummaries ViewState { get; }
+
+    public CapturedVariables Captures { get; }
 
     /// <summary>Returns <see langword="null"/> for compilations that do not reference Wasmtime.</summary>
-    public static WasmViewSemantics? TryCreate(Compilation compilation)
-    {
-        var symbols = WasmSymbols.TryCreate(compilation);
-        return symbols is null ? null : new WasmViewSemantics(symbols);
-    }
+    public static WasmViewSemantics? TryCreate(Compilation compilation, WasmViewOptions options)
+        => WasmSymbols.TryCreate(compilation) is { } symbols ? new WasmViewSemantics(symbols, options) : null;
+
+    /// <summary>Returns <see langword="null"/> for compilations that do not reference Wasmtime.</summary>
+    public static WasmViewSemantics? TryCreate(Compilation compilation) => TryCreate(compilation, WasmViewOptions.Empty);
 
     /// <summary>A new chain of summary questions, which summarizes callees before callers.</summary>
-    public SummaryVisit NewVisit(CancellationToken cancellationToken) => new(CallGraph, cancellationToken);
+    public SummarySolver NewSolver(CancellationToken cancellationToken) => new(_scheduler, cancellationToken);
 
-    /// <summary>
-    /// Computes every summary of <paramref name="method"/> once its callees are summarized: the
-    /// bottom-up step of <see cref="CallGraphSummaries"/>.
-    /// </summary>
-    internal void SummarizeMethod(IMethodSymbol method, CancellationToken cancellationToken)
-    {
-        var visit = new SummaryVisit(callGraph: null, cancellationToken);
-        MayCallGuest(method, visit, cancellationToken);
-        ReturnsGuestDelegate(method, visit, cancellationToken);
-        GetViewReturns(method, visit, cancellationToken);
-        GetParameterUses(method, visit, cancellationToken);
-        GetEscapingParameters(method, visit, cancellationToken);
-    }
+    /// <summary>Whether <paramref name="symbol"/> is declared in this compilation's source.</summary>
+    public bool IsDeclaredInSource(ISymbol symbol)
+        => symbol.Locations.Length > 0
+           && symbol.Locations[0].IsInSource
+           && symbol.Locations[0].SourceTree is { } tree
+           && Compilation.ContainsSyntaxTree(tree);
 
     /// <summary>Whether <paramref name="method"/> has a body in this compilation, and the symbol its summaries are kept under.</summary>
-    internal bool IsSourceMethod(IMethodSymbol method, out IMethodSymbol normalized)
+    public bool IsSourceMethod(IMethodSymbol method, out IMethodSymbol normalized)
     {
-        normalized = Normalize(method);
+        normalized = method.PartialImplementationPart ?? method;
+        normalized = normalized.ReducedFrom ?? normalized.OriginalDefinition;
         return IsDeclaredInSource(normalized);
     }
 
-    private static string Describe(ISymbol symbol)
+    /// <summary>How a message names a member: <c>Type.Member</c>, or a local function's own name.</summary>
+    public static string Describe(ISymbol symbol)
         => symbol.ContainingType is { } type && symbol is not IMethodSymbol { MethodKind: MethodKind.LocalFunction }
             ? type.Name + "." + symbol.Name
             : symbol.Name;
 
     public static bool IsAssignmentTarget(IOperation operation)
         => operation.Parent is IAssignmentOperation assignment && assignment.Target == operation;
-
-    private static IMethodSymbol Normalize(IMethodSymbol method)
-    {
-        method = method.PartialImplementationPart ?? method;
-        return method.ReducedFrom ?? method.OriginalDefinition;
-    }
-
-    private static ImmutableArray<INamedTypeSymbol> CollectSourceTypes(Compilation compilation)
-    {
-        var builder = ImmutableArray.CreateBuilder<INamedTypeSymbol>();
-        var stack = new Stack<INamespaceOrTypeSymbol>();
-        stack.Push(compilation.Assembly.GlobalNamespace);
-        while (stack.Count > 0)
-        {
-            var current = stack.Pop();
-            foreach (var member in current.GetMembers())
-            {
-                if (member is INamespaceOrTypeSymbol child)
-                {
-                    stack.Push(child);
-                }
-
-                if (member is INamedTypeSymbol type)
-                {
-                    builder.Add(type);
-                }
-            }
-        }
-
-        return builder.ToImmutable();
-    }
 }

@@ -177,50 +177,67 @@ public sealed class FlowDomainTests
     public void SummaryCycle_IsSolvedToTheLeastFixedPoint_AndCached()
     {
         // A -> B -> C -> A, and only C finds something: all three find it, whichever is asked first.
-        var cache = new ConcurrentDictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
         var edges = new Dictionary<string, string> { ["A"] = "B", ["B"] = "C", ["C"] = "A" };
-        bool Compute(string name, SummaryVisit visit)
+        var summary = new TestSummary((self, method, solver) =>
         {
-            var next = visit.Summarize(cache, Method(edges[name]), unknown: false, conservative: static _ => true, edges[name], Compute);
-            return name == "C" || next;
-        }
+            var next = self.Get(Method(edges[method.Name]), solver);
+            return method.Name == "C" || next;
+        });
 
-        var visit = new SummaryVisit(callGraph: null, CancellationToken.None);
-        Assert.True(visit.Summarize(cache, Method("B"), unknown: false, conservative: static _ => true, "B", Compute));
-        Assert.Equal(3, cache.Count);
-        Assert.All(cache.Values, Assert.True);
-        Assert.Equal(0, visit.ConservativeAnswers);
+        var solver = new SummarySolver(scheduler: null, CancellationToken.None);
+        Assert.True(summary.Get(Method("B"), solver));
+        Assert.All(new[] { "A", "B", "C" }, name => Assert.True(summary.TryGetFinal(Method(name), out var value) && value));
+        Assert.Equal(0, solver.ConservativeAnswers);
     }
 
     [Fact]
     public void SummaryCycle_WhereNothingIsFound_IsFalseForEveryMember()
     {
-        var cache = new ConcurrentDictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
         var edges = new Dictionary<string, string> { ["A"] = "B", ["B"] = "A" };
-        bool Compute(string name, SummaryVisit visit)
-            => visit.Summarize(cache, Method(edges[name]), unknown: false, conservative: static _ => true, edges[name], Compute);
+        var summary = new TestSummary((self, method, solver) => self.Get(Method(edges[method.Name]), solver));
 
-        var visit = new SummaryVisit(callGraph: null, CancellationToken.None);
-        Assert.False(visit.Summarize(cache, Method("A"), unknown: false, conservative: static _ => true, "A", Compute));
-        Assert.False(cache[Method("B")]);
+        var solver = new SummarySolver(scheduler: null, CancellationToken.None);
+        Assert.False(summary.Get(Method("A"), solver));
+        Assert.True(summary.TryGetFinal(Method("B"), out var b));
+        Assert.False(b);
     }
 
     [Fact]
     public void SummaryChain_DeeperThanTheLimit_GetsTheConservativeAnswer_AndCachesNothingBelowIt()
     {
-        // A chain of questions deeper than one visit may nest, where nothing is found at the bottom:
+        // A chain of questions deeper than one solver may nest, where nothing is found at the bottom:
         // the answer must be "may" (conservative), never "nothing found", and not be cached.
-        var cache = new ConcurrentDictionary<ISymbol, bool>(SymbolEqualityComparer.Default);
-        var depth = SummaryVisit.MaxDepth + 10;
+        var depth = SummarySolver.MaxDepth + 10;
         var chain = CompilationAnalysis.Compile("class Chain { " + string.Concat(Enumerable.Range(0, depth).Select(i => $"void M{i}() {{ }} ")) + "}");
-        var keys = Enumerable.Range(0, depth).Select(i => chain.GetTypeByMetadataName("Chain")!.GetMembers("M" + i).Single()).ToArray();
-        bool Compute(int level, SummaryVisit visit)
-            => level + 1 < depth && visit.Summarize(cache, keys[level + 1], unknown: false, conservative: static _ => true, level + 1, Compute);
+        var keys = Enumerable.Range(0, depth).Select(i => (IMethodSymbol)chain.GetTypeByMetadataName("Chain")!.GetMembers("M" + i).Single()).ToArray();
+        var summary = new TestSummary((self, method, solver) =>
+        {
+            var level = Array.IndexOf(keys, method);
+            return level + 1 < depth && self.Get(keys[level + 1], solver);
+        });
 
-        var visit = new SummaryVisit(callGraph: null, CancellationToken.None);
+        var solver = new SummarySolver(scheduler: null, CancellationToken.None);
 
-        Assert.True(visit.Summarize(cache, keys[0], unknown: false, conservative: static _ => true, 0, Compute));
-        Assert.True(visit.ConservativeAnswers > 0);
-        Assert.DoesNotContain(keys[0], cache.Keys);
+        Assert.True(summary.Get(keys[0], solver));
+        Assert.True(solver.ConservativeAnswers > 0);
+        Assert.False(summary.TryGetFinal(keys[0], out _));
+    }
+
+    /// <summary>A boolean summary over methods whose computation the test gives.</summary>
+    private sealed class TestSummary : Summary<IMethodSymbol, bool>
+    {
+        private readonly Func<TestSummary, IMethodSymbol, SummarySolver, bool> _compute;
+
+        public TestSummary(Func<TestSummary, IMethodSymbol, SummarySolver, bool> compute)
+            : base(new SummaryCatalog(), SummaryScheduling.OnDemand)
+        {
+            _compute = compute;
+        }
+
+        public override bool Bottom => false;
+
+        public override bool Top(IMethodSymbol symbol) => true;
+
+        public override bool Compute(IMethodSymbol symbol, SummarySolver solver) => _compute(this, symbol, solver);
     }
 }

@@ -114,7 +114,7 @@ internal sealed partial class ViewFlowAnalysis
                 }
 
                 callsGuest |= operation.Kind is OperationKind.Invocation or OperationKind.ObjectCreation or OperationKind.PropertyReference
-                              && _semantics.TryGetGuestCall(operation, captures: null, _visit, _cancellationToken) is not null;
+                              && _semantics.GuestCalls.TryGetGuestCall(operation, captures: null, _visit, _cancellationToken) is not null;
             }
 
             if (callsGuest)
@@ -234,7 +234,7 @@ internal sealed partial class ViewFlowAnalysis
             // DotNetZip's AddEntry(name, (entryName, stream) => view.CopyTo(stream)): the lambda runs at Save.
             if (NestedFunction(handed) is { } function)
             {
-                foreach (var captured in Semantics.GetCapturedReads(function, _analysis._cancellationToken))
+                foreach (var captured in Semantics.Captures.GetCapturedReads(function, _analysis._cancellationToken))
                 {
                     if (_state.Get(captured) is { } capturedValue && !capturedValue.IsAddress && !IsRuntimeChecked(handed, capturedValue))
                     {
@@ -248,7 +248,7 @@ internal sealed partial class ViewFlowAnalysis
             // A data source of the compilation whose GetSource() builds a stream over guest memory
             // when the archive asks for it: the bytes are whatever the guest left there by then.
             var source = handed.WalkDownConversions();
-            if (Semantics.Archives.FindGetSource(source.Type) is { } getSource && Semantics.ReturnsView(getSource, _analysis._visit, _analysis._cancellationToken))
+            if (Semantics.Archives.FindGetSource(source.Type) is { } getSource && Semantics.ViewSources.ReturnsView(getSource, _analysis._visit, _analysis._cancellationToken))
             {
                 var origin = new ViewOrigin(source, source.Type!.Name + "." + getSource.Name);
                 _analysis.RecordHandoff(invocation, handed, ViewValue.Fresh(origin), ArchiveHandoffKind.Deferred, "'" + consumer.Name + "'", consumer.ReadsWhen);

@@ -21,7 +21,7 @@ internal sealed partial class ViewFlowAnalysis
     private Dictionary<int, ParameterEscape>? _escapingParameters;
 
     /// <summary>Which parameters of <paramref name="method"/> that can hold a view it keeps beyond the call.</summary>
-    public static ImmutableDictionary<int, ParameterEscape> SummarizeEscapingParameters(WasmViewSemantics semantics, ControlFlowGraph graph, IMethodSymbol method, SummaryVisit visit, CancellationToken cancellationToken)
+    public static ImmutableDictionary<int, ParameterEscape> SummarizeEscapingParameters(WasmViewSemantics semantics, ControlFlowGraph graph, IMethodSymbol method, SummarySolver visit, CancellationToken cancellationToken)
     {
         var entry = new FlowState();
         var origins = new Dictionary<ViewOrigin, int>();
@@ -220,7 +220,7 @@ internal sealed partial class ViewFlowAnalysis
                 return;
             }
 
-            var escaping = Semantics.GetEscapingParameters(method, _analysis._visit, _analysis._cancellationToken);
+            var escaping = Semantics.Escapes.GetEscapingParameters(method, _analysis._visit, _analysis._cancellationToken);
             if (escaping.IsEmpty)
             {
                 return;
@@ -259,9 +259,9 @@ internal sealed partial class ViewFlowAnalysis
         /// <summary>The views a delegate captures escape with it, reported at the captured variable.</summary>
         private void EscapeCaptured(IOperation delegateValue, string holder, bool intoReceiver)
         {
-            foreach (var function in Semantics.GetDelegateTargets(delegateValue, _analysis._cancellationToken))
+            foreach (var function in Semantics.Escapes.GetDelegateTargets(delegateValue, _analysis._cancellationToken))
             {
-                var captured = Semantics.GetCapturedReads(function, _analysis._cancellationToken);
+                var captured = Semantics.Captures.GetCapturedReads(function, _analysis._cancellationToken);
                 if (captured.IsEmpty)
                 {
                     continue;

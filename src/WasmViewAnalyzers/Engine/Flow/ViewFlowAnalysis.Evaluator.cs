@@ -281,7 +281,7 @@ internal sealed partial class ViewFlowAnalysis
                     CheckArchiveHandoff(assignment, property, assigned);
                     if (receiver.Value is not null)
                     {
-                        if (Semantics.IsCollectionOfViews(property.Instance!.Type) && TrackedEntity(property.Instance!.WalkDownConversions()) is { } container)
+                        if (Semantics.Types.IsCollectionOfViews(property.Instance!.Type) && TrackedEntity(property.Instance!.WalkDownConversions()) is { } container)
                         {
                             // outputs[i] = view: the collection now holds a view.
                             _state.Set(container, ViewValue.Join(_state.Get(container), Effective(assigned)));
@@ -447,7 +447,7 @@ internal sealed partial class ViewFlowAnalysis
 
             if (origin is null && hasViewInput && !resultCarries)
             {
-                if (Semantics.IsStorageIntoCollection(invocation)
+                if (Semantics.Types.IsStorageIntoCollection(invocation)
                     && TrackedEntity(invocation.Instance!.WalkDownConversions()) is { } container)
                 {
                     // outputs.Add(view): the collection now holds the view; nothing is read yet.
@@ -472,7 +472,7 @@ internal sealed partial class ViewFlowAnalysis
 
                         // outputs.Clear() or outputs.Contains(x) read no guest memory; reading an
                         // element out of the collection derives a view, checked where it is used.
-                        if (invocation.Instance is not null && operand.Operation == invocation.Instance && Semantics.IsCollectionOfViews(operand.Operation.Type))
+                        if (invocation.Instance is not null && operand.Operation == invocation.Instance && Semantics.Types.IsCollectionOfViews(operand.Operation.Type))
                         {
                             continue;
                         }
@@ -814,9 +814,9 @@ internal sealed partial class ViewFlowAnalysis
                 return;
             }
 
-            foreach (var function in Semantics.GetCalledNestedFunctions(invocation, _analysis._cancellationToken))
+            foreach (var function in Semantics.Captures.GetCalledNestedFunctions(invocation, _analysis._cancellationToken))
             {
-                foreach (var captured in Semantics.GetCapturedReads(function, _analysis._cancellationToken))
+                foreach (var captured in Semantics.Captures.GetCapturedReads(function, _analysis._cancellationToken))
                 {
                     if (_state.Get(captured) is { IsStale: true } value)
                     {
@@ -832,7 +832,7 @@ internal sealed partial class ViewFlowAnalysis
         /// </summary>
         private void CheckArgumentsReadAfterCalleeGuestCall(IInvocationOperation invocation, List<Operand> inputs)
         {
-            var uses = Semantics.GetParameterUses(invocation.TargetMethod, _analysis._visit, _analysis._cancellationToken);
+            var uses = Semantics.ViewSources.GetParameterUses(invocation.TargetMethod, _analysis._visit, _analysis._cancellationToken);
             if (uses.IsEmpty)
             {
                 return;
@@ -884,7 +884,7 @@ internal sealed partial class ViewFlowAnalysis
                && operand.Operation == instance
                && !IsGuestStorage(instance)
                && Semantics.IsDeclaredInSource(member)
-               && !Semantics.UsesViewState(member, _analysis._visit, _analysis._cancellationToken);
+               && !Semantics.ViewState.UsesViewState(member, _analysis._visit, _analysis._cancellationToken);
 
         /// <summary>
         /// Whether <paramref name="operation"/> denotes a location in guest memory itself rather than

@@ -26,7 +26,7 @@ internal sealed partial class ViewFlowAnalysis
 {
     private readonly WasmViewSemantics _semantics;
     private readonly ControlFlowGraph _graph;
-    private readonly SummaryVisit? _visit;
+    private readonly SummarySolver? _visit;
     private readonly CancellationToken _cancellationToken;
     private readonly Dictionary<CaptureId, List<IOperation>> _captureValues = new();
     private readonly Dictionary<IOperation, GuestCall?> _guestCalls = new();
@@ -64,7 +64,7 @@ internal sealed partial class ViewFlowAnalysis
     private ViewFlowAnalysis(
         WasmViewSemantics semantics,
         ControlFlowGraph graph,
-        SummaryVisit? visit,
+        SummarySolver? visit,
         CancellationToken cancellationToken,
         FlowState? entryState = null,
         Dictionary<ViewOrigin, int>? parameterOrigins = null)
@@ -117,7 +117,7 @@ internal sealed partial class ViewFlowAnalysis
     }
 
     /// <summary>Whether <paramref name="method"/> hands back a view it obtained (as its result or through out parameters).</summary>
-    public static ViewReturnSummary Summarize(WasmViewSemantics semantics, ControlFlowGraph graph, IMethodSymbol method, SummaryVisit visit, CancellationToken cancellationToken)
+    public static ViewReturnSummary Summarize(WasmViewSemantics semantics, ControlFlowGraph graph, IMethodSymbol method, SummarySolver visit, CancellationToken cancellationToken)
     {
         var analysis = new ViewFlowAnalysis(semantics, graph, visit, cancellationToken);
         analysis.Solve();
@@ -141,7 +141,7 @@ internal sealed partial class ViewFlowAnalysis
     /// Which parameters of <paramref name="method"/> that can hold a view it reads after a guest
     /// call of its own: a caller passing a view there has it read stale.
     /// </summary>
-    public static ImmutableHashSet<int> SummarizeParameterUses(WasmViewSemantics semantics, ControlFlowGraph graph, IMethodSymbol method, SummaryVisit visit, CancellationToken cancellationToken)
+    public static ImmutableHashSet<int> SummarizeParameterUses(WasmViewSemantics semantics, ControlFlowGraph graph, IMethodSymbol method, SummarySolver visit, CancellationToken cancellationToken)
     {
         var entry = new FlowState();
         var origins = new Dictionary<ViewOrigin, int>();
@@ -459,7 +459,7 @@ internal sealed partial class ViewFlowAnalysis
     {
         if (!_guestCalls.TryGetValue(operation, out var call))
         {
-            call = _semantics.TryGetGuestCall(operation, ResolveCapture, _visit, _cancellationToken);
+            call = _semantics.GuestCalls.TryGetGuestCall(operation, ResolveCapture, _visit, _cancellationToken);
             _guestCalls[operation] = call;
         }
 
@@ -470,7 +470,7 @@ internal sealed partial class ViewFlowAnalysis
     {
         if (!_origins.TryGetValue(operation, out var origin))
         {
-            var description = _semantics.TryGetAcquisition(operation, _visit, _cancellationToken);
+            var description = _semantics.ViewSources.TryGetAcquisition(operation, _visit, _cancellationToken);
             origin = description is null ? null : new ViewOrigin(operation, description);
             _origins[operation] = origin;
         }
@@ -482,7 +482,7 @@ internal sealed partial class ViewFlowAnalysis
     {
         if (!_outOrigins.TryGetValue((invocation, index), out var origin))
         {
-            var description = _semantics.TryGetOutAcquisition(invocation, argument, _visit, _cancellationToken);
+            var description = _semantics.ViewSources.TryGetOutAcquisition(invocation, argument, _visit, _cancellationToken);
             origin = description is null ? null : new ViewOrigin(argument, description);
             _outOrigins[(invocation, index)] = origin;
         }

@@ -98,7 +98,7 @@ internal sealed class ArchiveWriters
             return new DeferredConsumer("ZipFile.Add", AtCommitUpdate);
         }
 
-        return _semantics.IsConfiguredDeferredSink(method) ? new DeferredConsumer(Describe(method), AtConfiguredSink) : null;
+        return _semantics.Configured.IsDeferredSink(method) ? new DeferredConsumer(Describe(method), AtConfiguredSink) : null;
     }
 
     /// <summary>When assigning <paramref name="property"/> hands the value to a writer that reads it later.</summary>
@@ -114,7 +114,7 @@ internal sealed class ArchiveWriters
             return new DeferredConsumer("ZipEntry.InputStream", AtZipSave);
         }
 
-        return _semantics.IsConfiguredDeferredSink(property) || _semantics.IsConfiguredDeferredSink(property.SetMethod)
+        return _semantics.Configured.IsDeferredSink(property) || _semantics.Configured.IsDeferredSink(property.SetMethod)
             ? new DeferredConsumer(Describe(property), AtConfiguredSink)
             : null;
     }
@@ -205,7 +205,7 @@ internal sealed class ArchiveWriters
         foreach (var argument in invocation.Arguments)
         {
             if (FindGetSource(argument.Value.WalkDownConversions().Type) is { } getSource
-                && _semantics.ReturnsView(getSource, visit: null, cancellationToken))
+                && _semantics.ViewSources.ReturnsView(getSource, solver: null, cancellationToken))
             {
                 return true;
             }

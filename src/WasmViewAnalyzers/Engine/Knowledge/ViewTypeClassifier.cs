@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace WasmViewAnalyzers.Engine.Knowledge;
 
@@ -11,6 +13,9 @@ namespace WasmViewAnalyzers.Engine.Knowledge;
 /// </summary>
 internal sealed class ViewTypeClassifier
 {
+    private static readonly ImmutableHashSet<string> StorageMethodNames = ImmutableHashSet.Create(
+        "Add", "AddFirst", "AddLast", "Enqueue", "Push", "Insert", "TryAdd", "Set", "SetValue", "TryEnqueue", "Post", "TryWrite", "WriteAsync");
+
     private readonly WasmSymbols _symbols;
     private readonly ConcurrentDictionary<ITypeSymbol, bool> _cache = new(SymbolEqualityComparer.Default);
 
@@ -27,6 +32,50 @@ internal sealed class ViewTypeClassifier
         }
 
         return _cache.TryGetValue(type, out var cached) ? cached : _cache.GetOrAdd(type, Compute(type, depth: 0));
+    }
+
+    /// <summary>
+    /// Whether a call on a collection of views stores the argument into it (<c>queue.Enqueue(view)</c>)
+    /// rather than reading it.
+    /// </summary>
+    public bool IsStorageIntoCollection(IInvocationOperation invocation)
+        => invocation.Instance is { } receiver
+           && StorageMethodNames.Contains(invocation.TargetMethod.Name)
+           && IsCollectionOfViews(receiver.Type);
+
+    /// <summary>Whether <paramref name="type"/> is a collection (or enumerator) whose elements can be views.</summary>
+    public bool IsCollectionOfViews(ITypeSymbol? type)
+        => type is not null
+           && !_symbols.IsSpanLike(type)
+           && !_symbols.IsMemoryLike(type)
+           && !_symbols.DerivesFrom(type, _symbols.Stream)
+           && type.TypeKind is TypeKind.Class or TypeKind.Struct or TypeKind.Interface or TypeKind.Array
+           && !type.IsRefLikeType
+           && CanHoldView(type)
+           && ImplementsEnumerable(type);
+
+    private bool ImplementsEnumerable(ITypeSymbol type)
+    {
+        if (type.TypeKind == TypeKind.Array)
+        {
+            return true;
+        }
+
+        // Enumerators count too: moving one along reads no guest memory.
+        if (_symbols.IsEnumerableOrEnumerator(type))
+        {
+            return true;
+        }
+
+        foreach (var @interface in type.AllInterfaces)
+        {
+            if (_symbols.IsEnumerableOrEnumerator(@interface))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>A runtime-checked view (the companion library's guarded view) checks itself when read.</summary>

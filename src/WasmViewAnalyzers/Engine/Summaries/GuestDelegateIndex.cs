@@ -36,15 +36,19 @@ internal sealed class GuestDelegateIndex
     private static readonly Dictionary<ISymbol, List<IOperation>> EmptyTable = new(SymbolEqualityComparer.Default);
 
     private readonly WasmViewSemantics _semantics;
-    private readonly ConcurrentDictionary<ISymbol, bool> _holders = new(SymbolEqualityComparer.Default);
-    private readonly ConcurrentDictionary<ISymbol, bool> _containers = new(SymbolEqualityComparer.Default);
+    private readonly GuestDelegateSummaries _delegates;
+    private readonly HeldValueSummary _holders;
+    private readonly HeldValueSummary _containers;
     private readonly ConcurrentDictionary<SyntaxTree, TreeStores> _trees = new();
     private readonly ConcurrentDictionary<StoreKey, Once<Dictionary<ISymbol, List<IOperation>>>> _compilationTables = new();
     private readonly Once<Dictionary<StoreKey, List<SyntaxTree>>> _treesByName = new();
 
-    public GuestDelegateIndex(WasmViewSemantics semantics)
+    public GuestDelegateIndex(WasmViewSemantics semantics, GuestDelegateSummaries delegates, SummaryCatalog catalog)
     {
         _semantics = semantics;
+        _delegates = delegates;
+        _holders = new HeldValueSummary(this, intoContainer: false, catalog);
+        _containers = new HeldValueSummary(this, intoContainer: true, catalog);
     }
 
     private enum StoreKind
@@ -70,38 +74,22 @@ internal sealed class GuestDelegateIndex
     };
 
     /// <summary>Whether a guest delegate is stored into <paramref name="symbol"/> anywhere in the compilation.</summary>
-    public bool Contains(ISymbol symbol, SummaryVisit visit, CancellationToken cancellationToken)
-        => Query(symbol, intoContainer: false, _holders, visit, cancellationToken);
+    public bool Contains(ISymbol symbol, SummarySolver solver) => _holders.Get(symbol, solver);
 
     /// <summary>Whether guest delegates are stored into the collection <paramref name="symbol"/> anywhere in the compilation.</summary>
-    public bool ContainsContainer(ISymbol symbol, SummaryVisit visit, CancellationToken cancellationToken)
-        => Query(symbol, intoContainer: true, _containers, visit, cancellationToken);
+    public bool ContainsContainer(ISymbol symbol, SummarySolver solver) => _containers.Get(symbol, solver);
 
-    private bool Query(ISymbol symbol, bool intoContainer, ConcurrentDictionary<ISymbol, bool> cache, SummaryVisit visit, CancellationToken cancellationToken)
+    private bool HoldsGuestDelegate(ISymbol symbol, bool intoContainer, SummarySolver solver)
     {
-        if (!IsInSource(symbol))
+        foreach (var value in AssignedValues(symbol, intoContainer, solver.CancellationToken))
         {
-            return false;
+            if (_delegates.IsGuestDelegateValue(value, captures: null, solver))
+            {
+                return true;
+            }
         }
 
-        return visit.Summarize(
-            cache,
-            symbol,
-            unknown: false,
-            conservative: static _ => true,
-            (Index: this, Symbol: symbol, IntoContainer: intoContainer, CancellationToken: cancellationToken),
-            static (state, visit) =>
-            {
-                foreach (var value in state.Index.AssignedValues(state.Symbol, state.IntoContainer, state.CancellationToken))
-                {
-                    if (state.Index._semantics.IsGuestDelegateValue(value, captures: null, visit, state.CancellationToken))
-                    {
-                        return true;
-                    }
-                }
-
-                return false;
-            });
+        return false;
     }
 
     /// <summary>Every value the compilation stores into <paramref name="symbol"/> (or, for a collection, into its elements).</summary>
@@ -538,6 +526,32 @@ internal sealed class GuestDelegateIndex
 
                 return value;
             }
+        }
+    }
+
+    /// <summary>Whether a field, property, parameter or collection of the compilation is given a guest delegate.</summary>
+    private sealed class HeldValueSummary : Summary<ISymbol, bool>
+    {
+        private readonly GuestDelegateIndex _index;
+        private readonly bool _intoContainer;
+
+        public HeldValueSummary(GuestDelegateIndex index, bool intoContainer, SummaryCatalog catalog)
+            : base(catalog, SummaryScheduling.OnDemand)
+        {
+            _index = index;
+            _intoContainer = intoContainer;
+        }
+
+        public override bool Bottom => false;
+
+        public override bool Top(ISymbol symbol) => true;
+
+        public override bool Compute(ISymbol symbol, SummarySolver solver) => _index.HoldsGuestDelegate(symbol, _intoContainer, solver);
+
+        protected override bool TryAnswerWithoutSolving(ref ISymbol symbol, out bool answer)
+        {
+            answer = false;
+            return !IsInSource(symbol);
         }
     }
 }

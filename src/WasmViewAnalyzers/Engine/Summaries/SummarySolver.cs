@@ -1,13 +1,8 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Diagnostics;
-using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
-using WasmViewAnalyzers.Engine.Knowledge;
 
 namespace WasmViewAnalyzers.Engine.Summaries;
 
@@ -19,70 +14,64 @@ namespace WasmViewAnalyzers.Engine.Summaries;
 /// <remarks>
 /// <para>A summary that depends on no summary still being computed is final and cached for the whole
 /// compilation. Summaries that depend on each other (recursion, directly or through other methods)
-/// form a component: its members start from the bottom value (<c>unknown</c>) and are recomputed
+/// form a component: its members start from the bottom value (<see cref="Summary{TSymbol, TValue}.Bottom"/>) and are recomputed
 /// together until none changes, and only then cached. Every summary domain is monotone (what may
 /// happen only grows), so the answer is the same whichever member was asked first and whichever
 /// thread asked: the result does not depend on analysis order.</para>
-/// <para>Depth costs nothing when callees are summarized first (<see cref="CallGraphSummaries"/>
+/// <para>Depth costs nothing when callees are summarized first (<see cref="BottomUpScheduler"/>
 /// prepares them bottom-up). A chain still deeper than this thread's stack can hold gets the
-/// conservative answer (<c>conservative</c>: "may call the guest", "may return a view"), never
+/// conservative answer (<see cref="Summary{TSymbol, TValue}.Top"/>: "may call the guest", "may return a view"), never
 /// "nothing found", and such an answer is not cached.</para>
 /// </remarks>
-internal sealed class SummaryVisit
+internal sealed class SummarySolver
 {
     /// <summary>How many summaries one thread may nest before the answer becomes the conservative one.</summary>
     internal const int MaxDepth = 160;
 
-    private readonly CallGraphSummaries? _callGraph;
-    private readonly CancellationToken _cancellationToken;
-    private readonly Dictionary<(object Cache, ISymbol Symbol), Frame> _open = new(FrameKeyComparer.Instance);
+    private readonly BottomUpScheduler? _scheduler;
+    private readonly Dictionary<(object Summary, ISymbol Symbol), Frame> _open = new(FrameKeyComparer.Instance);
     private readonly List<Frame> _active = new();
     private readonly List<Frame> _component = new();
     private int _nextIndex;
 
     /// <summary>
-    /// A chain of questions. With <paramref name="callGraph"/>, the first question about a method
-    /// summarizes what it calls first (bottom-up); without it (while that preparation runs), questions
+    /// A chain of questions. With <paramref name="scheduler"/>, the first question about a method
+    /// summarizes what it calls first (bottom-up); without it (while the scheduler runs), questions
     /// are answered directly.
     /// </summary>
-    public SummaryVisit(CallGraphSummaries? callGraph, CancellationToken cancellationToken)
+    public SummarySolver(BottomUpScheduler? scheduler, CancellationToken cancellationToken)
     {
-        _callGraph = callGraph;
-        _cancellationToken = cancellationToken;
+        _scheduler = scheduler;
+        CancellationToken = cancellationToken;
     }
 
-    /// <summary>How many summaries this visit answered conservatively because the chain was too deep (for tests).</summary>
+    public CancellationToken CancellationToken { get; }
+
+    /// <summary>How many summaries this solver answered conservatively because the chain was too deep (for tests).</summary>
     internal int ConservativeAnswers { get; private set; }
 
     /// <summary>
-    /// The summary of <paramref name="symbol"/> in <paramref name="cache"/>: cached, or computed by
-    /// <paramref name="compute"/> (which may ask for other summaries through this visit).
+    /// The <paramref name="summary"/> of <paramref name="symbol"/>: final, or computed (its
+    /// computation may ask for other summaries through this solver).
     /// </summary>
-    /// <param name="unknown">The bottom of the domain: where a member of a cycle starts.</param>
-    /// <param name="conservative">The answer when the chain is too deep to follow: the top of the domain (computed only then).</param>
-    public TResult Summarize<TState, TResult>(
-        ConcurrentDictionary<ISymbol, TResult> cache,
-        ISymbol symbol,
-        TResult unknown,
-        Func<TState, TResult> conservative,
-        TState state,
-        Func<TState, SummaryVisit, TResult> compute)
+    public TValue Solve<TSymbol, TValue>(Summary<TSymbol, TValue> summary, TSymbol symbol)
+        where TSymbol : class, ISymbol
     {
-        if (cache.TryGetValue(symbol, out var cached))
+        if (summary.TryGetFinal(symbol, out var final))
         {
-            return cached;
+            return final;
         }
 
-        if (_active.Count == 0 && _callGraph is not null && symbol is IMethodSymbol method)
+        if (_active.Count == 0 && _scheduler is not null && symbol is IMethodSymbol method)
         {
-            _callGraph.Prepare(method, _cancellationToken);
-            if (cache.TryGetValue(symbol, out cached))
+            _scheduler.Prepare(method, CancellationToken);
+            if (summary.TryGetFinal(symbol, out final))
             {
-                return cached;
+                return final;
             }
         }
 
-        if (_open.TryGetValue((cache, symbol), out var open))
+        if (_open.TryGetValue((summary, symbol), out var open))
         {
             // A cycle: answer with the current approximation; the component is solved to a fixed
             // point when its first member completes.
@@ -93,7 +82,7 @@ internal sealed class SummaryVisit
                 current.ReadItself = true;
             }
 
-            return ((Frame<TState, TResult>)open).Value;
+            return ((Frame<TSymbol, TValue>)open).Value;
         }
 
         if (_active.Count >= MaxDepth || !HasSufficientStack())
@@ -104,11 +93,11 @@ internal sealed class SummaryVisit
                 _active[_active.Count - 1].DependsOnConservative = true;
             }
 
-            return conservative(state);
+            return summary.Top(symbol);
         }
 
-        var frame = new Frame<TState, TResult>(cache, symbol, state, compute, unknown, conservative, _nextIndex++);
-        _open.Add((cache, symbol), frame);
+        var frame = new Frame<TSymbol, TValue>(summary, symbol, _nextIndex++);
+        _open.Add((summary, symbol), frame);
         _component.Add(frame);
         frame.Recompute(this);
 
@@ -186,8 +175,8 @@ internal sealed class SummaryVisit
         for (var i = start; i < _component.Count; i++)
         {
             var member = _component[i];
-            _open.Remove((member.Cache, member.Symbol));
-            member.Publish(cacheIt: !member.DependsOnConservative && !head.DependsOnConservative);
+            _open.Remove((member.Summary, member.Symbol));
+            member.Publish(final: !member.DependsOnConservative && !head.DependsOnConservative);
         }
 
         _component.RemoveRange(start, _component.Count - start);
@@ -208,15 +197,15 @@ internal sealed class SummaryVisit
 
     private abstract class Frame
     {
-        protected Frame(object cache, ISymbol symbol, int index)
+        protected Frame(object summary, ISymbol symbol, int index)
         {
-            Cache = cache;
+            Summary = summary;
             Symbol = symbol;
             Index = index;
             LowLink = index;
         }
 
-        public object Cache { get; }
+        public object Summary { get; }
 
         public ISymbol Symbol { get; }
 
@@ -230,82 +219,57 @@ internal sealed class SummaryVisit
         public bool ReadItself { get; set; }
 
         /// <summary>Computes the summary again from the current approximations; whether it changed.</summary>
-        public abstract bool Recompute(SummaryVisit visit);
+        public abstract bool Recompute(SummarySolver solver);
 
         public abstract void GiveUp();
 
-        public abstract void Publish(bool cacheIt);
+        public abstract void Publish(bool final);
     }
 
-    private sealed class Frame<TState, TResult> : Frame
+    private sealed class Frame<TSymbol, TValue> : Frame
+        where TSymbol : class, ISymbol
     {
-        private readonly ConcurrentDictionary<ISymbol, TResult> _cache;
-        private readonly TState _state;
-        private readonly Func<TState, SummaryVisit, TResult> _compute;
-        private readonly Func<TState, TResult> _conservative;
+        private readonly Summary<TSymbol, TValue> _summary;
+        private readonly TSymbol _symbol;
 
-        public Frame(
-            ConcurrentDictionary<ISymbol, TResult> cache,
-            ISymbol symbol,
-            TState state,
-            Func<TState, SummaryVisit, TResult> compute,
-            TResult unknown,
-            Func<TState, TResult> conservative,
-            int index)
-            : base(cache, symbol, index)
+        public Frame(Summary<TSymbol, TValue> summary, TSymbol symbol, int index)
+            : base(summary, symbol, index)
         {
-            _cache = cache;
-            _state = state;
-            _compute = compute;
-            Value = unknown;
-            _conservative = conservative;
+            _summary = summary;
+            _symbol = symbol;
+            Value = summary.Bottom;
         }
 
-        public TResult Value { get; private set; }
+        public TValue Value { get; private set; }
 
-        public override bool Recompute(SummaryVisit visit)
+        public override bool Recompute(SummarySolver solver)
         {
             var before = Value;
             var result = before;
-            visit.Run(this, () => result = _compute(_state, visit));
+            solver.Run(this, () => result = _summary.Compute(_symbol, solver));
             Value = result;
-            return !SummaryEquality.Equal(before, result);
+            return !_summary.AreEqual(before, result);
         }
 
-        public override void GiveUp() => Value = _conservative(_state);
+        public override void GiveUp() => Value = _summary.Top(_symbol);
 
-        public override void Publish(bool cacheIt)
+        public override void Publish(bool final)
         {
-            if (cacheIt)
+            if (final)
             {
-                _cache.TryAdd(Symbol, Value);
+                _summary.SetFinal(_symbol, Value);
             }
         }
     }
 
-    private sealed class FrameKeyComparer : IEqualityComparer<(object Cache, ISymbol Symbol)>
+    private sealed class FrameKeyComparer : IEqualityComparer<(object Summary, ISymbol Symbol)>
     {
         public static readonly FrameKeyComparer Instance = new();
 
-        public bool Equals((object Cache, ISymbol Symbol) x, (object Cache, ISymbol Symbol) y)
-            => ReferenceEquals(x.Cache, y.Cache) && SymbolEqualityComparer.Default.Equals(x.Symbol, y.Symbol);
+        public bool Equals((object Summary, ISymbol Symbol) x, (object Summary, ISymbol Symbol) y)
+            => ReferenceEquals(x.Summary, y.Summary) && SymbolEqualityComparer.Default.Equals(x.Symbol, y.Symbol);
 
-        public int GetHashCode((object Cache, ISymbol Symbol) obj)
-            => (RuntimeHelpers.GetHashCode(obj.Cache) * 397) ^ SymbolEqualityComparer.Default.GetHashCode(obj.Symbol);
+        public int GetHashCode((object Summary, ISymbol Symbol) obj)
+            => (RuntimeHelpers.GetHashCode(obj.Summary) * 397) ^ SymbolEqualityComparer.Default.GetHashCode(obj.Symbol);
     }
-}
-
-/// <summary>Equality of summary values, so that a component knows when its fixed point is reached.</summary>
-internal static class SummaryEquality
-{
-    public static bool Equal<T>(T left, T right) => (left, right) switch
-    {
-        (ImmutableHashSet<int> leftSet, ImmutableHashSet<int> rightSet) => leftSet.SetEquals(rightSet),
-
-        // Keyed summaries (parameter ordinal to what happens to it) grow by their keys; the value
-        // only describes the first way found.
-        (ImmutableDictionary<int, ParameterEscape> leftMap, ImmutableDictionary<int, ParameterEscape> rightMap)
-            => leftMap.Count == rightMap.Count && leftMap.Keys.All(rightMap.ContainsKey),
-        _ => EqualityComparer<T>.Default.Equals(left, right),
-    };
 }

@@ -1,28 +1,40 @@
-using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
-using System.Collections.Immutable;
-using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 using WasmViewAnalyzers.Engine.Knowledge;
-using WasmViewAnalyzers.Engine.Summaries;
 
-namespace WasmViewAnalyzers.Engine;
+namespace WasmViewAnalyzers.Engine.Summaries;
 
 /// <summary>Guest delegates: values, locals, fields and collections that hold a delegate bound to a guest function.</summary>
-internal sealed partial class WasmViewSemantics
+internal sealed class GuestDelegateSummaries
 {
+    private readonly WasmViewSemantics _semantics;
+    private readonly ReturnsGuestDelegateSummary _returnsGuestDelegate;
+    private readonly GuestDelegateLocalSummary _guestDelegateLocals;
+    private readonly GuestDelegateIndex _index;
+
+    public GuestDelegateSummaries(WasmViewSemantics semantics, SummaryCatalog catalog)
+    {
+        _semantics = semantics;
+        _returnsGuestDelegate = new ReturnsGuestDelegateSummary(this, catalog);
+        _guestDelegateLocals = new GuestDelegateLocalSummary(this, catalog);
+        _index = new GuestDelegateIndex(semantics, this, catalog);
+    }
+
+    private WasmSymbols Symbols => _semantics.Symbols;
+
+    private Compilation Compilation => _semantics.Compilation;
+
     /// <summary>
     /// Whether <paramref name="value"/> evaluates to a delegate whose invocation is a guest call:
     /// one from <c>Instance.GetFunction&lt;..&gt;</c>, <c>GetAction</c>, <c>Function.WrapFunc</c>,
     /// <c>WrapAction</c> (held anywhere), or a lambda or method that calls the guest.
     /// </summary>
-    public bool IsGuestDelegateValue(IOperation value, CaptureResolver? captures, SummaryVisit visit, CancellationToken cancellationToken)
-        => IsGuestDelegateValue(value, captures, visit, depth: 0, cancellationToken);
+    public bool IsGuestDelegateValue(IOperation value, CaptureResolver? captures, SummarySolver solver)
+        => IsGuestDelegateValue(value, captures, solver, depth: 0);
 
-    private bool IsGuestDelegateValue(IOperation value, CaptureResolver? captures, SummaryVisit visit, int depth, CancellationToken cancellationToken)
+    private bool IsGuestDelegateValue(IOperation value, CaptureResolver? captures, SummarySolver solver, int depth)
     {
         if (depth > 8)
         {
@@ -34,41 +46,41 @@ internal sealed partial class WasmViewSemantics
         {
             case IInvocationOperation invocation:
                 return IsGuestDelegateSource(invocation.TargetMethod)
-                       || ReturnsGuestDelegate(invocation.TargetMethod, visit, cancellationToken);
+                       || ReturnsGuestDelegate(invocation.TargetMethod, solver);
 
             case IDelegateCreationOperation creation:
-                return IsGuestDelegateValue(creation.Target, captures, visit, depth + 1, cancellationToken);
+                return IsGuestDelegateValue(creation.Target, captures, solver, depth + 1);
 
             case IAnonymousFunctionOperation lambda:
-                return MayCallGuest(lambda.Symbol, visit, cancellationToken);
+                return _semantics.GuestCalls.MayCallGuest(lambda.Symbol, solver);
 
             case IFlowAnonymousFunctionOperation flowLambda:
-                return MayCallGuest(flowLambda.Symbol, visit, cancellationToken);
+                return _semantics.GuestCalls.MayCallGuest(flowLambda.Symbol, solver);
 
             case IMethodReferenceOperation methodReference:
                 var referenced = methodReference.Method;
                 if (referenced.MethodKind == MethodKind.DelegateInvoke)
                 {
                     return methodReference.Instance is { } instance
-                           && IsGuestDelegateValue(instance, captures, visit, depth + 1, cancellationToken);
+                           && IsGuestDelegateValue(instance, captures, solver, depth + 1);
                 }
 
-                return IsWasmtimeGuestCall(referenced)
+                return _semantics.GuestCalls.IsWasmtimeGuestCall(referenced)
                        || WasmSymbols.HasGuestCallAttribute(referenced)
-                       || MayCallGuest(referenced, visit, cancellationToken);
+                       || _semantics.GuestCalls.MayCallGuest(referenced, solver);
 
             case ILocalReferenceOperation local:
-                return IsGuestDelegateLocal(local.Local, visit, cancellationToken);
+                return IsGuestDelegateLocal(local.Local, solver);
 
             case IParameterReferenceOperation parameter:
-                return _delegateIndex.Contains(parameter.Parameter.OriginalDefinition, visit, cancellationToken);
+                return _index.Contains(parameter.Parameter.OriginalDefinition, solver);
 
             case IFieldReferenceOperation field:
-                return _delegateIndex.Contains(field.Field.OriginalDefinition, visit, cancellationToken);
+                return _index.Contains(field.Field.OriginalDefinition, solver);
 
             case IPropertyReferenceOperation property:
-                if (_delegateIndex.Contains(property.Property.OriginalDefinition, visit, cancellationToken)
-                    || (property.Property.GetMethod is { } getter && ReturnsGuestDelegate(getter, visit, cancellationToken)))
+                if (_index.Contains(property.Property.OriginalDefinition, solver)
+                    || (property.Property.GetMethod is { } getter && ReturnsGuestDelegate(getter, solver)))
                 {
                     return true;
                 }
@@ -76,15 +88,15 @@ internal sealed partial class WasmViewSemantics
                 // exports["convert"](...) where guest delegates were stored into the dictionary.
                 return property.Property.IsIndexer
                        && property.Instance is { } container
-                       && IsGuestDelegateContainer(container, captures, visit, cancellationToken);
+                       && IsGuestDelegateContainer(container, captures, solver);
 
             case IArrayElementReferenceOperation element:
-                return IsGuestDelegateContainer(element.ArrayReference, captures, visit, cancellationToken);
+                return IsGuestDelegateContainer(element.ArrayReference, captures, solver);
 
             case IFlowCaptureReferenceOperation capture when captures is not null:
                 foreach (var captured in captures(capture.Id))
                 {
-                    if (IsGuestDelegateValue(captured, captures, visit, depth + 1, cancellationToken))
+                    if (IsGuestDelegateValue(captured, captures, solver, depth + 1))
                     {
                         return true;
                     }
@@ -93,19 +105,19 @@ internal sealed partial class WasmViewSemantics
                 return false;
 
             case IConditionalOperation conditional:
-                return IsGuestDelegateValue(conditional.WhenTrue, captures, visit, depth + 1, cancellationToken)
-                       || (conditional.WhenFalse is { } whenFalse && IsGuestDelegateValue(whenFalse, captures, visit, depth + 1, cancellationToken));
+                return IsGuestDelegateValue(conditional.WhenTrue, captures, solver, depth + 1)
+                       || (conditional.WhenFalse is { } whenFalse && IsGuestDelegateValue(whenFalse, captures, solver, depth + 1));
 
             case ICoalesceOperation coalesce:
-                return IsGuestDelegateValue(coalesce.Value, captures, visit, depth + 1, cancellationToken)
-                       || IsGuestDelegateValue(coalesce.WhenNull, captures, visit, depth + 1, cancellationToken);
+                return IsGuestDelegateValue(coalesce.Value, captures, solver, depth + 1)
+                       || IsGuestDelegateValue(coalesce.WhenNull, captures, solver, depth + 1);
 
             case IConditionalAccessInstanceOperation:
                 for (var parent = value.Parent; parent is not null; parent = parent.Parent)
                 {
                     if (parent is IConditionalAccessOperation conditionalAccess)
                     {
-                        return IsGuestDelegateValue(conditionalAccess.Operation, captures, visit, depth + 1, cancellationToken);
+                        return IsGuestDelegateValue(conditionalAccess.Operation, captures, solver, depth + 1);
                     }
                 }
 
@@ -116,14 +128,14 @@ internal sealed partial class WasmViewSemantics
         }
     }
 
-    private bool IsGuestDelegateContainer(IOperation container, CaptureResolver? captures, SummaryVisit visit, CancellationToken cancellationToken)
+    private bool IsGuestDelegateContainer(IOperation container, CaptureResolver? captures, SummarySolver solver)
     {
         container = container.WalkDownConversions();
         if (container is IFlowCaptureReferenceOperation capture && captures is not null)
         {
             foreach (var captured in captures(capture.Id))
             {
-                if (IsGuestDelegateContainer(captured, captures: null, visit, cancellationToken))
+                if (IsGuestDelegateContainer(captured, captures: null, solver))
                 {
                     return true;
                 }
@@ -133,7 +145,7 @@ internal sealed partial class WasmViewSemantics
         }
 
         var symbol = GuestDelegateIndex.GetReferencedSymbol(container);
-        return symbol is not null && _delegateIndex.ContainsContainer(symbol, visit, cancellationToken);
+        return symbol is not null && _index.ContainsContainer(symbol, solver);
     }
 
     /// <summary>Methods that hand out a delegate bound to a guest function.</summary>
@@ -159,35 +171,20 @@ internal sealed partial class WasmViewSemantics
         return false;
     }
 
-    private bool ReturnsGuestDelegate(IMethodSymbol method, SummaryVisit visit, CancellationToken cancellationToken)
-    {
-        method = Normalize(method);
-        if (method.ReturnType.TypeKind != TypeKind.Delegate || !IsDeclaredInSource(method))
-        {
-            return false;
-        }
+    private bool ReturnsGuestDelegate(IMethodSymbol method, SummarySolver solver) => _returnsGuestDelegate.Get(method, solver);
 
-        return visit.Summarize(
-            _returnsGuestDelegate,
-            method,
-            unknown: false,
-            conservative: static _ => true,
-            (Semantics: this, Method: method, CancellationToken: cancellationToken),
-            static (state, visit) => state.Semantics.ComputeReturnsGuestDelegate(state.Method, visit, state.CancellationToken));
-    }
-
-    private bool ComputeReturnsGuestDelegate(IMethodSymbol method, SummaryVisit visit, CancellationToken cancellationToken)
+    private bool ComputeReturnsGuestDelegate(IMethodSymbol method, SummarySolver solver)
     {
-        var body = Bodies.GetBody(method, cancellationToken);
+        var body = _semantics.Bodies.GetBody(method, solver.CancellationToken);
         if (body is null)
         {
             return false;
         }
 
-        foreach (var operation in DescendantsOutsideNestedFunctions(body))
+        foreach (var operation in body.DescendantsOutsideNestedFunctions())
         {
             if (operation is IReturnOperation { ReturnedValue: { } returned }
-                && IsGuestDelegateValue(returned, captures: null, visit, cancellationToken))
+                && IsGuestDelegateValue(returned, captures: null, solver))
             {
                 return true;
             }
@@ -196,39 +193,27 @@ internal sealed partial class WasmViewSemantics
         return false;
     }
 
-    private bool IsGuestDelegateLocal(ILocalSymbol local, SummaryVisit visit, CancellationToken cancellationToken)
+    private bool IsGuestDelegateLocal(ILocalSymbol local, SummarySolver solver) => _guestDelegateLocals.Get(local, solver);
+
+    private bool ComputeIsGuestDelegateLocal(ILocalSymbol local, SummarySolver solver)
     {
-        if (local.Type.TypeKind != TypeKind.Delegate)
+        foreach (var assigned in FindAssignedValues(local, solver))
         {
-            return false;
+            if (IsGuestDelegateValue(assigned, captures: null, solver))
+            {
+                return true;
+            }
         }
 
-        return visit.Summarize(
-            _guestDelegateLocals,
-            local,
-            unknown: false,
-            conservative: static _ => true,
-            (Semantics: this, Local: local, CancellationToken: cancellationToken),
-            static (state, visit) =>
-            {
-                foreach (var assigned in state.Semantics.FindAssignedValues(state.Local, visit, state.CancellationToken))
-                {
-                    if (state.Semantics.IsGuestDelegateValue(assigned, captures: null, visit, state.CancellationToken))
-                    {
-                        return true;
-                    }
-                }
-
-                return false;
-            });
+        return false;
     }
 
     /// <summary>Every value the body that declares <paramref name="local"/> assigns to it.</summary>
-    private IEnumerable<IOperation> FindAssignedValues(ILocalSymbol local, SummaryVisit visit, CancellationToken cancellationToken)
+    public IEnumerable<IOperation> FindAssignedValues(ILocalSymbol local, SummarySolver solver)
     {
         foreach (var reference in local.DeclaringSyntaxReferences)
         {
-            var declaration = reference.GetSyntax(cancellationToken);
+            var declaration = reference.GetSyntax(solver.CancellationToken);
             if (!Compilation.ContainsSyntaxTree(declaration.SyntaxTree))
             {
                 continue;
@@ -243,7 +228,7 @@ internal sealed partial class WasmViewSemantics
                 continue;
             }
 
-            var root = model.GetOperation(scope, cancellationToken);
+            var root = model.GetOperation(scope, solver.CancellationToken);
             if (root is null)
             {
                 continue;
@@ -265,7 +250,7 @@ internal sealed partial class WasmViewSemantics
                         when argument.Parameter?.RefKind == RefKind.Out
                              && ReferencesLocal(argument.Value, local)
                              && argument.Parent is IInvocationOperation { Instance: { } receiver }
-                             && IsGuestDelegateContainer(receiver, captures: null, visit, cancellationToken):
+                             && IsGuestDelegateContainer(receiver, captures: null, solver):
                         // exports.TryGetValue("convert", out var convert)
                         yield return argument.Parent;
                         break;
@@ -278,5 +263,59 @@ internal sealed partial class WasmViewSemantics
     {
         var target = operation is IDeclarationExpressionOperation declaration ? declaration.Expression : operation;
         return target is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, local);
+    }
+
+    /// <summary>Whether a method of the compilation returns a delegate bound to a guest function.</summary>
+    private sealed class ReturnsGuestDelegateSummary : Summary<IMethodSymbol, bool>
+    {
+        private readonly GuestDelegateSummaries _owner;
+
+        public ReturnsGuestDelegateSummary(GuestDelegateSummaries owner, SummaryCatalog catalog)
+            : base(catalog, SummaryScheduling.BottomUp)
+        {
+            _owner = owner;
+        }
+
+        public override bool Bottom => false;
+
+        public override bool Top(IMethodSymbol symbol) => true;
+
+        public override bool Compute(IMethodSymbol symbol, SummarySolver solver) => _owner.ComputeReturnsGuestDelegate(symbol, solver);
+
+        protected override bool TryAnswerWithoutSolving(ref IMethodSymbol symbol, out bool answer)
+        {
+            if (symbol.ReturnType.TypeKind != TypeKind.Delegate)
+            {
+                answer = false;
+                return true;
+            }
+
+            answer = false;
+            return !_owner._semantics.IsSourceMethod(symbol, out symbol);
+        }
+    }
+
+    /// <summary>Whether a local of delegate type is assigned a guest delegate anywhere in its body.</summary>
+    private sealed class GuestDelegateLocalSummary : Summary<ILocalSymbol, bool>
+    {
+        private readonly GuestDelegateSummaries _owner;
+
+        public GuestDelegateLocalSummary(GuestDelegateSummaries owner, SummaryCatalog catalog)
+            : base(catalog, SummaryScheduling.OnDemand)
+        {
+            _owner = owner;
+        }
+
+        public override bool Bottom => false;
+
+        public override bool Top(ILocalSymbol symbol) => true;
+
+        public override bool Compute(ILocalSymbol symbol, SummarySolver solver) => _owner.ComputeIsGuestDelegateLocal(symbol, solver);
+
+        protected override bool TryAnswerWithoutSolving(ref ILocalSymbol symbol, out bool answer)
+        {
+            answer = false;
+            return symbol.Type.TypeKind != TypeKind.Delegate;
+        }
     }
 }

@@ -7,11 +7,19 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
-namespace WasmViewAnalyzers.Engine;
+namespace WasmViewAnalyzers.Engine.Summaries;
 
 /// <summary>Captured variables: what a local function or lambda reads of its enclosing method when it runs.</summary>
-internal sealed partial class WasmViewSemantics
+internal sealed class CapturedVariables
 {
+    private readonly WasmViewSemantics _semantics;
+    private readonly ConcurrentDictionary<IMethodSymbol, ImmutableHashSet<ISymbol>> _capturedReads = new(SymbolEqualityComparer.Default);
+
+    public CapturedVariables(WasmViewSemantics semantics)
+    {
+        _semantics = semantics;
+    }
+
     /// <summary>
     /// The variables of enclosing methods that a local function or lambda reads: calling it reads
     /// whatever views they hold at the call (pointers, streams and collections of views can be
@@ -26,7 +34,7 @@ internal sealed partial class WasmViewSemantics
 
         return _capturedReads.GetOrAdd(function, f =>
         {
-            var body = Bodies.GetBody(f, cancellationToken);
+            var body = _semantics.Bodies.GetBody(f, cancellationToken);
             if (body is null)
             {
                 return ImmutableHashSet<ISymbol>.Empty;
@@ -65,7 +73,7 @@ internal sealed partial class WasmViewSemantics
             && invocation.Instance?.WalkDownConversions() is ILocalReferenceOperation { Local: { } local }
             && local.Type.TypeKind == TypeKind.Delegate)
         {
-            foreach (var assigned in FindAssignedValues(local, NewVisit(cancellationToken), cancellationToken))
+            foreach (var assigned in _semantics.GuestDelegates.FindAssignedValues(local, _semantics.NewSolver(cancellationToken)))
             {
                 var target = assigned.WalkDownConversions() is IDelegateCreationOperation creation ? creation.Target : assigned.WalkDownConversions();
                 switch (target)

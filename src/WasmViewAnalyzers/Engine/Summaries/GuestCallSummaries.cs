@@ -1,0 +1,187 @@
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+using WasmViewAnalyzers.Engine.Flow;
+using WasmViewAnalyzers.Engine.Knowledge;
+
+namespace WasmViewAnalyzers.Engine.Summaries;
+
+/// <summary>Guest calls: which operations may run WebAssembly or grow its memory, directly or through methods of the compilation.</summary>
+internal sealed class GuestCallSummaries
+{
+    private readonly WasmViewSemantics _semantics;
+    private readonly MayCallGuestSummary _mayCallGuest;
+
+    public GuestCallSummaries(WasmViewSemantics semantics, SummaryCatalog catalog)
+    {
+        _semantics = semantics;
+        _mayCallGuest = new MayCallGuestSummary(this, catalog);
+    }
+
+    private WasmSymbols Symbols => _semantics.Symbols;
+
+    /// <summary>
+    /// Whether evaluating <paramref name="operation"/> (an invocation, object creation or property
+    /// access) may run guest code or grow guest memory.
+    /// </summary>
+    public GuestCall? TryGetGuestCall(IOperation operation, CaptureResolver? captures, SummarySolver? solver, CancellationToken cancellationToken)
+        => IsGuestCall(operation, captures, solver ?? _semantics.NewSolver(cancellationToken))
+            ? new GuestCall(operation, operation.DescribeCall())
+            : null;
+
+    /// <summary>Whether calling <paramref name="method"/> may run guest code, directly or through other methods of the compilation.</summary>
+    public bool MayCallGuest(IMethodSymbol method, SummarySolver solver) => _mayCallGuest.Get(method, solver);
+
+    /// <summary>Members of Wasmtime that run guest code or grow its memory.</summary>
+    public bool IsWasmtimeGuestCall(IMethodSymbol method)
+    {
+        var type = method.ContainingType;
+        if (Symbols.IsWasmtimeType(type, Symbols.Function))
+        {
+            return method.Name.StartsWith("Invoke", System.StringComparison.Ordinal);
+        }
+
+        if (Symbols.IsWasmtimeType(type, Symbols.Memory))
+        {
+            return method.Name == "Grow";
+        }
+
+        if (Symbols.IsWasmtimeType(type, Symbols.Linker))
+        {
+            return method.Name is "Instantiate" or "DefineModule";
+        }
+
+        return false;
+    }
+
+    private bool IsGuestCall(IOperation operation, CaptureResolver? captures, SummarySolver solver)
+    {
+        switch (operation)
+        {
+            case IInvocationOperation invocation:
+                return IsGuestInvocation(invocation, captures, solver);
+
+            case IObjectCreationOperation creation:
+                if (Symbols.IsWasmtimeType(creation.Type, Symbols.Instance))
+                {
+                    // Instantiation runs the module's start function.
+                    return true;
+                }
+
+                return creation.Constructor is { } constructor
+                       && (WasmSymbols.HasGuestCallAttribute(constructor) || _semantics.Configured.IsGuestCall(constructor) || MayCallGuest(constructor, solver));
+
+            case IPropertyReferenceOperation propertyReference:
+                var accessor = WasmViewSemantics.IsAssignmentTarget(propertyReference)
+                    ? propertyReference.Property.SetMethod
+                    : propertyReference.Property.GetMethod;
+                return WasmSymbols.HasGuestCallAttribute(propertyReference.Property)
+                       || (accessor is not null
+                           && (WasmSymbols.HasGuestCallAttribute(accessor) || _semantics.Configured.IsGuestCall(accessor) || MayCallGuest(accessor, solver)));
+
+            default:
+                return false;
+        }
+    }
+
+    private bool IsGuestInvocation(IInvocationOperation invocation, CaptureResolver? captures, SummarySolver solver)
+    {
+        var method = invocation.TargetMethod;
+        if (method.MethodKind == MethodKind.DelegateInvoke)
+        {
+            return invocation.Instance is { } target && _semantics.GuestDelegates.IsGuestDelegateValue(target, captures, solver);
+        }
+
+        if (IsWasmtimeGuestCall(method) || WasmSymbols.HasGuestCallAttribute(method) || _semantics.Configured.IsGuestCall(method))
+        {
+            return true;
+        }
+
+        if (MayCallGuest(method, solver))
+        {
+            return true;
+        }
+
+        // A lambda handed to another method may be invoked by it (List.ForEach, Parallel.For,
+        // Task.Run): treat the call as running the lambda. Wasmtime's own methods only register
+        // callbacks (Linker.DefineFunction, Function.FromCallback), they do not run them.
+        if (!SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, Symbols.WasmtimeAssembly)
+            && !StoresItsArgument(invocation))
+        {
+            foreach (var argument in invocation.Arguments)
+            {
+                if (argument.Value.WalkDownConversions() is IDelegateCreationOperation or IAnonymousFunctionOperation or IFlowAnonymousFunctionOperation
+                    && _semantics.GuestDelegates.IsGuestDelegateValue(argument.Value, captures, solver))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// <c>handlers.Add(() =&gt; convert(1))</c>, <c>queue.Enqueue(work)</c>: a collection (or a method
+    /// named in <c>escape_sinks</c>) keeps the delegate for later; adding it runs nothing. The same
+    /// table of storing APIs as WVA002's.
+    /// </summary>
+    private bool StoresItsArgument(IInvocationOperation invocation)
+        => invocation.Instance is not null && _semantics.EscapeSinks.IsStoringCall(invocation.TargetMethod);
+
+    private bool ComputeMayCallGuest(IMethodSymbol method, SummarySolver solver)
+    {
+        var body = _semantics.Bodies.GetBody(method, solver.CancellationToken);
+        if (body is not null)
+        {
+            foreach (var operation in body.DescendantsOutsideNestedFunctions())
+            {
+                solver.CancellationToken.ThrowIfCancellationRequested();
+                if (IsGuestCall(operation, captures: null, solver))
+                {
+                    return true;
+                }
+            }
+        }
+
+        // A call through an interface or a virtual member may land in any implementation the
+        // compilation declares.
+        if (SourceCallGraph.IsDispatched(method))
+        {
+            foreach (var implementation in _semantics.CallGraph.FindImplementations(method))
+            {
+                if (MayCallGuest(implementation, solver))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether calling a method of the compilation may run guest code.</summary>
+    private sealed class MayCallGuestSummary : Summary<IMethodSymbol, bool>
+    {
+        private readonly GuestCallSummaries _owner;
+
+        public MayCallGuestSummary(GuestCallSummaries owner, SummaryCatalog catalog)
+            : base(catalog, SummaryScheduling.BottomUp)
+        {
+            _owner = owner;
+        }
+
+        public override bool Bottom => false;
+
+        public override bool Top(IMethodSymbol symbol) => true;
+
+        public override bool Compute(IMethodSymbol symbol, SummarySolver solver) => _owner.ComputeMayCallGuest(symbol, solver);
+
+        protected override bool TryAnswerWithoutSolving(ref IMethodSymbol symbol, out bool answer)
+            {
+            answer = false;
+            return !_owner._semantics.IsSourceMethod(symbol, out symbol);
+        }
+    }
+}

@@ -1,0 +1,268 @@
+using System;
+using System.Collections.Immutable;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+using WasmViewAnalyzers.Engine.Flow;
+using WasmViewAnalyzers.Engine.Knowledge;
+
+namespace WasmViewAnalyzers.Engine.Summaries;
+
+/// <summary>
+/// View sources: operations and methods of the compilation that hand out views into guest memory,
+/// and what the methods of the compilation do with the views they are given.
+/// </summary>
+internal sealed class ViewSourceSummaries
+{
+    private readonly WasmViewSemantics _semantics;
+    private readonly ViewReturnsSummary _viewReturns;
+    private readonly ParameterUsesSummary _parameterUses;
+
+    public ViewSourceSummaries(WasmViewSemantics semantics, SummaryCatalog catalog)
+    {
+        _semantics = semantics;
+        _viewReturns = new ViewReturnsSummary(this, catalog);
+        _parameterUses = new ParameterUsesSummary(this, catalog);
+    }
+
+    private WasmSymbols Symbols => _semantics.Symbols;
+
+    private ViewTypeClassifier Types => _semantics.Types;
+
+    /// <summary>
+    /// When <paramref name="operation"/> obtains a new view into guest memory, what the user calls
+    /// its source (<c>Memory.GetSpan</c>, <c>Memory.GetPointer</c>, a helper of the compilation that
+    /// returns one, a member annotated <c>[GuestViewSource]</c>).
+    /// </summary>
+    public string? TryGetAcquisition(IOperation operation, SummarySolver? solver, CancellationToken cancellationToken)
+    {
+        switch (operation)
+        {
+            case IInvocationOperation invocation:
+                var method = invocation.TargetMethod;
+                if (Symbols.IsWasmtimeType(method.ContainingType, Symbols.Memory) && method.Name is "GetSpan" or "GetPointer")
+                {
+                    return "Memory." + method.Name;
+                }
+
+                if (WasmSymbols.HasGuestViewSourceAttribute(method)
+                    || _semantics.Configured.IsViewSource(method)
+                    || GetViewReturns(method, solver, cancellationToken).ReturnsView)
+                {
+                    return WasmViewSemantics.Describe(method);
+                }
+
+                return null;
+
+            case IPropertyReferenceOperation propertyReference when !WasmViewSemantics.IsAssignmentTarget(propertyReference):
+                var property = propertyReference.Property;
+                if (WasmSymbols.HasGuestViewSourceAttribute(property)
+                    || _semantics.Configured.IsViewSource(property)
+                    || (property.GetMethod is { } getter
+                        && (WasmSymbols.HasGuestViewSourceAttribute(getter) || GetViewReturns(getter, solver, cancellationToken).ReturnsView)))
+                {
+                    return WasmViewSemantics.Describe(property);
+                }
+
+                return null;
+
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>When the argument receives a new view through <c>out</c> (e.g. <c>Caller.TryGetMemorySpan</c>), its source.</summary>
+    public string? TryGetOutAcquisition(IInvocationOperation invocation, IArgumentOperation argument, SummarySolver? solver, CancellationToken cancellationToken)
+    {
+        var parameter = argument.Parameter;
+        if (parameter is null || parameter.RefKind is not (RefKind.Out or RefKind.Ref))
+        {
+            return null;
+        }
+
+        var method = invocation.TargetMethod;
+        if (Symbols.IsWasmtimeType(method.ContainingType, Symbols.Caller) && method.Name == "TryGetMemorySpan")
+        {
+            return "Caller.TryGetMemorySpan";
+        }
+
+        if (WasmSymbols.HasGuestViewSourceAttribute(parameter)
+            || GetViewReturns(method, solver, cancellationToken).OutParameters.Contains(parameter.Ordinal))
+        {
+            return WasmViewSemantics.Describe(method);
+        }
+
+        return null;
+    }
+
+    /// <summary>Whether <paramref name="method"/>, of the compilation, returns a view it obtained.</summary>
+    public bool ReturnsView(IMethodSymbol method, SummarySolver? solver, CancellationToken cancellationToken)
+        => GetViewReturns(method, solver, cancellationToken).ReturnsView;
+
+    /// <summary>
+    /// Ordinals of the parameters that <paramref name="method"/> (of the compilation) reads after a
+    /// guest call of its own, so that a view passed there is used stale.
+    /// </summary>
+    public ImmutableHashSet<int> GetParameterUses(IMethodSymbol method, SummarySolver? solver, CancellationToken cancellationToken)
+        => _parameterUses.Get(method, solver ?? _semantics.NewSolver(cancellationToken));
+
+    private ViewReturnSummary GetViewReturns(IMethodSymbol method, SummarySolver? solver, CancellationToken cancellationToken)
+        => _viewReturns.Get(method, solver ?? _semantics.NewSolver(cancellationToken));
+
+    /// <summary>What a method too deep to follow may hand back: a view wherever its signature allows one.</summary>
+    private ViewReturnSummary ConservativeViewReturns(IMethodSymbol method)
+    {
+        var outParameters = ImmutableHashSet<int>.Empty;
+        foreach (var parameter in method.Parameters)
+        {
+            if (parameter.RefKind is RefKind.Out or RefKind.Ref && Types.CanHoldView(parameter.Type))
+            {
+                outParameters = outParameters.Add(parameter.Ordinal);
+            }
+        }
+
+        return new ViewReturnSummary(method.ReturnsByRef || method.ReturnsByRefReadonly || Types.CanHoldView(method.ReturnType), outParameters);
+    }
+
+    /// <summary>The parameters of <paramref name="method"/> that can receive a view from its caller.</summary>
+    public ImmutableHashSet<int> ViewParameters(IMethodSymbol method)
+    {
+        var ordinals = ImmutableHashSet<int>.Empty;
+        foreach (var parameter in method.Parameters)
+        {
+            if (parameter.RefKind != RefKind.Out && Types.CanHoldView(parameter.Type))
+            {
+                ordinals = ordinals.Add(parameter.Ordinal);
+            }
+        }
+
+        return ordinals;
+    }
+
+    public bool HasViewParameter(IMethodSymbol method)
+    {
+        foreach (var parameter in method.Parameters)
+        {
+            if (parameter.RefKind != RefKind.Out && Types.CanHoldView(parameter.Type))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool MayReturnView(IMethodSymbol method)
+    {
+        if (method.ReturnsByRef || method.ReturnsByRefReadonly || Types.CanHoldView(method.ReturnType))
+        {
+            return true;
+        }
+
+        foreach (var parameter in method.Parameters)
+        {
+            if (parameter.RefKind is RefKind.Out or RefKind.Ref && Types.CanHoldView(parameter.Type))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>What a method of the compilation hands back that is a view (<see cref="ViewReturnSummary"/>).</summary>
+    private sealed class ViewReturnsSummary : Summary<IMethodSymbol, ViewReturnSummary>
+    {
+        private readonly ViewSourceSummaries _owner;
+
+        public ViewReturnsSummary(ViewSourceSummaries owner, SummaryCatalog catalog)
+            : base(catalog, SummaryScheduling.BottomUp)
+        {
+            _owner = owner;
+        }
+
+        public override ViewReturnSummary Bottom => ViewReturnSummary.None;
+
+        public override ViewReturnSummary Top(IMethodSymbol symbol) => _owner.ConservativeViewReturns(symbol);
+
+        public override ViewReturnSummary Compute(IMethodSymbol symbol, SummarySolver solver)
+            => _owner._semantics.Bodies.GetGraph(symbol, solver.CancellationToken) is { } graph
+                ? ViewFlowAnalysis.Summarize(_owner._semantics, graph, symbol, solver, solver.CancellationToken)
+                : ViewReturnSummary.None;
+
+        protected override bool TryAnswerWithoutSolving(ref IMethodSymbol symbol, out ViewReturnSummary answer)
+        {
+            if (!_owner._semantics.IsSourceMethod(symbol, out symbol) || !_owner.MayReturnView(symbol))
+            {
+                answer = ViewReturnSummary.None;
+                return true;
+            }
+
+            answer = ViewReturnSummary.None;
+            return false;
+        }
+    }
+
+    /// <summary>The parameters a method of the compilation reads after a guest call of its own.</summary>
+    private sealed class ParameterUsesSummary : Summary<IMethodSymbol, ImmutableHashSet<int>>
+    {
+        private readonly ViewSourceSummaries _owner;
+
+        public ParameterUsesSummary(ViewSourceSummaries owner, SummaryCatalog catalog)
+            : base(catalog, SummaryScheduling.BottomUp)
+        {
+            _owner = owner;
+        }
+
+        public override ImmutableHashSet<int> Bottom => ImmutableHashSet<int>.Empty;
+
+        public override bool AreEqual(ImmutableHashSet<int> left, ImmutableHashSet<int> right) => left.SetEquals(right);
+
+        public override ImmutableHashSet<int> Top(IMethodSymbol symbol) => _owner.ViewParameters(symbol);
+
+        public override ImmutableHashSet<int> Compute(IMethodSymbol symbol, SummarySolver solver)
+        {
+            // A method that cannot call the guest reads no parameter after a guest call.
+            if (!_owner._semantics.GuestCalls.MayCallGuest(symbol, solver))
+            {
+                return ImmutableHashSet<int>.Empty;
+            }
+
+            return _owner._semantics.Bodies.GetGraph(symbol, solver.CancellationToken) is { } graph
+                ? ViewFlowAnalysis.SummarizeParameterUses(_owner._semantics, graph, symbol, solver, solver.CancellationToken)
+                : ImmutableHashSet<int>.Empty;
+        }
+
+        protected override bool TryAnswerWithoutSolving(ref IMethodSymbol symbol, out ImmutableHashSet<int> answer)
+        {
+            answer = ImmutableHashSet<int>.Empty;
+            return !_owner._semantics.IsSourceMethod(symbol, out symbol)
+                   || !_owner.HasViewParameter(symbol);
+        }
+    }
+}
+
+/// <summary>What a method of the compilation hands back that is a view into guest memory.</summary>
+internal sealed class ViewReturnSummary : IEquatable<ViewReturnSummary>
+{
+    public static readonly ViewReturnSummary None = new(false, ImmutableHashSet<int>.Empty);
+
+    public ViewReturnSummary(bool returnsView, ImmutableHashSet<int> outParameters)
+    {
+        ReturnsView = returnsView;
+        OutParameters = outParameters;
+    }
+
+    public bool ReturnsView { get; }
+
+    /// <summary>Ordinals of <c>out</c>/<c>ref</c> parameters that receive a view.</summary>
+    public ImmutableHashSet<int> OutParameters { get; }
+
+    public bool Equals(ViewReturnSummary? other)
+        => other is not null && ReturnsView == other.ReturnsView && OutParameters.SetEquals(other.OutParameters);
+
+    public override bool Equals(object? obj) => Equals(obj as ViewReturnSummary);
+
+    public override int GetHashCode() => (ReturnsView ? 1 : 0) ^ (OutParameters.Count << 1);
+}

@@ -1,0 +1,111 @@
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace WasmViewAnalyzers.Engine.Summaries;
+
+/// <summary>
+/// Member precision on the user's view-holding types: a value that holds a view next to plain data
+/// (a shadow-stack entry with a <c>ref T Value</c> and an <c>int Address</c>, a class keeping a
+/// pointer next to counters) is only read as a view by the members that touch the view part.
+/// </summary>
+internal sealed class ViewStateSummaries
+{
+    private readonly WasmViewSemantics _semantics;
+    private readonly UsesViewStateSummary _usesViewState;
+
+    public ViewStateSummaries(WasmViewSemantics semantics, SummaryCatalog catalog)
+    {
+        _semantics = semantics;
+        _usesViewState = new UsesViewStateSummary(this, catalog);
+    }
+
+    /// <summary>
+    /// Whether calling <paramref name="member"/> (an instance method or accessor of the
+    /// compilation) reads or writes a field of <c>this</c> that holds a view, directly or through
+    /// other members of <c>this</c>. Members without a body in source answer yes.
+    /// </summary>
+    public bool UsesViewState(IMethodSymbol member, SummarySolver? solver, CancellationToken cancellationToken)
+        => _usesViewState.Get(member, solver ?? _semantics.NewSolver(cancellationToken));
+
+    private bool ComputeUsesViewState(IMethodSymbol member, SummarySolver solver)
+    {
+        var body = _semantics.Bodies.GetBody(member, solver.CancellationToken);
+        if (body is null)
+        {
+            // An auto-property's accessor reads or writes its backing field only.
+            return member.AssociatedSymbol is not IPropertySymbol property
+                   || property.ReturnsByRef
+                   || property.ReturnsByRefReadonly
+                   || _semantics.Types.CanHoldView(property.Type);
+        }
+
+        foreach (var operation in body.DescendantsAndSelf())
+        {
+            solver.CancellationToken.ThrowIfCancellationRequested();
+            if (operation is not IInstanceReferenceOperation self)
+            {
+                continue;
+            }
+
+            switch (self.Parent)
+            {
+                case IFieldReferenceOperation field when field.Instance == self:
+                    if (field.Field.RefKind != RefKind.None || _semantics.Types.CanHoldView(field.Field.Type))
+                    {
+                        return true;
+                    }
+
+                    break;
+
+                case IInvocationOperation invocation when invocation.Instance == self:
+                    if (_usesViewState.Get(invocation.TargetMethod, solver))
+                    {
+                        return true;
+                    }
+
+                    break;
+
+                case IPropertyReferenceOperation property when property.Instance == self:
+                    var accessor = WasmViewSemantics.IsAssignmentTarget(property) ? property.Property.SetMethod : property.Property.GetMethod;
+                    if (accessor is null || _usesViewState.Get(accessor, solver))
+                    {
+                        return true;
+                    }
+
+                    break;
+
+                default:
+                    // this handed on, copied or captured: it may be read as a whole.
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether a member of the compilation touches the view-holding state of <c>this</c>.</summary>
+    private sealed class UsesViewStateSummary : Summary<IMethodSymbol, bool>
+    {
+        private readonly ViewStateSummaries _owner;
+
+        public UsesViewStateSummary(ViewStateSummaries owner, SummaryCatalog catalog)
+            : base(catalog, SummaryScheduling.OnDemand)
+        {
+            _owner = owner;
+        }
+
+        public override bool Bottom => false;
+
+        public override bool Top(IMethodSymbol symbol) => true;
+
+        public override bool Compute(IMethodSymbol symbol, SummarySolver solver) => _owner.ComputeUsesViewState(symbol, solver);
+
+        protected override bool TryAnswerWithoutSolving(ref IMethodSymbol symbol, out bool answer)
+        {
+            // A static member or one without source: assume it does.
+            answer = true;
+            return !_owner._semantics.IsSourceMethod(symbol, out symbol) || symbol.IsStatic;
+        }
+    }
+}
