@@ -194,4 +194,259 @@ public sealed class GuestDelegateHolderTests
             }
         }
         """);
+
+    // ------------------------------------------------------------------ which stores can reach a member
+    // The index binds only the candidate stores that C#'s access rules let reach the member asked
+    // about; each case below stores the guest delegate where those rules allow, and a look-alike
+    // of the same name elsewhere stores a plain lambda.
+
+    private static Task VerifyFilesAsync(params (string Name, string Text)[] files)
+    {
+        var test = new Verify.Test();
+        foreach (var file in files)
+        {
+            test.TestState.Sources.Add(file);
+        }
+
+        return test.RunAsync(CancellationToken.None);
+    }
+
+    private const string ReadHost = """
+        using System;
+        using Wasmtime;
+
+        public static class Reader
+        {
+            public static int Read(Memory memory, Func<int, int> step)
+            {
+                var view = memory.GetSpan(0, 8);
+                step(1);
+                return {|WVA001:view|}[0];
+            }
+        }
+        """;
+
+    [Fact]
+    public Task ReadonlyFieldAssignedInItsConstructor_InvokedFromAnotherFile_Reports() => VerifyFilesAsync(
+        ("Guest.cs", """
+            using System;
+            using Wasmtime;
+
+            public sealed class Guest
+            {
+                internal readonly Func<int, int> Alloc;
+                internal readonly Memory Memory;
+
+                public Guest(Instance instance)
+                {
+                    Alloc = instance.GetFunction<int, int>("alloc")!;
+                    Memory = instance.GetMemory("memory")!;
+                }
+            }
+            """),
+        ("Plain.cs", """
+            using System;
+
+            public sealed class Plain
+            {
+                internal readonly Func<int, int> Alloc;
+
+                public Plain() => Alloc = x => x;
+            }
+            """),
+        ("Host.cs", """
+            class Host
+            {
+                int Run(Guest guest, Plain plain)
+                {
+                    var view = guest.Memory.GetSpan(0, 8);
+                    plain.Alloc(1);
+                    var first = view[0];
+                    guest.Alloc(1);
+                    return first + {|WVA001:view|}[1];
+                }
+            }
+            """));
+
+    [Fact]
+    public Task FieldAssignedWithoutReceiverInADerivedType_Reports() => VerifyFilesAsync(
+        ("Base.cs", """
+            using System;
+            using Wasmtime;
+
+            public abstract class GuestBase
+            {
+                internal Func<int, int>? Step;
+                internal Memory? Memory;
+
+                public int Run()
+                {
+                    var view = Memory!.GetSpan(0, 8);
+                    Step!(1);
+                    return {|WVA001:view|}[0];
+                }
+            }
+            """),
+        ("Derived.cs", """
+            using Wasmtime;
+
+            public sealed class Guest : GuestBase
+            {
+                public Guest(Instance instance)
+                {
+                    Memory = instance.GetMemory("memory");
+                    this.Step = instance.GetFunction<int, int>("step");
+                }
+            }
+            """));
+
+    [Fact]
+    public Task FieldOfTheSameNameAssignedWithoutReceiverInAnUnrelatedType_NoDiagnostic() => VerifyFilesAsync(
+        ("Base.cs", """
+            using System;
+            using Wasmtime;
+
+            public class GuestBase
+            {
+                internal Func<int, int>? Step = x => x;
+                internal Memory? Memory;
+
+                public int Run()
+                {
+                    var view = Memory!.GetSpan(0, 8);
+                    Step!(1);
+                    return view[0];
+                }
+            }
+            """),
+        ("Other.cs", """
+            using System;
+            using Wasmtime;
+
+            public sealed class Other
+            {
+                internal Func<int, int>? Step;
+
+                public Other(Instance instance) => Step = instance.GetFunction<int, int>("step");
+            }
+            """));
+
+    [Fact]
+    public Task InitPropertySetByAnObjectInitializerInAnotherFile_Reports() => VerifyFilesAsync(
+        ("Exports.cs", """
+            using System;
+            using Wasmtime;
+
+            public sealed class Exports
+            {
+                public Func<int, int>? Convert { get; init; }
+                public Memory? Memory { get; init; }
+            }
+            """),
+        ("Loader.cs", """
+            using Wasmtime;
+
+            public static class Loader
+            {
+                public static Exports Load(Instance instance) => new Exports
+                {
+                    Convert = instance.GetFunction<int, int>("convert"),
+                    Memory = instance.GetMemory("memory"),
+                };
+            }
+            """),
+        ("Host.cs", """
+            class Host
+            {
+                int Run(Exports exports)
+                {
+                    var view = exports.Memory!.GetSpan(0, 8);
+                    exports.Convert!(1);
+                    return {|WVA001:view|}[0];
+                }
+            }
+            """));
+
+    [Fact]
+    public Task PrivateSetterAssignedInANestedType_Reports() => VerifyFilesAsync(
+        ("Guest.cs", """
+            using System;
+            using Wasmtime;
+
+            public sealed class Guest
+            {
+                public Action? Reset { get; private set; }
+                public Memory? Memory { get; private set; }
+
+                public static class Factory
+                {
+                    public static Guest Create(Instance instance)
+                    {
+                        var guest = new Guest();
+                        guest.Reset = instance.GetAction("reset");
+                        guest.Memory = instance.GetMemory("memory");
+                        return guest;
+                    }
+                }
+            }
+            """),
+        ("Host.cs", """
+            class Host
+            {
+                int Run(Guest guest)
+                {
+                    var view = guest.Memory!.GetSpan(0, 8);
+                    guest.Reset!();
+                    return {|WVA001:view|}[0];
+                }
+            }
+            """));
+
+    [Fact]
+    public Task InstanceMethodCalledWithoutReceiverFromADerivedType_Reports() => VerifyFilesAsync(
+        ("Base.cs", """
+            using System;
+            using Wasmtime;
+
+            public class Stepper
+            {
+                protected Memory? Memory;
+
+                public int Apply(Func<int, int> step)
+                {
+                    var view = Memory!.GetSpan(0, 8);
+                    step(1);
+                    return {|WVA001:view|}[0];
+                }
+            }
+            """),
+        ("Derived.cs", """
+            using Wasmtime;
+
+            public sealed class GuestStepper : Stepper
+            {
+                public int Run(Instance instance) => Apply(instance.GetFunction<int, int>("step")!);
+            }
+            """),
+        ("Unrelated.cs", """
+            public sealed class Unrelated
+            {
+                public int Apply(System.Func<int, int> step) => step(1);
+
+                public int Run() => Apply(x => x);
+            }
+            """));
+
+    [Fact]
+    public Task StaticMethodCalledFromAnotherFile_Reports() => VerifyFilesAsync(
+        ("Reader.cs", ReadHost),
+        ("Caller.cs", """
+            using Wasmtime;
+            using static Reader;
+
+            public static class Caller
+            {
+                public static int Run(Instance instance) => Read(instance.GetMemory("memory")!, instance.GetFunction<int, int>("step")!);
+            }
+            """));
 }

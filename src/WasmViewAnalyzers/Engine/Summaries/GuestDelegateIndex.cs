@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
 
 namespace WasmViewAnalyzers.Engine.Summaries;
 
@@ -16,31 +18,37 @@ namespace WasmViewAnalyzers.Engine.Summaries;
 /// </summary>
 /// <remarks>
 /// <para>
-/// The places that can store into a symbol are found by name first, without binding: each syntax
-/// tree is walked once, when first needed, and its assignments, field and property initializers,
-/// calls and object creations are filed under the name they store into or call. Then, per name,
-/// the candidates are bound once and the values they store are filed under the symbol they store
-/// into. Every symbol of that name is then answered from the same table, so a family of hosts
-/// whose delegate fields share their names costs one pass over those names' stores, not one per
-/// field (which made this quadratic in the number of files for non-private fields).
+/// The work follows the question. The places that can store into a symbol are found by name,
+/// without binding: each syntax tree is walked once for its candidate stores (assignments, field
+/// and property initializers, calls, object creations), and that walk is kept with the tree
+/// itself, so a new compilation after an edit walks only the edited tree again. Then only the
+/// candidates that C#'s rules let store into that very symbol are bound, one by one:
 /// </para>
+/// <list type="bullet">
+/// <item>a <c>readonly</c> field, a get-only property, a property with a private setter, any
+/// private member, a local or a parameter: only candidates inside the declarations of its type
+/// (or its method);</item>
+/// <item>an instance member named without a receiver (<c>Alloc = ...</c>, <c>this.Alloc = ...</c>,
+/// <c>Apply(...)</c>): only candidates in a type that is, or derives from, the member's type;</item>
+/// <item>anything else (<c>host.Alloc = ...</c>, object initializers, static members): every
+/// candidate of that name.</item>
+/// </list>
 /// <para>
-/// A local, a parameter or a private member is only looked for in the trees that can assign it
-/// (its own, or those declaring its type); anything else in all trees. Nothing is walked or bound
-/// until a method invokes a delegate held in a field, property or parameter.
+/// Binding a candidate binds the member body around it, so a family of hosts whose delegate
+/// fields share their names no longer binds every host to answer for one.
 /// </para>
 /// </remarks>
 internal sealed class GuestDelegateIndex
 {
-    private static readonly IReadOnlyList<IOperation> NoValues = System.Array.Empty<IOperation>();
-    private static readonly Dictionary<ISymbol, List<IOperation>> EmptyTable = new(SymbolEqualityComparer.Default);
+    /// <summary>The candidate stores of each syntax tree, by name: pure syntax, valid in every compilation that holds the tree.</summary>
+    private static readonly ConditionalWeakTable<SyntaxTree, TreeCandidates> CandidatesByTree = new();
 
     private readonly WasmViewSemantics _semantics;
     private readonly GuestDelegateSummaries _delegates;
     private readonly HeldValueSummary _holders;
     private readonly HeldValueSummary _containers;
-    private readonly ConcurrentDictionary<SyntaxTree, TreeStores> _trees = new();
-    private readonly ConcurrentDictionary<StoreKey, Once<Dictionary<ISymbol, List<IOperation>>>> _compilationTables = new();
+    private readonly ConcurrentDictionary<(SyntaxNode Node, StoreKind Kind), IReadOnlyList<Store>> _bound = new();
+    private readonly ConcurrentDictionary<SyntaxNode, INamedTypeSymbol?> _declaredTypes = new();
     private readonly Once<Dictionary<StoreKey, List<SyntaxTree>>> _treesByName = new();
 
     public GuestDelegateIndex(WasmViewSemantics semantics, GuestDelegateSummaries delegates, SummaryCatalog catalog)
@@ -62,6 +70,8 @@ internal sealed class GuestDelegateIndex
         /// <summary>A call of the named method (or creation of the named type): stores its arguments into the parameters.</summary>
         Call,
     }
+
+    private Compilation Compilation => _semantics.Compilation;
 
     /// <summary>The symbol a storage location expression names: <c>_convert</c>, <c>this.exports</c>, <c>exports</c>.</summary>
     public static ISymbol? GetReferencedSymbol(IOperation operation) => operation.WalkDownConversions() switch
@@ -98,7 +108,7 @@ internal sealed class GuestDelegateIndex
         if (symbol is IParameterSymbol parameter && !intoContainer)
         {
             // step = instance.GetAction<int>("step") inside the method itself.
-            foreach (var value in StoredValues(symbol, new StoreKey(StoreKind.Holder, symbol.Name), DeclaringTrees(symbol), cancellationToken))
+            foreach (var value in StoredValues(symbol, new StoreKey(StoreKind.Holder, symbol.Name), Within(parameter.ContainingSymbol), cancellationToken))
             {
                 yield return value;
             }
@@ -116,7 +126,7 @@ internal sealed class GuestDelegateIndex
                 yield break;
             }
 
-            var scope = Scope(method);
+            var scope = CallScope(method);
             foreach (var value in StoredValues(symbol, new StoreKey(StoreKind.Call, name), scope, cancellationToken))
             {
                 yield return value;
@@ -135,184 +145,378 @@ internal sealed class GuestDelegateIndex
         }
 
         var key = new StoreKey(intoContainer ? StoreKind.Container : StoreKind.Holder, symbol.Name);
-        foreach (var value in StoredValues(symbol, key, Scope(symbol), cancellationToken))
+        foreach (var value in StoredValues(symbol, key, StoreScope(symbol), cancellationToken))
         {
             yield return value;
         }
     }
 
-    /// <summary>The values stored into <paramref name="symbol"/> by the stores filed under <paramref name="key"/>, in <paramref name="scope"/> (all trees when null).</summary>
-    private IReadOnlyList<IOperation> StoredValues(ISymbol symbol, StoreKey key, IReadOnlyList<SyntaxTree>? scope, CancellationToken cancellationToken)
+    /// <summary>The values stored into <paramref name="symbol"/> by the candidates filed under <paramref name="key"/> that <paramref name="scope"/> admits.</summary>
+    private List<IOperation> StoredValues(ISymbol symbol, StoreKey key, Scope scope, CancellationToken cancellationToken)
     {
+        var values = new List<IOperation>();
         if (string.IsNullOrEmpty(key.Name) && key.Kind != StoreKind.Call)
         {
-            return NoValues;
+            return values;
         }
 
-        if (scope is null)
+        foreach (var tree in scope.Trees ?? TreesNaming(key, cancellationToken))
         {
-            return ValuesOf(CompilationTable(key, cancellationToken), symbol);
-        }
+            if (!Candidates(tree, cancellationToken).TryGetValue(key, out var candidates))
+            {
+                continue;
+            }
 
-        if (scope.Count == 1)
-        {
-            return ValuesOf(TreeTable(scope[0], key, cancellationToken), symbol);
-        }
+            foreach (var candidate in candidates)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!scope.Admits(candidate, tree, this, cancellationToken))
+                {
+                    continue;
+                }
 
-        var values = new List<IOperation>();
-        foreach (var tree in scope)
-        {
-            values.AddRange(ValuesOf(TreeTable(tree, key, cancellationToken), symbol));
+                foreach (var store in Bind(candidate.Node, key.Kind, cancellationToken))
+                {
+                    if (SymbolEqualityComparer.Default.Equals(store.Target, symbol))
+                    {
+                        values.Add(store.Value);
+                    }
+                }
+            }
         }
 
         return values;
     }
 
-    private static IReadOnlyList<IOperation> ValuesOf(Dictionary<ISymbol, List<IOperation>> table, ISymbol symbol)
-        => table.TryGetValue(symbol, out var values) ? values : NoValues;
+    // ------------------------------------------------------------------ where a symbol can be stored into
 
-    /// <summary>
-    /// Where <paramref name="symbol"/> can be assigned (or, for a method, called): a local or a
-    /// parameter only in its own tree, a private member only where its type is declared, anything
-    /// else anywhere (<see langword="null"/>).
-    /// </summary>
-    private IReadOnlyList<SyntaxTree>? Scope(ISymbol symbol)
+    /// <summary>Where an assignment can store into <paramref name="symbol"/>, by C#'s rules of access.</summary>
+    private Scope StoreScope(ISymbol symbol)
     {
-        if (symbol is ILocalSymbol or IParameterSymbol)
+        switch (symbol)
         {
-            return DeclaringTrees(symbol);
+            case ILocalSymbol or IParameterSymbol:
+                return Within(symbol.ContainingSymbol);
+
+            case IFieldSymbol { IsReadOnly: true } or IFieldSymbol { IsConst: true }:
+                // Only the constructors and initializers of its own type.
+                return Within(symbol.ContainingType);
+
+            case IPropertySymbol { SetMethod: null }:
+                // A get-only property: likewise.
+                return Within(symbol.ContainingType);
+
+            case IPropertySymbol { SetMethod: { IsInitOnly: false, DeclaredAccessibility: Accessibility.Private } }:
+                return Within(symbol.ContainingType);
+
+            case IPropertySymbol { SetMethod.IsInitOnly: true }:
+                // init: object initializers and `with` anywhere.
+                return Scope.Anywhere(receiverType: null);
         }
 
-        // A private member is visible to nested types too; they are declared in the same trees.
-        return symbol.DeclaredAccessibility == Accessibility.Private && symbol.ContainingType is { } scope
-            ? DeclaringTrees(scope)
-            : null;
+        // A private member is visible to nested types too; they are declared within its type.
+        if (symbol.DeclaredAccessibility == Accessibility.Private && symbol.ContainingType is { } type)
+        {
+            return Within(type);
+        }
+
+        return Scope.Anywhere(symbol.IsStatic ? null : symbol.ContainingType);
     }
 
-    private IReadOnlyList<SyntaxTree> DeclaringTrees(ISymbol symbol)
+    /// <summary>Where <paramref name="method"/> can be called with arguments for its parameters.</summary>
+    private Scope CallScope(IMethodSymbol method)
     {
-        var trees = new List<SyntaxTree>(1);
-        foreach (var reference in symbol.DeclaringSyntaxReferences)
+        if (method.MethodKind is MethodKind.LocalFunction or MethodKind.AnonymousFunction)
         {
-            if (!trees.Contains(reference.SyntaxTree) && _semantics.Compilation.ContainsSyntaxTree(reference.SyntaxTree))
+            return Within(method.ContainingSymbol);
+        }
+
+        if (method.DeclaredAccessibility == Accessibility.Private && method.ContainingType is { } type)
+        {
+            return Within(type);
+        }
+
+        // An unqualified call names a method of the calling type or of a type it derives from.
+        return Scope.Anywhere(method.IsStatic || method.MethodKind == MethodKind.Constructor ? null : method.ContainingType);
+    }
+
+    /// <summary>Only the declarations of <paramref name="container"/> (a type, with its nested types, or a method).</summary>
+    private Scope Within(ISymbol container)
+    {
+        var spans = new List<(SyntaxTree Tree, TextSpan Span)>();
+        var trees = new List<SyntaxTree>(1);
+        foreach (var reference in container.DeclaringSyntaxReferences)
+        {
+            if (!Compilation.ContainsSyntaxTree(reference.SyntaxTree))
+            {
+                continue;
+            }
+
+            spans.Add((reference.SyntaxTree, reference.Span));
+            if (!trees.Contains(reference.SyntaxTree))
             {
                 trees.Add(reference.SyntaxTree);
             }
         }
 
-        return trees;
+        return new Scope(trees, spans, receiverType: null);
     }
 
-    // ------------------------------------------------------------------ the tables
-
-    /// <summary>What every tree of the compilation stores under <paramref name="key"/>, by symbol stored into; built once per key.</summary>
-    private Dictionary<ISymbol, List<IOperation>> CompilationTable(StoreKey key, CancellationToken cancellationToken)
-        => _compilationTables.GetOrAdd(key, static _ => new Once<Dictionary<ISymbol, List<IOperation>>>()).Get(() =>
+    /// <summary>The trees that have a candidate filed under <paramref name="key"/>.</summary>
+    private IReadOnlyList<SyntaxTree> TreesNaming(StoreKey key, CancellationToken cancellationToken)
+    {
+        var treesByName = _treesByName.Get(() =>
         {
-            var treesByName = _treesByName.Get(() => IndexNames(cancellationToken));
-            if (!treesByName.TryGetValue(key, out var trees))
+            var result = new Dictionary<StoreKey, List<SyntaxTree>>();
+            foreach (var tree in Compilation.SyntaxTrees)
             {
-                return EmptyTable;
-            }
-
-            var table = new Dictionary<ISymbol, List<IOperation>>(SymbolEqualityComparer.Default);
-            foreach (var tree in trees)
-            {
-                foreach (var entry in TreeTable(tree, key, cancellationToken))
+                foreach (var name in Candidates(tree, cancellationToken).Keys)
                 {
-                    if (!table.TryGetValue(entry.Key, out var values))
+                    if (!result.TryGetValue(name, out var trees))
                     {
-                        table.Add(entry.Key, values = new List<IOperation>());
+                        result.Add(name, trees = new List<SyntaxTree>());
                     }
 
-                    values.AddRange(entry.Value);
+                    trees.Add(tree);
                 }
             }
 
-            return table;
+            return result;
         });
 
-    /// <summary>For each name, the trees that store into or call something of that name.</summary>
-    private Dictionary<StoreKey, List<SyntaxTree>> IndexNames(CancellationToken cancellationToken)
-    {
-        var result = new Dictionary<StoreKey, List<SyntaxTree>>();
-        foreach (var tree in _semantics.Compilation.SyntaxTrees)
-        {
-            foreach (var key in Stores(tree).Candidates(cancellationToken).Keys)
-            {
-                if (!result.TryGetValue(key, out var trees))
-                {
-                    result.Add(key, trees = new List<SyntaxTree>());
-                }
+        return treesByName.TryGetValue(key, out var named) ? named : System.Array.Empty<SyntaxTree>();
+    }
 
-                trees.Add(tree);
+    /// <summary>The type declared by the innermost type declaration around <paramref name="node"/> (declarations only: no body is bound).</summary>
+    private INamedTypeSymbol? EnclosingType(SyntaxNode node, SyntaxTree tree, CancellationToken cancellationToken)
+    {
+        var declaration = node.FirstAncestorOrSelf<TypeDeclarationSyntax>();
+        if (declaration is null)
+        {
+            return null;
+        }
+
+        return _declaredTypes.GetOrAdd(declaration, d =>
+        {
+#pragma warning disable RS1030 // Which type a candidate store is declared in, anywhere in the compilation.
+            var model = Compilation.GetSemanticModel(tree);
+#pragma warning restore RS1030
+            return model.GetDeclaredSymbol(d, cancellationToken) as INamedTypeSymbol;
+        });
+    }
+
+    private static Dictionary<StoreKey, List<Candidate>> Candidates(SyntaxTree tree, CancellationToken cancellationToken)
+        => CandidatesByTree.GetValue(tree, static t => new TreeCandidates(t)).Get(cancellationToken);
+
+    // ------------------------------------------------------------------ binding one candidate
+
+    /// <summary>What a candidate stores, and into which symbol: bound once per compilation, when a question first admits it.</summary>
+    private IReadOnlyList<Store> Bind(SyntaxNode node, StoreKind kind, CancellationToken cancellationToken)
+    {
+        if (_bound.TryGetValue((node, kind), out var stores))
+        {
+            return stores;
+        }
+
+#pragma warning disable RS1030 // A delegate stored in a field or passed as an argument may be stored in any tree.
+        var model = Compilation.GetSemanticModel(node.SyntaxTree);
+#pragma warning restore RS1030
+
+        // Field and property initializers are operations on their `= value` clause.
+        var bound = node switch
+        {
+            VariableDeclaratorSyntax { Initializer: { } initializer } => initializer,
+            PropertyDeclarationSyntax { Initializer: { } initializer } => initializer,
+            _ => node,
+        };
+
+        var result = new List<Store>();
+        AddStores(model.GetOperation(bound, cancellationToken), kind, result);
+        return _bound.GetOrAdd((node, kind), result);
+    }
+
+    /// <summary>Files what a bound candidate stores under the symbol it stores into.</summary>
+    private static void AddStores(IOperation? operation, StoreKind kind, List<Store> stores)
+    {
+        void Add(ISymbol? symbol, IOperation value)
+        {
+            if (symbol is not null)
+            {
+                stores.Add(new Store(symbol, value));
             }
         }
 
-        return result;
-    }
-
-    private Dictionary<ISymbol, List<IOperation>> TreeTable(SyntaxTree tree, StoreKey key, CancellationToken cancellationToken)
-        => Stores(tree).Table(key, cancellationToken);
-
-    private TreeStores Stores(SyntaxTree tree)
-        => _trees.TryGetValue(tree, out var stores) ? stores : _trees.GetOrAdd(tree, new TreeStores(tree, _semantics.Compilation));
-
-    /// <summary>The stores of one syntax tree: found by name in one walk, bound per name on demand.</summary>
-    private sealed class TreeStores
-    {
-        private readonly SyntaxTree _tree;
-        private readonly Compilation _compilation;
-        private readonly Once<Dictionary<StoreKey, List<SyntaxNode>>> _candidates = new();
-        private readonly ConcurrentDictionary<StoreKey, Once<Dictionary<ISymbol, List<IOperation>>>> _tables = new();
-
-        public TreeStores(SyntaxTree tree, Compilation compilation)
+        switch (kind, operation)
         {
-            _tree = tree;
-            _compilation = compilation;
+            case (StoreKind.Holder, IFieldInitializerOperation initializer):
+                foreach (var field in initializer.InitializedFields)
+                {
+                    Add(field.OriginalDefinition, initializer.Value);
+                }
+
+                break;
+
+            case (StoreKind.Holder, IPropertyInitializerOperation initializer):
+                foreach (var property in initializer.InitializedProperties)
+                {
+                    Add(property.OriginalDefinition, initializer.Value);
+                }
+
+                break;
+
+            case (StoreKind.Holder, ISimpleAssignmentOperation assignment):
+                Add(GetReferencedSymbol(assignment.Target), assignment.Value);
+                break;
+
+            case (StoreKind.Container, ISimpleAssignmentOperation assignment):
+                var container = assignment.Target.WalkDownConversions() switch
+                {
+                    IPropertyReferenceOperation { Property.IsIndexer: true, Instance: { } indexed } => indexed,
+                    IArrayElementReferenceOperation element => element.ArrayReference,
+                    _ => null,
+                };
+
+                if (container is not null)
+                {
+                    Add(GetReferencedSymbol(container), assignment.Value);
+                }
+
+                break;
+
+            case (StoreKind.Container, IInvocationOperation { Instance: { } receiver } invocation):
+                var receiverSymbol = GetReferencedSymbol(receiver);
+                foreach (var argument in invocation.Arguments)
+                {
+                    Add(receiverSymbol, argument.Value);
+                }
+
+                break;
+
+            case (StoreKind.Call, IInvocationOperation invocation):
+                AddArguments(invocation.Arguments);
+                break;
+
+            case (StoreKind.Call, IObjectCreationOperation creation):
+                AddArguments(creation.Arguments);
+                break;
         }
 
-        public Dictionary<StoreKey, List<SyntaxNode>> Candidates(CancellationToken cancellationToken)
-            => _candidates.Get(() => FindCandidates(_tree.GetRoot(cancellationToken), cancellationToken));
-
-        public Dictionary<ISymbol, List<IOperation>> Table(StoreKey key, CancellationToken cancellationToken)
-            => _tables.GetOrAdd(key, static _ => new Once<Dictionary<ISymbol, List<IOperation>>>()).Get(() =>
-            {
-                if (!Candidates(cancellationToken).TryGetValue(key, out var nodes))
-                {
-                    return EmptyTable;
-                }
-
-#pragma warning disable RS1030 // A delegate stored in a field or passed as an argument may be stored in any tree.
-                var model = _compilation.GetSemanticModel(_tree);
-#pragma warning restore RS1030
-                var table = new Dictionary<ISymbol, List<IOperation>>(SymbolEqualityComparer.Default);
-                foreach (var node in nodes)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-
-                    // Field and property initializers are operations on their `= value` clause.
-                    var bound = node switch
-                    {
-                        VariableDeclaratorSyntax { Initializer: { } initializer } => initializer,
-                        PropertyDeclarationSyntax { Initializer: { } initializer } => initializer,
-                        _ => node,
-                    };
-
-                    AddStores(model.GetOperation(bound, cancellationToken), key.Kind, table);
-                }
-
-                return table;
-            });
-
-        /// <summary>
-        /// One walk over the tree, filing every node that can store a delegate under the name it
-        /// stores into or calls. Nothing is bound here.
-        /// </summary>
-        private static Dictionary<StoreKey, List<SyntaxNode>> FindCandidates(SyntaxNode root, CancellationToken cancellationToken)
+        void AddArguments(IEnumerable<IArgumentOperation> arguments)
         {
-            var candidates = new Dictionary<StoreKey, List<SyntaxNode>>();
-            void Add(StoreKind kind, string? name, SyntaxNode node)
+            foreach (var argument in arguments)
+            {
+                if (argument.Parameter is { } parameter)
+                {
+                    Add(parameter.OriginalDefinition, argument.Value);
+                }
+            }
+        }
+    }
+
+    private static bool IsInSource(ISymbol symbol)
+        => symbol.Locations.Length > 0 && symbol.Locations[0].IsInSource;
+
+    /// <summary>A value stored into a symbol.</summary>
+    private readonly struct Store
+    {
+        public Store(ISymbol target, IOperation value)
+        {
+            Target = target;
+            Value = value;
+        }
+
+        public ISymbol Target { get; }
+
+        public IOperation Value { get; }
+    }
+
+    /// <summary>
+    /// A place that may store under a name. <see cref="Unqualified"/>: the name is used without a
+    /// receiver (<c>Alloc = ...</c>, <c>this.Alloc = ...</c>, <c>Apply(...)</c>), so it can only
+    /// name a member of the enclosing type, of a type it derives from, a static member or a local.
+    /// </summary>
+    private readonly struct Candidate
+    {
+        public Candidate(SyntaxNode node, bool unqualified)
+        {
+            Node = node;
+            Unqualified = unqualified;
+        }
+
+        public SyntaxNode Node { get; }
+
+        public bool Unqualified { get; }
+    }
+
+    /// <summary>Which candidates can store into one symbol.</summary>
+    private sealed class Scope
+    {
+        private readonly List<(SyntaxTree Tree, TextSpan Span)>? _spans;
+        private readonly INamedTypeSymbol? _receiverType;
+
+        public Scope(IReadOnlyList<SyntaxTree>? trees, List<(SyntaxTree Tree, TextSpan Span)>? spans, INamedTypeSymbol? receiverType)
+        {
+            Trees = trees;
+            _spans = spans;
+            _receiverType = receiverType;
+        }
+
+        /// <summary>The trees to look in; <see langword="null"/>: every tree that has a candidate of the name.</summary>
+        public IReadOnlyList<SyntaxTree>? Trees { get; }
+
+        /// <summary>Every candidate of the name, in any tree; an unqualified one only inside <paramref name="receiverType"/> or a type derived from it.</summary>
+        public static Scope Anywhere(INamedTypeSymbol? receiverType) => new(trees: null, spans: null, receiverType);
+
+        public bool Admits(Candidate candidate, SyntaxTree tree, GuestDelegateIndex index, CancellationToken cancellationToken)
+        {
+            if (_spans is not null)
+            {
+                foreach (var (spanTree, span) in _spans)
+                {
+                    if (spanTree == tree && span.Contains(candidate.Node.Span))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+
+            if (_receiverType is null || !candidate.Unqualified)
+            {
+                return true;
+            }
+
+            for (var type = index.EnclosingType(candidate.Node, tree, cancellationToken); type is not null; type = type.BaseType)
+            {
+                if (SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, _receiverType.OriginalDefinition))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>The candidate stores of one syntax tree, filed by name in one walk; nothing is bound here.</summary>
+    private sealed class TreeCandidates
+    {
+        private readonly SyntaxTree _tree;
+        private readonly Once<Dictionary<StoreKey, List<Candidate>>> _candidates = new();
+
+        public TreeCandidates(SyntaxTree tree)
+        {
+            _tree = tree;
+        }
+
+        public Dictionary<StoreKey, List<Candidate>> Get(CancellationToken cancellationToken)
+            => _candidates.Get(() => Find(_tree.GetRoot(cancellationToken), cancellationToken));
+
+        private static Dictionary<StoreKey, List<Candidate>> Find(SyntaxNode root, CancellationToken cancellationToken)
+        {
+            var candidates = new Dictionary<StoreKey, List<Candidate>>();
+            void Add(StoreKind kind, string? name, SyntaxNode node, bool unqualified)
             {
                 if (name is null)
                 {
@@ -322,10 +526,10 @@ internal sealed class GuestDelegateIndex
                 var key = new StoreKey(kind, name);
                 if (!candidates.TryGetValue(key, out var nodes))
                 {
-                    candidates.Add(key, nodes = new List<SyntaxNode>());
+                    candidates.Add(key, nodes = new List<Candidate>());
                 }
 
-                nodes.Add(node);
+                nodes.Add(new Candidate(node, unqualified));
             }
 
             foreach (var node in root.DescendantNodes())
@@ -333,42 +537,44 @@ internal sealed class GuestDelegateIndex
                 switch (node)
                 {
                     case AssignmentExpressionSyntax assignment when assignment.IsKind(SyntaxKind.SimpleAssignmentExpression):
+                        // An object initializer's `Name = value` names a member of the created type.
+                        var inInitializer = assignment.Parent is InitializerExpressionSyntax;
                         if (assignment.Left is ElementAccessExpressionSyntax element)
                         {
-                            Add(StoreKind.Container, LastName(element.Expression), node);
+                            Add(StoreKind.Container, LastName(element.Expression), node, !inInitializer && IsUnqualified(element.Expression));
                         }
                         else
                         {
-                            Add(StoreKind.Holder, LastName(assignment.Left), node);
+                            Add(StoreKind.Holder, LastName(assignment.Left), node, !inInitializer && IsUnqualified(assignment.Left));
                         }
 
                         break;
 
                     case VariableDeclaratorSyntax { Parent.Parent: BaseFieldDeclarationSyntax, Initializer: not null } declarator:
-                        Add(StoreKind.Holder, declarator.Identifier.ValueText, node);
+                        Add(StoreKind.Holder, declarator.Identifier.ValueText, node, unqualified: true);
                         break;
 
                     case PropertyDeclarationSyntax { Initializer: not null } property:
-                        Add(StoreKind.Holder, property.Identifier.ValueText, node);
+                        Add(StoreKind.Holder, property.Identifier.ValueText, node, unqualified: true);
                         break;
 
                     case InvocationExpressionSyntax invocation:
                         cancellationToken.ThrowIfCancellationRequested();
-                        Add(StoreKind.Call, LastName(invocation.Expression), node);
+                        Add(StoreKind.Call, LastName(invocation.Expression), node, IsUnqualified(invocation.Expression));
                         if (invocation.Expression is MemberAccessExpressionSyntax access)
                         {
                             // exports.Add("convert", instance.GetFunction<int, int>("convert"))
-                            Add(StoreKind.Container, LastName(access.Expression), node);
+                            Add(StoreKind.Container, LastName(access.Expression), node, IsUnqualified(access.Expression));
                         }
 
                         break;
 
                     case ObjectCreationExpressionSyntax creation:
-                        Add(StoreKind.Call, LastName(creation.Type), node);
+                        Add(StoreKind.Call, LastName(creation.Type), node, unqualified: false);
                         break;
 
                     case ImplicitObjectCreationExpressionSyntax:
-                        Add(StoreKind.Call, string.Empty, node);
+                        Add(StoreKind.Call, string.Empty, node, unqualified: false);
                         break;
                 }
             }
@@ -376,90 +582,13 @@ internal sealed class GuestDelegateIndex
             return candidates;
         }
 
-        /// <summary>Files what a bound candidate stores under the symbol it stores into.</summary>
-        private static void AddStores(IOperation? operation, StoreKind kind, Dictionary<ISymbol, List<IOperation>> table)
+        /// <summary><c>Name</c>, <c>Name&lt;T&gt;</c>, <c>this.Name</c>, <c>base.Name</c>: no receiver of another type.</summary>
+        private static bool IsUnqualified(ExpressionSyntax expression) => expression switch
         {
-            void Add(ISymbol? symbol, IOperation value)
-            {
-                if (symbol is null)
-                {
-                    return;
-                }
-
-                if (!table.TryGetValue(symbol, out var values))
-                {
-                    table.Add(symbol, values = new List<IOperation>());
-                }
-
-                values.Add(value);
-            }
-
-            switch (kind, operation)
-            {
-                case (StoreKind.Holder, IFieldInitializerOperation initializer):
-                    foreach (var field in initializer.InitializedFields)
-                    {
-                        Add(field.OriginalDefinition, initializer.Value);
-                    }
-
-                    break;
-
-                case (StoreKind.Holder, IPropertyInitializerOperation initializer):
-                    foreach (var property in initializer.InitializedProperties)
-                    {
-                        Add(property.OriginalDefinition, initializer.Value);
-                    }
-
-                    break;
-
-                case (StoreKind.Holder, ISimpleAssignmentOperation assignment):
-                    Add(GetReferencedSymbol(assignment.Target), assignment.Value);
-                    break;
-
-                case (StoreKind.Container, ISimpleAssignmentOperation assignment):
-                    var container = assignment.Target.WalkDownConversions() switch
-                    {
-                        IPropertyReferenceOperation { Property.IsIndexer: true, Instance: { } indexed } => indexed,
-                        IArrayElementReferenceOperation element => element.ArrayReference,
-                        _ => null,
-                    };
-
-                    if (container is not null)
-                    {
-                        Add(GetReferencedSymbol(container), assignment.Value);
-                    }
-
-                    break;
-
-                case (StoreKind.Container, IInvocationOperation { Instance: { } receiver } invocation):
-                    var receiverSymbol = GetReferencedSymbol(receiver);
-                    foreach (var argument in invocation.Arguments)
-                    {
-                        Add(receiverSymbol, argument.Value);
-                    }
-
-                    break;
-
-                case (StoreKind.Call, IInvocationOperation invocation):
-                    AddArguments(invocation.Arguments);
-                    break;
-
-                case (StoreKind.Call, IObjectCreationOperation creation):
-                    AddArguments(creation.Arguments);
-                    break;
-            }
-
-            void AddArguments(IEnumerable<IArgumentOperation> arguments)
-            {
-                foreach (var argument in arguments)
-                {
-                    if (argument.Parameter is { } parameter)
-                    {
-                        Add(parameter.OriginalDefinition, argument.Value);
-                    }
-                }
-            }
-        }
+            IdentifierNameSyntax or GenericNameSyntax => true,
+            MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax or BaseExpressionSyntax } => true,
+            _ => false,
+        };
 
         private static string? LastName(SyntaxNode node) => node switch
         {
@@ -472,9 +601,6 @@ internal sealed class GuestDelegateIndex
             _ => null,
         };
     }
-
-    private static bool IsInSource(ISymbol symbol)
-        => symbol.Locations.Length > 0 && symbol.Locations[0].IsInSource;
 
     /// <summary>What a store is filed under: its kind and the name it stores into or calls.</summary>
     private readonly struct StoreKey : System.IEquatable<StoreKey>
