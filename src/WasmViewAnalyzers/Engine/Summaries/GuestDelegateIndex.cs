@@ -48,8 +48,8 @@ internal sealed class GuestDelegateIndex
     private readonly HeldValueSummary _holders;
     private readonly HeldValueSummary _containers;
     private readonly ConcurrentDictionary<(SyntaxNode Node, StoreKind Kind), IReadOnlyList<Store>> _bound = new();
-    private readonly ConcurrentDictionary<SyntaxNode, INamedTypeSymbol?> _declaredTypes = new();
-    private readonly Once<Dictionary<StoreKey, List<SyntaxTree>>> _treesByName = new();
+    private readonly ConcurrentDictionary<TypeDeclarationSyntax, INamedTypeSymbol?> _declaredTypes = new();
+    private readonly ConcurrentDictionary<StoreKey, IReadOnlyList<SyntaxTree>> _treesByName = new();
 
     public GuestDelegateIndex(WasmViewSemantics semantics, GuestDelegateSummaries delegates, SummaryCatalog catalog)
     {
@@ -262,48 +262,35 @@ internal sealed class GuestDelegateIndex
         return new Scope(trees, spans, receiverType: null);
     }
 
-    /// <summary>The trees that have a candidate filed under <paramref name="key"/>.</summary>
+    /// <summary>The trees that have a candidate filed under <paramref name="key"/>: a look-up in each tree's kept candidates, per name asked.</summary>
     private IReadOnlyList<SyntaxTree> TreesNaming(StoreKey key, CancellationToken cancellationToken)
     {
-        var treesByName = _treesByName.Get(() =>
+        if (_treesByName.TryGetValue(key, out var named))
         {
-            var result = new Dictionary<StoreKey, List<SyntaxTree>>();
-            foreach (var tree in Compilation.SyntaxTrees)
-            {
-                foreach (var name in Candidates(tree, cancellationToken).Keys)
-                {
-                    if (!result.TryGetValue(name, out var trees))
-                    {
-                        result.Add(name, trees = new List<SyntaxTree>());
-                    }
-
-                    trees.Add(tree);
-                }
-            }
-
-            return result;
-        });
-
-        return treesByName.TryGetValue(key, out var named) ? named : System.Array.Empty<SyntaxTree>();
-    }
-
-    /// <summary>The type declared by the innermost type declaration around <paramref name="node"/> (declarations only: no body is bound).</summary>
-    private INamedTypeSymbol? EnclosingType(SyntaxNode node, SyntaxTree tree, CancellationToken cancellationToken)
-    {
-        var declaration = node.FirstAncestorOrSelf<TypeDeclarationSyntax>();
-        if (declaration is null)
-        {
-            return null;
+            return named;
         }
 
-        return _declaredTypes.GetOrAdd(declaration, d =>
+        var trees = new List<SyntaxTree>();
+        foreach (var tree in Compilation.SyntaxTrees)
+        {
+            if (Candidates(tree, cancellationToken).ContainsKey(key))
+            {
+                trees.Add(tree);
+            }
+        }
+
+        return _treesByName.GetOrAdd(key, trees);
+    }
+
+    /// <summary>The type <paramref name="declaration"/> declares (declarations only: no body is bound).</summary>
+    private INamedTypeSymbol? DeclaredType(TypeDeclarationSyntax declaration, SyntaxTree tree, CancellationToken cancellationToken)
+        => _declaredTypes.GetOrAdd(declaration, d =>
         {
 #pragma warning disable RS1030 // Which type a candidate store is declared in, anywhere in the compilation.
             var model = Compilation.GetSemanticModel(tree);
 #pragma warning restore RS1030
             return model.GetDeclaredSymbol(d, cancellationToken) as INamedTypeSymbol;
         });
-    }
 
     private static Dictionary<StoreKey, List<Candidate>> Candidates(SyntaxTree tree, CancellationToken cancellationToken)
         => CandidatesByTree.GetValue(tree, static t => new TreeCandidates(t)).Get(cancellationToken);
@@ -487,7 +474,13 @@ internal sealed class GuestDelegateIndex
                 return true;
             }
 
-            for (var type = index.EnclosingType(candidate.Node, tree, cancellationToken); type is not null; type = type.BaseType)
+            var declaration = candidate.Node.FirstAncestorOrSelf<TypeDeclarationSyntax>();
+            if (declaration is null || !MayBeOrDeriveFrom(declaration, _receiverType))
+            {
+                return false;
+            }
+
+            for (var type = index.DeclaredType(declaration, tree, cancellationToken); type is not null; type = type.BaseType)
             {
                 if (SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, _receiverType.OriginalDefinition))
                 {
@@ -498,6 +491,16 @@ internal sealed class GuestDelegateIndex
             return false;
         }
     }
+
+    /// <summary>
+    /// Whether the type <paramref name="declaration"/> declares can be <paramref name="type"/> or derive
+    /// from it, as far as its syntax tells: a type of another name with no base list, declared in
+    /// one part, derives from nothing of the compilation.
+    /// </summary>
+    private static bool MayBeOrDeriveFrom(TypeDeclarationSyntax declaration, INamedTypeSymbol type)
+        => declaration.Identifier.ValueText == type.Name
+           || declaration.BaseList is not null
+           || declaration.Modifiers.Any(SyntaxKind.PartialKeyword);
 
     /// <summary>The candidate stores of one syntax tree, filed by name in one walk; nothing is bound here.</summary>
     private sealed class TreeCandidates
