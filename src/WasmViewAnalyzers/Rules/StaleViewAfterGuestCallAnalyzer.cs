@@ -11,6 +11,9 @@ namespace WasmViewAnalyzers.Rules;
 /// <c>Memory.GetSpan</c>/<c>GetPointer</c>) is used after a guest call that may have overwritten or
 /// moved the memory it points to.
 /// </summary>
+/// <seealso cref="Engine.Flow.ViewFlowAnalysis"/> decides where a view is read after it may have gone stale;
+/// <seealso cref="Engine.Summaries.GuestCallSummaries"/> decides what is a guest call;
+/// <seealso cref="Engine.Summaries.ViewSourceSummaries"/> decides what obtains a view.
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class StaleViewAfterGuestCallAnalyzer : DiagnosticAnalyzer
 {
