@@ -19,6 +19,9 @@ namespace WasmViewAnalyzers.Rules;
 /// copy replaces) and <c>AdditionalLocations[1]</c>, when in the same file, is where the view was
 /// obtained.
 /// </remarks>
+/// <seealso cref="Engine.Flow.ViewFlowAnalysis"/> (ViewFlowAnalysis.Escapes.cs) decides where a view leaves the method;
+/// <seealso cref="Engine.Knowledge.EscapeSinks"/> knows which APIs keep what they are given;
+/// <seealso cref="Engine.Summaries.EscapeSummaries"/> knows which parameters the methods of the compilation keep.
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class ViewEscapesMethodAnalyzer : DiagnosticAnalyzer
 {

@@ -18,6 +18,8 @@ namespace WasmViewAnalyzers.Rules;
 /// replaces. When that expression is a lambda that captures the view, or a data source whose
 /// <c>GetSource()</c> reads guest memory itself, there is no expression to copy and the fix offers nothing.
 /// </remarks>
+/// <seealso cref="Engine.Flow.ViewFlowAnalysis"/> (ViewFlowAnalysis.Archives.cs) decides where a view is handed over;
+/// <seealso cref="Engine.Knowledge.ArchiveWriters"/> knows which archive writers read what they are given later.
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class ViewHandedToDeferredArchiveWriterAnalyzer : DiagnosticAnalyzer
 {

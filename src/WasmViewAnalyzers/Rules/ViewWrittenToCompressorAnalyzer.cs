@@ -18,6 +18,8 @@ namespace WasmViewAnalyzers.Rules;
 /// <c>AdditionalLocations[0]</c> is the handed value expression (the buffer written, or the
 /// stream copied from), the one a copy replaces.
 /// </remarks>
+/// <seealso cref="Engine.Flow.ViewFlowAnalysis"/> (ViewFlowAnalysis.Archives.cs) decides where a view is written;
+/// <seealso cref="Engine.Knowledge.ArchiveWriters"/> knows which streams compress or archive.
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class ViewWrittenToCompressorAnalyzer : DiagnosticAnalyzer
 {
