@@ -22,9 +22,6 @@ internal delegate IEnumerable<IOperation> CaptureResolver(CaptureId id);
 /// </summary>
 internal sealed partial class WasmViewSemantics
 {
-    private static readonly ImmutableHashSet<string> StorageMethodNames = ImmutableHashSet.Create(
-        "Add", "AddFirst", "AddLast", "Enqueue", "Push", "Insert", "TryAdd", "Set", "SetValue", "TryEnqueue", "Post", "TryWrite", "WriteAsync");
-
     private readonly ConcurrentDictionary<ISymbol, bool> _mayCallGuest = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<ISymbol, bool> _returnsGuestDelegate = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<ISymbol, bool> _guestDelegateLocals = new(SymbolEqualityComparer.Default);

@@ -29,12 +29,6 @@ internal sealed partial class ViewFlowAnalysis
     /// </remarks>
     private sealed partial class Evaluator
     {
-        private static readonly HashSet<string> NonReadingMembers = new()
-        {
-            "Length", "IsEmpty", "Count", "LongLength", "Capacity", "Position", "CanRead", "CanSeek", "CanWrite",
-            "Dispose", "DisposeAsync", "Close", "GetType", "GetHashCode", "Equals", "IsStale",
-        };
-
         private readonly ViewFlowAnalysis _analysis;
         private readonly FlowState _state;
         private readonly bool _report;
@@ -868,11 +862,11 @@ internal sealed partial class ViewFlowAnalysis
 
         /// <summary>
         /// Members of the BCL's spans, streams and collections that read no element (<c>Length</c>,
-        /// <c>Dispose</c>, ...). Only theirs: a method of the user's code called <c>Count</c> is
-        /// judged by its body.
+        /// <c>Dispose</c>, ...; <see cref="Knowledge.NonReadingMembers"/>). Only theirs: a method of the
+        /// user's code, even one overriding <c>Stream.Length</c>, is judged by its body.
         /// </summary>
         private bool IsNonReadingMember(ISymbol member)
-            => NonReadingMembers.Contains(member.Name) && !Semantics.IsDeclaredInSource(member);
+            => !Semantics.IsDeclaredInSource(member) && Semantics.Symbols.NonReadingMembers.Contains(member);
 
         /// <summary>
         /// Whether <paramref name="operand"/> is the receiver of <paramref name="member"/>, a value of

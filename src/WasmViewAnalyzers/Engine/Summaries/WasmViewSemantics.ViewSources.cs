@@ -187,12 +187,12 @@ internal sealed partial class WasmViewSemantics
 
     /// <summary>
     /// Whether a call on a collection of views stores the argument into it (<c>queue.Enqueue(view)</c>)
-    /// rather than reading it.
+    /// rather than reading it: one of the storing calls of <see cref="EscapeSinks"/>, WVA002's table.
     /// </summary>
     public bool IsStorageIntoCollection(IInvocationOperation invocation)
         => invocation.Instance is { } receiver
-           && StorageMethodNames.Contains(invocation.TargetMethod.Name)
-           && IsCollectionOfViews(receiver.Type);
+           && IsCollectionOfViews(receiver.Type)
+           && EscapeSinks.IsStoringCall(invocation.TargetMethod);
 
     public bool IsCollectionOfViews(ITypeSymbol? type)
         => type is not null
