@@ -31,14 +31,14 @@ internal sealed partial class ViewFlowAnalysis
     {
         private readonly ViewFlowAnalysis _analysis;
         private readonly FlowState _state;
-        private readonly bool _report;
+        private readonly ViewFactSink _facts;
         private readonly List<GuestCall> _calls = new();
 
-        public Evaluator(ViewFlowAnalysis analysis, FlowState state, bool report)
+        public Evaluator(ViewFlowAnalysis analysis, FlowState state, ViewFactSink facts)
         {
             _analysis = analysis;
             _state = state;
-            _report = report;
+            _facts = facts;
         }
 
         private ViewTypeClassifier Types => _analysis._semantics.Types;
@@ -56,7 +56,7 @@ internal sealed partial class ViewFlowAnalysis
                 return;
             }
 
-            _analysis._returnsView = true;
+            _facts.ViewReturned();
             Use(new Operand(returned, value, _calls.Count));
         }
 
@@ -788,12 +788,7 @@ internal sealed partial class ViewFlowAnalysis
 
         private void Record(IOperation location, ViewValue staleValue, string? name = null)
         {
-            if (_report)
-            {
-                _analysis.RecordStaleUse(location, staleValue, name);
-            }
-
-            _analysis.RecordParameterUse(staleValue);
+            _facts.StaleUse(staleValue.LastReference ?? location, staleValue, name);
         }
 
         /// <summary>
