@@ -213,7 +213,7 @@ internal static class ViewCopyPlanner
 
     private static bool IsStorageCall(SemanticModel model, ExpressionSyntax call, WasmViewSemantics semantics, CancellationToken cancellationToken)
         => model.GetOperation(call, cancellationToken) is Microsoft.CodeAnalysis.Operations.IInvocationOperation invocation
-           && semantics.Types.IsStorageIntoCollection(invocation);
+           && semantics.IsStorageIntoCollection(invocation);
 
     private static bool HoldsView(SemanticModel model, ExpressionSyntax expression, WasmViewSemantics semantics, CancellationToken cancellationToken)
         => semantics.Types.CanHoldView(model.GetTypeInfo(expression, cancellationToken).Type);
@@ -435,7 +435,7 @@ internal static class ViewCopyPlanner
             return Usage.Write;
         }
 
-        if (operation.Parent is Microsoft.CodeAnalysis.Operations.IInvocationOperation call && semantics.Types.IsStorageIntoCollection(call))
+        if (operation.Parent is Microsoft.CodeAnalysis.Operations.IInvocationOperation call && semantics.IsStorageIntoCollection(call))
         {
             // outputs.Add(view): stored for later, not written.
             return Usage.Read;

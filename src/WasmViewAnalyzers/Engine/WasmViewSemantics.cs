@@ -77,6 +77,15 @@ internal sealed class WasmViewSemantics
 
     public CapturedVariables Captures { get; }
 
+    /// <summary>
+    /// Whether a call on a collection of views stores the argument into it (<c>queue.Enqueue(view)</c>)
+    /// rather than reading it: one of the storing calls of <see cref="EscapeSinks"/>, WVA002's table.
+    /// </summary>
+    public bool IsStorageIntoCollection(IInvocationOperation invocation)
+        => invocation.Instance is { } receiver
+           && Types.IsCollectionOfViews(receiver.Type)
+           && EscapeSinks.IsStoringCall(invocation.TargetMethod);
+
     /// <summary>Returns <see langword="null"/> for compilations that do not reference Wasmtime.</summary>
     public static WasmViewSemantics? TryCreate(Compilation compilation, WasmViewOptions options)
         => WasmSymbols.TryCreate(compilation) is { } symbols ? new WasmViewSemantics(symbols, options) : null;

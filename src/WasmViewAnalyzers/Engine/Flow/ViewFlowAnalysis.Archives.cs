@@ -137,15 +137,6 @@ internal sealed partial class ViewFlowAnalysis
         return value is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, task);
     }
 
-    private void RecordCapturedHandoff(IOperation location, IOperation lambda, ISymbol captured, ViewValue value, DeferredConsumer consumer)
-    {
-        var key = (location.Syntax, captured.Name, ArchiveHandoffKind.Deferred);
-        if (!_handoffs.ContainsKey(key))
-        {
-            _handoffs[key] = new ArchiveHandoff(location, lambda, captured.Name, value, ArchiveHandoffKind.Deferred, "'" + consumer.Name + "'", consumer.ReadsWhen);
-        }
-    }
-
     private sealed partial class Evaluator
     {
         private Dictionary<IOperation, Operand>? _convertedViews;
@@ -157,7 +148,7 @@ internal sealed partial class ViewFlowAnalysis
         /// </summary>
         private void RememberConvertedView(IConversionOperation conversion, Operand operand)
         {
-            if (_report && operand.Value is not null)
+            if (_facts.WantsHandoffs && operand.Value is not null)
             {
                 (_convertedViews ??= new Dictionary<IOperation, Operand>())[conversion] = operand;
             }
@@ -166,7 +157,7 @@ internal sealed partial class ViewFlowAnalysis
         /// <summary>A call that hands a view to an archive or compression writer.</summary>
         private void CheckArchiveHandoff(IInvocationOperation invocation, List<Operand> inputs, List<Operand> consumed)
         {
-            if (!_report)
+            if (!_facts.WantsHandoffs)
             {
                 return;
             }
@@ -210,12 +201,12 @@ internal sealed partial class ViewFlowAnalysis
         /// <summary>An assignment that hands a view to a writer's property (<c>entry.DataStream = view</c>).</summary>
         private void CheckArchiveHandoff(ISimpleAssignmentOperation assignment, IPropertyReferenceOperation property, Operand assigned)
         {
-            if (_report
+            if (_facts.WantsHandoffs
                 && Effective(assigned) is { } value
                 && Semantics.Archives.GetDeferredConsumer(property.Property) is { } consumer
                 && !IsRuntimeChecked(assignment.Value, value))
             {
-                _analysis.RecordHandoff(assignment, assignment.Value, value, ArchiveHandoffKind.Deferred, "'" + consumer.Name + "'", consumer.ReadsWhen);
+                Handoff(assignment, assignment.Value, value, ArchiveHandoffKind.Deferred, "'" + consumer.Name + "'", consumer.ReadsWhen);
             }
         }
 
@@ -225,7 +216,7 @@ internal sealed partial class ViewFlowAnalysis
             {
                 if (!IsRuntimeChecked(handed, value))
                 {
-                    _analysis.RecordHandoff(invocation, handed, value, ArchiveHandoffKind.Deferred, "'" + consumer.Name + "'", consumer.ReadsWhen);
+                    Handoff(invocation, handed, value, ArchiveHandoffKind.Deferred, "'" + consumer.Name + "'", consumer.ReadsWhen);
                 }
 
                 return;
@@ -238,7 +229,7 @@ internal sealed partial class ViewFlowAnalysis
                 {
                     if (_state.Get(captured) is { } capturedValue && !capturedValue.IsAddress && !IsRuntimeChecked(handed, capturedValue))
                     {
-                        _analysis.RecordCapturedHandoff(invocation, handed, captured, capturedValue, consumer);
+                        _facts.Handoff(new ArchiveHandoff(invocation, handed, captured.Name, capturedValue, ArchiveHandoffKind.Deferred, "'" + consumer.Name + "'", consumer.ReadsWhen));
                     }
                 }
 
@@ -251,7 +242,7 @@ internal sealed partial class ViewFlowAnalysis
             if (Semantics.Archives.FindGetSource(source.Type) is { } getSource && Semantics.ViewSources.ReturnsView(getSource, _analysis._visit, _analysis._cancellationToken))
             {
                 var origin = new ViewOrigin(source, source.Type!.Name + "." + getSource.Name);
-                _analysis.RecordHandoff(invocation, handed, ViewValue.Fresh(origin), ArchiveHandoffKind.Deferred, "'" + consumer.Name + "'", consumer.ReadsWhen);
+                Handoff(invocation, handed, ViewValue.Fresh(origin), ArchiveHandoffKind.Deferred, "'" + consumer.Name + "'", consumer.ReadsWhen);
             }
         }
 
@@ -265,7 +256,7 @@ internal sealed partial class ViewFlowAnalysis
             var isAsync = invocation.TargetMethod.Name.EndsWith("Async", System.StringComparison.Ordinal);
             if (isAsync && !_analysis.AwaitedBeforeGuestCode(invocation))
             {
-                _analysis.RecordHandoff(
+                Handoff(
                     invocation,
                     handed,
                     value,
@@ -275,8 +266,11 @@ internal sealed partial class ViewFlowAnalysis
                 return;
             }
 
-            _analysis.RecordHandoff(invocation, handed, value, ArchiveHandoffKind.Direct, "'" + NameOf(stream) + "' (" + kind + ")", "while it compresses");
+            Handoff(invocation, handed, value, ArchiveHandoffKind.Direct, "'" + NameOf(stream) + "' (" + kind + ")", "while it compresses");
         }
+
+        private void Handoff(IOperation location, IOperation handedValue, ViewValue value, ArchiveHandoffKind kind, string consumer, string readsWhen)
+            => _facts.Handoff(new ArchiveHandoff(location, handedValue, NameOf(value.LastReference ?? handedValue), value, kind, consumer, readsWhen));
 
         /// <summary>The view <paramref name="handed"/> carries, as evaluated for this call (before a conversion dropped it).</summary>
         private ViewValue? ValueOf(IOperation handed, List<Operand> inputs, List<Operand> consumed)

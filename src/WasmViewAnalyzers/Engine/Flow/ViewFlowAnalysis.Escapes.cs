@@ -17,39 +17,22 @@ namespace WasmViewAnalyzers.Engine.Flow;
 /// </summary>
 internal sealed partial class ViewFlowAnalysis
 {
-    /// <summary>Set while summarizing which parameters a method keeps; then escapes of those parameters are collected here.</summary>
-    private Dictionary<int, ParameterEscape>? _escapingParameters;
-
     /// <summary>Which parameters of <paramref name="method"/> that can hold a view it keeps beyond the call.</summary>
     public static ImmutableDictionary<int, ParameterEscape> SummarizeEscapingParameters(WasmViewSemantics semantics, ControlFlowGraph graph, IMethodSymbol method, SummarySolver visit, CancellationToken cancellationToken)
     {
-        var entry = new FlowState();
-        var origins = new Dictionary<ViewOrigin, int>();
-        foreach (var parameter in method.Parameters)
-        {
-            if (parameter.RefKind != RefKind.Out && semantics.Types.CanHoldView(parameter.Type) && !ViewTypeClassifier.IsRuntimeChecked(parameter.Type))
-            {
-                var origin = new ViewOrigin(graph.OriginalOperation, "parameter '" + parameter.Name + "'");
-                origins.Add(origin, parameter.Ordinal);
-                entry.Set(parameter, ViewValue.Fresh(origin));
-            }
-        }
-
-        if (origins.Count == 0)
+        // Keeping a guarded view corrupts nothing: it throws when read stale.
+        var parameters = ParameterViews.Of(semantics, graph.OriginalOperation, method, includeRuntimeChecked: false);
+        if (parameters.IsEmpty)
         {
             return ImmutableDictionary<int, ParameterEscape>.Empty;
         }
 
-        var analysis = new ViewFlowAnalysis(semantics, graph, visit, cancellationToken, entry, origins)
-        {
-            _escapingParameters = new Dictionary<int, ParameterEscape>(),
-        };
-        analysis.Solve();
-        analysis.Report();
-        return analysis._escapingParameters.ToImmutableDictionary();
+        var facts = new ParameterEscapeSink(parameters);
+        new ViewFlowAnalysis(semantics, graph, visit, facts, cancellationToken).SolveAndReport();
+        return facts.Escapes;
     }
 
-    private void RecordEscapeFact(IOperation escapingValue, ViewValue value, string destination, bool intoReceiver, string? name = null)
+    private void RecordEscapeFact(ViewFactSink facts, IOperation escapingValue, ViewValue value, string destination, bool intoReceiver, string? name = null)
     {
         // Views the companion library checks when read (guarded views and streams) throw instead of corrupting data.
         if (ViewTypeClassifier.IsRuntimeChecked(value.Origin.Acquisition.Type) || ViewTypeClassifier.IsRuntimeChecked(escapingValue.WalkDownConversions().Type))
@@ -57,21 +40,8 @@ internal sealed partial class ViewFlowAnalysis
             return;
         }
 
-        if (_escapingParameters is not null)
-        {
-            if (_parameterOrigins is not null && _parameterOrigins.TryGetValue(value.Origin, out var ordinal)
-                && (!_escapingParameters.TryGetValue(ordinal, out var known) || (known.IntoReceiver && !intoReceiver)))
-            {
-                _escapingParameters[ordinal] = new ParameterEscape(destination, intoReceiver);
-            }
-
-            return;
-        }
-
-        if (_parameterOrigins is null)
-        {
-            RecordEscape(escapingValue, escapingValue, value, destination, name ?? (value.LastReference is null ? NameOfUnnamed(escapingValue) : null));
-        }
+        name ??= value.LastReference is null ? NameOfUnnamed(escapingValue) : NameOf(value.LastReference);
+        facts.Escape(new ViewEscape(escapingValue, escapingValue, name, value, destination), intoReceiver);
     }
 
     /// <summary>How a message names a view that no variable holds: the part of a tuple that is the view, shortly.</summary>
@@ -101,7 +71,7 @@ internal sealed partial class ViewFlowAnalysis
     {
         private EscapeSinks Sinks => Semantics.EscapeSinks;
 
-        private bool CollectsEscapes => _report;
+        private bool CollectsEscapes => _facts.WantsEscapes;
 
         /// <summary><c>target = value</c> where the target is not a local: a field, a property, an element of an array kept elsewhere.</summary>
         private void EscapeByStore(IOperation target, Operand stored)
@@ -136,7 +106,7 @@ internal sealed partial class ViewFlowAnalysis
         {
             if (CollectsEscapes)
             {
-                _analysis.RecordEscapeFact(escapingValue, value, destination, intoReceiver, name);
+                _analysis.RecordEscapeFact(_facts, escapingValue, value, destination, intoReceiver, name);
             }
         }
 

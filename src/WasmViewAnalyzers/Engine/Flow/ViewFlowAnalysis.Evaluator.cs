@@ -29,22 +29,16 @@ internal sealed partial class ViewFlowAnalysis
     /// </remarks>
     private sealed partial class Evaluator
     {
-        private static readonly HashSet<string> NonReadingMembers = new()
-        {
-            "Length", "IsEmpty", "Count", "LongLength", "Capacity", "Position", "CanRead", "CanSeek", "CanWrite",
-            "Dispose", "DisposeAsync", "Close", "GetType", "GetHashCode", "Equals", "IsStale",
-        };
-
         private readonly ViewFlowAnalysis _analysis;
         private readonly FlowState _state;
-        private readonly bool _report;
+        private readonly ViewFactSink _facts;
         private readonly List<GuestCall> _calls = new();
 
-        public Evaluator(ViewFlowAnalysis analysis, FlowState state, bool report)
+        public Evaluator(ViewFlowAnalysis analysis, FlowState state, ViewFactSink facts)
         {
             _analysis = analysis;
             _state = state;
-            _report = report;
+            _facts = facts;
         }
 
         private ViewTypeClassifier Types => _analysis._semantics.Types;
@@ -62,7 +56,7 @@ internal sealed partial class ViewFlowAnalysis
                 return;
             }
 
-            _analysis._returnsView = true;
+            _facts.ViewReturned();
             Use(new Operand(returned, value, _calls.Count));
         }
 
@@ -447,7 +441,7 @@ internal sealed partial class ViewFlowAnalysis
 
             if (origin is null && hasViewInput && !resultCarries)
             {
-                if (Semantics.Types.IsStorageIntoCollection(invocation)
+                if (Semantics.IsStorageIntoCollection(invocation)
                     && TrackedEntity(invocation.Instance!.WalkDownConversions()) is { } container)
                 {
                     // outputs.Add(view): the collection now holds the view; nothing is read yet.
@@ -794,12 +788,7 @@ internal sealed partial class ViewFlowAnalysis
 
         private void Record(IOperation location, ViewValue staleValue, string? name = null)
         {
-            if (_report)
-            {
-                _analysis.RecordStaleUse(location, staleValue, name);
-            }
-
-            _analysis.RecordParameterUse(staleValue);
+            _facts.StaleUse(staleValue.LastReference ?? location, staleValue, name);
         }
 
         /// <summary>
@@ -868,11 +857,11 @@ internal sealed partial class ViewFlowAnalysis
 
         /// <summary>
         /// Members of the BCL's spans, streams and collections that read no element (<c>Length</c>,
-        /// <c>Dispose</c>, ...). Only theirs: a method of the user's code called <c>Count</c> is
-        /// judged by its body.
+        /// <c>Dispose</c>, ...; <see cref="Knowledge.NonReadingMembers"/>). Only theirs: a method of the
+        /// user's code, even one overriding <c>Stream.Length</c>, is judged by its body.
         /// </summary>
         private bool IsNonReadingMember(ISymbol member)
-            => NonReadingMembers.Contains(member.Name) && !Semantics.IsDeclaredInSource(member);
+            => !Semantics.IsDeclaredInSource(member) && Semantics.Symbols.NonReadingMembers.Contains(member);
 
         /// <summary>
         /// Whether <paramref name="operand"/> is the receiver of <paramref name="member"/>, a value of

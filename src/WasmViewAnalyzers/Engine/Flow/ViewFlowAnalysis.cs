@@ -21,6 +21,12 @@ namespace WasmViewAnalyzers.Engine.Flow;
 /// it is stale on some path. Loops iterate to a fixed point, so a view used in the next iteration
 /// after a guest call in the previous one is stale. Catch handlers see every state of their try
 /// block; finally blocks run on the paths that leave through them.
+/// <para>
+/// One analysis answers one question, told by its <see cref="ViewFactSink"/>: the rules' facts of a
+/// method, or one of the interprocedural summaries (views returned, parameters read stale,
+/// parameters kept). The solver's passes report nothing; once the fixed point is reached, each block
+/// is evaluated once more and its facts go to the sink.
+/// </para>
 /// </remarks>
 internal sealed partial class ViewFlowAnalysis
 {
@@ -39,14 +45,8 @@ internal sealed partial class ViewFlowAnalysis
     private readonly HashSet<int> _guardedBlocks = new();
     private readonly Dictionary<int, List<(ControlFlowBranch Branch, int Index)>> _finallyEntries = new();
     private readonly HashSet<int> _blocksGuardedByFinally = new();
-    private readonly Dictionary<(SyntaxNode Syntax, string Name), StaleViewUse> _staleUses = new();
-    private readonly Dictionary<(SyntaxNode Syntax, string Name), ViewEscape> _escapes = new();
-    private readonly Dictionary<(SyntaxNode Syntax, string Name, ArchiveHandoffKind Kind), ArchiveHandoff> _handoffs = new();
     private readonly Dictionary<IOperation, GuestCall> _calleeCalls = new();
-    private readonly FlowState? _entryState;
-    private readonly Dictionary<ViewOrigin, int>? _parameterOrigins;
-    private ImmutableHashSet<int> _parametersReadStale = ImmutableHashSet<int>.Empty;
-    private bool _returnsView;
+    private readonly ViewFactSink _facts;
 
 #if DEBUG
     /// <summary>Our own builds (the tests) stop at a fixed point that is not reached: it is a bug of the domain.</summary>
@@ -65,12 +65,10 @@ internal sealed partial class ViewFlowAnalysis
         WasmViewSemantics semantics,
         ControlFlowGraph graph,
         SummarySolver? visit,
-        CancellationToken cancellationToken,
-        FlowState? entryState = null,
-        Dictionary<ViewOrigin, int>? parameterOrigins = null)
+        ViewFactSink facts,
+        CancellationToken cancellationToken)
     {
-        _entryState = entryState;
-        _parameterOrigins = parameterOrigins;
+        _facts = facts;
         _semantics = semantics;
         _graph = graph;
         _visit = visit;
@@ -93,7 +91,8 @@ internal sealed partial class ViewFlowAnalysis
     /// </summary>
     internal static MethodViewFacts Analyze(WasmViewSemantics semantics, ControlFlowGraph graph, int visitLimit, bool failOnLimit, CancellationToken cancellationToken, out bool gaveUp)
     {
-        var analysis = new ViewFlowAnalysis(semantics, graph, visit: null, cancellationToken);
+        var facts = new MethodFactSink();
+        var analysis = new ViewFlowAnalysis(semantics, graph, visit: null, facts, cancellationToken);
         analysis.Solve(visitLimit);
         if (analysis.GaveUp && failOnLimit)
         {
@@ -102,25 +101,15 @@ internal sealed partial class ViewFlowAnalysis
 
         gaveUp = analysis.GaveUp;
         analysis.Report();
-        return new MethodViewFacts(
-            SortedBySpan(analysis._staleUses.Values, use => use.Use),
-            SortedBySpan(analysis._escapes.Values, escape => escape.Location),
-            SortedBySpan(analysis._handoffs.Values, handoff => handoff.Location));
-    }
-
-    private static ImmutableArray<T> SortedBySpan<T>(ICollection<T> items, System.Func<T, IOperation> location)
-    {
-        var builder = ImmutableArray.CreateBuilder<T>(items.Count);
-        builder.AddRange(items);
-        builder.Sort((left, right) => location(left).Syntax.SpanStart.CompareTo(location(right).Syntax.SpanStart));
-        return builder.MoveToImmutable();
+        return facts.ToFacts();
     }
 
     /// <summary>Whether <paramref name="method"/> hands back a view it obtained (as its result or through out parameters).</summary>
     public static ViewReturnSummary Summarize(WasmViewSemantics semantics, ControlFlowGraph graph, IMethodSymbol method, SummarySolver visit, CancellationToken cancellationToken)
     {
-        var analysis = new ViewFlowAnalysis(semantics, graph, visit, cancellationToken);
-        analysis.Solve();
+        var facts = new ViewReturnSink();
+        var analysis = new ViewFlowAnalysis(semantics, graph, visit, facts, cancellationToken);
+        analysis.SolveAndReport();
         var outParameters = ImmutableHashSet<int>.Empty;
         var exit = analysis._in[graph.Blocks.Length - 1];
         if (exit is not null)
@@ -134,7 +123,7 @@ internal sealed partial class ViewFlowAnalysis
             }
         }
 
-        return new ViewReturnSummary(analysis._returnsView, outParameters);
+        return new ViewReturnSummary(facts.ReturnsView, outParameters);
     }
 
     /// <summary>
@@ -143,26 +132,15 @@ internal sealed partial class ViewFlowAnalysis
     /// </summary>
     public static ImmutableHashSet<int> SummarizeParameterUses(WasmViewSemantics semantics, ControlFlowGraph graph, IMethodSymbol method, SummarySolver visit, CancellationToken cancellationToken)
     {
-        var entry = new FlowState();
-        var origins = new Dictionary<ViewOrigin, int>();
-        foreach (var parameter in method.Parameters)
-        {
-            if (parameter.RefKind != RefKind.Out && semantics.Types.CanHoldView(parameter.Type))
-            {
-                var origin = new ViewOrigin(graph.OriginalOperation, "parameter '" + parameter.Name + "'");
-                origins.Add(origin, parameter.Ordinal);
-                entry.Set(parameter, ViewValue.Fresh(origin));
-            }
-        }
-
-        if (origins.Count == 0)
+        var parameters = ParameterViews.Of(semantics, graph.OriginalOperation, method, includeRuntimeChecked: true);
+        if (parameters.IsEmpty)
         {
             return ImmutableHashSet<int>.Empty;
         }
 
-        var analysis = new ViewFlowAnalysis(semantics, graph, visit, cancellationToken, entry, origins);
-        analysis.Solve();
-        return analysis._parametersReadStale;
+        var facts = new ParameterUseSink(parameters);
+        new ViewFlowAnalysis(semantics, graph, visit, facts, cancellationToken).SolveAndReport();
+        return facts.ReadStale;
     }
 
     // ------------------------------------------------------------------ graph structure
@@ -263,13 +241,16 @@ internal sealed partial class ViewFlowAnalysis
 
     // ------------------------------------------------------------------ fixed point
 
-    private void Solve()
+    /// <summary>Solves for the fixed point of a summary, then reports its facts to the sink.</summary>
+    private void SolveAndReport()
     {
         Solve(_graph.Blocks.Length * VisitsPerBlock);
         if (GaveUp && FailOnVisitLimit)
         {
             throw new InvalidOperationException("The view analysis of a summary did not reach a fixed point.");
         }
+
+        Report();
     }
 
     private void Solve(int limit)
@@ -295,7 +276,7 @@ internal sealed partial class ViewFlowAnalysis
             }
 
             _in[ordinal] = input;
-            var (output, anyPoint) = Transfer(blocks[ordinal], input.Clone(), report: false);
+            var (output, anyPoint) = Transfer(blocks[ordinal], input.Clone(), ViewFactSink.None);
             _out[ordinal] = output;
             _anyPoint[ordinal] = anyPoint;
             foreach (var next in Dependents(blocks[ordinal]))
@@ -326,31 +307,23 @@ internal sealed partial class ViewFlowAnalysis
         {
             _in[i] = everything.Clone();
         }
-
-        // What the summaries collect while blocks are evaluated (views returned, parameters read
-        // stale) is collected again from these states.
-        foreach (var block in _graph.Blocks)
-        {
-            var (output, anyPoint) = Transfer(block, _in[block.Ordinal]!.Clone(), report: false);
-            _out[block.Ordinal] = output;
-            _anyPoint[block.Ordinal] = anyPoint;
-        }
     }
 
+    /// <summary>Evaluates each block once more from its state at the fixed point, reporting to the run's sink.</summary>
     private void Report()
     {
         foreach (var block in _graph.Blocks)
         {
             if (_in[block.Ordinal] is { } input)
             {
-                Transfer(block, input.Clone(), report: true);
+                Transfer(block, input.Clone(), _facts);
             }
         }
     }
 
     private FlowState? ComputeInput(BasicBlock block)
     {
-        FlowState? state = block.Kind == BasicBlockKind.Entry ? _entryState?.Clone() ?? new FlowState() : null;
+        FlowState? state = block.Kind == BasicBlockKind.Entry ? _facts.EntryState?.Clone() ?? new FlowState() : null;
         foreach (var branch in block.Predecessors)
         {
             state = FlowState.Join(state, ThroughFinally(_out[branch.Source.Ordinal], branch, FinallyRegions(branch).Length));
@@ -387,7 +360,7 @@ internal sealed partial class ViewFlowAnalysis
                 // Each block of the finally may or may not run on this path (conditions inside it
                 // are not tracked here); keeping both keeps every possibly stale view.
                 var before = state!;
-                var (after, _) = Transfer(_graph.Blocks[ordinal], before.Clone(), report: false);
+                var (after, _) = Transfer(_graph.Blocks[ordinal], before.Clone(), ViewFactSink.None);
                 state = FlowState.Join(before, after);
             }
         }
@@ -427,9 +400,9 @@ internal sealed partial class ViewFlowAnalysis
         }
     }
 
-    private (FlowState Output, FlowState? AnyPoint) Transfer(BasicBlock block, FlowState state, bool report)
+    private (FlowState Output, FlowState? AnyPoint) Transfer(BasicBlock block, FlowState state, ViewFactSink facts)
     {
-        var evaluator = new Evaluator(this, state, report);
+        var evaluator = new Evaluator(this, state, facts);
 
         // Only a block that may throw into a handler needs the states between its statements.
         var anyPoint = _guardedBlocks.Contains(block.Ordinal) ? state.Clone() : null;
@@ -511,45 +484,8 @@ internal sealed partial class ViewFlowAnalysis
         return call;
     }
 
-    private void RecordParameterUse(ViewValue staleValue)
-    {
-        if (_parameterOrigins is not null && _parameterOrigins.TryGetValue(staleValue.Origin, out var ordinal))
-        {
-            _parametersReadStale = _parametersReadStale.Add(ordinal);
-        }
-    }
-
-    private void RecordStaleUse(IOperation fallbackLocation, ViewValue value, string? name)
-    {
-        var use = value.LastReference ?? fallbackLocation;
-        var key = (use.Syntax, name ?? NameOf(use));
-        if (!_staleUses.ContainsKey(key))
-        {
-            _staleUses[key] = new StaleViewUse(use, key.Item2, value);
-        }
-    }
-
-    private void RecordEscape(IOperation location, IOperation escapingValue, ViewValue value, string destination, string? name = null)
-    {
-        name ??= NameOf(value.LastReference ?? escapingValue);
-        var key = (location.Syntax, name);
-        if (!_escapes.ContainsKey(key))
-        {
-            _escapes[key] = new ViewEscape(location, escapingValue, name, value, destination);
-        }
-    }
-
-    private void RecordHandoff(IOperation location, IOperation handedValue, ViewValue value, ArchiveHandoffKind kind, string consumer, string readsWhen)
-    {
-        var name = NameOf(value.LastReference ?? handedValue);
-        var key = (location.Syntax, name, kind);
-        if (!_handoffs.ContainsKey(key))
-        {
-            _handoffs[key] = new ArchiveHandoff(location, handedValue, name, value, kind, consumer, readsWhen);
-        }
-    }
-
-    private static string NameOf(IOperation reference) => reference switch
+    /// <summary>How a message names the view read or handed on through <paramref name="reference"/>.</summary>
+    internal static string NameOf(IOperation reference) => reference switch
     {
         ILocalReferenceOperation local => local.Local.Name,
         IParameterReferenceOperation parameter => parameter.Parameter.Name,

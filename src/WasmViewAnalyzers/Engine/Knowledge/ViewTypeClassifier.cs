@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace WasmViewAnalyzers.Engine.Knowledge;
 
@@ -13,8 +11,6 @@ namespace WasmViewAnalyzers.Engine.Knowledge;
 /// </summary>
 internal sealed class ViewTypeClassifier
 {
-    private static readonly ImmutableHashSet<string> StorageMethodNames = ImmutableHashSet.Create(
-        "Add", "AddFirst", "AddLast", "Enqueue", "Push", "Insert", "TryAdd", "Set", "SetValue", "TryEnqueue", "Post", "TryWrite", "WriteAsync");
 
     private readonly WasmSymbols _symbols;
     private readonly ConcurrentDictionary<ITypeSymbol, bool> _cache = new(SymbolEqualityComparer.Default);
@@ -33,15 +29,6 @@ internal sealed class ViewTypeClassifier
 
         return _cache.TryGetValue(type, out var cached) ? cached : _cache.GetOrAdd(type, Compute(type, depth: 0));
     }
-
-    /// <summary>
-    /// Whether a call on a collection of views stores the argument into it (<c>queue.Enqueue(view)</c>)
-    /// rather than reading it.
-    /// </summary>
-    public bool IsStorageIntoCollection(IInvocationOperation invocation)
-        => invocation.Instance is { } receiver
-           && StorageMethodNames.Contains(invocation.TargetMethod.Name)
-           && IsCollectionOfViews(receiver.Type);
 
     /// <summary>Whether <paramref name="type"/> is a collection (or enumerator) whose elements can be views.</summary>
     public bool IsCollectionOfViews(ITypeSymbol? type)

@@ -9,6 +9,8 @@ internal sealed class WasmSymbols
 {
     private const string AnnotationNamespace = "WasmViewAnalyzers";
 
+    private NonReadingMembers? _nonReadingMembers;
+
     private WasmSymbols(Compilation compilation, INamedTypeSymbol memory)
     {
         Compilation = compilation;
@@ -60,6 +62,10 @@ internal sealed class WasmSymbols
     public INamedTypeSymbol IEnumeratorOfT { get; }
 
     public INamedTypeSymbol IDisposable { get; }
+
+    /// <summary>The BCL members that read no element of the span, stream or collection they are called on.</summary>
+    public NonReadingMembers NonReadingMembers
+        => System.Threading.LazyInitializer.EnsureInitialized(ref _nonReadingMembers, () => new NonReadingMembers(Compilation))!;
 
     /// <summary>Returns <see langword="null"/> when the compilation does not reference Wasmtime: then nothing is analyzed.</summary>
     public static WasmSymbols? TryCreate(Compilation compilation)

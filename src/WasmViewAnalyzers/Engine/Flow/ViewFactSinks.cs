@@ -1,0 +1,205 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using WasmViewAnalyzers.Engine.Knowledge;
+
+namespace WasmViewAnalyzers.Engine.Flow;
+
+/// <summary>
+/// What one run of <see cref="ViewFlowAnalysis"/> is for: the evaluator reports every fact it finds
+/// at the fixed point here, and the sink keeps the ones its question needs (the rules' facts, or
+/// one of the interprocedural summaries). The passes that look for the fixed point report to
+/// <see cref="None"/>.
+/// </summary>
+internal abstract class ViewFactSink
+{
+    /// <summary>Keeps nothing: the solver's passes, whose intermediate states are no answer yet.</summary>
+    public static readonly ViewFactSink None = new Nothing();
+
+    /// <summary>The state at the graph's entry: nothing is a view yet, unless the question starts from views.</summary>
+    public virtual FlowState? EntryState => null;
+
+    /// <summary>Whether escapes (WVA002 and the escaping-parameter summary) are wanted: finding them costs lookups.</summary>
+    public virtual bool WantsEscapes => false;
+
+    /// <summary>Whether hand-offs to archive and compression writers (WVA003, WVA004) are wanted.</summary>
+    public virtual bool WantsHandoffs => false;
+
+    /// <summary>A possibly stale view is read through <paramref name="use"/>.</summary>
+    public virtual void StaleUse(IOperation use, ViewValue value, string? name)
+    {
+    }
+
+    /// <summary>A view leaves the method through <c>return</c> (or a returned ref).</summary>
+    public virtual void ViewReturned()
+    {
+    }
+
+    /// <param name="intoReceiver">Only into the object the method runs on (see <see cref="ParameterEscape.IntoReceiver"/>).</param>
+    public virtual void Escape(ViewEscape escape, bool intoReceiver)
+    {
+    }
+
+    public virtual void Handoff(ArchiveHandoff handoff)
+    {
+    }
+
+    private sealed class Nothing : ViewFactSink
+    {
+    }
+}
+
+/// <summary>The facts the rules report (<see cref="MethodViewFacts"/>), each once per location and view.</summary>
+internal sealed class MethodFactSink : ViewFactSink
+{
+    private readonly Dictionary<(SyntaxNode Syntax, string Name), StaleViewUse> _staleUses = new();
+    private readonly Dictionary<(SyntaxNode Syntax, string Name), ViewEscape> _escapes = new();
+    private readonly Dictionary<(SyntaxNode Syntax, string Name, ArchiveHandoffKind Kind), ArchiveHandoff> _handoffs = new();
+
+    public override bool WantsEscapes => true;
+
+    public override bool WantsHandoffs => true;
+
+    public override void StaleUse(IOperation use, ViewValue value, string? name)
+    {
+        var key = (use.Syntax, name ?? ViewFlowAnalysis.NameOf(use));
+        if (!_staleUses.ContainsKey(key))
+        {
+            _staleUses[key] = new StaleViewUse(use, key.Item2, value);
+        }
+    }
+
+    public override void Escape(ViewEscape escape, bool intoReceiver)
+    {
+        var key = (escape.Location.Syntax, escape.ViewName);
+        if (!_escapes.ContainsKey(key))
+        {
+            _escapes[key] = escape;
+        }
+    }
+
+    public override void Handoff(ArchiveHandoff handoff)
+    {
+        var key = (handoff.Location.Syntax, handoff.ViewName, handoff.Kind);
+        if (!_handoffs.ContainsKey(key))
+        {
+            _handoffs[key] = handoff;
+        }
+    }
+
+    public MethodViewFacts ToFacts()
+        => new(
+            SortedBySpan(_staleUses.Values, use => use.Use),
+            SortedBySpan(_escapes.Values, escape => escape.Location),
+            SortedBySpan(_handoffs.Values, handoff => handoff.Location));
+
+    private static ImmutableArray<T> SortedBySpan<T>(ICollection<T> items, System.Func<T, IOperation> location)
+    {
+        var builder = ImmutableArray.CreateBuilder<T>(items.Count);
+        builder.AddRange(items);
+        builder.Sort((left, right) => location(left).Syntax.SpanStart.CompareTo(location(right).Syntax.SpanStart));
+        return builder.MoveToImmutable();
+    }
+}
+
+/// <summary>Whether the method hands back a view through its result (the out parameters are read from the exit state).</summary>
+internal sealed class ViewReturnSink : ViewFactSink
+{
+    public bool ReturnsView { get; private set; }
+
+    public override void ViewReturned() => ReturnsView = true;
+}
+
+/// <summary>
+/// The views a summary of a method's parameters starts from: one origin per parameter that can
+/// receive a view from the caller, mapped back to its ordinal.
+/// </summary>
+internal sealed class ParameterViews
+{
+    private ParameterViews(FlowState entry, Dictionary<ViewOrigin, int> ordinals)
+    {
+        Entry = entry;
+        Ordinals = ordinals;
+    }
+
+    /// <summary>The state at the method's entry: each such parameter holds a fresh view.</summary>
+    public FlowState Entry { get; }
+
+    public Dictionary<ViewOrigin, int> Ordinals { get; }
+
+    public bool IsEmpty => Ordinals.Count == 0;
+
+    /// <param name="includeRuntimeChecked">
+    /// Whether parameters of runtime-checked view types (guarded views and streams) count: they
+    /// throw when read stale, but keeping one does not corrupt anything.
+    /// </param>
+    public static ParameterViews Of(WasmViewSemantics semantics, IOperation body, IMethodSymbol method, bool includeRuntimeChecked)
+    {
+        var entry = new FlowState();
+        var ordinals = new Dictionary<ViewOrigin, int>();
+        foreach (var parameter in method.Parameters)
+        {
+            if (parameter.RefKind != RefKind.Out
+                && semantics.Types.CanHoldView(parameter.Type)
+                && (includeRuntimeChecked || !ViewTypeClassifier.IsRuntimeChecked(parameter.Type)))
+            {
+                var origin = new ViewOrigin(body, "parameter '" + parameter.Name + "'");
+                ordinals.Add(origin, parameter.Ordinal);
+                entry.Set(parameter, ViewValue.Fresh(origin));
+            }
+        }
+
+        return new ParameterViews(entry, ordinals);
+    }
+}
+
+/// <summary>Which parameters the method reads after a guest call of its own.</summary>
+internal sealed class ParameterUseSink : ViewFactSink
+{
+    private readonly ParameterViews _parameters;
+
+    public ParameterUseSink(ParameterViews parameters)
+    {
+        _parameters = parameters;
+    }
+
+    public override FlowState EntryState => _parameters.Entry;
+
+    public ImmutableHashSet<int> ReadStale { get; private set; } = ImmutableHashSet<int>.Empty;
+
+    public override void StaleUse(IOperation use, ViewValue value, string? name)
+    {
+        if (_parameters.Ordinals.TryGetValue(value.Origin, out var ordinal))
+        {
+            ReadStale = ReadStale.Add(ordinal);
+        }
+    }
+}
+
+/// <summary>Which parameters the method keeps beyond the call, and where.</summary>
+internal sealed class ParameterEscapeSink : ViewFactSink
+{
+    private readonly ParameterViews _parameters;
+    private readonly Dictionary<int, ParameterEscape> _escapes = new();
+
+    public ParameterEscapeSink(ParameterViews parameters)
+    {
+        _parameters = parameters;
+    }
+
+    public override FlowState EntryState => _parameters.Entry;
+
+    public override bool WantsEscapes => true;
+
+    public ImmutableDictionary<int, ParameterEscape> Escapes => _escapes.ToImmutableDictionary();
+
+    public override void Escape(ViewEscape escape, bool intoReceiver)
+    {
+        // An escape beyond the receiver outweighs one into it: the caller's object cannot carry the view then.
+        if (_parameters.Ordinals.TryGetValue(escape.Origin, out var ordinal)
+            && (!_escapes.TryGetValue(ordinal, out var known) || (known.IntoReceiver && !intoReceiver)))
+        {
+            _escapes[ordinal] = new ParameterEscape(escape.Destination, intoReceiver);
+        }
+    }
+}
