@@ -111,6 +111,16 @@ internal sealed class WasmViewSemantics
         return IsDeclaredInSource(normalized);
     }
 
+    /// <summary>
+    /// For a summary over methods: answers (with <see langword="false"/>: nothing found) a method
+    /// without a body in this compilation, and keeps the others under their normalized symbol.
+    /// </summary>
+    public bool AnswerOutsideSource(ref IMethodSymbol method, out bool answer)
+    {
+        answer = false;
+        return !IsSourceMethod(method, out method);
+    }
+
     /// <summary>How a message names a member: <c>Type.Member</c>, or a local function's own name.</summary>
     public static string Describe(ISymbol symbol)
         => symbol.ContainingType is { } type && symbol is not IMethodSymbol { MethodKind: MethodKind.LocalFunction }

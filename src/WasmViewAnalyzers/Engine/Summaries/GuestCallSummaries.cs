@@ -11,12 +11,12 @@ namespace WasmViewAnalyzers.Engine.Summaries;
 internal sealed class GuestCallSummaries
 {
     private readonly WasmViewSemantics _semantics;
-    private readonly MayCallGuestSummary _mayCallGuest;
+    private readonly MaySummary<IMethodSymbol> _mayCallGuest;
 
     public GuestCallSummaries(WasmViewSemantics semantics, SummaryCatalog catalog)
     {
         _semantics = semantics;
-        _mayCallGuest = new MayCallGuestSummary(this, catalog);
+        _mayCallGuest = new MaySummary<IMethodSymbol>(catalog, SummaryScheduling.BottomUp, ComputeMayCallGuest, semantics.AnswerOutsideSource);
     }
 
     private WasmSymbols Symbols => _semantics.Symbols;
@@ -159,29 +159,5 @@ internal sealed class GuestCallSummaries
         }
 
         return false;
-    }
-
-    /// <summary>Whether calling a method of the compilation may run guest code.</summary>
-    private sealed class MayCallGuestSummary : Summary<IMethodSymbol, bool>
-    {
-        private readonly GuestCallSummaries _owner;
-
-        public MayCallGuestSummary(GuestCallSummaries owner, SummaryCatalog catalog)
-            : base(catalog, SummaryScheduling.BottomUp)
-        {
-            _owner = owner;
-        }
-
-        public override bool Bottom => false;
-
-        public override bool Top(IMethodSymbol symbol) => true;
-
-        public override bool Compute(IMethodSymbol symbol, SummarySolver solver) => _owner.ComputeMayCallGuest(symbol, solver);
-
-        protected override bool TryAnswerWithoutSolving(ref IMethodSymbol symbol, out bool answer)
-            {
-            answer = false;
-            return !_owner._semantics.IsSourceMethod(symbol, out symbol);
-        }
     }
 }

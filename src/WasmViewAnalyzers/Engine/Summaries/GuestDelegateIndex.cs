@@ -45,8 +45,8 @@ internal sealed class GuestDelegateIndex
 
     private readonly WasmViewSemantics _semantics;
     private readonly GuestDelegateSummaries _delegates;
-    private readonly HeldValueSummary _holders;
-    private readonly HeldValueSummary _containers;
+    private readonly MaySummary<ISymbol> _holders;
+    private readonly MaySummary<ISymbol> _containers;
     private readonly ConcurrentDictionary<(SyntaxNode Node, StoreKind Kind), IReadOnlyList<Store>> _bound = new();
     private readonly ConcurrentDictionary<TypeDeclarationSyntax, INamedTypeSymbol?> _declaredTypes = new();
     private readonly ConcurrentDictionary<StoreKey, IReadOnlyList<SyntaxTree>> _treesByName = new();
@@ -55,8 +55,8 @@ internal sealed class GuestDelegateIndex
     {
         _semantics = semantics;
         _delegates = delegates;
-        _holders = new HeldValueSummary(this, intoContainer: false, catalog);
-        _containers = new HeldValueSummary(this, intoContainer: true, catalog);
+        _holders = new MaySummary<ISymbol>(catalog, SummaryScheduling.OnDemand, (symbol, solver) => HoldsGuestDelegate(symbol, intoContainer: false, solver), AnswerOutsideSource);
+        _containers = new MaySummary<ISymbol>(catalog, SummaryScheduling.OnDemand, (symbol, solver) => HoldsGuestDelegate(symbol, intoContainer: true, solver), AnswerOutsideSource);
     }
 
     private enum StoreKind
@@ -400,8 +400,11 @@ internal sealed class GuestDelegateIndex
         }
     }
 
-    private static bool IsInSource(ISymbol symbol)
-        => symbol.Locations.Length > 0 && symbol.Locations[0].IsInSource;
+    private static bool AnswerOutsideSource(ref ISymbol symbol, out bool answer)
+    {
+        answer = false;
+        return symbol.Locations.Length == 0 || !symbol.Locations[0].IsInSource;
+    }
 
     /// <summary>A value stored into a symbol.</summary>
     private readonly struct Store
@@ -655,32 +658,6 @@ internal sealed class GuestDelegateIndex
 
                 return value;
             }
-        }
-    }
-
-    /// <summary>Whether a field, property, parameter or collection of the compilation is given a guest delegate.</summary>
-    private sealed class HeldValueSummary : Summary<ISymbol, bool>
-    {
-        private readonly GuestDelegateIndex _index;
-        private readonly bool _intoContainer;
-
-        public HeldValueSummary(GuestDelegateIndex index, bool intoContainer, SummaryCatalog catalog)
-            : base(catalog, SummaryScheduling.OnDemand)
-        {
-            _index = index;
-            _intoContainer = intoContainer;
-        }
-
-        public override bool Bottom => false;
-
-        public override bool Top(ISymbol symbol) => true;
-
-        public override bool Compute(ISymbol symbol, SummarySolver solver) => _index.HoldsGuestDelegate(symbol, _intoContainer, solver);
-
-        protected override bool TryAnswerWithoutSolving(ref ISymbol symbol, out bool answer)
-        {
-            answer = false;
-            return !IsInSource(symbol);
         }
     }
 }

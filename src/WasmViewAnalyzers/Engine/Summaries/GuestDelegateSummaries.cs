@@ -10,15 +10,15 @@ namespace WasmViewAnalyzers.Engine.Summaries;
 internal sealed class GuestDelegateSummaries
 {
     private readonly WasmViewSemantics _semantics;
-    private readonly ReturnsGuestDelegateSummary _returnsGuestDelegate;
-    private readonly GuestDelegateLocalSummary _guestDelegateLocals;
+    private readonly MaySummary<IMethodSymbol> _returnsGuestDelegate;
+    private readonly MaySummary<ILocalSymbol> _guestDelegateLocals;
     private readonly GuestDelegateIndex _index;
 
     public GuestDelegateSummaries(WasmViewSemantics semantics, SummaryCatalog catalog)
     {
         _semantics = semantics;
-        _returnsGuestDelegate = new ReturnsGuestDelegateSummary(this, catalog);
-        _guestDelegateLocals = new GuestDelegateLocalSummary(this, catalog);
+        _returnsGuestDelegate = new MaySummary<IMethodSymbol>(catalog, SummaryScheduling.BottomUp, ComputeReturnsGuestDelegate, AnswerIfNotReturningDelegate);
+        _guestDelegateLocals = new MaySummary<ILocalSymbol>(catalog, SummaryScheduling.OnDemand, ComputeIsGuestDelegateLocal, AnswerIfNotDelegate);
         _index = new GuestDelegateIndex(semantics, this, catalog);
     }
 
@@ -265,57 +265,15 @@ internal sealed class GuestDelegateSummaries
         return target is ILocalReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Local, local);
     }
 
-    /// <summary>Whether a method of the compilation returns a delegate bound to a guest function.</summary>
-    private sealed class ReturnsGuestDelegateSummary : Summary<IMethodSymbol, bool>
+    private bool AnswerIfNotReturningDelegate(ref IMethodSymbol method, out bool answer)
     {
-        private readonly GuestDelegateSummaries _owner;
-
-        public ReturnsGuestDelegateSummary(GuestDelegateSummaries owner, SummaryCatalog catalog)
-            : base(catalog, SummaryScheduling.BottomUp)
-        {
-            _owner = owner;
-        }
-
-        public override bool Bottom => false;
-
-        public override bool Top(IMethodSymbol symbol) => true;
-
-        public override bool Compute(IMethodSymbol symbol, SummarySolver solver) => _owner.ComputeReturnsGuestDelegate(symbol, solver);
-
-        protected override bool TryAnswerWithoutSolving(ref IMethodSymbol symbol, out bool answer)
-        {
-            if (symbol.ReturnType.TypeKind != TypeKind.Delegate)
-            {
-                answer = false;
-                return true;
-            }
-
-            answer = false;
-            return !_owner._semantics.IsSourceMethod(symbol, out symbol);
-        }
+        answer = false;
+        return method.ReturnType.TypeKind != TypeKind.Delegate || _semantics.AnswerOutsideSource(ref method, out answer);
     }
 
-    /// <summary>Whether a local of delegate type is assigned a guest delegate anywhere in its body.</summary>
-    private sealed class GuestDelegateLocalSummary : Summary<ILocalSymbol, bool>
+    private static bool AnswerIfNotDelegate(ref ILocalSymbol local, out bool answer)
     {
-        private readonly GuestDelegateSummaries _owner;
-
-        public GuestDelegateLocalSummary(GuestDelegateSummaries owner, SummaryCatalog catalog)
-            : base(catalog, SummaryScheduling.OnDemand)
-        {
-            _owner = owner;
-        }
-
-        public override bool Bottom => false;
-
-        public override bool Top(ILocalSymbol symbol) => true;
-
-        public override bool Compute(ILocalSymbol symbol, SummarySolver solver) => _owner.ComputeIsGuestDelegateLocal(symbol, solver);
-
-        protected override bool TryAnswerWithoutSolving(ref ILocalSymbol symbol, out bool answer)
-        {
-            answer = false;
-            return symbol.Type.TypeKind != TypeKind.Delegate;
-        }
+        answer = false;
+        return local.Type.TypeKind != TypeKind.Delegate;
     }
 }

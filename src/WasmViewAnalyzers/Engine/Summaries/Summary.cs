@@ -99,3 +99,45 @@ internal sealed class SummaryCatalog
         }
     }
 }
+
+/// <summary>Answers a symbol without solving (see <see cref="Summary{TSymbol, TValue}"/>); may replace it by the symbol its summary is kept under.</summary>
+internal delegate bool AnswerWithoutSolving<TSymbol, TValue>(ref TSymbol symbol, out TValue answer);
+
+/// <summary>
+/// A "may" property of a symbol (may call the guest, may hold a guest delegate): false until
+/// something is found, true when a chain is too deep to follow.
+/// </summary>
+internal sealed class MaySummary<TSymbol> : Summary<TSymbol, bool>
+    where TSymbol : class, ISymbol
+{
+    private readonly System.Func<TSymbol, SummarySolver, bool> _compute;
+    private readonly AnswerWithoutSolving<TSymbol, bool>? _answerWithoutSolving;
+
+    public MaySummary(
+        SummaryCatalog catalog,
+        SummaryScheduling scheduling,
+        System.Func<TSymbol, SummarySolver, bool> compute,
+        AnswerWithoutSolving<TSymbol, bool>? answerWithoutSolving = null)
+        : base(catalog, scheduling)
+    {
+        _compute = compute;
+        _answerWithoutSolving = answerWithoutSolving;
+    }
+
+    public override bool Bottom => false;
+
+    public override bool Top(TSymbol symbol) => true;
+
+    public override bool Compute(TSymbol symbol, SummarySolver solver) => _compute(symbol, solver);
+
+    protected override bool TryAnswerWithoutSolving(ref TSymbol symbol, out bool answer)
+    {
+        if (_answerWithoutSolving is { } answerWithoutSolving)
+        {
+            return answerWithoutSolving(ref symbol, out answer);
+        }
+
+        answer = false;
+        return false;
+    }
+}

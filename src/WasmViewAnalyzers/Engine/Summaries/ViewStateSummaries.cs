@@ -12,12 +12,12 @@ namespace WasmViewAnalyzers.Engine.Summaries;
 internal sealed class ViewStateSummaries
 {
     private readonly WasmViewSemantics _semantics;
-    private readonly UsesViewStateSummary _usesViewState;
+    private readonly MaySummary<IMethodSymbol> _usesViewState;
 
     public ViewStateSummaries(WasmViewSemantics semantics, SummaryCatalog catalog)
     {
         _semantics = semantics;
-        _usesViewState = new UsesViewStateSummary(this, catalog);
+        _usesViewState = new MaySummary<IMethodSymbol>(catalog, SummaryScheduling.OnDemand, ComputeUsesViewState, AnswerIfStaticOrOutsideSource);
     }
 
     /// <summary>
@@ -84,28 +84,10 @@ internal sealed class ViewStateSummaries
         return false;
     }
 
-    /// <summary>Whether a member of the compilation touches the view-holding state of <c>this</c>.</summary>
-    private sealed class UsesViewStateSummary : Summary<IMethodSymbol, bool>
+    /// <summary>A static member, or one without source: assume it does.</summary>
+    private bool AnswerIfStaticOrOutsideSource(ref IMethodSymbol member, out bool answer)
     {
-        private readonly ViewStateSummaries _owner;
-
-        public UsesViewStateSummary(ViewStateSummaries owner, SummaryCatalog catalog)
-            : base(catalog, SummaryScheduling.OnDemand)
-        {
-            _owner = owner;
-        }
-
-        public override bool Bottom => false;
-
-        public override bool Top(IMethodSymbol symbol) => true;
-
-        public override bool Compute(IMethodSymbol symbol, SummarySolver solver) => _owner.ComputeUsesViewState(symbol, solver);
-
-        protected override bool TryAnswerWithoutSolving(ref IMethodSymbol symbol, out bool answer)
-        {
-            // A static member or one without source: assume it does.
-            answer = true;
-            return !_owner._semantics.IsSourceMethod(symbol, out symbol) || symbol.IsStatic;
-        }
+        answer = true;
+        return !_semantics.IsSourceMethod(member, out member) || member.IsStatic;
     }
 }
