@@ -193,14 +193,8 @@ internal sealed class ViewSourceSummaries
 
         protected override bool TryAnswerWithoutSolving(ref IMethodSymbol symbol, out ViewReturnSummary answer)
         {
-            if (!_owner._semantics.IsSourceMethod(symbol, out symbol) || !_owner.MayReturnView(symbol))
-            {
-                answer = ViewReturnSummary.None;
-                return true;
-            }
-
             answer = ViewReturnSummary.None;
-            return false;
+            return !_owner._semantics.IsSourceMethod(symbol, out symbol) || !_owner.MayReturnView(symbol);
         }
     }
 
