@@ -11,7 +11,7 @@
 #                                  [--work DIR] [--keep-logs]
 #
 # The editor latency alone (generates and builds the corpora it needs once; WVA_ANALYZER_DLL for another build):
-#   benchmarks/AnalyzerCost/run.sh editor [--files 200,800] [--families private,internal] [--edits 20] [--warmup 3] [--seed 1] [--work DIR]
+#   benchmarks/AnalyzerCost/run.sh editor [--files 200,800] [--families private,internal] [--edits 20] [--warmup 10] [--seed 1] [--work DIR]
 # The table of an earlier run again:  benchmarks/AnalyzerCost/run.sh table /tmp/wva-analyzer-cost/measurements.tsv
 # In process, for profiling one corpus built by a run (see README.md):
 #   benchmarks/AnalyzerCost/run.sh analyze /tmp/wva-analyzer-cost/hosts-internal-200 [wva|ca2000|both] [repeat]
