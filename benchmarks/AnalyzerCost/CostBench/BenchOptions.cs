@@ -29,6 +29,9 @@ internal sealed class BenchOptions
     /// <summary>A git revision whose analyzer sources to measure instead of the working tree's.</summary>
     public string? AnalyzerFrom { get; private set; }
 
+    /// <summary>The sizes of the host corpora whose editor latency is measured after the builds (those that are also in <see cref="Sizes"/>); empty with --no-editor.</summary>
+    public List<int> EditorFiles { get; private set; } = [200, 800];
+
     public string WorkDirectory { get; private set; } = Path.Combine(Path.GetTempPath(), "wva-analyzer-cost");
 
     public static BenchOptions Parse(IReadOnlyList<string> args)
@@ -66,6 +69,12 @@ internal sealed class BenchOptions
                     break;
                 case "--sdk-baseline":
                     options.SdkBaseline = true;
+                    break;
+                case "--editor-files":
+                    options.EditorFiles = EditorOptions.Numbers(Value());
+                    break;
+                case "--no-editor":
+                    options.EditorFiles = [];
                     break;
                 case "--keep-logs":
                     options.KeepLogs = true;

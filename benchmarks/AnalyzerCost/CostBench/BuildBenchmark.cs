@@ -49,13 +49,7 @@ internal sealed class BuildBenchmark
     public int Run()
     {
         var work = Path.GetFullPath(_options.WorkDirectory);
-        Directory.CreateDirectory(work);
-
-        // The corpora live outside the repository, so that its Directory.Build.props (warnings as
-        // errors, central package versions) does not apply; these empty files stop the search upward.
-        File.WriteAllText(Path.Combine(work, "Directory.Build.props"), "<Project />\n");
-        File.WriteAllText(Path.Combine(work, "Directory.Build.targets"), "<Project />\n");
-        File.WriteAllText(Path.Combine(work, "Directory.Packages.props"), "<Project />\n");
+        PrepareWorkDirectory(work);
 
         var analyzerProject = Path.Combine(AnalyzerSources(work), "src", "WasmViewAnalyzers", "WasmViewAnalyzers.csproj");
         Log($"building the analyzer (Release): {analyzerProject}");
@@ -96,11 +90,48 @@ internal sealed class BuildBenchmark
         var raw = Path.Combine(work, "measurements.tsv");
         WriteRaw(raw);
         var table = ResultTable.Render(_measurements, _options);
+        var editorTable = MeasureEditorLatency(work, corpora, analyzerProject);
+        if (editorTable is not null)
+        {
+            table += "\n" + editorTable;
+        }
+
         Console.WriteLine();
         Console.WriteLine(table);
         File.WriteAllText(Path.Combine(work, "table.md"), table);
-        Log($"raw measurements: {raw}; table: {Path.Combine(work, "table.md")}");
+        Log($"raw measurements: {raw}{(editorTable is null ? string.Empty : " and editor.tsv beside it")}; table: {Path.Combine(work, "table.md")}");
         return 0;
+    }
+
+    /// <summary>
+    /// The editor latency (<see cref="EditorLatency"/>) of the host corpora of the sizes asked for,
+    /// with the analyzer these builds measured; <see langword="null"/> when none was built.
+    /// </summary>
+    private string? MeasureEditorLatency(string work, List<Corpus> corpora, string analyzerProject)
+    {
+        var edited = corpora.Where(c => c.IsHostFamily && _options.EditorFiles.Contains(c.Files)).ToList();
+        if (edited.Count == 0)
+        {
+            return null;
+        }
+
+        var options = EditorOptions.ForBuild(_options, edited.Select(c => c.Files).Distinct());
+        var analyzerDll = Path.Combine(Path.GetDirectoryName(analyzerProject)!, "bin", "Release", "netstandard2.0", "WasmViewAnalyzers.dll");
+        var samples = EditorLatency.Measure(edited.Select(c => (c.Kind, c.Files, c.Directory)).ToList(), options, analyzerDll);
+        EditorTable.WriteRaw(Path.Combine(work, "editor.tsv"), samples, options, analyzerDll);
+        return EditorTable.Render(samples, options, analyzerDll);
+    }
+
+    /// <summary>Creates the directory the corpora are written to.</summary>
+    public static void PrepareWorkDirectory(string work)
+    {
+        Directory.CreateDirectory(work);
+
+        // The corpora live outside the repository, so that its Directory.Build.props (warnings as
+        // errors, central package versions) does not apply; these empty files stop the search upward.
+        File.WriteAllText(Path.Combine(work, "Directory.Build.props"), "<Project />\n");
+        File.WriteAllText(Path.Combine(work, "Directory.Build.targets"), "<Project />\n");
+        File.WriteAllText(Path.Combine(work, "Directory.Packages.props"), "<Project />\n");
     }
 
     /// <summary>
@@ -171,7 +202,7 @@ internal sealed class BuildBenchmark
     }
 
     /// <summary>The 1-minute load average before a build (Linux), to say how busy the machine was.</summary>
-    private static double LoadAverage()
+    public static double LoadAverage()
         => File.Exists("/proc/loadavg")
             ? double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture)
             : double.NaN;
@@ -235,7 +266,7 @@ internal sealed class BuildBenchmark
         }
     }
 
-    private static void Dotnet(string directory, string log, params string[] arguments)
+    public static void Dotnet(string directory, string log, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -248,6 +279,11 @@ internal sealed class BuildBenchmark
         {
             start.ArgumentList.Add(argument);
         }
+
+        // Under dotnet-trace this process was started with a diagnostic port to connect to and wait on;
+        // a child that inherited it would wait for a tracer that never comes.
+        start.Environment.Remove("DOTNET_DiagnosticPorts");
+        start.Environment.Remove("DOTNET_DefaultDiagnosticPortSuspend");
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start dotnet");
         using (var writer = new StreamWriter(log))

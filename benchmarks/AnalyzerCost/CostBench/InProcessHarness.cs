@@ -16,19 +16,12 @@ internal static class InProcessHarness
 {
     public static int Run(string corpus, string which, int repeat, string repository, bool prebind = false)
     {
-        var referencesFile = Path.Combine(corpus, "references.txt");
-        if (!File.Exists(referencesFile))
-        {
-            throw new ArgumentException($"{referencesFile} is missing: build the corpus once first (dotnet build in {corpus})");
-        }
-
-        var references = File.ReadAllLines(referencesFile).Where(l => l.Length > 0).Select(p => MetadataReference.CreateFromFile(p)).ToList();
         var parseOptions = new CSharpParseOptions(LanguageVersion.Latest);
         var trees = Directory.GetFiles(corpus, "*.cs")
             .Order(StringComparer.Ordinal)
             .Select(path => CSharpSyntaxTree.ParseText(File.ReadAllText(path), parseOptions, path))
             .ToList();
-        var analyzers = Load(which, repository);
+        var analyzers = Load(which, WasmViewAnalyzersDll(repository));
         if (prebind)
         {
             // Listed first: its compilation-start action binds every body before any method is analyzed.
@@ -39,20 +32,11 @@ internal static class InProcessHarness
 
         for (var i = 0; i < repeat; i++)
         {
-            var compilation = CSharpCompilation.Create(
-                "Cost",
-                trees,
-                references,
-                new CSharpCompilationOptions(
-                    OutputKind.DynamicallyLinkedLibrary,
-                    optimizationLevel: OptimizationLevel.Release,
-                    allowUnsafe: true,
-                    nullableContextOptions: NullableContextOptions.Enable,
-                    specificDiagnosticOptions: new Dictionary<string, ReportDiagnostic> { ["CA2000"] = ReportDiagnostic.Warn }));
+            var compilation = CreateCompilation(corpus, trees);
             var withAnalyzers = compilation.WithAnalyzers(
                 analyzers,
                 new CompilationWithAnalyzersOptions(
-                    new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
+                    AnalyzerOptions,
                     onAnalyzerException: null,
                     concurrentAnalysis: false,
                     logAnalyzerExecutionTime: true,
@@ -73,16 +57,51 @@ internal static class InProcessHarness
         return 0;
     }
 
-    private static ImmutableArray<DiagnosticAnalyzer> Load(string which, string repository)
+    /// <summary>
+    /// The options the analyzers get: the corpora have no <c>.editorconfig</c>, so no
+    /// WasmViewAnalyzers option is set and CA2000 runs with its defaults (its severity is set in the
+    /// compilation options).
+    /// </summary>
+    public static AnalyzerOptions AnalyzerOptions { get; } = new(ImmutableArray<AdditionalText>.Empty);
+
+    /// <summary>
+    /// The analyzer build to measure: <c>WVA_ANALYZER_DLL</c> (another build of the analyzer, a copy
+    /// of an earlier one, for A/B runs in one process each) or the repository's Release build.
+    /// </summary>
+    public static string WasmViewAnalyzersDll(string repository)
+        => Environment.GetEnvironmentVariable("WVA_ANALYZER_DLL") is { Length: > 0 } other
+            ? Path.GetFullPath(other)
+            : Path.Combine(repository, "src", "WasmViewAnalyzers", "bin", "Release", "netstandard2.0", "WasmViewAnalyzers.dll");
+
+    /// <summary>The compilation of a corpus as its project builds it, against the references its build wrote (references.txt).</summary>
+    public static CSharpCompilation CreateCompilation(string corpus, IEnumerable<SyntaxTree> trees)
+    {
+        var referencesFile = Path.Combine(corpus, "references.txt");
+        if (!File.Exists(referencesFile))
+        {
+            throw new ArgumentException($"{referencesFile} is missing: build the corpus once first (dotnet build in {corpus})");
+        }
+
+        var references = File.ReadAllLines(referencesFile).Where(l => l.Length > 0).Select(p => MetadataReference.CreateFromFile(p)).ToList();
+        return CSharpCompilation.Create(
+            "Cost",
+            trees,
+            references,
+            new CSharpCompilationOptions(
+                OutputKind.DynamicallyLinkedLibrary,
+                optimizationLevel: OptimizationLevel.Release,
+                allowUnsafe: true,
+                nullableContextOptions: NullableContextOptions.Enable,
+                specificDiagnosticOptions: new Dictionary<string, ReportDiagnostic> { ["CA2000"] = ReportDiagnostic.Warn }));
+    }
+
+    /// <summary>The analyzers to run: <c>wva</c> (every WasmViewAnalyzers analyzer in <paramref name="wasmViewDll"/>), <c>ca2000</c> (the SDK's CA2000 analyzer) or <c>both</c>.</summary>
+    public static ImmutableArray<DiagnosticAnalyzer> Load(string which, string wasmViewDll)
     {
         var builder = ImmutableArray.CreateBuilder<DiagnosticAnalyzer>();
         if (which is "wva" or "both")
         {
-            // WVA_ANALYZER_DLL: another build of the analyzer (a copy of an earlier one), for A/B runs in one process each.
-            var path = Environment.GetEnvironmentVariable("WVA_ANALYZER_DLL") is { Length: > 0 } other
-                ? other
-                : Path.Combine(repository, "src", "WasmViewAnalyzers", "bin", "Release", "netstandard2.0", "WasmViewAnalyzers.dll");
-            builder.AddRange(FromAssembly(path, _ => true));
+            builder.AddRange(FromAssembly(wasmViewDll, _ => true));
         }
 
         if (which is "ca2000" or "both")

@@ -5,9 +5,10 @@ namespace CostBench;
 /// <summary>
 /// The analyzer cost benchmark (benchmarks/AnalyzerCost/run.sh). Commands:
 /// <list type="bullet">
-/// <item><c>bench [options]</c>: generate the corpora, build each in every configuration over interleaved rounds, print the table.</item>
+/// <item><c>bench [options]</c>: generate the corpora, build each in every configuration over interleaved rounds, then measure the editor latency on the host corpora of 200 and 800 files; print both tables.</item>
+/// <item><c>editor [options]</c>: only the editor latency (<see cref="EditorLatency"/>, options in <see cref="EditorOptions"/>).</item>
 /// <item><c>generate KIND FILES DIR</c>: write one corpus (kinds: see <see cref="CorpusKind"/>).</item>
-/// <item><c>table FILE [--compiler fresh|server]</c>: print the table of a run again from its measurements.tsv.</item>
+/// <item><c>table FILE [--compiler fresh|server]</c>: print the table of a run again from its measurements.tsv (and its editor.tsv, if any, beside it); <c>table DIR/editor.tsv</c> prints the editor table alone.</item>
 /// <item><c>analyze DIR [wva|ca2000|both] [repeat] [prebind]</c>: run the analyzers in process over a corpus built once (CompilationWithAnalyzers), for profiling; <c>prebind</c> binds every body first (<see cref="PrebindAnalyzer"/>).</item>
 /// </list>
 /// </summary>
@@ -29,8 +30,20 @@ internal static class Program
                     var analyzerProject = Path.Combine(repository, "src", "WasmViewAnalyzers", "WasmViewAnalyzers.csproj");
                     Console.WriteLine(CorpusGenerator.Write(kind, int.Parse(rest[1], CultureInfo.InvariantCulture), Path.GetFullPath(rest[2]), analyzerProject));
                     return 0;
+                case "editor":
+                    return EditorLatency.Run(EditorOptions.Parse(rest), repository);
                 case "table":
-                    Console.WriteLine(ResultTable.Render(ResultTable.ReadRaw(rest[0]), BenchOptions.Parse(rest[1..])));
+                    var editorTable = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(rest[0]))!, "editor.tsv");
+                    if (Path.GetFileName(rest[0]) != "editor.tsv")
+                    {
+                        Console.WriteLine(ResultTable.Render(ResultTable.ReadRaw(rest[0]), BenchOptions.Parse(rest[1..])));
+                    }
+
+                    if (File.Exists(editorTable))
+                    {
+                        Console.WriteLine(EditorTable.RenderRaw(editorTable));
+                    }
+
                     return 0;
                 case "analyze":
                     return InProcessHarness.Run(
