@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -72,6 +73,9 @@ internal sealed class GuestDelegateIndex
     }
 
     private Compilation Compilation => _semantics.Compilation;
+
+    /// <summary>The trees in which a candidate store has been bound so far (for tests: the work follows the question).</summary>
+    internal IEnumerable<SyntaxTree> TreesBound => _bound.Keys.Select(key => key.Node.SyntaxTree).Distinct();
 
     /// <summary>The symbol a storage location expression names: <c>_convert</c>, <c>this.exports</c>, <c>exports</c>.</summary>
     public static ISymbol? GetReferencedSymbol(IOperation operation) => operation.WalkDownConversions() switch

@@ -22,6 +22,9 @@ internal sealed class GuestDelegateSummaries
         _index = new GuestDelegateIndex(semantics, this, catalog);
     }
 
+    /// <summary>Where fields, properties, parameters and collections are given guest delegates.</summary>
+    internal GuestDelegateIndex Index => _index;
+
     private WasmSymbols Symbols => _semantics.Symbols;
 
     private Compilation Compilation => _semantics.Compilation;
