@@ -39,12 +39,27 @@ public sealed partial class GuestMemoryGuard
     private long _callCount;
     private bool _viewIssuedSinceLastInvalidation;
 
+    // The innermost guarded call that is running (null outside guarded calls), so that a memory change seen during a
+    // call can be blamed on it rather than on a call that bypassed the guard.
+    private string? _activeCallName;
+    private long _activeCallNumber;
+
     /// <summary>Creates a guard for <paramref name="memory"/>.</summary>
     /// <param name="memory">The guest memory whose views this guard hands out.</param>
     /// <exception cref="ArgumentNullException"><paramref name="memory"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The store that owns <paramref name="memory"/> was disposed.</exception>
     public GuestMemoryGuard(Memory memory)
     {
         ArgumentNullException.ThrowIfNull(memory);
+        try
+        {
+            _ = memory.GetPointer();
+        }
+        catch (ObjectDisposedException exception)
+        {
+            throw new ArgumentException("The memory cannot be guarded: the store that owns it was disposed.", nameof(memory), exception);
+        }
+
         _memory = memory;
     }
 
@@ -52,12 +67,18 @@ public sealed partial class GuestMemoryGuard
     public Memory Memory => _memory;
 
     /// <summary>
-    /// Number of guarded calls so far: wrapped guest calls, <see cref="Grow"/> calls and
-    /// <see cref="NotifyGuestCall"/> notifications. Stale-view messages number calls with it.
+    /// Number of guarded calls so far: wrapped guest calls, successful <see cref="Grow"/> calls,
+    /// <see cref="NotifyGuestCall"/> notifications, and each entry into and return from a host callback defined
+    /// through the guard's <c>DefineFunction</c>. Stale-view messages number calls with it.
     /// </summary>
     public long GuardedCallCount => _callCount;
 
     internal long Epoch => _epoch;
+
+    /// <summary>The innermost guarded call running now, or <see langword="null"/> outside guarded calls.</summary>
+    internal string? ActiveCallName => _activeCallName;
+
+    internal long ActiveCallNumber => _activeCallNumber;
 
     /// <summary>
     /// Returns a view of <paramref name="length"/> bytes of guest memory at <paramref name="address"/> that
@@ -116,13 +137,16 @@ public sealed partial class GuestMemoryGuard
     }
 
     /// <summary>
-    /// Grows the guarded memory through Wasmtime and records it, so every view obtained earlier becomes stale.
+    /// Grows the guarded memory through Wasmtime and records it, so every view obtained earlier becomes stale. A grow
+    /// that fails (a negative delta, past the memory's maximum) did not run: it is not recorded.
     /// </summary>
     /// <param name="deltaPages">Number of WebAssembly pages to add.</param>
     /// <param name="member">Filled in by the compiler: the member that grows memory, named by a stale-view error.</param>
     /// <param name="file">Filled in by the compiler: the source file that grows memory.</param>
     /// <param name="line">Filled in by the compiler: the source line that grows memory.</param>
     /// <returns>The previous size of the memory, in pages (as <see cref="Memory.Grow(long)"/>).</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="deltaPages"/> is negative.</exception>
+    /// <exception cref="WasmtimeException">Wasmtime refused the grow, for example past the memory's maximum.</exception>
     [GuestCall]
     public long Grow(
         long deltaPages,
@@ -130,13 +154,16 @@ public sealed partial class GuestMemoryGuard
         [CallerFilePath] string file = "",
         [CallerLineNumber] int line = 0)
     {
+        // Grow runs no guest code and no view can be read while it runs, so recording after it succeeded is as safe
+        // as before, and a refused grow leaves every view valid.
+        var previousPages = _memory.Grow(deltaPages);
         var callNumber = ++_callCount;
         if (_viewIssuedSinceLastInvalidation)
         {
             Record(InvalidationKind.Grow, callNumber, new GrowSite(deltaPages, member, file, line));
         }
 
-        return _memory.Grow(deltaPages);
+        return previousPages;
     }
 
     /// <summary>
@@ -171,7 +198,7 @@ public sealed partial class GuestMemoryGuard
 
     /// <summary>Called by every wrapper before it enters WebAssembly.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal long EnterCall(string name)
+    internal CallScope EnterCall(string name)
     {
         var callNumber = ++_callCount;
         if (_viewIssuedSinceLastInvalidation)
@@ -179,7 +206,10 @@ public sealed partial class GuestMemoryGuard
             Record(InvalidationKind.GuestCall, callNumber, name);
         }
 
-        return callNumber;
+        var scope = new CallScope(callNumber, _activeCallName, _activeCallNumber);
+        _activeCallName = name;
+        _activeCallNumber = callNumber;
+        return scope;
     }
 
     /// <summary>
@@ -187,11 +217,41 @@ public sealed partial class GuestMemoryGuard
     /// callback, can be fresh here; the guest kept running after that view was taken, so it is stale too.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void ExitCall(string name, long callNumber)
+    internal void ExitCall(string name, in CallScope scope)
     {
+        _activeCallName = scope.OuterName;
+        _activeCallNumber = scope.OuterNumber;
         if (_viewIssuedSinceLastInvalidation)
         {
-            Record(InvalidationKind.GuestCallContinued, callNumber, name);
+            Record(InvalidationKind.GuestCallContinued, scope.Number, name);
+        }
+    }
+
+    /// <summary>
+    /// Called by every guarded host callback when the guest calls it: the guest ran up to here, so a view obtained
+    /// before (outside the guest, or in an earlier callback) is stale.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void EnterCallback(string name)
+    {
+        var callNumber = ++_callCount;
+        if (_viewIssuedSinceLastInvalidation)
+        {
+            Record(InvalidationKind.CallbackEntered, callNumber, name);
+        }
+    }
+
+    /// <summary>
+    /// Called by every guarded host callback when it returns to WebAssembly (or throws): the guest runs again, so a
+    /// view obtained in the callback is stale from now on.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void ExitCallback(string name)
+    {
+        var callNumber = ++_callCount;
+        if (_viewIssuedSinceLastInvalidation)
+        {
+            Record(InvalidationKind.CallbackReturned, callNumber, name);
         }
     }
 

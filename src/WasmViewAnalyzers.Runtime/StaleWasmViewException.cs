@@ -30,6 +30,18 @@ public enum StaleViewCause
     /// No guarded call ran, but the memory's base address or length changed: a call that bypassed the guard grew or moved it.
     /// </summary>
     UnguardedMemoryChange,
+
+    /// <summary>
+    /// The guest ran and called a host callback defined through the guard's <c>DefineFunction</c> after the view was
+    /// obtained.
+    /// </summary>
+    HostCallbackEntered,
+
+    /// <summary>
+    /// A host callback defined through the guard's <c>DefineFunction</c> returned to WebAssembly after the view was
+    /// obtained (typically, the view was obtained in that callback and read in a later one).
+    /// </summary>
+    HostCallbackReturned,
 }
 
 /// <summary>
@@ -90,11 +102,9 @@ public sealed class StaleWasmViewException : InvalidOperationException
     /// <summary>The memory's length in bytes when the stale access was detected.</summary>
     public long CurrentMemoryLength { get; }
 
-    internal static StaleWasmViewException Create(in GuardedView view)
+    internal static StaleWasmViewException Create(in GuardedView view, nint currentBase, long currentLength)
     {
         var guard = view.Guard!;
-        var currentBase = guard.Memory.GetPointer();
-        var currentLength = guard.Memory.GetLength();
         var memoryChanged = currentBase != view.BasePointer || currentLength != view.MemoryLength;
 
         var message = new StringBuilder();
@@ -103,7 +113,19 @@ public sealed class StaleWasmViewException : InvalidOperationException
         StaleViewCause cause;
         string? invalidatedBy = null;
         long? callNumber = null;
-        if (guard.Epoch == view.Epoch)
+        if (guard.Epoch == view.Epoch && guard.ActiveCallName is { } activeCall)
+        {
+            // Nothing was recorded since the view was taken, yet memory changed, and a guarded call is running: the
+            // view was taken in a host callback of this call (any earlier view would have been invalidated on entry),
+            // and the guest changed memory (memory.grow) after that callback returned.
+            cause = StaleViewCause.GuestCallContinued;
+            invalidatedBy = activeCall;
+            callNumber = guard.ActiveCallNumber;
+            message.Append(CultureInfo.InvariantCulture, $"it was obtained during the call to '{activeCall}' (guarded call #{callNumber}), and WebAssembly kept running after it was obtained: the guest memory's ");
+            AppendMemoryChange(message, view, currentBase, currentLength);
+            message.Append(" since then (the guest grew it, with memory.grow or through a host function), so the guest may have overwritten or moved those bytes.");
+        }
+        else if (guard.Epoch == view.Epoch)
         {
             cause = StaleViewCause.UnguardedMemoryChange;
             message.Append("the guest memory's ");
@@ -117,6 +139,8 @@ public sealed class StaleWasmViewException : InvalidOperationException
                 InvalidationKind.GuestCall => StaleViewCause.GuestCall,
                 InvalidationKind.GuestCallContinued => StaleViewCause.GuestCallContinued,
                 InvalidationKind.Grow => StaleViewCause.Grow,
+                InvalidationKind.CallbackEntered => StaleViewCause.HostCallbackEntered,
+                InvalidationKind.CallbackReturned => StaleViewCause.HostCallbackReturned,
                 _ => StaleViewCause.NotifiedGuestCall,
             };
             invalidatedBy = first.Name;
@@ -149,6 +173,12 @@ public sealed class StaleWasmViewException : InvalidOperationException
                 AppendInvalidationName(message, record);
                 message.Append(" ran after it was obtained, so guest memory may have moved.");
                 break;
+            case InvalidationKind.CallbackEntered:
+                message.Append(CultureInfo.InvariantCulture, $"WebAssembly ran after it was obtained and called the host function '{record.Name}' (guarded call #{record.CallNumber}), so the guest may have overwritten or moved those bytes.");
+                break;
+            case InvalidationKind.CallbackReturned:
+                message.Append(CultureInfo.InvariantCulture, $"the host function '{record.Name}' returned to WebAssembly (guarded call #{record.CallNumber}) after it was obtained, so the guest may have overwritten or moved those bytes; a view obtained in a host callback is valid only until the callback returns.");
+                break;
             default:
                 AppendInvalidationName(message, record);
                 message.Append(" ran after it was obtained, so the guest may have overwritten or moved those bytes.");
@@ -167,6 +197,12 @@ public sealed class StaleWasmViewException : InvalidOperationException
                 break;
             case InvalidationKind.NotifiedGuestCall:
                 message.Append(CultureInfo.InvariantCulture, $"the guest call '{record.Name}' reported through NotifyGuestCall (guarded call #{record.CallNumber})");
+                break;
+            case InvalidationKind.CallbackEntered:
+                message.Append(CultureInfo.InvariantCulture, $"the guest's call to the host function '{record.Name}' (guarded call #{record.CallNumber})");
+                break;
+            case InvalidationKind.CallbackReturned:
+                message.Append(CultureInfo.InvariantCulture, $"the return of the host function '{record.Name}' to WebAssembly (guarded call #{record.CallNumber})");
                 break;
             default:
                 message.Append(CultureInfo.InvariantCulture, $"the call to '{record.Name}' (guarded call #{record.CallNumber})");
