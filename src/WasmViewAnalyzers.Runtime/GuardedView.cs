@@ -77,7 +77,7 @@ public readonly struct GuardedView
 
             try
             {
-                var memory = guard.Memory;
+                var memory = guard.AttachedMemory;
                 return memory.GetPointer() != _basePointer || memory.GetLength() != _memoryLength;
             }
             catch (ObjectDisposedException)
@@ -109,7 +109,7 @@ public readonly struct GuardedView
                 ThrowHelper.ThrowStale(this);
             }
 
-            var memory = guard.Memory;
+            var memory = guard.AttachedMemory;
             var basePointer = memory.GetPointer();
             if (basePointer != _basePointer || memory.GetLength() != _memoryLength)
             {

@@ -29,7 +29,7 @@ public sealed partial class GuestMemoryGuard
     internal const int HistoryLength = 128;
     private const int HistoryMask = HistoryLength - 1;
 
-    private readonly Memory _memory;
+    private Memory? _memory;
     private readonly InvalidationRecord[] _history = new InvalidationRecord[HistoryLength];
 
     // The epoch only moves when it must: an invalidation with no view issued since the last one cannot make
@@ -50,7 +50,40 @@ public sealed partial class GuestMemoryGuard
     /// <exception cref="ArgumentException">The store that owns <paramref name="memory"/> was disposed.</exception>
     public GuestMemoryGuard(Memory memory)
     {
+        AttachMemory(memory);
+    }
+
+    /// <summary>
+    /// Creates a guard whose memory is attached later with <see cref="AttachMemory"/>: for hosts that define guarded
+    /// host functions (<c>DefineFunction</c>) in a <see cref="Linker"/> before the instance, and so its memory, exists.
+    /// </summary>
+    public GuestMemoryGuard()
+    {
+    }
+
+    /// <summary>The guarded memory.</summary>
+    /// <exception cref="InvalidOperationException">No memory is attached yet.</exception>
+    public Memory Memory => _memory ?? ThrowHelper.ThrowNoMemoryAttached();
+
+    /// <summary>The guarded memory, for views: they exist only once a memory is attached.</summary>
+    internal Memory AttachedMemory => _memory!;
+
+    /// <summary>
+    /// Attaches the memory to guard, once, to a guard created without one (typically the memory an instance exports,
+    /// after the <see cref="Linker"/> that holds the guarded host functions instantiated it).
+    /// </summary>
+    /// <param name="memory">The guest memory whose views this guard hands out.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="memory"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The store that owns <paramref name="memory"/> was disposed.</exception>
+    /// <exception cref="InvalidOperationException">The guard already guards a memory.</exception>
+    public void AttachMemory(Memory memory)
+    {
         ArgumentNullException.ThrowIfNull(memory);
+        if (_memory is not null)
+        {
+            throw new InvalidOperationException("The guard already guards a memory; use one guard per memory.");
+        }
+
         try
         {
             _ = memory.GetPointer();
@@ -62,9 +95,6 @@ public sealed partial class GuestMemoryGuard
 
         _memory = memory;
     }
-
-    /// <summary>The guarded memory.</summary>
-    public Memory Memory => _memory;
 
     /// <summary>
     /// Number of guarded calls so far: wrapped guest calls, successful <see cref="Grow"/> calls,
@@ -101,8 +131,9 @@ public sealed partial class GuestMemoryGuard
         [CallerFilePath] string file = "",
         [CallerLineNumber] int line = 0)
     {
-        var basePointer = _memory.GetPointer();
-        var memoryLength = _memory.GetLength();
+        var memory = _memory ?? ThrowHelper.ThrowNoMemoryAttached();
+        var basePointer = memory.GetPointer();
+        var memoryLength = memory.GetLength();
         if ((ulong)address > (ulong)memoryLength || (uint)length > (ulong)(memoryLength - address))
         {
             ThrowHelper.ThrowViewOutOfRange(address, length, memoryLength);
@@ -156,7 +187,7 @@ public sealed partial class GuestMemoryGuard
     {
         // Grow runs no guest code and no view can be read while it runs, so recording after it succeeded is as safe
         // as before, and a refused grow leaves every view valid.
-        var previousPages = _memory.Grow(deltaPages);
+        var previousPages = Memory.Grow(deltaPages);
         var callNumber = ++_callCount;
         if (_viewIssuedSinceLastInvalidation)
         {

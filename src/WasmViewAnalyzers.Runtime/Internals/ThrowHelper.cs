@@ -14,7 +14,7 @@ internal static class ThrowHelper
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static void ThrowStale(in GuardedView view)
     {
-        var memory = view.Guard!.Memory;
+        var memory = view.Guard!.AttachedMemory;
         nint currentBase;
         long currentLength;
         try
@@ -89,6 +89,11 @@ internal static class ThrowHelper
             $"The export '{name}' is a function ({parameters}) -> ({results}), which cannot be called as {wanted}.",
             nameof(name));
     }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static Memory ThrowNoMemoryAttached() =>
+        throw new InvalidOperationException("The guard has no memory yet: call AttachMemory once the instance exists, before taking views or growing memory.");
 
     [DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]
