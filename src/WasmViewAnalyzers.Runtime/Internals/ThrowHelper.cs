@@ -60,6 +60,13 @@ internal static class ThrowHelper
 
     [DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void ThrowLeaseDisposedWhileReading() =>
+        throw new ObjectDisposedException(
+            "WasmLease",
+            "The lease was disposed while it was being copied, on another thread: its buffer went back to the pool, so the copy may hold someone else's data. Dispose a lease only after every reader is done with it.");
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void ThrowPinIndexOutOfRange(int elementIndex, int length) =>
         throw new ArgumentOutOfRangeException(nameof(elementIndex), elementIndex, $"The index must be between 0 and the view length ({length}).");
 
