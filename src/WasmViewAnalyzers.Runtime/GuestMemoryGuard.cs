@@ -198,6 +198,44 @@ public sealed partial class GuestMemoryGuard
     }
 
     /// <summary>
+    /// Throws when <paramref name="span"/> does not lie inside the guarded memory as it is now: the check a test can
+    /// make on a raw <see cref="Span{T}"/> or pointer that it suspects was kept across a grow. Under
+    /// <see cref="WasmStress.CreateConfig"/> every grow moves memory, so any raw view kept across a grow fails this
+    /// check, where reading it would crash the process or read whatever was mapped at the old address since.
+    /// </summary>
+    /// <param name="span">A raw view that should point into the guarded memory.</param>
+    /// <param name="member">Filled in by the compiler: the member that makes the check, named by the error.</param>
+    /// <param name="file">Filled in by the compiler: the source file that makes the check.</param>
+    /// <param name="line">Filled in by the compiler: the source line that makes the check.</param>
+    /// <exception cref="StaleWasmViewException">
+    /// The span is not inside the memory (cause <see cref="StaleViewCause.RawViewOutsideMemory"/>).
+    /// </exception>
+    /// <remarks>
+    /// A raw view kept across a call that did not move memory still lies inside it and passes: this check finds views
+    /// that memory moved away from, not bytes the guest overwrote.
+    /// </remarks>
+    public unsafe void ThrowIfOutsideMemory(
+        ReadOnlySpan<byte> span,
+        [CallerMemberName] string member = "",
+        [CallerFilePath] string file = "",
+        [CallerLineNumber] int line = 0)
+    {
+        var memory = Memory;
+        var basePointer = (ulong)memory.GetPointer();
+        var memoryLength = (ulong)memory.GetLength();
+        fixed (byte* start = span)
+        {
+            var offset = (ulong)start - basePointer;
+            if (span.IsEmpty || (offset <= memoryLength && (ulong)span.Length <= memoryLength - offset))
+            {
+                return;
+            }
+
+            throw StaleWasmViewException.ForRawView((nint)start, span.Length, (nint)basePointer, (long)memoryLength, member, file, line);
+        }
+    }
+
+    /// <summary>
     /// Records that the host is about to call (or has called) into WebAssembly some other way than through this
     /// guard, so every view obtained earlier becomes stale.
     /// </summary>

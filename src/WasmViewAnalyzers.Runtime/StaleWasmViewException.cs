@@ -42,6 +42,14 @@ public enum StaleViewCause
     /// obtained (typically, the view was obtained in that callback and read in a later one).
     /// </summary>
     HostCallbackReturned,
+
+    /// <summary>
+    /// A raw span or pointer checked with <see cref="GuestMemoryGuard.ThrowIfOutsideMemory"/> does not point into the
+    /// memory as it is now: memory moved (or shrank from its view) since the span was taken. For this cause the
+    /// <c>AcquiredIn...</c> properties name where the check was made, and <see cref="StaleWasmViewException.PreviousBaseAddress"/> is the
+    /// span's own address.
+    /// </summary>
+    RawViewOutsideMemory,
 }
 
 /// <summary>
@@ -50,6 +58,19 @@ public enum StaleViewCause
 /// </summary>
 public sealed class StaleWasmViewException : InvalidOperationException
 {
+    private StaleWasmViewException(string message, string member, string file, int line, nint spanAddress, nint currentBaseAddress, long currentMemoryLength)
+        : base(message)
+    {
+        AcquiredInMember = member;
+        AcquiredInFile = file;
+        AcquiredAtLine = line;
+        Cause = StaleViewCause.RawViewOutsideMemory;
+        PreviousBaseAddress = spanAddress;
+        CurrentBaseAddress = currentBaseAddress;
+        PreviousMemoryLength = currentMemoryLength;
+        CurrentMemoryLength = currentMemoryLength;
+    }
+
     private StaleWasmViewException(string message, in GuardedView view, StaleViewCause cause, string? invalidatedBy, long? guardedCallNumber, nint currentBaseAddress, long currentMemoryLength)
         : base(message)
     {
@@ -160,6 +181,14 @@ public sealed class StaleWasmViewException : InvalidOperationException
 
         message.Append(" Copy the view (ToArray() or LeaseCopy()) before calling into WebAssembly, or obtain it again after the call.");
         return new StaleWasmViewException(message.ToString(), view, cause, invalidatedBy, callNumber, currentBase, currentLength);
+    }
+
+    internal static StaleWasmViewException ForRawView(nint address, int length, nint currentBase, long currentLength, string member, string file, int line)
+    {
+        var message = string.Create(
+            CultureInfo.InvariantCulture,
+            $"The raw view checked in {member} at {Path.GetFileName(file)}:{line} ({length} bytes at 0x{(ulong)address:X}) does not point into the guest memory, which is now {currentLength} bytes at 0x{(ulong)currentBase:X}: it was taken before memory moved (a grow), so it points at memory that is unmapped or belongs to something else. Reading it would crash the process or return someone else's bytes. Obtain the view again after every call that may grow memory, or keep a GuardedView instead.");
+        return new StaleWasmViewException(message, member, file, line, address, currentBase, currentLength);
     }
 
     private static void AppendInvalidation(StringBuilder message, in InvalidationRecord record)

@@ -62,6 +62,8 @@ internal sealed class GuestHost : IDisposable
         Guard = new GuestMemoryGuard(Memory);
     }
 
+    public Engine Engine => _engine;
+
     public Store Store { get; }
 
     public Instance Instance { get; }
