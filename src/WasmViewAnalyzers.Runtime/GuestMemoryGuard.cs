@@ -11,8 +11,10 @@ namespace WasmViewAnalyzers.Runtime;
 /// </summary>
 /// <remarks>
 /// <para>
-/// The guard learns about guest calls through its wrappers (<c>GetFunction</c>, <c>GetAction</c>, <c>Wrap</c>,
-/// <see cref="GuardedFunction"/>, <see cref="NotifyGuestCall"/>) and about grows through <see cref="Grow"/>.
+/// The guard learns about guest calls through its wrappers (<c>GetFunction</c>, <c>GetAction</c>,
+/// <c>GetRequiredFunction</c>, <c>GetRequiredAction</c>, <c>Wrap</c>, <see cref="GuardedFunction"/>,
+/// <see cref="NotifyGuestCall"/>), about host callbacks through <c>DefineFunction</c> (the guest calling in and the
+/// callback returning), and about grows through <see cref="Grow"/>.
 /// Every view also compares the memory's base address and length with the ones it saw when it was
 /// obtained, so a call that bypassed the guard and grew or moved memory is caught too.
 /// </para>
