@@ -20,6 +20,13 @@ public class GuardedCallBenchmarks
           (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))
         """;
 
+    // The guest calls a host function that adds; the same module is linked once with a raw and once with a guarded one.
+    private const string CallbackWat = """
+        (module
+          (import "host" "add" (func $add (param i32 i32) (result i32)))
+          (func (export "call_add") (param i32 i32) (result i32) (call $add (local.get 0) (local.get 1))))
+        """;
+
     private readonly ValueBox[] _arguments = [1, 2];
     private Engine _engine = null!;
     private Module _module = null!;
@@ -31,6 +38,11 @@ public class GuardedCallBenchmarks
     private Func<int, int, int> _forwardingAdd = null!;
     private Function _rawFunction = null!;
     private GuardedFunction _guardedFunction = null!;
+    private Module _callbackModule = null!;
+    private Linker _rawLinker = null!;
+    private Linker _guardedLinker = null!;
+    private Func<int, int, int> _rawCallback = null!;
+    private Func<int, int, int> _guardedCallback = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -47,12 +59,23 @@ public class GuardedCallBenchmarks
         _forwardingAdd = (a, b) => rawAdd(a, b);
         _rawFunction = instance.GetFunction("add")!;
         _guardedFunction = _guard.Wrap(_rawFunction, "add");
+
+        _callbackModule = Module.FromText(_engine, "callback", CallbackWat);
+        _rawLinker = new Linker(_engine);
+        _rawLinker.DefineFunction("host", "add", (int a, int b) => a + b);
+        _rawCallback = _rawLinker.Instantiate(_store, _callbackModule).GetFunction<int, int, int>("call_add")!;
+        _guardedLinker = new Linker(_engine);
+        _guard.DefineFunction(_guardedLinker, "host", "add", (int a, int b) => a + b);
+        _guardedCallback = _guardedLinker.Instantiate(_store, _callbackModule).GetFunction<int, int, int>("call_add")!;
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
+        _rawLinker.Dispose();
+        _guardedLinker.Dispose();
         _store.Dispose();
+        _callbackModule.Dispose();
         _module.Dispose();
         _engine.Dispose();
     }
@@ -86,4 +109,13 @@ public class GuardedCallBenchmarks
     [Benchmark(Description = "GetView.Span, then typed call (guarded)")]
     [BenchmarkCategory("View, then call")]
     public int GuardedViewThenCall() => _guard.GetView(0, 16).Span[0] + _guardedAdd(1, 2);
+
+    /// <summary>A raw call into the guest, which calls back into the host once: the host function is raw or guarded.</summary>
+    [Benchmark(Baseline = true, Description = "guest calls a host function (raw Linker.DefineFunction)")]
+    [BenchmarkCategory("Host callback")]
+    public int RawHostCallback() => _rawCallback(1, 2);
+
+    [Benchmark(Description = "guest calls a host function (guard.DefineFunction)")]
+    [BenchmarkCategory("Host callback")]
+    public int GuardedHostCallback() => _guardedCallback(1, 2);
 }

@@ -1,4 +1,5 @@
 using Wasmtime;
+using WasmViewAnalyzers.Runtime.Internals;
 
 namespace WasmViewAnalyzers.Runtime;
 
@@ -6,6 +7,10 @@ namespace WasmViewAnalyzers.Runtime;
 /// A <see cref="Wasmtime.Function"/> whose every <c>Invoke</c> is recorded by a <see cref="GuestMemoryGuard"/>, so views
 /// obtained before the call become stale. Obtain one from <see cref="GuestMemoryGuard.Wrap(Wasmtime.Function, string)"/>.
 /// </summary>
+/// <remarks>
+/// A <see cref="StaleWasmViewException"/> thrown in a host callback during the call reaches the caller as itself, with
+/// its stack trace, not wrapped in the <see cref="WasmtimeException"/> Wasmtime would throw.
+/// </remarks>
 public sealed class GuardedFunction
 {
     private readonly GuestMemoryGuard _guard;
@@ -28,14 +33,19 @@ public sealed class GuardedFunction
     [GuestCall]
     public object? Invoke()
     {
-        var callNumber = _guard.EnterCall(Name);
+        var call = _guard.EnterCall(Name);
         try
         {
             return Function.Invoke();
         }
+        catch (WasmtimeException exception) when (exception.InnerException is StaleWasmViewException)
+        {
+            ThrowHelper.RethrowStaleFromCallback(exception);
+            throw;
+        }
         finally
         {
-            _guard.ExitCall(Name, callNumber);
+            _guard.ExitCall(Name, call);
         }
     }
 
@@ -45,14 +55,19 @@ public sealed class GuardedFunction
     [GuestCall]
     public object? Invoke(params ValueBox[] arguments)
     {
-        var callNumber = _guard.EnterCall(Name);
+        var call = _guard.EnterCall(Name);
         try
         {
             return Function.Invoke(arguments);
         }
+        catch (WasmtimeException exception) when (exception.InnerException is StaleWasmViewException)
+        {
+            ThrowHelper.RethrowStaleFromCallback(exception);
+            throw;
+        }
         finally
         {
-            _guard.ExitCall(Name, callNumber);
+            _guard.ExitCall(Name, call);
         }
     }
 
@@ -62,14 +77,19 @@ public sealed class GuardedFunction
     [GuestCall]
     public object? Invoke(ReadOnlySpan<ValueBox> arguments)
     {
-        var callNumber = _guard.EnterCall(Name);
+        var call = _guard.EnterCall(Name);
         try
         {
             return Function.Invoke(arguments);
         }
+        catch (WasmtimeException exception) when (exception.InnerException is StaleWasmViewException)
+        {
+            ThrowHelper.RethrowStaleFromCallback(exception);
+            throw;
+        }
         finally
         {
-            _guard.ExitCall(Name, callNumber);
+            _guard.ExitCall(Name, call);
         }
     }
 }

@@ -57,7 +57,8 @@ public readonly struct GuardedView
     public long Address => _address;
 
     /// <summary>
-    /// <see langword="true"/> when an access would throw <see cref="StaleWasmViewException"/>; never throws itself.
+    /// <see langword="true"/> when an access would throw: <see cref="StaleWasmViewException"/>, or
+    /// <see cref="ObjectDisposedException"/> once the store that owns the memory is disposed. Never throws itself.
     /// </summary>
     public bool IsStale
     {
@@ -69,8 +70,20 @@ public readonly struct GuardedView
                 return false;
             }
 
-            var memory = guard.Memory;
-            return guard.Epoch != _epoch || memory.GetPointer() != _basePointer || memory.GetLength() != _memoryLength;
+            if (guard.Epoch != _epoch)
+            {
+                return true;
+            }
+
+            try
+            {
+                var memory = guard.AttachedMemory;
+                return memory.GetPointer() != _basePointer || memory.GetLength() != _memoryLength;
+            }
+            catch (ObjectDisposedException)
+            {
+                return true;
+            }
         }
     }
 
@@ -96,7 +109,7 @@ public readonly struct GuardedView
                 ThrowHelper.ThrowStale(this);
             }
 
-            var memory = guard.Memory;
+            var memory = guard.AttachedMemory;
             var basePointer = memory.GetPointer();
             if (basePointer != _basePointer || memory.GetLength() != _memoryLength)
             {

@@ -30,6 +30,26 @@ public enum StaleViewCause
     /// No guarded call ran, but the memory's base address or length changed: a call that bypassed the guard grew or moved it.
     /// </summary>
     UnguardedMemoryChange,
+
+    /// <summary>
+    /// The guest ran and called a host callback defined through the guard's <c>DefineFunction</c> after the view was
+    /// obtained.
+    /// </summary>
+    HostCallbackEntered,
+
+    /// <summary>
+    /// A host callback defined through the guard's <c>DefineFunction</c> returned to WebAssembly after the view was
+    /// obtained (typically, the view was obtained in that callback and read in a later one).
+    /// </summary>
+    HostCallbackReturned,
+
+    /// <summary>
+    /// A raw span or pointer checked with <see cref="GuestMemoryGuard.ThrowIfOutsideMemory"/> does not point into the
+    /// memory as it is now: memory moved (or shrank from its view) since the span was taken. For this cause the
+    /// <c>AcquiredIn...</c> properties name where the check was made, and <see cref="StaleWasmViewException.PreviousBaseAddress"/> is the
+    /// span's own address.
+    /// </summary>
+    RawViewOutsideMemory,
 }
 
 /// <summary>
@@ -38,6 +58,19 @@ public enum StaleViewCause
 /// </summary>
 public sealed class StaleWasmViewException : InvalidOperationException
 {
+    private StaleWasmViewException(string message, string member, string file, int line, nint spanAddress, nint currentBaseAddress, long currentMemoryLength)
+        : base(message)
+    {
+        AcquiredInMember = member;
+        AcquiredInFile = file;
+        AcquiredAtLine = line;
+        Cause = StaleViewCause.RawViewOutsideMemory;
+        PreviousBaseAddress = spanAddress;
+        CurrentBaseAddress = currentBaseAddress;
+        PreviousMemoryLength = currentMemoryLength;
+        CurrentMemoryLength = currentMemoryLength;
+    }
+
     private StaleWasmViewException(string message, in GuardedView view, StaleViewCause cause, string? invalidatedBy, long? guardedCallNumber, nint currentBaseAddress, long currentMemoryLength)
         : base(message)
     {
@@ -90,11 +123,9 @@ public sealed class StaleWasmViewException : InvalidOperationException
     /// <summary>The memory's length in bytes when the stale access was detected.</summary>
     public long CurrentMemoryLength { get; }
 
-    internal static StaleWasmViewException Create(in GuardedView view)
+    internal static StaleWasmViewException Create(in GuardedView view, nint currentBase, long currentLength)
     {
         var guard = view.Guard!;
-        var currentBase = guard.Memory.GetPointer();
-        var currentLength = guard.Memory.GetLength();
         var memoryChanged = currentBase != view.BasePointer || currentLength != view.MemoryLength;
 
         var message = new StringBuilder();
@@ -103,7 +134,19 @@ public sealed class StaleWasmViewException : InvalidOperationException
         StaleViewCause cause;
         string? invalidatedBy = null;
         long? callNumber = null;
-        if (guard.Epoch == view.Epoch)
+        if (guard.Epoch == view.Epoch && guard.ActiveCallName is { } activeCall)
+        {
+            // Nothing was recorded since the view was taken, yet memory changed, and a guarded call is running: the
+            // view was taken in a host callback of this call (any earlier view would have been invalidated on entry),
+            // and the guest changed memory (memory.grow) after that callback returned.
+            cause = StaleViewCause.GuestCallContinued;
+            invalidatedBy = activeCall;
+            callNumber = guard.ActiveCallNumber;
+            message.Append(CultureInfo.InvariantCulture, $"it was obtained during the call to '{activeCall}' (guarded call #{callNumber}), and WebAssembly kept running after it was obtained: the guest memory's ");
+            AppendMemoryChange(message, view, currentBase, currentLength);
+            message.Append(" since then (the guest grew it, with memory.grow or through a host function), so the guest may have overwritten or moved those bytes.");
+        }
+        else if (guard.Epoch == view.Epoch)
         {
             cause = StaleViewCause.UnguardedMemoryChange;
             message.Append("the guest memory's ");
@@ -117,6 +160,8 @@ public sealed class StaleWasmViewException : InvalidOperationException
                 InvalidationKind.GuestCall => StaleViewCause.GuestCall,
                 InvalidationKind.GuestCallContinued => StaleViewCause.GuestCallContinued,
                 InvalidationKind.Grow => StaleViewCause.Grow,
+                InvalidationKind.CallbackEntered => StaleViewCause.HostCallbackEntered,
+                InvalidationKind.CallbackReturned => StaleViewCause.HostCallbackReturned,
                 _ => StaleViewCause.NotifiedGuestCall,
             };
             invalidatedBy = first.Name;
@@ -138,6 +183,14 @@ public sealed class StaleWasmViewException : InvalidOperationException
         return new StaleWasmViewException(message.ToString(), view, cause, invalidatedBy, callNumber, currentBase, currentLength);
     }
 
+    internal static StaleWasmViewException ForRawView(nint address, int length, nint currentBase, long currentLength, string member, string file, int line)
+    {
+        var message = string.Create(
+            CultureInfo.InvariantCulture,
+            $"The raw view checked in {member} at {Path.GetFileName(file)}:{line} ({length} bytes at 0x{(ulong)address:X}) does not point into the guest memory, which is now {currentLength} bytes at 0x{(ulong)currentBase:X}: it was taken before memory moved (a grow), so it points at memory that is unmapped or belongs to something else. Reading it would crash the process or return someone else's bytes. Obtain the view again after every call that may grow memory, or keep a GuardedView instead.");
+        return new StaleWasmViewException(message, member, file, line, address, currentBase, currentLength);
+    }
+
     private static void AppendInvalidation(StringBuilder message, in InvalidationRecord record)
     {
         switch (record.Kind)
@@ -148,6 +201,12 @@ public sealed class StaleWasmViewException : InvalidOperationException
             case InvalidationKind.Grow:
                 AppendInvalidationName(message, record);
                 message.Append(" ran after it was obtained, so guest memory may have moved.");
+                break;
+            case InvalidationKind.CallbackEntered:
+                message.Append(CultureInfo.InvariantCulture, $"WebAssembly ran after it was obtained and called the host function '{record.Name}' (guarded call #{record.CallNumber}), so the guest may have overwritten or moved those bytes.");
+                break;
+            case InvalidationKind.CallbackReturned:
+                message.Append(CultureInfo.InvariantCulture, $"the host function '{record.Name}' returned to WebAssembly (guarded call #{record.CallNumber}) after it was obtained, so the guest may have overwritten or moved those bytes; a view obtained in a host callback is valid only until the callback returns.");
                 break;
             default:
                 AppendInvalidationName(message, record);
@@ -167,6 +226,12 @@ public sealed class StaleWasmViewException : InvalidOperationException
                 break;
             case InvalidationKind.NotifiedGuestCall:
                 message.Append(CultureInfo.InvariantCulture, $"the guest call '{record.Name}' reported through NotifyGuestCall (guarded call #{record.CallNumber})");
+                break;
+            case InvalidationKind.CallbackEntered:
+                message.Append(CultureInfo.InvariantCulture, $"the guest's call to the host function '{record.Name}' (guarded call #{record.CallNumber})");
+                break;
+            case InvalidationKind.CallbackReturned:
+                message.Append(CultureInfo.InvariantCulture, $"the return of the host function '{record.Name}' to WebAssembly (guarded call #{record.CallNumber})");
                 break;
             default:
                 message.Append(CultureInfo.InvariantCulture, $"the call to '{record.Name}' (guarded call #{record.CallNumber})");

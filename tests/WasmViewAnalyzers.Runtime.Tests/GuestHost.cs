@@ -28,6 +28,17 @@ internal sealed class GuestHost : IDisposable
           (func (export "callback_then_fill") (param $address i32) (param $length i32) (param $value i32)
             (call $callback)
             (memory.fill (local.get $address) (local.get $value) (local.get $length)))
+          (func (export "callback_grow_callback") (param $pages i32)
+            (call $callback)
+            (drop (memory.grow (local.get $pages)))
+            (call $callback))
+          (func (export "sum16")
+            (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)
+            (i32.add
+              (call $sum8 (local.get 0) (local.get 1) (local.get 2) (local.get 3)
+                          (local.get 4) (local.get 5) (local.get 6) (local.get 7))
+              (call $sum8 (local.get 8) (local.get 9) (local.get 10) (local.get 11)
+                          (local.get 12) (local.get 13) (local.get 14) (local.get 15))))
           (func $sum8 (export "sum8") (param i32 i32 i32 i32 i32 i32 i32 i32) (result i32)
             (i32.add
               (i32.add (i32.add (local.get 0) (local.get 1)) (i32.add (local.get 2) (local.get 3)))
@@ -50,6 +61,8 @@ internal sealed class GuestHost : IDisposable
         Memory = Instance.GetMemory("memory")!;
         Guard = new GuestMemoryGuard(Memory);
     }
+
+    public Engine Engine => _engine;
 
     public Store Store { get; }
 

@@ -7,6 +7,21 @@ internal enum InvalidationKind
     GuestCallContinued,
     Grow,
     NotifiedGuestCall,
+    CallbackEntered,
+    CallbackReturned,
+}
+
+/// <summary>
+/// What a guarded call wrapper keeps between entering and leaving WebAssembly: its own call number, and the guarded
+/// call it is nested in (restored when it returns), so the guard always knows which guarded call is running.
+/// </summary>
+internal readonly struct CallScope(long number, string? outerName, long outerNumber)
+{
+    public long Number { get; } = number;
+
+    public string? OuterName { get; } = outerName;
+
+    public long OuterNumber { get; } = outerNumber;
 }
 
 /// <summary>Where a guarded <c>Grow</c> was called, and by how much; only allocated when a view is outstanding.</summary>

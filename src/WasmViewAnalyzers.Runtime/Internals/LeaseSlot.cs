@@ -7,15 +7,26 @@ namespace WasmViewAnalyzers.Runtime.Internals;
 internal sealed class LeaseSlot<T>
     where T : unmanaged
 {
+    /// <summary>
+    /// A slot whose generation reaches this value is retired instead of pooled, so that no generation is ever handed
+    /// out twice. At one lease per nanosecond a slot would take 292 years to get there.
+    /// </summary>
+    public const long LastGeneration = long.MaxValue;
+
     // Fields, not properties: Dispose needs a ref to Generation for Interlocked.
-    public int Generation;
+    public long Generation;
     public T[]? Array;
+
+    // Links slots in the pool's overflow stack; null while the slot backs a lease.
+    public LeaseSlot<T>? Next;
 }
 
 /// <summary>
 /// An allocation-free pool of <see cref="LeaseSlot{T}"/>: one slot per thread without synchronization, then a small
-/// shared array claimed with compare-exchange (the scheme of Microsoft.Extensions.ObjectPool). When every cell is
-/// full a returned slot is dropped for the GC, so the pool never grows.
+/// shared array claimed with compare-exchange (the scheme of Microsoft.Extensions.ObjectPool), then a locked stack
+/// linked through the slots themselves. The pool keeps every slot returned to it, so it holds as many slots as there
+/// were leases alive at once at the peak (32 bytes each), and renting allocates only beyond that peak, whichever
+/// thread disposes the leases.
 /// </summary>
 internal static class LeaseSlotPool<T>
     where T : unmanaged
@@ -24,6 +35,9 @@ internal static class LeaseSlotPool<T>
     private static LeaseSlot<T>? t_cached;
 
     private static readonly LeaseSlot<T>?[] s_shared = new LeaseSlot<T>?[Math.Max(16, Environment.ProcessorCount * 4)];
+
+    private static readonly object s_overflowLock = new();
+    private static LeaseSlot<T>? s_overflow;
 
     public static LeaseSlot<T> Rent()
     {
@@ -44,7 +58,7 @@ internal static class LeaseSlotPool<T>
             }
         }
 
-        return new LeaseSlot<T>();
+        return RentOverflow() ?? new LeaseSlot<T>();
     }
 
     public static void Return(LeaseSlot<T> slot)
@@ -62,6 +76,37 @@ internal static class LeaseSlotPool<T>
             {
                 return;
             }
+        }
+
+        ReturnOverflow(slot);
+    }
+
+    private static LeaseSlot<T>? RentOverflow()
+    {
+        if (Volatile.Read(ref s_overflow) is null)
+        {
+            return null;
+        }
+
+        lock (s_overflowLock)
+        {
+            var slot = s_overflow;
+            if (slot is not null)
+            {
+                s_overflow = slot.Next;
+                slot.Next = null;
+            }
+
+            return slot;
+        }
+    }
+
+    private static void ReturnOverflow(LeaseSlot<T> slot)
+    {
+        lock (s_overflowLock)
+        {
+            slot.Next = s_overflow;
+            s_overflow = slot;
         }
     }
 }

@@ -1,5 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
+using Wasmtime;
 
 namespace WasmViewAnalyzers.Runtime.Internals;
 
@@ -10,7 +12,25 @@ internal static class ThrowHelper
 {
     [DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static void ThrowStale(in GuardedView view) => throw StaleWasmViewException.Create(view);
+    public static void ThrowStale(in GuardedView view)
+    {
+        var memory = view.Guard!.AttachedMemory;
+        nint currentBase;
+        long currentLength;
+        try
+        {
+            currentBase = memory.GetPointer();
+            currentLength = memory.GetLength();
+        }
+        catch (ObjectDisposedException exception)
+        {
+            throw new ObjectDisposedException(
+                $"The guest memory view obtained in {view.Member} at {Path.GetFileName(view.File)}:{view.Line} ({view.Length} bytes at guest address 0x{view.Address:X}) cannot be read: the store that owns its memory was disposed.",
+                exception);
+        }
+
+        throw StaleWasmViewException.Create(view, currentBase, currentLength);
+    }
 
     [DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -40,8 +60,47 @@ internal static class ThrowHelper
 
     [DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void ThrowLeaseDisposedWhileReading() =>
+        throw new ObjectDisposedException(
+            "WasmLease",
+            "The lease was disposed while it was being copied, on another thread: its buffer went back to the pool, so the copy may hold someone else's data. Dispose a lease only after every reader is done with it.");
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void ThrowPinIndexOutOfRange(int elementIndex, int length) =>
         throw new ArgumentOutOfRangeException(nameof(elementIndex), elementIndex, $"The index must be between 0 and the view length ({length}).");
+
+    /// <summary>
+    /// Wasmtime turns an exception thrown in a host callback into a trap and throws a <see cref="WasmtimeException"/>
+    /// carrying it as its inner exception; the guard's wrappers throw the <see cref="StaleWasmViewException"/> itself,
+    /// with its original stack trace, so that <c>catch (StaleWasmViewException)</c> sees it.
+    /// </summary>
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void RethrowStaleFromCallback(WasmtimeException exception) =>
+        ExceptionDispatchInfo.Throw(exception.InnerException!);
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void ThrowNoSuchExport(string name, Function? function, Type expected)
+    {
+        var wanted = TypeNames.Describe(expected);
+        if (function is null)
+        {
+            throw new ArgumentException($"The instance exports no function named '{name}' (wanted one callable as {wanted}).", nameof(name));
+        }
+
+        var parameters = string.Join(", ", function.Parameters);
+        var results = string.Join(", ", function.Results);
+        throw new ArgumentException(
+            $"The export '{name}' is a function ({parameters}) -> ({results}), which cannot be called as {wanted}.",
+            nameof(name));
+    }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static Memory ThrowNoMemoryAttached() =>
+        throw new InvalidOperationException("The guard has no memory yet: call AttachMemory once the instance exists, before taking views or growing memory.");
 
     [DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]
