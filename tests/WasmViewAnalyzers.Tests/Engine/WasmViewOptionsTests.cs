@@ -61,16 +61,63 @@ public sealed class WasmViewOptionsTests
         }
         """;
 
+    /// <summary>A host whose callbacks may re-enter the guest: a delegate parameter, an event.</summary>
+    private const string CallbackHost = """
+        using System;
+        using Wasmtime;
+
+        namespace Hosting
+        {
+            sealed class Callbacks
+            {
+                private readonly Memory _memory;
+
+                public Callbacks(Memory memory) => _memory = memory;
+
+                public event Action? Progress;
+
+                public int Parameter(Action<int> onChunk)
+                {
+                    var view = _memory.GetSpan(0, 16);
+                    onChunk(1);
+                    return {|#0:view|}[0];
+                }
+
+                public int Event()
+                {
+                    var view = _memory.GetSpan(0, 16);
+                    Progress?.Invoke();
+                    return {|#1:view|}[0];
+                }
+
+                public int OwnDelegate()
+                {
+                    var view = _memory.GetSpan(0, 16);
+                    Action<int> log = Console.WriteLine;
+                    log(1);
+                    return view[0];
+                }
+            }
+        }
+        """;
+
     private static Task VerifyStale(string config, params DiagnosticResult[] expected)
         => Verify(new Stale.Test(), config, expected);
+
+    private static Task VerifyCallbacks(string config, params DiagnosticResult[] expected)
+        => Verify(new Stale.Test(), CallbackHost, config, expected);
 
     private static Task VerifyDeferred(string config, params DiagnosticResult[] expected)
         => Verify(new Deferred.Test(withArchiveLibraries: true), config, expected);
 
     private static Task Verify<TTest>(TTest test, string config, DiagnosticResult[] expected)
         where TTest : AnalyzerTest<DefaultVerifier>
+        => Verify(test, WrappedHost, config, expected);
+
+    private static Task Verify<TTest>(TTest test, string code, string config, DiagnosticResult[] expected)
+        where TTest : AnalyzerTest<DefaultVerifier>
     {
-        test.TestCode = WrappedHost;
+        test.TestCode = code;
         if (config.Length > 0)
         {
             test.TestState.AnalyzerConfigFiles.Add(config.StartsWith("is_global", StringComparison.Ordinal)
@@ -150,4 +197,24 @@ public sealed class WasmViewOptionsTests
     public Task DeferredSinks_FromGlobalConfig() => VerifyDeferred(
         "is_global = true\nwasm_view_analyzers.deferred_sinks = Hosting.IArchiveQueue.Enqueue",
         QueuedForLater());
+
+    // ------------------------------------------------------------------ unknown_delegates
+
+    [Fact]
+    public Task WithoutOptions_UnknownDelegatesAreNotGuestCalls() => VerifyCallbacks(string.Empty);
+
+    [Fact]
+    public Task UnknownDelegates_Ignore_NoDiagnostic() => VerifyCallbacks("wasm_view_analyzers.unknown_delegates = ignore");
+
+    [Fact]
+    public Task UnknownDelegates_GuestCall_ParametersAndEventsReEnterTheGuest() => VerifyCallbacks(
+        "wasm_view_analyzers.unknown_delegates = guest_call",
+        Stale.Diagnostic("WVA001").WithLocation(0).WithArguments("view", "Memory.GetSpan", "the call to 'onChunk'"),
+        Stale.Diagnostic("WVA001").WithLocation(1).WithArguments("view", "Memory.GetSpan", "the call to 'Progress?.Invoke'"));
+
+    [Fact]
+    public Task UnknownDelegates_GuestCall_FromGlobalConfig() => VerifyCallbacks(
+        "is_global = true\nwasm_view_analyzers.unknown_delegates = guest_call",
+        Stale.Diagnostic("WVA001").WithLocation(0).WithArguments("view", "Memory.GetSpan", "the call to 'onChunk'"),
+        Stale.Diagnostic("WVA001").WithLocation(1).WithArguments("view", "Memory.GetSpan", "the call to 'Progress?.Invoke'"));
 }

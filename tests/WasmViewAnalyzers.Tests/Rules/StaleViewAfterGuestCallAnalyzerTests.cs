@@ -608,7 +608,8 @@ public sealed partial class StaleViewAfterGuestCallAnalyzerTests
             var outputs = new List<(nint Address, int Length)>();
             foreach (var input in inputs)
             {
-                outputs.Add((memory.GetPointer() + convert(input), 4));
+                // The base pointer is taken before convert runs: stale when it is kept.
+                outputs.Add({|WVA001:(memory.GetPointer() + convert(input), 4)|});
             }
 
             {|WVA001:Flush()|};

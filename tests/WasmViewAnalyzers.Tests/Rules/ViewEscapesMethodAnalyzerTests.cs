@@ -1,4 +1,5 @@
 using Microsoft.CodeAnalysis;
+using WasmViewAnalyzers.Rules;
 using WasmViewAnalyzers.Tests.Verifiers;
 using Verify = WasmViewAnalyzers.Tests.Verifiers.CSharpAnalyzerVerifier<WasmViewAnalyzers.Rules.ViewEscapesMethodAnalyzer>;
 
@@ -488,4 +489,78 @@ public sealed class ViewEscapesMethodAnalyzerTests
             protected override void Dispose(bool disposing) { }
         }
         """;
+
+    // ------------------------------------------------------------------ every form of store
+
+    [Fact]
+    public Task StoresIntoFieldsByDeconstructionCoalescingInitializersAndWith_Report() => VerifyMembers("""
+        sealed class FrameRef { public nint Address { get; init; } public int Length { get; set; } }
+        record Slot(nint Address, int Length);
+
+        private nint _cursor;
+        private int _length;
+        private Stream? _stream;
+        private FrameRef? _frame;
+        private Slot _slot = new(0, 0);
+
+        void Deconstruct(int length) => (_cursor, _length) = ({|WVA002:memory.GetPointer()|}, length);
+
+        void Coalesce(int length) => _stream ??= {|WVA002:new UnmanagedMemoryStream((byte*)memory.GetPointer(), length)|};
+
+        void Initializer() => _frame = {|WVA002:new FrameRef { Address = memory.GetPointer(), Length = 4 }|};
+
+        void With() => _slot = {|WVA002:_slot with { Address = memory.GetPointer() }|};
+        """);
+
+    [Fact]
+    public Task TheSameFormsIntoLocalsOrWithPlainData_NoDiagnostic() => VerifyMembers("""
+        sealed class FrameRef { public nint Address { get; init; } public int Length { get; set; } }
+        record Slot(nint Address, int Length);
+
+        private nint _cursor;
+        private int _length;
+        private FrameRef? _frame;
+        private Slot _slot = new(0, 0);
+
+        int Locals(int length)
+        {
+            var (cursor, size) = (memory.GetPointer(), length);
+            Stream? stream = null;
+            stream ??= new UnmanagedMemoryStream((byte*)cursor, size);
+            var frame = new FrameRef { Address = memory.GetPointer(), Length = 4 };
+            var slot = _slot with { Address = memory.GetPointer() };
+            return stream.ReadByte() + *(byte*)frame.Address + *(byte*)slot.Address;
+        }
+
+        void PlainData(int length)
+        {
+            (_cursor, _length) = (0, length);
+            _frame = new FrameRef { Length = length };
+            _slot = _slot with { Length = length };
+        }
+        """);
+
+    [Fact]
+    public Task StaleViewKept_ReportsBothRules()
+    {
+        var test = new MultiRuleTest(
+            Host("""
+                private nint _cursor;
+                private readonly Queue<nint> _pending = new();
+                private readonly List<nint> _seen = new();
+
+                void Run()
+                {
+                    var address = memory.GetPointer();
+                    convert(1);
+                    _pending.Enqueue({|WVA001:{|WVA002:address|}|});
+                    _seen.Add({|WVA001:{|WVA002:address|}|});
+                    _cursor = {|WVA001:{|WVA002:address|}|};
+                }
+                """),
+            withRuntimeLibrary: false,
+            new StaleViewAfterGuestCallAnalyzer(),
+            new ViewEscapesMethodAnalyzer());
+        return test.RunAsync(CancellationToken.None);
+    }
 }

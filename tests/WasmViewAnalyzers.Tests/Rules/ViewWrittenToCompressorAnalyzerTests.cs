@@ -272,4 +272,65 @@ public sealed class ViewWrittenToCompressorAnalyzerTests
             _ = entry.Name;
         }
         """);
+
+    // ------------------------------------------------------------------ what a stream local may hold
+
+    [Fact]
+    public Task CompressorAssignedInASwitchArmCoalescingOrDeconstruction_Reports() => VerifyMembers("""
+        void Switch(Stream destination, int mode, int address, int length)
+        {
+            Stream target = mode switch
+            {
+                1 => new GZipStream(destination, CompressionLevel.Fastest),
+                2 => new BrotliStream(destination, CompressionLevel.Fastest),
+                _ => destination,
+            };
+            {|WVA004:target.Write(memory.GetSpan(address, length))|};
+        }
+
+        void IfElse(Stream destination, bool compress, int address, int length)
+        {
+            Stream target;
+            if (compress)
+            {
+                target = new DeflateStream(destination, CompressionLevel.Fastest);
+            }
+            else
+            {
+                target = destination;
+            }
+
+            {|WVA004:target.Write(memory.GetSpan(address, length))|};
+        }
+
+        void Coalesce(Stream destination, int address, int length)
+        {
+            Stream? target = null;
+            target ??= new GZipStream(destination, CompressionLevel.Fastest);
+            {|WVA004:target.Write(memory.GetSpan(address, length))|};
+        }
+
+        void Deconstruct(Stream destination, int address, int length)
+        {
+            var (target, name) = (new GZipStream(destination, CompressionLevel.Fastest), "out.gz");
+            {|WVA004:target.Write(memory.GetSpan(address, length))|};
+            Console.WriteLine(name);
+        }
+        """);
+
+    [Fact]
+    public Task SwitchArmsWithoutACompressor_NoDiagnostic() => VerifyMembers("""
+        void Save(Stream destination, int mode, int address, int length)
+        {
+            Stream target = mode switch
+            {
+                1 => new BufferedStream(destination),
+                _ => destination,
+            };
+            target.Write(memory.GetSpan(address, length));
+            var (plain, name) = (new BufferedStream(destination), "out.bin");
+            plain.Write(memory.GetSpan(address, length));
+            Console.WriteLine(name);
+        }
+        """);
 }

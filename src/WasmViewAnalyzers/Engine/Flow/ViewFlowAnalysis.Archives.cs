@@ -18,7 +18,10 @@ internal sealed partial class ViewFlowAnalysis
 
     private Dictionary<ILocalSymbol, List<IOperation>>? _localAssignments;
 
-    /// <summary>Every value assigned to <paramref name="local"/> anywhere in the method, lambdas included.</summary>
+    /// <summary>
+    /// Every value assigned to <paramref name="local"/> anywhere in the method, lambdas included,
+    /// whatever the syntax: a declaration, <c>=</c>, <c>??=</c>, an element of a deconstruction.
+    /// </summary>
     private IEnumerable<IOperation> AssignedValues(ILocalSymbol local)
     {
         if (_localAssignments is null)
@@ -26,26 +29,55 @@ internal sealed partial class ViewFlowAnalysis
             _localAssignments = new Dictionary<ILocalSymbol, List<IOperation>>(SymbolEqualityComparer.Default);
             foreach (var operation in RootOperation().DescendantsAndSelf())
             {
-                var (target, value) = operation switch
+                switch (operation)
                 {
-                    IVariableDeclaratorOperation { Initializer: { } initializer } declarator => (declarator.Symbol, initializer.Value),
-                    ISimpleAssignmentOperation { Target: ILocalReferenceOperation reference } assignment => (reference.Local, assignment.Value),
-                    _ => (null, null),
-                };
-
-                if (target is not null && value is not null)
-                {
-                    if (!_localAssignments.TryGetValue(target, out var values))
-                    {
-                        _localAssignments[target] = values = new List<IOperation>();
-                    }
-
-                    values.Add(value);
+                    case IVariableDeclaratorOperation { Initializer: { } initializer } declarator:
+                        AddAssignment(declarator.Symbol, initializer.Value);
+                        break;
+                    case IAssignmentOperation { Target: ILocalReferenceOperation reference } assignment:
+                        AddAssignment(reference.Local, assignment.Value);
+                        break;
+                    case IAssignmentOperation { Target: IDeclarationExpressionOperation { Expression: ILocalReferenceOperation reference } } assignment:
+                        AddAssignment(reference.Local, assignment.Value);
+                        break;
+                    case IDeconstructionAssignmentOperation deconstruction:
+                        AddDeconstruction(deconstruction.Target, deconstruction.Value);
+                        break;
                 }
             }
         }
 
         return _localAssignments.TryGetValue(local, out var found) ? found : (IEnumerable<IOperation>)System.Array.Empty<IOperation>();
+    }
+
+    private void AddAssignment(ILocalSymbol local, IOperation value)
+    {
+        if (!_localAssignments!.TryGetValue(local, out var values))
+        {
+            _localAssignments[local] = values = new List<IOperation>();
+        }
+
+        values.Add(value);
+    }
+
+    private void AddDeconstruction(IOperation target, IOperation value)
+    {
+        if (target is IDeclarationExpressionOperation declaration)
+        {
+            target = declaration.Expression;
+        }
+
+        if (target is ITupleOperation targets && value.WalkDownConversions() is ITupleOperation values && values.Elements.Length == targets.Elements.Length)
+        {
+            for (var i = 0; i < targets.Elements.Length; i++)
+            {
+                AddDeconstruction(targets.Elements[i], values.Elements[i]);
+            }
+        }
+        else if (target is ILocalReferenceOperation reference)
+        {
+            AddAssignment(reference.Local, value);
+        }
     }
 
     /// <summary>The body of the method this graph belongs to (for a lambda or local function, its enclosing method's).</summary>
@@ -208,6 +240,24 @@ internal sealed partial class ViewFlowAnalysis
             {
                 Handoff(assignment, assignment.Value, value, ArchiveHandoffKind.Deferred, "'" + consumer.Name + "'", consumer.ReadsWhen);
             }
+        }
+
+        /// <summary>
+        /// <c>entry.DataStream = content</c> with <c>content</c> already stale: the writer will read
+        /// it, and that is the use, reported here (beside WVA003) rather than at the later
+        /// <c>WriteEntry</c>; the entry does not carry the view on.
+        /// </summary>
+        private bool HandsStaleViewToWriter(ISimpleAssignmentOperation assignment, IPropertyReferenceOperation property, Operand assigned)
+        {
+            if (Effective(assigned) is not { IsStale: true } value
+                || Semantics.Archives.GetDeferredConsumer(property.Property) is null
+                || IsRuntimeChecked(assignment.Value, value))
+            {
+                return false;
+            }
+
+            Record(assignment.Value, value);
+            return true;
         }
 
         private void HandOverLater(IInvocationOperation invocation, IOperation handed, DeferredConsumer consumer, List<Operand> inputs, List<Operand> consumed)

@@ -2,6 +2,8 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Threading;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 using WasmViewAnalyzers.Engine.Knowledge;
@@ -93,6 +95,12 @@ internal sealed partial class ViewFlowAnalysis
 
             if (DescribeStore(target) is { } destination)
             {
+                if (IsCollectionInitializedHere(stored.Operation))
+                {
+                    return;
+                }
+
+                KeptStale(stored.Operation, value);
                 Escape(stored.Operation, value, destination.Phrase, destination.IntoReceiver);
             }
             else if (InstanceOf(target) is { } instance && HolderOf(instance) is { } holder)
@@ -107,6 +115,44 @@ internal sealed partial class ViewFlowAnalysis
             if (CollectsEscapes)
             {
                 _analysis.RecordEscapeFact(_facts, escapingValue, value, destination, intoReceiver, name);
+            }
+        }
+
+        /// <summary>
+        /// <c>_addresses = new List&lt;nint&gt; { address }</c>: each element was kept by its <c>Add</c>,
+        /// and reported there; the store of the collection adds nothing.
+        /// </summary>
+        private bool IsCollectionInitializedHere(IOperation stored)
+        {
+            if (stored.WalkDownConversions() is not IFlowCaptureReferenceOperation capture)
+            {
+                return false;
+            }
+
+            foreach (var value in _analysis.ResolveCapture(capture.Id))
+            {
+                if (value.Syntax is BaseObjectCreationExpressionSyntax { Initializer: { } initializer }
+                    && initializer.IsKind(SyntaxKind.CollectionInitializerExpression))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// A view that is already stale when it is kept is used there as well: whoever keeps it
+        /// reads whatever the guest left at that address (WVA001 beside WVA002, one use, two
+        /// diagnostics). Guarded views check themselves when read.
+        /// </summary>
+        private void KeptStale(IOperation keptValue, ViewValue value)
+        {
+            if (value.IsStale
+                && !ViewTypeClassifier.IsRuntimeChecked(value.Origin.Acquisition.Type)
+                && !ViewTypeClassifier.IsRuntimeChecked(keptValue.WalkDownConversions().Type))
+            {
+                Record(keptValue, value);
             }
         }
 
@@ -183,6 +229,7 @@ internal sealed partial class ViewFlowAnalysis
                     }
                     else if (FindOperand(operands, argument.Value) is { } operand && CarriesView(operand) && Effective(operand) is { } value)
                     {
+                        KeptStale(argument.Value, value);
                         Escape(argument.Value, value, phrase, kept);
                     }
                 }
@@ -222,6 +269,7 @@ internal sealed partial class ViewFlowAnalysis
                 }
 
                 var callee = method.MethodKind == MethodKind.Constructor ? "new " + method.ContainingType.Name : Describe(method);
+                KeptStale(argument.Value, value);
                 Escape(argument.Value, value, "passed to '" + callee + "' and then " + escape.Destination, escape.IntoReceiver && instance is not null && IsHeldByThis(instance));
             }
         }

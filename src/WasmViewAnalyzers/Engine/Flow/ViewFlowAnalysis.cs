@@ -432,11 +432,44 @@ internal sealed partial class ViewFlowAnalysis
     {
         if (!_guestCalls.TryGetValue(operation, out var call))
         {
-            call = _semantics.GuestCalls.TryGetGuestCall(operation, ResolveCapture, _visit, _cancellationToken);
+            call = _semantics.GuestCalls.TryGetGuestCall(operation, ResolveCapture, _visit, _cancellationToken) ?? UnknownDelegateCall(operation);
             _guestCalls[operation] = call;
         }
 
         return call;
+    }
+
+    /// <summary>
+    /// With <c>wasm_view_analyzers.unknown_delegates = guest_call</c>: invoking a delegate the method
+    /// was handed (a parameter) or an event it raises, for hosts whose callbacks re-enter the guest.
+    /// </summary>
+    private GuestCall? UnknownDelegateCall(IOperation operation)
+        => _semantics.Options.UnknownDelegatesAreGuestCalls
+           && operation is IInvocationOperation { TargetMethod.MethodKind: MethodKind.DelegateInvoke, Instance: { } instance } invocation
+           && IsOfUnknownOrigin(instance, depth: 0)
+            ? new GuestCall(invocation, invocation.DescribeCall())
+            : null;
+
+    private bool IsOfUnknownOrigin(IOperation @delegate, int depth)
+    {
+        switch (@delegate.WalkDownConversions())
+        {
+            case IParameterReferenceOperation:
+            case IEventReferenceOperation:
+                return true;
+            case IFlowCaptureReferenceOperation capture when depth < 4:
+                foreach (var value in ResolveCapture(capture.Id))
+                {
+                    if (IsOfUnknownOrigin(value, depth + 1))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            default:
+                return false;
+        }
     }
 
     private ViewOrigin? GetOrigin(IOperation operation)

@@ -266,6 +266,23 @@ internal sealed class ArchiveWriters
                     pending.Push(coalesce.Value);
                     pending.Push(coalesce.WhenNull);
                     break;
+
+                case ISwitchExpressionOperation switchExpression:
+                    foreach (var arm in switchExpression.Arms)
+                    {
+                        pending.Push(arm.Value);
+                    }
+
+                    break;
+
+                case ICoalesceAssignmentOperation coalesceAssignment:
+                    pending.Push(coalesceAssignment.Target);
+                    pending.Push(coalesceAssignment.Value);
+                    break;
+
+                case ISimpleAssignmentOperation assignment:
+                    pending.Push(assignment.Value);
+                    break;
             }
         }
 

@@ -13,7 +13,10 @@ namespace WasmViewAnalyzers.Engine.Knowledge;
 /// for code that cannot carry the runtime library's attributes:
 /// <c>wasm_view_analyzers.guest_calls</c> (methods that run guest code),
 /// <c>wasm_view_analyzers.view_sources</c> (methods that return views) and
-/// <c>wasm_view_analyzers.deferred_sinks</c> (methods that keep a stream or memory and read it later).
+/// <c>wasm_view_analyzers.deferred_sinks</c> (methods that keep a stream or memory and read it later),
+/// <c>wasm_view_analyzers.escape_sinks</c> (methods that keep what they are given), and
+/// <c>wasm_view_analyzers.unknown_delegates = guest_call</c> (invoking a delegate of unknown origin
+/// may re-enter the guest).
 /// </summary>
 /// <remarks>
 /// Values are read from the global options and from every syntax tree's options (a <c>[*.cs]</c>
@@ -28,13 +31,18 @@ internal sealed class WasmViewOptions : IEquatable<WasmViewOptions>
     public const string ViewSourcesKey = "wasm_view_analyzers.view_sources";
     public const string DeferredSinksKey = "wasm_view_analyzers.deferred_sinks";
     public const string EscapeSinksKey = "wasm_view_analyzers.escape_sinks";
+    public const string UnknownDelegatesKey = "wasm_view_analyzers.unknown_delegates";
 
-    public static readonly WasmViewOptions Empty = new(ImmutableSortedSet<string>.Empty, ImmutableSortedSet<string>.Empty, ImmutableSortedSet<string>.Empty, ImmutableSortedSet<string>.Empty);
+    /// <summary>The value of <see cref="UnknownDelegatesKey"/> that makes such invocations guest calls; the default is <c>ignore</c>.</summary>
+    public const string UnknownDelegatesAsGuestCalls = "guest_call";
+
+    public static readonly WasmViewOptions Empty = new(ImmutableSortedSet<string>.Empty, ImmutableSortedSet<string>.Empty, ImmutableSortedSet<string>.Empty, ImmutableSortedSet<string>.Empty, unknownDelegatesAreGuestCalls: false);
 
     private static readonly ConditionalWeakTable<Compilation, ConditionalWeakTable<AnalyzerConfigOptionsProvider, WasmViewOptions>> Parsed = new();
 
-    private WasmViewOptions(ImmutableSortedSet<string> guestCalls, ImmutableSortedSet<string> viewSources, ImmutableSortedSet<string> deferredSinks, ImmutableSortedSet<string> escapeSinks)
+    private WasmViewOptions(ImmutableSortedSet<string> guestCalls, ImmutableSortedSet<string> viewSources, ImmutableSortedSet<string> deferredSinks, ImmutableSortedSet<string> escapeSinks, bool unknownDelegatesAreGuestCalls)
     {
+        UnknownDelegatesAreGuestCalls = unknownDelegatesAreGuestCalls;
         GuestCalls = guestCalls;
         ViewSources = viewSources;
         DeferredSinks = deferredSinks;
@@ -50,7 +58,13 @@ internal sealed class WasmViewOptions : IEquatable<WasmViewOptions>
     /// <summary>Methods that keep what they are given beyond the call (WVA002), e.g. a pipeline stage's <c>Post</c>.</summary>
     public ImmutableSortedSet<string> EscapeSinks { get; }
 
-    public bool IsEmpty => GuestCalls.IsEmpty && ViewSources.IsEmpty && DeferredSinks.IsEmpty && EscapeSinks.IsEmpty;
+    /// <summary>
+    /// Invoking a delegate of unknown origin (a delegate parameter, an event raised in the method)
+    /// is a guest call: for hosts whose callbacks re-enter the guest.
+    /// </summary>
+    public bool UnknownDelegatesAreGuestCalls { get; }
+
+    public bool IsEmpty => GuestCalls.IsEmpty && ViewSources.IsEmpty && DeferredSinks.IsEmpty && EscapeSinks.IsEmpty && !UnknownDelegatesAreGuestCalls;
 
     /// <summary>The options in force for <paramref name="compilation"/>, parsed once per compilation and options provider.</summary>
     public static WasmViewOptions Read(AnalyzerOptions? options, Compilation compilation)
@@ -73,7 +87,13 @@ internal sealed class WasmViewOptions : IEquatable<WasmViewOptions>
             sources.Add(provider.GetOptions(tree));
         }
 
-        var result = new WasmViewOptions(Collect(sources, GuestCallsKey), Collect(sources, ViewSourcesKey), Collect(sources, DeferredSinksKey), Collect(sources, EscapeSinksKey));
+        var result = new WasmViewOptions(
+            Collect(sources, GuestCallsKey),
+            Collect(sources, ViewSourcesKey),
+            Collect(sources, DeferredSinksKey),
+            Collect(sources, EscapeSinksKey),
+            sources.Exists(source => source.TryGetValue(UnknownDelegatesKey, out var value)
+                                     && string.Equals(value.Trim(), UnknownDelegatesAsGuestCalls, StringComparison.OrdinalIgnoreCase)));
         return result.IsEmpty ? Empty : result;
     }
 
@@ -129,13 +149,14 @@ internal sealed class WasmViewOptions : IEquatable<WasmViewOptions>
            && GuestCalls.SequenceEqual(other.GuestCalls)
            && ViewSources.SequenceEqual(other.ViewSources)
            && DeferredSinks.SequenceEqual(other.DeferredSinks)
-           && EscapeSinks.SequenceEqual(other.EscapeSinks);
+           && EscapeSinks.SequenceEqual(other.EscapeSinks)
+           && UnknownDelegatesAreGuestCalls == other.UnknownDelegatesAreGuestCalls;
 
     public override bool Equals(object? obj) => Equals(obj as WasmViewOptions);
 
     public override int GetHashCode()
     {
-        var hash = 17;
+        var hash = UnknownDelegatesAreGuestCalls ? 19 : 17;
         foreach (var entry in GuestCalls.Concat(ViewSources).Concat(DeferredSinks).Concat(EscapeSinks))
         {
             hash = unchecked((hash * 31) + StringComparer.Ordinal.GetHashCode(entry));
