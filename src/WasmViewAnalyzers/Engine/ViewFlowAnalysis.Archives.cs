@@ -274,7 +274,9 @@ internal sealed partial class ViewFlowAnalysis
                 return;
             }
 
-            _analysis.RecordHandoff(invocation, handed, value, ArchiveHandoffKind.Direct, "'" + NameOf(stream) + "' (" + kind + ")", "while it compresses");
+            // What a concurrent guest call corrupts: an entry of an archive, or the output of a plain compressor (GZip, Deflate, ...).
+            var damaged = kind is CompressorNoun or "ZipOutputStream" or "TarOutputStream" ? "the archive entry" : "the compressed output";
+            _analysis.RecordHandoff(invocation, handed, value, ArchiveHandoffKind.Direct, "'" + NameOf(stream) + "' (" + kind + ")", "while it compresses, so a callback or another thread that enters the guest meanwhile corrupts " + damaged);
         }
 
         /// <summary>The view <paramref name="handed"/> carries, as evaluated for this call (before a conversion dropped it).</summary>

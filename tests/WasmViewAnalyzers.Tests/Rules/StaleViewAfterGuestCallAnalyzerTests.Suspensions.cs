@@ -41,7 +41,7 @@ public sealed partial class StaleViewAfterGuestCallAnalyzerTests
             await {|#0:output|}.CopyToAsync(sink);
         }
         """,
-        Verify.Diagnostic("WVA001").WithLocation(0).WithLocation(1).WithArguments("output", "Host.OpenOutput", "the 'await' on line 51"));
+        Verify.Diagnostic("WVA001").WithLocation(0).WithLocation(1).WithArguments("output", "was obtained from Host.OpenOutput", "the 'await' on line 51"));
 
     [Fact]
     public Task MemoryHeldAcrossAwaitInAsyncCallback_Reports() => VerifySafeMembers("""

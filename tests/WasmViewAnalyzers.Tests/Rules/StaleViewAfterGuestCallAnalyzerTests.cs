@@ -1024,7 +1024,7 @@ public sealed partial class StaleViewAfterGuestCallAnalyzerTests
         Verify.Diagnostic("WVA001")
             .WithLocation(0)
             .WithLocation(1)
-            .WithArguments("output", "Memory.GetSpan", "the call to 'function.Invoke'"));
+            .WithArguments("output", "was obtained from Memory.GetSpan", "the call to 'function.Invoke'"));
 
     // ------------------------------------------------------------------ the seed scenario
 
