@@ -17,7 +17,7 @@ internal static class WasmViewAnalysisDriver
     /// in generated code, and <see cref="GeneratedCodeAnalysisFlags.ReportDiagnostics"/> tells the
     /// driver not to check that again per diagnostic: that check scans the whole file for a
     /// <c>GeneratedCode</c> attribute the first time a file gets a diagnostic (about a sixth of the rules'
-    /// sampled time on host code with a few warnings per file, see docs/performance.md).
+    /// sampled time on host code with a few warnings per file, see benchmarks/AnalyzerCost/LAB-NOTES.md).
     /// </summary>
     public const GeneratedCodeAnalysisFlags GeneratedCodeAnalysis = GeneratedCodeAnalysisFlags.ReportDiagnostics;
 
