@@ -11,7 +11,11 @@ internal static class RuleIdentifiers
 
     public const string ViewWrittenToCompressor = "WVA004";
 
+    public const string UnknownOptionName = "WVA005";
+
     public const string ReliabilityCategory = "Reliability";
+
+    public const string ConfigurationCategory = "Configuration";
 
     private const string DocumentationRoot = "https://github.com/wasmviewanalyzers/WasmViewAnalyzers/blob/main/docs/rules/";
 

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using WasmViewAnalyzers.Engine;
@@ -20,7 +21,7 @@ public sealed class StaleViewAfterGuestCallAnalyzer : DiagnosticAnalyzer
     private static readonly DiagnosticDescriptor Rule = new(
         RuleIdentifiers.StaleViewAfterGuestCall,
         title: "Wasm memory view used after a guest call may have invalidated it",
-        messageFormat: "'{0}' was obtained from {1} before {2} and may be stale; copy it before that point or re-acquire it after",
+        messageFormat: "'{0}' {1} before {2} and may be stale; copy it before that point or re-acquire it after",
         RuleIdentifiers.ReliabilityCategory,
         DiagnosticSeverity.Warning,
         isEnabledByDefault: true,
@@ -47,8 +48,41 @@ public sealed class StaleViewAfterGuestCallAnalyzer : DiagnosticAnalyzer
                 use.Use.Syntax.GetLocation(),
                 additionalLocations: acquisition.SyntaxTree == use.Use.Syntax.SyntaxTree ? new[] { acquisition.GetLocation() } : null,
                 use.ViewName,
-                use.Origin.Description,
+                DescribeOrigin(use, context.Compilation),
                 use.InvalidatedBy.InMessage));
         }
+    }
+
+    /// <summary>
+    /// <c>was obtained from Memory.GetSpan</c> for a view; for a collection or array of views (a
+    /// queue of pending outputs) what it holds and where that was obtained:
+    /// <c>holds a view obtained from Memory.GetPointer on line 12</c>.
+    /// </summary>
+    private static string DescribeOrigin(StaleViewUse use, Compilation compilation)
+    {
+        if (!IsCollection(use.Use.Type, compilation))
+        {
+            return "was obtained from " + use.Origin.Description;
+        }
+
+        var acquisition = use.Origin.Acquisition.Syntax.GetLocation().GetLineSpan();
+        var where = acquisition.Path == use.Use.Syntax.GetLocation().GetLineSpan().Path
+            ? "on line " + (acquisition.StartLinePosition.Line + 1)
+            : "in " + System.IO.Path.GetFileName(acquisition.Path) + " on line " + (acquisition.StartLinePosition.Line + 1);
+        return "holds a view obtained from " + use.Origin.Description + " " + where;
+    }
+
+    private static bool IsCollection(ITypeSymbol? type, Compilation compilation)
+    {
+        if (type is IArrayTypeSymbol)
+        {
+            return true;
+        }
+
+        var enumerable = compilation.GetSpecialType(SpecialType.System_Collections_Generic_IEnumerable_T);
+        return type is INamedTypeSymbol { IsRefLikeType: false } named
+               && named.SpecialType != SpecialType.System_String
+               && (SymbolEqualityComparer.Default.Equals(named.OriginalDefinition, enumerable)
+                   || named.AllInterfaces.Any(i => SymbolEqualityComparer.Default.Equals(i.OriginalDefinition, enumerable)));
     }
 }

@@ -26,7 +26,7 @@ public sealed class ViewWrittenToCompressorAnalyzer : DiagnosticAnalyzer
     private static readonly DiagnosticDescriptor Rule = new(
         RuleIdentifiers.ViewWrittenToCompressor,
         title: "Wasm memory view written directly into an archive or compression stream",
-        messageFormat: "'{0}' is written directly into {1}: the compressor reads guest memory {2}, so a callback or another thread that enters the guest meanwhile corrupts the entry; write a copy",
+        messageFormat: "'{0}' is written directly into {1}: the compressor reads guest memory {2}; write a copy",
         RuleIdentifiers.ReliabilityCategory,
         DiagnosticSeverity.Info,
         isEnabledByDefault: true,

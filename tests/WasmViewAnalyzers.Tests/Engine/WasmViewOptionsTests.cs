@@ -130,8 +130,8 @@ public sealed class WasmViewOptionsTests
     }
 
     private static DiagnosticResult StaleAt(int location) => location == 0
-        ? Stale.Diagnostic("WVA001").WithLocation(0).WithArguments("view", "Memory.GetSpan", "the call to 'session.Step'")
-        : Stale.Diagnostic("WVA001").WithLocation(1).WithArguments("output", "IGuestSession.Output", "the call to 'memory.Grow'");
+        ? Stale.Diagnostic("WVA001").WithLocation(0).WithArguments("view", "was obtained from Memory.GetSpan", "the call to 'session.Step'")
+        : Stale.Diagnostic("WVA001").WithLocation(1).WithArguments("output", "was obtained from IGuestSession.Output", "the call to 'memory.Grow'");
 
     private static DiagnosticResult QueuedForLater() => Deferred.Diagnostic("WVA003")
         .WithLocation(2)
@@ -209,12 +209,12 @@ public sealed class WasmViewOptionsTests
     [Fact]
     public Task UnknownDelegates_GuestCall_ParametersAndEventsReEnterTheGuest() => VerifyCallbacks(
         "wasm_view_analyzers.unknown_delegates = guest_call",
-        Stale.Diagnostic("WVA001").WithLocation(0).WithArguments("view", "Memory.GetSpan", "the call to 'onChunk'"),
-        Stale.Diagnostic("WVA001").WithLocation(1).WithArguments("view", "Memory.GetSpan", "the call to 'Progress?.Invoke'"));
+        Stale.Diagnostic("WVA001").WithLocation(0).WithArguments("view", "was obtained from Memory.GetSpan", "the call to 'onChunk'"),
+        Stale.Diagnostic("WVA001").WithLocation(1).WithArguments("view", "was obtained from Memory.GetSpan", "the call to 'Progress?.Invoke'"));
 
     [Fact]
     public Task UnknownDelegates_GuestCall_FromGlobalConfig() => VerifyCallbacks(
         "is_global = true\nwasm_view_analyzers.unknown_delegates = guest_call",
-        Stale.Diagnostic("WVA001").WithLocation(0).WithArguments("view", "Memory.GetSpan", "the call to 'onChunk'"),
-        Stale.Diagnostic("WVA001").WithLocation(1).WithArguments("view", "Memory.GetSpan", "the call to 'Progress?.Invoke'"));
+        Stale.Diagnostic("WVA001").WithLocation(0).WithArguments("view", "was obtained from Memory.GetSpan", "the call to 'onChunk'"),
+        Stale.Diagnostic("WVA001").WithLocation(1).WithArguments("view", "was obtained from Memory.GetSpan", "the call to 'Progress?.Invoke'"));
 }

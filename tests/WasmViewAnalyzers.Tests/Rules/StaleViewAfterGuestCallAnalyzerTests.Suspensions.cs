@@ -10,25 +10,12 @@ namespace WasmViewAnalyzers.Tests.Rules;
 public sealed partial class StaleViewAfterGuestCallAnalyzerTests
 {
     private static Task VerifySafeMembers(string members, params Microsoft.CodeAnalysis.Testing.DiagnosticResult[] expected)
-        => Verify.VerifyAnalyzerAsync(HostCode.WithSafeMembers(members, StreamSources), expected);
+        => Verify.VerifyAnalyzerAsync(HostCode.WithSafeMembers(members, StreamSources) + PointerMemoryManager.Source, expected);
 
     private const string StreamSources = """
         UnmanagedMemoryStream OpenOutput(int address, int length) => new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length);
 
-        sealed class GuestBytes : MemoryManager<byte>
-        {
-            private readonly byte* _start;
-            private readonly int _length;
-
-            public GuestBytes(byte* start, int length) { _start = start; _length = length; }
-
-            public override Span<byte> GetSpan() => new Span<byte>(_start, _length);
-            public override MemoryHandle Pin(int elementIndex = 0) => new MemoryHandle(_start + elementIndex);
-            public override void Unpin() { }
-            protected override void Dispose(bool disposing) { }
-        }
-
-        ReadOnlyMemory<byte> OutputMemory(int address, int length) => new GuestBytes((byte*)memory.GetPointer() + address, length).Memory;
+        ReadOnlyMemory<byte> OutputMemory(int address, int length) => new PointerManager((byte*)memory.GetPointer() + address, length).Memory;
 
         """;
 
@@ -41,7 +28,7 @@ public sealed partial class StaleViewAfterGuestCallAnalyzerTests
             await {|#0:output|}.CopyToAsync(sink);
         }
         """,
-        Verify.Diagnostic("WVA001").WithLocation(0).WithLocation(1).WithArguments("output", "Host.OpenOutput", "the 'await' on line 51"));
+        Verify.Diagnostic("WVA001").WithLocation(0).WithLocation(1).WithArguments("output", "was obtained from Host.OpenOutput", "the 'await' on line 38"));
 
     [Fact]
     public Task MemoryHeldAcrossAwaitInAsyncCallback_Reports() => VerifySafeMembers("""

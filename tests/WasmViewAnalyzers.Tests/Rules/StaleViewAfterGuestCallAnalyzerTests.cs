@@ -300,11 +300,11 @@ public sealed partial class StaleViewAfterGuestCallAnalyzerTests
     public Task MemoryManagerOverPointer_ReadAfterCall_Reports() => Verify.VerifyAnalyzerAsync(HostCode.WithMembers("""
         void Run(int offset, int length, Stream sink)
         {
-            var output = new GuestMemoryManager((byte*)memory.GetPointer() + offset, length).Memory;
+            var output = new PointerManager((byte*)memory.GetPointer() + offset, length).Memory;
             convert(1);
             sink.Write({|WVA001:output|}.Span);
         }
-        """) + GuestMemoryManager);
+        """) + PointerMemoryManager.Source);
 
     // ------------------------------------------------------------------ what is not a view
 
@@ -1025,7 +1025,7 @@ public sealed partial class StaleViewAfterGuestCallAnalyzerTests
         Verify.Diagnostic("WVA001")
             .WithLocation(0)
             .WithLocation(1)
-            .WithArguments("output", "Memory.GetSpan", "the call to 'function.Invoke'"));
+            .WithArguments("output", "was obtained from Memory.GetSpan", "the call to 'function.Invoke'"));
 
     // ------------------------------------------------------------------ the seed scenario
 
@@ -1037,7 +1037,7 @@ public sealed partial class StaleViewAfterGuestCallAnalyzerTests
             foreach (var input in inputs)
             {
                 var address = convert(input);
-                outputs.Add(new GuestMemoryManager((byte*)memory.GetPointer() + address, 64).Memory);
+                outputs.Add(new PointerManager((byte*)memory.GetPointer() + address, 64).Memory);
             }
 
             foreach (var output in outputs)
@@ -1045,7 +1045,7 @@ public sealed partial class StaleViewAfterGuestCallAnalyzerTests
                 archive.Write({|WVA001:output|}.Span);
             }
         }
-        """) + GuestMemoryManager);
+        """) + PointerMemoryManager.Source);
 
     [Fact]
     public Task QueuedPointerPairsReadAfterLaterConversions_Reports() => VerifyMembers("""
@@ -1223,30 +1223,4 @@ public sealed partial class StaleViewAfterGuestCallAnalyzerTests
         }
         """);
 
-    internal const string GuestMemoryManager = """
-
-        unsafe sealed class GuestMemoryManager : MemoryManager<byte>
-        {
-            private readonly byte* _pointer;
-            private readonly int _length;
-
-            public GuestMemoryManager(byte* pointer, int length)
-            {
-                _pointer = pointer;
-                _length = length;
-            }
-
-            public override Span<byte> GetSpan() => new Span<byte>(_pointer, _length);
-
-            public override MemoryHandle Pin(int elementIndex = 0) => new MemoryHandle(_pointer + elementIndex);
-
-            public override void Unpin()
-            {
-            }
-
-            protected override void Dispose(bool disposing)
-            {
-            }
-        }
-        """;
 }

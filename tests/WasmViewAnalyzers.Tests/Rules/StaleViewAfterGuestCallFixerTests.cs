@@ -190,7 +190,7 @@ public sealed class StaleViewAfterGuestCallFixerTests
                 foreach (var input in inputs)
                 {
                     var address = convert(input);
-                    outputs.Add(new GuestMemoryManager((byte*)memory.GetPointer() + address, 64).Memory);
+                    outputs.Add(new PointerManager((byte*)memory.GetPointer() + address, 64).Memory);
                 }
 
                 foreach (var output in outputs)
@@ -198,7 +198,7 @@ public sealed class StaleViewAfterGuestCallFixerTests
                     archive.Write({|WVA001:output|}.Span);
                 }
             }
-            """) + StaleViewAfterGuestCallAnalyzerTests.GuestMemoryManager,
+            """) + PointerMemoryManager.Source,
         HostCode.WithMembers("""
             void ConvertAll(int[] inputs, Stream archive)
             {
@@ -206,7 +206,7 @@ public sealed class StaleViewAfterGuestCallFixerTests
                 foreach (var input in inputs)
                 {
                     var address = convert(input);
-                    outputs.Add(new GuestMemoryManager((byte*)memory.GetPointer() + address, 64).Memory.ToArray());
+                    outputs.Add(new PointerManager((byte*)memory.GetPointer() + address, 64).Memory.ToArray());
                 }
 
                 foreach (var output in outputs)
@@ -214,7 +214,7 @@ public sealed class StaleViewAfterGuestCallFixerTests
                     archive.Write(output.Span);
                 }
             }
-            """) + StaleViewAfterGuestCallAnalyzerTests.GuestMemoryManager,
+            """) + PointerMemoryManager.Source,
         ToArray);
 
     [Fact]

@@ -57,7 +57,7 @@ public sealed class ViewEscapesMethodAnalyzerTests
             var manager = new PointerManager((byte*)memory.GetPointer(), length);
             Pending = {|WVA002:manager.Memory|};
         }
-        """ + Manager);
+        """ + PointerMemoryManager.Source);
 
     [Fact]
     public Task TupleHoldingPointerStoredInField_Reports() => VerifyMembers("""
@@ -144,7 +144,7 @@ public sealed class ViewEscapesMethodAnalyzerTests
             stack.Push({|WVA002:manager.Memory|});
             seen.Add({|WVA002:memory.GetPointer()|});
         }
-        """ + Manager);
+        """ + PointerMemoryManager.Source);
 
     [Fact]
     public Task DictionaryIndexerAndAdd_Reports() => VerifyMembers("""
@@ -186,7 +186,7 @@ public sealed class ViewEscapesMethodAnalyzerTests
             channel.Writer.TryWrite({|WVA002:view|});
             return channel.Writer.WriteAsync({|WVA002:view|});
         }
-        """ + Manager);
+        """ + PointerMemoryManager.Source);
 
     [Fact]
     public Task OwnCollectionImplementingICollection_Reports() => VerifyMembers("""
@@ -271,7 +271,7 @@ public sealed class ViewEscapesMethodAnalyzerTests
             var view = manager.Memory;
             _timer = new Timer(_ => sink.Write({|WVA002:view|}.Span), null, 100, Timeout.Infinite);
         }
-        """ + Manager);
+        """ + PointerMemoryManager.Source);
 
     [Fact]
     public Task LambdaSubscribedToEvent_Reports() => VerifyMembers("""
@@ -344,7 +344,7 @@ public sealed class ViewEscapesMethodAnalyzerTests
             var manager = new PointerManager((byte*)memory.GetPointer(), length);
             return Encoding.UTF8.GetString(view) + Convert.ToBase64String(manager.Memory.Span);
         }
-        """ + Manager);
+        """ + PointerMemoryManager.Source);
 
     // ------------------------------------------------------------------ methods of the compilation
 
@@ -475,20 +475,6 @@ public sealed class ViewEscapesMethodAnalyzerTests
     public Task WrapperNotNamedInEditorConfig_NoDiagnostic() => Verify.VerifyAnalyzerAsync(Host("""
         void Run(Acme.IStage stage) => stage.Post(memory.GetPointer());
         """) + Stage);
-
-    internal const string Manager = """
-
-        private sealed class PointerManager : MemoryManager<byte>
-        {
-            private readonly byte* _pointer;
-            private readonly int _length;
-            public PointerManager(byte* pointer, int length) { _pointer = pointer; _length = length; }
-            public override Span<byte> GetSpan() => new Span<byte>(_pointer, _length);
-            public override MemoryHandle Pin(int elementIndex = 0) => new MemoryHandle(_pointer + elementIndex);
-            public override void Unpin() { }
-            protected override void Dispose(bool disposing) { }
-        }
-        """;
 
     // ------------------------------------------------------------------ every form of store
 

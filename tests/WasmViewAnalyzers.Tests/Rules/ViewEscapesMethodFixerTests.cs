@@ -1,4 +1,5 @@
 using WasmViewAnalyzers.CodeFixes.Rules;
+using WasmViewAnalyzers.Tests.Verifiers;
 using Verify = WasmViewAnalyzers.Tests.Verifiers.CSharpCodeFixVerifier<WasmViewAnalyzers.Rules.ViewEscapesMethodAnalyzer, WasmViewAnalyzers.CodeFixes.Rules.CopyViewBeforeHandoverFixer>;
 
 namespace WasmViewAnalyzers.Tests.Rules;
@@ -23,14 +24,14 @@ public sealed class ViewEscapesMethodFixerTests
             var manager = new PointerManager((byte*)memory.GetPointer(), length);
             Pending = {|WVA002:manager.Memory|};
         }
-        """ + ViewEscapesMethodAnalyzerTests.Manager, """
+        """ + PointerMemoryManager.Source, """
         public static ReadOnlyMemory<byte> Pending { get; set; }
         void Run(int length)
         {
             var manager = new PointerManager((byte*)memory.GetPointer(), length);
             Pending = manager.Memory.ToArray();
         }
-        """ + ViewEscapesMethodAnalyzerTests.Manager);
+        """ + PointerMemoryManager.Source);
 
     [Fact]
     public Task MemoriesQueuedAndWrittenToChannel_FixAllCopiesEach() => VerifyMembers("""
@@ -42,7 +43,7 @@ public sealed class ViewEscapesMethodFixerTests
             _queue.Enqueue({|WVA002:view|});
             channel.Writer.TryWrite({|WVA002:view.Slice(1)|});
         }
-        """ + ViewEscapesMethodAnalyzerTests.Manager, """
+        """ + PointerMemoryManager.Source, """
         private readonly Queue<Memory<byte>> _queue = new();
         void Run(Channel<ReadOnlyMemory<byte>> channel, int length)
         {
@@ -51,7 +52,7 @@ public sealed class ViewEscapesMethodFixerTests
             _queue.Enqueue(view.ToArray());
             channel.Writer.TryWrite(view.Slice(1).ToArray());
         }
-        """ + ViewEscapesMethodAnalyzerTests.Manager);
+        """ + PointerMemoryManager.Source);
 
     [Fact]
     public Task UnmanagedStreamQueuedInTuple_BecomesMemoryStreamOverCopy() => VerifyMembers("""
@@ -96,7 +97,7 @@ public sealed class ViewEscapesMethodFixerTests
             var manager = new PointerManager((byte*)memory.GetPointer(), length);
             Keep({|WVA002:manager.Memory|});
         }
-        """ + ViewEscapesMethodAnalyzerTests.Manager, """
+        """ + PointerMemoryManager.Source, """
         private static readonly List<ReadOnlyMemory<byte>> s_memories = new();
         private static readonly List<byte[]> s_arrays = new();
         static void Keep(ReadOnlyMemory<byte> bytes) => s_memories.Add(bytes);
@@ -106,7 +107,7 @@ public sealed class ViewEscapesMethodFixerTests
             var manager = new PointerManager((byte*)memory.GetPointer(), length);
             Keep(manager.Memory.ToArray().AsMemory());
         }
-        """ + ViewEscapesMethodAnalyzerTests.Manager);
+        """ + PointerMemoryManager.Source);
 
     [Fact]
     public Task MemoryQueuedThroughConditionalAccess_BecomesArrayCopy() => VerifyMembers("""
@@ -116,14 +117,14 @@ public sealed class ViewEscapesMethodFixerTests
             var manager = new PointerManager((byte*)memory.GetPointer(), length);
             _queue?.Enqueue({|WVA002:manager.Memory|});
         }
-        """ + ViewEscapesMethodAnalyzerTests.Manager, """
+        """ + PointerMemoryManager.Source, """
         private Queue<ReadOnlyMemory<byte>>? _queue;
         void Run(int length)
         {
             var manager = new PointerManager((byte*)memory.GetPointer(), length);
             _queue?.Enqueue(manager.Memory.ToArray());
         }
-        """ + ViewEscapesMethodAnalyzerTests.Manager);
+        """ + PointerMemoryManager.Source);
 
     [Fact]
     public Task MemoriesQueuedInExpressionBodies_FixAllCopiesEach() => VerifyMembers("""
@@ -134,7 +135,7 @@ public sealed class ViewEscapesMethodFixerTests
             void Queue() => s_queue.Enqueue({|WVA002:new PointerManager((byte*)memory.GetPointer(), length).Memory|});
             Queue();
         }
-        """ + ViewEscapesMethodAnalyzerTests.Manager, """
+        """ + PointerMemoryManager.Source, """
         private static readonly Queue<ReadOnlyMemory<byte>> s_queue = new();
         void Run(int length) => s_queue.Enqueue(new PointerManager((byte*)memory.GetPointer(), length).Memory.ToArray());
         void Later(int length)
@@ -142,7 +143,7 @@ public sealed class ViewEscapesMethodFixerTests
             void Queue() => s_queue.Enqueue(new PointerManager((byte*)memory.GetPointer(), length).Memory.ToArray());
             Queue();
         }
-        """ + ViewEscapesMethodAnalyzerTests.Manager);
+        """ + PointerMemoryManager.Source);
 
     [Fact]
     public async Task PointerOrSlotThatOnlyTakesTheViewType_NoFixOffered()

@@ -176,7 +176,7 @@ public sealed class ViewWrittenToCompressorAnalyzerTests
         test.ExpectedDiagnostics.Add(Verify.Diagnostic("WVA004")
             .WithLocation(0)
             .WithLocation(1)
-            .WithArguments("output", "'gzip' (GZipStream)", "while it compresses"));
+            .WithArguments("output", "'gzip' (GZipStream)", "while it compresses, so a callback or another thread that enters the guest meanwhile corrupts the compressed output"));
         return test.RunAsync(CancellationToken.None);
     }
 

@@ -33,31 +33,7 @@ internal static class ArchiveHostCode
             public static PointerManager Output(Memory memory, int address, int length)
                 => new PointerManager((byte*)memory.GetPointer() + address, length);
         }
-
-        sealed unsafe class PointerManager : MemoryManager<byte>
-        {
-            private readonly byte* _pointer;
-            private readonly int _length;
-
-            public PointerManager(byte* pointer, int length)
-            {
-                _pointer = pointer;
-                _length = length;
-            }
-
-            public override Span<byte> GetSpan() => new Span<byte>(_pointer, _length);
-
-            public override MemoryHandle Pin(int elementIndex = 0) => new MemoryHandle(_pointer + elementIndex);
-
-            public override void Unpin()
-            {
-            }
-
-            protected override void Dispose(bool disposing)
-            {
-            }
-        }
-        """;
+        """ + PointerMemoryManager.Source;
 
     /// <summary>The host class with <paramref name="members"/>, then <paramref name="types"/> after it.</summary>
     public static string WithMembers(string members, string types = "")

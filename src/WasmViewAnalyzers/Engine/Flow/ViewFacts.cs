@@ -229,7 +229,7 @@ internal sealed class ArchiveHandoff
     /// <summary>The writer as the user would name it: <c>ZipFile.AddEntry</c>.</summary>
     public string Consumer { get; }
 
-    /// <summary>When the writer reads the view: <c>when the archive is saved</c>.</summary>
+    /// <summary>When the writer reads the view (<c>when the archive is saved</c>), and for a direct write what a guest call meanwhile corrupts.</summary>
     public string ReadsWhen { get; }
 }
 

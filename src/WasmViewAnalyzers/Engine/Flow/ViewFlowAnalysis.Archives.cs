@@ -316,7 +316,9 @@ internal sealed partial class ViewFlowAnalysis
                 return;
             }
 
-            Handoff(invocation, handed, value, ArchiveHandoffKind.Direct, "'" + NameOf(stream) + "' (" + kind + ")", "while it compresses");
+            // What a concurrent guest call corrupts: an entry of an archive, or the output of a plain compressor (GZip, Deflate, ...).
+            var damaged = kind is CompressorNoun or "ZipOutputStream" or "TarOutputStream" ? "the archive entry" : "the compressed output";
+            Handoff(invocation, handed, value, ArchiveHandoffKind.Direct, "'" + NameOf(stream) + "' (" + kind + ")", "while it compresses, so a callback or another thread that enters the guest meanwhile corrupts " + damaged);
         }
 
         private void Handoff(IOperation location, IOperation handedValue, ViewValue value, ArchiveHandoffKind kind, string consumer, string readsWhen)

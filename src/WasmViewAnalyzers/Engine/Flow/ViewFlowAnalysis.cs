@@ -522,6 +522,7 @@ internal sealed partial class ViewFlowAnalysis
     {
         ILocalReferenceOperation local => local.Local.Name,
         IParameterReferenceOperation parameter => parameter.Parameter.Name,
+        IMemberReferenceOperation { Instance: { IsImplicit: false } and not IInstanceReferenceOperation } member => NameOfMemberRead(member),
         IFieldReferenceOperation field => field.Field.Name,
         IPropertyReferenceOperation property => property.Property.Name,
         _ => reference.Syntax is ArgumentSyntax argument ? argument.Expression.ToString() : reference.Syntax.ToString(),

@@ -115,7 +115,7 @@ internal sealed class WasmViewOptions : IEquatable<WasmViewOptions>
     }
 
     /// <summary>Splits on <c>|</c>, and on <c>,</c> outside the parameter list of a documentation-comment ID.</summary>
-    private static IEnumerable<string> Split(string value)
+    internal static IEnumerable<string> Split(string value)
     {
         var depth = 0;
         var start = 0;
