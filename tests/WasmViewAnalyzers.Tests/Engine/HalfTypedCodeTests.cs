@@ -231,6 +231,11 @@ public sealed class HalfTypedCodeTests
     [InlineData("class C { void M(Wasmtime.Memory m, ICSharpCode.SharpZipLib.Zip.ZipFile z) { z.Add(new S(m), ); z.Add(new Missing(m.GetSpan(0, 1)), \"a\"); } } class S : ICSharpCode.SharpZipLib.Zip.IStaticDataSource { public S(Wasmtime.Memory m) { } public System.IO.Stream GetSource() => }")]
     [InlineData("class C { unsafe void M(Wasmtime.Memory m, System.Formats.Tar.TarWriter w) { var e = new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, \"a\") { DataStream = new System.IO.UnmanagedMemoryStream((byte*)m.GetPointer(), }; w.WriteEntry(e); } }")]
     [InlineData("class C { async System.Threading.Tasks.Task M(Wasmtime.Memory m, System.IO.Compression.GZipStream g, System.Memory<byte> b) { var t = g.WriteAsync(b); m.Grow(1); await t; await g.WriteAsync(); var u = g.WriteAsync(b) await u; } }")]
+    [InlineData("class C { int M(Wasmtime.Memory m) { var h = m.GetSpan(0, 8); m.Grow(1); return h switch { [0x89, .., var last] => last, [.. var rest] when rest is [_, > 3] => 1, { Length: > } => 2, [ => 3 }; } }")]
+    [InlineData("class C { nint _a; int _b; System.IO.Stream? _s; void M(Wasmtime.Memory m) { (_a, _b) = (m.GetPointer(), ); (_a, (_b, var x)) = (m.GetPointer(), (1, m.GetPointer())); _s ??= ; (var q, _) = m; } }")]
+    [InlineData("record R(nint A); class F { public nint A { get; init; } } class C { R _r = new(0); F? _f; void M(Wasmtime.Memory m) { _r = _r with { A = m.GetPointer(), B = 1 }; _f = new F { A = m.GetPointer(), Missing = }; _f = new() { A = }; } }")]
+    [InlineData("class C { void M(Wasmtime.Memory m, System.Action<int> cb, System.Action? ev) { System.Collections.Generic.List<nint> l = [m.GetPointer(), .. ]; nint[] a = [.. l, .. Missing]; var v = m.GetSpan(0, 4); cb(); ev?.Invoke(v[0]); _ = $\"{v[0]}{v[^1]:x}{\"; } }")]
+    [InlineData("class C { unsafe int M(Wasmtime.Memory m) { fixed (byte* p = m.GetSpan(0, 4)) { goto done; } done: try { m.Grow(1); } catch (System.Exception) when (m.GetSpan(0, 1)[0] == && true) { } return checked(m.GetSpan(0, 1)[1..][^1] + ); } }")]
     public void OddCode_NeverThrows(string source)
         => Assert.Empty(AnalyzerFailures("using System;\n" + source));
 

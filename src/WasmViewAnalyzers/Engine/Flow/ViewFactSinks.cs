@@ -9,12 +9,20 @@ namespace WasmViewAnalyzers.Engine.Flow;
 /// What one run of <see cref="ViewFlowAnalysis"/> is for: the evaluator reports every fact it finds
 /// at the fixed point here, and the sink keeps the ones its question needs (the rules' facts, or
 /// one of the interprocedural summaries). The passes that look for the fixed point report to
-/// <see cref="None"/>.
+/// <see cref="None"/>, unless the sink can take facts from them (<see cref="CollectsWhileSolving"/>).
 /// </summary>
 internal abstract class ViewFactSink
 {
     /// <summary>Keeps nothing: the solver's passes, whose intermediate states are no answer yet.</summary>
     public static readonly ViewFactSink None = new Nothing();
+
+    /// <summary>
+    /// Whether the sink's answer is the same from every pass of the solver as from the fixed point:
+    /// a yes/no per parameter or per method that only grows as states grow. Such a sink is fed while
+    /// solving and needs no pass of its own; facts whose wording depends on the final states (the
+    /// rules' messages name the first invalidating call) are taken at the fixed point only.
+    /// </summary>
+    public virtual bool CollectsWhileSolving => false;
 
     /// <summary>The state at the graph's entry: nothing is a view yet, unless the question starts from views.</summary>
     public virtual FlowState? EntryState => null;
@@ -105,6 +113,8 @@ internal sealed class MethodFactSink : ViewFactSink
 /// <summary>Whether the method hands back a view through its result (the out parameters are read from the exit state).</summary>
 internal sealed class ViewReturnSink : ViewFactSink
 {
+    public override bool CollectsWhileSolving => true;
+
     public bool ReturnsView { get; private set; }
 
     public override void ViewReturned() => ReturnsView = true;
@@ -164,6 +174,8 @@ internal sealed class ParameterUseSink : ViewFactSink
     }
 
     public override FlowState EntryState => _parameters.Entry;
+
+    public override bool CollectsWhileSolving => true;
 
     public ImmutableHashSet<int> ReadStale { get; private set; } = ImmutableHashSet<int>.Empty;
 

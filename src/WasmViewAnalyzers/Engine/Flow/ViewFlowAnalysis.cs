@@ -24,8 +24,10 @@ namespace WasmViewAnalyzers.Engine.Flow;
 /// <para>
 /// One analysis answers one question, told by its <see cref="ViewFactSink"/>: the rules' facts of a
 /// method, or one of the interprocedural summaries (views returned, parameters read stale,
-/// parameters kept). The solver's passes report nothing; once the fixed point is reached, each block
-/// is evaluated once more and its facts go to the sink.
+/// parameters kept). The solver's passes report to it only when its answer cannot depend on how far
+/// the solver got; otherwise, once the fixed point is reached, each block
+/// is evaluated once more and its facts go to the sink (a summary whose answer only grows with the
+/// states takes its facts while solving instead, as <see cref="ViewFactSink.CollectsWhileSolving"/>).
 /// </para>
 /// </remarks>
 internal sealed partial class ViewFlowAnalysis
@@ -241,7 +243,10 @@ internal sealed partial class ViewFlowAnalysis
 
     // ------------------------------------------------------------------ fixed point
 
-    /// <summary>Solves for the fixed point of a summary, then reports its facts to the sink.</summary>
+    /// <summary>Where the solver's passes report: the run's sink when it takes facts while solving, else nowhere.</summary>
+    private ViewFactSink SolvingFacts => _facts.CollectsWhileSolving ? _facts : ViewFactSink.None;
+
+    /// <summary>Solves for the fixed point of a summary, and reports its facts to the sink.</summary>
     private void SolveAndReport()
     {
         Solve(_graph.Blocks.Length * VisitsPerBlock);
@@ -250,7 +255,12 @@ internal sealed partial class ViewFlowAnalysis
             throw new InvalidOperationException("The view analysis of a summary did not reach a fixed point.");
         }
 
-        Report();
+        // A sink fed while solving has its answer, unless the solver gave up: then every view is
+        // stale everywhere, and the facts of those states are the answer.
+        if (!_facts.CollectsWhileSolving || GaveUp)
+        {
+            Report();
+        }
     }
 
     private void Solve(int limit)
@@ -276,7 +286,7 @@ internal sealed partial class ViewFlowAnalysis
             }
 
             _in[ordinal] = input;
-            var (output, anyPoint) = Transfer(blocks[ordinal], input.Clone(), ViewFactSink.None);
+            var (output, anyPoint) = Transfer(blocks[ordinal], input.Clone(), SolvingFacts);
             _out[ordinal] = output;
             _anyPoint[ordinal] = anyPoint;
             foreach (var next in Dependents(blocks[ordinal]))
@@ -360,7 +370,7 @@ internal sealed partial class ViewFlowAnalysis
                 // Each block of the finally may or may not run on this path (conditions inside it
                 // are not tracked here); keeping both keeps every possibly stale view.
                 var before = state!;
-                var (after, _) = Transfer(_graph.Blocks[ordinal], before.Clone(), ViewFactSink.None);
+                var (after, _) = Transfer(_graph.Blocks[ordinal], before.Clone(), SolvingFacts);
                 state = FlowState.Join(before, after);
             }
         }
