@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -114,6 +115,14 @@ internal static class ViewCopyPlanner
 
         var (copyPoint, sink, top) = FindCopyPoint(model, expression, semantics, cancellationToken);
         if (copyPoint is null)
+        {
+            return null;
+        }
+
+        // ref var inv = ref MemoryMarshal.AsRef<T>(memory.GetSpan(..)): a ref into a copy does not
+        // compile where the overload taking a read-only span is chosen (CS8329), and would drop the
+        // writes through the ref where it does. Obtaining the view again is the fix for refs.
+        if (IsBoundByRef(copyPoint))
         {
             return null;
         }
@@ -355,9 +364,50 @@ internal static class ViewCopyPlanner
         Derive,
     }
 
+    /// <summary>Whether the value of <paramref name="expression"/> ends up under a <c>ref</c> (a ref local, a ref argument, a ref return).</summary>
+    private static bool IsBoundByRef(ExpressionSyntax expression)
+        => expression.Ancestors().TakeWhile(n => n is not StatementSyntax).Any(n => n is RefExpressionSyntax);
+
+    /// <summary>
+    /// <c>view[i].X = x</c>, <c>inv.Target = x</c>, <c>header.Sequence++</c>: a field of a struct
+    /// in guest memory written through an element or a ref local.
+    /// </summary>
+    private static bool WritesStructMember(IdentifierNameSyntax reference)
+    {
+        ExpressionSyntax current = reference;
+        while (true)
+        {
+            switch (current.Parent)
+            {
+                case ElementAccessExpressionSyntax element when element.Expression == current:
+                    current = element;
+                    break;
+                case MemberAccessExpressionSyntax member when member.Expression == current && member.Parent is not InvocationExpressionSyntax:
+                    current = member;
+                    break;
+                case ParenthesizedExpressionSyntax parenthesized:
+                    current = parenthesized;
+                    break;
+                default:
+                    return current != reference && current is MemberAccessExpressionSyntax && IsWriteTarget(current);
+            }
+        }
+    }
+
     private static Usage Classify(SemanticModel model, IdentifierNameSyntax reference, WasmViewSemantics semantics, CancellationToken cancellationToken, out ILocalSymbol? derived)
     {
         derived = null;
+        if (WritesStructMember(reference) || (model.GetSymbolInfo(reference, cancellationToken).Symbol is ILocalSymbol { IsRef: true } && IsWriteTarget(reference)))
+        {
+            return Usage.Write;
+        }
+
+        if (IsBoundByRef(reference))
+        {
+            // ref var header = ref MemoryMarshal.AsRef<T>(view): writes through the ref reach guest memory.
+            return Usage.Write;
+        }
+
         ExpressionSyntax node = reference;
         if (node.Parent is MemberAccessExpressionSyntax { Name: IdentifierNameSyntax member } access && access.Expression == node && member != reference)
         {

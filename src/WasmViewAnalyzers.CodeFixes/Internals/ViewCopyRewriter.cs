@@ -205,7 +205,7 @@ internal static class ViewCopyRewriter
         return ElasticCarriageReturnLineFeed;
     }
 
-    private static string UniqueName(SemanticModel? model, int position, string baseName, CancellationToken cancellationToken)
+    internal static string UniqueName(SemanticModel? model, int position, string baseName, CancellationToken cancellationToken)
     {
         if (model is null)
         {

@@ -1,0 +1,377 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
+using WasmViewAnalyzers.Engine;
+using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
+
+namespace WasmViewAnalyzers.CodeFixes.Internals;
+
+/// <summary>
+/// One planned re-acquisition: <see cref="Reacquire"/> goes right before <see cref="Before"/>, the
+/// statement that reads the stale view.
+/// </summary>
+internal sealed class ReacquirePlan
+{
+    public ReacquirePlan(StatementSyntax before, ILocalSymbol view, StatementSyntax reacquire)
+    {
+        Before = before;
+        View = view;
+        Reacquire = reacquire;
+    }
+
+    public StatementSyntax Before { get; }
+
+    public ILocalSymbol View { get; }
+
+    /// <summary><c>view = memory.GetSpan(...);</c>, <c>inv = ref MemoryMarshal.AsRef&lt;T&gt;(...);</c>, <c>caller.TryGetMemorySpan(..., out span);</c></summary>
+    public StatementSyntax Reacquire { get; }
+
+    /// <summary>Several stale uses of one view in one statement share one re-acquisition.</summary>
+    public (int Start, string Name) Key => (Before.SpanStart, View.Name);
+}
+
+/// <summary>
+/// Decides whether a stale view can be obtained again right before the statement that reads it,
+/// with the same meaning: the view is a local declared once from an expression (or the
+/// <c>out</c> span of <c>Caller.TryGetMemorySpan</c>) that has no side effects and whose inputs —
+/// locals, parameters, readonly fields, get-only auto-properties, constants — are not assigned
+/// between where the view was obtained and that statement; and that statement runs no guest code
+/// of its own before it reads the view. This is the fix for views that are written through, for
+/// <c>ref</c> locals and for pointers, where a copy would drop writes or does not compile.
+/// </summary>
+internal static class ViewReacquirePlanner
+{
+    /// <summary>Methods that only compute a view or an address from their arguments: evaluating them again has no other effect.</summary>
+    private static readonly (string Type, string[] Methods)[] PureViewMethods =
+    {
+        ("Wasmtime.Memory", new[] { "GetSpan", "GetPointer", "GetLength" }),
+        ("Wasmtime.Caller", new[] { "GetMemory" }),
+        ("Wasmtime.Instance", new[] { "GetMemory" }),
+        ("System.Runtime.InteropServices.MemoryMarshal", new[] { "AsRef", "Cast", "AsBytes", "CreateSpan", "CreateReadOnlySpan", "GetReference" }),
+        ("System.Runtime.CompilerServices.Unsafe", new[] { "As", "AsRef", "Add", "AddByteOffset", "Subtract", "SubtractByteOffset", "AsPointer" }),
+        ("System.Span`1", new[] { "Slice", "GetPinnableReference" }),
+        ("System.ReadOnlySpan`1", new[] { "Slice", "GetPinnableReference" }),
+        ("System.IntPtr", new[] { "ToPointer", "ToInt64", "ToInt32", "Add", "op_Addition", "op_Explicit" }),
+    };
+
+    public static ReacquirePlan? Plan(SemanticModel model, WasmViewSemantics semantics, SyntaxNode use, TextSpan acquisitionSpan, CancellationToken cancellationToken)
+    {
+        if (use is not IdentifierNameSyntax name
+            || model.GetSymbolInfo(name, cancellationToken).Symbol is not ILocalSymbol view
+            || view.DeclaringSyntaxReferences.Length != 1)
+        {
+            return null;
+        }
+
+        var declaration = view.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
+        var body = EnclosingFunction(declaration);
+        if (body is null || EnclosingFunction(name) != body)
+        {
+            return null;
+        }
+
+        var before = StatementBefore(name, body);
+        if (before is null)
+        {
+            return null;
+        }
+
+        // What is evaluated again, and where the view was obtained.
+        StatementSyntax? reacquire;
+        SyntaxNode source;
+        if (declaration is VariableDeclaratorSyntax { Initializer.Value: { } initializer } declarator
+            && declarator.Parent?.Parent is LocalDeclarationStatementSyntax { UsingKeyword.RawKind: 0 }
+            && initializer.Span.Contains(acquisitionSpan))
+        {
+            source = initializer;
+            reacquire = ExpressionStatement(AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, IdentifierName(view.Name), initializer.WithoutTrivia()));
+        }
+        else if (declaration is SingleVariableDesignationSyntax { Parent: DeclarationExpressionSyntax { Parent: ArgumentSyntax outArgument } }
+                 && outArgument.Span.Contains(acquisitionSpan)
+                 && outArgument.Parent?.Parent is InvocationExpressionSyntax tryGet
+                 && IsTryGetMemorySpan(model, tryGet, cancellationToken))
+        {
+            source = tryGet;
+            reacquire = ExpressionStatement(tryGet.ReplaceNode(outArgument.Expression, IdentifierName(view.Name)).WithoutTrivia());
+        }
+        else
+        {
+            return null;
+        }
+
+        // The statement comes after the whole source: not the one that declares the view.
+        if (before.SpanStart < source.Span.End
+            || IsRebound(model, view, body, declaration, cancellationToken)
+            || !IsReevaluable(model, source is RefExpressionSyntax refSource ? refSource.Expression : source, before, cancellationToken)
+            || MayCallGuestBeforeUse(model, semantics, before, name, cancellationToken))
+        {
+            return null;
+        }
+
+        return new ReacquirePlan(before, view, reacquire.WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation));
+    }
+
+    private static bool IsTryGetMemorySpan(SemanticModel model, InvocationExpressionSyntax invocation, CancellationToken cancellationToken)
+        => model.GetSymbolInfo(invocation, cancellationToken).Symbol is IMethodSymbol { Name: "TryGetMemorySpan" } method
+           && SymbolEqualityComparer.Default.Equals(method.ContainingType, model.Compilation.GetTypeByMetadataName("Wasmtime.Caller"));
+
+    /// <summary>The method, accessor, lambda or local function whose body holds <paramref name="node"/>.</summary>
+    private static SyntaxNode? EnclosingFunction(SyntaxNode node)
+        => node.AncestorsAndSelf().FirstOrDefault(n => n is BaseMethodDeclarationSyntax or AccessorDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or CompilationUnitSyntax);
+
+    /// <summary>
+    /// The statement of a statement list that holds <paramref name="use"/>, where a statement can
+    /// be inserted before it; none when the use is in a loop's condition or increment (evaluated
+    /// again each turn) or outside a statement.
+    /// </summary>
+    private static StatementSyntax? StatementBefore(SyntaxNode use, SyntaxNode body)
+    {
+        for (var node = use; node is not null && node != body; node = node.Parent)
+        {
+            if (node.Parent is WhileStatementSyntax @while && @while.Condition == node
+                || node.Parent is DoStatementSyntax @do && @do.Condition == node
+                || node.Parent is ForStatementSyntax @for && (@for.Condition == node || @for.Incrementors.Contains(node)))
+            {
+                return null;
+            }
+
+            if (node is StatementSyntax statement and not BlockSyntax
+                && statement.Parent is BlockSyntax or SwitchSectionSyntax or GlobalStatementSyntax or IfStatementSyntax or ElseClauseSyntax or WhileStatementSyntax or ForStatementSyntax or CommonForEachStatementSyntax or UsingStatementSyntax or LockStatementSyntax or FixedStatementSyntax)
+            {
+                return statement is LabeledStatementSyntax or LocalFunctionStatementSyntax ? null : statement;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Whether the view variable is assigned anywhere but where it is declared (a ref local re-bound, a span or pointer reassigned).</summary>
+    private static bool IsRebound(SemanticModel model, ILocalSymbol view, SyntaxNode body, SyntaxNode declaration, CancellationToken cancellationToken)
+    {
+        foreach (var reference in References(model, view, body, cancellationToken))
+        {
+            if (declaration.Span.Contains(reference.Span))
+            {
+                continue;
+            }
+
+            // Through a ref local, `inv = value`, `inv++` and `ref inv` write guest memory; only
+            // `inv = ref other` re-binds it. Any write to a span or pointer variable re-binds it.
+            if (view.IsRef
+                    ? reference.Parent is AssignmentExpressionSyntax { Right: RefExpressionSyntax } rebinding && rebinding.Left == reference
+                    : IsWrite(reference))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="source"/> evaluated again before <paramref name="before"/> gives the
+    /// view it gave where it was first evaluated, and does nothing else.
+    /// </summary>
+    private static bool IsReevaluable(SemanticModel model, SyntaxNode source, StatementSyntax before, CancellationToken cancellationToken)
+    {
+        if (model.GetOperation(source, cancellationToken) is not { } root)
+        {
+            return false;
+        }
+
+        foreach (var operation in root.DescendantsAndSelf())
+        {
+            switch (operation)
+            {
+                case ILiteralOperation or IDefaultValueOperation or ISizeOfOperation or ITypeOfOperation or IInstanceReferenceOperation or IArgumentOperation:
+                    break;
+                case IConversionOperation { OperatorMethod: null }:
+                case IBinaryOperation { OperatorMethod: null }:
+                case IUnaryOperation { OperatorMethod: null }:
+                case IDeclarationExpressionOperation:
+                case IDiscardOperation:
+                    break;
+                case ILocalReferenceOperation { IsDeclaration: true }:
+                    break;
+                case ILocalReferenceOperation local:
+                    if (local.Local.IsRef || IsAssignedBetween(model, local.Local, source, before, cancellationToken))
+                    {
+                        return false;
+                    }
+
+                    break;
+                case IParameterReferenceOperation parameter:
+                    if (parameter.Parameter.RefKind is not (RefKind.None or RefKind.In) || IsAssignedBetween(model, parameter.Parameter, source, before, cancellationToken))
+                    {
+                        return false;
+                    }
+
+                    break;
+                case IFieldReferenceOperation field:
+                    if (!(field.Field.IsReadOnly || field.Field.IsConst))
+                    {
+                        return false;
+                    }
+
+                    break;
+                case IPropertyReferenceOperation property:
+                    if (!IsReadOnlyAutoProperty(property.Property) && !IsSpanIndexer(property.Property))
+                    {
+                        return false;
+                    }
+
+                    break;
+                case IInvocationOperation invocation:
+                    if (!IsPure(model.Compilation, invocation.TargetMethod))
+                    {
+                        return false;
+                    }
+
+                    break;
+                case IObjectCreationOperation creation:
+                    if (creation.Type is not INamedTypeSymbol { IsRefLikeType: true } created || !IsPureType(model.Compilation, created.OriginalDefinition))
+                    {
+                        return false;
+                    }
+
+                    break;
+                default:
+                    return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsPure(Compilation compilation, IMethodSymbol method)
+    {
+        var containing = method.ContainingType?.OriginalDefinition;
+        foreach (var (typeName, methods) in PureViewMethods)
+        {
+            if (SymbolEqualityComparer.Default.Equals(containing, compilation.GetTypeByMetadataName(typeName)) && methods.Contains(method.Name))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary><c>new Span&lt;T&gt;(pointer, length)</c>: a span over the same address.</summary>
+    private static bool IsPureType(Compilation compilation, INamedTypeSymbol type)
+        => SymbolEqualityComparer.Default.Equals(type, compilation.GetTypeByMetadataName("System.Span`1"))
+           || SymbolEqualityComparer.Default.Equals(type, compilation.GetTypeByMetadataName("System.ReadOnlySpan`1"));
+
+    private static bool IsSpanIndexer(IPropertySymbol property)
+        => property.IsIndexer && property.ContainingType is { IsRefLikeType: true, IsGenericType: true } span && span.ContainingNamespace?.ToDisplayString() == "System" && span.Name is "Span" or "ReadOnlySpan";
+
+    /// <summary>A get-only auto-property (its backing field is readonly).</summary>
+    private static bool IsReadOnlyAutoProperty(IPropertySymbol property)
+        => property.SetMethod is null
+           && !property.IsIndexer
+           && property.ContainingType.GetMembers().OfType<IFieldSymbol>().Any(f => SymbolEqualityComparer.Default.Equals(f.AssociatedSymbol, property));
+
+    /// <summary>
+    /// Whether <paramref name="variable"/> may hold another value at <paramref name="before"/> than
+    /// when the view was obtained: assigned between the two, in a loop around the first but not the
+    /// second, or in a lambda or local function (which may run anywhere).
+    /// </summary>
+    private static bool IsAssignedBetween(SemanticModel model, ISymbol variable, SyntaxNode source, StatementSyntax before, CancellationToken cancellationToken)
+    {
+        var member = source.AncestorsAndSelf().FirstOrDefault(n => n is BaseMethodDeclarationSyntax or BasePropertyDeclarationSyntax or CompilationUnitSyntax);
+        if (member is null)
+        {
+            return true;
+        }
+
+        foreach (var reference in References(model, variable, member, cancellationToken))
+        {
+            if (IsWrite(reference)
+                && (EnclosingFunction(reference) != EnclosingFunction(source)
+                    || (reference.SpanStart > source.Span.End && reference.SpanStart < before.SpanStart)
+                    || before.Ancestors().Any(loop => IsLoop(loop) && loop.Span.Contains(reference.Span) && !loop.Span.Contains(source.Span))))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsLoop(SyntaxNode node) => node is WhileStatementSyntax or DoStatementSyntax or ForStatementSyntax or CommonForEachStatementSyntax;
+
+    private static IEnumerable<IdentifierNameSyntax> References(SemanticModel model, ISymbol symbol, SyntaxNode scope, CancellationToken cancellationToken)
+        => scope.DescendantNodes()
+            .OfType<IdentifierNameSyntax>()
+            .Where(n => n.Identifier.ValueText == symbol.Name && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(n, cancellationToken).Symbol, symbol));
+
+    private static bool IsWrite(ExpressionSyntax reference)
+    {
+        var node = reference;
+        while (node.Parent is ParenthesizedExpressionSyntax parenthesized)
+        {
+            node = parenthesized;
+        }
+
+        return node.Parent switch
+        {
+            AssignmentExpressionSyntax assignment => assignment.Left == node,
+            PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.PreIncrementExpression or (int)SyntaxKind.PreDecrementExpression or (int)SyntaxKind.AddressOfExpression } => true,
+            PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.PostIncrementExpression or (int)SyntaxKind.PostDecrementExpression } => true,
+            ArgumentSyntax argument => !argument.RefKindKeyword.IsKind(SyntaxKind.None) && !argument.RefKindKeyword.IsKind(SyntaxKind.InKeyword),
+            RefExpressionSyntax => true,
+            _ => false,
+        };
+    }
+
+    /// <summary>
+    /// Whether the statement that reads the view may run guest code before it reads it: then a view
+    /// obtained before the statement is stale again at the use (<c>inv.Args = CopyArgs(...)</c>,
+    /// <c>Print(view)</c> where <c>Print</c> calls the guest first, an <c>await</c>).
+    /// </summary>
+    private static bool MayCallGuestBeforeUse(SemanticModel model, WasmViewSemantics semantics, StatementSyntax before, SyntaxNode use, CancellationToken cancellationToken)
+    {
+        SyntaxNode? header = before switch
+        {
+            ExpressionStatementSyntax statement => statement.Expression,
+            LocalDeclarationStatementSyntax statement => statement.Declaration,
+            ReturnStatementSyntax statement => statement.Expression,
+            ThrowStatementSyntax statement => statement.Expression,
+            IfStatementSyntax statement => statement.Condition,
+            SwitchStatementSyntax statement => statement.Expression,
+            CommonForEachStatementSyntax statement => statement.Expression,
+            UsingStatementSyntax statement => (SyntaxNode?)statement.Declaration ?? statement.Expression,
+            LockStatementSyntax statement => statement.Expression,
+            YieldStatementSyntax statement => statement.Expression,
+            _ => null,
+        };
+
+        if (header is null || !header.Span.Contains(use.Span))
+        {
+            return true;
+        }
+
+        foreach (var node in header.DescendantNodesAndSelf(n => n is not AnonymousFunctionExpressionSyntax))
+        {
+            if (node is AwaitExpressionSyntax)
+            {
+                return true;
+            }
+
+            if (node is InvocationExpressionSyntax or BaseObjectCreationExpressionSyntax or MemberAccessExpressionSyntax or ElementAccessExpressionSyntax or IdentifierNameSyntax
+                && model.GetOperation(node, cancellationToken) is { } operation
+                && operation is IInvocationOperation or IObjectCreationOperation or IPropertyReferenceOperation
+                && semantics.TryGetGuestCall(operation, null, null, cancellationToken) is not null)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
