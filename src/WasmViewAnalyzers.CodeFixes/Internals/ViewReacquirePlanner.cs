@@ -50,7 +50,7 @@ internal static class ViewReacquirePlanner
     private static readonly (string Type, string[] Methods)[] PureViewMethods =
     {
         ("Wasmtime.Memory", new[] { "GetSpan", "GetPointer", "GetLength" }),
-        ("Wasmtime.Caller", new[] { "GetMemory" }),
+        ("Wasmtime.Caller", new[] { "GetMemory", "TryGetMemorySpan" }),
         ("Wasmtime.Instance", new[] { "GetMemory" }),
         ("System.Runtime.InteropServices.MemoryMarshal", new[] { "AsRef", "Cast", "AsBytes", "CreateSpan", "CreateReadOnlySpan", "GetReference" }),
         ("System.Runtime.CompilerServices.Unsafe", new[] { "As", "AsRef", "Add", "AddByteOffset", "Subtract", "SubtractByteOffset", "AsPointer" }),
@@ -85,14 +85,12 @@ internal static class ViewReacquirePlanner
         StatementSyntax? reacquire;
         SyntaxNode source;
         if (declaration is VariableDeclaratorSyntax { Initializer.Value: { } initializer } declarator
-            && declarator.Parent?.Parent is LocalDeclarationStatementSyntax { UsingKeyword.RawKind: 0 }
-            && initializer.Span.Contains(acquisitionSpan))
+            && declarator.Parent?.Parent is LocalDeclarationStatementSyntax { UsingKeyword.RawKind: 0 })
         {
             source = initializer;
             reacquire = ExpressionStatement(AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, IdentifierName(view.Name), initializer.WithoutTrivia()));
         }
         else if (declaration is SingleVariableDesignationSyntax { Parent: DeclarationExpressionSyntax { Parent: ArgumentSyntax outArgument } }
-                 && outArgument.Span.Contains(acquisitionSpan)
                  && outArgument.Parent?.Parent is InvocationExpressionSyntax tryGet
                  && IsTryGetMemorySpan(model, tryGet, cancellationToken))
         {
@@ -104,16 +102,74 @@ internal static class ViewReacquirePlanner
             return null;
         }
 
+        // The view at the use was obtained there, or by this fix applied to an earlier use.
+        if (!source.Span.Contains(acquisitionSpan)
+            && !References(model, view, body, cancellationToken).Any(r => IsReacquisition(r, source) && r.Parent!.Parent!.Span.Contains(acquisitionSpan)))
+        {
+            return null;
+        }
+
         // The statement comes after the whole source: not the one that declares the view.
         if (before.SpanStart < source.Span.End
-            || IsRebound(model, view, body, declaration, cancellationToken)
+            || IsRebound(model, view, body, declaration, source, cancellationToken)
             || !IsReevaluable(model, source is RefExpressionSyntax refSource ? refSource.Expression : source, before, cancellationToken)
             || MayCallGuestBeforeUse(model, semantics, before, name, cancellationToken))
         {
             return null;
         }
 
+        // Up to right after the last guest call: out of the loops and blocks around the use that
+        // run no guest code (a span written in a loop is obtained again once, before the loop).
+        while (Enclosing(before) is { } outer
+               && outer.SpanStart >= source.Span.End
+               && !ContainsGuestCall(model, semantics, outer, cancellationToken)
+               && IsReevaluable(model, source is RefExpressionSyntax outerSource ? outerSource.Expression : source, outer, cancellationToken))
+        {
+            before = outer;
+        }
+
         return new ReacquirePlan(before, view, reacquire.WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation));
+    }
+
+    /// <summary>The statement of a statement list that <paramref name="statement"/> is part of (a loop, an <c>if</c>, a block).</summary>
+    private static StatementSyntax? Enclosing(StatementSyntax statement)
+    {
+        var container = statement.Parent;
+        if (container is BlockSyntax block && block.Parent is not (BlockSyntax or SwitchSectionSyntax))
+        {
+            container = block.Parent;
+        }
+
+        if (container is ElseClauseSyntax elseClause)
+        {
+            container = elseClause.Parent;
+        }
+
+        return container is StatementSyntax owner
+               && owner is not (SwitchStatementSyntax or TryStatementSyntax or LabeledStatementSyntax or LocalFunctionStatementSyntax)
+               && owner.Parent is BlockSyntax or SwitchSectionSyntax
+            ? owner
+            : null;
+    }
+
+    private static bool ContainsGuestCall(SemanticModel model, WasmViewSemantics semantics, SyntaxNode node, CancellationToken cancellationToken)
+    {
+        foreach (var descendant in node.DescendantNodesAndSelf(n => n is not AnonymousFunctionExpressionSyntax and not LocalFunctionStatementSyntax))
+        {
+            if (descendant is AwaitExpressionSyntax or YieldStatementSyntax || descendant is ForEachStatementSyntax { AwaitKeyword.RawKind: not 0 } || descendant is UsingStatementSyntax { AwaitKeyword.RawKind: not 0 } || descendant is LocalDeclarationStatementSyntax { AwaitKeyword.RawKind: not 0 })
+            {
+                return true;
+            }
+
+            if (descendant is InvocationExpressionSyntax or BaseObjectCreationExpressionSyntax or MemberAccessExpressionSyntax or ElementAccessExpressionSyntax or IdentifierNameSyntax
+                && model.GetOperation(descendant, cancellationToken) is IInvocationOperation or IObjectCreationOperation or IPropertyReferenceOperation
+                && semantics.TryGetGuestCall(model.GetOperation(descendant, cancellationToken)!, null, null, cancellationToken) is not null)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool IsTryGetMemorySpan(SemanticModel model, InvocationExpressionSyntax invocation, CancellationToken cancellationToken)
@@ -151,11 +207,11 @@ internal static class ViewReacquirePlanner
     }
 
     /// <summary>Whether the view variable is assigned anywhere but where it is declared (a ref local re-bound, a span or pointer reassigned).</summary>
-    private static bool IsRebound(SemanticModel model, ILocalSymbol view, SyntaxNode body, SyntaxNode declaration, CancellationToken cancellationToken)
+    private static bool IsRebound(SemanticModel model, ILocalSymbol view, SyntaxNode body, SyntaxNode declaration, SyntaxNode source, CancellationToken cancellationToken)
     {
         foreach (var reference in References(model, view, body, cancellationToken))
         {
-            if (declaration.Span.Contains(reference.Span))
+            if (declaration.Span.Contains(reference.Span) || IsReacquisition(reference, source))
             {
                 continue;
             }
@@ -172,6 +228,20 @@ internal static class ViewReacquirePlanner
 
         return false;
     }
+
+    /// <summary>The view obtained again from the same source: <c>view = &lt;source&gt;</c> or <c>caller.TryGetMemorySpan(..., out view)</c> (this fix, applied before).</summary>
+    private static bool IsReacquisition(IdentifierNameSyntax reference, SyntaxNode source)
+        => reference.Parent switch
+        {
+            AssignmentExpressionSyntax assignment when assignment.Left == reference && assignment.IsKind(SyntaxKind.SimpleAssignmentExpression)
+                => assignment.Right.IsEquivalentTo(source, topLevel: false),
+            ArgumentSyntax { Parent.Parent: InvocationExpressionSyntax invocation } argument when source is InvocationExpressionSyntax tryGet
+                => argument.RefKindKeyword.IsKind(SyntaxKind.OutKeyword)
+                   && invocation.Expression.IsEquivalentTo(tryGet.Expression, topLevel: false)
+                   && invocation.ArgumentList.Arguments.Count == tryGet.ArgumentList.Arguments.Count
+                   && invocation.ArgumentList.Arguments.Zip(tryGet.ArgumentList.Arguments, (a, b) => a == argument || a.IsEquivalentTo(b, topLevel: false)).All(same => same),
+            _ => false,
+        };
 
     /// <summary>
     /// Whether <paramref name="source"/> evaluated again before <paramref name="before"/> gives the
@@ -356,22 +426,6 @@ internal static class ViewReacquirePlanner
             return true;
         }
 
-        foreach (var node in header.DescendantNodesAndSelf(n => n is not AnonymousFunctionExpressionSyntax))
-        {
-            if (node is AwaitExpressionSyntax)
-            {
-                return true;
-            }
-
-            if (node is InvocationExpressionSyntax or BaseObjectCreationExpressionSyntax or MemberAccessExpressionSyntax or ElementAccessExpressionSyntax or IdentifierNameSyntax
-                && model.GetOperation(node, cancellationToken) is { } operation
-                && operation is IInvocationOperation or IObjectCreationOperation or IPropertyReferenceOperation
-                && semantics.TryGetGuestCall(operation, null, null, cancellationToken) is not null)
-            {
-                return true;
-            }
-        }
-
-        return false;
+        return ContainsGuestCall(model, semantics, header, cancellationToken);
     }
 }
