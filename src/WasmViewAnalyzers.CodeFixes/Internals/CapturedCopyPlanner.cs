@@ -68,7 +68,7 @@ internal static class CapturedCopyPlanner
         return function is not null;
     }
 
-    public static CapturedCopy? Plan(SemanticModel model, WasmViewSemantics semantics, ISymbol captured, SyntaxNode function, CancellationToken cancellationToken)
+    public static CapturedCopy? Plan(SemanticModel model, WasmViewSemantics semantics, ISymbol captured, SyntaxNode function, ICollection<string> taken, CancellationToken cancellationToken)
     {
         var type = captured switch
         {
@@ -94,7 +94,7 @@ internal static class CapturedCopyPlanner
             return null;
         }
 
-        var copyName = ViewCopyRewriter.UniqueName(model, before.SpanStart, captured.Name + "Copy", cancellationToken);
+        var copyName = ViewCopyRewriter.UniqueName(model, before.SpanStart, captured.Name + "Copy", cancellationToken, taken);
         var declaration = LocalDeclarationStatement(
                 VariableDeclaration(
                     ParseTypeName(type!.ToMinimalDisplayString(model, before.SpanStart)).WithAdditionalAnnotations(Simplifier.Annotation),

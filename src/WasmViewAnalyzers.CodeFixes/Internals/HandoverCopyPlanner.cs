@@ -56,6 +56,25 @@ internal static class HandoverCopyPlanner
             return true;
         }
 
+        // new RenderedPage(number, content): an object that only keeps what it is given (a record's
+        // positional constructor, a constructor that only assigns its parameters to members) keeps
+        // a copy as well; each view among the arguments is copied, the object's type stays.
+        if (expression is BaseObjectCreationExpressionSyntax { ArgumentList: { } arguments, Initializer: null } creation
+            && model.GetSymbolInfo(creation, cancellationToken).Symbol is IMethodSymbol constructor
+            && OnlyStoresItsArguments(constructor, cancellationToken))
+        {
+            var before = replacements.Count;
+            foreach (var argument in arguments.Arguments)
+            {
+                if (!argument.RefKindKeyword.IsKind(SyntaxKind.None) || !TryPlan(model, semantics, argument.Expression, replacements, cancellationToken))
+                {
+                    return false;
+                }
+            }
+
+            return replacements.Count > before;
+        }
+
         // The receiver of a call (content.CopyTo(gzip)) has no slot type: the copy only has to bind
         // to the same method. An argument's copy has to fit the parameter and bind to the same overload.
         var call = EnclosingCall(expression, out var isReceiver);
@@ -293,6 +312,32 @@ internal static class HandoverCopyPlanner
 
         var info = model.GetTypeInfo(outer, cancellationToken);
         return info.ConvertedType ?? info.Type;
+    }
+
+    /// <summary>
+    /// A record's positional constructor, or a constructor of the compilation whose body only assigns
+    /// its parameters to fields or properties: the object holds exactly what it was given.
+    /// </summary>
+    private static bool OnlyStoresItsArguments(IMethodSymbol constructor, CancellationToken cancellationToken)
+    {
+        if (constructor.MethodKind != MethodKind.Constructor || constructor.DeclaringSyntaxReferences.Length != 1)
+        {
+            return false;
+        }
+
+        switch (constructor.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken))
+        {
+            case RecordDeclarationSyntax:
+                return true;
+            case ConstructorDeclarationSyntax { Initializer: null } declaration:
+                var statements = declaration.Body?.Statements.Select(statement => (statement as ExpressionStatementSyntax)?.Expression)
+                                 ?? new[] { declaration.ExpressionBody?.Expression };
+                return statements.All(expression => expression is AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression, Right: IdentifierNameSyntax parameter } assignment
+                                                    && assignment.Left is IdentifierNameSyntax or MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax }
+                                                    && constructor.Parameters.Any(p => p.Name == parameter.Identifier.ValueText));
+            default:
+                return false;
+        }
     }
 
     private static bool IsUnsafeContext(SyntaxNode node)

@@ -121,8 +121,9 @@ public sealed class CopyViewBeforeHandoverFixer : CodeFixProvider
             // when it runs; it has to be taken where the lambda is created.
             if (CapturedCopyPlanner.IsCapturedReference(model, handed, cancellationToken, out var captured, out var function))
             {
-                if (CapturedCopyPlanner.Plan(model, semantics, captured!, function!, cancellationToken) is { } copy
-                    && !edits.CapturedCopies.ContainsKey(copy.Key))
+                var taken = edits.CapturedCopies.Values.Select(c => c.CopyName).ToList();
+                if (!edits.CapturedCopies.ContainsKey((function!.SpanStart, captured!.Name))
+                    && CapturedCopyPlanner.Plan(model, semantics, captured, function, taken, cancellationToken) is { } copy)
                 {
                     edits.CapturedCopies.Add(copy.Key, copy);
                 }
