@@ -111,9 +111,17 @@ internal static class CapturedCopyPlanner
     private static bool IsRead(SemanticModel model, IdentifierNameSyntax reference, CancellationToken cancellationToken)
     {
         ExpressionSyntax node = reference;
+        var symbols = FixerSymbols.For(model.Compilation);
         if (node.Parent is MemberAccessExpressionSyntax member && member.Expression == node && member.Parent is not InvocationExpressionSyntax)
         {
-            switch (member.Name.Identifier.ValueText)
+            // Memory<T>.Length, IsEmpty and Span, not a member of the user's called the same.
+            if (model.GetSymbolInfo(member, cancellationToken).Symbol is not IPropertySymbol property
+                || !(symbols.IsWritableView(property.ContainingType) || symbols.IsReadOnlyView(property.ContainingType)))
+            {
+                return false;
+            }
+
+            switch (property.Name)
             {
                 case "Length" or "IsEmpty":
                     return true;
@@ -131,13 +139,9 @@ internal static class CapturedCopyPlanner
         }
 
         return node.Parent is ArgumentSyntax { RefKindKeyword.RawKind: (int)SyntaxKind.None } argument
-               && model.GetOperation(argument, cancellationToken) is Microsoft.CodeAnalysis.Operations.IArgumentOperation { Parameter.Type: INamedTypeSymbol parameterType }
-               && IsReadOnlyView(model.Compilation, parameterType);
+               && model.GetOperation(argument, cancellationToken) is Microsoft.CodeAnalysis.Operations.IArgumentOperation { Parameter.Type: var parameterType }
+               && symbols.IsReadOnlyView(parameterType);
     }
-
-    private static bool IsReadOnlyView(Compilation compilation, INamedTypeSymbol type)
-        => SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, compilation.GetTypeByMetadataName("System.ReadOnlySpan`1"))
-           || SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, compilation.GetTypeByMetadataName("System.ReadOnlyMemory`1"));
 
     private static bool IsWriteTarget(ExpressionSyntax node) => node.Parent switch
     {

@@ -261,7 +261,7 @@ internal static class HandoverCopyPlanner
         {
             if (name.SpanStart > expression.Span.End
                 && name.Identifier.ValueText == stream.Name
-                && !IsDisposal(name)
+                && !IsDisposal(model, name, cancellationToken)
                 && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, stream))
             {
                 return true;
@@ -271,12 +271,15 @@ internal static class HandoverCopyPlanner
         return false;
     }
 
-    private static bool IsDisposal(IdentifierNameSyntax name)
+    private static bool IsDisposal(SemanticModel model, IdentifierNameSyntax name, CancellationToken cancellationToken)
     {
         SyntaxNode reference = name.Parent is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } qualified && qualified.Name == name ? qualified : name;
         return reference.Parent switch
         {
-            MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Dispose" or "DisposeAsync" or "Close", Parent: InvocationExpressionSyntax } access => access.Expression == reference,
+            MemberAccessExpressionSyntax { Parent: InvocationExpressionSyntax } access
+                => access.Expression == reference
+                   && model.GetSymbolInfo(access, cancellationToken).Symbol is IMethodSymbol method
+                   && FixerSymbols.For(model.Compilation).IsDisposal(method),
             UsingStatementSyntax @using => @using.Expression == reference,
             _ => false,
         };

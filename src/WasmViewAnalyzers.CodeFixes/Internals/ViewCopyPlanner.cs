@@ -90,17 +90,6 @@ internal readonly struct TextSpanKey : System.IEquatable<TextSpanKey>
 /// </summary>
 internal static class ViewCopyPlanner
 {
-    private static readonly HashSet<string> MutatingMembers = new()
-    {
-        "Fill", "Clear", "Reverse", "Sort", "Replace", "TryWrite", "Write", "WriteLittleEndian", "WriteBigEndian",
-    };
-
-    /// <summary>Types whose methods taking a writable span only read it or derive from it, unless named as mutating.</summary>
-    private static readonly HashSet<string> ReadingTypes = new()
-    {
-        "MemoryExtensions", "MemoryMarshal",
-    };
-
     public static CopyPlan? Plan(SemanticModel model, WasmViewSemantics semantics, SyntaxNode acquisition, CopyStrategy strategy, CancellationToken cancellationToken)
     {
         if (acquisition is ArgumentSyntax argument)
@@ -411,7 +400,7 @@ internal static class ViewCopyPlanner
         ExpressionSyntax node = reference;
         if (node.Parent is MemberAccessExpressionSyntax { Name: IdentifierNameSyntax member } access && access.Expression == node && member != reference)
         {
-            if (MutatingMembers.Contains(member.Identifier.ValueText))
+            if (model.GetSymbolInfo(member, cancellationToken).Symbol is IMethodSymbol called && FixerSymbols.For(model.Compilation).IsWritingMethod(called))
             {
                 return Usage.Write;
             }
@@ -491,22 +480,15 @@ internal static class ViewCopyPlanner
             return Usage.Read;
         }
 
-        var method = parameter.ContainingSymbol as IMethodSymbol;
-        if (method?.Name is "CopyTo" or "TryCopyTo" && !(method.IsExtensionMethod && parameter.Ordinal == 0))
-        {
-            // source.CopyTo(view): the view is the destination.
-            return Usage.Write;
-        }
-
-        var type = parameter.Type as INamedTypeSymbol;
-        var mutable = type is { IsGenericType: true } && type.OriginalDefinition.Name is "Span" or "Memory";
-        if (!mutable || type is null)
+        // A writable span handed over lets the callee write guest memory, unless it is known to read
+        // (MemoryExtensions, MemoryMarshal), and not one of their writing methods (CopyTo's destination).
+        var symbols = FixerSymbols.For(model.Compilation);
+        if (!symbols.IsWritableView(parameter.Type))
         {
             return Usage.Read;
         }
 
-        // Passing a writable span lets the callee write guest memory, unless it is known to read.
-        return method?.ContainingType is { } containing && ReadingTypes.Contains(containing.Name) && !MutatingMembers.Contains(method.Name)
+        return parameter.ContainingSymbol is IMethodSymbol method && symbols.IsOfReadingType(method) && !symbols.IsWritingMethod(method)
             ? Usage.Read
             : Usage.Write;
     }

@@ -290,7 +290,7 @@ internal static class ViewReacquirePlanner
 
                     break;
                 case IPropertyReferenceOperation property:
-                    if (!IsReadOnlyAutoProperty(property.Property) && !IsSpanIndexer(property.Property))
+                    if (!IsReadOnlyAutoProperty(property.Property) && !(property.Property.IsIndexer && FixerSymbols.For(model.Compilation).IsSpanType(property.Property.ContainingType)))
                     {
                         return false;
                     }
@@ -336,9 +336,6 @@ internal static class ViewReacquirePlanner
     private static bool IsPureType(Compilation compilation, INamedTypeSymbol type)
         => SymbolEqualityComparer.Default.Equals(type, compilation.GetTypeByMetadataName("System.Span`1"))
            || SymbolEqualityComparer.Default.Equals(type, compilation.GetTypeByMetadataName("System.ReadOnlySpan`1"));
-
-    private static bool IsSpanIndexer(IPropertySymbol property)
-        => property.IsIndexer && property.ContainingType is { IsRefLikeType: true, IsGenericType: true } span && span.ContainingNamespace?.ToDisplayString() == "System" && span.Name is "Span" or "ReadOnlySpan";
 
     /// <summary>A get-only auto-property (its backing field is readonly).</summary>
     private static bool IsReadOnlyAutoProperty(IPropertySymbol property)
