@@ -152,7 +152,7 @@ internal static class ViewReacquirePlanner
             : null;
     }
 
-    private static bool ContainsGuestCall(SemanticModel model, WasmViewSemantics semantics, SyntaxNode node, CancellationToken cancellationToken)
+    internal static bool ContainsGuestCall(SemanticModel model, WasmViewSemantics semantics, SyntaxNode node, CancellationToken cancellationToken)
     {
         foreach (var descendant in node.DescendantNodesAndSelf(n => n is not AnonymousFunctionExpressionSyntax and not LocalFunctionStatementSyntax))
         {
@@ -248,75 +248,28 @@ internal static class ViewReacquirePlanner
     /// view it gave where it was first evaluated, and does nothing else.
     /// </summary>
     private static bool IsReevaluable(SemanticModel model, SyntaxNode source, StatementSyntax before, CancellationToken cancellationToken)
-    {
-        if (model.GetOperation(source, cancellationToken) is not { } root)
+        => model.GetOperation(source, cancellationToken) is { } root
+           && root.DescendantsAndSelf().All(operation => IsPureOperation(model, operation, variable => IsAssignedBetween(model, variable, source, before, cancellationToken)));
+
+    /// <summary>
+    /// Whether evaluating <paramref name="operation"/> (not its children) has no effect but its value,
+    /// and gives the same value again unless <paramref name="inputChanged"/> says a local or
+    /// parameter it reads may have changed.
+    /// </summary>
+    internal static bool IsPureOperation(SemanticModel model, IOperation operation, System.Func<ISymbol, bool> inputChanged)
+        => operation switch
         {
-            return false;
-        }
-
-        foreach (var operation in root.DescendantsAndSelf())
-        {
-            switch (operation)
-            {
-                case ILiteralOperation or IDefaultValueOperation or ISizeOfOperation or ITypeOfOperation or IInstanceReferenceOperation or IArgumentOperation:
-                    break;
-                case IConversionOperation { OperatorMethod: null }:
-                case IBinaryOperation { OperatorMethod: null }:
-                case IUnaryOperation { OperatorMethod: null }:
-                case IDeclarationExpressionOperation:
-                case IDiscardOperation:
-                    break;
-                case ILocalReferenceOperation { IsDeclaration: true }:
-                    break;
-                case ILocalReferenceOperation local:
-                    if (local.Local.IsRef || IsAssignedBetween(model, local.Local, source, before, cancellationToken))
-                    {
-                        return false;
-                    }
-
-                    break;
-                case IParameterReferenceOperation parameter:
-                    if (parameter.Parameter.RefKind is not (RefKind.None or RefKind.In) || IsAssignedBetween(model, parameter.Parameter, source, before, cancellationToken))
-                    {
-                        return false;
-                    }
-
-                    break;
-                case IFieldReferenceOperation field:
-                    if (!(field.Field.IsReadOnly || field.Field.IsConst))
-                    {
-                        return false;
-                    }
-
-                    break;
-                case IPropertyReferenceOperation property:
-                    if (!IsReadOnlyAutoProperty(property.Property) && !(property.Property.IsIndexer && FixerSymbols.For(model.Compilation).IsSpanType(property.Property.ContainingType)))
-                    {
-                        return false;
-                    }
-
-                    break;
-                case IInvocationOperation invocation:
-                    if (!IsPure(model.Compilation, invocation.TargetMethod))
-                    {
-                        return false;
-                    }
-
-                    break;
-                case IObjectCreationOperation creation:
-                    if (creation.Type is not INamedTypeSymbol { IsRefLikeType: true } created || !IsPureType(model.Compilation, created.OriginalDefinition))
-                    {
-                        return false;
-                    }
-
-                    break;
-                default:
-                    return false;
-            }
-        }
-
-        return true;
-    }
+            ILiteralOperation or IDefaultValueOperation or ISizeOfOperation or ITypeOfOperation or IInstanceReferenceOperation or IArgumentOperation => true,
+            IConversionOperation { OperatorMethod: null } or IBinaryOperation { OperatorMethod: null } or IUnaryOperation { OperatorMethod: null } => true,
+            IDeclarationExpressionOperation or IDiscardOperation or ILocalReferenceOperation { IsDeclaration: true } => true,
+            ILocalReferenceOperation local => !local.Local.IsRef && !inputChanged(local.Local),
+            IParameterReferenceOperation parameter => parameter.Parameter.RefKind is RefKind.None or RefKind.In && !inputChanged(parameter.Parameter),
+            IFieldReferenceOperation field => field.Field.IsReadOnly || field.Field.IsConst,
+            IPropertyReferenceOperation property => IsReadOnlyAutoProperty(property.Property) || (property.Property.IsIndexer && FixerSymbols.For(model.Compilation).IsSpanType(property.Property.ContainingType)),
+            IInvocationOperation invocation => IsPure(model.Compilation, invocation.TargetMethod),
+            IObjectCreationOperation { Type: INamedTypeSymbol { IsRefLikeType: true } created } => IsPureType(model.Compilation, created.OriginalDefinition),
+            _ => false,
+        };
 
     private static bool IsPure(Compilation compilation, IMethodSymbol method)
     {
@@ -401,7 +354,7 @@ internal static class ViewReacquirePlanner
     /// obtained before the statement is stale again at the use (<c>inv.Args = CopyArgs(...)</c>,
     /// <c>Print(view)</c> where <c>Print</c> calls the guest first, an <c>await</c>).
     /// </summary>
-    private static bool MayCallGuestBeforeUse(SemanticModel model, WasmViewSemantics semantics, StatementSyntax before, SyntaxNode use, CancellationToken cancellationToken)
+    internal static bool MayCallGuestBeforeUse(SemanticModel model, WasmViewSemantics semantics, StatementSyntax before, SyntaxNode use, CancellationToken cancellationToken)
     {
         SyntaxNode? header = before switch
         {

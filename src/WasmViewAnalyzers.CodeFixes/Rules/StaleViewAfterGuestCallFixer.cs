@@ -20,15 +20,23 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
     public const string CopyToArrayKey = RuleIdentifiers.StaleViewAfterGuestCall + ".CopyToArray";
     public const string LeaseCopyKey = RuleIdentifiers.StaleViewAfterGuestCall + ".LeaseCopy";
     public const string ReacquireKey = RuleIdentifiers.StaleViewAfterGuestCall + ".Reacquire";
+    public const string CallFirstKey = RuleIdentifiers.StaleViewAfterGuestCall + ".CallFirst";
 
     private const string CopyToArrayTitle = "Copy the view when it is obtained";
     private const string LeaseCopyTitle = "Use a pooled lease copy";
     private const string ReacquireTitle = "Obtain the view again after the call";
+    private const string CallFirstTitle = "Call the guest before obtaining the view";
 
     public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIdentifiers.StaleViewAfterGuestCall);
 
     public override FixAllProvider GetFixAllProvider() => FixAllProvider.Create(async (context, document, diagnostics) =>
     {
+        if (context.CodeActionEquivalenceKey == CallFirstKey)
+        {
+            var hoists = await GuestCallHoistPlanner.PlanAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false);
+            return hoists.IsEmpty ? document : await GuestCallHoistPlanner.ApplyAsync(document, hoists, context.CancellationToken).ConfigureAwait(false);
+        }
+
         if (context.CodeActionEquivalenceKey == ReacquireKey)
         {
             var reacquisitions = await ViewReacquireRewriter.PlanAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false);
@@ -68,6 +76,16 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
             {
                 context.RegisterCodeFix(
                     CodeAction.Create(ReacquireTitle, ct => ViewReacquireRewriter.ApplyAsync(document, reacquire, ct), ReacquireKey),
+                    diagnostic);
+            }
+
+            // new UnmanagedMemoryStream((byte*)memory.GetPointer() + output, outputLength()): the
+            // guest call in a later argument runs after the view is obtained.
+            var hoist = await GuestCallHoistPlanner.PlanAsync(document, new[] { diagnostic }, context.CancellationToken).ConfigureAwait(false);
+            if (!hoist.IsEmpty)
+            {
+                context.RegisterCodeFix(
+                    CodeAction.Create(CallFirstTitle, ct => GuestCallHoistPlanner.ApplyAsync(document, hoist, ct), CallFirstKey),
                     diagnostic);
             }
         }

@@ -14,6 +14,7 @@ public sealed class StaleViewAfterGuestCallFixerTests
     private const string ToArray = StaleViewAfterGuestCallFixer.CopyToArrayKey;
     private const string Lease = StaleViewAfterGuestCallFixer.LeaseCopyKey;
     private const string Reacquire = StaleViewAfterGuestCallFixer.ReacquireKey;
+    private const string CallFirst = StaleViewAfterGuestCallFixer.CallFirstKey;
 
     private const string Copy = "Copy the view when it is obtained";
     private const string ObtainAgain = "Obtain the view again after the call";
@@ -928,5 +929,58 @@ public sealed class StaleViewAfterGuestCallFixerTests
             """));
 
         Assert.Empty(offered);
+    }
+
+    // ------------------------------------------------------------------ call the guest before obtaining the view
+
+    [Fact]
+    public Task GuestCallInALaterArgument_MadeFirst_FixAll() => VerifyMembers("""
+        Stream OpenInBody(int address)
+        {
+            return {|WVA001:new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, convert(address))|};
+        }
+
+        void Copy(Stream sink, int address)
+        {
+            var content = new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, convert(address));
+            {|WVA001:content|}.CopyTo(sink);
+        }
+        """, """
+        Stream OpenInBody(int address)
+        {
+            var convert2 = convert(address);
+            return new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, convert2);
+        }
+
+        void Copy(Stream sink, int address)
+        {
+            var convert2 = convert(address);
+            var content = new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, convert2);
+            content.CopyTo(sink);
+        }
+        """, CallFirst);
+
+    [Fact]
+    public async Task GuestCallInALaterArgument_NotMadeFirstWhenOrderMatters()
+    {
+        var offered = await Verify.GetOfferedFixesAsync(HostCode.WithMembers("""
+            private int _count;
+
+            int Next() => ++_count;
+
+            Stream Impure(int address)
+            {
+                return new UnmanagedMemoryStream((byte*)memory.GetPointer() + Next(), convert(address));
+            }
+
+            Stream CalledAgainLater(int address)
+            {
+                var content = new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, convert(address));
+                reset();
+                return content;
+            }
+            """));
+
+        Assert.DoesNotContain("Call the guest before obtaining the view", offered);
     }
 }
