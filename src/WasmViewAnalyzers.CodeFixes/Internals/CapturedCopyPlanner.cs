@@ -78,8 +78,14 @@ internal static class CapturedCopyPlanner
         };
 
         // A local function can be called before the variable is assigned; a lambda is created where it stands.
-        if (!semantics.Symbols.IsMemoryLike(type)
-            || function is not AnonymousFunctionExpressionSyntax
+        var isMemory = semantics.Symbols.IsMemoryLike(type);
+        var stream = model.Compilation.GetTypeByMetadataName("System.IO.Stream");
+        var isStream = !isMemory
+                       && captured is ILocalSymbol
+                       && semantics.Symbols.DerivesFrom(type, model.Compilation.GetTypeByMetadataName("System.IO.UnmanagedMemoryStream"))
+                       && HandoverCopyPlanner.IsUnsafeContext(function);
+        if (!(isMemory || isStream)
+            || function is not AnonymousFunctionExpressionSyntax lambda
             || function.FirstAncestorOrSelf<StatementSyntax>() is not { Parent: BlockSyntax or SwitchSectionSyntax } before)
         {
             return null;
@@ -89,17 +95,28 @@ internal static class CapturedCopyPlanner
             .OfType<IdentifierNameSyntax>()
             .Where(n => n.Identifier.ValueText == captured.Name && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(n, cancellationToken).Symbol, captured))
             .ToList();
-        if (references.Count == 0 || references.Any(reference => !IsRead(model, reference, cancellationToken)))
+        if (references.Count == 0
+            || references.Any(reference => isMemory ? !IsRead(model, reference, cancellationToken) : !IsStreamCall(model, reference, stream, cancellationToken))
+            || (isStream && HandoverCopyPlanner.StreamMayBeReadAgain(model, lambda, captured, cancellationToken)))
         {
             return null;
         }
 
+        // A stream: a MemoryStream over the bytes from its position on, typed Stream (the lambda
+        // only calls Stream's members on it, which bind the same).
         var copyName = ViewCopyRewriter.UniqueName(model, before.SpanStart, captured.Name + "Copy", cancellationToken, taken);
+        var name = IdentifierName(captured.Name);
+        var copy = isMemory
+            ? ViewCopyRewriter.AppendCall(name, "ToArray")
+            : HandoverCopyPlanner.MemoryStreamOver(
+                MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, name, IdentifierName("PositionPointer")),
+                ParseExpression($"{captured.Name}.Length - {captured.Name}.Position"),
+                lengthIsInt: false);
+        var declaredType = isMemory ? type!.ToMinimalDisplayString(model, before.SpanStart) : "System.IO.Stream";
         var declaration = LocalDeclarationStatement(
                 VariableDeclaration(
-                    ParseTypeName(type!.ToMinimalDisplayString(model, before.SpanStart)).WithAdditionalAnnotations(Simplifier.Annotation),
-                    SingletonSeparatedList(VariableDeclarator(Identifier(copyName))
-                        .WithInitializer(EqualsValueClause(ViewCopyRewriter.AppendCall(IdentifierName(captured.Name), "ToArray"))))))
+                    ParseTypeName(declaredType).WithAdditionalAnnotations(Simplifier.Annotation),
+                    SingletonSeparatedList(VariableDeclarator(Identifier(copyName)).WithInitializer(EqualsValueClause(copy)))))
             .WithAdditionalAnnotations(Formatter.Annotation);
         return new CapturedCopy(before, declaration, references, copyName, function, captured);
     }
@@ -141,6 +158,24 @@ internal static class CapturedCopyPlanner
         return node.Parent is ArgumentSyntax { RefKindKeyword.RawKind: (int)SyntaxKind.None } argument
                && model.GetOperation(argument, cancellationToken) is Microsoft.CodeAnalysis.Operations.IArgumentOperation { Parameter.Type: var parameterType }
                && symbols.IsReadOnlyView(parameterType);
+    }
+
+    /// <summary><c>stream.CopyTo(sink)</c>: the captured stream is the receiver of a member <c>Stream</c> declares (or overrides one).</summary>
+    private static bool IsStreamCall(SemanticModel model, IdentifierNameSyntax reference, INamedTypeSymbol? stream, CancellationToken cancellationToken)
+    {
+        if (reference.Parent is not MemberAccessExpressionSyntax { Parent: InvocationExpressionSyntax } member
+            || member.Expression != reference
+            || model.GetSymbolInfo(member, cancellationToken).Symbol is not IMethodSymbol method)
+        {
+            return false;
+        }
+
+        while (method.OverriddenMethod is { } overridden)
+        {
+            method = overridden;
+        }
+
+        return SymbolEqualityComparer.Default.Equals(method.ContainingType, stream);
     }
 
     private static bool IsWriteTarget(ExpressionSyntax node) => node.Parent switch

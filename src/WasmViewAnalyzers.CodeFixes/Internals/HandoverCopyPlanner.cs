@@ -235,12 +235,11 @@ internal static class HandoverCopyPlanner
     /// (each turn would get all the bytes, where the writer shares one position).
     /// </summary>
     private static bool StreamMayBeReadAgain(SemanticModel model, ExpressionSyntax expression, CancellationToken cancellationToken)
-    {
-        if (model.GetSymbolInfo(expression, cancellationToken).Symbol is not { } stream)
-        {
-            return true;
-        }
+        => model.GetSymbolInfo(expression, cancellationToken).Symbol is not { } stream || StreamMayBeReadAgain(model, expression, stream, cancellationToken);
 
+    /// <summary>The same for <paramref name="stream"/> handed over at <paramref name="expression"/> (a lambda that captures it).</summary>
+    internal static bool StreamMayBeReadAgain(SemanticModel model, ExpressionSyntax expression, ISymbol stream, CancellationToken cancellationToken)
+    {
         var body = expression.Ancestors().FirstOrDefault(node => node is BaseMethodDeclarationSyntax or AccessorDeclarationSyntax or PropertyDeclarationSyntax or CompilationUnitSyntax);
         if (body is null)
         {
@@ -286,7 +285,7 @@ internal static class HandoverCopyPlanner
     }
 
     /// <summary><c>new MemoryStream(new ReadOnlySpan&lt;byte&gt;(pointer, length).ToArray())</c>.</summary>
-    private static ExpressionSyntax MemoryStreamOver(ExpressionSyntax pointer, ExpressionSyntax length, bool lengthIsInt)
+    internal static ExpressionSyntax MemoryStreamOver(ExpressionSyntax pointer, ExpressionSyntax length, bool lengthIsInt)
     {
         var intLength = lengthIsInt
             ? length.WithoutTrivia()
@@ -343,7 +342,7 @@ internal static class HandoverCopyPlanner
         }
     }
 
-    private static bool IsUnsafeContext(SyntaxNode node)
+    internal static bool IsUnsafeContext(SyntaxNode node)
     {
         for (var current = node; current is not null; current = current.Parent)
         {

@@ -180,6 +180,22 @@ public sealed class ViewEscapesMethodFixerTests
         """ + ViewEscapesMethodAnalyzerTests.Manager);
 
     [Fact]
+    public Task StreamCapturedByLambdaThatRunsLater_CopiedBeforeTheLambda() => VerifyMembers("""
+        void Run(Stream sink, int length)
+        {
+            var stream = new UnmanagedMemoryStream((byte*)memory.GetPointer(), length);
+            Task.Run(() => {|WVA002:stream|}.CopyTo(sink));
+        }
+        """, """
+        void Run(Stream sink, int length)
+        {
+            var stream = new UnmanagedMemoryStream((byte*)memory.GetPointer(), length);
+            Stream streamCopy = new MemoryStream(new ReadOnlySpan<byte>(stream.PositionPointer, checked((int)(stream.Length - stream.Position))).ToArray());
+            Task.Run(() => streamCopy.CopyTo(sink));
+        }
+        """);
+
+    [Fact]
     public async Task ViewCapturedAndWrittenOrNotMemory_NoCopyOffered()
     {
         var titles = await Verify.GetOfferedFixesAsync(ViewEscapesMethodAnalyzerTests.Host("""
@@ -193,6 +209,14 @@ public sealed class ViewEscapesMethodFixerTests
             {
                 var address = memory.GetPointer();
                 return Task.Run(() => sink.Write(new ReadOnlySpan<byte>((byte*)address, length)));
+            }
+
+            Task StreamReadAgain(Stream sink, Stream other, int length)
+            {
+                var stream = new UnmanagedMemoryStream((byte*)memory.GetPointer(), length);
+                var task = Task.Run(() => stream.CopyTo(sink));
+                stream.CopyTo(other);
+                return task;
             }
             """ + ViewEscapesMethodAnalyzerTests.Manager));
 
