@@ -17,7 +17,7 @@ namespace WasmViewAnalyzers.CodeFixes.Internals;
 /// </summary>
 internal sealed class ReacquirePlan
 {
-    public ReacquirePlan(StatementSyntax before, ILocalSymbol view, StatementSyntax reacquire)
+    public ReacquirePlan(StatementSyntax before, ILocalSymbol view, IReadOnlyList<StatementSyntax> reacquire)
     {
         Before = before;
         View = view;
@@ -28,8 +28,11 @@ internal sealed class ReacquirePlan
 
     public ILocalSymbol View { get; }
 
-    /// <summary><c>view = memory.GetSpan(...);</c>, <c>inv = ref MemoryMarshal.AsRef&lt;T&gt;(...);</c>, <c>caller.TryGetMemorySpan(..., out span);</c></summary>
-    public StatementSyntax Reacquire { get; }
+    /// <summary>
+    /// <c>view = memory.GetSpan(...);</c>, <c>inv = ref MemoryMarshal.AsRef&lt;T&gt;(...);</c>,
+    /// <c>caller.TryGetMemorySpan(..., out span);</c>; for a view derived from another, that one first.
+    /// </summary>
+    public IReadOnlyList<StatementSyntax> Reacquire { get; }
 
     /// <summary>Several stale uses of one view in one statement share one re-acquisition.</summary>
     public (int Start, string Name) Key => (Before.SpanStart, View.Name);
@@ -68,52 +71,52 @@ internal static class ViewReacquirePlanner
             return null;
         }
 
-        var declaration = view.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
-        var body = EnclosingFunction(declaration);
-        if (body is null || EnclosingFunction(name) != body)
+        var body = EnclosingFunction(view.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken));
+        if (body is null || EnclosingFunction(name) != body || StatementBefore(name, body) is not { } before)
         {
             return null;
         }
 
-        var before = StatementBefore(name, body);
-        if (before is null)
+        // The view itself, or a view derived from one that was (ref var header = ref
+        // MemoryMarshal.AsRef<Header>(span)): then both are obtained again, the first one first.
+        var sources = new List<(ILocalSymbol Local, SyntaxNode Source, StatementSyntax Reacquire)>();
+        if (Source(model, view, body, cancellationToken) is not { } source)
         {
             return null;
         }
 
-        // What is evaluated again, and where the view was obtained.
-        StatementSyntax? reacquire;
-        SyntaxNode source;
-        if (declaration is VariableDeclaratorSyntax { Initializer.Value: { } initializer } declarator
-            && declarator.Parent?.Parent is LocalDeclarationStatementSyntax { UsingKeyword.RawKind: 0 })
+        sources.Add((view, source.Source, source.Reacquire));
+        if (!IsObtainedAt(model, view, body, source.Source, acquisitionSpan, cancellationToken))
         {
-            source = initializer;
-            reacquire = ExpressionStatement(AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, IdentifierName(view.Name), initializer.WithoutTrivia()));
-        }
-        else if (declaration is SingleVariableDesignationSyntax { Parent: DeclarationExpressionSyntax { Parent: ArgumentSyntax outArgument } }
-                 && outArgument.Parent?.Parent is InvocationExpressionSyntax tryGet
-                 && IsTryGetMemorySpan(model, tryGet, cancellationToken))
-        {
-            source = tryGet;
-            reacquire = ExpressionStatement(tryGet.ReplaceNode(outArgument.Expression, IdentifierName(view.Name)).WithoutTrivia());
-        }
-        else
-        {
-            return null;
+            var roots = (model.GetOperation(Evaluated(source.Source), cancellationToken)?.DescendantsAndSelf() ?? Enumerable.Empty<IOperation>())
+                .OfType<ILocalReferenceOperation>()
+                .Select(reference => reference.Local)
+                .Where(local => !SymbolEqualityComparer.Default.Equals(local, view))
+                .Distinct(SymbolEqualityComparer.Default)
+                .Cast<ILocalSymbol>()
+                .ToList();
+            if (roots.Count != 1
+                || Source(model, roots[0], body, cancellationToken) is not { } rootSource
+                || !IsObtainedAt(model, roots[0], body, rootSource.Source, acquisitionSpan, cancellationToken))
+            {
+                return null;
+            }
+
+            sources.Insert(0, (roots[0], rootSource.Source, rootSource.Reacquire));
         }
 
-        // The view at the use was obtained there, or by this fix applied to an earlier use.
-        if (!source.Span.Contains(acquisitionSpan)
-            && !References(model, view, body, cancellationToken).Any(r => IsReacquisition(r, source) && r.Parent!.Parent!.Span.Contains(acquisitionSpan)))
+        // The statement comes after each whole source: not the one that declares the view.
+        foreach (var (local, each, _) in sources)
         {
-            return null;
+            if (before.SpanStart < each.Span.End
+                || IsRebound(model, local, body, local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken), each, cancellationToken)
+                || !IsReevaluable(model, Evaluated(each), before, cancellationToken))
+            {
+                return null;
+            }
         }
 
-        // The statement comes after the whole source: not the one that declares the view.
-        if (before.SpanStart < source.Span.End
-            || IsRebound(model, view, body, declaration, source, cancellationToken)
-            || !IsReevaluable(model, source is RefExpressionSyntax refSource ? refSource.Expression : source, before, cancellationToken)
-            || MayCallGuestBeforeUse(model, semantics, before, name, cancellationToken))
+        if (MayCallGuestBeforeUse(model, semantics, before, name, cancellationToken))
         {
             return null;
         }
@@ -121,15 +124,55 @@ internal static class ViewReacquirePlanner
         // Up to right after the last guest call: out of the loops and blocks around the use that
         // run no guest code (a span written in a loop is obtained again once, before the loop).
         while (Enclosing(before) is { } outer
-               && outer.SpanStart >= source.Span.End
-               && !ContainsGuestCall(model, semantics, outer, cancellationToken)
-               && IsReevaluable(model, source is RefExpressionSyntax outerSource ? outerSource.Expression : source, outer, cancellationToken))
+               && sources.All(each => outer.SpanStart >= each.Source.Span.End && IsReevaluable(model, Evaluated(each.Source), outer, cancellationToken))
+               && !ContainsGuestCall(model, semantics, outer, cancellationToken))
         {
             before = outer;
         }
 
-        return new ReacquirePlan(before, view, reacquire.WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation));
+        return new ReacquirePlan(before, view, sources.Select(each => each.Reacquire.WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation)).ToList());
     }
+
+    /// <summary>A ref initializer is evaluated as the expression it refers to.</summary>
+    private static SyntaxNode Evaluated(SyntaxNode source) => source is RefExpressionSyntax reference ? reference.Expression : source;
+
+    /// <summary>
+    /// What <paramref name="local"/> is declared from, and the statement that obtains it again:
+    /// <c>view = &lt;initializer&gt;;</c>, or <c>caller.TryGetMemorySpan(..., out view);</c>.
+    /// </summary>
+    private static (SyntaxNode Source, StatementSyntax Reacquire)? Source(SemanticModel model, ILocalSymbol local, SyntaxNode body, CancellationToken cancellationToken)
+    {
+        if (local.DeclaringSyntaxReferences.Length != 1)
+        {
+            return null;
+        }
+
+        var declaration = local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
+        if (EnclosingFunction(declaration) != body)
+        {
+            return null;
+        }
+
+        if (declaration is VariableDeclaratorSyntax { Initializer.Value: { } initializer } declarator
+            && declarator.Parent?.Parent is LocalDeclarationStatementSyntax { UsingKeyword.RawKind: 0 })
+        {
+            return (initializer, ExpressionStatement(AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, IdentifierName(local.Name), initializer.WithoutTrivia())));
+        }
+
+        if (declaration is SingleVariableDesignationSyntax { Parent: DeclarationExpressionSyntax { Parent: ArgumentSyntax outArgument } }
+            && outArgument.Parent?.Parent is InvocationExpressionSyntax tryGet
+            && IsTryGetMemorySpan(model, tryGet, cancellationToken))
+        {
+            return (tryGet, ExpressionStatement(tryGet.ReplaceNode(outArgument.Expression, IdentifierName(local.Name)).WithoutTrivia()));
+        }
+
+        return null;
+    }
+
+    /// <summary>The view at the use was obtained from <paramref name="source"/>, or by this fix applied to an earlier use.</summary>
+    private static bool IsObtainedAt(SemanticModel model, ILocalSymbol local, SyntaxNode body, SyntaxNode source, TextSpan acquisitionSpan, CancellationToken cancellationToken)
+        => source.Span.Contains(acquisitionSpan)
+           || References(model, local, body, cancellationToken).Any(r => IsReacquisition(r, source) && r.Parent!.Parent!.Span.Contains(acquisitionSpan));
 
     /// <summary>The statement of a statement list that <paramref name="statement"/> is part of (a loop, an <c>if</c>, a block).</summary>
     private static StatementSyntax? Enclosing(StatementSyntax statement)

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
@@ -56,18 +57,18 @@ internal static class ViewReacquireRewriter
             // The statement goes right under the code before it (the guest call, as a rule); blank
             // lines and comments stay with the statement that reads the view.
             var before = plan.Before;
-            var reacquire = plan.Reacquire.WithLeadingTrivia(Indentation(before)).WithTrailingTrivia(EndOfLine(before));
+            var reacquire = plan.Reacquire.Select(statement => statement.WithLeadingTrivia(Indentation(before)).WithTrailingTrivia(EndOfLine(before))).ToList();
             switch (before.Parent)
             {
                 case BlockSyntax or SwitchSectionSyntax:
                     editor.InsertBefore(before, reacquire);
                     break;
                 case GlobalStatementSyntax global:
-                    editor.InsertBefore(global, GlobalStatement(reacquire));
+                    editor.InsertBefore(global, reacquire.Select(statement => (SyntaxNode)GlobalStatement(statement)));
                     break;
                 default:
                     // An embedded statement (`if (ok) Use(view);`) becomes a block.
-                    editor.ReplaceNode(before, (node, _) => Block(plan.Reacquire, ((StatementSyntax)node).WithoutLeadingTrivia()).WithTriviaFrom(node).WithAdditionalAnnotations(Formatter.Annotation));
+                    editor.ReplaceNode(before, (node, _) => Block(reacquire.Append(((StatementSyntax)node).WithoutLeadingTrivia())).WithTriviaFrom(node).WithAdditionalAnnotations(Formatter.Annotation));
                     break;
             }
         }

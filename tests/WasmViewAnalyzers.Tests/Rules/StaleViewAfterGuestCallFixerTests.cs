@@ -680,6 +680,27 @@ public sealed class StaleViewAfterGuestCallFixerTests
         """, Reacquire);
 
     [Fact]
+    public Task StaleRefDerivedFromASpan_BothObtainedAgain() => VerifyMembers(Invocation + """
+        void Acknowledge(int slot)
+        {
+            var span = memory.GetSpan(slot, 12);
+            ref var inv = ref MemoryMarshal.AsRef<Invocation>(span);
+            reset();
+            {|WVA001:inv|}.Argument++;
+        }
+        """, Invocation + """
+        void Acknowledge(int slot)
+        {
+            var span = memory.GetSpan(slot, 12);
+            ref var inv = ref MemoryMarshal.AsRef<Invocation>(span);
+            reset();
+            span = memory.GetSpan(slot, 12);
+            inv = ref MemoryMarshal.AsRef<Invocation>(span);
+            inv.Argument++;
+        }
+        """, Reacquire);
+
+    [Fact]
     public async Task StaleRefWrittenThrough_OnlyObtainingAgainIsOffered()
     {
         // A copy under the ref does not compile (CS8329 where AsRef takes the read-only span) and
