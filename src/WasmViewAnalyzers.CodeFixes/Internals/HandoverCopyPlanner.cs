@@ -56,6 +56,25 @@ internal static class HandoverCopyPlanner
             return true;
         }
 
+        // new RenderedPage(number, content): an object that only keeps what it is given (a record's
+        // positional constructor, a constructor that only assigns its parameters to members) keeps
+        // a copy as well; each view among the arguments is copied, the object's type stays.
+        if (expression is BaseObjectCreationExpressionSyntax { ArgumentList: { } arguments, Initializer: null } creation
+            && model.GetSymbolInfo(creation, cancellationToken).Symbol is IMethodSymbol constructor
+            && OnlyStoresItsArguments(constructor, cancellationToken))
+        {
+            var before = replacements.Count;
+            foreach (var argument in arguments.Arguments)
+            {
+                if (!argument.RefKindKeyword.IsKind(SyntaxKind.None) || !TryPlan(model, semantics, argument.Expression, replacements, cancellationToken))
+                {
+                    return false;
+                }
+            }
+
+            return replacements.Count > before;
+        }
+
         // The receiver of a call (content.CopyTo(gzip)) has no slot type: the copy only has to bind
         // to the same method. An argument's copy has to fit the parameter and bind to the same overload.
         var call = EnclosingCall(expression, out var isReceiver);
@@ -216,12 +235,11 @@ internal static class HandoverCopyPlanner
     /// (each turn would get all the bytes, where the writer shares one position).
     /// </summary>
     private static bool StreamMayBeReadAgain(SemanticModel model, ExpressionSyntax expression, CancellationToken cancellationToken)
-    {
-        if (model.GetSymbolInfo(expression, cancellationToken).Symbol is not { } stream)
-        {
-            return true;
-        }
+        => model.GetSymbolInfo(expression, cancellationToken).Symbol is not { } stream || StreamMayBeReadAgain(model, expression, stream, cancellationToken);
 
+    /// <summary>The same for <paramref name="stream"/> handed over at <paramref name="expression"/> (a lambda that captures it).</summary>
+    internal static bool StreamMayBeReadAgain(SemanticModel model, ExpressionSyntax expression, ISymbol stream, CancellationToken cancellationToken)
+    {
         var body = expression.Ancestors().FirstOrDefault(node => node is BaseMethodDeclarationSyntax or AccessorDeclarationSyntax or PropertyDeclarationSyntax or CompilationUnitSyntax);
         if (body is null)
         {
@@ -242,7 +260,7 @@ internal static class HandoverCopyPlanner
         {
             if (name.SpanStart > expression.Span.End
                 && name.Identifier.ValueText == stream.Name
-                && !IsDisposal(name)
+                && !IsDisposal(model, name, cancellationToken)
                 && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, stream))
             {
                 return true;
@@ -252,19 +270,22 @@ internal static class HandoverCopyPlanner
         return false;
     }
 
-    private static bool IsDisposal(IdentifierNameSyntax name)
+    private static bool IsDisposal(SemanticModel model, IdentifierNameSyntax name, CancellationToken cancellationToken)
     {
         SyntaxNode reference = name.Parent is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } qualified && qualified.Name == name ? qualified : name;
         return reference.Parent switch
         {
-            MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Dispose" or "DisposeAsync" or "Close", Parent: InvocationExpressionSyntax } access => access.Expression == reference,
+            MemberAccessExpressionSyntax { Parent: InvocationExpressionSyntax } access
+                => access.Expression == reference
+                   && model.GetSymbolInfo(access, cancellationToken).Symbol is IMethodSymbol method
+                   && FixerSymbols.For(model.Compilation).IsDisposal(method),
             UsingStatementSyntax @using => @using.Expression == reference,
             _ => false,
         };
     }
 
     /// <summary><c>new MemoryStream(new ReadOnlySpan&lt;byte&gt;(pointer, length).ToArray())</c>.</summary>
-    private static ExpressionSyntax MemoryStreamOver(ExpressionSyntax pointer, ExpressionSyntax length, bool lengthIsInt)
+    internal static ExpressionSyntax MemoryStreamOver(ExpressionSyntax pointer, ExpressionSyntax length, bool lengthIsInt)
     {
         var intLength = lengthIsInt
             ? length.WithoutTrivia()
@@ -295,7 +316,33 @@ internal static class HandoverCopyPlanner
         return info.ConvertedType ?? info.Type;
     }
 
-    private static bool IsUnsafeContext(SyntaxNode node)
+    /// <summary>
+    /// A record's positional constructor, or a constructor of the compilation whose body only assigns
+    /// its parameters to fields or properties: the object holds exactly what it was given.
+    /// </summary>
+    private static bool OnlyStoresItsArguments(IMethodSymbol constructor, CancellationToken cancellationToken)
+    {
+        if (constructor.MethodKind != MethodKind.Constructor || constructor.DeclaringSyntaxReferences.Length != 1)
+        {
+            return false;
+        }
+
+        switch (constructor.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken))
+        {
+            case RecordDeclarationSyntax:
+                return true;
+            case ConstructorDeclarationSyntax { Initializer: null } declaration:
+                var statements = declaration.Body?.Statements.Select(statement => (statement as ExpressionStatementSyntax)?.Expression)
+                                 ?? new[] { declaration.ExpressionBody?.Expression };
+                return statements.All(expression => expression is AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression, Right: IdentifierNameSyntax parameter } assignment
+                                                    && assignment.Left is IdentifierNameSyntax or MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax }
+                                                    && constructor.Parameters.Any(p => p.Name == parameter.Identifier.ValueText));
+            default:
+                return false;
+        }
+    }
+
+    internal static bool IsUnsafeContext(SyntaxNode node)
     {
         for (var current = node; current is not null; current = current.Parent)
         {

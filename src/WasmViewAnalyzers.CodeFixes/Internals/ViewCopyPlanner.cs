@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -89,17 +90,6 @@ internal readonly struct TextSpanKey : System.IEquatable<TextSpanKey>
 /// </summary>
 internal static class ViewCopyPlanner
 {
-    private static readonly HashSet<string> MutatingMembers = new()
-    {
-        "Fill", "Clear", "Reverse", "Sort", "Replace", "TryWrite", "Write", "WriteLittleEndian", "WriteBigEndian",
-    };
-
-    /// <summary>Types whose methods taking a writable span only read it or derive from it, unless named as mutating.</summary>
-    private static readonly HashSet<string> ReadingTypes = new()
-    {
-        "MemoryExtensions", "MemoryMarshal",
-    };
-
     public static CopyPlan? Plan(SemanticModel model, WasmViewSemantics semantics, SyntaxNode acquisition, CopyStrategy strategy, CancellationToken cancellationToken)
     {
         if (acquisition is ArgumentSyntax argument)
@@ -114,6 +104,14 @@ internal static class ViewCopyPlanner
 
         var (copyPoint, sink, top) = FindCopyPoint(model, expression, semantics, cancellationToken);
         if (copyPoint is null)
+        {
+            return null;
+        }
+
+        // ref var inv = ref MemoryMarshal.AsRef<T>(memory.GetSpan(..)): a ref into a copy does not
+        // compile where the overload taking a read-only span is chosen (CS8329), and would drop the
+        // writes through the ref where it does. Obtaining the view again is the fix for refs.
+        if (IsBoundByRef(copyPoint))
         {
             return null;
         }
@@ -355,13 +353,54 @@ internal static class ViewCopyPlanner
         Derive,
     }
 
+    /// <summary>Whether the value of <paramref name="expression"/> ends up under a <c>ref</c> (a ref local, a ref argument, a ref return).</summary>
+    private static bool IsBoundByRef(ExpressionSyntax expression)
+        => expression.Ancestors().TakeWhile(n => n is not StatementSyntax).Any(n => n is RefExpressionSyntax);
+
+    /// <summary>
+    /// <c>view[i].X = x</c>, <c>inv.Target = x</c>, <c>header.Sequence++</c>: a field of a struct
+    /// in guest memory written through an element or a ref local.
+    /// </summary>
+    private static bool WritesStructMember(IdentifierNameSyntax reference)
+    {
+        ExpressionSyntax current = reference;
+        while (true)
+        {
+            switch (current.Parent)
+            {
+                case ElementAccessExpressionSyntax element when element.Expression == current:
+                    current = element;
+                    break;
+                case MemberAccessExpressionSyntax member when member.Expression == current && member.Parent is not InvocationExpressionSyntax:
+                    current = member;
+                    break;
+                case ParenthesizedExpressionSyntax parenthesized:
+                    current = parenthesized;
+                    break;
+                default:
+                    return current != reference && current is MemberAccessExpressionSyntax && IsWriteTarget(current);
+            }
+        }
+    }
+
     private static Usage Classify(SemanticModel model, IdentifierNameSyntax reference, WasmViewSemantics semantics, CancellationToken cancellationToken, out ILocalSymbol? derived)
     {
         derived = null;
+        if (WritesStructMember(reference) || (model.GetSymbolInfo(reference, cancellationToken).Symbol is ILocalSymbol { IsRef: true } && IsWriteTarget(reference)))
+        {
+            return Usage.Write;
+        }
+
+        if (IsBoundByRef(reference))
+        {
+            // ref var header = ref MemoryMarshal.AsRef<T>(view): writes through the ref reach guest memory.
+            return Usage.Write;
+        }
+
         ExpressionSyntax node = reference;
         if (node.Parent is MemberAccessExpressionSyntax { Name: IdentifierNameSyntax member } access && access.Expression == node && member != reference)
         {
-            if (MutatingMembers.Contains(member.Identifier.ValueText))
+            if (model.GetSymbolInfo(member, cancellationToken).Symbol is IMethodSymbol called && FixerSymbols.For(model.Compilation).IsWritingMethod(called))
             {
                 return Usage.Write;
             }
@@ -441,22 +480,15 @@ internal static class ViewCopyPlanner
             return Usage.Read;
         }
 
-        var method = parameter.ContainingSymbol as IMethodSymbol;
-        if (method?.Name is "CopyTo" or "TryCopyTo" && !(method.IsExtensionMethod && parameter.Ordinal == 0))
-        {
-            // source.CopyTo(view): the view is the destination.
-            return Usage.Write;
-        }
-
-        var type = parameter.Type as INamedTypeSymbol;
-        var mutable = type is { IsGenericType: true } && type.OriginalDefinition.Name is "Span" or "Memory";
-        if (!mutable || type is null)
+        // A writable span handed over lets the callee write guest memory, unless it is known to read
+        // (MemoryExtensions, MemoryMarshal), and not one of their writing methods (CopyTo's destination).
+        var symbols = FixerSymbols.For(model.Compilation);
+        if (!symbols.IsWritableView(parameter.Type))
         {
             return Usage.Read;
         }
 
-        // Passing a writable span lets the callee write guest memory, unless it is known to read.
-        return method?.ContainingType is { } containing && ReadingTypes.Contains(containing.Name) && !MutatingMembers.Contains(method.Name)
+        return parameter.ContainingSymbol is IMethodSymbol method && symbols.IsOfReadingType(method) && !symbols.IsWritingMethod(method)
             ? Usage.Read
             : Usage.Write;
     }

@@ -205,7 +205,8 @@ internal static class ViewCopyRewriter
         return ElasticCarriageReturnLineFeed;
     }
 
-    private static string UniqueName(SemanticModel? model, int position, string baseName, CancellationToken cancellationToken)
+    /// <summary>A name free at <paramref name="position"/>, and not among <paramref name="taken"/> (names the same Fix All declares).</summary>
+    internal static string UniqueName(SemanticModel? model, int position, string baseName, CancellationToken cancellationToken, ICollection<string>? taken = null)
     {
         if (model is null)
         {
@@ -213,7 +214,7 @@ internal static class ViewCopyRewriter
         }
 
         var name = baseName;
-        for (var suffix = 2; model.LookupSymbols(position, name: name).Length > 0 || DeclaredLater(model, position, name, cancellationToken); suffix++)
+        for (var suffix = 2; model.LookupSymbols(position, name: name).Length > 0 || DeclaredLater(model, position, name, cancellationToken) || taken?.Contains(name) == true; suffix++)
         {
             name = baseName + suffix.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }

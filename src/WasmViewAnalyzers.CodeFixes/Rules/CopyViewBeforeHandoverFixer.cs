@@ -58,7 +58,7 @@ public sealed class CopyViewBeforeHandoverFixer : CodeFixProvider
         foreach (var diagnostic in context.Diagnostics)
         {
             var plan = await PlanAsync(document, new[] { diagnostic }, context.CancellationToken).ConfigureAwait(false);
-            if (plan.Count == 0)
+            if (plan.IsEmpty)
             {
                 continue;
             }
@@ -72,14 +72,25 @@ public sealed class CopyViewBeforeHandoverFixer : CodeFixProvider
 
     private static string KeyOf(Diagnostic diagnostic) => diagnostic.Id == DirectWriteRuleId ? OptionalCopyKey : CopyKey;
 
-    private static async Task<Dictionary<ExpressionSyntax, ExpressionSyntax>> PlanAsync(Document document, IEnumerable<Diagnostic> diagnostics, CancellationToken cancellationToken)
+    /// <summary>The edits of one fix or one Fix All: copies in place, and copies taken before the lambdas that capture views.</summary>
+    private sealed class HandoverEdits
     {
-        var replacements = new Dictionary<ExpressionSyntax, ExpressionSyntax>();
+        public Dictionary<ExpressionSyntax, ExpressionSyntax> Replacements { get; } = new();
+
+        public Dictionary<(int, string), CapturedCopy> CapturedCopies { get; } = new();
+
+        public bool IsEmpty => Replacements.Count == 0 && CapturedCopies.Count == 0;
+    }
+
+    private static async Task<HandoverEdits> PlanAsync(Document document, IEnumerable<Diagnostic> diagnostics, CancellationToken cancellationToken)
+    {
+        var edits = new HandoverEdits();
+        var replacements = edits.Replacements;
         var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
         if (root is null || model is null || CompilationViewAnalysis.For(model.Compilation, document.Project.AnalyzerOptions).Semantics is not { } semantics)
         {
-            return replacements;
+            return edits;
         }
 
         foreach (var diagnostic in diagnostics)
@@ -101,7 +112,26 @@ public sealed class CopyViewBeforeHandoverFixer : CodeFixProvider
                 handed = parent;
             }
 
-            if (handed is null || replacements.Keys.Any(k => k.Span.Contains(handed.Span) || handed.Span.Contains(k.Span)))
+            if (handed is null)
+            {
+                continue;
+            }
+
+            // A view captured by a lambda that runs later: a copy in the lambda would still be taken
+            // when it runs; it has to be taken where the lambda is created.
+            if (CapturedCopyPlanner.IsCapturedReference(model, handed, cancellationToken, out var captured, out var function))
+            {
+                var taken = edits.CapturedCopies.Values.Select(c => c.CopyName).ToList();
+                if (!edits.CapturedCopies.ContainsKey((function!.SpanStart, captured!.Name))
+                    && CapturedCopyPlanner.Plan(model, semantics, captured, function, taken, cancellationToken) is { } copy)
+                {
+                    edits.CapturedCopies.Add(copy.Key, copy);
+                }
+
+                continue;
+            }
+
+            if (replacements.Keys.Any(k => k.Span.Contains(handed.Span) || handed.Span.Contains(k.Span)))
             {
                 continue;
             }
@@ -115,20 +145,29 @@ public sealed class CopyViewBeforeHandoverFixer : CodeFixProvider
             }
         }
 
-        return replacements;
+        return edits;
     }
 
-    private static async Task<Document> ApplyAsync(Document document, Dictionary<ExpressionSyntax, ExpressionSyntax> replacements, CancellationToken cancellationToken)
+    private static async Task<Document> ApplyAsync(Document document, HandoverEdits edits, CancellationToken cancellationToken)
     {
-        if (replacements.Count == 0)
+        if (edits.IsEmpty)
         {
             return document;
         }
 
         var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
-        foreach (var pair in replacements)
+        foreach (var pair in edits.Replacements)
         {
             editor.ReplaceNode(pair.Key, pair.Value.WithAdditionalAnnotations(Formatter.Annotation));
+        }
+
+        foreach (var copy in edits.CapturedCopies.Values)
+        {
+            editor.InsertBefore(copy.Before, copy.Declaration.WithLeadingTrivia(copy.Before.GetLeadingTrivia().Where(t => t.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.WhitespaceTrivia))));
+            foreach (var reference in copy.References)
+            {
+                editor.ReplaceNode(reference, Microsoft.CodeAnalysis.CSharp.SyntaxFactory.IdentifierName(copy.CopyName).WithTriviaFrom(reference));
+            }
         }
 
         var changed = await Simplifier.ReduceAsync(editor.GetChangedDocument(), Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);

@@ -146,15 +146,140 @@ public sealed class ViewEscapesMethodFixerTests
         """ + PointerMemoryManager.Source);
 
     [Fact]
+    public Task MemoryCapturedByLambdasThatRunLater_CopiedBeforeEachLambda() => VerifyMembers("""
+        private readonly List<Action<ReadOnlyMemory<byte>>> _subscribers = new();
+        Task Run(Stream sink, int length, CancellationToken token)
+        {
+            var line = new PointerManager((byte*)memory.GetPointer(), length).Memory;
+            token.Register(() => Console.WriteLine({|WVA002:line|}.Length > 0 ? line.Span[0] : 0));
+            return Task.Run(() =>
+            {
+                sink.Write({|WVA002:line|}.Span);
+                foreach (var subscriber in _subscribers)
+                {
+                    subscriber(line);
+                }
+            });
+        }
+        """ + PointerMemoryManager.Source, """
+        private readonly List<Action<ReadOnlyMemory<byte>>> _subscribers = new();
+        Task Run(Stream sink, int length, CancellationToken token)
+        {
+            var line = new PointerManager((byte*)memory.GetPointer(), length).Memory;
+            Memory<byte> lineCopy = line.ToArray();
+            token.Register(() => Console.WriteLine(lineCopy.Length > 0 ? lineCopy.Span[0] : 0));
+            Memory<byte> lineCopy2 = line.ToArray();
+            return Task.Run(() =>
+            {
+                sink.Write(lineCopy2.Span);
+                foreach (var subscriber in _subscribers)
+                {
+                    subscriber(lineCopy2);
+                }
+            });
+        }
+        """ + PointerMemoryManager.Source);
+
+    [Fact]
+    public Task StreamCapturedByLambdaThatRunsLater_CopiedBeforeTheLambda() => VerifyMembers("""
+        void Run(Stream sink, int length)
+        {
+            var stream = new UnmanagedMemoryStream((byte*)memory.GetPointer(), length);
+            Task.Run(() => {|WVA002:stream|}.CopyTo(sink));
+        }
+        """, """
+        void Run(Stream sink, int length)
+        {
+            var stream = new UnmanagedMemoryStream((byte*)memory.GetPointer(), length);
+            Stream streamCopy = new MemoryStream(new ReadOnlySpan<byte>(stream.PositionPointer, checked((int)(stream.Length - stream.Position))).ToArray());
+            Task.Run(() => streamCopy.CopyTo(sink));
+        }
+        """);
+
+    [Fact]
+    public async Task ViewCapturedAndWrittenOrNotMemory_NoCopyOffered()
+    {
+        var titles = await Verify.GetOfferedFixesAsync(ViewEscapesMethodAnalyzerTests.Host("""
+            Task Written(int length)
+            {
+                var output = new PointerManager((byte*)memory.GetPointer(), length).Memory;
+                return Task.Run(() => output.Span[0] = 1);
+            }
+
+            Task Pointer(Stream sink, int length)
+            {
+                var address = memory.GetPointer();
+                return Task.Run(() => sink.Write(new ReadOnlySpan<byte>((byte*)address, length)));
+            }
+
+            Task StreamReadAgain(Stream sink, Stream other, int length)
+            {
+                var stream = new UnmanagedMemoryStream((byte*)memory.GetPointer(), length);
+                var task = Task.Run(() => stream.CopyTo(sink));
+                stream.CopyTo(other);
+                return task;
+            }
+            """ + PointerMemoryManager.Source));
+
+        Assert.Empty(titles);
+    }
+
+    [Fact]
+    public Task MemoryInRecordsAndStoringObjects_CopiedAsArguments() => VerifyMembers("""
+        private record Page(int Number, ReadOnlyMemory<byte> Content);
+        private record struct Slice(int Number, Memory<byte> Bytes);
+        private sealed class Holder
+        {
+            private readonly ReadOnlyMemory<byte> _bytes;
+            public Holder(ReadOnlyMemory<byte> bytes) { _bytes = bytes; }
+            public int Length => _bytes.Length;
+        }
+
+        private readonly List<Page> _pages = new();
+        private readonly List<Holder> _holders = new();
+        private Slice _last;
+        void Run(int number, int length)
+        {
+            var content = new PointerManager((byte*)memory.GetPointer(), length).Memory;
+            _pages.Add({|WVA002:new Page(number, content)|});
+            _last = {|WVA002:new Slice(number, content)|};
+            _holders.Add({|WVA002:new Holder(content)|});
+        }
+        """ + PointerMemoryManager.Source, """
+        private record Page(int Number, ReadOnlyMemory<byte> Content);
+        private record struct Slice(int Number, Memory<byte> Bytes);
+        private sealed class Holder
+        {
+            private readonly ReadOnlyMemory<byte> _bytes;
+            public Holder(ReadOnlyMemory<byte> bytes) { _bytes = bytes; }
+            public int Length => _bytes.Length;
+        }
+
+        private readonly List<Page> _pages = new();
+        private readonly List<Holder> _holders = new();
+        private Slice _last;
+        void Run(int number, int length)
+        {
+            var content = new PointerManager((byte*)memory.GetPointer(), length).Memory;
+            _pages.Add(new Page(number, content.ToArray()));
+            _last = new Slice(number, content.ToArray());
+            _holders.Add(new Holder(content.ToArray()));
+        }
+        """ + PointerMemoryManager.Source);
+
+    [Fact]
     public async Task PointerOrSlotThatOnlyTakesTheViewType_NoFixOffered()
     {
         var titles = await Verify.GetOfferedFixesAsync(ViewEscapesMethodAnalyzerTests.Host("""
             private nint _address;
             private readonly List<(string, UnmanagedMemoryStream)> _pending = new();
+            private record Region(nint Address, int Length);
+            private readonly List<Region> _regions = new();
             void Run(int length)
             {
                 _address = memory.GetPointer();
                 _pending.Add(("a", new UnmanagedMemoryStream((byte*)memory.GetPointer(), length)));
+                _regions.Add(new Region(memory.GetPointer(), length));
             }
             """));
 

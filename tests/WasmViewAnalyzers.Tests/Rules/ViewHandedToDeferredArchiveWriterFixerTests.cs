@@ -242,7 +242,7 @@ public sealed class ViewHandedToDeferredArchiveWriterFixerTests
     // ------------------------------------------------------------------ no compiling copy: no fix
 
     [Fact]
-    public async Task LambdasAndDataSources_ReportedButNoFixOffered()
+    public async Task LambdasAndDataSourcesThatHoldAViewOrReadGuestMemory_ReportedButNoFixOffered()
     {
         var fixes = await Verify.GetFixesPerDiagnosticAsync(
             ArchiveHostCode.WithMembers("""
@@ -254,7 +254,6 @@ public sealed class ViewHandedToDeferredArchiveWriterFixerTests
                     zip.Save(destination);
 
                     archive.BeginUpdate();
-                    archive.Add(new StreamSource(new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length)), "held.png");
                     archive.Add(new AddressSource(memory.GetPointer() + address, length), "address.png");
                     archive.Add(new GuestSource(memory, address, length), "guest.png");
                     archive.CommitUpdate();
@@ -287,9 +286,34 @@ public sealed class ViewHandedToDeferredArchiveWriterFixerTests
                 """),
             withArchiveLibraries: true);
 
-        Assert.Equal(4, fixes.Count(f => f.Diagnostic.Id == "WVA003"));
+        Assert.Equal(3, fixes.Count(f => f.Diagnostic.Id == "WVA003"));
         Assert.All(fixes, f => Assert.Empty(f.Fixes));
     }
+
+    [Fact]
+    public Task DataSourceThatOnlyKeepsItsStream_GetsACopyOfTheStream() => VerifyMembers("""
+        void Save(SharpZip.ZipFile archive, int address, int length)
+        {
+            archive.BeginUpdate();
+            {|WVA003:archive.Add(new StreamSource(new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length)), "held.png")|};
+            archive.CommitUpdate();
+        }
+        """, """
+        void Save(SharpZip.ZipFile archive, int address, int length)
+        {
+            archive.BeginUpdate();
+            archive.Add(new StreamSource(new MemoryStream(new ReadOnlySpan<byte>((byte*)memory.GetPointer() + address, length).ToArray())), "held.png");
+            archive.CommitUpdate();
+        }
+        """, """
+
+        sealed class StreamSource : SharpZip.IStaticDataSource
+        {
+            private readonly Stream _content;
+            public StreamSource(Stream content) => _content = content;
+            public Stream GetSource() => _content;
+        }
+        """);
 
     [Fact]
     public async Task StreamsThatCannotBeCopiedWithoutReadingThem_ReportedButNoFixOffered()

@@ -1,0 +1,190 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Formatting;
+using Microsoft.CodeAnalysis.Simplification;
+using WasmViewAnalyzers.Engine;
+using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
+
+namespace WasmViewAnalyzers.CodeFixes.Internals;
+
+/// <summary>
+/// A copy taken before the statement that creates a lambda capturing a view, which the lambda
+/// then reads instead of the view: <c>ReadOnlyMemory&lt;byte&gt; payloadCopy = payload.ToArray();</c>.
+/// </summary>
+internal sealed class CapturedCopy
+{
+    public CapturedCopy(StatementSyntax before, StatementSyntax declaration, IReadOnlyList<IdentifierNameSyntax> references, string copyName, SyntaxNode function, ISymbol captured)
+    {
+        Before = before;
+        Declaration = declaration;
+        References = references;
+        CopyName = copyName;
+        Key = (function.SpanStart, captured.Name);
+    }
+
+    public StatementSyntax Before { get; }
+
+    public StatementSyntax Declaration { get; }
+
+    /// <summary>The captured references inside the lambda, each replaced by the copy.</summary>
+    public IReadOnlyList<IdentifierNameSyntax> References { get; }
+
+    public string CopyName { get; }
+
+    /// <summary>One copy per lambda and captured variable, however many diagnostics point into it.</summary>
+    public (int Start, string Name) Key { get; }
+}
+
+/// <summary>
+/// Plans the copy of a <c>Memory&lt;T&gt;</c>/<c>ReadOnlyMemory&lt;T&gt;</c> view captured by a lambda
+/// or local function that runs later (WVA002): the copy is taken where the lambda is created, keeps
+/// the variable's declared type, and the lambda reads it. Refused where the lambda writes through
+/// the view (a copy would drop the writes) or assigns the variable, and for other view types (a
+/// pointer or an address has no copy of its type; a stream would be read where it was not).
+/// </summary>
+internal static class CapturedCopyPlanner
+{
+    /// <summary>Whether <paramref name="reference"/> reads a variable captured from outside the lambda or local function it is in.</summary>
+    public static bool IsCapturedReference(SemanticModel model, ExpressionSyntax reference, CancellationToken cancellationToken, out ISymbol? captured, out SyntaxNode? function)
+    {
+        captured = null;
+        function = null;
+        if (reference is not IdentifierNameSyntax
+            || model.GetSymbolInfo(reference, cancellationToken).Symbol is not { Kind: SymbolKind.Local or SymbolKind.Parameter } symbol
+            || symbol.DeclaringSyntaxReferences.Length != 1)
+        {
+            return false;
+        }
+
+        var declaration = symbol.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
+        function = reference.Ancestors()
+            .Where(n => n is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)
+            .LastOrDefault(n => !n.Span.Contains(declaration.Span));
+        captured = symbol;
+        return function is not null;
+    }
+
+    public static CapturedCopy? Plan(SemanticModel model, WasmViewSemantics semantics, ISymbol captured, SyntaxNode function, ICollection<string> taken, CancellationToken cancellationToken)
+    {
+        var type = captured switch
+        {
+            ILocalSymbol local => local.Type,
+            IParameterSymbol parameter => parameter.Type,
+            _ => null,
+        };
+
+        // A local function can be called before the variable is assigned; a lambda is created where it stands.
+        var isMemory = semantics.Symbols.IsMemoryLike(type);
+        var stream = model.Compilation.GetTypeByMetadataName("System.IO.Stream");
+        var isStream = !isMemory
+                       && captured is ILocalSymbol
+                       && semantics.Symbols.DerivesFrom(type, model.Compilation.GetTypeByMetadataName("System.IO.UnmanagedMemoryStream"))
+                       && HandoverCopyPlanner.IsUnsafeContext(function);
+        if (!(isMemory || isStream)
+            || function is not AnonymousFunctionExpressionSyntax lambda
+            || function.FirstAncestorOrSelf<StatementSyntax>() is not { Parent: BlockSyntax or SwitchSectionSyntax } before)
+        {
+            return null;
+        }
+
+        var references = function.DescendantNodes()
+            .OfType<IdentifierNameSyntax>()
+            .Where(n => n.Identifier.ValueText == captured.Name && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(n, cancellationToken).Symbol, captured))
+            .ToList();
+        if (references.Count == 0
+            || references.Any(reference => isMemory ? !IsRead(model, reference, cancellationToken) : !IsStreamCall(model, reference, stream, cancellationToken))
+            || (isStream && HandoverCopyPlanner.StreamMayBeReadAgain(model, lambda, captured, cancellationToken)))
+        {
+            return null;
+        }
+
+        // A stream: a MemoryStream over the bytes from its position on, typed Stream (the lambda
+        // only calls Stream's members on it, which bind the same).
+        var copyName = ViewCopyRewriter.UniqueName(model, before.SpanStart, captured.Name + "Copy", cancellationToken, taken);
+        var name = IdentifierName(captured.Name);
+        var copy = isMemory
+            ? ViewCopyRewriter.AppendCall(name, "ToArray")
+            : HandoverCopyPlanner.MemoryStreamOver(
+                MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, name, IdentifierName("PositionPointer")),
+                ParseExpression($"{captured.Name}.Length - {captured.Name}.Position"),
+                lengthIsInt: false);
+        var declaredType = isMemory ? type!.ToMinimalDisplayString(model, before.SpanStart) : "System.IO.Stream";
+        var declaration = LocalDeclarationStatement(
+                VariableDeclaration(
+                    ParseTypeName(declaredType).WithAdditionalAnnotations(Simplifier.Annotation),
+                    SingletonSeparatedList(VariableDeclarator(Identifier(copyName)).WithInitializer(EqualsValueClause(copy)))))
+            .WithAdditionalAnnotations(Formatter.Annotation);
+        return new CapturedCopy(before, declaration, references, copyName, function, captured);
+    }
+
+    /// <summary>
+    /// A use inside the lambda that only reads the bytes: its length, an element, its span or
+    /// itself handed to a read-only parameter (<c>ReadOnlySpan&lt;T&gt;</c>, <c>ReadOnlyMemory&lt;T&gt;</c>).
+    /// </summary>
+    private static bool IsRead(SemanticModel model, IdentifierNameSyntax reference, CancellationToken cancellationToken)
+    {
+        ExpressionSyntax node = reference;
+        var symbols = FixerSymbols.For(model.Compilation);
+        if (node.Parent is MemberAccessExpressionSyntax member && member.Expression == node && member.Parent is not InvocationExpressionSyntax)
+        {
+            // Memory<T>.Length, IsEmpty and Span, not a member of the user's called the same.
+            if (model.GetSymbolInfo(member, cancellationToken).Symbol is not IPropertySymbol property
+                || !(symbols.IsWritableView(property.ContainingType) || symbols.IsReadOnlyView(property.ContainingType)))
+            {
+                return false;
+            }
+
+            switch (property.Name)
+            {
+                case "Length" or "IsEmpty":
+                    return true;
+                case "Span":
+                    node = member;
+                    if (node.Parent is ElementAccessExpressionSyntax element && element.Expression == node)
+                    {
+                        return !IsWriteTarget(element);
+                    }
+
+                    break;
+                default:
+                    return false;
+            }
+        }
+
+        return node.Parent is ArgumentSyntax { RefKindKeyword.RawKind: (int)SyntaxKind.None } argument
+               && model.GetOperation(argument, cancellationToken) is Microsoft.CodeAnalysis.Operations.IArgumentOperation { Parameter.Type: var parameterType }
+               && symbols.IsReadOnlyView(parameterType);
+    }
+
+    /// <summary><c>stream.CopyTo(sink)</c>: the captured stream is the receiver of a member <c>Stream</c> declares (or overrides one).</summary>
+    private static bool IsStreamCall(SemanticModel model, IdentifierNameSyntax reference, INamedTypeSymbol? stream, CancellationToken cancellationToken)
+    {
+        if (reference.Parent is not MemberAccessExpressionSyntax { Parent: InvocationExpressionSyntax } member
+            || member.Expression != reference
+            || model.GetSymbolInfo(member, cancellationToken).Symbol is not IMethodSymbol method)
+        {
+            return false;
+        }
+
+        while (method.OverriddenMethod is { } overridden)
+        {
+            method = overridden;
+        }
+
+        return SymbolEqualityComparer.Default.Equals(method.ContainingType, stream);
+    }
+
+    private static bool IsWriteTarget(ExpressionSyntax node) => node.Parent switch
+    {
+        AssignmentExpressionSyntax assignment => assignment.Left == node,
+        PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.PreIncrementExpression or (int)SyntaxKind.PreDecrementExpression } => true,
+        PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.PostIncrementExpression or (int)SyntaxKind.PostDecrementExpression } => true,
+        ArgumentSyntax argument => !argument.RefKindKeyword.IsKind(SyntaxKind.None),
+        RefExpressionSyntax => true,
+        _ => false,
+    };
+}
