@@ -94,10 +94,10 @@ internal static class ConfiguredNameCheck
 
         var typeName = entry.Substring(0, dot);
         var memberName = entry.Substring(dot + 1);
-        var type = FindType(compilation, typeName);
+        var type = ConfiguredMethods.FindType(compilation, typeName);
         if (type is null)
         {
-            if (FindType(compilation, entry) is not null)
+            if (ConfiguredMethods.FindType(compilation, entry) is not null)
             {
                 return "names a type, not a method or property: name its members ('" + entry + ".Method')";
             }
@@ -123,18 +123,6 @@ internal static class ConfiguredNameCheck
         return declaringType is not null
             ? "names '" + memberName + "', which '" + type.ToDisplayString() + "' inherits without overriding it: name it on '" + declaringType.OriginalDefinition.ToDisplayString() + "'"
             : "names no method or property '" + memberName + "' of '" + type.ToDisplayString() + "'";
-    }
-
-    private static INamedTypeSymbol? FindType(Compilation compilation, string typeName)
-    {
-        if (compilation.GetTypeByMetadataName(typeName) is { } type)
-        {
-            return type;
-        }
-
-        // Ns.Outer.Inner written with dots, as ConfiguredMethods reads it: the last dot as the nesting separator.
-        var dot = typeName.LastIndexOf('.');
-        return dot <= 0 ? null : compilation.GetTypeByMetadataName(typeName.Substring(0, dot) + "+" + typeName.Substring(dot + 1));
     }
 
     private static IEnumerable<ISymbol> DeclaredMembers(INamedTypeSymbol type, string name)

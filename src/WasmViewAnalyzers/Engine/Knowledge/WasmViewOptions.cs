@@ -213,7 +213,7 @@ internal sealed class ConfiguredMethods
             }
 
             var typeName = entry.Substring(0, dot);
-            if ((compilation.GetTypeByMetadataName(typeName) ?? compilation.GetTypeByMetadataName(NestedMetadataName(typeName))) is { } type)
+            if (FindType(compilation, typeName) is { } type)
             {
                 byName.Add((type, entry.Substring(dot + 1)));
             }
@@ -280,11 +280,16 @@ internal sealed class ConfiguredMethods
         }
     }
 
-    private static string NestedMetadataName(string typeName)
+    /// <summary>The type an option names, <c>Ns.Type</c> or <c>Ns.Outer.Inner</c> written with dots (the last dot then taken as the nesting separator).</summary>
+    public static INamedTypeSymbol? FindType(Compilation compilation, string typeName)
     {
-        // Ns.Outer.Inner written with dots: try the last dot as the nesting separator.
+        if (compilation.GetTypeByMetadataName(typeName) is { } type)
+        {
+            return type;
+        }
+
         var dot = typeName.LastIndexOf('.');
-        return dot <= 0 ? typeName : typeName.Substring(0, dot) + "+" + typeName.Substring(dot + 1);
+        return dot <= 0 ? null : compilation.GetTypeByMetadataName(typeName.Substring(0, dot) + "+" + typeName.Substring(dot + 1));
     }
 
     private sealed class TypeAndNameComparer : IEqualityComparer<(ISymbol Type, string Name)>
