@@ -4,6 +4,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using WasmViewAnalyzers.Engine;
 using WasmViewAnalyzers.Engine.Flow;
+using WasmViewAnalyzers.Engine.Knowledge;
 
 namespace WasmViewAnalyzers.Rules;
 
@@ -39,6 +40,7 @@ public sealed class StaleViewAfterGuestCallAnalyzer : DiagnosticAnalyzer
 
     private static void ReportStaleUses(OperationBlockAnalysisContext context, MethodViewFacts facts)
     {
+        var symbols = WasmSymbols.TryCreate(context.Compilation)!;
         foreach (var use in facts.StaleUses)
         {
             // The additional location is where the view was obtained: the code fixes copy it there.
@@ -47,6 +49,7 @@ public sealed class StaleViewAfterGuestCallAnalyzer : DiagnosticAnalyzer
                 Rule,
                 use.Use.Syntax.GetLocation(),
                 additionalLocations: acquisition.SyntaxTree == use.Use.Syntax.SyntaxTree ? new[] { acquisition.GetLocation() } : null,
+                properties: FindingProperties.Create(use.ViewName, ViewKinds.Of(use.Use, use.Value, symbols), ViewKinds.SourceOf(use.Origin, symbols)),
                 use.ViewName,
                 DescribeOrigin(use, context.Compilation),
                 use.InvalidatedBy.InMessage));
