@@ -83,7 +83,7 @@ internal static class CapturedCopyPlanner
         var isStream = !isMemory
                        && captured is ILocalSymbol
                        && semantics.Symbols.DerivesFrom(type, model.Compilation.GetTypeByMetadataName("System.IO.UnmanagedMemoryStream"))
-                       && HandoverCopyPlanner.IsUnsafeContext(function);
+                       && SyntaxHelpers.IsUnsafeContext(function);
         if (!(isMemory || isStream)
             || function is not AnonymousFunctionExpressionSyntax lambda
             || function.FirstAncestorOrSelf<StatementSyntax>() is not { Parent: BlockSyntax or SwitchSectionSyntax } before)
@@ -104,10 +104,10 @@ internal static class CapturedCopyPlanner
 
         // A stream: a MemoryStream over the bytes from its position on, typed Stream (the lambda
         // only calls Stream's members on it, which bind the same).
-        var copyName = ViewCopyRewriter.UniqueName(model, before.SpanStart, captured.Name + "Copy", cancellationToken, taken);
+        var copyName = SyntaxHelpers.UniqueName(model, before.SpanStart, captured.Name + "Copy", cancellationToken, taken);
         var name = IdentifierName(captured.Name);
         var copy = isMemory
-            ? ViewCopyRewriter.AppendCall(name, "ToArray")
+            ? SyntaxHelpers.AppendCall(name, "ToArray")
             : HandoverCopyPlanner.MemoryStreamOver(
                 MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, name, IdentifierName("PositionPointer")),
                 ParseExpression($"{captured.Name}.Length - {captured.Name}.Position"),
@@ -128,7 +128,7 @@ internal static class CapturedCopyPlanner
     private static bool IsRead(SemanticModel model, IdentifierNameSyntax reference, CancellationToken cancellationToken)
     {
         ExpressionSyntax node = reference;
-        var symbols = FixerSymbols.For(model.Compilation);
+        var symbols = WasmViewAnalyzers.Engine.Knowledge.WasmSymbols.TryCreate(model.Compilation)!;
         if (node.Parent is MemberAccessExpressionSyntax member && member.Expression == node && member.Parent is not InvocationExpressionSyntax)
         {
             // Memory<T>.Length, IsEmpty and Span, not a member of the user's called the same.

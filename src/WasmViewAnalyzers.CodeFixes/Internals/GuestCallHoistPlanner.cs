@@ -38,10 +38,18 @@ internal sealed class HoistPlan
 /// </summary>
 internal static class GuestCallHoistPlanner
 {
-    public static HoistPlan? Plan(SemanticModel model, WasmViewSemantics semantics, SyntaxNode use, TextSpan acquisitionSpan, CancellationToken cancellationToken)
+    public static HoistPlan? Plan(FindingContext finding)
     {
-        var root = model.SyntaxTree.GetRoot(cancellationToken);
-        var acquisition = root.FindNode(acquisitionSpan, getInnermostNodeForTie: true);
+        var model = finding.Model;
+        var semantics = finding.Semantics;
+        var cancellationToken = finding.CancellationToken;
+        var use = finding.Location;
+        if (finding.Facts is not { } facts || facts.Acquisition.Syntax.SyntaxTree != model.SyntaxTree)
+        {
+            return null;
+        }
+
+        var acquisition = facts.Acquisition.Syntax;
         var statement = acquisition.FirstAncestorOrSelf<StatementSyntax>();
         if (statement is not (ExpressionStatementSyntax or LocalDeclarationStatementSyntax or ReturnStatementSyntax)
             || statement.Parent is not (BlockSyntax or SwitchSectionSyntax)
@@ -90,7 +98,7 @@ internal static class GuestCallHoistPlanner
 
             var isAssignedMember = descendant is IMemberReferenceOperation && descendant.Parent is IAssignmentOperation assignment && assignment.Target == descendant;
             if (!isAssignedMember && descendant is not (IExpressionStatementOperation or IVariableDeclarationGroupOperation or IVariableDeclarationOperation or IVariableDeclaratorOperation or IVariableInitializerOperation or IReturnOperation)
-                && !ViewReacquirePlanner.IsPureOperation(model, descendant, _ => false))
+                && !semantics.PureSources.IsPureOperation(descendant, _ => false, null, cancellationToken))
             {
                 return null;
             }
@@ -114,7 +122,7 @@ internal static class GuestCallHoistPlanner
         var named = new List<(ExpressionSyntax, string)>();
         foreach (var call in calls)
         {
-            var name = ViewCopyRewriter.UniqueName(model, statement.SpanStart, NameFor(call), cancellationToken, taken);
+            var name = SyntaxHelpers.UniqueName(model, statement.SpanStart, NameFor(call), cancellationToken, taken);
             taken.Add(name);
             named.Add((call, name));
         }
@@ -145,7 +153,7 @@ internal static class GuestCallHoistPlanner
     }
 
     /// <summary><c>_outputLength()</c> → <c>outputLength</c>; <c>GetLength()</c> → <c>length</c>.</summary>
-    private static string NameFor(ExpressionSyntax call)
+    internal static string NameFor(ExpressionSyntax call)
     {
         var name = call switch
         {
@@ -162,44 +170,7 @@ internal static class GuestCallHoistPlanner
         return name.Length == 0 || !SyntaxFacts.IsValidIdentifier(name) ? "value" : char.ToLowerInvariant(name[0]) + name.Substring(1);
     }
 
-    /// <summary>The plans for <paramref name="diagnostics"/>, one per statement.</summary>
-    public static async System.Threading.Tasks.Task<System.Collections.Immutable.ImmutableArray<HoistPlan>> PlanAsync(Document document, IEnumerable<Diagnostic> diagnostics, CancellationToken cancellationToken)
-    {
-        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-        var plans = new Dictionary<int, HoistPlan>();
-        if (root is null || model is null || CompilationViewAnalysis.For(model.Compilation, document.Project.AnalyzerOptions).Semantics is not { } semantics)
-        {
-            return System.Collections.Immutable.ImmutableArray<HoistPlan>.Empty;
-        }
-
-        foreach (var diagnostic in diagnostics)
-        {
-            if (diagnostic.Location.SourceTree == root.SyntaxTree
-                && diagnostic.AdditionalLocations.Count > 0
-                && diagnostic.AdditionalLocations[0].SourceTree == root.SyntaxTree
-                && Plan(model, semantics, root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true), diagnostic.AdditionalLocations[0].SourceSpan, cancellationToken) is { } plan
-                && !plans.ContainsKey(plan.Statement.SpanStart))
-            {
-                plans.Add(plan.Statement.SpanStart, plan);
-            }
-        }
-
-        return plans.Values.ToImmutableArray();
-    }
-
-    public static async System.Threading.Tasks.Task<Document> ApplyAsync(Document document, System.Collections.Immutable.ImmutableArray<HoistPlan> plans, CancellationToken cancellationToken)
-    {
-        var editor = await Microsoft.CodeAnalysis.Editing.DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
-        foreach (var plan in plans)
-        {
-            Apply(editor, plan);
-        }
-
-        return await Formatter.FormatAsync(editor.GetChangedDocument(), Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
-    }
-
-    private static void Apply(Microsoft.CodeAnalysis.Editing.DocumentEditor editor, HoistPlan plan)
+    public static void Apply(Microsoft.CodeAnalysis.Editing.DocumentEditor editor, HoistPlan plan)
     {
         var indentation = plan.Statement.GetLeadingTrivia().Where(t => t.IsKind(SyntaxKind.WhitespaceTrivia)).LastOrDefault();
         var endOfLine = plan.Statement.GetTrailingTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
@@ -214,4 +185,21 @@ internal static class GuestCallHoistPlanner
             editor.ReplaceNode(call, IdentifierName(name).WithTriviaFrom(call));
         }
     }
+}
+
+/// <summary>Makes the guest calls of one statement first (<see cref="HoistPlan"/>).</summary>
+internal sealed class HoistEdit : FixEdit
+{
+    private readonly HoistPlan _plan;
+
+    public HoistEdit(HoistPlan plan)
+    {
+        _plan = plan;
+    }
+
+    public override string Key => "hoist:" + _plan.Statement.SpanStart;
+
+    public override TextSpan Span => _plan.Statement.Span;
+
+    public override void Apply(Microsoft.CodeAnalysis.Editing.DocumentEditor editor, FixApplication application) => GuestCallHoistPlanner.Apply(editor, _plan);
 }

@@ -185,23 +185,23 @@ internal static class HandoverCopyPlanner
         if (semantics.Symbols.IsMemoryLike(type))
         {
             // view.ToArray() converts to Memory<T> and ReadOnlyMemory<T>; .AsMemory() where the slot takes the memory type itself.
-            var copy = ViewCopyRewriter.AppendCall(expression, "ToArray");
+            var copy = SyntaxHelpers.AppendCall(expression, "ToArray");
             yield return copy;
-            yield return ViewCopyRewriter.AppendCall(copy, "AsMemory");
+            yield return SyntaxHelpers.AppendCall(copy, "AsMemory");
             yield break;
         }
 
         if (semantics.Symbols.IsSpanLike(type))
         {
             // A span is handed over only to a call that reads it at once (a compressor's Write): an array converts to either span type.
-            var copy = ViewCopyRewriter.AppendCall(expression, "ToArray");
+            var copy = SyntaxHelpers.AppendCall(expression, "ToArray");
             yield return copy;
-            yield return ViewCopyRewriter.AppendCall(copy, "AsSpan");
+            yield return SyntaxHelpers.AppendCall(copy, "AsSpan");
             yield break;
         }
 
         var unmanagedStream = model.Compilation.GetTypeByMetadataName("System.IO.UnmanagedMemoryStream");
-        if (!semantics.Symbols.DerivesFrom(type, unmanagedStream) || !IsUnsafeContext(expression))
+        if (!semantics.Symbols.DerivesFrom(type, unmanagedStream) || !SyntaxHelpers.IsUnsafeContext(expression))
         {
             yield break;
         }
@@ -278,7 +278,7 @@ internal static class HandoverCopyPlanner
             MemberAccessExpressionSyntax { Parent: InvocationExpressionSyntax } access
                 => access.Expression == reference
                    && model.GetSymbolInfo(access, cancellationToken).Symbol is IMethodSymbol method
-                   && FixerSymbols.For(model.Compilation).IsDisposal(method),
+                   && WasmViewAnalyzers.Engine.Knowledge.WasmSymbols.TryCreate(model.Compilation)?.Effects.IsDisposal(method) == true,
             UsingStatementSyntax @using => @using.Expression == reference,
             _ => false,
         };
@@ -293,7 +293,7 @@ internal static class HandoverCopyPlanner
         var span = ObjectCreationExpression(ParseTypeName("System.ReadOnlySpan<byte>").WithAdditionalAnnotations(Simplifier.Annotation))
             .WithArgumentList(ArgumentList(SeparatedList(new[] { Argument(pointer.WithoutTrivia()), Argument(intLength) })));
         return ObjectCreationExpression(ParseTypeName("System.IO.MemoryStream").WithAdditionalAnnotations(Simplifier.Annotation))
-            .WithArgumentList(ArgumentList(SingletonSeparatedList(Argument(ViewCopyRewriter.AppendCall(span, "ToArray")))));
+            .WithArgumentList(ArgumentList(SingletonSeparatedList(Argument(SyntaxHelpers.AppendCall(span, "ToArray")))));
     }
 
     /// <summary>The type the slot receiving <paramref name="expression"/> takes (a parameter, a field, a tuple element).</summary>
@@ -340,23 +340,5 @@ internal static class HandoverCopyPlanner
             default:
                 return false;
         }
-    }
-
-    internal static bool IsUnsafeContext(SyntaxNode node)
-    {
-        for (var current = node; current is not null; current = current.Parent)
-        {
-            switch (current)
-            {
-                case UnsafeStatementSyntax:
-                    return true;
-                case MemberDeclarationSyntax member when member.Modifiers.Any(SyntaxKind.UnsafeKeyword):
-                    return true;
-                case LocalFunctionStatementSyntax localFunction when localFunction.Modifiers.Any(SyntaxKind.UnsafeKeyword):
-                    return true;
-            }
-        }
-
-        return false;
     }
 }

@@ -108,6 +108,13 @@ internal static class ViewCopyPlanner
             return null;
         }
 
+        // new ReadOnlySpan<byte>(p + Render(), Length()): the span, and so its copy, is made after
+        // the guest calls evaluated after the view was obtained: the copy would come too late.
+        if (CallsGuestAfter(model, semantics, expression, copyPoint, cancellationToken))
+        {
+            return null;
+        }
+
         // ref var inv = ref MemoryMarshal.AsRef<T>(memory.GetSpan(..)): a ref into a copy does not
         // compile where the overload taking a read-only span is chosen (CS8329), and would drop the
         // writes through the ref where it does. Obtaining the view again is the fix for refs.
@@ -140,6 +147,28 @@ internal static class ViewCopyPlanner
         }
 
         return CopyPlan.ForExpression(CopyStrategy.ToArray, copyPoint, sink, sinkLocal?.Type);
+    }
+
+    /// <summary>Whether evaluating <paramref name="copyPoint"/> runs guest code after <paramref name="acquisition"/> is evaluated.</summary>
+    private static bool CallsGuestAfter(SemanticModel model, WasmViewSemantics semantics, ExpressionSyntax acquisition, ExpressionSyntax copyPoint, CancellationToken cancellationToken)
+    {
+        for (SyntaxNode node = acquisition; node != copyPoint && node.Parent is { } parent; node = parent)
+        {
+            IEnumerable<SyntaxNode> later = parent switch
+            {
+                ArgumentListSyntax list when node is ArgumentSyntax argument => list.Arguments.SkipWhile(a => a != argument).Skip(1),
+                BinaryExpressionSyntax binary when binary.Left == node => new[] { binary.Right },
+                BracketedArgumentListSyntax brackets when node is ArgumentSyntax argument => brackets.Arguments.SkipWhile(a => a != argument).Skip(1),
+                _ => Enumerable.Empty<SyntaxNode>(),
+            };
+
+            if (later.Any(n => ViewReacquirePlanner.ContainsGuestCall(model, semantics, n, cancellationToken)))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -400,7 +429,7 @@ internal static class ViewCopyPlanner
         ExpressionSyntax node = reference;
         if (node.Parent is MemberAccessExpressionSyntax { Name: IdentifierNameSyntax member } access && access.Expression == node && member != reference)
         {
-            if (model.GetSymbolInfo(member, cancellationToken).Symbol is IMethodSymbol called && FixerSymbols.For(model.Compilation).IsWritingMethod(called))
+            if (model.GetSymbolInfo(member, cancellationToken).Symbol is IMethodSymbol called && semantics.Symbols.Effects.IsWriting(called))
             {
                 return Usage.Write;
             }
@@ -482,13 +511,13 @@ internal static class ViewCopyPlanner
 
         // A writable span handed over lets the callee write guest memory, unless it is known to read
         // (MemoryExtensions, MemoryMarshal), and not one of their writing methods (CopyTo's destination).
-        var symbols = FixerSymbols.For(model.Compilation);
+        var symbols = semantics.Symbols;
         if (!symbols.IsWritableView(parameter.Type))
         {
             return Usage.Read;
         }
 
-        return parameter.ContainingSymbol is IMethodSymbol method && symbols.IsOfReadingType(method) && !symbols.IsWritingMethod(method)
+        return parameter.ContainingSymbol is IMethodSymbol method && symbols.Effects.IsOfReadingType(method) && !symbols.Effects.IsWriting(method)
             ? Usage.Read
             : Usage.Write;
     }

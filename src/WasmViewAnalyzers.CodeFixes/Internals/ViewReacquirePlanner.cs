@@ -17,14 +17,22 @@ namespace WasmViewAnalyzers.CodeFixes.Internals;
 /// </summary>
 internal sealed class ReacquirePlan
 {
-    public ReacquirePlan(StatementSyntax before, ILocalSymbol view, IReadOnlyList<StatementSyntax> reacquire)
+    public ReacquirePlan(StatementSyntax before, ILocalSymbol view, IReadOnlyList<StatementSyntax> reacquire, IReadOnlyList<(ExpressionSyntax Call, string Name)> callsFirst)
     {
         Before = before;
         View = view;
         Reacquire = reacquire;
+        CallsFirst = callsFirst;
     }
 
     public StatementSyntax Before { get; }
+
+    /// <summary>
+    /// Guest calls of <see cref="Before"/> made first, into locals, so that the view obtained again
+    /// is obtained after them: <c>inv = new() { Args = CopyArgs(s) }</c> writes through the ref
+    /// after <c>CopyArgs</c> ran.
+    /// </summary>
+    public IReadOnlyList<(ExpressionSyntax Call, string Name)> CallsFirst { get; }
 
     public ILocalSymbol View { get; }
 
@@ -49,21 +57,18 @@ internal sealed class ReacquirePlan
 /// </summary>
 internal static class ViewReacquirePlanner
 {
-    /// <summary>Methods that only compute a view or an address from their arguments: evaluating them again has no other effect.</summary>
-    private static readonly (string Type, string[] Methods)[] PureViewMethods =
+    public static ReacquirePlan? Plan(FindingContext finding)
     {
-        ("Wasmtime.Memory", new[] { "GetSpan", "GetPointer", "GetLength" }),
-        ("Wasmtime.Caller", new[] { "GetMemory", "TryGetMemorySpan" }),
-        ("Wasmtime.Instance", new[] { "GetMemory" }),
-        ("System.Runtime.InteropServices.MemoryMarshal", new[] { "AsRef", "Cast", "AsBytes", "CreateSpan", "CreateReadOnlySpan", "GetReference" }),
-        ("System.Runtime.CompilerServices.Unsafe", new[] { "As", "AsRef", "Add", "AddByteOffset", "Subtract", "SubtractByteOffset", "AsPointer" }),
-        ("System.Span`1", new[] { "Slice", "GetPinnableReference" }),
-        ("System.ReadOnlySpan`1", new[] { "Slice", "GetPinnableReference" }),
-        ("System.IntPtr", new[] { "ToPointer", "ToInt64", "ToInt32", "Add", "op_Addition", "op_Explicit" }),
-    };
+        var model = finding.Model;
+        var semantics = finding.Semantics;
+        var cancellationToken = finding.CancellationToken;
+        if (finding.Facts is not { } facts || facts.Acquisition.Syntax.SyntaxTree != model.SyntaxTree)
+        {
+            return null;
+        }
 
-    public static ReacquirePlan? Plan(SemanticModel model, WasmViewSemantics semantics, SyntaxNode use, TextSpan acquisitionSpan, CancellationToken cancellationToken)
-    {
+        var use = finding.Location;
+        var acquisitionSpan = facts.Acquisition.Syntax.Span;
         if (use is not IdentifierNameSyntax name
             || model.GetSymbolInfo(name, cancellationToken).Symbol is not ILocalSymbol view
             || view.DeclaringSyntaxReferences.Length != 1)
@@ -110,28 +115,187 @@ internal static class ViewReacquirePlanner
         {
             if (before.SpanStart < each.Span.End
                 || IsRebound(model, local, body, local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken), each, cancellationToken)
-                || !IsReevaluable(model, Evaluated(each), before, cancellationToken))
+                || !IsReevaluable(model, semantics, Evaluated(each), before, cancellationToken))
             {
                 return null;
             }
         }
 
-        if (MayCallGuestBeforeUse(model, semantics, before, name, cancellationToken))
+        // foreach (var b in view) { convert(b); }: the loop reads the view on every turn, after the
+        // guest calls of the turns before; obtaining it again before the loop changes nothing.
+        if (before is CommonForEachStatementSyntax loop
+            && loop.Expression.Span.Contains(name.Span)
+            && (facts.InvalidatedBy is not { } invalidating || loop.Statement.Span.Contains(invalidating.Operation.Syntax.Span) || ContainsGuestCall(model, semantics, loop.Statement, cancellationToken)))
         {
             return null;
         }
 
-        // Up to right after the last guest call: out of the loops and blocks around the use that
-        // run no guest code (a span written in a loop is obtained again once, before the loop).
-        while (Enclosing(before) is { } outer
-               && sources.All(each => outer.SpanStart >= each.Source.Span.End && IsReevaluable(model, Evaluated(each.Source), outer, cancellationToken))
-               && !ContainsGuestCall(model, semantics, outer, cancellationToken))
+        var callsFirst = new List<(ExpressionSyntax Call, string Name)>();
+        if (MayCallGuestBeforeUse(model, semantics, before, name, cancellationToken))
         {
-            before = outer;
+            // inv = new() { Args = CopyArgs(s) }: C# fixes the location written before it runs the
+            // right-hand side; made first, into a local, the call runs before the view is obtained again.
+            if (CallsOfTheValueWritten(model, semantics, before, name, cancellationToken) is not { } calls)
+            {
+                return null;
+            }
+
+            callsFirst.AddRange(calls);
+        }
+        else
+        {
+            // Up to right after the last guest call: out of the loops and blocks around the use that
+            // run no guest code on the way to it (a span written in a loop is obtained again once,
+            // before the loop; a use at the top of an else, before the if).
+            while (Enclosing(before) is { } outer
+                   && sources.All(each => outer.SpanStart >= each.Source.Span.End && IsReevaluable(model, semantics, Evaluated(each.Source), outer, cancellationToken))
+                   && !CallsGuestOnTheWayTo(model, semantics, outer, before, cancellationToken))
+            {
+                before = outer;
+            }
         }
 
-        return new ReacquirePlan(before, view, sources.Select(each => each.Reacquire.WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation)).ToList());
+        return new ReacquirePlan(before, view, sources.Select(each => each.Reacquire.WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation)).ToList(), callsFirst);
     }
+
+    /// <summary>
+    /// Whether anything <paramref name="outer"/> runs before it reaches <paramref name="inner"/>, or
+    /// after it and back (a loop's next turn), may call the guest: for an <c>if</c>, its condition and
+    /// the statements of the branch before <paramref name="inner"/>; for a loop or a block, all of it.
+    /// </summary>
+    private static bool CallsGuestOnTheWayTo(SemanticModel model, WasmViewSemantics semantics, StatementSyntax outer, StatementSyntax inner, CancellationToken cancellationToken)
+    {
+        if (outer is not IfStatementSyntax ifStatement)
+        {
+            return ContainsGuestCall(model, semantics, outer, cancellationToken);
+        }
+
+        if (ContainsGuestCall(model, semantics, ifStatement.Condition, cancellationToken))
+        {
+            return true;
+        }
+
+        // The statements of the branch that run before `inner` (an else-if chain is a nested if).
+        var branch = ifStatement.Statement.Span.Contains(inner.Span) ? ifStatement.Statement : ifStatement.Else?.Statement;
+        if (branch is null)
+        {
+            return true;
+        }
+
+        if (branch is BlockSyntax block)
+        {
+            foreach (var statement in block.Statements)
+            {
+                if (statement.Span.Contains(inner.Span))
+                {
+                    return false;
+                }
+
+                if (ContainsGuestCall(model, semantics, statement, cancellationToken))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return branch != inner && !branch.Span.Contains(inner.Span);
+    }
+
+    /// <summary>
+    /// For <c>target = value</c> (or a declaration) where the target is the stale view or a member
+    /// of it and only the value calls the guest: the guest calls of the value, each whole argument
+    /// or initializer value that calls the guest, in order, named for the locals they go to. None
+    /// where the order of the value's other parts would matter.
+    /// </summary>
+    private static List<(ExpressionSyntax Call, string Name)>? CallsOfTheValueWritten(SemanticModel model, WasmViewSemantics semantics, StatementSyntax statement, IdentifierNameSyntax use, CancellationToken cancellationToken)
+    {
+        if (statement is not ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax assignment }
+            || statement.Parent is not (BlockSyntax or SwitchSectionSyntax)
+            || !assignment.Left.Span.Contains(use.Span)
+            || ContainsGuestCall(model, semantics, assignment.Left, cancellationToken)
+            || assignment.Right is RefExpressionSyntax)
+        {
+            return null;
+        }
+
+        var calls = new List<ExpressionSyntax>();
+        CollectGuestCalls(model, semantics, assignment.Right, calls, cancellationToken);
+        if (calls.Count == 0
+            || calls.Any(call => model.GetTypeInfo(call, cancellationToken).Type is not { TypeKind: not TypeKind.Error, IsRefLikeType: false }
+                                 || call.DescendantNodesAndSelf().Any(n => n is AwaitExpressionSyntax or AnonymousFunctionExpressionSyntax or DeclarationExpressionSyntax)))
+        {
+            return null;
+        }
+
+        // Everything the value evaluates before the last call, outside the calls, must not care
+        // that the calls now run first.
+        var last = calls.Max(c => c.Span.End);
+        if (model.GetOperation(assignment.Right, cancellationToken) is not { } value)
+        {
+            return null;
+        }
+
+        foreach (var operation in value.DescendantsAndSelf())
+        {
+            var syntax = operation.Syntax;
+            if (calls.Any(c => c.Span.Contains(syntax.Span)) || calls.Any(c => syntax.Span.Contains(c.Span)) || syntax.SpanStart >= last)
+            {
+                continue;
+            }
+
+            if (!semantics.PureSources.IsPureOperation(operation, _ => false, null, cancellationToken) && operation is not (IObjectOrCollectionInitializerOperation or IMemberInitializerOperation or ISimpleAssignmentOperation { Parent: IObjectOrCollectionInitializerOperation } or IMemberReferenceOperation { Parent: ISimpleAssignmentOperation { Parent: IObjectOrCollectionInitializerOperation } }))
+            {
+                return null;
+            }
+        }
+
+        var named = new List<(ExpressionSyntax, string)>();
+        var taken = new List<string>();
+        foreach (var call in calls)
+        {
+            var local = SyntaxHelpers.UniqueName(model, statement.SpanStart, GuestCallHoistPlanner.NameFor(call), cancellationToken, taken);
+            taken.Add(local);
+            named.Add((call, local));
+        }
+
+        return named;
+    }
+
+    /// <summary>The largest parts of <paramref name="expression"/> that call the guest and can be made first alone: arguments and initializer values.</summary>
+    private static void CollectGuestCalls(SemanticModel model, WasmViewSemantics semantics, ExpressionSyntax expression, List<ExpressionSyntax> calls, CancellationToken cancellationToken)
+    {
+        if (!ContainsGuestCall(model, semantics, expression, cancellationToken))
+        {
+            return;
+        }
+
+        switch (expression)
+        {
+            case BaseObjectCreationExpressionSyntax creation when !IsGuestCallItself(model, semantics, creation, cancellationToken):
+                foreach (var argument in creation.ArgumentList?.Arguments ?? default)
+                {
+                    CollectGuestCalls(model, semantics, argument.Expression, calls, cancellationToken);
+                }
+
+                foreach (var initializer in creation.Initializer?.Expressions ?? default)
+                {
+                    CollectGuestCalls(model, semantics, initializer is AssignmentExpressionSyntax member ? member.Right : initializer, calls, cancellationToken);
+                }
+
+                break;
+            case ParenthesizedExpressionSyntax parenthesized:
+                CollectGuestCalls(model, semantics, parenthesized.Expression, calls, cancellationToken);
+                break;
+            default:
+                calls.Add(expression);
+                break;
+        }
+    }
+
+    private static bool IsGuestCallItself(SemanticModel model, WasmViewSemantics semantics, ExpressionSyntax expression, CancellationToken cancellationToken)
+        => model.GetOperation(expression, cancellationToken) is { } operation
+           && operation.Kind is OperationKind.Invocation or OperationKind.ObjectCreation or OperationKind.PropertyReference
+           && semantics.GuestCalls.TryGetGuestCall(operation, null, null, cancellationToken) is not null;
 
     /// <summary>A ref initializer is evaluated as the expression it refers to.</summary>
     private static SyntaxNode Evaluated(SyntaxNode source) => source is RefExpressionSyntax reference ? reference.Expression : source;
@@ -288,56 +452,12 @@ internal static class ViewReacquirePlanner
 
     /// <summary>
     /// Whether <paramref name="source"/> evaluated again before <paramref name="before"/> gives the
-    /// view it gave where it was first evaluated, and does nothing else.
+    /// view it gave where it was first evaluated, and does nothing else (the engine's pure sources:
+    /// Wasmtime's and the BCL's view members, helpers of the compilation whose body is pure).
     /// </summary>
-    private static bool IsReevaluable(SemanticModel model, SyntaxNode source, StatementSyntax before, CancellationToken cancellationToken)
+    private static bool IsReevaluable(SemanticModel model, WasmViewSemantics semantics, SyntaxNode source, StatementSyntax before, CancellationToken cancellationToken)
         => model.GetOperation(source, cancellationToken) is { } root
-           && root.DescendantsAndSelf().All(operation => IsPureOperation(model, operation, variable => IsAssignedBetween(model, variable, source, before, cancellationToken)));
-
-    /// <summary>
-    /// Whether evaluating <paramref name="operation"/> (not its children) has no effect but its value,
-    /// and gives the same value again unless <paramref name="inputChanged"/> says a local or
-    /// parameter it reads may have changed.
-    /// </summary>
-    internal static bool IsPureOperation(SemanticModel model, IOperation operation, System.Func<ISymbol, bool> inputChanged)
-        => operation switch
-        {
-            ILiteralOperation or IDefaultValueOperation or ISizeOfOperation or ITypeOfOperation or IInstanceReferenceOperation or IArgumentOperation => true,
-            IConversionOperation { OperatorMethod: null } or IBinaryOperation { OperatorMethod: null } or IUnaryOperation { OperatorMethod: null } => true,
-            IDeclarationExpressionOperation or IDiscardOperation or ILocalReferenceOperation { IsDeclaration: true } => true,
-            ILocalReferenceOperation local => !local.Local.IsRef && !inputChanged(local.Local),
-            IParameterReferenceOperation parameter => parameter.Parameter.RefKind is RefKind.None or RefKind.In && !inputChanged(parameter.Parameter),
-            IFieldReferenceOperation field => field.Field.IsReadOnly || field.Field.IsConst,
-            IPropertyReferenceOperation property => IsReadOnlyAutoProperty(property.Property) || (property.Property.IsIndexer && FixerSymbols.For(model.Compilation).IsSpanType(property.Property.ContainingType)),
-            IInvocationOperation invocation => IsPure(model.Compilation, invocation.TargetMethod),
-            IObjectCreationOperation { Type: INamedTypeSymbol { IsRefLikeType: true } created } => IsPureType(model.Compilation, created.OriginalDefinition),
-            _ => false,
-        };
-
-    private static bool IsPure(Compilation compilation, IMethodSymbol method)
-    {
-        var containing = method.ContainingType?.OriginalDefinition;
-        foreach (var (typeName, methods) in PureViewMethods)
-        {
-            if (SymbolEqualityComparer.Default.Equals(containing, compilation.GetTypeByMetadataName(typeName)) && methods.Contains(method.Name))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary><c>new Span&lt;T&gt;(pointer, length)</c>: a span over the same address.</summary>
-    private static bool IsPureType(Compilation compilation, INamedTypeSymbol type)
-        => SymbolEqualityComparer.Default.Equals(type, compilation.GetTypeByMetadataName("System.Span`1"))
-           || SymbolEqualityComparer.Default.Equals(type, compilation.GetTypeByMetadataName("System.ReadOnlySpan`1"));
-
-    /// <summary>A get-only auto-property (its backing field is readonly).</summary>
-    private static bool IsReadOnlyAutoProperty(IPropertySymbol property)
-        => property.SetMethod is null
-           && !property.IsIndexer
-           && property.ContainingType.GetMembers().OfType<IFieldSymbol>().Any(f => SymbolEqualityComparer.Default.Equals(f.AssociatedSymbol, property));
+           && semantics.PureSources.IsReevaluable(root, variable => IsAssignedBetween(model, variable, source, before, cancellationToken), null, cancellationToken);
 
     /// <summary>
     /// Whether <paramref name="variable"/> may hold another value at <paramref name="before"/> than

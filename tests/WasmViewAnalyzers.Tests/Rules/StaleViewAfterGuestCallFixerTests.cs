@@ -11,10 +11,10 @@ namespace WasmViewAnalyzers.Tests.Rules;
 /// </summary>
 public sealed class StaleViewAfterGuestCallFixerTests
 {
-    private const string ToArray = StaleViewAfterGuestCallFixer.CopyToArrayKey;
+    // The first fix a finding offers carries the first-fix key: the copy wherever it keeps meaning,
+    // else obtaining the view again, else making the guest calls first.
+    private const string First = StaleViewAfterGuestCallFixer.FirstFixKey;
     private const string Lease = StaleViewAfterGuestCallFixer.LeaseCopyKey;
-    private const string Reacquire = StaleViewAfterGuestCallFixer.ReacquireKey;
-    private const string CallFirst = StaleViewAfterGuestCallFixer.CallFirstKey;
 
     private const string Copy = "Copy the view when it is obtained";
     private const string ObtainAgain = "Obtain the view again after the call";
@@ -29,7 +29,7 @@ public sealed class StaleViewAfterGuestCallFixerTests
 
         """;
 
-    private static Task VerifyMembers(string members, string fixedMembers, string key = ToArray, bool withRuntimeLibrary = false)
+    private static Task VerifyMembers(string members, string fixedMembers, string key = First, bool withRuntimeLibrary = false)
         => Verify.VerifyCodeFixAsync(
             HostCode.WithMembers(members),
             key == Lease ? HostCode.WithMembers(fixedMembers, "WasmViewAnalyzers.Runtime") : HostCode.WithMembers(fixedMembers),
@@ -230,7 +230,7 @@ public sealed class StaleViewAfterGuestCallFixerTests
                 }
             }
             """) + PointerMemoryManager.Source,
-        ToArray);
+        First);
 
     [Fact]
     public Task ViewHandedToAReaderThatCallsTheGuestFirst_CopiedAtTheArgument() => VerifyMembers("""
@@ -279,7 +279,7 @@ public sealed class StaleViewAfterGuestCallFixerTests
     {
         var test = new Verify.Test
         {
-            CodeActionEquivalenceKey = ToArray,
+            CodeActionEquivalenceKey = First,
 
             // One pass fixes the project or solution; in document scope, one pass per document.
             NumberOfFixAllIterations = 1,
@@ -383,7 +383,7 @@ public sealed class StaleViewAfterGuestCallFixerTests
         var first = memory.GetSpan(render(1), 16).ToArray();
         render(2);
         Console.WriteLine(first[0]);
-        """, ToArray, outputKind: OutputKind.ConsoleApplication);
+        """, First, outputKind: OutputKind.ConsoleApplication);
 
     // ------------------------------------------------------------------ Caller.TryGetMemorySpan
 
@@ -677,7 +677,7 @@ public sealed class StaleViewAfterGuestCallFixerTests
             inv = ref MemoryMarshal.AsRef<Invocation>(memory.GetSpan(ptr, 12));
             return inv.Result;
         }
-        """, Reacquire);
+        """, First);
 
     [Fact]
     public Task StaleRefDerivedFromASpan_BothObtainedAgain() => VerifyMembers(Invocation + """
@@ -698,7 +698,7 @@ public sealed class StaleViewAfterGuestCallFixerTests
             inv = ref MemoryMarshal.AsRef<Invocation>(span);
             inv.Argument++;
         }
-        """, Reacquire);
+        """, First);
 
     [Fact]
     public async Task StaleRefWrittenThrough_OnlyObtainingAgainIsOffered()
@@ -735,7 +735,7 @@ public sealed class StaleViewAfterGuestCallFixerTests
             target = (byte*)memory.GetPointer() + address;
             *target = value;
         }
-        """, Reacquire);
+        """, First);
 
     [Fact]
     public Task StaleSpanWrittenInLoop_ObtainedAgainOnceBeforeTheLoop() => VerifyMembers("""
@@ -759,7 +759,7 @@ public sealed class StaleViewAfterGuestCallFixerTests
                 samples[i] *= gain;
             }
         }
-        """, Reacquire);
+        """, First);
 
     [Fact]
     public Task StaleSpanInLoopThatCallsTheGuest_ObtainedAgainInTheLoop() => VerifyMembers("""
@@ -783,7 +783,7 @@ public sealed class StaleViewAfterGuestCallFixerTests
                 output.WriteByte((byte)convert(4));
             }
         }
-        """, Reacquire);
+        """, First);
 
     [Fact]
     public Task StaleTryGetMemorySpan_WrittenThrough_CalledAgain() => VerifyMembers("""
@@ -817,7 +817,7 @@ public sealed class StaleViewAfterGuestCallFixerTests
                 }
             });
         }
-        """, Reacquire);
+        """, First);
 
     [Fact]
     public Task ObtainAgain_FixAllAcrossUsesAndMethods() => VerifyMembers("""
@@ -859,7 +859,7 @@ public sealed class StaleViewAfterGuestCallFixerTests
             header = memory.GetSpan(address, 8);
             header.Clear();
         }
-        """, Reacquire);
+        """, First);
 
     [Fact]
     public async Task ReadOnlyView_ObtainingAgainOfferedBesideTheCopy()
@@ -881,6 +881,8 @@ public sealed class StaleViewAfterGuestCallFixerTests
     {
         var offered = await Verify.GetOfferedFixesAsync(HostCode.WithMembers("""
             private int _offset;
+
+            void Advance() => _offset += 16;
 
             void Reassigned(int address)
             {
@@ -930,15 +932,7 @@ public sealed class StaleViewAfterGuestCallFixerTests
     [Fact]
     public async Task ObtainAgain_NoFixWhenTheStatementCallsTheGuestBeforeTheUse()
     {
-        var offered = await Verify.GetOfferedFixesAsync(HostCode.WithMembers(Invocation + """
-            int CopyArgs(int count) => convert(count);
-
-            void ValueCallsTheGuest(int address)
-            {
-                ref var inv = ref MemoryMarshal.AsRef<Invocation>(memory.GetSpan(address, 12));
-                inv.Argument = CopyArgs(4);
-            }
-
+        var offered = await Verify.GetOfferedFixesAsync(HostCode.WithMembers("""
             void InLoopCondition(int address, Stream input)
             {
                 var frame = memory.GetSpan(address, 64);
@@ -979,7 +973,7 @@ public sealed class StaleViewAfterGuestCallFixerTests
             var content = new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, convert2);
             content.CopyTo(sink);
         }
-        """, CallFirst);
+        """, First);
 
     [Fact]
     public async Task GuestCallInALaterArgument_NotMadeFirstWhenOrderMatters()
