@@ -29,6 +29,8 @@ internal sealed class CopyEdit : FixEdit
 
     public override TextSpan Span => _plan.CopyPoint?.Span ?? new TextSpan(_plan.Anchor!.Span.End, 0);
 
+    public override SyntaxTree Tree => ((SyntaxNode?)_plan.CopyPoint ?? _plan.Anchor!).SyntaxTree;
+
     public override void Apply(DocumentEditor editor, FixApplication application)
     {
         var plan = _plan;

@@ -25,13 +25,25 @@ internal static class FixApplier
     /// <summary>Marks a <c>var</c> whose local becomes an array: its original type, spelt out where the array breaks the member.</summary>
     public const string ExplicitTypeAnnotationKind = "WasmViewAnalyzers.ExplicitType";
 
-    public static async Task<Document> ApplyAsync(Document document, IReadOnlyList<FixEdit> edits, CancellationToken cancellationToken)
+    /// <summary>Applies <paramref name="edits"/>, each to the document of its tree.</summary>
+    public static async Task<Solution> ApplyAsync(Solution solution, IReadOnlyList<FixEdit> edits, CancellationToken cancellationToken)
     {
-        if (edits.Count == 0)
+        foreach (var group in edits.GroupBy(edit => edit.Tree))
         {
-            return document;
+            if (solution.GetDocument(group.Key) is not { } document)
+            {
+                continue;
+            }
+
+            var changed = await ApplyAsync(document, group.ToList(), cancellationToken).ConfigureAwait(false);
+            solution = changed.Project.Solution;
         }
 
+        return solution;
+    }
+
+    private static async Task<Document> ApplyAsync(Document document, IReadOnlyList<FixEdit> edits, CancellationToken cancellationToken)
+    {
         var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
         var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
         var application = new FixApplication(model!);

@@ -20,6 +20,7 @@ namespace WasmViewAnalyzers.CodeFixes.Internals;
 internal sealed class FindingContext
 {
     private readonly Lazy<FindingFacts?> _facts;
+    private readonly CompilationViewAnalysis _analysis;
 
     private FindingContext(Document document, SemanticModel model, SyntaxNode root, CompilationViewAnalysis analysis, WasmViewSemantics semantics, Diagnostic diagnostic, CancellationToken cancellationToken)
     {
@@ -29,6 +30,7 @@ internal sealed class FindingContext
         Semantics = semantics;
         Diagnostic = diagnostic;
         CancellationToken = cancellationToken;
+        _analysis = analysis;
         _facts = new Lazy<FindingFacts?>(() => analysis.FindFinding(model, diagnostic, cancellationToken));
     }
 
@@ -46,6 +48,9 @@ internal sealed class FindingContext
 
     /// <summary>The engine's facts about the finding; <see langword="null"/> when the code changed since it was reported.</summary>
     public FindingFacts? Facts => _facts.Value;
+
+    /// <summary>Whether the engine finds a possibly stale view read within <paramref name="node"/>.</summary>
+    public bool IsReadStale(SyntaxNode node) => _analysis.IsReadStale(Model, node, CancellationToken);
 
     /// <summary>The node the diagnostic is reported on.</summary>
     public SyntaxNode Location => Root.FindNode(Diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
@@ -75,16 +80,20 @@ internal sealed class FindingContext
 }
 
 /// <summary>
-/// One planned change of a document, built against the document as the finding saw it and applied
-/// with others of one Fix All to one <see cref="DocumentEditor"/>.
+/// One planned change of a document (the finding's, or another: a helper that returns the view),
+/// built against the solution as the finding saw it and applied with the others of one fix or Fix
+/// All to one <see cref="DocumentEditor"/> per document.
 /// </summary>
 internal abstract class FixEdit
 {
-    /// <summary>Edits with the same key are the same change (one copy where a view is obtained serves all its stale uses).</summary>
+    /// <summary>Edits with the same key (in the same tree) are the same change (one copy where a view is obtained serves all its stale uses).</summary>
     public abstract string Key { get; }
 
     /// <summary>The text the edit rewrites: two edits of one Fix All must not rewrite overlapping text differently.</summary>
     public abstract TextSpan Span { get; }
+
+    /// <summary>The tree of the document the edit changes.</summary>
+    public abstract SyntaxTree Tree { get; }
 
     public abstract void Apply(DocumentEditor editor, FixApplication application);
 
@@ -155,20 +164,7 @@ internal sealed class StrategyFixes
         _firstFixKeyFor = firstFixKeyFor;
     }
 
-    public FixAllProvider CreateFixAllProvider() => FixAllProvider.Create(async (context, document, diagnostics) =>
-    {
-        var findings = await FindingContext.ForAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false);
-        var edits = new List<(FixEdit Edit, FindingContext Finding)>();
-        foreach (var finding in findings)
-        {
-            if (PlanFor(finding, context.CodeActionEquivalenceKey) is { } planned)
-            {
-                edits.AddRange(planned.Select(edit => (edit, finding)));
-            }
-        }
-
-        return await FixApplier.ApplyAsync(document, Combine(edits), context.CancellationToken).ConfigureAwait(false);
-    });
+    public FixAllProvider CreateFixAllProvider() => new StrategyFixAllProvider(this);
 
     public async Task RegisterAsync(CodeFixContext context)
     {
@@ -178,17 +174,33 @@ internal sealed class StrategyFixes
             var first = true;
             foreach (var strategy in _strategiesFor(finding.Diagnostic))
             {
-                if (strategy.Plan(finding) is not { Count: > 0 } edits)
+                if (PlanSafely(strategy, finding) is not { Count: > 0 } edits)
                 {
                     continue;
                 }
 
-                var document = context.Document;
+                var solution = context.Document.Project.Solution;
                 var key = first ? _firstFixKeyFor(finding.Diagnostic) : strategy.EquivalenceKey;
-                context.RegisterCodeFix(CodeAction.Create(strategy.Title, ct => FixApplier.ApplyAsync(document, edits, ct), key), finding.Diagnostic);
+                context.RegisterCodeFix(CodeAction.Create(strategy.Title, ct => FixApplier.ApplyAsync(solution, Combine(edits.Select(edit => (edit, finding))), ct), key), finding.Diagnostic);
                 first = false;
             }
         }
+    }
+
+    /// <summary>The edits of a Fix All with <paramref name="key"/> over <paramref name="diagnostics"/>, combined.</summary>
+    public async Task<IReadOnlyList<(FixEdit Edit, FindingContext Finding)>> PlanAllAsync(Document document, IEnumerable<Diagnostic> diagnostics, string? key, CancellationToken cancellationToken)
+    {
+        var findings = await FindingContext.ForAsync(document, diagnostics, cancellationToken).ConfigureAwait(false);
+        var edits = new List<(FixEdit Edit, FindingContext Finding)>();
+        foreach (var finding in findings)
+        {
+            if (PlanFor(finding, key) is { } planned)
+            {
+                edits.AddRange(planned.Select(edit => (edit, finding)));
+            }
+        }
+
+        return edits;
     }
 
     /// <summary>The edits Fix All with <paramref name="key"/> makes for one finding.</summary>
@@ -199,7 +211,7 @@ internal sealed class StrategyFixes
         {
             foreach (var strategy in strategies)
             {
-                if (strategy.Plan(finding) is { Count: > 0 } edits)
+                if (PlanSafely(strategy, finding) is { Count: > 0 } edits)
                 {
                     return edits;
                 }
@@ -209,16 +221,38 @@ internal sealed class StrategyFixes
         }
 
         // A key of another rule's first fix (WVA004's optional copy beside WVA002's) leaves this finding alone.
-        return strategies.FirstOrDefault(s => s.EquivalenceKey == key)?.Plan(finding);
+        return strategies.FirstOrDefault(s => s.EquivalenceKey == key) is { } chosen ? PlanSafely(chosen, finding) : null;
+    }
+
+    /// <summary>
+    /// A strategy that fails on code it did not foresee offers nothing rather than taking the other
+    /// fixes down with it; our own builds (the tests) stop there instead.
+    /// </summary>
+    private static IReadOnlyList<FixEdit>? PlanSafely(FixStrategy strategy, FindingContext finding)
+    {
+#if DEBUG
+        return strategy.Plan(finding);
+#else
+        try
+        {
+            return strategy.Plan(finding);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            return null;
+        }
+#endif
     }
     /// <summary>One edit per key; none that rewrites text an earlier one rewrites, or that an earlier one makes unnecessary.</summary>
-    private static IReadOnlyList<FixEdit> Combine(List<(FixEdit Edit, FindingContext Finding)> edits)
+    public static IReadOnlyList<FixEdit> Combine(IEnumerable<(FixEdit Edit, FindingContext Finding)> edits)
     {
         var kept = new List<FixEdit>();
         var keys = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (edit, finding) in edits.OrderBy(e => e.Edit.Span.Start))
+        foreach (var (edit, finding) in edits.OrderBy(e => e.Edit.Tree.FilePath, StringComparer.Ordinal).ThenBy(e => e.Edit.Span.Start))
         {
-            if (!keys.Add(edit.Key) || kept.Any(other => other.Span.OverlapsWith(edit.Span)) || edit.IsCoveredBy(kept, finding))
+            if (!keys.Add(edit.Tree.FilePath + "|" + edit.Key)
+                || kept.Any(other => other.Tree == edit.Tree && other.Span.OverlapsWith(edit.Span))
+                || edit.IsCoveredBy(kept.Where(other => other.Tree == edit.Tree).ToList(), finding))
             {
                 continue;
             }
@@ -227,5 +261,75 @@ internal sealed class StrategyFixes
         }
 
         return kept;
+    }
+}
+
+/// <summary>
+/// Fix All of <see cref="StrategyFixes"/> in a document, a project or the solution: the edits of
+/// every finding in scope, combined across documents (a helper changed once for all its callers),
+/// applied at once.
+/// </summary>
+internal sealed class StrategyFixAllProvider : FixAllProvider
+{
+    private readonly StrategyFixes _fixes;
+
+    public StrategyFixAllProvider(StrategyFixes fixes)
+    {
+        _fixes = fixes;
+    }
+
+    public override async Task<CodeAction?> GetFixAsync(FixAllContext fixAllContext)
+    {
+        var documents = await DiagnosticsInScopeAsync(fixAllContext).ConfigureAwait(false);
+        if (documents.Count == 0)
+        {
+            return null;
+        }
+
+        var solution = fixAllContext.Solution;
+        return CodeAction.Create(
+            fixAllContext.CodeActionEquivalenceKey ?? "Fix all",
+            async cancellationToken =>
+            {
+                var edits = new List<(FixEdit Edit, FindingContext Finding)>();
+                foreach (var (document, diagnostics) in documents)
+                {
+                    edits.AddRange(await _fixes.PlanAllAsync(document, diagnostics, fixAllContext.CodeActionEquivalenceKey, cancellationToken).ConfigureAwait(false));
+                }
+
+                return await FixApplier.ApplyAsync(solution, StrategyFixes.Combine(edits), cancellationToken).ConfigureAwait(false);
+            },
+            fixAllContext.CodeActionEquivalenceKey);
+    }
+
+    private static async Task<List<(Document Document, ImmutableArray<Diagnostic> Diagnostics)>> DiagnosticsInScopeAsync(FixAllContext context)
+    {
+        var result = new List<(Document, ImmutableArray<Diagnostic>)>();
+        IEnumerable<Project> projects = context.Scope switch
+        {
+            FixAllScope.Solution => context.Solution.Projects,
+            FixAllScope.Project => new[] { context.Project },
+            _ => Array.Empty<Project>(),
+        };
+
+        if (context.Scope == FixAllScope.Document && context.Document is { } single)
+        {
+            result.Add((single, await context.GetDocumentDiagnosticsAsync(single).ConfigureAwait(false)));
+            return result;
+        }
+
+        foreach (var project in projects)
+        {
+            var all = await context.GetAllDiagnosticsAsync(project).ConfigureAwait(false);
+            foreach (var group in all.Where(d => d.Location.IsInSource).GroupBy(d => d.Location.SourceTree))
+            {
+                if (project.GetDocument(group.Key) is { } document)
+                {
+                    result.Add((document, group.ToImmutableArray()));
+                }
+            }
+        }
+
+        return result;
     }
 }

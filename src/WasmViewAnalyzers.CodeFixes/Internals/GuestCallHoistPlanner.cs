@@ -16,13 +16,14 @@ namespace WasmViewAnalyzers.CodeFixes.Internals;
 /// <summary>The guest calls of one statement moved into locals before it: <c>var outputLength = _outputLength();</c>.</summary>
 internal sealed class HoistPlan
 {
-    public HoistPlan(StatementSyntax statement, IReadOnlyList<(ExpressionSyntax Call, string Name)> calls)
+    public HoistPlan(SyntaxNode statement, IReadOnlyList<(ExpressionSyntax Call, string Name)> calls)
     {
         Statement = statement;
         Calls = calls;
     }
 
-    public StatementSyntax Statement { get; }
+    /// <summary>The statement the calls go before; or the expression body of a method, which becomes a block.</summary>
+    public SyntaxNode Statement { get; }
 
     public IReadOnlyList<(ExpressionSyntax Call, string Name)> Calls { get; }
 }
@@ -50,9 +51,18 @@ internal static class GuestCallHoistPlanner
         }
 
         var acquisition = facts.Acquisition.Syntax;
-        var statement = acquisition.FirstAncestorOrSelf<StatementSyntax>();
-        if (statement is not (ExpressionStatementSyntax or LocalDeclarationStatementSyntax or ReturnStatementSyntax)
-            || statement.Parent is not (BlockSyntax or SwitchSectionSyntax)
+
+        // A method written `=> expression` gets a body, its calls made first there.
+        SyntaxNode? statement = acquisition.FirstAncestorOrSelf<StatementSyntax>();
+        if (acquisition.FirstAncestorOrSelf<ArrowExpressionClauseSyntax>() is { Parent: MethodDeclarationSyntax or LocalFunctionStatementSyntax } arrow
+            && (statement is null || statement.Span.Contains(arrow.Span)))
+        {
+            statement = arrow.Expression;
+        }
+
+        if (statement is StatementSyntax and not (ExpressionStatementSyntax or LocalDeclarationStatementSyntax or ReturnStatementSyntax)
+            || statement is StatementSyntax { Parent: not (BlockSyntax or SwitchSectionSyntax) }
+            || statement is null
             || acquisition.Ancestors().TakeWhile(n => n != statement).Any(n => n is AnonymousFunctionExpressionSyntax))
         {
             return null;
@@ -67,6 +77,8 @@ internal static class GuestCallHoistPlanner
             {
                 ArgumentListSyntax list when node is ArgumentSyntax argument => list.Arguments.SkipWhile(a => a != argument).Skip(1).Select(a => a.Expression),
                 BinaryExpressionSyntax binary when binary.Left == node => new[] { binary.Right },
+                InitializerExpressionSyntax { RawKind: (int)SyntaxKind.ObjectInitializerExpression } initializer when node is ExpressionSyntax member
+                    => initializer.Expressions.SkipWhile(e => e != member).Skip(1).Select(e => e is AssignmentExpressionSyntax assigned ? assigned.Right : e),
                 _ => Enumerable.Empty<ExpressionSyntax>(),
             };
             calls.AddRange(later.Where(e => ViewReacquirePlanner.ContainsGuestCall(model, semantics, e, cancellationToken)));
@@ -131,11 +143,16 @@ internal static class GuestCallHoistPlanner
     }
 
     /// <summary>The use is in the statement, or in a later one of the same block with no guest call on the way.</summary>
-    private static bool StaysFreshUntil(SemanticModel model, WasmViewSemantics semantics, StatementSyntax statement, SyntaxNode use, CancellationToken cancellationToken)
+    private static bool StaysFreshUntil(SemanticModel model, WasmViewSemantics semantics, SyntaxNode statement, SyntaxNode use, CancellationToken cancellationToken)
     {
         if (statement.Span.Contains(use.Span))
         {
             return true;
+        }
+
+        if (statement is not StatementSyntax)
+        {
+            return false;
         }
 
         var siblings = statement.Parent!.ChildNodes().OfType<StatementSyntax>().ToList();
@@ -172,6 +189,12 @@ internal static class GuestCallHoistPlanner
 
     public static void Apply(Microsoft.CodeAnalysis.Editing.DocumentEditor editor, HoistPlan plan)
     {
+        if (plan.Statement is ExpressionSyntax body)
+        {
+            ApplyToExpressionBody(editor, plan, body);
+            return;
+        }
+
         var indentation = plan.Statement.GetLeadingTrivia().Where(t => t.IsKind(SyntaxKind.WhitespaceTrivia)).LastOrDefault();
         var endOfLine = plan.Statement.GetTrailingTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
         var declarations = plan.Calls.Select(c => (SyntaxNode)LocalDeclarationStatement(
@@ -184,6 +207,24 @@ internal static class GuestCallHoistPlanner
         {
             editor.ReplaceNode(call, IdentifierName(name).WithTriviaFrom(call));
         }
+    }
+
+    /// <summary><c>T M() =&gt; expression;</c> becomes <c>T M() { var x = call(); return expression'; }</c>.</summary>
+    private static void ApplyToExpressionBody(Microsoft.CodeAnalysis.Editing.DocumentEditor editor, HoistPlan plan, ExpressionSyntax body)
+    {
+        var member = body.Parent!.Parent!;
+        var rewritten = body.ReplaceNodes(plan.Calls.Select(c => c.Call), (original, _) => IdentifierName(plan.Calls.First(c => c.Call == original).Name).WithTriviaFrom(original));
+        var returnsVoid = editor.SemanticModel.GetDeclaredSymbol(member) is IMethodSymbol { ReturnsVoid: true };
+        var statements = plan.Calls.Select(c => (StatementSyntax)LocalDeclarationStatement(VariableDeclaration(IdentifierName("var"), SingletonSeparatedList(VariableDeclarator(Identifier(c.Name)).WithInitializer(EqualsValueClause(c.Call.WithoutTrivia()))))))
+            .Append(returnsVoid ? ExpressionStatement(rewritten.WithoutTrivia()) : ReturnStatement(rewritten.WithoutTrivia()));
+        var block = Block(statements).WithAdditionalAnnotations(Formatter.Annotation);
+        SyntaxNode replacement = member switch
+        {
+            MethodDeclarationSyntax method => method.WithExpressionBody(null).WithSemicolonToken(default).WithBody(block),
+            LocalFunctionStatementSyntax local => local.WithExpressionBody(null).WithSemicolonToken(default).WithBody(block),
+            _ => member,
+        };
+        editor.ReplaceNode(member, replacement.WithTrailingTrivia(member.GetTrailingTrivia()).WithAdditionalAnnotations(Formatter.Annotation));
     }
 }
 
@@ -199,7 +240,9 @@ internal sealed class HoistEdit : FixEdit
 
     public override string Key => "hoist:" + _plan.Statement.SpanStart;
 
-    public override TextSpan Span => _plan.Statement.Span;
+    public override TextSpan Span => _plan.Statement is ExpressionSyntax body ? body.Parent!.Parent!.Span : _plan.Statement.Span;
+
+    public override SyntaxTree Tree => _plan.Statement.SyntaxTree;
 
     public override void Apply(Microsoft.CodeAnalysis.Editing.DocumentEditor editor, FixApplication application) => GuestCallHoistPlanner.Apply(editor, _plan);
 }

@@ -9,13 +9,13 @@ using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
 namespace WasmViewAnalyzers.CodeFixes.Internals;
 
-/// <summary>An expression replaced by another: the handed value by its copy.</summary>
+/// <summary>A node replaced by another: the handed value by its copy, a type by another, a lambda given a body.</summary>
 internal sealed class ReplaceEdit : FixEdit
 {
-    private readonly ExpressionSyntax _original;
-    private readonly ExpressionSyntax _replacement;
+    private readonly SyntaxNode _original;
+    private readonly SyntaxNode _replacement;
 
-    public ReplaceEdit(ExpressionSyntax original, ExpressionSyntax replacement)
+    public ReplaceEdit(SyntaxNode original, SyntaxNode replacement)
     {
         _original = original;
         _replacement = replacement;
@@ -24,6 +24,8 @@ internal sealed class ReplaceEdit : FixEdit
     public override string Key => "replace:" + _original.SpanStart + ":" + _original.Span.Length;
 
     public override TextSpan Span => _original.Span;
+
+    public override SyntaxTree Tree => _original.SyntaxTree;
 
     public override void Apply(DocumentEditor editor, FixApplication application)
         => editor.ReplaceNode(_original, _replacement.WithAdditionalAnnotations(Formatter.Annotation));
@@ -42,6 +44,8 @@ internal sealed class CapturedCopyEdit : FixEdit
     public override string Key => "captured:" + _copy.Key.Start + ":" + _copy.Key.Name;
 
     public override TextSpan Span => new(_copy.Before.SpanStart, 0);
+
+    public override SyntaxTree Tree => _copy.Before.SyntaxTree;
 
     public override void Apply(DocumentEditor editor, FixApplication application)
     {

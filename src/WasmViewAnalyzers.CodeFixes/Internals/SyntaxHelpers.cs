@@ -82,7 +82,7 @@ internal static class SyntaxHelpers
     {
         var root = model.SyntaxTree.GetRoot(cancellationToken);
         var token = root.FindToken(position);
-        var scope = token.Parent?.FirstAncestorOrSelf<SyntaxNode>(n => n is BlockSyntax or CompilationUnitSyntax);
+        var scope = token.Parent?.FirstAncestorOrSelf<SyntaxNode>(n => n is BlockSyntax or TypeDeclarationSyntax or CompilationUnitSyntax);
         return scope is not null && scope.DescendantNodes().OfType<VariableDeclaratorSyntax>().Any(v => v.Identifier.ValueText == name);
     }
 

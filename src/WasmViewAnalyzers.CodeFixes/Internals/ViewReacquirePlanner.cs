@@ -17,13 +17,17 @@ namespace WasmViewAnalyzers.CodeFixes.Internals;
 /// </summary>
 internal sealed class ReacquirePlan
 {
-    public ReacquirePlan(StatementSyntax before, ILocalSymbol view, IReadOnlyList<StatementSyntax> reacquire, IReadOnlyList<(ExpressionSyntax Call, string Name)> callsFirst)
+    public ReacquirePlan(StatementSyntax before, ILocalSymbol view, IReadOnlyList<StatementSyntax> reacquire, IReadOnlyList<(ExpressionSyntax Call, string Name)> callsFirst, InputsFirst? inputsFirst)
     {
         Before = before;
         View = view;
         Reacquire = reacquire;
         CallsFirst = callsFirst;
+        InputsFirst = inputsFirst;
     }
+
+    /// <summary>Inputs of the view's source made first, into locals, where the view is first obtained (<see cref="Internals.InputsFirst"/>).</summary>
+    public InputsFirst? InputsFirst { get; }
 
     public StatementSyntax Before { get; }
 
@@ -44,6 +48,25 @@ internal sealed class ReacquirePlan
 
     /// <summary>Several stale uses of one view in one statement share one re-acquisition.</summary>
     public (int Start, string Name) Key => (Before.SpanStart, View.Name);
+}
+
+/// <summary>
+/// <c>var target = memory.GetSpan(decompressInto(size), size);</c> becomes
+/// <c>var address = decompressInto(size); var target = memory.GetSpan(address, size);</c>: the inputs
+/// of a view's source that cannot be evaluated again, made first into locals where the view is
+/// first obtained, so that the view can be obtained again from the same address.
+/// </summary>
+internal sealed class InputsFirst
+{
+    public InputsFirst(LocalDeclarationStatementSyntax declaration, IReadOnlyList<(ExpressionSyntax Expression, string Name)> inputs)
+    {
+        Declaration = declaration;
+        Inputs = inputs;
+    }
+
+    public LocalDeclarationStatementSyntax Declaration { get; }
+
+    public IReadOnlyList<(ExpressionSyntax Expression, string Name)> Inputs { get; }
 }
 
 /// <summary>
@@ -111,14 +134,33 @@ internal static class ViewReacquirePlanner
         }
 
         // The statement comes after each whole source: not the one that declares the view.
-        foreach (var (local, each, _) in sources)
+        InputsFirst? inputsFirst = null;
+        for (var i = 0; i < sources.Count; i++)
         {
+            var (local, each, reacquire) = sources[i];
             if (before.SpanStart < each.Span.End
-                || IsRebound(model, local, body, local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken), each, cancellationToken)
-                || !IsReevaluable(model, semantics, Evaluated(each), before, cancellationToken))
+                || IsRebound(model, local, body, local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken), each, cancellationToken))
             {
                 return null;
             }
+
+            if (IsReevaluable(model, semantics, Evaluated(each), before, cancellationToken))
+            {
+                continue;
+            }
+
+            // memory.GetSpan(decompressInto(size), size): the inputs that call the guest (or are
+            // otherwise not pure) go into locals first; the view is then obtained from them again.
+            if (inputsFirst is not null
+                || InputsOf(model, semantics, local, each, before, cancellationToken) is not { } inputs)
+            {
+                return null;
+            }
+
+            inputsFirst = inputs;
+            sources[i] = (local, each, reacquire.ReplaceNodes(
+                reacquire.DescendantNodes().OfType<ExpressionSyntax>().Where(e => inputs.Inputs.Any(input => input.Expression.IsEquivalentTo(e, topLevel: false))),
+                (original, _) => IdentifierName(inputs.Inputs.First(input => input.Expression.IsEquivalentTo(original, topLevel: false)).Name).WithTriviaFrom(original)));
         }
 
         // foreach (var b in view) { convert(b); }: the loop reads the view on every turn, after the
@@ -155,7 +197,105 @@ internal static class ViewReacquirePlanner
             }
         }
 
-        return new ReacquirePlan(before, view, sources.Select(each => each.Reacquire.WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation)).ToList(), callsFirst);
+        return new ReacquirePlan(before, view, sources.Select(each => each.Reacquire.WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation)).ToList(), callsFirst, inputsFirst);
+    }
+
+    /// <summary>
+    /// The parts of <paramref name="source"/> (the initializer of a local declared alone in a block)
+    /// that cannot be evaluated again — a guest call, a read of guest memory, a mutable field —
+    /// each an argument or an operand of the pure rest, so that made first into locals, in their
+    /// order, they leave a source that can: <c>var address = decompressInto(size);</c>.
+    /// </summary>
+    private static InputsFirst? InputsOf(SemanticModel model, WasmViewSemantics semantics, ILocalSymbol local, SyntaxNode source, StatementSyntax before, CancellationToken cancellationToken)
+    {
+        if (source is not ExpressionSyntax expression
+            || expression.Parent is not EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Variables.Count: 1, Parent: LocalDeclarationStatementSyntax { Parent: BlockSyntax or SwitchSectionSyntax } declaration } } }
+            || model.GetOperation(expression, cancellationToken) is not { } root)
+        {
+            return null;
+        }
+
+        var inputs = new List<IOperation>();
+        if (!CollectInputs(semantics, root, variable => IsAssignedBetween(model, variable, source, before, cancellationToken), inputs, cancellationToken) || inputs.Count == 0)
+        {
+            return null;
+        }
+
+        var named = new List<(ExpressionSyntax Expression, string Name)>();
+        var taken = new List<string>();
+        foreach (var input in inputs)
+        {
+            if (input.Syntax is not ExpressionSyntax inputSyntax
+                || input.Type is not { TypeKind: not TypeKind.Error, IsRefLikeType: false } type
+                || !SymbolEqualityComparer.Default.Equals(model.GetTypeInfo(inputSyntax, cancellationToken).Type, type)
+                || type.SpecialType == SpecialType.System_Void
+                || inputSyntax.DescendantNodesAndSelf().Any(n => n is AnonymousFunctionExpressionSyntax or DeclarationExpressionSyntax or AwaitExpressionSyntax or StackAllocArrayCreationExpressionSyntax))
+            {
+                return null;
+            }
+
+            var argument = input.Parent;
+            while (argument is IConversionOperation { IsImplicit: true })
+            {
+                argument = argument.Parent;
+            }
+
+            var baseName = argument is IArgumentOperation { Parameter: { } parameter } && SyntaxFacts.IsValidIdentifier(parameter.Name) ? parameter.Name : GuestCallHoistPlanner.NameFor(inputSyntax);
+            var name = SyntaxHelpers.UniqueName(model, declaration.SpanStart, baseName, cancellationToken, taken);
+            if (name != baseName)
+            {
+                // The address taken is the view's: viewAddress rather than address2.
+                name = SyntaxHelpers.UniqueName(model, declaration.SpanStart, local.Name + char.ToUpperInvariant(baseName[0]) + baseName.Substring(1), cancellationToken, taken);
+            }
+
+            taken.Add(name);
+            named.Add((inputSyntax, name));
+        }
+
+        return new InputsFirst(declaration, named);
+    }
+
+    /// <summary>Walks down from <paramref name="operation"/>: pure operations are kept, the largest impure arguments and operands under them collected.</summary>
+    private static bool CollectInputs(WasmViewSemantics semantics, IOperation operation, System.Func<ISymbol, bool> inputChanged, List<IOperation> inputs, CancellationToken cancellationToken)
+    {
+        if (semantics.PureSources.IsPureOperation(operation, inputChanged, null, cancellationToken))
+        {
+            foreach (var child in operation.ChildOperations)
+            {
+                if (!CollectInputs(semantics, child, inputChanged, inputs, cancellationToken))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        var isValue = operation.Parent is IArgumentOperation or IBinaryOperation or IConversionOperation or IParenthesizedOperation;
+        if (!isValue || operation.Parent is IArgumentOperation { Parameter.RefKind: not RefKind.None })
+        {
+            return false;
+        }
+
+        // An argument is made first whole (var address = buffer + offset), as a person names it.
+        var argument = operation;
+        for (var parent = operation.Parent; parent is IBinaryOperation or IConversionOperation or IParenthesizedOperation; parent = parent.Parent)
+        {
+            argument = parent;
+        }
+
+        var input = argument.Parent is IArgumentOperation && argument.Syntax is ExpressionSyntax ? argument : operation;
+        while (input is IConversionOperation { IsImplicit: true } implicitConversion)
+        {
+            input = implicitConversion.Operand;
+        }
+
+        if (!inputs.Any(known => known.Syntax.Span.Contains(input.Syntax.Span)))
+        {
+            inputs.Add(input);
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -323,6 +463,12 @@ internal static class ViewReacquirePlanner
             return (initializer, ExpressionStatement(AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, IdentifierName(local.Name), initializer.WithoutTrivia())));
         }
 
+        // var (address, length) = (pointer + offset, 64): the element of the tuple that the local receives.
+        if (declaration is SingleVariableDesignationSyntax designation && DeconstructedElement(designation) is { } element)
+        {
+            return (element, ExpressionStatement(AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, IdentifierName(local.Name), element.WithoutTrivia())));
+        }
+
         if (declaration is SingleVariableDesignationSyntax { Parent: DeclarationExpressionSyntax { Parent: ArgumentSyntax outArgument } }
             && outArgument.Parent?.Parent is InvocationExpressionSyntax tryGet
             && IsTryGetMemorySpan(model, tryGet, cancellationToken))
@@ -331,6 +477,33 @@ internal static class ViewReacquirePlanner
         }
 
         return null;
+    }
+
+    /// <summary><c>var (a, b) = (x, y)</c> or <c>(var a, var b) = (x, y)</c>: the element of the tuple literal <paramref name="designation"/> receives.</summary>
+    private static ExpressionSyntax? DeconstructedElement(SingleVariableDesignationSyntax designation)
+    {
+        SyntaxNode target;
+        int index;
+        switch (designation.Parent)
+        {
+            case ParenthesizedVariableDesignationSyntax { Parent: DeclarationExpressionSyntax declaration } parenthesized:
+                index = parenthesized.Variables.IndexOf(designation);
+                target = declaration;
+                break;
+            case DeclarationExpressionSyntax { Parent: ArgumentSyntax { Parent: TupleExpressionSyntax tuple } argument }:
+                index = tuple.Arguments.IndexOf(argument);
+                target = tuple;
+                break;
+            default:
+                return null;
+        }
+
+        return target.Parent is AssignmentExpressionSyntax { Right: TupleExpressionSyntax values, Parent: ExpressionStatementSyntax } assignment
+               && assignment.Left == target
+               && index >= 0
+               && index < values.Arguments.Count
+            ? values.Arguments[index].Expression
+            : null;
     }
 
     /// <summary>The view at the use was obtained from <paramref name="source"/>, or by this fix applied to an earlier use.</summary>
@@ -360,24 +533,7 @@ internal static class ViewReacquirePlanner
     }
 
     internal static bool ContainsGuestCall(SemanticModel model, WasmViewSemantics semantics, SyntaxNode node, CancellationToken cancellationToken)
-    {
-        foreach (var descendant in node.DescendantNodesAndSelf(n => n is not AnonymousFunctionExpressionSyntax and not LocalFunctionStatementSyntax))
-        {
-            if (descendant is AwaitExpressionSyntax or YieldStatementSyntax || descendant is ForEachStatementSyntax { AwaitKeyword.RawKind: not 0 } || descendant is UsingStatementSyntax { AwaitKeyword.RawKind: not 0 } || descendant is LocalDeclarationStatementSyntax { AwaitKeyword.RawKind: not 0 })
-            {
-                return true;
-            }
-
-            if (descendant is InvocationExpressionSyntax or BaseObjectCreationExpressionSyntax or MemberAccessExpressionSyntax or ElementAccessExpressionSyntax or IdentifierNameSyntax
-                && model.GetOperation(descendant, cancellationToken) is IInvocationOperation or IObjectCreationOperation or IPropertyReferenceOperation
-                && semantics.GuestCalls.TryGetGuestCall(model.GetOperation(descendant, cancellationToken)!, null, null, cancellationToken) is not null)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+        => GuestCallFinder.Contains(model, semantics, node, cancellationToken);
 
     private static bool IsTryGetMemorySpan(SemanticModel model, InvocationExpressionSyntax invocation, CancellationToken cancellationToken)
         => model.GetSymbolInfo(invocation, cancellationToken).Symbol is IMethodSymbol { Name: "TryGetMemorySpan" } method
@@ -488,12 +644,14 @@ internal static class ViewReacquirePlanner
 
     private static bool IsLoop(SyntaxNode node) => node is WhileStatementSyntax or DoStatementSyntax or ForStatementSyntax or CommonForEachStatementSyntax;
 
-    private static IEnumerable<IdentifierNameSyntax> References(SemanticModel model, ISymbol symbol, SyntaxNode scope, CancellationToken cancellationToken)
+    /// <summary>The names in <paramref name="scope"/> that refer to <paramref name="symbol"/>.</summary>
+    internal static IEnumerable<IdentifierNameSyntax> References(SemanticModel model, ISymbol symbol, SyntaxNode scope, CancellationToken cancellationToken)
         => scope.DescendantNodes()
             .OfType<IdentifierNameSyntax>()
             .Where(n => n.Identifier.ValueText == symbol.Name && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(n, cancellationToken).Symbol, symbol));
 
-    private static bool IsWrite(ExpressionSyntax reference)
+    /// <summary>Whether <paramref name="reference"/> assigns its variable (or takes it by reference to do so).</summary>
+    internal static bool IsWrite(ExpressionSyntax reference)
     {
         var node = reference;
         while (node.Parent is ParenthesizedExpressionSyntax parenthesized)

@@ -39,6 +39,8 @@ internal sealed class ReacquireEdit : FixEdit
         ? new TextSpan(_plan.Before.SpanStart, 0)
         : _plan.Before.Span;
 
+    public override SyntaxTree Tree => _plan.Before.SyntaxTree;
+
     public override bool IsCoveredBy(IReadOnlyList<FixEdit> kept, FindingContext context)
     {
         if (_plan.CallsFirst.Count != 0)
@@ -85,6 +87,41 @@ internal sealed class ReacquireEdit : FixEdit
                 // An embedded statement (`if (ok) Use(view);`) becomes a block.
                 editor.ReplaceNode(before, (node, _) => Block(inserted.Append(((StatementSyntax)node).WithoutLeadingTrivia())).WithTriviaFrom(node).WithAdditionalAnnotations(Formatter.Annotation));
                 break;
+        }
+    }
+}
+
+/// <summary>
+/// Makes the inputs of a view's source first, into locals, where the view is declared
+/// (<see cref="InputsFirst"/>): one edit, however many re-acquisitions of the view use them.
+/// </summary>
+internal sealed class InputsFirstEdit : FixEdit
+{
+    private readonly InputsFirst _inputs;
+
+    public InputsFirstEdit(InputsFirst inputs)
+    {
+        _inputs = inputs;
+    }
+
+    public override string Key => "inputs:" + _inputs.Declaration.SpanStart;
+
+    public override TextSpan Span => _inputs.Declaration.Span;
+
+    public override SyntaxTree Tree => _inputs.Declaration.SyntaxTree;
+
+    public override void Apply(DocumentEditor editor, FixApplication application)
+    {
+        var declaration = _inputs.Declaration;
+        var endOfLine = SyntaxHelpers.EndOfLineAfter(declaration);
+        var locals = _inputs.Inputs.Select(input => (SyntaxNode)LocalDeclarationStatement(VariableDeclaration(IdentifierName("var"), SingletonSeparatedList(VariableDeclarator(Identifier(input.Name)).WithInitializer(EqualsValueClause(input.Expression.WithoutTrivia())))))
+            .WithLeadingTrivia(SyntaxHelpers.Indentation(declaration))
+            .WithTrailingTrivia(endOfLine)
+            .WithAdditionalAnnotations(Formatter.Annotation));
+        editor.InsertBefore(declaration, locals);
+        foreach (var (expression, name) in _inputs.Inputs)
+        {
+            editor.ReplaceNode(expression, IdentifierName(name).WithTriviaFrom(expression));
         }
     }
 }

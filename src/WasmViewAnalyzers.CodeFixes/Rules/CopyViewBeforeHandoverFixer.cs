@@ -41,8 +41,16 @@ public sealed class CopyViewBeforeHandoverFixer : CodeFixProvider
 
     private static readonly IReadOnlyList<FixStrategy> Required = new[]
     {
-        new FixStrategy(CopyKey + ".InPlace", CopyTitle, CopyInPlace),
+        new FixStrategy(CopyKey + ".InPlace", CopyTitle, CopyWhereObtainedOrInPlace),
+        new FixStrategy(CopyKey + ".InHelper", "Make the helper return a copy", HelperCopyPlanner.Plan),
+        new FixStrategy(CopyKey + ".InDataSource", "Copy the bytes when the data source is created", DataSourceCopyPlanner.Plan),
     };
+
+    /// <summary>WVA002 only: a lambda that runs later reads what is there when it runs, so it may obtain the view itself then.</summary>
+    private static readonly IReadOnlyList<FixStrategy> Escapes = Required
+        .Append(new FixStrategy(CopyKey + ".KeepOffset", "Keep the guest offset instead of the pointer", OffsetSlotPlanner.Plan))
+        .Append(new FixStrategy(CopyKey + ".ObtainInFunction", "Obtain the view where the lambda runs", CapturedSourcePlanner.Plan))
+        .ToArray();
 
     private static readonly IReadOnlyList<FixStrategy> Optional = Required
         .Select(strategy => new FixStrategy(strategy.EquivalenceKey.Replace(CopyKey, OptionalCopyKey), strategy.Title + OptionalSuffix, strategy.Plan))
@@ -51,12 +59,29 @@ public sealed class CopyViewBeforeHandoverFixer : CodeFixProvider
     public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIdentifiers.ViewEscapesMethod, RuleIdentifiers.ViewHandedToDeferredArchiveWriter, RuleIdentifiers.ViewWrittenToCompressor);
 
     private static readonly StrategyFixes Fixes = new(
-        diagnostic => diagnostic.Id == DirectWriteRuleId ? Optional : Required,
+        diagnostic => diagnostic.Id == DirectWriteRuleId ? Optional : diagnostic.Id == RuleIdentifiers.ViewEscapesMethod ? Escapes : Required,
         diagnostic => diagnostic.Id == DirectWriteRuleId ? OptionalCopyKey : CopyKey);
 
     public override FixAllProvider GetFixAllProvider() => Fixes.CreateFixAllProvider();
 
     public override System.Threading.Tasks.Task RegisterCodeFixesAsync(CodeFixContext context) => Fixes.RegisterAsync(context);
+
+    /// <summary>
+    /// A view stream copied where it is created; else the handed value copied in place, unless it is
+    /// a stream a helper returns that the helper can copy instead (copying it in place would take the
+    /// stream's bytes through its pointer, and conflict with the helper's copy in a Fix All).
+    /// </summary>
+    private static IReadOnlyList<FixEdit>? CopyWhereObtainedOrInPlace(FindingContext finding)
+    {
+        if (StreamCopyPlanner.Plan(finding) is { } whereObtained)
+        {
+            return whereObtained;
+        }
+
+        return finding.Facts is { AcquisitionKind: Engine.Flow.AcquisitionKind.Helper, Kind: Engine.Flow.ViewKind.Stream } && HelperCopyPlanner.Plan(finding) is not null
+            ? null
+            : CopyInPlace(finding);
+    }
 
     /// <summary>The handed value replaced by a copy of the same bytes, or a copy taken before the lambda that captures it.</summary>
     private static IReadOnlyList<FixEdit>? CopyInPlace(FindingContext finding)

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -28,6 +29,8 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
     public const string LeaseCopyKey = RuleIdentifiers.StaleViewAfterGuestCall + ".LeaseCopy";
     public const string ReacquireKey = RuleIdentifiers.StaleViewAfterGuestCall + ".Reacquire";
     public const string CallFirstKey = RuleIdentifiers.StaleViewAfterGuestCall + ".CallFirst";
+    public const string CopyInHelperKey = RuleIdentifiers.StaleViewAfterGuestCall + ".CopyInHelper";
+    public const string ObtainInFunctionKey = RuleIdentifiers.StaleViewAfterGuestCall + ".ObtainInFunction";
 
     private static readonly IReadOnlyList<FixStrategy> Strategies = new[]
     {
@@ -35,6 +38,8 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
         new FixStrategy(LeaseCopyKey, "Use a pooled lease copy", finding => FixApplier.HasRuntimeLibrary(finding.Model.Compilation) ? Copy(finding, CopyStrategy.Lease) : null),
         new FixStrategy(ReacquireKey, "Obtain the view again after the call", Reacquire),
         new FixStrategy(CallFirstKey, "Call the guest before obtaining the view", CallFirst),
+        new FixStrategy(CopyInHelperKey, "Make the helper return a copy", HelperCopyPlanner.Plan),
+        new FixStrategy(ObtainInFunctionKey, "Obtain the view where the lambda runs", CapturedSourcePlanner.Plan),
     };
 
     public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIdentifiers.StaleViewAfterGuestCall);
@@ -47,17 +52,37 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
 
     private static IReadOnlyList<FixEdit>? Copy(FindingContext finding, CopyStrategy strategy)
     {
-        if (AcquisitionNode(finding) is not { } acquisition
-            || ViewCopyPlanner.Plan(finding.Model, finding.Semantics, acquisition, strategy, finding.CancellationToken) is not { } plan)
+        if (AcquisitionNode(finding) is { } acquisition
+            && ViewCopyPlanner.Plan(finding.Model, finding.Semantics, acquisition, strategy, finding.CancellationToken) is { } plan)
+        {
+            return new FixEdit[] { new CopyEdit(plan) };
+        }
+
+        if (strategy != CopyStrategy.ToArray)
         {
             return null;
         }
 
-        return new FixEdit[] { new CopyEdit(plan) };
+        // previous = block in a loop: the local that outlives the guest call is copied where it takes the view.
+        if (ViewCopyPlanner.PlanWhereAssigned(finding) is { } plans)
+        {
+            return plans.Select(each => (FixEdit)new CopyEdit(each)).ToArray();
+        }
+
+        // A view stream: a MemoryStream over a copy, where it is created.
+        return StreamCopyPlanner.Plan(finding);
     }
 
     private static IReadOnlyList<FixEdit>? Reacquire(FindingContext finding)
-        => ViewReacquirePlanner.Plan(finding) is { } plan ? new FixEdit[] { new ReacquireEdit(plan, finding.Semantics, finding.Model) } : null;
+    {
+        if (ViewReacquirePlanner.Plan(finding) is not { } plan)
+        {
+            return null;
+        }
+
+        var reacquire = new ReacquireEdit(plan, finding.Semantics, finding.Model);
+        return plan.InputsFirst is { } inputs ? new FixEdit[] { new InputsFirstEdit(inputs), reacquire } : new FixEdit[] { reacquire };
+    }
 
     private static IReadOnlyList<FixEdit>? CallFirst(FindingContext finding)
         => GuestCallHoistPlanner.Plan(finding) is { } plan ? new FixEdit[] { new HoistEdit(plan) } : null;

@@ -33,6 +33,33 @@ internal sealed partial class CompilationViewAnalysis
         return Match(semantics, facts, diagnostic);
     }
 
+    /// <summary>Whether the engine finds a possibly stale view read at <paramref name="node"/> (in the member it is in).</summary>
+    public bool IsReadStale(SemanticModel model, SyntaxNode node, CancellationToken cancellationToken)
+    {
+        if (node.SyntaxTree != model.SyntaxTree)
+        {
+#pragma warning disable RS1030 // Asked by a code fix, about a helper in another file of the compilation.
+            model = model.Compilation.GetSemanticModel(node.SyntaxTree);
+#pragma warning restore RS1030
+        }
+
+        if (Semantics is not { } semantics || SourceBodies.FindMemberBody(node) is not { } body || MemberOf(model, body, cancellationToken) is not { } member)
+        {
+            return false;
+        }
+
+        var facts = GetFacts(semantics, member, () => AnalyzeMember(semantics, model, body, cancellationToken), cancellationToken);
+        foreach (var use in facts.StaleUses)
+        {
+            if (node.Span.Contains(use.Use.Syntax.Span))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static ISymbol? MemberOf(SemanticModel model, SyntaxNode body, CancellationToken cancellationToken)
         => body switch
         {

@@ -631,7 +631,7 @@ public sealed class StaleViewAfterGuestCallFixerTests
     }
 
     [Fact]
-    public async Task NoCopy_ForBarePointersAndStreams()
+    public async Task NoCopy_ForBarePointers_StreamsCopiedWhereCreated()
     {
         var offered = await Verify.GetOfferedFixesAsync(HostCode.WithMembers("""
             byte Pointer()
@@ -649,8 +649,9 @@ public sealed class StaleViewAfterGuestCallFixerTests
             }
             """), withRuntimeLibrary: true);
 
-        // The pointer is obtained again; a new stream would start at another position: nothing for it.
-        Assert.Equal(new[] { ObtainAgain }, offered);
+        // The pointer is obtained again; the stream becomes a MemoryStream over a copy where it is
+        // created (a new stream over guest memory would start at another position).
+        Assert.Equal(new[] { ObtainAgain, Copy }, offered);
     }
 
     // ------------------------------------------------------------------ obtain the view again after the call
@@ -877,46 +878,9 @@ public sealed class StaleViewAfterGuestCallFixerTests
     }
 
     [Fact]
-    public async Task ObtainAgain_NoFixWhenSourceArgumentReassigned()
+    public async Task ObtainAgain_NoFixWhenTheViewIsReassigned()
     {
         var offered = await Verify.GetOfferedFixesAsync(HostCode.WithMembers("""
-            private int _offset;
-
-            void Advance() => _offset += 16;
-
-            void Reassigned(int address)
-            {
-                var view = memory.GetSpan(address, 16);
-                convert(1);
-                address += 16;
-                view[0] = 1;
-            }
-
-            void AssignedInTheLoop(int address, int count)
-            {
-                var view = memory.GetSpan(address, 16);
-                for (var i = 0; i < count; i++)
-                {
-                    view[i] = 1;
-                    reset();
-                    address++;
-                }
-            }
-
-            void MutableField()
-            {
-                var view = memory.GetSpan(_offset, 16);
-                convert(1);
-                view[0] = 1;
-            }
-
-            void SourceCallsTheGuest()
-            {
-                var view = memory.GetSpan(convert(0), 16);
-                convert(1);
-                view[0] = 1;
-            }
-
             void ViewReassigned(int address)
             {
                 var view = memory.GetSpan(address, 16);
@@ -928,6 +892,67 @@ public sealed class StaleViewAfterGuestCallFixerTests
 
         Assert.Empty(offered);
     }
+
+    [Fact]
+    public Task ObtainAgain_InputsThatChangeOrCallTheGuest_MadeFirstIntoLocals() => VerifyMembers("""
+        private int _offset;
+
+        void Advance() => _offset += 16;
+
+        void Reassigned(int address)
+        {
+            var view = memory.GetSpan(address, 16);
+            convert(1);
+            address += 16;
+            {|WVA001:view|}[0] = 1;
+        }
+
+        void MutableField()
+        {
+            var view = memory.GetSpan(_offset, 16);
+            convert(1);
+            {|WVA001:view|}[0] = 1;
+        }
+
+        void SourceCallsTheGuest()
+        {
+            var view = memory.GetSpan(convert(0), 16);
+            convert(1);
+            {|WVA001:view|}[0] = 1;
+        }
+        """, """
+        private int _offset;
+
+        void Advance() => _offset += 16;
+
+        void Reassigned(int address)
+        {
+            var viewAddress = address;
+            var view = memory.GetSpan(viewAddress, 16);
+            convert(1);
+            address += 16;
+            view = memory.GetSpan(viewAddress, 16);
+            view[0] = 1;
+        }
+
+        void MutableField()
+        {
+            var address = _offset;
+            var view = memory.GetSpan(address, 16);
+            convert(1);
+            view = memory.GetSpan(address, 16);
+            view[0] = 1;
+        }
+
+        void SourceCallsTheGuest()
+        {
+            var address = convert(0);
+            var view = memory.GetSpan(address, 16);
+            convert(1);
+            view = memory.GetSpan(address, 16);
+            view[0] = 1;
+        }
+        """);
 
     [Fact]
     public async Task ObtainAgain_NoFixWhenTheStatementCallsTheGuestBeforeTheUse()
@@ -973,7 +998,7 @@ public sealed class StaleViewAfterGuestCallFixerTests
             var content = new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, convert2);
             content.CopyTo(sink);
         }
-        """, First);
+        """, StaleViewAfterGuestCallFixer.CallFirstKey);
 
     [Fact]
     public async Task GuestCallInALaterArgument_NotMadeFirstWhenOrderMatters()

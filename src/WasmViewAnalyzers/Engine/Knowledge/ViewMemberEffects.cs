@@ -64,6 +64,10 @@ internal sealed class ViewMemberEffects
         Add(_pure, compilation.GetSpecialType(SpecialType.System_String), "Length");
         Add(_pure, symbols.GetType("System.Math"), "Min", "Max", "Abs", "Clamp");
         Add(_pure, symbols.GetType("System.Runtime.InteropServices.Marshal"), "SizeOf");
+
+        // The companion library's views: obtaining one again records the memory's state anew.
+        Add(_pure, symbols.GetType("WasmViewAnalyzers.Runtime.GuestMemoryGuard"), "GetView", "Memory");
+        Add(_pure, symbols.GetType("WasmViewAnalyzers.Runtime.GuardedView"), "Span", "Memory", "Length", "Address");
         foreach (var type in new[] { symbols.Span, symbols.ReadOnlySpan })
         {
             if (type is not null)

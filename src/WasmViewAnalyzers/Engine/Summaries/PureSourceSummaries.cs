@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -26,7 +27,7 @@ internal sealed class PureSourceSummaries
 {
     private readonly WasmViewSemantics _semantics;
     private readonly MaySummary<IMethodSymbol> _mayHaveEffects;
-    private readonly ConcurrentDictionary<IFieldSymbol, bool> _stableFields = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<ISymbol, bool> _stableMembers = new(SymbolEqualityComparer.Default);
 
     public PureSourceSummaries(WasmViewSemantics semantics, SummaryCatalog catalog)
     {
@@ -78,15 +79,22 @@ internal sealed class PureSourceSummaries
             return true;
         }
 
-        if (field.DeclaredAccessibility != Accessibility.Private || !_semantics.IsDeclaredInSource(field))
+        return IsStableMember(field, cancellationToken);
+    }
+
+    /// <summary>A private field or auto-property with a private setter, assigned only while its object is built.</summary>
+    private bool IsStableMember(ISymbol member, CancellationToken cancellationToken)
+    {
+        var accessibility = member is IPropertySymbol { SetMethod: { } setter } ? setter.DeclaredAccessibility : member.DeclaredAccessibility;
+        if (accessibility != Accessibility.Private || !_semantics.IsDeclaredInSource(member))
         {
             return false;
         }
 
-        return _stableFields.GetOrAdd(field.OriginalDefinition, f => !IsAssignedOutsideConstruction(f, cancellationToken));
+        return _stableMembers.GetOrAdd(member.OriginalDefinition, m => !IsAssignedOutsideConstruction(m, cancellationToken));
     }
 
-    private bool IsAssignedOutsideConstruction(IFieldSymbol field, CancellationToken cancellationToken)
+    private bool IsAssignedOutsideConstruction(ISymbol field, CancellationToken cancellationToken)
     {
         foreach (var declaringReference in field.ContainingType.DeclaringSyntaxReferences)
         {
@@ -106,8 +114,8 @@ internal sealed class PureSourceSummaries
                     continue;
                 }
 
-                if (model.GetOperation(name, cancellationToken) is not IFieldReferenceOperation reference
-                    || !SymbolEqualityComparer.Default.Equals(reference.Field.OriginalDefinition, field)
+                if (model.GetOperation(name, cancellationToken) is not IMemberReferenceOperation reference
+                    || !SymbolEqualityComparer.Default.Equals(reference.Member.OriginalDefinition, field)
                     || !IsWritten(reference))
                 {
                     continue;
@@ -167,7 +175,15 @@ internal sealed class PureSourceSummaries
             case IDeclarationExpressionOperation:
             case IAddressOfOperation:
             case IRangeOperation:
+            case ITupleOperation:
+            case IObjectOrCollectionInitializerOperation:
+            case IArrayCreationOperation:
+            case IArrayInitializerOperation:
                 return true;
+            case ISimpleAssignmentOperation { Target: IMemberReferenceOperation { Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver } } member }:
+                // new Slot { Pointer = p }: sets a member of the object being built.
+                return member is IFieldReferenceOperation
+                       || (member is IPropertyReferenceOperation { Property.SetMethod: { } setter } && (Effects.IsPure(setter) || _semantics.Bodies.GetBody(setter, solver.CancellationToken) is null || IsPureCall(setter, solver)));
             case IConversionOperation conversion:
                 return conversion.OperatorMethod is null || IsPureCall(conversion.OperatorMethod, solver);
             case IBinaryOperation binary:
@@ -180,13 +196,19 @@ internal sealed class PureSourceSummaries
                 return parameter.Parameter.RefKind is RefKind.None or RefKind.In && !inputChanged(parameter.Parameter);
             case IFieldReferenceOperation field:
                 return IsStableField(field.Field, solver.CancellationToken) || IsOwnStructField(field);
+            case IPropertyReferenceOperation { Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver }, Parent: ISimpleAssignmentOperation }:
+                // The member an object initializer sets: judged with its assignment.
+                return true;
             case IPropertyReferenceOperation property:
                 return IsPureProperty(property, solver);
             case IInvocationOperation invocation:
                 return invocation.TargetMethod.MethodKind != MethodKind.DelegateInvoke && IsPureCall(invocation.TargetMethod, solver);
             case IObjectCreationOperation { Type: INamedTypeSymbol created } creation:
                 return Effects.IsPureCreation(created)
-                       || (creation.Constructor is { } constructor && _semantics.IsDeclaredInSource(constructor) && IsPureCall(constructor, solver));
+                       || (creation.Constructor is { } constructor && _semantics.IsDeclaredInSource(constructor) && (IsPureImplicitConstructor(constructor) || IsPureCall(constructor, solver)));
+            case { Syntax: Microsoft.CodeAnalysis.CSharp.Syntax.CollectionExpressionSyntax }:
+                // [a, b]: a new collection of the elements, each judged on its own.
+                return true;
             default:
                 // *p, p[i] and view[^1] read guest memory unless the result is only referred to
                 // (&p[i], ref view[^1]), and a slice (view[1..]) is a view like the span.
@@ -197,6 +219,41 @@ internal sealed class PureSourceSummaries
 
                 return false;
         }
+    }
+
+    /// <summary>The constructor C# declares for a type that declares none: pure unless an initializer of an instance member calls something.</summary>
+    private static bool IsPureImplicitConstructor(IMethodSymbol constructor)
+    {
+        if (!constructor.IsImplicitlyDeclared)
+        {
+            return false;
+        }
+
+        foreach (var member in constructor.ContainingType.GetMembers())
+        {
+            if (member.IsStatic || member is not (IFieldSymbol or IPropertySymbol))
+            {
+                continue;
+            }
+
+            foreach (var reference in member.DeclaringSyntaxReferences)
+            {
+                var declaration = reference.GetSyntax();
+                var initializer = declaration switch
+                {
+                    Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax declarator => declarator.Initializer?.Value,
+                    Microsoft.CodeAnalysis.CSharp.Syntax.PropertyDeclarationSyntax property => property.Initializer?.Value,
+                    _ => null,
+                };
+
+                if (initializer is not null && initializer.DescendantNodesAndSelf().Any(n => n is Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
     }
 
     private bool IsPureProperty(IPropertyReferenceOperation reference, SummarySolver solver)
@@ -218,10 +275,11 @@ internal sealed class PureSourceSummaries
             return false;
         }
 
-        // A get-only auto-property keeps what the constructor gave it.
-        if (property.SetMethod is null && _semantics.Bodies.GetBody(getter, solver.CancellationToken) is null)
+        // An auto-property is as stable as its backing field: get-only or init-only, or set only
+        // while the object is built.
+        if (_semantics.Bodies.GetBody(getter, solver.CancellationToken) is null)
         {
-            return true;
+            return property.SetMethod is null or { IsInitOnly: true } || IsStableMember(property, solver.CancellationToken);
         }
 
         return IsPureCall(getter, solver);
