@@ -202,8 +202,9 @@ public sealed partial class GuestMemoryGuard
     /// <summary>
     /// Throws when <paramref name="span"/> does not lie inside the guarded memory as it is now: the check a test can
     /// make on a raw <see cref="Span{T}"/> or pointer that it suspects was kept across a grow. Under
-    /// <see cref="WasmStress.CreateConfig"/> every grow moves memory, so any raw view kept across a grow fails this
-    /// check, where reading it would crash the process or read whatever was mapped at the old address since.
+    /// <see cref="WasmStress.CreateConfig"/> every grow of a page or more moves memory and, on Linux, the range a memory
+    /// left stays reserved until its store is disposed, so any raw view kept across such a grow fails this check, where
+    /// reading it would crash the process.
     /// </summary>
     /// <param name="span">A raw view that should point into the guarded memory.</param>
     /// <param name="member">Filled in by the compiler: the member that makes the check, named by the error.</param>
