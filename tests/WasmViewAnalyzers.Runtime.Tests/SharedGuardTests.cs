@@ -56,6 +56,36 @@ public sealed class SharedGuardTests : IDisposable
     }
 
     [Fact]
+    public void GuardMadeFromCallerGetMemoryInAHostFunction_SharesTheStateOfTheGuardOverTheExport()
+    {
+        // What sharing rests on: Wasmtime hands out one Memory object per memory of a store, whichever way it is asked.
+        using var engine = new Engine();
+        using var module = Module.FromText(engine, "caller", """
+            (module
+              (import "host" "peek" (func $peek))
+              (memory (export "memory") 1)
+              (func (export "run") (call $peek)))
+            """);
+        using var store = new Store(engine);
+        using var linker = new Linker(engine);
+        Memory? callerMemory = null;
+        linker.DefineFunction("host", "peek", (Caller caller) =>
+        {
+            callerMemory = caller.GetMemory("memory");
+            new GuestMemoryGuard(callerMemory!).NotifyGuestCall("seen from the caller");
+        });
+        var instance = linker.Instantiate(store, module);
+        var guard = new GuestMemoryGuard(instance.GetMemory("memory")!);
+        var view = guard.GetView(0, 4);
+
+        instance.GetAction("run")!();
+
+        Assert.Same(instance.GetMemory("memory"), callerMemory);
+        Assert.Same(callerMemory, instance.GetMemories().Single(export => export.Name == "memory").Memory);
+        Assert.Equal("seen from the caller", Assert.Throws<StaleWasmViewException>(() => view.Span.Length).InvalidatedBy);
+    }
+
+    [Fact]
     public void GuardsOverTwoMemoriesOfOneInstance_StayIndependent()
     {
         using var engine = new Engine(new Config().WithMultiMemory(true));
