@@ -52,7 +52,8 @@ public sealed class GuardThreadTests : IDisposable
         {
             failures = entries.ToDictionary(entry => entry.Key, entry => (Exception?)Record.Exception(entry.Value));
             staleFromThere = viewBefore.IsStale;
-        }) { Name = "second thread" };
+        })
+        { Name = "second thread" };
         second.Start();
         Assert.True(second.Join(Timeout));
         _release.Set();
