@@ -102,14 +102,20 @@ internal sealed class SourceBodies
     /// </summary>
     public ControlFlowGraph? GetGraph(IOperation block, System.Func<IOperation, ControlFlowGraph?> driverGraph)
     {
-        if (block.Parent is not null
-            || block.Kind is not (OperationKind.MethodBody or OperationKind.ConstructorBody)
-            || FindMemberBody(block.Syntax) != block.Syntax)
+        // The driver hands over the body block; its graph is that of the member body around it.
+        var root = block;
+        while (root.Parent is not null)
+        {
+            root = root.Parent;
+        }
+
+        if (root.Kind is not (OperationKind.MethodBody or OperationKind.ConstructorBody)
+            || FindMemberBody(root.Syntax) != root.Syntax)
         {
             return driverGraph(block);
         }
 
-        return _graphs.GetOrAdd(block.Syntax, _ => driverGraph(block)) ?? driverGraph(block);
+        return _graphs.GetOrAdd(root.Syntax, _ => driverGraph(block)) ?? driverGraph(block);
     }
 
     private ControlFlowGraph? CreateGraph(SyntaxNode root, CancellationToken cancellationToken)
