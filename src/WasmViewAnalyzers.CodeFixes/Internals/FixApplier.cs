@@ -60,7 +60,28 @@ internal static class FixApplier
 
         changed = await SpellOutTypesWhereVarBreaksAsync(document, changed, cancellationToken).ConfigureAwait(false);
         changed = await Simplifier.ReduceAsync(changed, Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return await Formatter.FormatAsync(changed, Formatter.Annotation, await IndentationOfAsync(document, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        var indentation = await IndentationOfAsync(document, cancellationToken).ConfigureAwait(false);
+        changed = await Formatter.FormatAsync(changed, Formatter.Annotation, indentation, cancellationToken).ConfigureAwait(false);
+
+        // The code action's own clean-up formats what is still annotated, and elastic trivia, with
+        // the workspace's options, which know nothing of the file's tabs: parsed again from its
+        // text (not incrementally, which would keep the annotated nodes), the document keeps what
+        // is formatted here.
+        changed = await ReparsedAsync(changed, cancellationToken).ConfigureAwait(false);
+        return changed;
+    }
+
+    private static async Task<Document> ReparsedAsync(Document document, CancellationToken cancellationToken)
+    {
+        var tree = await document.GetSyntaxTreeAsync(cancellationToken).ConfigureAwait(false);
+        if (tree is null)
+        {
+            return document;
+        }
+
+        var text = await tree.GetTextAsync(cancellationToken).ConfigureAwait(false);
+        var fresh = CSharpSyntaxTree.ParseText(text, (CSharpParseOptions)tree.Options, tree.FilePath, cancellationToken);
+        return document.WithSyntaxRoot(await fresh.GetRootAsync(cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>Whether the project references the runtime companion library (for the lease fix).</summary>

@@ -1,4 +1,6 @@
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
 using WasmViewAnalyzers.CodeFixes.Rules;
 using WasmViewAnalyzers.Tests.Verifiers;
 using Verify = WasmViewAnalyzers.Tests.Verifiers.CSharpCodeFixVerifier<WasmViewAnalyzers.Rules.StaleViewAfterGuestCallAnalyzer, WasmViewAnalyzers.CodeFixes.Rules.StaleViewAfterGuestCallFixer>;
@@ -353,6 +355,114 @@ public sealed class StaleViewAfterGuestCallFixerTests
             """));
         return test.RunAsync();
     }
+
+    /// <summary>
+    /// What <c>dotnet format analyzers --diagnostics WVA001</c> does: it registers the fixes of the
+    /// first finding it meets and asks Fix All for the key of the first one, or for no key when that
+    /// finding has none. Either way each finding gets its own first fix: a copy, obtaining the view
+    /// again where the view is written through, nothing where no fix keeps the meaning.
+    /// </summary>
+    [Theory]
+    [InlineData(null)]
+    [InlineData(First)]
+    public async Task FixAllAsDotnetFormatAsksIt_AppliesEachFindingsFirstFix(string? key)
+    {
+        var source = HostCode.WithMembers("""
+            void NoFix(Stream input)
+            {
+                var frame = memory.GetSpan(0, 64);
+                while (input.Read(frame) > 0)
+                {
+                    convert(1);
+                }
+            }
+
+            byte Copied()
+            {
+                var view = memory.GetSpan(0, 16);
+                convert(1);
+                return view[0];
+            }
+
+            void WrittenThrough(int address)
+            {
+                var view = memory.GetSpan(address, 16);
+                convert(1);
+                view[0] = 1;
+            }
+            """);
+        var expected = HostCode.WithMembers("""
+            void NoFix(Stream input)
+            {
+                var frame = memory.GetSpan(0, 64);
+                while (input.Read(frame) > 0)
+                {
+                    convert(1);
+                }
+            }
+
+            byte Copied()
+            {
+                var view = memory.GetSpan(0, 16).ToArray();
+                convert(1);
+                return view[0];
+            }
+
+            void WrittenThrough(int address)
+            {
+                var view = memory.GetSpan(address, 16);
+                convert(1);
+                view = memory.GetSpan(address, 16);
+                view[0] = 1;
+            }
+            """);
+
+        // The first finding (the loop condition) has no fix: dotnet format then asks with no key.
+        Assert.Empty((await Verify.GetFixesPerDiagnosticAsync(source))[0].Fixes);
+
+        using var workspace = new AdhocWorkspace();
+        var document = workspace.AddProject("Test", LanguageNames.CSharp)
+            .WithCompilationOptions(new Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true))
+            .WithMetadataReferences(Basic.Reference.Assemblies.Net100.References.All.Cast<MetadataReference>().Append(TestProject.Wasmtime))
+            .AddDocument("Test.cs", source);
+        var compilation = (await document.Project.GetCompilationAsync())!;
+        var diagnostics = await compilation
+            .WithAnalyzers(ImmutableArray.Create<Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer>(new WasmViewAnalyzers.Rules.StaleViewAfterGuestCallAnalyzer()))
+            .GetAnalyzerDiagnosticsAsync();
+        Assert.Equal(3, diagnostics.Length);
+        var fixer = new StaleViewAfterGuestCallFixer();
+        var context = new Microsoft.CodeAnalysis.CodeFixes.FixAllContext(
+            document, fixer, Microsoft.CodeAnalysis.CodeFixes.FixAllScope.Solution, key!, fixer.FixableDiagnosticIds, new FixedDiagnostics(diagnostics), CancellationToken.None);
+        var action = await fixer.GetFixAllProvider()!.GetFixAsync(context);
+        var operations = await action!.GetOperationsAsync(CancellationToken.None);
+        var changed = operations.OfType<Microsoft.CodeAnalysis.CodeActions.ApplyChangesOperation>().Single().ChangedSolution.GetDocument(document.Id)!;
+        Assert.Equal(expected, (await changed.GetTextAsync()).ToString());
+    }
+
+    private sealed class FixedDiagnostics : Microsoft.CodeAnalysis.CodeFixes.FixAllContext.DiagnosticProvider
+    {
+        private readonly ImmutableArray<Diagnostic> _diagnostics;
+
+        public FixedDiagnostics(ImmutableArray<Diagnostic> diagnostics)
+        {
+            _diagnostics = diagnostics;
+        }
+
+        public override Task<IEnumerable<Diagnostic>> GetAllDiagnosticsAsync(Project project, CancellationToken cancellationToken)
+            => Task.FromResult<IEnumerable<Diagnostic>>(_diagnostics);
+
+        public override Task<IEnumerable<Diagnostic>> GetDocumentDiagnosticsAsync(Document document, CancellationToken cancellationToken)
+            => Task.FromResult<IEnumerable<Diagnostic>>(_diagnostics);
+
+        public override Task<IEnumerable<Diagnostic>> GetProjectDiagnosticsAsync(Project project, CancellationToken cancellationToken)
+            => Task.FromResult(Enumerable.Empty<Diagnostic>());
+    }
+
+    [Fact]
+    public Task TabIndentedFile_FixIndentedWithTabs() => Verify.VerifyCodeFixAsync(
+        "using Wasmtime;\n\nclass Host\n{\n\tprivate readonly Memory memory = null!;\n\tprivate readonly Function function = null!;\n\n\tbool Ready()\n\t{\n\t\tfunction.Invoke();\n\t\treturn true;\n\t}\n\n\tvoid Fill(int address)\n\t{\n\t\tvar view = memory.GetSpan(address, 16);\n\t\tif (Ready())\n\t\t\t{|WVA001:view|}[0] = 1;\n\t}\n}\n",
+        "using Wasmtime;\n\nclass Host\n{\n\tprivate readonly Memory memory = null!;\n\tprivate readonly Function function = null!;\n\n\tbool Ready()\n\t{\n\t\tfunction.Invoke();\n\t\treturn true;\n\t}\n\n\tvoid Fill(int address)\n\t{\n\t\tvar view = memory.GetSpan(address, 16);\n\t\tif (Ready())\n\t\t{\n\t\t\tview = memory.GetSpan(address, 16);\n\t\t\tview[0] = 1;\n\t\t}\n\t}\n}\n",
+        First);
 
     [Fact]
     public Task TopLevelStatements_AreFixed() => Verify.VerifyCodeFixAsync("""
@@ -955,6 +1065,103 @@ public sealed class StaleViewAfterGuestCallFixerTests
         """);
 
     [Fact]
+    public Task GuestCallOnTheRightOfAWriteThroughTheRef_MadeFirstThenTheRefObtainedAgain() => VerifyMembers(Invocation + """
+        int CopyArgs(int count) => convert(count);
+
+        void Prepare(int address)
+        {
+            ref var inv = ref MemoryMarshal.AsRef<Invocation>(memory.GetSpan(address, 12));
+            {|WVA001:inv|}.Argument = CopyArgs(4);
+        }
+        """, Invocation + """
+        int CopyArgs(int count) => convert(count);
+
+        void Prepare(int address)
+        {
+            ref var inv = ref MemoryMarshal.AsRef<Invocation>(memory.GetSpan(address, 12));
+            var copyArgs = CopyArgs(4);
+            inv = ref MemoryMarshal.AsRef<Invocation>(memory.GetSpan(address, 12));
+            inv.Argument = copyArgs;
+        }
+        """);
+
+    [Fact]
+    public async Task SpanEnumeratedByAForeachWhoseBodyCallsTheGuest_NotObtainedAgainBeforeTheLoop()
+    {
+        var offered = await Verify.GetOfferedFixesAsync(HostCode.WithMembers("""
+            int Sum(int address)
+            {
+                var view = memory.GetSpan(address, 16);
+                view[0] = 1;
+                var sum = 0;
+                foreach (var b in view)
+                {
+                    sum += convert(b);
+                }
+
+                return sum;
+            }
+            """));
+
+        // The loop reads the span on every turn, after the guest calls of the turns before.
+        Assert.DoesNotContain(ObtainAgain, offered);
+    }
+
+    [Fact]
+    public Task FixAll_ObtainsTheViewAgainOnceOnEachPath() => VerifyMembers("""
+        int Branches(int address, bool fast)
+        {
+            var view = memory.GetSpan(address, 16);
+            view[0] = 1;
+            convert(1);
+            if (fast)
+            {
+                reset();
+                {|WVA001:view|}[1] = 2;
+            }
+            else
+            {
+                {|WVA001:view|}[2] = 3;
+            }
+
+            {|WVA001:view|}[3] = 4;
+            return view.Length;
+        }
+        """, """
+        int Branches(int address, bool fast)
+        {
+            var view = memory.GetSpan(address, 16);
+            view[0] = 1;
+            convert(1);
+            view = memory.GetSpan(address, 16);
+            if (fast)
+            {
+                reset();
+                view = memory.GetSpan(address, 16);
+                view[1] = 2;
+            }
+            else
+            {
+                view[2] = 3;
+            }
+
+            view[3] = 4;
+            return view.Length;
+        }
+        """);
+
+    [Fact]
+    public Task CallFirst_InAnExpressionBodiedMethod_GivesItABody() => VerifyMembers("""
+        private Stream Open(int address) => {|WVA001:new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, convert(address))|};
+        """, """
+        private Stream Open(int address)
+        {
+            var convert2 = convert(address);
+            return new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, convert2);
+        }
+        """, StaleViewAfterGuestCallFixer.CallFirstKey);
+
+    [Fact]
     public async Task ObtainAgain_NoFixWhenTheStatementCallsTheGuestBeforeTheUse()
     {
         var offered = await Verify.GetOfferedFixesAsync(HostCode.WithMembers("""
@@ -970,6 +1177,183 @@ public sealed class StaleViewAfterGuestCallFixerTests
 
         Assert.Empty(offered);
     }
+
+    // ------------------------------------------------------------------ copies where the view is taken
+
+    [Fact]
+    public Task LocalThatOutlivesTheCall_CopiedWhereItTakesTheView() => VerifyMembers("""
+        void Crossfade(int blocks, Span<float> output)
+        {
+            Span<float> previous = default;
+            for (var i = 0; i < blocks; i++)
+            {
+                var block = memory.GetSpan<float>(convert(i), 64);
+                if (!previous.IsEmpty)
+                {
+                    Blend({|WVA001:previous|}, block);
+                }
+
+                previous = block;
+            }
+        }
+
+        static void Blend(ReadOnlySpan<float> tail, Span<float> head) => head[0] += tail[^1];
+        """, """
+        void Crossfade(int blocks, Span<float> output)
+        {
+            Span<float> previous = default;
+            for (var i = 0; i < blocks; i++)
+            {
+                var block = memory.GetSpan<float>(convert(i), 64);
+                if (!previous.IsEmpty)
+                {
+                    Blend(previous, block);
+                }
+
+                previous = block.ToArray();
+            }
+        }
+
+        static void Blend(ReadOnlySpan<float> tail, Span<float> head) => head[0] += tail[^1];
+        """);
+
+    [Fact]
+    public Task ViewStream_CopiedWhereCreated_ItsLocalRetyped() => VerifyMembers("""
+        long Export(Stream destination, int address, int length)
+        {
+            UnmanagedMemoryStream? state = null;
+            state ??= new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length);
+            reset();
+            {|WVA001:state|}.CopyTo(destination);
+            return state.Length;
+        }
+        """, """
+        long Export(Stream destination, int address, int length)
+        {
+            MemoryStream? state = null;
+            state ??= new MemoryStream(memory.GetSpan(address, length).ToArray());
+            reset();
+            state.CopyTo(destination);
+            return state.Length;
+        }
+        """);
+
+    [Fact]
+    public Task ViewStreamWithAGuestCallInItsLength_CopiedFromTheSpanObtainedAfterTheCall() => VerifyMembers("""
+        void Export(Stream destination, int address)
+        {
+            {|WVA001:new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, convert(address))|}.CopyTo(destination);
+        }
+        """, """
+        void Export(Stream destination, int address)
+        {
+            new MemoryStream(memory.GetSpan(address, convert(address)).ToArray()).CopyTo(destination);
+        }
+        """);
+
+    [Fact]
+    public async Task CopyThatAGuestCallOfTheSameExpressionWouldMakeTooLate_NotOffered()
+    {
+        var offered = await Verify.GetOfferedFixesAsync(HostCode.WithMembers("""
+            int Render() => convert(0);
+
+            byte Read(int address)
+            {
+                var p = (byte*)memory.GetPointer();
+                return new ReadOnlySpan<byte>(p + Render(), convert(1))[0];
+            }
+            """));
+
+        // The span is built after both calls: a copy of it would copy what the calls left there.
+        Assert.DoesNotContain(Copy, offered);
+    }
+
+    // ------------------------------------------------------------------ copy in the helper
+
+    [Fact]
+    public Task ViewFromAHelperInAnotherFile_TheHelperReturnsACopy()
+    {
+        // The helper's copy is the one fix here: offered first, under the first-fix key.
+        var test = new Verify.Test { CodeActionEquivalenceKey = First };
+        test.TestState.Sources.Add(("Host.cs", HostCode.WithMembers("""
+            void Pack(Stream destination, int address, int length)
+            {
+                var content = Outputs.Open(memory, address, length);
+                reset();
+                {|WVA001:content|}.CopyTo(destination);
+            }
+            """)));
+        test.TestState.Sources.Add(("Outputs.cs", """
+            using System.IO;
+            using Wasmtime;
+
+            static unsafe class Outputs
+            {
+                public static UnmanagedMemoryStream Open(Memory memory, int address, int length)
+                    => new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length);
+            }
+            """));
+        test.FixedState.Sources.Add(("Host.cs", HostCode.WithMembers("""
+            void Pack(Stream destination, int address, int length)
+            {
+                var content = Outputs.Open(memory, address, length);
+                reset();
+                content.CopyTo(destination);
+            }
+            """)));
+        test.FixedState.Sources.Add(("Outputs.cs", """
+            using System.IO;
+            using Wasmtime;
+
+            static unsafe class Outputs
+            {
+                public static MemoryStream Open(Memory memory, int address, int length)
+                    => new MemoryStream(memory.GetSpan(address, length).ToArray());
+            }
+            """));
+        return test.RunAsync();
+    }
+
+    [Fact]
+    public async Task HelperReturningAWritableViewACallerWritesThrough_NoCopyInTheHelper()
+    {
+        var offered = await Verify.GetOfferedFixesAsync(HostCode.WithMembers("""
+            private Span<byte> Output(int address) => memory.GetSpan(address, 16);
+
+            void Fill(int address)
+            {
+                var output = Output(address);
+                reset();
+                {|WVA001:output|}[0] = 1;
+            }
+            """));
+
+        Assert.DoesNotContain("Make the helper return a copy", offered);
+    }
+
+    // ------------------------------------------------------------------ views captured by local functions
+
+    [Fact]
+    public Task PointerReadByALocalFunctionCalledAfterTheCall_ObtainedWhereItRuns() => VerifyMembers("""
+        int Read(int address)
+        {
+            var values = (int*)((byte*)memory.GetPointer() + address);
+            int First() => values[0];
+
+            var before = First();
+            convert(before);
+            return before + {|WVA001:First()|};
+        }
+        """, """
+        int Read(int address)
+        {
+            int First() => ((int*)((byte*)memory.GetPointer() + address))[0];
+
+            var before = First();
+            convert(before);
+            return before + First();
+        }
+        """);
 
     // ------------------------------------------------------------------ call the guest before obtaining the view
 
