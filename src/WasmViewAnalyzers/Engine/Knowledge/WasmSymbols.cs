@@ -108,7 +108,7 @@ internal sealed class WasmSymbols
     /// <summary>
     /// <see cref="Compilation.GetTypeByMetadataName"/> answers nothing when two references define the
     /// name; the compiler then binds to the compilation's own type, or to the one accessible
-    /// definition among the references. So does this.
+    /// definition among the references it sees without an <c>extern alias</c>. So does this.
     /// </summary>
     private static INamedTypeSymbol? FindType(Compilation compilation, string metadataName)
     {
@@ -125,7 +125,7 @@ internal sealed class WasmSymbols
                 return candidate;
             }
 
-            if (!IsAccessibleFrom(candidate, compilation.Assembly))
+            if (!IsAccessibleFrom(candidate, compilation.Assembly) || !IsInGlobalNamespace(compilation, candidate.ContainingAssembly))
             {
                 continue;
             }
@@ -140,6 +140,12 @@ internal sealed class WasmSymbols
 
         return found;
     }
+
+    /// <summary>Whether the code names types of <paramref name="assembly"/> without an <c>extern alias</c>.</summary>
+    private static bool IsInGlobalNamespace(Compilation compilation, IAssemblySymbol assembly)
+        => compilation.GetMetadataReference(assembly) is not { } reference
+           || reference.Properties.Aliases.IsEmpty
+           || reference.Properties.Aliases.Contains(MetadataReferenceProperties.GlobalAlias);
 
     private static bool IsAccessibleFrom(INamedTypeSymbol type, IAssemblySymbol assembly)
     {
