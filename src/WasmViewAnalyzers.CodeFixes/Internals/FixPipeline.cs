@@ -248,7 +248,7 @@ internal sealed class StrategyFixes
     {
         var kept = new List<FixEdit>();
         var keys = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (edit, finding) in edits.OrderBy(e => e.Edit.Tree.FilePath, StringComparer.Ordinal).ThenBy(e => e.Edit.Span.Start))
+        foreach (var (edit, finding) in edits.OrderBy(e => e.Edit.Tree.FilePath, StringComparer.Ordinal).ThenBy(e => e.Edit.Span.Start).ThenBy(e => e.Finding.Diagnostic.Location.SourceSpan.Start))
         {
             if (!keys.Add(edit.Tree.FilePath + "|" + edit.Key)
                 || kept.Any(other => other.Tree == edit.Tree && other.Span.OverlapsWith(edit.Span))

@@ -35,6 +35,38 @@ internal static class GuestCallFinder
                     return true;
                 case ExpressionSyntax expression when IsCallLike(expression) && model.GetOperation(expression, cancellationToken) is { } operation && OperationCallsGuest(model, semantics, operation, cancellationToken):
                     return true;
+                case InitializerExpressionSyntax or InterpolatedStringExpressionSyntax when ImplicitCallsGuest(model, semantics, syntax, cancellationToken):
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The calls C# makes without a call in sight: the <c>Add</c> of each element of a collection
+    /// initializer, the <c>AppendLiteral</c>/<c>AppendFormatted</c> of an interpolated string handler.
+    /// </summary>
+    private static bool ImplicitCallsGuest(SemanticModel model, WasmViewSemantics semantics, SyntaxNode syntax, CancellationToken cancellationToken)
+    {
+        if (model.GetOperation(syntax, cancellationToken) is not { } operation)
+        {
+            return false;
+        }
+
+        while (operation.Parent is { } parent && parent.Syntax == syntax)
+        {
+            operation = parent;
+        }
+
+        var solver = semantics.NewSolver(cancellationToken);
+        foreach (var descendant in operation.DescendantsAndSelf())
+        {
+            if (descendant is IInvocationOperation or IObjectCreationOperation
+                && (descendant.IsImplicit || descendant.Parent is IInterpolatedStringAppendOperation || descendant is IObjectCreationOperation { Parent: IInterpolatedStringHandlerCreationOperation })
+                && semantics.GuestCalls.TryGetGuestCall(descendant, null, solver, cancellationToken) is not null)
+            {
+                return true;
             }
         }
 

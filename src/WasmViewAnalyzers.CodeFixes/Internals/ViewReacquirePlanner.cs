@@ -17,7 +17,7 @@ namespace WasmViewAnalyzers.CodeFixes.Internals;
 /// </summary>
 internal sealed class ReacquirePlan
 {
-    public ReacquirePlan(StatementSyntax before, ILocalSymbol view, IReadOnlyList<StatementSyntax> reacquire, IReadOnlyList<(ExpressionSyntax Call, string Name)> callsFirst, InputsFirst? inputsFirst)
+    public ReacquirePlan(StatementSyntax before, ILocalSymbol view, IReadOnlyList<StatementSyntax> reacquire, IReadOnlyList<(ExpressionSyntax Call, string Name, TypeSyntax? Type)> callsFirst, InputsFirst? inputsFirst)
     {
         Before = before;
         View = view;
@@ -34,9 +34,10 @@ internal sealed class ReacquirePlan
     /// <summary>
     /// Guest calls of <see cref="Before"/> made first, into locals, so that the view obtained again
     /// is obtained after them: <c>inv = new() { Args = CopyArgs(s) }</c> writes through the ref
-    /// after <c>CopyArgs</c> ran.
+    /// after <c>CopyArgs</c> ran. The local is typed <c>var</c> unless a type is given (the whole
+    /// value of a write, target-typed: <c>Invocation invocationValue = new() { ... };</c>).
     /// </summary>
-    public IReadOnlyList<(ExpressionSyntax Call, string Name)> CallsFirst { get; }
+    public IReadOnlyList<(ExpressionSyntax Call, string Name, TypeSyntax? Type)> CallsFirst { get; }
 
     public ILocalSymbol View { get; }
 
@@ -172,7 +173,7 @@ internal static class ViewReacquirePlanner
             return null;
         }
 
-        var callsFirst = new List<(ExpressionSyntax Call, string Name)>();
+        var callsFirst = new List<(ExpressionSyntax Call, string Name, TypeSyntax? Type)>();
         if (MayCallGuestBeforeUse(model, semantics, before, name, cancellationToken))
         {
             // inv = new() { Args = CopyArgs(s) }: C# fixes the location written before it runs the
@@ -195,6 +196,10 @@ internal static class ViewReacquirePlanner
             {
                 before = outer;
             }
+
+            // Then up the statement list to right after the last guest call: several views a call
+            // leaves stale are obtained again together, under it, as a person writes it.
+            before = RightAfterTheLastGuestCall(model, semantics, before, sources.Select(each => each.Source).Concat(sources.Select(each => (SyntaxNode)each.Reacquire)).ToList(), cancellationToken);
         }
 
         return new ReacquirePlan(before, view, sources.Select(each => each.Reacquire.WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation)).ToList(), callsFirst, inputsFirst);
@@ -345,9 +350,11 @@ internal static class ViewReacquirePlanner
     /// For <c>target = value</c> (or a declaration) where the target is the stale view or a member
     /// of it and only the value calls the guest: the guest calls of the value, each whole argument
     /// or initializer value that calls the guest, in order, named for the locals they go to. None
-    /// where the order of the value's other parts would matter.
+    /// where the order of the value's other parts would matter: then, for <c>target = value</c>, the
+    /// whole value, evaluated into a local in its own order before the view is obtained again
+    /// (<c>new() { Handle = o.Handle, Args = CopyArgs(s) }</c> where the handle may change).
     /// </summary>
-    private static List<(ExpressionSyntax Call, string Name)>? CallsOfTheValueWritten(SemanticModel model, WasmViewSemantics semantics, StatementSyntax statement, IdentifierNameSyntax use, CancellationToken cancellationToken)
+    private static List<(ExpressionSyntax Call, string Name, TypeSyntax? Type)>? CallsOfTheValueWritten(SemanticModel model, WasmViewSemantics semantics, StatementSyntax statement, IdentifierNameSyntax use, CancellationToken cancellationToken)
     {
         if (statement is not ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax assignment }
             || statement.Parent is not (BlockSyntax or SwitchSectionSyntax)
@@ -385,20 +392,51 @@ internal static class ViewReacquirePlanner
 
             if (!semantics.PureSources.IsPureOperation(operation, _ => false, null, cancellationToken) && operation is not (IObjectOrCollectionInitializerOperation or IMemberInitializerOperation or ISimpleAssignmentOperation { Parent: IObjectOrCollectionInitializerOperation } or IMemberReferenceOperation { Parent: ISimpleAssignmentOperation { Parent: IObjectOrCollectionInitializerOperation } }))
             {
-                return null;
+                return WholeValueWritten(model, assignment, statement.SpanStart, cancellationToken);
             }
         }
 
-        var named = new List<(ExpressionSyntax, string)>();
+        var named = new List<(ExpressionSyntax, string, TypeSyntax?)>();
         var taken = new List<string>();
         foreach (var call in calls)
         {
             var local = SyntaxHelpers.UniqueName(model, statement.SpanStart, GuestCallHoistPlanner.NameFor(call), cancellationToken, taken);
             taken.Add(local);
-            named.Add((call, local));
+            named.Add((call, local, null));
         }
 
         return named;
+    }
+
+    /// <summary>
+    /// <c>invocation = new() { ... }</c> becomes <c>Invocation invocationValue = new() { ... };</c>,
+    /// the view obtained again, then <c>invocation = invocationValue;</c>: the value evaluated in its
+    /// own order, all of it before the view is obtained again. Only for a plain <c>=</c> of a value
+    /// that is not a ref struct (a span cannot wait in a local for a view obtained after it).
+    /// </summary>
+    private static List<(ExpressionSyntax Call, string Name, TypeSyntax? Type)>? WholeValueWritten(SemanticModel model, AssignmentExpressionSyntax assignment, int position, CancellationToken cancellationToken)
+    {
+        if (!assignment.IsKind(SyntaxKind.SimpleAssignmentExpression)
+            || model.GetTypeInfo(assignment.Left, cancellationToken).Type is not { TypeKind: not TypeKind.Error, IsRefLikeType: false } target
+            || assignment.Right.DescendantNodesAndSelf().Any(n => n is AwaitExpressionSyntax or DeclarationExpressionSyntax or StackAllocArrayCreationExpressionSyntax))
+        {
+            return null;
+        }
+
+        var natural = model.GetTypeInfo(assignment.Right, cancellationToken).Type;
+        var targetTyped = assignment.Right is ImplicitObjectCreationExpressionSyntax or CollectionExpressionSyntax or LiteralExpressionSyntax { RawKind: (int)SyntaxKind.DefaultLiteralExpression or (int)SyntaxKind.NullLiteralExpression };
+        var type = targetTyped || natural is null || !SymbolEqualityComparer.IncludeNullability.Equals(natural, target)
+            ? ParseTypeName(target.ToMinimalDisplayString(model, position))
+            : null;
+        var name = assignment.Left switch
+        {
+            IdentifierNameSyntax identifier => identifier.Identifier.ValueText + "Value",
+            MemberAccessExpressionSyntax member => member.Name.Identifier.ValueText,
+            _ => "value",
+        };
+        name = char.ToLowerInvariant(name.TrimStart('_')[0]) + name.TrimStart('_').Substring(1);
+        var local = SyntaxHelpers.UniqueName(model, position, SyntaxFacts.IsValidIdentifier(name) ? name : "value", cancellationToken);
+        return new List<(ExpressionSyntax, string, TypeSyntax?)> { (assignment.Right, local, type) };
     }
 
     /// <summary>The largest parts of <paramref name="expression"/> that call the guest and can be made first alone: arguments and initializer values.</summary>
@@ -510,6 +548,69 @@ internal static class ViewReacquirePlanner
     private static bool IsObtainedAt(SemanticModel model, ILocalSymbol local, SyntaxNode body, SyntaxNode source, TextSpan acquisitionSpan, CancellationToken cancellationToken)
         => source.Span.Contains(acquisitionSpan)
            || References(model, local, body, cancellationToken).Any(r => IsReacquisition(r, source) && r.Parent!.Parent!.Span.Contains(acquisitionSpan));
+
+    /// <summary>
+    /// The earliest statement of the list that holds <paramref name="before"/> with no guest call
+    /// from it to <paramref name="before"/>, nothing that assigns a variable the view is obtained
+    /// from, and no declaration of one: where the view can be obtained again as well.
+    /// </summary>
+    private static StatementSyntax RightAfterTheLastGuestCall(SemanticModel model, WasmViewSemantics semantics, StatementSyntax before, IReadOnlyList<SyntaxNode> sources, CancellationToken cancellationToken)
+    {
+        if (before.Parent is not BlockSyntax block)
+        {
+            return before;
+        }
+
+        var inputs = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        foreach (var identifier in sources.SelectMany(source => source.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>()))
+        {
+            if (identifier.SyntaxTree == model.SyntaxTree && model.GetSymbolInfo(identifier, cancellationToken).Symbol is ILocalSymbol or IParameterSymbol or IFieldSymbol or IPropertySymbol)
+            {
+                inputs.Add(model.GetSymbolInfo(identifier, cancellationToken).Symbol!);
+            }
+        }
+
+        var index = block.Statements.IndexOf(before);
+        while (index > 0)
+        {
+            var previous = block.Statements[index - 1];
+            if (previous is LocalFunctionStatementSyntax or LabeledStatementSyntax
+                || sources.Any(source => previous.Span.Contains(source.Span) || previous.Span.IntersectsWith(source.Span))
+                || ContainsGuestCall(model, semantics, previous, cancellationToken)
+                || DeclaresOrWrites(model, previous, inputs, cancellationToken)
+                || ObtainsAViewAgain(model, previous, cancellationToken))
+            {
+                break;
+            }
+
+            index--;
+        }
+
+        return block.Statements[index];
+    }
+
+    /// <summary><c>other = memory.GetSpan(...);</c>: another view obtained again, which this one goes under.</summary>
+    private static bool ObtainsAViewAgain(SemanticModel model, StatementSyntax statement, CancellationToken cancellationToken)
+        => statement is ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression, Left: IdentifierNameSyntax target } }
+           && model.GetSymbolInfo(target, cancellationToken).Symbol is ILocalSymbol local
+           && (local.IsRef || local.Type is IPointerTypeSymbol || local.Type.IsRefLikeType);
+
+    private static bool DeclaresOrWrites(SemanticModel model, StatementSyntax statement, HashSet<ISymbol> inputs, CancellationToken cancellationToken)
+    {
+        foreach (var node in statement.DescendantNodesAndSelf())
+        {
+            switch (node)
+            {
+                case VariableDeclaratorSyntax declarator when model.GetDeclaredSymbol(declarator, cancellationToken) is { } declared && inputs.Contains(declared):
+                case SingleVariableDesignationSyntax designation when model.GetDeclaredSymbol(designation, cancellationToken) is { } designated && inputs.Contains(designated):
+                    return true;
+                case IdentifierNameSyntax identifier when IsWrite(identifier) && model.GetSymbolInfo(identifier, cancellationToken).Symbol is { } written && inputs.Contains(written):
+                    return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>The statement of a statement list that <paramref name="statement"/> is part of (a loop, an <c>if</c>, a block).</summary>
     private static StatementSyntax? Enclosing(StatementSyntax statement)

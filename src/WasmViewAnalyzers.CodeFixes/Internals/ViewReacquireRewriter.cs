@@ -62,15 +62,15 @@ internal sealed class ReacquireEdit : FixEdit
         var before = _plan.Before;
         var endOfLine = SyntaxHelpers.EndOfLineAfter(before);
         var statements = new List<StatementSyntax>();
-        foreach (var (call, name) in _plan.CallsFirst)
+        foreach (var (call, name, type) in _plan.CallsFirst)
         {
-            statements.Add(LocalDeclarationStatement(VariableDeclaration(IdentifierName("var"), SingletonSeparatedList(VariableDeclarator(Identifier(name)).WithInitializer(EqualsValueClause(call.WithoutTrivia())))))
+            statements.Add(LocalDeclarationStatement(VariableDeclaration(type ?? IdentifierName("var"), SingletonSeparatedList(VariableDeclarator(Identifier(name)).WithInitializer(EqualsValueClause(call.WithoutTrivia())))))
                 .WithAdditionalAnnotations(Formatter.Annotation));
         }
 
         statements.AddRange(_plan.Reacquire);
         var inserted = statements.Select(statement => statement.WithLeadingTrivia(SyntaxHelpers.Indentation(before)).WithTrailingTrivia(endOfLine)).ToList();
-        foreach (var (call, name) in _plan.CallsFirst)
+        foreach (var (call, name, _) in _plan.CallsFirst)
         {
             editor.ReplaceNode(call, IdentifierName(name).WithTriviaFrom(call));
         }

@@ -1086,6 +1086,85 @@ public sealed class StaleViewAfterGuestCallFixerTests
         """);
 
     [Fact]
+    public Task WriteThroughTheRefOfAValueThatReadsAChangingMember_TheWholeValueMadeFirst() => VerifyMembers(Invocation + """
+        sealed class Handle
+        {
+            public int Value { get; private set; }
+
+            public void Release() => Value = 0;
+        }
+
+        int CopyArgs(int count) => convert(count);
+
+        void Prepare(int address, object? target)
+        {
+            var invocationStruct = memory.GetSpan(address, 12);
+            ref var invocation = ref MemoryMarshal.AsRef<Invocation>(invocationStruct);
+            {|WVA001:invocation|} = new()
+            {
+                Target = target is Handle handle ? handle.Value : 0,
+                Argument = CopyArgs(4),
+            };
+        }
+        """, Invocation + """
+        sealed class Handle
+        {
+            public int Value { get; private set; }
+
+            public void Release() => Value = 0;
+        }
+
+        int CopyArgs(int count) => convert(count);
+
+        void Prepare(int address, object? target)
+        {
+            var invocationStruct = memory.GetSpan(address, 12);
+            ref var invocation = ref MemoryMarshal.AsRef<Invocation>(invocationStruct);
+            Invocation invocationValue = new()
+            {
+                Target = target is Handle handle ? handle.Value : 0,
+                Argument = CopyArgs(4),
+            };
+            invocationStruct = memory.GetSpan(address, 12);
+            invocation = ref MemoryMarshal.AsRef<Invocation>(invocationStruct);
+            invocation = invocationValue;
+        }
+        """);
+
+    [Fact]
+    public Task FixAll_TwoViewsOneCallLeftStale_ObtainedAgainTogetherUnderTheCall() => VerifyMembers("""
+        void WriteBack(int pointers, int lengths, string[] strings)
+        {
+            Span<int> addresses = memory.GetSpan<int>(pointers, strings.Length);
+            Span<int> sizes = memory.GetSpan<int>(lengths, strings.Length);
+            for (int i = 0; i < strings.Length; i++)
+            {
+                int length = strings[i].Length;
+                int address = convert(length * sizeof(char));
+                memory.WriteString(address, strings[i]);
+                {|WVA001:addresses|}[i] = address;
+                {|WVA001:sizes|}[i] = length;
+            }
+        }
+        """, """
+        void WriteBack(int pointers, int lengths, string[] strings)
+        {
+            Span<int> addresses = memory.GetSpan<int>(pointers, strings.Length);
+            Span<int> sizes = memory.GetSpan<int>(lengths, strings.Length);
+            for (int i = 0; i < strings.Length; i++)
+            {
+                int length = strings[i].Length;
+                int address = convert(length * sizeof(char));
+                addresses = memory.GetSpan<int>(pointers, strings.Length);
+                sizes = memory.GetSpan<int>(lengths, strings.Length);
+                memory.WriteString(address, strings[i]);
+                addresses[i] = address;
+                sizes[i] = length;
+            }
+        }
+        """);
+
+    [Fact]
     public async Task SpanEnumeratedByAForeachWhoseBodyCallsTheGuest_NotObtainedAgainBeforeTheLoop()
     {
         var offered = await Verify.GetOfferedFixesAsync(HostCode.WithMembers("""

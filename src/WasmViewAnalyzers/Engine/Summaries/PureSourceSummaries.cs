@@ -179,7 +179,23 @@ internal sealed class PureSourceSummaries
             case IObjectOrCollectionInitializerOperation:
             case IArrayCreationOperation:
             case IArrayInitializerOperation:
+            case IIsTypeOperation:
+            case IIsPatternOperation:
+            case ISwitchExpressionOperation:
+            case ISwitchExpressionArmOperation:
+            case IDeclarationPatternOperation:
+            case ITypePatternOperation:
+            case IConstantPatternOperation:
+            case IRelationalPatternOperation:
+            case INegatedPatternOperation:
+            case IBinaryPatternOperation:
+            case IDiscardPatternOperation:
+            case IPropertySubpatternOperation:
+                // Tests of a value (`x is Slot { Length: > 0 } s`): the members they read are asked on their own.
                 return true;
+            case IRecursivePatternOperation recursive:
+                // `x is (var a, var b)` calls Deconstruct.
+                return recursive.DeconstructSymbol is not IMethodSymbol deconstruct || IsPureCall(deconstruct, solver);
             case ISimpleAssignmentOperation { Target: IMemberReferenceOperation { Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver } } member }:
                 // new Slot { Pointer = p }: sets a member of the object being built.
                 return member is IFieldReferenceOperation
