@@ -26,7 +26,7 @@ public sealed class StaleViewAfterGuestCallAnalyzer : DiagnosticAnalyzer
         RuleIdentifiers.ReliabilityCategory,
         DiagnosticSeverity.Warning,
         isEnabledByDefault: true,
-        description: "A view into WebAssembly linear memory must not be used after calling into WebAssembly or growing memory, nor after an 'await' or 'yield return' that lets such calls run: the guest may overwrite the bytes, and growth may move the memory and leave the view dangling. Copy the view when it is obtained (ToArray(), or LeaseCopy() from WasmViewAnalyzers.Runtime), or obtain it again after the call. dotnet format applies the ToArray() copy where it keeps the code's meaning; where the view is written through, or is a ref, a pointer or a stream, it changes nothing: use the IDE's 'Obtain the view again after the call', or make the change by hand.",
+        description: "A view into WebAssembly linear memory must not be used after calling into WebAssembly or growing memory, nor after an 'await' or 'yield return' that lets such calls run: the guest may overwrite the bytes, and growth may move the memory and leave the view dangling. Copy the view when it is obtained (ToArray(), or LeaseCopy() from WasmViewAnalyzers.Runtime), or obtain it again after the call. dotnet format applies one kind of fix per run (run it again for the next); some findings have no automatic fix (a view whose source calls the guest, a view read in a loop condition, a stream), and those it leaves as they are, exiting 0: change them by hand as the rule's page shows.",
         helpLinkUri: RuleIdentifiers.GetHelpUri(RuleIdentifiers.StaleViewAfterGuestCall));
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
