@@ -124,7 +124,7 @@ internal static class ConfiguredNameCheck
     private static void CheckKeys(List<AnalyzerConfigOptions> sources, ImmutableArray<UnresolvedOptionEntry>.Builder results)
     {
         var seen = new HashSet<string>(AnalyzerConfigOptions.KeyComparer);
-        // Files in the same sections share one set of options: look at each set once.
+        // Files in the same sections may share one instance of options: look at each instance once.
         foreach (var source in sources.Distinct())
         {
             foreach (var key in KeysOf(source))
