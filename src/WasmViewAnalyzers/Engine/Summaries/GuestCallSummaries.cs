@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
@@ -41,7 +42,7 @@ internal sealed class GuestCallSummaries
     public (IOperation Call, IMethodSymbol Method)? FindGuestCallBehind(IOperation call, CancellationToken cancellationToken)
     {
         var solver = _semantics.NewSolver(cancellationToken);
-        var visited = new System.Collections.Generic.HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+        var visited = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
         (IOperation Call, IMethodSymbol Method)? found = null;
         var current = call;
         while (Helper(current, solver) is { } helper && visited.Add(helper))
