@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -13,6 +14,7 @@ internal sealed class GuestCallSummaries
 {
     private readonly WasmViewSemantics _semantics;
     private readonly MaySummary<IMethodSymbol> _mayCallGuest;
+    private readonly ConcurrentDictionary<IMethodSymbol, (IOperation Call, IMethodSymbol Method)?> _guestCallBehind = new(SymbolEqualityComparer.Default);
 
     public GuestCallSummaries(WasmViewSemantics semantics, SummaryCatalog catalog)
     {
@@ -42,21 +44,58 @@ internal sealed class GuestCallSummaries
     public (IOperation Call, IMethodSymbol Method)? FindGuestCallBehind(IOperation call, CancellationToken cancellationToken)
     {
         var solver = _semantics.NewSolver(cancellationToken);
+        return Helper(call, solver) is { } helper ? GuestCallBehind(helper, solver) : null;
+    }
+
+    /// <summary>
+    /// The guest call that calling <paramref name="helper"/> reaches. Each method along a chain
+    /// reaches the same one, so a chain is followed once for all the messages that name its methods
+    /// (a chain of a thousand helpers, each holding a view across the next, would otherwise be
+    /// followed a thousand times). In a cycle of helpers the last call before the cycle closes is
+    /// the answer, and it depends on where the cycle was entered: it is not kept.
+    /// </summary>
+    private (IOperation Call, IMethodSymbol Method)? GuestCallBehind(IMethodSymbol helper, SummarySolver solver)
+    {
+        var path = new List<IMethodSymbol>();
         var visited = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
-        (IOperation Call, IMethodSymbol Method)? found = null;
-        var current = call;
-        while (Helper(current, solver) is { } helper && visited.Add(helper))
+        (IOperation Call, IMethodSymbol Method)? last = null;
+        for (var current = helper; ; )
         {
-            if (FirstGuestCallIn(helper, solver) is not { } inside)
+            solver.CancellationToken.ThrowIfCancellationRequested();
+            if (_guestCallBehind.TryGetValue(current, out var known))
             {
-                return null;
+                return Keep(path, known);
             }
 
-            found = inside;
-            current = inside.Call;
+            if (!visited.Add(current))
+            {
+                return last;
+            }
+
+            if (FirstGuestCallIn(current, solver) is not { } inside)
+            {
+                return Keep(path, null);
+            }
+
+            path.Add(current);
+            last = inside;
+            if (Helper(inside.Call, solver) is not { } next)
+            {
+                return Keep(path, inside);
+            }
+
+            current = next;
+        }
+    }
+
+    private (IOperation Call, IMethodSymbol Method)? Keep(List<IMethodSymbol> path, (IOperation Call, IMethodSymbol Method)? behind)
+    {
+        foreach (var method in path)
+        {
+            _guestCallBehind.TryAdd(method, behind);
         }
 
-        return found;
+        return behind;
     }
 
     /// <summary>The method of the compilation that <paramref name="operation"/> calls and that reaches the guest only through its body.</summary>
