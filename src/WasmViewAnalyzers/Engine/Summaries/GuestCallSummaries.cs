@@ -59,7 +59,8 @@ internal sealed class GuestCallSummaries
         var path = new List<IMethodSymbol>();
         var visited = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
         (IOperation Call, IMethodSymbol Method)? last = null;
-        for (var current = helper; ; )
+        var current = helper;
+        while (true)
         {
             solver.CancellationToken.ThrowIfCancellationRequested();
             if (_guestCallBehind.TryGetValue(current, out var known))
