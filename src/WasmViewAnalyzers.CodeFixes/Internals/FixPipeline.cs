@@ -243,6 +243,7 @@ internal sealed class StrategyFixes
         }
 #endif
     }
+
     /// <summary>One edit per key; none that rewrites text an earlier one rewrites, or that an earlier one makes unnecessary.</summary>
     public static IReadOnlyList<FixEdit> Combine(IEnumerable<(FixEdit Edit, FindingContext Finding)> edits)
     {
