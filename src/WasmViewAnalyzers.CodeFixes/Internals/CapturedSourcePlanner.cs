@@ -111,7 +111,7 @@ internal static class CapturedSourcePlanner
     /// list of actions) carries work to be done with what was there: a copy taken before it is the
     /// fix, not a fresh view.
     /// </summary>
-    private static bool ReadsWhenItRuns(SemanticModel model, SyntaxNode function, CancellationToken cancellationToken)
+    public static bool ReadsWhenItRuns(SemanticModel model, SyntaxNode function, CancellationToken cancellationToken)
     {
         if (function is LocalFunctionStatementSyntax)
         {

@@ -425,23 +425,53 @@ public sealed class ViewEscapesMethodFixerTests
         """);
 
     [Fact]
-    public async Task PointerInWorkQueuedOnce_NotObtainedWhereItRuns()
-    {
-        // Work queued once for later is meant for what is there now: a fresh pointer would read
-        // whatever the guest put there since.
-        var titles = await Verify.GetOfferedFixesAsync(ViewEscapesMethodAnalyzerTests.Host("""
-            private readonly List<Action> _flushers = new();
+    public Task PointerInWorkQueuedOnce_TheValueItReadsIsReadWhereTheWorkIsQueued() => VerifyMembers("""
+        private readonly List<Action> _flushers = new();
 
-            void Later(int address)
+        void Later(int address)
+        {
+            var header = (long*)((byte*)memory.GetPointer() + address);
+            ThreadPool.QueueUserWorkItem(_ => Console.WriteLine({|WVA002:header|}[0] + header[0]));
+            var counter = (nint)((byte*)memory.GetPointer() + address);
+            _flushers.Add(() => Console.WriteLine(*(int*){|WVA002:counter|}));
+        }
+        """, """
+        private readonly List<Action> _flushers = new();
+
+        void Later(int address)
+        {
+            var header = (long*)((byte*)memory.GetPointer() + address);
+            var headerValue = header[0];
+            ThreadPool.QueueUserWorkItem(_ => Console.WriteLine(headerValue + headerValue));
+            var counter = (nint)((byte*)memory.GetPointer() + address);
+            var counterValue = *(int*)counter;
+            _flushers.Add(() => Console.WriteLine(counterValue));
+        }
+        """);
+
+    [Fact]
+    public async Task PointerInWorkQueuedOnce_NoCopyWhereTheWorkWritesOrReadsMoreThanOneValue()
+    {
+        // Work queued once is meant for what is there now, so a fresh pointer where it runs is no
+        // fix; nor is a value read before it where the work writes through the pointer, reads at
+        // an index it computes, or reads two different values.
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host("""
+            void Later(int address, int index)
             {
                 var header = (long*)((byte*)memory.GetPointer() + address);
-                ThreadPool.QueueUserWorkItem(_ => Console.WriteLine(header[0]));
+                ThreadPool.QueueUserWorkItem(_ => header[0] = 1);
                 var start = (byte*)memory.GetPointer() + address;
-                _flushers.Add(() => Console.WriteLine(start[0]));
+                ThreadPool.QueueUserWorkItem(_ => Console.WriteLine(start[index]));
+                var pair = (int*)((byte*)memory.GetPointer() + address);
+                ThreadPool.QueueUserWorkItem(_ => Console.WriteLine(pair[0] + pair[1]));
+                var moved = (byte*)memory.GetPointer() + address;
+                Task.Run(() => Console.WriteLine(*moved));
+                moved = null;
             }
             """));
 
-        Assert.Empty(titles);
+        Assert.Equal(4, findings.Count(f => f.Diagnostic.Id == "WVA002"));
+        Assert.All(findings, f => Assert.Empty(f.Fixes));
     }
 
     // ------------------------------------------------------------------ copies in helpers and initializers
