@@ -246,7 +246,7 @@ public sealed class ViewHandedToDeferredArchiveWriterFixerTests
     // ------------------------------------------------------------------ no compiling copy: no fix
 
     [Fact]
-    public async Task DataSourcesWithConstructorBodiesThatHoldAViewOrReadGuestMemory_ReportedButNoFixOffered()
+    public async Task DataSourcesThatKeepAPointerOrAnAddressThatChanges_ReportedButNoFixOffered()
     {
         var fixes = await Verify.GetFixesPerDiagnosticAsync(
             ArchiveHostCode.WithMembers("""
@@ -282,16 +282,18 @@ public sealed class ViewHandedToDeferredArchiveWriterFixerTests
                 sealed unsafe class GuestSource : SharpZip.IStaticDataSource
                 {
                     private readonly Memory _memory;
-                    private readonly int _address;
+                    private int _address;
                     private readonly int _length;
                     public GuestSource(Memory memory, int address, int length) { _memory = memory; _address = address; _length = length; }
+                    public void Skip(int bytes) => _address += bytes;
                     public Stream GetSource() => new UnmanagedMemoryStream((byte*)_memory.GetPointer() + _address, _length);
                 }
                 """),
             withArchiveLibraries: true);
 
-        // The lambda's stream is copied where it is created; the data sources copy nothing in their
-        // constructors, and GetSource() reads guest memory (or a pointer) only when the archive asks.
+        // The lambda's stream is copied where it is created. One data source keeps a pointer (a copy
+        // in its constructor would leave the object holding it), the other keeps its address in a
+        // field that may change later, so the bytes GetSource() reads are not known when it is built.
         Assert.Equal(3, fixes.Count(f => f.Diagnostic.Id == "WVA003"));
         Assert.Equal(new[] { 1, 0, 0 }, fixes.Select(f => f.Fixes.Length));
     }
@@ -338,6 +340,59 @@ public sealed class ViewHandedToDeferredArchiveWriterFixerTests
         sealed unsafe class LiveSource(Memory memory, int address, int length) : SharpZip.IStaticDataSource
         {
             private readonly byte[] _bytes = memory.GetSpan(address, length).ToArray();
+
+            public Stream GetSource() => new MemoryStream(_bytes, writable: false);
+        }
+        """);
+
+    [Fact]
+    public Task DataSourcesWithAConstructorThatKeepsItsParameters_CopyTheBytesWhenCreated() => VerifyMembers("""
+        void Save(SharpZip.ZipFile archive, int address, int length)
+        {
+            archive.BeginUpdate();
+            {|WVA003:archive.Add(new GuestSource(memory, address, length), "guest.png")|};
+            archive.CommitUpdate();
+        }
+        """, """
+        void Save(SharpZip.ZipFile archive, int address, int length)
+        {
+            archive.BeginUpdate();
+            archive.Add(new GuestSource(memory, address, length), "guest.png");
+            archive.CommitUpdate();
+        }
+        """, """
+
+        sealed unsafe class GuestSource : SharpZip.IStaticDataSource
+        {
+            private readonly Memory _memory;
+            private readonly int _address;
+            private readonly int _length;
+
+            public GuestSource(Memory memory, int address, int length)
+            {
+                _memory = memory;
+                _address = address;
+                _length = length;
+            }
+
+            public Stream GetSource() => new UnmanagedMemoryStream((byte*)_memory.GetPointer() + _address, _length);
+        }
+        """, """
+
+        sealed unsafe class GuestSource : SharpZip.IStaticDataSource
+        {
+            private readonly byte[] _bytes;
+            private readonly Memory _memory;
+            private readonly int _address;
+            private readonly int _length;
+
+            public GuestSource(Memory memory, int address, int length)
+            {
+                _memory = memory;
+                _address = address;
+                _length = length;
+                _bytes = _memory.GetSpan(_address, _length).ToArray();
+            }
 
             public Stream GetSource() => new MemoryStream(_bytes, writable: false);
         }
