@@ -13,11 +13,12 @@ namespace WasmViewAnalyzers.CodeFixes.Internals;
 
 /// <summary>
 /// A copy taken before the statement that creates a lambda capturing a view, which the lambda
-/// then reads instead of the view: <c>ReadOnlyMemory&lt;byte&gt; payloadCopy = payload.ToArray();</c>.
+/// then reads instead of the view: <c>ReadOnlyMemory&lt;byte&gt; payloadCopy = payload.ToArray();</c>,
+/// or the value a captured pointer is read for: <c>var headerValue = header[0];</c>.
 /// </summary>
 internal sealed class CapturedCopy
 {
-    public CapturedCopy(StatementSyntax before, StatementSyntax declaration, IReadOnlyList<IdentifierNameSyntax> references, string copyName, SyntaxNode function, ISymbol captured)
+    public CapturedCopy(StatementSyntax before, StatementSyntax declaration, IReadOnlyList<ExpressionSyntax> references, string copyName, SyntaxNode function, ISymbol captured)
     {
         Before = before;
         Declaration = declaration;
@@ -30,8 +31,8 @@ internal sealed class CapturedCopy
 
     public StatementSyntax Declaration { get; }
 
-    /// <summary>The captured references inside the lambda, each replaced by the copy.</summary>
-    public IReadOnlyList<IdentifierNameSyntax> References { get; }
+    /// <summary>The captured references (or the reads through a captured pointer) inside the lambda, each replaced by the copy.</summary>
+    public IReadOnlyList<ExpressionSyntax> References { get; }
 
     public string CopyName { get; }
 
@@ -43,8 +44,10 @@ internal sealed class CapturedCopy
 /// Plans the copy of a <c>Memory&lt;T&gt;</c>/<c>ReadOnlyMemory&lt;T&gt;</c> view captured by a lambda
 /// or local function that runs later (WVA002): the copy is taken where the lambda is created, keeps
 /// the variable's declared type, and the lambda reads it. Refused where the lambda writes through
-/// the view (a copy would drop the writes) or assigns the variable, and for other view types (a
-/// pointer or an address has no copy of its type; a stream would be read where it was not).
+/// the view (a copy would drop the writes) or assigns the variable. A pointer or address has no copy
+/// of its type: for a lambda queued to run once (<c>Task.Run</c>, a thread-pool item), which carries
+/// work to be done with what was there, the one value it reads through the pointer (<c>*p</c>,
+/// <c>p[0]</c>, <c>p-&gt;Count</c>) is read where the lambda is created instead.
 /// </summary>
 internal static class CapturedCopyPlanner
 {
@@ -77,13 +80,18 @@ internal static class CapturedCopyPlanner
             _ => null,
         };
 
+        if (type is IPointerTypeSymbol || (type?.SpecialType is SpecialType.System_IntPtr or SpecialType.System_Int64 && captured is ILocalSymbol))
+        {
+            return PlanPointerRead(model, captured, function, taken, cancellationToken);
+        }
+
         // A local function can be called before the variable is assigned; a lambda is created where it stands.
         var isMemory = semantics.Symbols.IsMemoryLike(type);
         var stream = model.Compilation.GetTypeByMetadataName("System.IO.Stream");
         var isStream = !isMemory
                        && captured is ILocalSymbol
                        && semantics.Symbols.DerivesFrom(type, model.Compilation.GetTypeByMetadataName("System.IO.UnmanagedMemoryStream"))
-                       && HandoverCopyPlanner.IsUnsafeContext(function);
+                       && SyntaxHelpers.IsUnsafeContext(function);
         if (!(isMemory || isStream)
             || function is not AnonymousFunctionExpressionSyntax lambda
             || function.FirstAncestorOrSelf<StatementSyntax>() is not { Parent: BlockSyntax or SwitchSectionSyntax } before)
@@ -104,10 +112,10 @@ internal static class CapturedCopyPlanner
 
         // A stream: a MemoryStream over the bytes from its position on, typed Stream (the lambda
         // only calls Stream's members on it, which bind the same).
-        var copyName = ViewCopyRewriter.UniqueName(model, before.SpanStart, captured.Name + "Copy", cancellationToken, taken);
+        var copyName = SyntaxHelpers.UniqueName(model, before.SpanStart, captured.Name + "Copy", cancellationToken, taken);
         var name = IdentifierName(captured.Name);
         var copy = isMemory
-            ? ViewCopyRewriter.AppendCall(name, "ToArray")
+            ? SyntaxHelpers.AppendCall(name, "ToArray")
             : HandoverCopyPlanner.MemoryStreamOver(
                 MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, name, IdentifierName("PositionPointer")),
                 ParseExpression($"{captured.Name}.Length - {captured.Name}.Position"),
@@ -122,13 +130,87 @@ internal static class CapturedCopyPlanner
     }
 
     /// <summary>
+    /// <c>var headerValue = header[0];</c> before the statement that queues the lambda, which reads
+    /// it instead: where every use of the captured pointer in the lambda is the same read of a value
+    /// (<c>*p</c>, <c>p[constant]</c>, <c>p-&gt;Member</c>, through a cast of an address), and the
+    /// pointer is assigned nowhere but where it is declared.
+    /// </summary>
+    private static CapturedCopy? PlanPointerRead(SemanticModel model, ISymbol captured, SyntaxNode function, ICollection<string> taken, CancellationToken cancellationToken)
+    {
+        if (function is not AnonymousFunctionExpressionSyntax
+            || CapturedSourcePlanner.ReadsWhenItRuns(model, function, cancellationToken)
+            || function.FirstAncestorOrSelf<StatementSyntax>() is not { Parent: BlockSyntax or SwitchSectionSyntax } before
+            || SyntaxHelpers.EnclosingFunction(before) is not { } body
+            || ViewReacquirePlanner.References(model, captured, body, cancellationToken).Any(ViewReacquirePlanner.IsWrite))
+        {
+            return null;
+        }
+
+        var reads = new List<ExpressionSyntax>();
+        foreach (var reference in function.DescendantNodes().OfType<IdentifierNameSyntax>().Where(n => n.Identifier.ValueText == captured.Name && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(n, cancellationToken).Symbol, captured)))
+        {
+            if (ValueReadThrough(model, reference, cancellationToken) is not { } read
+                || (reads.Count > 0 && !read.IsEquivalentTo(reads[0], topLevel: false)))
+            {
+                return null;
+            }
+
+            reads.Add(read);
+        }
+
+        if (reads.Count == 0
+            || model.GetTypeInfo(reads[0], cancellationToken).Type is not { } valueType
+            || valueType.TypeKind is TypeKind.Pointer or TypeKind.Error
+            || valueType.IsRefLikeType)
+        {
+            return null;
+        }
+
+        var copyName = SyntaxHelpers.UniqueName(model, before.SpanStart, captured.Name + "Value", cancellationToken, taken);
+        var declaration = LocalDeclarationStatement(
+                VariableDeclaration(
+                    IdentifierName("var"),
+                    SingletonSeparatedList(VariableDeclarator(Identifier(copyName)).WithInitializer(EqualsValueClause(reads[0].WithoutTrivia())))))
+            .WithAdditionalAnnotations(Formatter.Annotation);
+        return new CapturedCopy(before, declaration, reads, copyName, function, captured);
+    }
+
+    /// <summary>The value read through the captured pointer at <paramref name="reference"/>: <c>*p</c>, <c>p[0]</c>, <c>p-&gt;Count</c>, <c>*(int*)address</c>; none for anything else.</summary>
+    private static ExpressionSyntax? ValueReadThrough(SemanticModel model, IdentifierNameSyntax reference, CancellationToken cancellationToken)
+    {
+        ExpressionSyntax pointer = reference;
+        while (pointer.Parent is ParenthesizedExpressionSyntax or CastExpressionSyntax)
+        {
+            pointer = (ExpressionSyntax)pointer.Parent;
+        }
+
+        ExpressionSyntax? read = pointer.Parent switch
+        {
+            PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.PointerIndirectionExpression } indirection => indirection,
+            ElementAccessExpressionSyntax { ArgumentList.Arguments: { Count: 1 } arguments } element when element.Expression == pointer
+                && model.GetConstantValue(arguments[0].Expression, cancellationToken).HasValue => element,
+            MemberAccessExpressionSyntax { RawKind: (int)SyntaxKind.PointerMemberAccessExpression } member when member.Expression == pointer
+                && member.Parent is not InvocationExpressionSyntax => member,
+            _ => null,
+        };
+
+        return read is null
+               || model.GetTypeInfo(pointer, cancellationToken).Type is not IPointerTypeSymbol
+               || IsWriteTarget(read)
+               || read.Parent is PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.AddressOfExpression }
+               || (read.Parent is MemberAccessExpressionSyntax access && access.Expression == read && access.Parent is InvocationExpressionSyntax)
+            ? null
+            : read;
+    }
+
+    /// <summary>
     /// A use inside the lambda that only reads the bytes: its length, an element, its span or
     /// itself handed to a read-only parameter (<c>ReadOnlySpan&lt;T&gt;</c>, <c>ReadOnlyMemory&lt;T&gt;</c>).
     /// </summary>
     private static bool IsRead(SemanticModel model, IdentifierNameSyntax reference, CancellationToken cancellationToken)
     {
         ExpressionSyntax node = reference;
-        var symbols = FixerSymbols.For(model.Compilation);
+        var symbols = WasmViewAnalyzers.Engine.Knowledge.WasmSymbols.TryCreate(model.Compilation)!;
         if (node.Parent is MemberAccessExpressionSyntax member && member.Expression == node && member.Parent is not InvocationExpressionSyntax)
         {
             // Memory<T>.Length, IsEmpty and Span, not a member of the user's called the same.

@@ -16,13 +16,14 @@ namespace WasmViewAnalyzers.CodeFixes.Internals;
 /// <summary>The guest calls of one statement moved into locals before it: <c>var outputLength = _outputLength();</c>.</summary>
 internal sealed class HoistPlan
 {
-    public HoistPlan(StatementSyntax statement, IReadOnlyList<(ExpressionSyntax Call, string Name)> calls)
+    public HoistPlan(SyntaxNode statement, IReadOnlyList<(ExpressionSyntax Call, string Name)> calls)
     {
         Statement = statement;
         Calls = calls;
     }
 
-    public StatementSyntax Statement { get; }
+    /// <summary>The statement the calls go before; or the expression body of a method, which becomes a block.</summary>
+    public SyntaxNode Statement { get; }
 
     public IReadOnlyList<(ExpressionSyntax Call, string Name)> Calls { get; }
 }
@@ -38,13 +39,30 @@ internal sealed class HoistPlan
 /// </summary>
 internal static class GuestCallHoistPlanner
 {
-    public static HoistPlan? Plan(SemanticModel model, WasmViewSemantics semantics, SyntaxNode use, TextSpan acquisitionSpan, CancellationToken cancellationToken)
+    public static HoistPlan? Plan(FindingContext finding)
     {
-        var root = model.SyntaxTree.GetRoot(cancellationToken);
-        var acquisition = root.FindNode(acquisitionSpan, getInnermostNodeForTie: true);
-        var statement = acquisition.FirstAncestorOrSelf<StatementSyntax>();
-        if (statement is not (ExpressionStatementSyntax or LocalDeclarationStatementSyntax or ReturnStatementSyntax)
-            || statement.Parent is not (BlockSyntax or SwitchSectionSyntax)
+        var model = finding.Model;
+        var semantics = finding.Semantics;
+        var cancellationToken = finding.CancellationToken;
+        var use = finding.Location;
+        if (finding.Facts is not { } facts || facts.Acquisition.Syntax.SyntaxTree != model.SyntaxTree)
+        {
+            return null;
+        }
+
+        var acquisition = facts.Acquisition.Syntax;
+
+        // A method written `=> expression` gets a body, its calls made first there.
+        SyntaxNode? statement = acquisition.FirstAncestorOrSelf<StatementSyntax>();
+        if (acquisition.FirstAncestorOrSelf<ArrowExpressionClauseSyntax>() is { Parent: MethodDeclarationSyntax or LocalFunctionStatementSyntax } arrow
+            && (statement is null || statement.Span.Contains(arrow.Span)))
+        {
+            statement = arrow.Expression;
+        }
+
+        if (statement is StatementSyntax and not (ExpressionStatementSyntax or LocalDeclarationStatementSyntax or ReturnStatementSyntax)
+            || statement is StatementSyntax { Parent: not (BlockSyntax or SwitchSectionSyntax) }
+            || statement is null
             || acquisition.Ancestors().TakeWhile(n => n != statement).Any(n => n is AnonymousFunctionExpressionSyntax))
         {
             return null;
@@ -59,6 +77,8 @@ internal static class GuestCallHoistPlanner
             {
                 ArgumentListSyntax list when node is ArgumentSyntax argument => list.Arguments.SkipWhile(a => a != argument).Skip(1).Select(a => a.Expression),
                 BinaryExpressionSyntax binary when binary.Left == node => new[] { binary.Right },
+                InitializerExpressionSyntax { RawKind: (int)SyntaxKind.ObjectInitializerExpression } initializer when node is ExpressionSyntax member
+                    => initializer.Expressions.SkipWhile(e => e != member).Skip(1).Select(e => e is AssignmentExpressionSyntax assigned ? assigned.Right : e),
                 _ => Enumerable.Empty<ExpressionSyntax>(),
             };
             calls.AddRange(later.Where(e => ViewReacquirePlanner.ContainsGuestCall(model, semantics, e, cancellationToken)));
@@ -90,7 +110,7 @@ internal static class GuestCallHoistPlanner
 
             var isAssignedMember = descendant is IMemberReferenceOperation && descendant.Parent is IAssignmentOperation assignment && assignment.Target == descendant;
             if (!isAssignedMember && descendant is not (IExpressionStatementOperation or IVariableDeclarationGroupOperation or IVariableDeclarationOperation or IVariableDeclaratorOperation or IVariableInitializerOperation or IReturnOperation)
-                && !ViewReacquirePlanner.IsPureOperation(model, descendant, _ => false))
+                && !semantics.PureSources.IsPureOperation(descendant, _ => false, null, cancellationToken))
             {
                 return null;
             }
@@ -114,7 +134,7 @@ internal static class GuestCallHoistPlanner
         var named = new List<(ExpressionSyntax, string)>();
         foreach (var call in calls)
         {
-            var name = ViewCopyRewriter.UniqueName(model, statement.SpanStart, NameFor(call), cancellationToken, taken);
+            var name = SyntaxHelpers.UniqueName(model, statement.SpanStart, NameFor(call), cancellationToken, taken);
             taken.Add(name);
             named.Add((call, name));
         }
@@ -123,11 +143,16 @@ internal static class GuestCallHoistPlanner
     }
 
     /// <summary>The use is in the statement, or in a later one of the same block with no guest call on the way.</summary>
-    private static bool StaysFreshUntil(SemanticModel model, WasmViewSemantics semantics, StatementSyntax statement, SyntaxNode use, CancellationToken cancellationToken)
+    private static bool StaysFreshUntil(SemanticModel model, WasmViewSemantics semantics, SyntaxNode statement, SyntaxNode use, CancellationToken cancellationToken)
     {
         if (statement.Span.Contains(use.Span))
         {
             return true;
+        }
+
+        if (statement is not StatementSyntax)
+        {
+            return false;
         }
 
         var siblings = statement.Parent!.ChildNodes().OfType<StatementSyntax>().ToList();
@@ -145,7 +170,7 @@ internal static class GuestCallHoistPlanner
     }
 
     /// <summary><c>_outputLength()</c> → <c>outputLength</c>; <c>GetLength()</c> → <c>length</c>.</summary>
-    private static string NameFor(ExpressionSyntax call)
+    internal static string NameFor(ExpressionSyntax call)
     {
         var name = call switch
         {
@@ -162,45 +187,14 @@ internal static class GuestCallHoistPlanner
         return name.Length == 0 || !SyntaxFacts.IsValidIdentifier(name) ? "value" : char.ToLowerInvariant(name[0]) + name.Substring(1);
     }
 
-    /// <summary>The plans for <paramref name="diagnostics"/>, one per statement.</summary>
-    public static async System.Threading.Tasks.Task<System.Collections.Immutable.ImmutableArray<HoistPlan>> PlanAsync(Document document, IEnumerable<Diagnostic> diagnostics, CancellationToken cancellationToken)
+    public static void Apply(Microsoft.CodeAnalysis.Editing.DocumentEditor editor, HoistPlan plan)
     {
-        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-        var plans = new Dictionary<int, HoistPlan>();
-        if (root is null || model is null || CompilationViewAnalysis.For(model.Compilation, document.Project.AnalyzerOptions).Semantics is not { } semantics)
+        if (plan.Statement is ExpressionSyntax body)
         {
-            return System.Collections.Immutable.ImmutableArray<HoistPlan>.Empty;
+            ApplyToExpressionBody(editor, plan, body);
+            return;
         }
 
-        foreach (var diagnostic in diagnostics)
-        {
-            if (diagnostic.Location.SourceTree == root.SyntaxTree
-                && diagnostic.AdditionalLocations.Count > 0
-                && diagnostic.AdditionalLocations[0].SourceTree == root.SyntaxTree
-                && Plan(model, semantics, root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true), diagnostic.AdditionalLocations[0].SourceSpan, cancellationToken) is { } plan
-                && !plans.ContainsKey(plan.Statement.SpanStart))
-            {
-                plans.Add(plan.Statement.SpanStart, plan);
-            }
-        }
-
-        return plans.Values.ToImmutableArray();
-    }
-
-    public static async System.Threading.Tasks.Task<Document> ApplyAsync(Document document, System.Collections.Immutable.ImmutableArray<HoistPlan> plans, CancellationToken cancellationToken)
-    {
-        var editor = await Microsoft.CodeAnalysis.Editing.DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
-        foreach (var plan in plans)
-        {
-            Apply(editor, plan);
-        }
-
-        return await Formatter.FormatAsync(editor.GetChangedDocument(), Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
-    }
-
-    private static void Apply(Microsoft.CodeAnalysis.Editing.DocumentEditor editor, HoistPlan plan)
-    {
         var indentation = plan.Statement.GetLeadingTrivia().Where(t => t.IsKind(SyntaxKind.WhitespaceTrivia)).LastOrDefault();
         var endOfLine = plan.Statement.GetTrailingTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
         var declarations = plan.Calls.Select(c => (SyntaxNode)LocalDeclarationStatement(
@@ -214,4 +208,41 @@ internal static class GuestCallHoistPlanner
             editor.ReplaceNode(call, IdentifierName(name).WithTriviaFrom(call));
         }
     }
+
+    /// <summary><c>T M() =&gt; expression;</c> becomes <c>T M() { var x = call(); return expression'; }</c>.</summary>
+    private static void ApplyToExpressionBody(Microsoft.CodeAnalysis.Editing.DocumentEditor editor, HoistPlan plan, ExpressionSyntax body)
+    {
+        var member = body.Parent!.Parent!;
+        var rewritten = body.ReplaceNodes(plan.Calls.Select(c => c.Call), (original, _) => IdentifierName(plan.Calls.First(c => c.Call == original).Name).WithTriviaFrom(original));
+        var returnsVoid = editor.SemanticModel.GetDeclaredSymbol(member) is IMethodSymbol { ReturnsVoid: true };
+        var statements = plan.Calls.Select(c => (StatementSyntax)LocalDeclarationStatement(VariableDeclaration(IdentifierName("var"), SingletonSeparatedList(VariableDeclarator(Identifier(c.Name)).WithInitializer(EqualsValueClause(c.Call.WithoutTrivia()))))))
+            .Append(returnsVoid ? ExpressionStatement(rewritten.WithoutTrivia()) : ReturnStatement(rewritten.WithoutTrivia()));
+        var block = Block(statements).WithAdditionalAnnotations(Formatter.Annotation);
+        SyntaxNode replacement = member switch
+        {
+            MethodDeclarationSyntax method => method.WithExpressionBody(null).WithSemicolonToken(default).WithBody(block),
+            LocalFunctionStatementSyntax local => local.WithExpressionBody(null).WithSemicolonToken(default).WithBody(block),
+            _ => member,
+        };
+        editor.ReplaceNode(member, replacement.WithTrailingTrivia(member.GetTrailingTrivia()).WithAdditionalAnnotations(Formatter.Annotation));
+    }
+}
+
+/// <summary>Makes the guest calls of one statement first (<see cref="HoistPlan"/>).</summary>
+internal sealed class HoistEdit : FixEdit
+{
+    private readonly HoistPlan _plan;
+
+    public HoistEdit(HoistPlan plan)
+    {
+        _plan = plan;
+    }
+
+    public override string Key => "hoist:" + _plan.Statement.SpanStart;
+
+    public override TextSpan Span => _plan.Statement is ExpressionSyntax body ? body.Parent!.Parent!.Span : _plan.Statement.Span;
+
+    public override SyntaxTree Tree => _plan.Statement.SyntaxTree;
+
+    public override void Apply(Microsoft.CodeAnalysis.Editing.DocumentEditor editor, FixApplication application) => GuestCallHoistPlanner.Apply(editor, _plan);
 }

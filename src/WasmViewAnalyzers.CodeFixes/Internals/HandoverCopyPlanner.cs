@@ -4,6 +4,7 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
 using Microsoft.CodeAnalysis.Simplification;
 using WasmViewAnalyzers.Engine;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
@@ -59,14 +60,19 @@ internal static class HandoverCopyPlanner
         // new RenderedPage(number, content): an object that only keeps what it is given (a record's
         // positional constructor, a constructor that only assigns its parameters to members) keeps
         // a copy as well; each view among the arguments is copied, the object's type stays.
-        if (expression is BaseObjectCreationExpressionSyntax { ArgumentList: { } arguments, Initializer: null } creation
+        if (expression is BaseObjectCreationExpressionSyntax { Initializer: null or { RawKind: (int)SyntaxKind.ObjectInitializerExpression } } creation
             && model.GetSymbolInfo(creation, cancellationToken).Symbol is IMethodSymbol constructor
-            && OnlyStoresItsArguments(constructor, cancellationToken))
+            && OnlyStoresItsArguments(constructor, cancellationToken)
+            && (creation.Initializer is null || OnlySetsMembers(model, creation.Initializer, cancellationToken)))
         {
+            // new CachedValue { Bytes = view, Version = version }: the members set by the initializer
+            // are kept as they are given, like the constructor's arguments.
             var before = replacements.Count;
-            foreach (var argument in arguments.Arguments)
+            var values = (creation.ArgumentList?.Arguments.Select(a => (a.Expression, a.RefKindKeyword.IsKind(SyntaxKind.None))) ?? Enumerable.Empty<(ExpressionSyntax, bool)>())
+                .Concat(creation.Initializer?.Expressions.Select(e => e is AssignmentExpressionSyntax { Left: IdentifierNameSyntax } member ? (member.Right, true) : (e, false)) ?? Enumerable.Empty<(ExpressionSyntax, bool)>());
+            foreach (var (value, byValue) in values)
             {
-                if (!argument.RefKindKeyword.IsKind(SyntaxKind.None) || !TryPlan(model, semantics, argument.Expression, replacements, cancellationToken))
+                if (!byValue || !TryPlan(model, semantics, value, replacements, cancellationToken))
                 {
                     return false;
                 }
@@ -185,23 +191,23 @@ internal static class HandoverCopyPlanner
         if (semantics.Symbols.IsMemoryLike(type))
         {
             // view.ToArray() converts to Memory<T> and ReadOnlyMemory<T>; .AsMemory() where the slot takes the memory type itself.
-            var copy = ViewCopyRewriter.AppendCall(expression, "ToArray");
+            var copy = SyntaxHelpers.AppendCall(expression, "ToArray");
             yield return copy;
-            yield return ViewCopyRewriter.AppendCall(copy, "AsMemory");
+            yield return SyntaxHelpers.AppendCall(copy, "AsMemory");
             yield break;
         }
 
         if (semantics.Symbols.IsSpanLike(type))
         {
             // A span is handed over only to a call that reads it at once (a compressor's Write): an array converts to either span type.
-            var copy = ViewCopyRewriter.AppendCall(expression, "ToArray");
+            var copy = SyntaxHelpers.AppendCall(expression, "ToArray");
             yield return copy;
-            yield return ViewCopyRewriter.AppendCall(copy, "AsSpan");
+            yield return SyntaxHelpers.AppendCall(copy, "AsSpan");
             yield break;
         }
 
         var unmanagedStream = model.Compilation.GetTypeByMetadataName("System.IO.UnmanagedMemoryStream");
-        if (!semantics.Symbols.DerivesFrom(type, unmanagedStream) || !IsUnsafeContext(expression))
+        if (!semantics.Symbols.DerivesFrom(type, unmanagedStream) || !SyntaxHelpers.IsUnsafeContext(expression))
         {
             yield break;
         }
@@ -211,8 +217,7 @@ internal static class HandoverCopyPlanner
             && model.GetSymbolInfo(expression, cancellationToken).Symbol is IMethodSymbol { Parameters: { Length: >= 2 } parameters }
             && parameters[0].Type.TypeKind == TypeKind.Pointer)
         {
-            var lengthIsInt = model.GetTypeInfo(arguments[1].Expression, cancellationToken).Type?.SpecialType == SpecialType.System_Int32;
-            yield return MemoryStreamOver(arguments[0].Expression, arguments[1].Expression, lengthIsInt);
+            yield return MemoryStreamOverGuest(model, arguments[0].Expression, arguments[1].Expression, cancellationToken);
             yield break;
         }
 
@@ -278,7 +283,7 @@ internal static class HandoverCopyPlanner
             MemberAccessExpressionSyntax { Parent: InvocationExpressionSyntax } access
                 => access.Expression == reference
                    && model.GetSymbolInfo(access, cancellationToken).Symbol is IMethodSymbol method
-                   && FixerSymbols.For(model.Compilation).IsDisposal(method),
+                   && WasmViewAnalyzers.Engine.Knowledge.WasmSymbols.TryCreate(model.Compilation)?.Effects.IsDisposal(method) == true,
             UsingStatementSyntax @using => @using.Expression == reference,
             _ => false,
         };
@@ -293,7 +298,52 @@ internal static class HandoverCopyPlanner
         var span = ObjectCreationExpression(ParseTypeName("System.ReadOnlySpan<byte>").WithAdditionalAnnotations(Simplifier.Annotation))
             .WithArgumentList(ArgumentList(SeparatedList(new[] { Argument(pointer.WithoutTrivia()), Argument(intLength) })));
         return ObjectCreationExpression(ParseTypeName("System.IO.MemoryStream").WithAdditionalAnnotations(Simplifier.Annotation))
-            .WithArgumentList(ArgumentList(SingletonSeparatedList(Argument(ViewCopyRewriter.AppendCall(span, "ToArray")))));
+            .WithArgumentList(ArgumentList(SingletonSeparatedList(Argument(SyntaxHelpers.AppendCall(span, "ToArray")))));
+    }
+
+    /// <summary>
+    /// A copy of the <paramref name="length"/> bytes at <paramref name="pointer"/> in a
+    /// <c>MemoryStream</c>, written the way a person would: <c>new MemoryStream(memory.GetSpan(address,
+    /// length).ToArray())</c> where the pointer is <c>memory.GetPointer() + address</c>, else over a
+    /// span at the pointer.
+    /// </summary>
+    internal static ExpressionSyntax MemoryStreamOverGuest(SemanticModel model, ExpressionSyntax pointer, ExpressionSyntax length, CancellationToken cancellationToken)
+    {
+        var lengthIsInt = model.GetTypeInfo(length, cancellationToken).Type?.SpecialType == SpecialType.System_Int32;
+        if (GuestSpanOf(model, pointer, length, lengthIsInt, cancellationToken) is { } span)
+        {
+            return ObjectCreationExpression(ParseTypeName("System.IO.MemoryStream").WithAdditionalAnnotations(Simplifier.Annotation))
+                .WithArgumentList(ArgumentList(SingletonSeparatedList(Argument(SyntaxHelpers.AppendCall(span, "ToArray")))));
+        }
+
+        return MemoryStreamOver(pointer, length, lengthIsInt);
+    }
+
+    /// <summary><c>memory.GetSpan(address, length)</c> for a pointer written <c>(byte*)memory.GetPointer() + address</c> (or <c>memory.GetPointer()</c> alone).</summary>
+    internal static ExpressionSyntax? GuestSpanOf(SemanticModel model, ExpressionSyntax pointer, ExpressionSyntax length, bool lengthIsInt, CancellationToken cancellationToken)
+    {
+        var operation = model.GetOperation(pointer, cancellationToken)?.WalkDownConversions();
+        ExpressionSyntax? offset = null;
+        if (operation is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } sum)
+        {
+            offset = sum.RightOperand.WalkDownConversions().Syntax as ExpressionSyntax;
+            operation = sum.LeftOperand.WalkDownConversions();
+        }
+
+        if (operation is not IInvocationOperation { TargetMethod.Name: "GetPointer", Instance: { } memory, Syntax: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } } getPointer
+            || WasmViewAnalyzers.Engine.Knowledge.WasmSymbols.TryCreate(model.Compilation) is not { } symbols
+            || !symbols.IsWasmtimeType(getPointer.TargetMethod.ContainingType, symbols.Memory)
+            || (offset is not null && model.GetTypeInfo(offset, cancellationToken).Type?.SpecialType is not (SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_UInt32)))
+        {
+            return null;
+        }
+
+        var intLength = lengthIsInt
+            ? length.WithoutTrivia()
+            : CheckedExpression(SyntaxKind.CheckedExpression, CastExpression(PredefinedType(Token(SyntaxKind.IntKeyword)), ParenthesizedExpression(length.WithoutTrivia()).WithAdditionalAnnotations(Simplifier.Annotation)));
+        return InvocationExpression(
+            MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, access.Expression.WithoutTrivia(), IdentifierName("GetSpan")),
+            ArgumentList(SeparatedList(new[] { Argument(offset?.WithoutTrivia() ?? LiteralExpression(SyntaxKind.NumericLiteralExpression, Literal(0))), Argument(intLength) })));
     }
 
     /// <summary>The type the slot receiving <paramref name="expression"/> takes (a parameter, a field, a tuple element).</summary>
@@ -316,12 +366,28 @@ internal static class HandoverCopyPlanner
         return info.ConvertedType ?? info.Type;
     }
 
+    /// <summary>Whether each member an initializer sets is a field or an auto-property of the object, which keeps what it is given.</summary>
+    private static bool OnlySetsMembers(SemanticModel model, InitializerExpressionSyntax initializer, CancellationToken cancellationToken)
+        => initializer.Expressions.All(e => e is AssignmentExpressionSyntax { Left: IdentifierNameSyntax member }
+                                            && model.GetSymbolInfo(member, cancellationToken).Symbol switch
+                                            {
+                                                IFieldSymbol => true,
+                                                IPropertySymbol { SetMethod: { } setter } => setter.DeclaringSyntaxReferences.All(r => r.GetSyntax(cancellationToken) is AccessorDeclarationSyntax { Body: null, ExpressionBody: null }),
+                                                _ => false,
+                                            });
+
     /// <summary>
     /// A record's positional constructor, or a constructor of the compilation whose body only assigns
     /// its parameters to fields or properties: the object holds exactly what it was given.
     /// </summary>
     private static bool OnlyStoresItsArguments(IMethodSymbol constructor, CancellationToken cancellationToken)
     {
+        if (constructor.IsImplicitlyDeclared && constructor.Parameters.IsEmpty && constructor.ContainingType.Locations.Any(l => l.IsInSource))
+        {
+            // The constructor C# gives a type that declares none: it sets nothing it is given.
+            return true;
+        }
+
         if (constructor.MethodKind != MethodKind.Constructor || constructor.DeclaringSyntaxReferences.Length != 1)
         {
             return false;
@@ -340,23 +406,5 @@ internal static class HandoverCopyPlanner
             default:
                 return false;
         }
-    }
-
-    internal static bool IsUnsafeContext(SyntaxNode node)
-    {
-        for (var current = node; current is not null; current = current.Parent)
-        {
-            switch (current)
-            {
-                case UnsafeStatementSyntax:
-                    return true;
-                case MemberDeclarationSyntax member when member.Modifiers.Any(SyntaxKind.UnsafeKeyword):
-                    return true;
-                case LocalFunctionStatementSyntax localFunction when localFunction.Modifiers.Any(SyntaxKind.UnsafeKeyword):
-                    return true;
-            }
-        }
-
-        return false;
     }
 }

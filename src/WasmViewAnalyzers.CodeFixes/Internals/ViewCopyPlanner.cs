@@ -108,6 +108,13 @@ internal static class ViewCopyPlanner
             return null;
         }
 
+        // new ReadOnlySpan<byte>(p + Render(), Length()): the span, and so its copy, is made after
+        // the guest calls evaluated after the view was obtained: the copy would come too late.
+        if (CallsGuestAfter(model, semantics, expression, copyPoint, cancellationToken))
+        {
+            return null;
+        }
+
         // ref var inv = ref MemoryMarshal.AsRef<T>(memory.GetSpan(..)): a ref into a copy does not
         // compile where the overload taking a read-only span is chosen (CS8329), and would drop the
         // writes through the ref where it does. Obtaining the view again is the fix for refs.
@@ -121,6 +128,18 @@ internal static class ViewCopyPlanner
         if (top.Parent is ArgumentSyntax handedTo && ClassifyArgument(model, handedTo, semantics, cancellationToken) == Usage.Write)
         {
             return null;
+        }
+
+        // new SpriteRow(memory.GetSpan(..)): the copy goes into an object of the user's; it must not
+        // write through the span it keeps.
+        for (var step = copyPoint.Parent; step is not null && step != top; step = step.Parent)
+        {
+            if (step is ArgumentSyntax keptBy
+                && ClassifyArgument(model, keptBy, semantics, cancellationToken) == Usage.Write
+                && !IsReadOnlyHolder(model, keptBy, semantics, cancellationToken))
+            {
+                return null;
+            }
         }
 
         var sinkLocal = sink is null ? null : model.GetDeclaredSymbol(sink, cancellationToken) as ILocalSymbol;
@@ -140,6 +159,151 @@ internal static class ViewCopyPlanner
         }
 
         return CopyPlan.ForExpression(CopyStrategy.ToArray, copyPoint, sink, sinkLocal?.Type);
+    }
+
+    /// <summary>
+    /// The copies that make a local read stale a copy wherever it takes a view
+    /// (<c>previous = block</c> becomes <c>previous = block.ToArray()</c>), for a local that is not
+    /// the one the view was obtained into: the view itself may be written through or used at once,
+    /// only what outlives the guest call is copied. Refused where a value is already stale when
+    /// assigned (its copy would copy stale bytes) or the local is written through.
+    /// </summary>
+    public static IReadOnlyList<CopyPlan>? PlanWhereAssigned(FindingContext finding)
+    {
+        var model = finding.Model;
+        var cancellationToken = finding.CancellationToken;
+        if (finding.Location is not IdentifierNameSyntax name
+            || model.GetSymbolInfo(name, cancellationToken).Symbol is not ILocalSymbol { IsRef: false } local
+            || !(finding.Semantics.Symbols.IsSpanLike(local.Type) || finding.Semantics.Symbols.IsMemoryLike(local.Type))
+            || local.DeclaringSyntaxReferences.Length != 1
+            || SyntaxHelpers.EnclosingFunction(local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken)) is not { } body)
+        {
+            return null;
+        }
+
+        var values = new List<ExpressionSyntax>();
+        foreach (var node in body.DescendantNodes())
+        {
+            switch (node)
+            {
+                case VariableDeclaratorSyntax { Initializer.Value: { } initializer } declarator when SymbolEqualityComparer.Default.Equals(model.GetDeclaredSymbol(declarator, cancellationToken), local):
+                    values.Add(initializer);
+                    break;
+                case AssignmentExpressionSyntax { Left: IdentifierNameSyntax target } assignment when target.Identifier.ValueText == local.Name
+                                                                                                      && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(target, cancellationToken).Symbol, local):
+                    if (!assignment.IsKind(SyntaxKind.SimpleAssignmentExpression) || SyntaxHelpers.EnclosingFunction(assignment) != body)
+                    {
+                        return null;
+                    }
+
+                    values.Add(assignment.Right);
+                    break;
+            }
+        }
+
+        var plans = new List<CopyPlan>();
+        foreach (var value in values)
+        {
+            if (value is LiteralExpressionSyntax or DefaultExpressionSyntax or StackAllocArrayCreationExpressionSyntax or ImplicitStackAllocArrayCreationExpressionSyntax
+                or ArrayCreationExpressionSyntax or ImplicitArrayCreationExpressionSyntax or CollectionExpressionSyntax)
+            {
+                continue;
+            }
+
+            if (finding.Facts is { } facts && value.Span.Contains(facts.Acquisition.Syntax.Span))
+            {
+                // Where the view is obtained: the copy at the acquisition's own place.
+                return null;
+            }
+
+            if (finding.IsReadStale(value)
+                || Plan(model, finding.Semantics, value, CopyStrategy.ToArray, cancellationToken) is not { CopyPoint: { } copyPoint } plan
+                || !copyPoint.Span.Contains(value.Span) && copyPoint != value)
+            {
+                return null;
+            }
+
+            plans.Add(plan);
+        }
+
+        return plans.Count > 0 ? plans : null;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="argument"/> goes to the constructor of a type of the compilation that
+    /// only reads the views it keeps: no element of a span, memory or pointer field is assigned,
+    /// incremented or passed on by reference, no writing member is called on one, and none is handed
+    /// out writable.
+    /// </summary>
+    private static bool IsReadOnlyHolder(SemanticModel model, ArgumentSyntax argument, WasmViewSemantics semantics, CancellationToken cancellationToken)
+    {
+        if (argument.Parent?.Parent is not BaseObjectCreationExpressionSyntax creation
+            || model.GetSymbolInfo(creation, cancellationToken).Symbol is not IMethodSymbol { ContainingType: { } type }
+            || !semantics.IsDeclaredInSource(type))
+        {
+            return false;
+        }
+
+        var viewFields = type.GetMembers().OfType<IFieldSymbol>().Where(f => !f.IsStatic && semantics.Types.CanHoldView(f.Type)).ToList();
+        foreach (var reference in type.DeclaringSyntaxReferences)
+        {
+            var declaration = reference.GetSyntax(cancellationToken);
+            var declarationModel = declaration.SyntaxTree == model.SyntaxTree ? model : model.Compilation.GetSemanticModel(declaration.SyntaxTree);
+            foreach (var name in declaration.DescendantNodes().OfType<IdentifierNameSyntax>())
+            {
+                if (!viewFields.Any(f => f.Name == name.Identifier.ValueText)
+                    || declarationModel.GetSymbolInfo(name, cancellationToken).Symbol is not IFieldSymbol field
+                    || !viewFields.Contains(field, SymbolEqualityComparer.Default)
+                    || IsInConstructor(name))
+                {
+                    continue;
+                }
+
+                if (Classify(declarationModel, name, semantics, cancellationToken, out _) != Usage.Read || ReturnedWritable(declarationModel, name, semantics, cancellationToken))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsInConstructor(SyntaxNode node) => node.FirstAncestorOrSelf<ConstructorDeclarationSyntax>() is not null;
+
+    /// <summary><c>public Span&lt;byte&gt; Pixels =&gt; _pixels;</c>: whoever reads the member may write the view.</summary>
+    private static bool ReturnedWritable(SemanticModel model, IdentifierNameSyntax name, WasmViewSemantics semantics, CancellationToken cancellationToken)
+    {
+        var node = (SyntaxNode)name;
+        while (node.Parent is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } or ParenthesizedExpressionSyntax)
+        {
+            node = node.Parent;
+        }
+
+        return node.Parent is ReturnStatementSyntax or ArrowExpressionClauseSyntax
+               && semantics.Symbols.IsWritableView(model.GetTypeInfo(name, cancellationToken).ConvertedType);
+    }
+
+    /// <summary>Whether evaluating <paramref name="copyPoint"/> runs guest code after <paramref name="acquisition"/> is evaluated.</summary>
+    private static bool CallsGuestAfter(SemanticModel model, WasmViewSemantics semantics, ExpressionSyntax acquisition, ExpressionSyntax copyPoint, CancellationToken cancellationToken)
+    {
+        for (SyntaxNode node = acquisition; node != copyPoint && node.Parent is { } parent; node = parent)
+        {
+            IEnumerable<SyntaxNode> later = parent switch
+            {
+                ArgumentListSyntax list when node is ArgumentSyntax argument => list.Arguments.SkipWhile(a => a != argument).Skip(1),
+                BinaryExpressionSyntax binary when binary.Left == node => new[] { binary.Right },
+                BracketedArgumentListSyntax brackets when node is ArgumentSyntax argument => brackets.Arguments.SkipWhile(a => a != argument).Skip(1),
+                _ => Enumerable.Empty<SyntaxNode>(),
+            };
+
+            if (later.Any(n => ViewReacquirePlanner.ContainsGuestCall(model, semantics, n, cancellationToken)))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -306,7 +470,7 @@ internal static class ViewCopyPlanner
     /// Whether guest memory is written through <paramref name="local"/> or anything derived from it
     /// (a slice, a ref to an element, a pinned pointer). A copy would silently drop those writes.
     /// </summary>
-    private static bool IsWrittenThrough(SemanticModel model, ILocalSymbol local, WasmViewSemantics semantics, CancellationToken cancellationToken)
+    internal static bool IsWrittenThrough(SemanticModel model, ILocalSymbol local, WasmViewSemantics semantics, CancellationToken cancellationToken)
     {
         var scope = local.DeclaringSyntaxReferences.Length > 0
             ? FindScope(local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken))
@@ -400,7 +564,7 @@ internal static class ViewCopyPlanner
         ExpressionSyntax node = reference;
         if (node.Parent is MemberAccessExpressionSyntax { Name: IdentifierNameSyntax member } access && access.Expression == node && member != reference)
         {
-            if (model.GetSymbolInfo(member, cancellationToken).Symbol is IMethodSymbol called && FixerSymbols.For(model.Compilation).IsWritingMethod(called))
+            if (model.GetSymbolInfo(member, cancellationToken).Symbol is IMethodSymbol called && semantics.Symbols.Effects.IsWriting(called))
             {
                 return Usage.Write;
             }
@@ -462,11 +626,21 @@ internal static class ViewCopyPlanner
         }
     }
 
+    /// <summary>Whether a view handed as <paramref name="argument"/> may be written through by the callee.</summary>
+    internal static bool MayWriteArgument(SemanticModel model, ArgumentSyntax argument, WasmViewSemantics semantics, CancellationToken cancellationToken)
+        => ClassifyArgument(model, argument, semantics, cancellationToken) == Usage.Write;
+
     private static Usage ClassifyArgument(SemanticModel model, ArgumentSyntax argument, WasmViewSemantics semantics, CancellationToken cancellationToken)
     {
         if (!argument.RefKindKeyword.IsKind(SyntaxKind.None) && !argument.RefKindKeyword.IsKind(SyntaxKind.InKeyword))
         {
             return Usage.Write;
+        }
+
+        // (name, view): an element of a tuple is kept with it, not handed to a callee that may write it.
+        if (argument.Parent is TupleExpressionSyntax)
+        {
+            return Usage.Read;
         }
 
         if (model.GetOperation(argument, cancellationToken) is not Microsoft.CodeAnalysis.Operations.IArgumentOperation { Parameter: { } parameter } operation)
@@ -482,13 +656,13 @@ internal static class ViewCopyPlanner
 
         // A writable span handed over lets the callee write guest memory, unless it is known to read
         // (MemoryExtensions, MemoryMarshal), and not one of their writing methods (CopyTo's destination).
-        var symbols = FixerSymbols.For(model.Compilation);
+        var symbols = semantics.Symbols;
         if (!symbols.IsWritableView(parameter.Type))
         {
             return Usage.Read;
         }
 
-        return parameter.ContainingSymbol is IMethodSymbol method && symbols.IsOfReadingType(method) && !symbols.IsWritingMethod(method)
+        return parameter.ContainingSymbol is IMethodSymbol method && symbols.Effects.IsOfReadingType(method) && !symbols.Effects.IsWriting(method)
             ? Usage.Read
             : Usage.Write;
     }

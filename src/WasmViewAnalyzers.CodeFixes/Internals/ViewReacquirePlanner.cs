@@ -17,14 +17,27 @@ namespace WasmViewAnalyzers.CodeFixes.Internals;
 /// </summary>
 internal sealed class ReacquirePlan
 {
-    public ReacquirePlan(StatementSyntax before, ILocalSymbol view, IReadOnlyList<StatementSyntax> reacquire)
+    public ReacquirePlan(StatementSyntax before, ILocalSymbol view, IReadOnlyList<StatementSyntax> reacquire, IReadOnlyList<(ExpressionSyntax Call, string Name, TypeSyntax? Type)> callsFirst, InputsFirst? inputsFirst)
     {
         Before = before;
         View = view;
         Reacquire = reacquire;
+        CallsFirst = callsFirst;
+        InputsFirst = inputsFirst;
     }
 
+    /// <summary>Inputs of the view's source made first, into locals, where the view is first obtained (<see cref="Internals.InputsFirst"/>).</summary>
+    public InputsFirst? InputsFirst { get; }
+
     public StatementSyntax Before { get; }
+
+    /// <summary>
+    /// Guest calls of <see cref="Before"/> made first, into locals, so that the view obtained again
+    /// is obtained after them: <c>inv = new() { Args = CopyArgs(s) }</c> writes through the ref
+    /// after <c>CopyArgs</c> ran. The local is typed <c>var</c> unless a type is given (the whole
+    /// value of a write, target-typed: <c>Invocation invocationValue = new() { ... };</c>).
+    /// </summary>
+    public IReadOnlyList<(ExpressionSyntax Call, string Name, TypeSyntax? Type)> CallsFirst { get; }
 
     public ILocalSymbol View { get; }
 
@@ -39,6 +52,25 @@ internal sealed class ReacquirePlan
 }
 
 /// <summary>
+/// <c>var target = memory.GetSpan(decompressInto(size), size);</c> becomes
+/// <c>var address = decompressInto(size); var target = memory.GetSpan(address, size);</c>: the inputs
+/// of a view's source that cannot be evaluated again, made first into locals where the view is
+/// first obtained, so that the view can be obtained again from the same address.
+/// </summary>
+internal sealed class InputsFirst
+{
+    public InputsFirst(LocalDeclarationStatementSyntax declaration, IReadOnlyList<(ExpressionSyntax Expression, string Name)> inputs)
+    {
+        Declaration = declaration;
+        Inputs = inputs;
+    }
+
+    public LocalDeclarationStatementSyntax Declaration { get; }
+
+    public IReadOnlyList<(ExpressionSyntax Expression, string Name)> Inputs { get; }
+}
+
+/// <summary>
 /// Decides whether a stale view can be obtained again right before the statement that reads it,
 /// with the same meaning: the view is a local declared once from an expression (or the
 /// <c>out</c> span of <c>Caller.TryGetMemorySpan</c>) that has no side effects and whose inputs —
@@ -49,21 +81,18 @@ internal sealed class ReacquirePlan
 /// </summary>
 internal static class ViewReacquirePlanner
 {
-    /// <summary>Methods that only compute a view or an address from their arguments: evaluating them again has no other effect.</summary>
-    private static readonly (string Type, string[] Methods)[] PureViewMethods =
+    public static ReacquirePlan? Plan(FindingContext finding)
     {
-        ("Wasmtime.Memory", new[] { "GetSpan", "GetPointer", "GetLength" }),
-        ("Wasmtime.Caller", new[] { "GetMemory", "TryGetMemorySpan" }),
-        ("Wasmtime.Instance", new[] { "GetMemory" }),
-        ("System.Runtime.InteropServices.MemoryMarshal", new[] { "AsRef", "Cast", "AsBytes", "CreateSpan", "CreateReadOnlySpan", "GetReference" }),
-        ("System.Runtime.CompilerServices.Unsafe", new[] { "As", "AsRef", "Add", "AddByteOffset", "Subtract", "SubtractByteOffset", "AsPointer" }),
-        ("System.Span`1", new[] { "Slice", "GetPinnableReference" }),
-        ("System.ReadOnlySpan`1", new[] { "Slice", "GetPinnableReference" }),
-        ("System.IntPtr", new[] { "ToPointer", "ToInt64", "ToInt32", "Add", "op_Addition", "op_Explicit" }),
-    };
+        var model = finding.Model;
+        var semantics = finding.Semantics;
+        var cancellationToken = finding.CancellationToken;
+        if (finding.Facts is not { } facts || facts.Acquisition.Syntax.SyntaxTree != model.SyntaxTree)
+        {
+            return null;
+        }
 
-    public static ReacquirePlan? Plan(SemanticModel model, WasmViewSemantics semantics, SyntaxNode use, TextSpan acquisitionSpan, CancellationToken cancellationToken)
-    {
+        var use = finding.Location;
+        var acquisitionSpan = facts.Acquisition.Syntax.Span;
         if (use is not IdentifierNameSyntax name
             || model.GetSymbolInfo(name, cancellationToken).Symbol is not ILocalSymbol view
             || view.DeclaringSyntaxReferences.Length != 1)
@@ -106,32 +135,345 @@ internal static class ViewReacquirePlanner
         }
 
         // The statement comes after each whole source: not the one that declares the view.
-        foreach (var (local, each, _) in sources)
+        InputsFirst? inputsFirst = null;
+        for (var i = 0; i < sources.Count; i++)
         {
+            var (local, each, reacquire) = sources[i];
             if (before.SpanStart < each.Span.End
-                || IsRebound(model, local, body, local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken), each, cancellationToken)
-                || !IsReevaluable(model, Evaluated(each), before, cancellationToken))
+                || IsRebound(model, local, body, local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken), each, cancellationToken))
             {
                 return null;
             }
+
+            if (IsReevaluable(model, semantics, Evaluated(each), before, cancellationToken))
+            {
+                continue;
+            }
+
+            // memory.GetSpan(decompressInto(size), size): the inputs that call the guest (or are
+            // otherwise not pure) go into locals first; the view is then obtained from them again.
+            if (inputsFirst is not null
+                || InputsOf(model, semantics, local, each, before, cancellationToken) is not { } inputs)
+            {
+                return null;
+            }
+
+            inputsFirst = inputs;
+            sources[i] = (local, each, reacquire.ReplaceNodes(
+                reacquire.DescendantNodes().OfType<ExpressionSyntax>().Where(e => inputs.Inputs.Any(input => input.Expression.IsEquivalentTo(e, topLevel: false))),
+                (original, _) => IdentifierName(inputs.Inputs.First(input => input.Expression.IsEquivalentTo(original, topLevel: false)).Name).WithTriviaFrom(original)));
         }
 
-        if (MayCallGuestBeforeUse(model, semantics, before, name, cancellationToken))
+        // foreach (var b in view) { convert(b); }: the loop reads the view on every turn, after the
+        // guest calls of the turns before; obtaining it again before the loop changes nothing.
+        if (before is CommonForEachStatementSyntax loop
+            && loop.Expression.Span.Contains(name.Span)
+            && (facts.InvalidatedBy is not { } invalidating || loop.Statement.Span.Contains(invalidating.Operation.Syntax.Span) || ContainsGuestCall(model, semantics, loop.Statement, cancellationToken)))
         {
             return null;
         }
 
-        // Up to right after the last guest call: out of the loops and blocks around the use that
-        // run no guest code (a span written in a loop is obtained again once, before the loop).
-        while (Enclosing(before) is { } outer
-               && sources.All(each => outer.SpanStart >= each.Source.Span.End && IsReevaluable(model, Evaluated(each.Source), outer, cancellationToken))
-               && !ContainsGuestCall(model, semantics, outer, cancellationToken))
+        var callsFirst = new List<(ExpressionSyntax Call, string Name, TypeSyntax? Type)>();
+        if (MayCallGuestBeforeUse(model, semantics, before, name, cancellationToken))
         {
-            before = outer;
+            // inv = new() { Args = CopyArgs(s) }: C# fixes the location written before it runs the
+            // right-hand side; made first, into a local, the call runs before the view is obtained again.
+            if (CallsOfTheValueWritten(model, semantics, before, name, cancellationToken) is not { } calls)
+            {
+                return null;
+            }
+
+            callsFirst.AddRange(calls);
+        }
+        else
+        {
+            // Up to right after the last guest call: out of the loops and blocks around the use that
+            // run no guest code on the way to it (a span written in a loop is obtained again once,
+            // before the loop; a use at the top of an else, before the if).
+            while (Enclosing(before) is { } outer
+                   && sources.All(each => outer.SpanStart >= each.Source.Span.End && IsReevaluable(model, semantics, Evaluated(each.Source), outer, cancellationToken))
+                   && !CallsGuestOnTheWayTo(model, semantics, outer, before, cancellationToken))
+            {
+                before = outer;
+            }
+
+            // Then up the statement list to right after the last guest call: several views a call
+            // leaves stale are obtained again together, under it, as a person writes it.
+            before = RightAfterTheLastGuestCall(model, semantics, before, sources.Select(each => each.Source).Concat(sources.Select(each => (SyntaxNode)each.Reacquire)).ToList(), cancellationToken);
         }
 
-        return new ReacquirePlan(before, view, sources.Select(each => each.Reacquire.WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation)).ToList());
+        return new ReacquirePlan(before, view, sources.Select(each => each.Reacquire.WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation)).ToList(), callsFirst, inputsFirst);
     }
+
+    /// <summary>
+    /// The parts of <paramref name="source"/> (the initializer of a local declared alone in a block)
+    /// that cannot be evaluated again — a guest call, a read of guest memory, a mutable field —
+    /// each an argument or an operand of the pure rest, so that made first into locals, in their
+    /// order, they leave a source that can: <c>var address = decompressInto(size);</c>.
+    /// </summary>
+    private static InputsFirst? InputsOf(SemanticModel model, WasmViewSemantics semantics, ILocalSymbol local, SyntaxNode source, StatementSyntax before, CancellationToken cancellationToken)
+    {
+        if (source is not ExpressionSyntax expression
+            || expression.Parent is not EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Variables.Count: 1, Parent: LocalDeclarationStatementSyntax { Parent: BlockSyntax or SwitchSectionSyntax } declaration } } }
+            || model.GetOperation(expression, cancellationToken) is not { } root)
+        {
+            return null;
+        }
+
+        var inputs = new List<IOperation>();
+        if (!CollectInputs(semantics, root, variable => IsAssignedBetween(model, variable, source, before, cancellationToken), inputs, cancellationToken) || inputs.Count == 0)
+        {
+            return null;
+        }
+
+        var named = new List<(ExpressionSyntax Expression, string Name)>();
+        var taken = new List<string>();
+        foreach (var input in inputs)
+        {
+            if (input.Syntax is not ExpressionSyntax inputSyntax
+                || input.Type is not { TypeKind: not TypeKind.Error, IsRefLikeType: false } type
+                || !SymbolEqualityComparer.Default.Equals(model.GetTypeInfo(inputSyntax, cancellationToken).Type, type)
+                || type.SpecialType == SpecialType.System_Void
+                || inputSyntax.DescendantNodesAndSelf().Any(n => n is AnonymousFunctionExpressionSyntax or DeclarationExpressionSyntax or AwaitExpressionSyntax or StackAllocArrayCreationExpressionSyntax))
+            {
+                return null;
+            }
+
+            var argument = input.Parent;
+            while (argument is IConversionOperation { IsImplicit: true })
+            {
+                argument = argument.Parent;
+            }
+
+            var baseName = argument is IArgumentOperation { Parameter: { } parameter } && SyntaxFacts.IsValidIdentifier(parameter.Name) ? parameter.Name : GuestCallHoistPlanner.NameFor(inputSyntax);
+            var name = SyntaxHelpers.UniqueName(model, declaration.SpanStart, baseName, cancellationToken, taken);
+            if (name != baseName)
+            {
+                // The address taken is the view's: viewAddress rather than address2.
+                name = SyntaxHelpers.UniqueName(model, declaration.SpanStart, local.Name + char.ToUpperInvariant(baseName[0]) + baseName.Substring(1), cancellationToken, taken);
+            }
+
+            taken.Add(name);
+            named.Add((inputSyntax, name));
+        }
+
+        return new InputsFirst(declaration, named);
+    }
+
+    /// <summary>Walks down from <paramref name="operation"/>: pure operations are kept, the largest impure arguments and operands under them collected.</summary>
+    private static bool CollectInputs(WasmViewSemantics semantics, IOperation operation, System.Func<ISymbol, bool> inputChanged, List<IOperation> inputs, CancellationToken cancellationToken)
+    {
+        if (semantics.PureSources.IsPureOperation(operation, inputChanged, null, cancellationToken))
+        {
+            foreach (var child in operation.ChildOperations)
+            {
+                if (!CollectInputs(semantics, child, inputChanged, inputs, cancellationToken))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        var isValue = operation.Parent is IArgumentOperation or IBinaryOperation or IConversionOperation or IParenthesizedOperation;
+        if (!isValue || operation.Parent is IArgumentOperation { Parameter.RefKind: not RefKind.None })
+        {
+            return false;
+        }
+
+        // An argument is made first whole (var address = buffer + offset), as a person names it.
+        var argument = operation;
+        for (var parent = operation.Parent; parent is IBinaryOperation or IConversionOperation or IParenthesizedOperation; parent = parent.Parent)
+        {
+            argument = parent;
+        }
+
+        var input = argument.Parent is IArgumentOperation && argument.Syntax is ExpressionSyntax ? argument : operation;
+        while (input is IConversionOperation { IsImplicit: true } implicitConversion)
+        {
+            input = implicitConversion.Operand;
+        }
+
+        if (!inputs.Any(known => known.Syntax.Span.Contains(input.Syntax.Span)))
+        {
+            inputs.Add(input);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Whether anything <paramref name="outer"/> runs before it reaches <paramref name="inner"/>, or
+    /// after it and back (a loop's next turn), may call the guest: for an <c>if</c>, its condition and
+    /// the statements of the branch before <paramref name="inner"/>; for a loop or a block, all of it.
+    /// </summary>
+    private static bool CallsGuestOnTheWayTo(SemanticModel model, WasmViewSemantics semantics, StatementSyntax outer, StatementSyntax inner, CancellationToken cancellationToken)
+    {
+        if (outer is not IfStatementSyntax ifStatement)
+        {
+            return ContainsGuestCall(model, semantics, outer, cancellationToken);
+        }
+
+        if (ContainsGuestCall(model, semantics, ifStatement.Condition, cancellationToken))
+        {
+            return true;
+        }
+
+        // The statements of the branch that run before `inner` (an else-if chain is a nested if).
+        var branch = ifStatement.Statement.Span.Contains(inner.Span) ? ifStatement.Statement : ifStatement.Else?.Statement;
+        if (branch is null)
+        {
+            return true;
+        }
+
+        if (branch is BlockSyntax block)
+        {
+            foreach (var statement in block.Statements)
+            {
+                if (statement.Span.Contains(inner.Span))
+                {
+                    return false;
+                }
+
+                if (ContainsGuestCall(model, semantics, statement, cancellationToken))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return branch != inner && !branch.Span.Contains(inner.Span);
+    }
+
+    /// <summary>
+    /// For <c>target = value</c> (or a declaration) where the target is the stale view or a member
+    /// of it and only the value calls the guest: the guest calls of the value, each whole argument
+    /// or initializer value that calls the guest, in order, named for the locals they go to. None
+    /// where the order of the value's other parts would matter: then, for <c>target = value</c>, the
+    /// whole value, evaluated into a local in its own order before the view is obtained again
+    /// (<c>new() { Handle = o.Handle, Args = CopyArgs(s) }</c> where the handle may change).
+    /// </summary>
+    private static List<(ExpressionSyntax Call, string Name, TypeSyntax? Type)>? CallsOfTheValueWritten(SemanticModel model, WasmViewSemantics semantics, StatementSyntax statement, IdentifierNameSyntax use, CancellationToken cancellationToken)
+    {
+        if (statement is not ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax assignment }
+            || statement.Parent is not (BlockSyntax or SwitchSectionSyntax)
+            || !assignment.Left.Span.Contains(use.Span)
+            || ContainsGuestCall(model, semantics, assignment.Left, cancellationToken)
+            || assignment.Right is RefExpressionSyntax)
+        {
+            return null;
+        }
+
+        var calls = new List<ExpressionSyntax>();
+        CollectGuestCalls(model, semantics, assignment.Right, calls, cancellationToken);
+        if (calls.Count == 0
+            || calls.Any(call => model.GetTypeInfo(call, cancellationToken).Type is not { TypeKind: not TypeKind.Error, IsRefLikeType: false }
+                                 || call.DescendantNodesAndSelf().Any(n => n is AwaitExpressionSyntax or AnonymousFunctionExpressionSyntax or DeclarationExpressionSyntax)))
+        {
+            return null;
+        }
+
+        // Everything the value evaluates before the last call, outside the calls, must not care
+        // that the calls now run first.
+        var last = calls.Max(c => c.Span.End);
+        if (model.GetOperation(assignment.Right, cancellationToken) is not { } value)
+        {
+            return null;
+        }
+
+        foreach (var operation in value.DescendantsAndSelf())
+        {
+            var syntax = operation.Syntax;
+            if (calls.Any(c => c.Span.Contains(syntax.Span)) || calls.Any(c => syntax.Span.Contains(c.Span)) || syntax.SpanStart >= last)
+            {
+                continue;
+            }
+
+            if (!semantics.PureSources.IsPureOperation(operation, _ => false, null, cancellationToken) && operation is not (IObjectOrCollectionInitializerOperation or IMemberInitializerOperation or ISimpleAssignmentOperation { Parent: IObjectOrCollectionInitializerOperation } or IMemberReferenceOperation { Parent: ISimpleAssignmentOperation { Parent: IObjectOrCollectionInitializerOperation } }))
+            {
+                return WholeValueWritten(model, assignment, statement.SpanStart, cancellationToken);
+            }
+        }
+
+        var named = new List<(ExpressionSyntax, string, TypeSyntax?)>();
+        var taken = new List<string>();
+        foreach (var call in calls)
+        {
+            var local = SyntaxHelpers.UniqueName(model, statement.SpanStart, GuestCallHoistPlanner.NameFor(call), cancellationToken, taken);
+            taken.Add(local);
+            named.Add((call, local, null));
+        }
+
+        return named;
+    }
+
+    /// <summary>
+    /// <c>invocation = new() { ... }</c> becomes <c>Invocation invocationValue = new() { ... };</c>,
+    /// the view obtained again, then <c>invocation = invocationValue;</c>: the value evaluated in its
+    /// own order, all of it before the view is obtained again. Only for a plain <c>=</c> of a value
+    /// that is not a ref struct (a span cannot wait in a local for a view obtained after it).
+    /// </summary>
+    private static List<(ExpressionSyntax Call, string Name, TypeSyntax? Type)>? WholeValueWritten(SemanticModel model, AssignmentExpressionSyntax assignment, int position, CancellationToken cancellationToken)
+    {
+        if (!assignment.IsKind(SyntaxKind.SimpleAssignmentExpression)
+            || model.GetTypeInfo(assignment.Left, cancellationToken).Type is not { TypeKind: not TypeKind.Error, IsRefLikeType: false } target
+            || assignment.Right.DescendantNodesAndSelf().Any(n => n is AwaitExpressionSyntax or DeclarationExpressionSyntax or StackAllocArrayCreationExpressionSyntax))
+        {
+            return null;
+        }
+
+        var natural = model.GetTypeInfo(assignment.Right, cancellationToken).Type;
+        var targetTyped = assignment.Right is ImplicitObjectCreationExpressionSyntax or CollectionExpressionSyntax or LiteralExpressionSyntax { RawKind: (int)SyntaxKind.DefaultLiteralExpression or (int)SyntaxKind.NullLiteralExpression };
+        var type = targetTyped || natural is null || !SymbolEqualityComparer.IncludeNullability.Equals(natural, target)
+            ? ParseTypeName(target.ToMinimalDisplayString(model, position))
+            : null;
+        var name = assignment.Left switch
+        {
+            IdentifierNameSyntax identifier => identifier.Identifier.ValueText + "Value",
+            MemberAccessExpressionSyntax member => member.Name.Identifier.ValueText,
+            _ => "value",
+        };
+        name = char.ToLowerInvariant(name.TrimStart('_')[0]) + name.TrimStart('_').Substring(1);
+        var local = SyntaxHelpers.UniqueName(model, position, SyntaxFacts.IsValidIdentifier(name) ? name : "value", cancellationToken);
+        return new List<(ExpressionSyntax, string, TypeSyntax?)> { (assignment.Right, local, type) };
+    }
+
+    /// <summary>The largest parts of <paramref name="expression"/> that call the guest and can be made first alone: arguments and initializer values.</summary>
+    private static void CollectGuestCalls(SemanticModel model, WasmViewSemantics semantics, ExpressionSyntax expression, List<ExpressionSyntax> calls, CancellationToken cancellationToken)
+    {
+        if (!ContainsGuestCall(model, semantics, expression, cancellationToken))
+        {
+            return;
+        }
+
+        switch (expression)
+        {
+            case BaseObjectCreationExpressionSyntax creation when !IsGuestCallItself(model, semantics, creation, cancellationToken):
+                foreach (var argument in creation.ArgumentList?.Arguments ?? default)
+                {
+                    CollectGuestCalls(model, semantics, argument.Expression, calls, cancellationToken);
+                }
+
+                foreach (var initializer in creation.Initializer?.Expressions ?? default)
+                {
+                    CollectGuestCalls(model, semantics, initializer is AssignmentExpressionSyntax member ? member.Right : initializer, calls, cancellationToken);
+                }
+
+                break;
+            case ParenthesizedExpressionSyntax parenthesized:
+                CollectGuestCalls(model, semantics, parenthesized.Expression, calls, cancellationToken);
+                break;
+            default:
+                calls.Add(expression);
+                break;
+        }
+    }
+
+    private static bool IsGuestCallItself(SemanticModel model, WasmViewSemantics semantics, ExpressionSyntax expression, CancellationToken cancellationToken)
+        => model.GetOperation(expression, cancellationToken) is { } operation
+           && operation.Kind is OperationKind.Invocation or OperationKind.ObjectCreation or OperationKind.PropertyReference
+           && semantics.GuestCalls.TryGetGuestCall(operation, null, null, cancellationToken) is not null;
 
     /// <summary>A ref initializer is evaluated as the expression it refers to.</summary>
     private static SyntaxNode Evaluated(SyntaxNode source) => source is RefExpressionSyntax reference ? reference.Expression : source;
@@ -159,6 +501,12 @@ internal static class ViewReacquirePlanner
             return (initializer, ExpressionStatement(AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, IdentifierName(local.Name), initializer.WithoutTrivia())));
         }
 
+        // var (address, length) = (pointer + offset, 64): the element of the tuple that the local receives.
+        if (declaration is SingleVariableDesignationSyntax designation && DeconstructedElement(designation) is { } element)
+        {
+            return (element, ExpressionStatement(AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, IdentifierName(local.Name), element.WithoutTrivia())));
+        }
+
         if (declaration is SingleVariableDesignationSyntax { Parent: DeclarationExpressionSyntax { Parent: ArgumentSyntax outArgument } }
             && outArgument.Parent?.Parent is InvocationExpressionSyntax tryGet
             && IsTryGetMemorySpan(model, tryGet, cancellationToken))
@@ -169,10 +517,100 @@ internal static class ViewReacquirePlanner
         return null;
     }
 
+    /// <summary><c>var (a, b) = (x, y)</c> or <c>(var a, var b) = (x, y)</c>: the element of the tuple literal <paramref name="designation"/> receives.</summary>
+    private static ExpressionSyntax? DeconstructedElement(SingleVariableDesignationSyntax designation)
+    {
+        SyntaxNode target;
+        int index;
+        switch (designation.Parent)
+        {
+            case ParenthesizedVariableDesignationSyntax { Parent: DeclarationExpressionSyntax declaration } parenthesized:
+                index = parenthesized.Variables.IndexOf(designation);
+                target = declaration;
+                break;
+            case DeclarationExpressionSyntax { Parent: ArgumentSyntax { Parent: TupleExpressionSyntax tuple } argument }:
+                index = tuple.Arguments.IndexOf(argument);
+                target = tuple;
+                break;
+            default:
+                return null;
+        }
+
+        return target.Parent is AssignmentExpressionSyntax { Right: TupleExpressionSyntax values, Parent: ExpressionStatementSyntax } assignment
+               && assignment.Left == target
+               && index >= 0
+               && index < values.Arguments.Count
+            ? values.Arguments[index].Expression
+            : null;
+    }
+
     /// <summary>The view at the use was obtained from <paramref name="source"/>, or by this fix applied to an earlier use.</summary>
     private static bool IsObtainedAt(SemanticModel model, ILocalSymbol local, SyntaxNode body, SyntaxNode source, TextSpan acquisitionSpan, CancellationToken cancellationToken)
         => source.Span.Contains(acquisitionSpan)
            || References(model, local, body, cancellationToken).Any(r => IsReacquisition(r, source) && r.Parent!.Parent!.Span.Contains(acquisitionSpan));
+
+    /// <summary>
+    /// The earliest statement of the list that holds <paramref name="before"/> with no guest call
+    /// from it to <paramref name="before"/>, nothing that assigns a variable the view is obtained
+    /// from, and no declaration of one: where the view can be obtained again as well.
+    /// </summary>
+    private static StatementSyntax RightAfterTheLastGuestCall(SemanticModel model, WasmViewSemantics semantics, StatementSyntax before, IReadOnlyList<SyntaxNode> sources, CancellationToken cancellationToken)
+    {
+        if (before.Parent is not BlockSyntax block)
+        {
+            return before;
+        }
+
+        var inputs = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        foreach (var identifier in sources.SelectMany(source => source.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>()))
+        {
+            if (identifier.SyntaxTree == model.SyntaxTree && model.GetSymbolInfo(identifier, cancellationToken).Symbol is ILocalSymbol or IParameterSymbol or IFieldSymbol or IPropertySymbol)
+            {
+                inputs.Add(model.GetSymbolInfo(identifier, cancellationToken).Symbol!);
+            }
+        }
+
+        var index = block.Statements.IndexOf(before);
+        while (index > 0)
+        {
+            var previous = block.Statements[index - 1];
+            if (previous is LocalFunctionStatementSyntax or LabeledStatementSyntax
+                || sources.Any(source => previous.Span.Contains(source.Span) || previous.Span.IntersectsWith(source.Span))
+                || ContainsGuestCall(model, semantics, previous, cancellationToken)
+                || DeclaresOrWrites(model, previous, inputs, cancellationToken)
+                || ObtainsAViewAgain(model, previous, cancellationToken))
+            {
+                break;
+            }
+
+            index--;
+        }
+
+        return block.Statements[index];
+    }
+
+    /// <summary><c>other = memory.GetSpan(...);</c>: another view obtained again, which this one goes under.</summary>
+    private static bool ObtainsAViewAgain(SemanticModel model, StatementSyntax statement, CancellationToken cancellationToken)
+        => statement is ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression, Left: IdentifierNameSyntax target } }
+           && model.GetSymbolInfo(target, cancellationToken).Symbol is ILocalSymbol local
+           && (local.IsRef || local.Type is IPointerTypeSymbol || local.Type.IsRefLikeType);
+
+    private static bool DeclaresOrWrites(SemanticModel model, StatementSyntax statement, HashSet<ISymbol> inputs, CancellationToken cancellationToken)
+    {
+        foreach (var node in statement.DescendantNodesAndSelf())
+        {
+            switch (node)
+            {
+                case VariableDeclaratorSyntax declarator when model.GetDeclaredSymbol(declarator, cancellationToken) is { } declared && inputs.Contains(declared):
+                case SingleVariableDesignationSyntax designation when model.GetDeclaredSymbol(designation, cancellationToken) is { } designated && inputs.Contains(designated):
+                    return true;
+                case IdentifierNameSyntax identifier when IsWrite(identifier) && model.GetSymbolInfo(identifier, cancellationToken).Symbol is { } written && inputs.Contains(written):
+                    return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>The statement of a statement list that <paramref name="statement"/> is part of (a loop, an <c>if</c>, a block).</summary>
     private static StatementSyntax? Enclosing(StatementSyntax statement)
@@ -196,24 +634,7 @@ internal static class ViewReacquirePlanner
     }
 
     internal static bool ContainsGuestCall(SemanticModel model, WasmViewSemantics semantics, SyntaxNode node, CancellationToken cancellationToken)
-    {
-        foreach (var descendant in node.DescendantNodesAndSelf(n => n is not AnonymousFunctionExpressionSyntax and not LocalFunctionStatementSyntax))
-        {
-            if (descendant is AwaitExpressionSyntax or YieldStatementSyntax || descendant is ForEachStatementSyntax { AwaitKeyword.RawKind: not 0 } || descendant is UsingStatementSyntax { AwaitKeyword.RawKind: not 0 } || descendant is LocalDeclarationStatementSyntax { AwaitKeyword.RawKind: not 0 })
-            {
-                return true;
-            }
-
-            if (descendant is InvocationExpressionSyntax or BaseObjectCreationExpressionSyntax or MemberAccessExpressionSyntax or ElementAccessExpressionSyntax or IdentifierNameSyntax
-                && model.GetOperation(descendant, cancellationToken) is IInvocationOperation or IObjectCreationOperation or IPropertyReferenceOperation
-                && semantics.GuestCalls.TryGetGuestCall(model.GetOperation(descendant, cancellationToken)!, null, null, cancellationToken) is not null)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+        => GuestCallFinder.Contains(model, semantics, node, cancellationToken);
 
     private static bool IsTryGetMemorySpan(SemanticModel model, InvocationExpressionSyntax invocation, CancellationToken cancellationToken)
         => model.GetSymbolInfo(invocation, cancellationToken).Symbol is IMethodSymbol { Name: "TryGetMemorySpan" } method
@@ -288,56 +709,12 @@ internal static class ViewReacquirePlanner
 
     /// <summary>
     /// Whether <paramref name="source"/> evaluated again before <paramref name="before"/> gives the
-    /// view it gave where it was first evaluated, and does nothing else.
+    /// view it gave where it was first evaluated, and does nothing else (the engine's pure sources:
+    /// Wasmtime's and the BCL's view members, helpers of the compilation whose body is pure).
     /// </summary>
-    private static bool IsReevaluable(SemanticModel model, SyntaxNode source, StatementSyntax before, CancellationToken cancellationToken)
+    private static bool IsReevaluable(SemanticModel model, WasmViewSemantics semantics, SyntaxNode source, StatementSyntax before, CancellationToken cancellationToken)
         => model.GetOperation(source, cancellationToken) is { } root
-           && root.DescendantsAndSelf().All(operation => IsPureOperation(model, operation, variable => IsAssignedBetween(model, variable, source, before, cancellationToken)));
-
-    /// <summary>
-    /// Whether evaluating <paramref name="operation"/> (not its children) has no effect but its value,
-    /// and gives the same value again unless <paramref name="inputChanged"/> says a local or
-    /// parameter it reads may have changed.
-    /// </summary>
-    internal static bool IsPureOperation(SemanticModel model, IOperation operation, System.Func<ISymbol, bool> inputChanged)
-        => operation switch
-        {
-            ILiteralOperation or IDefaultValueOperation or ISizeOfOperation or ITypeOfOperation or IInstanceReferenceOperation or IArgumentOperation => true,
-            IConversionOperation { OperatorMethod: null } or IBinaryOperation { OperatorMethod: null } or IUnaryOperation { OperatorMethod: null } => true,
-            IDeclarationExpressionOperation or IDiscardOperation or ILocalReferenceOperation { IsDeclaration: true } => true,
-            ILocalReferenceOperation local => !local.Local.IsRef && !inputChanged(local.Local),
-            IParameterReferenceOperation parameter => parameter.Parameter.RefKind is RefKind.None or RefKind.In && !inputChanged(parameter.Parameter),
-            IFieldReferenceOperation field => field.Field.IsReadOnly || field.Field.IsConst,
-            IPropertyReferenceOperation property => IsReadOnlyAutoProperty(property.Property) || (property.Property.IsIndexer && FixerSymbols.For(model.Compilation).IsSpanType(property.Property.ContainingType)),
-            IInvocationOperation invocation => IsPure(model.Compilation, invocation.TargetMethod),
-            IObjectCreationOperation { Type: INamedTypeSymbol { IsRefLikeType: true } created } => IsPureType(model.Compilation, created.OriginalDefinition),
-            _ => false,
-        };
-
-    private static bool IsPure(Compilation compilation, IMethodSymbol method)
-    {
-        var containing = method.ContainingType?.OriginalDefinition;
-        foreach (var (typeName, methods) in PureViewMethods)
-        {
-            if (SymbolEqualityComparer.Default.Equals(containing, compilation.GetTypeByMetadataName(typeName)) && methods.Contains(method.Name))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary><c>new Span&lt;T&gt;(pointer, length)</c>: a span over the same address.</summary>
-    private static bool IsPureType(Compilation compilation, INamedTypeSymbol type)
-        => SymbolEqualityComparer.Default.Equals(type, compilation.GetTypeByMetadataName("System.Span`1"))
-           || SymbolEqualityComparer.Default.Equals(type, compilation.GetTypeByMetadataName("System.ReadOnlySpan`1"));
-
-    /// <summary>A get-only auto-property (its backing field is readonly).</summary>
-    private static bool IsReadOnlyAutoProperty(IPropertySymbol property)
-        => property.SetMethod is null
-           && !property.IsIndexer
-           && property.ContainingType.GetMembers().OfType<IFieldSymbol>().Any(f => SymbolEqualityComparer.Default.Equals(f.AssociatedSymbol, property));
+           && semantics.PureSources.IsReevaluable(root, variable => IsAssignedBetween(model, variable, source, before, cancellationToken), null, cancellationToken);
 
     /// <summary>
     /// Whether <paramref name="variable"/> may hold another value at <paramref name="before"/> than
@@ -368,12 +745,14 @@ internal static class ViewReacquirePlanner
 
     private static bool IsLoop(SyntaxNode node) => node is WhileStatementSyntax or DoStatementSyntax or ForStatementSyntax or CommonForEachStatementSyntax;
 
-    private static IEnumerable<IdentifierNameSyntax> References(SemanticModel model, ISymbol symbol, SyntaxNode scope, CancellationToken cancellationToken)
+    /// <summary>The names in <paramref name="scope"/> that refer to <paramref name="symbol"/>.</summary>
+    internal static IEnumerable<IdentifierNameSyntax> References(SemanticModel model, ISymbol symbol, SyntaxNode scope, CancellationToken cancellationToken)
         => scope.DescendantNodes()
             .OfType<IdentifierNameSyntax>()
             .Where(n => n.Identifier.ValueText == symbol.Name && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(n, cancellationToken).Symbol, symbol));
 
-    private static bool IsWrite(ExpressionSyntax reference)
+    /// <summary>Whether <paramref name="reference"/> assigns its variable (or takes it by reference to do so).</summary>
+    internal static bool IsWrite(ExpressionSyntax reference)
     {
         var node = reference;
         while (node.Parent is ParenthesizedExpressionSyntax parenthesized)

@@ -2,17 +2,10 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Editing;
-using Microsoft.CodeAnalysis.Formatting;
-using Microsoft.CodeAnalysis.Simplification;
 using WasmViewAnalyzers.CodeFixes.Internals;
-using WasmViewAnalyzers.Engine;
 
 namespace WasmViewAnalyzers.CodeFixes.Rules;
 
@@ -25,152 +18,113 @@ namespace WasmViewAnalyzers.CodeFixes.Rules;
 /// </summary>
 /// <remarks>
 /// <para>The contract with the rules: <c>AdditionalLocations[0]</c> of the diagnostic is the
-/// expression whose value is handed over (the one a copy replaces). Rules reporting hand-offs add it
-/// the same way (<see cref="ViewEscape.EscapingValue"/>, <see cref="ArchiveHandoff.HandedValue"/>).</para>
-/// <para>WVA004 (a writer that reads the view right away) gets the same copy under a title that says
-/// it is optional and its own equivalence key, so that Fix All of the required copies never applies
-/// it. Roslyn 4.8 offers third-party fixers no priority API, so the title carries that instead.</para>
+/// expression whose value is handed over (the one a copy replaces), and the engine's facts about
+/// the finding say where the view was obtained and what it is.</para>
+/// <para>WVA004 (a writer that reads the view right away) gets its fixes under a title that says
+/// they are optional and keys of its own, so that Fix All of the required copies never applies
+/// them. Roslyn 4.8 offers third-party fixers no priority API, so the title carries that instead.</para>
 /// </remarks>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(CopyViewBeforeHandoverFixer)), Shared]
 public sealed class CopyViewBeforeHandoverFixer : CodeFixProvider
 {
+    /// <summary>The key of the first fix each WVA002 and WVA003 finding offers.</summary>
     public const string CopyKey = "WVA.CopyBeforeHandover";
+
+    /// <summary>The key of the first fix each WVA004 finding offers.</summary>
     public const string OptionalCopyKey = "WVA.CopyBeforeHandover.Optional";
 
-    /// <summary>The rule whose copy is offered but not preferred (the writer reads the view before any guest call can run).</summary>
-    private const string DirectWriteRuleId = "WVA004";
-
     private const string CopyTitle = "Copy the view before handing it over";
-    private const string OptionalCopyTitle = "Copy the view before handing it over (optional: the writer reads it right away)";
+    private const string OptionalSuffix = " (optional: the writer reads it right away)";
+
+    /// <summary>The rule whose fixes are offered but not preferred (the writer reads the view before any guest call can run).</summary>
+    private const string DirectWriteRuleId = RuleIdentifiers.ViewWrittenToCompressor;
+
+    private static readonly IReadOnlyList<FixStrategy> Required = new[]
+    {
+        new FixStrategy(CopyKey + ".InPlace", CopyTitle, CopyWhereObtainedOrInPlace),
+        new FixStrategy(CopyKey + ".InHelper", "Make the helper return a copy", HelperCopyPlanner.Plan),
+        new FixStrategy(CopyKey + ".InDataSource", "Copy the bytes when the data source is created", DataSourceCopyPlanner.Plan),
+    };
+
+    /// <summary>WVA002 only: a lambda that runs later reads what is there when it runs, so it may obtain the view itself then.</summary>
+    private static readonly IReadOnlyList<FixStrategy> Escapes = Required
+        .Append(new FixStrategy(CopyKey + ".KeepOffset", "Keep the guest offset instead of the pointer", OffsetSlotPlanner.Plan))
+        .Append(new FixStrategy(CopyKey + ".ObtainInFunction", "Obtain the view where the lambda runs", CapturedSourcePlanner.Plan))
+        .ToArray();
+
+    private static readonly IReadOnlyList<FixStrategy> Optional = Required
+        .Select(strategy => new FixStrategy(strategy.EquivalenceKey.Replace(CopyKey, OptionalCopyKey), strategy.Title + OptionalSuffix, strategy.Plan))
+        .ToArray();
 
     public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIdentifiers.ViewEscapesMethod, RuleIdentifiers.ViewHandedToDeferredArchiveWriter, RuleIdentifiers.ViewWrittenToCompressor);
 
-    public override FixAllProvider GetFixAllProvider() => FixAllProvider.Create(async (context, document, diagnostics) =>
-    {
-        var wanted = diagnostics.Where(d => KeyOf(d) == context.CodeActionEquivalenceKey);
-        var plan = await PlanAsync(document, wanted, context.CancellationToken).ConfigureAwait(false);
-        return await ApplyAsync(document, plan, context.CancellationToken).ConfigureAwait(false);
-    });
+    private static readonly StrategyFixes Fixes = new(
+        diagnostic => diagnostic.Id == DirectWriteRuleId ? Optional : diagnostic.Id == RuleIdentifiers.ViewEscapesMethod ? Escapes : Required,
+        diagnostic => diagnostic.Id == DirectWriteRuleId ? OptionalCopyKey : CopyKey);
 
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    public override FixAllProvider GetFixAllProvider() => Fixes.CreateFixAllProvider();
+
+    public override System.Threading.Tasks.Task RegisterCodeFixesAsync(CodeFixContext context) => Fixes.RegisterAsync(context);
+
+    /// <summary>
+    /// A view stream copied where it is created; else the handed value copied in place, unless it is
+    /// a stream a helper returns that the helper can copy instead (copying it in place would take the
+    /// stream's bytes through its pointer, and conflict with the helper's copy in a Fix All).
+    /// </summary>
+    private static IReadOnlyList<FixEdit>? CopyWhereObtainedOrInPlace(FindingContext finding)
     {
-        var document = context.Document;
-        foreach (var diagnostic in context.Diagnostics)
+        if (StreamCopyPlanner.Plan(finding) is { } whereObtained)
         {
-            var plan = await PlanAsync(document, new[] { diagnostic }, context.CancellationToken).ConfigureAwait(false);
-            if (plan.IsEmpty)
-            {
-                continue;
-            }
-
-            var optional = diagnostic.Id == DirectWriteRuleId;
-            context.RegisterCodeFix(
-                CodeAction.Create(optional ? OptionalCopyTitle : CopyTitle, ct => ApplyAsync(document, plan, ct), KeyOf(diagnostic)),
-                diagnostic);
+            return whereObtained;
         }
+
+        return finding.Facts is { AcquisitionKind: Engine.Flow.AcquisitionKind.Helper, Kind: Engine.Flow.ViewKind.Stream } && HelperCopyPlanner.Plan(finding) is not null
+            ? null
+            : CopyInPlace(finding);
     }
 
-    private static string KeyOf(Diagnostic diagnostic) => diagnostic.Id == DirectWriteRuleId ? OptionalCopyKey : CopyKey;
-
-    /// <summary>The edits of one fix or one Fix All: copies in place, and copies taken before the lambdas that capture views.</summary>
-    private sealed class HandoverEdits
+    /// <summary>The handed value replaced by a copy of the same bytes, or a copy taken before the lambda that captures it.</summary>
+    private static IReadOnlyList<FixEdit>? CopyInPlace(FindingContext finding)
     {
-        public Dictionary<ExpressionSyntax, ExpressionSyntax> Replacements { get; } = new();
+        if (HandedValue(finding) is not { } handed)
+        {
+            return null;
+        }
 
-        public Dictionary<(int, string), CapturedCopy> CapturedCopies { get; } = new();
+        var model = finding.Model;
+        var cancellationToken = finding.CancellationToken;
 
-        public bool IsEmpty => Replacements.Count == 0 && CapturedCopies.Count == 0;
+        // A view captured by a lambda that runs later: a copy in the lambda would still be taken
+        // when it runs; it has to be taken where the lambda is created.
+        if (CapturedCopyPlanner.IsCapturedReference(model, handed, cancellationToken, out var captured, out var function))
+        {
+            return CapturedCopyPlanner.Plan(model, finding.Semantics, captured!, function!, new List<string>(), cancellationToken) is { } copy
+                ? new FixEdit[] { new CapturedCopyEdit(copy) }
+                : null;
+        }
+
+        return HandoverCopyPlanner.Plan(model, finding.Semantics, handed, cancellationToken) is { } plan
+            ? plan.Select(replacement => (FixEdit)new ReplaceEdit(replacement.Original, replacement.Copy)).ToArray()
+            : null;
     }
 
-    private static async Task<HandoverEdits> PlanAsync(Document document, IEnumerable<Diagnostic> diagnostics, CancellationToken cancellationToken)
+    /// <summary>The expression whose value is handed over: <c>AdditionalLocations[0]</c>.</summary>
+    private static ExpressionSyntax? HandedValue(FindingContext finding)
     {
-        var edits = new HandoverEdits();
-        var replacements = edits.Replacements;
-        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-        if (root is null || model is null || CompilationViewAnalysis.For(model.Compilation, document.Project.AnalyzerOptions).Semantics is not { } semantics)
+        var additional = finding.Diagnostic.AdditionalLocations;
+        if (additional.Count == 0 || additional[0].SourceTree != finding.Root.SyntaxTree)
         {
-            return edits;
+            return null;
         }
 
-        foreach (var diagnostic in diagnostics)
+        var span = additional[0].SourceSpan;
+        var node = finding.Root.FindNode(span, getInnermostNodeForTie: true);
+        var handed = node is ArgumentSyntax argument ? argument.Expression : node as ExpressionSyntax;
+        while (handed is not null && handed.Span != span && handed.Parent is ExpressionSyntax parent && parent.Span == span)
         {
-            if (diagnostic.AdditionalLocations.Count == 0 || diagnostic.AdditionalLocations[0].SourceTree != root.SyntaxTree)
-            {
-                continue;
-            }
-
-            var span = diagnostic.AdditionalLocations[0].SourceSpan;
-            if (root.FindNode(span, getInnermostNodeForTie: true) is not { } node)
-            {
-                continue;
-            }
-
-            var handed = node is ArgumentSyntax argument ? argument.Expression : node as ExpressionSyntax;
-            while (handed is not null && handed.Span != span && handed.Parent is ExpressionSyntax parent && parent.Span == span)
-            {
-                handed = parent;
-            }
-
-            if (handed is null)
-            {
-                continue;
-            }
-
-            // A view captured by a lambda that runs later: a copy in the lambda would still be taken
-            // when it runs; it has to be taken where the lambda is created.
-            if (CapturedCopyPlanner.IsCapturedReference(model, handed, cancellationToken, out var captured, out var function))
-            {
-                var taken = edits.CapturedCopies.Values.Select(c => c.CopyName).ToList();
-                if (!edits.CapturedCopies.ContainsKey((function!.SpanStart, captured!.Name))
-                    && CapturedCopyPlanner.Plan(model, semantics, captured, function, taken, cancellationToken) is { } copy)
-                {
-                    edits.CapturedCopies.Add(copy.Key, copy);
-                }
-
-                continue;
-            }
-
-            if (replacements.Keys.Any(k => k.Span.Contains(handed.Span) || handed.Span.Contains(k.Span)))
-            {
-                continue;
-            }
-
-            if (HandoverCopyPlanner.Plan(model, semantics, handed, cancellationToken) is { } plan)
-            {
-                foreach (var (original, copy) in plan)
-                {
-                    replacements[original] = copy;
-                }
-            }
+            handed = parent;
         }
 
-        return edits;
-    }
-
-    private static async Task<Document> ApplyAsync(Document document, HandoverEdits edits, CancellationToken cancellationToken)
-    {
-        if (edits.IsEmpty)
-        {
-            return document;
-        }
-
-        var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
-        foreach (var pair in edits.Replacements)
-        {
-            editor.ReplaceNode(pair.Key, pair.Value.WithAdditionalAnnotations(Formatter.Annotation));
-        }
-
-        foreach (var copy in edits.CapturedCopies.Values)
-        {
-            editor.InsertBefore(copy.Before, copy.Declaration.WithLeadingTrivia(copy.Before.GetLeadingTrivia().Where(t => t.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.WhitespaceTrivia))));
-            foreach (var reference in copy.References)
-            {
-                editor.ReplaceNode(reference, Microsoft.CodeAnalysis.CSharp.SyntaxFactory.IdentifierName(copy.CopyName).WithTriviaFrom(reference));
-            }
-        }
-
-        var changed = await Simplifier.ReduceAsync(editor.GetChangedDocument(), Simplifier.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return await Formatter.FormatAsync(changed, Formatter.Annotation, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return handed;
     }
 }

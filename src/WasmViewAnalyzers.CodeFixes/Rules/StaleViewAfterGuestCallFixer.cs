@@ -1,93 +1,113 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
-using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using WasmViewAnalyzers.CodeFixes.Internals;
 
 namespace WasmViewAnalyzers.CodeFixes.Rules;
 
 /// <summary>
 /// Fixes WVA001 by copying the view where it is obtained (<c>.ToArray()</c>, or a pooled lease
-/// copy when the project references the runtime companion library), or by obtaining the view
-/// again right before the stale use, where its source can be evaluated again with the same meaning.
+/// copy when the project references the runtime companion library), by obtaining the view again
+/// right before the stale use where its source can be evaluated again with the same meaning, or by
+/// making the guest calls of the statement that obtains it first.
 /// </summary>
+/// <remarks>
+/// Each finding is offered the strategies that keep its meaning, in this order; the first one
+/// offered carries <see cref="FirstFixKey"/>, so that Fix All of it (and <c>dotnet format</c>)
+/// applies each finding's own first fix (see <see cref="StrategyFixes"/>).
+/// </remarks>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(StaleViewAfterGuestCallFixer)), Shared]
 public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
 {
+    /// <summary>The key of the first fix each finding offers: Fix All of it applies each finding's first fix.</summary>
+    public const string FirstFixKey = RuleIdentifiers.StaleViewAfterGuestCall + ".FirstFix";
     public const string CopyToArrayKey = RuleIdentifiers.StaleViewAfterGuestCall + ".CopyToArray";
     public const string LeaseCopyKey = RuleIdentifiers.StaleViewAfterGuestCall + ".LeaseCopy";
     public const string ReacquireKey = RuleIdentifiers.StaleViewAfterGuestCall + ".Reacquire";
     public const string CallFirstKey = RuleIdentifiers.StaleViewAfterGuestCall + ".CallFirst";
+    public const string CopyInHelperKey = RuleIdentifiers.StaleViewAfterGuestCall + ".CopyInHelper";
+    public const string ObtainInFunctionKey = RuleIdentifiers.StaleViewAfterGuestCall + ".ObtainInFunction";
 
-    private const string CopyToArrayTitle = "Copy the view when it is obtained";
-    private const string LeaseCopyTitle = "Use a pooled lease copy";
-    private const string ReacquireTitle = "Obtain the view again after the call";
-    private const string CallFirstTitle = "Call the guest before obtaining the view";
+    private static readonly IReadOnlyList<FixStrategy> Strategies = new[]
+    {
+        new FixStrategy(CopyToArrayKey, "Copy the view when it is obtained", finding => Copy(finding, CopyStrategy.ToArray)),
+        new FixStrategy(LeaseCopyKey, "Use a pooled lease copy", finding => FixApplier.HasRuntimeLibrary(finding.Model.Compilation) ? Copy(finding, CopyStrategy.Lease) : null),
+        new FixStrategy(ReacquireKey, "Obtain the view again after the call", Reacquire),
+        new FixStrategy(CallFirstKey, "Call the guest before obtaining the view", CallFirst),
+        new FixStrategy(CopyInHelperKey, "Make the helper return a copy", HelperCopyPlanner.Plan),
+        new FixStrategy(ObtainInFunctionKey, "Obtain the view where the lambda runs", CapturedSourcePlanner.Plan),
+    };
 
     public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIdentifiers.StaleViewAfterGuestCall);
 
-    public override FixAllProvider GetFixAllProvider() => FixAllProvider.Create(async (context, document, diagnostics) =>
+    private static readonly StrategyFixes Fixes = new(_ => Strategies, _ => FirstFixKey);
+
+    public override FixAllProvider GetFixAllProvider() => Fixes.CreateFixAllProvider();
+
+    public override System.Threading.Tasks.Task RegisterCodeFixesAsync(CodeFixContext context) => Fixes.RegisterAsync(context);
+
+    private static IReadOnlyList<FixEdit>? Copy(FindingContext finding, CopyStrategy strategy)
     {
-        if (context.CodeActionEquivalenceKey == CallFirstKey)
+        if (AcquisitionNode(finding) is { } acquisition
+            && ViewCopyPlanner.Plan(finding.Model, finding.Semantics, acquisition, strategy, finding.CancellationToken) is { } plan)
         {
-            var hoists = await GuestCallHoistPlanner.PlanAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false);
-            return hoists.IsEmpty ? document : await GuestCallHoistPlanner.ApplyAsync(document, hoists, context.CancellationToken).ConfigureAwait(false);
+            return new FixEdit[] { new CopyEdit(plan) };
         }
 
-        if (context.CodeActionEquivalenceKey == ReacquireKey)
+        if (strategy != CopyStrategy.ToArray)
         {
-            var reacquisitions = await ViewReacquireRewriter.PlanAsync(document, diagnostics, context.CancellationToken).ConfigureAwait(false);
-            return reacquisitions.IsEmpty ? document : await ViewReacquireRewriter.ApplyAsync(document, reacquisitions, context.CancellationToken).ConfigureAwait(false);
+            return null;
         }
 
-        var strategy = context.CodeActionEquivalenceKey == LeaseCopyKey ? CopyStrategy.Lease : CopyStrategy.ToArray;
-        var plans = await ViewCopyRewriter.PlanAsync(document, diagnostics, strategy, context.CancellationToken).ConfigureAwait(false);
-        return await ViewCopyRewriter.ApplyAsync(document, plans, context.CancellationToken).ConfigureAwait(false);
-    });
+        // previous = block in a loop: the local that outlives the guest call is copied where it takes the view.
+        if (ViewCopyPlanner.PlanWhereAssigned(finding) is { } plans)
+        {
+            return plans.Select(each => (FixEdit)new CopyEdit(each)).ToArray();
+        }
 
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        // A view stream: a MemoryStream over a copy, where it is created.
+        return StreamCopyPlanner.Plan(finding);
+    }
+
+    private static IReadOnlyList<FixEdit>? Reacquire(FindingContext finding)
     {
-        var document = context.Document;
-        foreach (var diagnostic in context.Diagnostics)
+        if (ViewReacquirePlanner.Plan(finding) is not { } plan)
         {
-            // Where no copy keeps meaning (a view written through, a ref, a pointer), obtaining the
-            // view again is the only fix, so it comes first; beside a copy it comes after.
-            var reacquire = await ViewReacquireRewriter.PlanAsync(document, new[] { diagnostic }, context.CancellationToken).ConfigureAwait(false);
-            var toArray = await ViewCopyRewriter.PlanAsync(document, new[] { diagnostic }, CopyStrategy.ToArray, context.CancellationToken).ConfigureAwait(false);
-            if (!toArray.IsEmpty)
-            {
-                context.RegisterCodeFix(
-                    CodeAction.Create(CopyToArrayTitle, ct => ViewCopyRewriter.ApplyAsync(document, toArray, ct), CopyToArrayKey),
-                    diagnostic);
-            }
-
-            var lease = await ViewCopyRewriter.PlanAsync(document, new[] { diagnostic }, CopyStrategy.Lease, context.CancellationToken).ConfigureAwait(false);
-            if (!lease.IsEmpty)
-            {
-                context.RegisterCodeFix(
-                    CodeAction.Create(LeaseCopyTitle, ct => ViewCopyRewriter.ApplyAsync(document, lease, ct), LeaseCopyKey),
-                    diagnostic);
-            }
-
-            if (!reacquire.IsEmpty)
-            {
-                context.RegisterCodeFix(
-                    CodeAction.Create(ReacquireTitle, ct => ViewReacquireRewriter.ApplyAsync(document, reacquire, ct), ReacquireKey),
-                    diagnostic);
-            }
-
-            // new UnmanagedMemoryStream((byte*)memory.GetPointer() + output, outputLength()): the
-            // guest call in a later argument runs after the view is obtained.
-            var hoist = await GuestCallHoistPlanner.PlanAsync(document, new[] { diagnostic }, context.CancellationToken).ConfigureAwait(false);
-            if (!hoist.IsEmpty)
-            {
-                context.RegisterCodeFix(
-                    CodeAction.Create(CallFirstTitle, ct => GuestCallHoistPlanner.ApplyAsync(document, hoist, ct), CallFirstKey),
-                    diagnostic);
-            }
+            return null;
         }
+
+        var reacquire = new ReacquireEdit(plan, finding.Semantics, finding.Model);
+        return plan.InputsFirst is { } inputs ? new FixEdit[] { new InputsFirstEdit(inputs), reacquire } : new FixEdit[] { reacquire };
+    }
+
+    private static IReadOnlyList<FixEdit>? CallFirst(FindingContext finding)
+        => GuestCallHoistPlanner.Plan(finding) is { } plan ? new FixEdit[] { new HoistEdit(plan) } : null;
+
+    /// <summary>Where the view was obtained: the expression, or the <c>out</c> argument that receives it.</summary>
+    private static SyntaxNode? AcquisitionNode(FindingContext finding)
+    {
+        if (finding.Facts?.Acquisition.Syntax is { } syntax && syntax.SyntaxTree == finding.Root.SyntaxTree)
+        {
+            return syntax is ArgumentSyntax or ExpressionSyntax ? syntax : null;
+        }
+
+        var additional = finding.Diagnostic.AdditionalLocations;
+        if (additional.Count == 0 || additional[0].SourceTree != finding.Root.SyntaxTree)
+        {
+            return null;
+        }
+
+        var span = additional[0].SourceSpan;
+        var node = finding.Root.FindNode(span, getInnermostNodeForTie: true);
+        while (node.Span != span && node.Parent is not null && node.Parent.Span == span)
+        {
+            node = node.Parent;
+        }
+
+        return node is ArgumentSyntax or ExpressionSyntax ? node : null;
     }
 }

@@ -19,7 +19,7 @@ namespace WasmViewAnalyzers.Engine;
 /// whichever rule asks first and shared with the others, as the .NET dispose rules share one
 /// dispose analysis. Adding a rule adds no pass over the methods.
 /// </summary>
-internal sealed class CompilationViewAnalysis
+internal sealed partial class CompilationViewAnalysis
 {
     private static readonly ConditionalWeakTable<Compilation, ConcurrentDictionary<WasmViewOptions, CompilationViewAnalysis>> Analyses = new();
 

@@ -16,7 +16,7 @@ internal delegate IEnumerable<IOperation> CaptureResolver(CaptureId id);
 /// (<see cref="Symbols"/>, <see cref="Types"/>, <see cref="Archives"/>, <see cref="EscapeSinks"/>,
 /// <see cref="Configured"/>: the Knowledge room) and the interprocedural summaries of the methods of
 /// the compilation (<see cref="GuestCalls"/>, <see cref="ViewSources"/>, <see cref="GuestDelegates"/>,
-/// <see cref="Escapes"/>, <see cref="ViewState"/>, <see cref="Captures"/>: the Summaries room), each
+/// <see cref="Escapes"/>, <see cref="ViewState"/>, <see cref="Captures"/>, <see cref="PureSources"/>: the Summaries room), each
 /// computed for what a question reaches and no more.
 /// </summary>
 internal sealed class WasmViewSemantics
@@ -41,6 +41,7 @@ internal sealed class WasmViewSemantics
         Escapes = new EscapeSummaries(this, _catalog);
         ViewState = new ViewStateSummaries(this, _catalog);
         Captures = new CapturedVariables(this);
+        PureSources = new PureSourceSummaries(this, _catalog);
         _scheduler = new BottomUpScheduler(CallGraph, _catalog);
     }
 
@@ -76,6 +77,9 @@ internal sealed class WasmViewSemantics
     public ViewStateSummaries ViewState { get; }
 
     public CapturedVariables Captures { get; }
+
+    /// <summary>Whether a view's source can be evaluated again with the same meaning (asked by the code fixes only).</summary>
+    public PureSourceSummaries PureSources { get; }
 
     /// <summary>
     /// Whether a call on a collection of views stores the argument into it (<c>queue.Enqueue(view)</c>)

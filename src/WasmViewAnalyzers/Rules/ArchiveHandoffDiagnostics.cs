@@ -2,6 +2,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using WasmViewAnalyzers.Engine;
 using WasmViewAnalyzers.Engine.Flow;
+using WasmViewAnalyzers.Engine.Knowledge;
 
 namespace WasmViewAnalyzers.Rules;
 
@@ -14,6 +15,7 @@ internal static class ArchiveHandoffDiagnostics
 {
     public static void Report(OperationBlockAnalysisContext context, MethodViewFacts facts, ArchiveHandoffKind kind, DiagnosticDescriptor rule)
     {
+        var symbols = WasmSymbols.TryCreate(context.Compilation)!;
         foreach (var handoff in facts.Handoffs)
         {
             if (handoff.Kind == kind)
@@ -22,6 +24,7 @@ internal static class ArchiveHandoffDiagnostics
                     rule,
                     handoff.Location.Syntax.GetLocation(),
                     additionalLocations: new[] { handoff.HandedValue.Syntax.GetLocation() },
+                    properties: FindingProperties.Create(handoff.ViewName, ViewKinds.Of(handoff.HandedValue, handoff.Value, symbols), ViewKinds.SourceOf(handoff.Origin, symbols)),
                     handoff.ViewName,
                     handoff.Consumer,
                     handoff.ReadsWhen));

@@ -5,6 +5,7 @@ using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 using WasmViewAnalyzers.Engine;
 using WasmViewAnalyzers.Engine.Flow;
+using WasmViewAnalyzers.Engine.Knowledge;
 
 namespace WasmViewAnalyzers.Rules;
 
@@ -26,7 +27,7 @@ public sealed class StaleViewAfterGuestCallAnalyzer : DiagnosticAnalyzer
         RuleIdentifiers.ReliabilityCategory,
         DiagnosticSeverity.Warning,
         isEnabledByDefault: true,
-        description: "A view into WebAssembly linear memory must not be used after calling into WebAssembly or growing memory, nor after an 'await' or 'yield return' that lets such calls run: the guest may overwrite the bytes, and growth may move the memory and leave the view dangling. Copy the view when it is obtained (ToArray(), or LeaseCopy() from WasmViewAnalyzers.Runtime), or obtain it again after the call. dotnet format applies one fix per run, to the findings that offer it (run it again for others); some findings have no automatic fix (a view whose source calls the guest, a view read in a loop condition, a stream), and those it leaves as they are, exiting 0: change them by hand as the rule's page shows.",
+        description: "A view into WebAssembly linear memory must not be used after calling into WebAssembly or growing memory, nor after an 'await' or 'yield return' that lets such calls run: the guest may overwrite the bytes, and growth may move the memory and leave the view dangling. Copy the view when it is obtained (ToArray(), or LeaseCopy() from WasmViewAnalyzers.Runtime), or obtain it again after the call. dotnet format applies to each finding the first fix it offers; some findings have no automatic fix (a view from a helper that allocates, such as a shadow-stack push, a view read in a loop condition), and those it leaves as they are, exiting 0: change them by hand as the rule's page shows.",
         helpLinkUri: RuleIdentifiers.GetHelpUri(RuleIdentifiers.StaleViewAfterGuestCall));
 
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
@@ -40,6 +41,7 @@ public sealed class StaleViewAfterGuestCallAnalyzer : DiagnosticAnalyzer
 
     private static void ReportStaleUses(OperationBlockAnalysisContext context, MethodViewFacts facts)
     {
+        var symbols = WasmSymbols.TryCreate(context.Compilation)!;
         foreach (var use in facts.StaleUses)
         {
             // The additional location is where the view was obtained: the code fixes copy it there.
@@ -48,6 +50,7 @@ public sealed class StaleViewAfterGuestCallAnalyzer : DiagnosticAnalyzer
                 Rule,
                 use.Use.Syntax.GetLocation(),
                 additionalLocations: acquisition.SyntaxTree == use.Use.Syntax.SyntaxTree ? new[] { acquisition.GetLocation() } : null,
+                properties: FindingProperties.Create(use.ViewName, ViewKinds.Of(use.Use, use.Value, symbols), ViewKinds.SourceOf(use.Origin, symbols)),
                 use.ViewName,
                 DescribeOrigin(use, context.Compilation),
                 DescribeCall(use.LastCall, context)));

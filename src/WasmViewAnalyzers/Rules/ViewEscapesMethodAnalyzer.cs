@@ -4,6 +4,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using WasmViewAnalyzers.Engine;
 using WasmViewAnalyzers.Engine.Flow;
+using WasmViewAnalyzers.Engine.Knowledge;
 
 namespace WasmViewAnalyzers.Rules;
 
@@ -46,6 +47,7 @@ public sealed class ViewEscapesMethodAnalyzer : DiagnosticAnalyzer
 
     private static void ReportEscapes(OperationBlockAnalysisContext context, MethodViewFacts facts)
     {
+        var symbols = WasmSymbols.TryCreate(context.Compilation)!;
         foreach (var escape in facts.Escapes)
         {
             var escaping = escape.EscapingValue.Syntax;
@@ -60,6 +62,7 @@ public sealed class ViewEscapesMethodAnalyzer : DiagnosticAnalyzer
                 Rule,
                 escape.Location.Syntax.GetLocation(),
                 additional,
+                FindingProperties.Create(escape.ViewName, ViewKinds.Of(escape.EscapingValue, escape.Value, symbols), ViewKinds.SourceOf(escape.Origin, symbols)),
                 escape.ViewName,
                 escape.Origin.Description,
                 escape.Destination));

@@ -1,11 +1,11 @@
 using System.Collections.Immutable;
-using System.Reflection;
 using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Text;
 using WasmViewAnalyzers.CodeFixes.Rules;
 using WasmViewAnalyzers.Tests.Verifiers;
 using Xunit.Abstractions;
@@ -13,14 +13,19 @@ using Xunit.Abstractions;
 namespace WasmViewAnalyzers.Tests.Rules;
 
 /// <summary>
-/// Measures the code fixes on a corpus of host code written apart from the fixer tests
-/// (<c>FixCorpus/*.cs</c>, embedded): for every diagnostic of every rule, whether a fix is offered,
-/// and for every offered fix whether its result compiles (no new errors) and removes that
-/// diagnostic. Prints the coverage per rule; fails on any offered fix that breaks the build or leaves
-/// its diagnostic, and on Fix All (solution scope) per fix that breaks the build.
+/// Measures the code fixes on host code written apart from the fixer tests: the fix corpus
+/// (<c>FixCorpus/*.cs</c>, by the fixers' authors) and every set of the host corpus
+/// (<c>HostCorpus/&lt;set&gt;/*.cs</c>, by someone who never read the fixers). For every diagnostic
+/// of every rule: whether a fix is offered, and for every offered fix whether its result compiles
+/// (no new errors) and removes that diagnostic. Then Fix All in solution scope, per equivalence key
+/// and with no key (as <c>dotnet format</c> asks when the first finding has no fix), must compile.
+/// Prints the coverage per rule and each fix as the lines it changes (for the reader who checks
+/// that it keeps the code's meaning); fails on any fix that breaks the build or leaves its diagnostic.
 /// </summary>
 public sealed partial class FixCoverageTests
 {
+    private const string FixCorpus = "FixCorpus";
+
     private static readonly ImmutableArray<MetadataReference> References = Basic.Reference.Assemblies.Net100.References.All
         .Cast<MetadataReference>()
         .Append(TestProject.Wasmtime)
@@ -36,20 +41,31 @@ public sealed partial class FixCoverageTests
         _output = output;
     }
 
-    [Fact]
-    public async Task Corpus_EveryOfferedFixCompilesAndRemovesItsDiagnostic()
+    public static TheoryData<string> Sets()
+    {
+        var data = new TheoryData<string> { FixCorpus };
+        foreach (var set in HostCorpusFiles().Select(file => file.Set).Distinct(StringComparer.Ordinal).OrderBy(s => s, StringComparer.Ordinal))
+        {
+            data.Add("HostCorpus/" + set);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Sets))]
+    public async Task Corpus_EveryOfferedFixCompilesAndRemovesItsDiagnostic(string set)
     {
         using var workspace = new AdhocWorkspace();
-        var document = CorpusProject(workspace).Documents.First();
-        var solution = document.Project.Solution;
-        var project = document.Project;
+        var project = CorpusProject(workspace, set);
+        var solution = project.Solution;
         var compilation = (await project.GetCompilationAsync())!;
         Assert.True(Errors(compilation).Count == 0, string.Join("\n", Errors(compilation)));
 
-        var diagnostics = CompilationAnalysis.Analyze(compilation);
+        var diagnostics = CompilationAnalysis.Analyze(compilation).Where(d => d.Id.StartsWith("WVA", StringComparison.Ordinal) && d.Location.IsInSource).ToImmutableArray();
         var failures = new List<string>();
         var offered = new Dictionary<string, (int Findings, int Fixed)>();
-        foreach (var diagnostic in diagnostics.OrderBy(d => d.Location.SourceTree!.FilePath).ThenBy(d => d.Location.SourceSpan.Start))
+        foreach (var diagnostic in diagnostics.OrderBy(d => d.Location.SourceTree!.FilePath, StringComparer.Ordinal).ThenBy(d => d.Location.SourceSpan.Start))
         {
             var doc = solution.GetDocument(diagnostic.Location.SourceTree)!;
             var actions = new List<CodeAction>();
@@ -62,13 +78,21 @@ public sealed partial class FixCoverageTests
             offered[diagnostic.Id] = (counts.Findings + 1, counts.Fixed + (actions.Count > 0 ? 1 : 0));
             if (actions.Count == 0)
             {
-                _output.WriteLine($"  no fix: {Describe(diagnostic)}");
+                _output.WriteLine($"no fix: {Describe(diagnostic)}");
+                continue;
             }
 
+            _output.WriteLine($"{Describe(diagnostic)}");
             foreach (var action in actions)
             {
                 // A fix edits the document of its diagnostic: that document is checked, in the whole compilation.
                 var changed = (await ApplyAsync(action, solution)).GetDocument(doc.Id)!;
+                _output.WriteLine($"  fix '{action.Title}' [{action.EquivalenceKey}]");
+                foreach (var line in await ChangedLinesAsync(doc, changed))
+                {
+                    _output.WriteLine("    " + line);
+                }
+
                 var changedModel = (await changed.GetSemanticModelAsync())!;
                 var originalModel = compilation.GetSemanticModel(diagnostic.Location.SourceTree!);
                 var newErrors = Errors(changedModel).Except(Errors(originalModel)).ToList();
@@ -87,9 +111,9 @@ public sealed partial class FixCoverageTests
             }
         }
 
-        foreach (var (id, (findings, fixedCount)) in offered.OrderBy(p => p.Key))
+        foreach (var (id, (findings, fixedCount)) in offered.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
-            _output.WriteLine($"{id}: a fix offered for {fixedCount} of {findings} findings ({100.0 * fixedCount / findings:0}%)");
+            _output.WriteLine($"{set} {id}: a fix offered for {fixedCount} of {findings} findings ({100.0 * fixedCount / findings:0}%)");
         }
 
         failures.AddRange(await FixAllFailuresAsync(solution, compilation, diagnostics));
@@ -101,24 +125,27 @@ public sealed partial class FixCoverageTests
         Assert.Empty(failures);
     }
 
-    /// <summary>Fix All in solution scope, per fixer and equivalence key: the result compiles.</summary>
+    /// <summary>
+    /// Fix All in solution scope, per fixer, for each equivalence key offered and with no key (what
+    /// <c>dotnet format</c> asks when its first finding has no fix): the result compiles.
+    /// </summary>
     private async Task<List<string>> FixAllFailuresAsync(Solution solution, Compilation compilation, ImmutableArray<Diagnostic> diagnostics)
     {
         var failures = new List<string>();
         var provider = new CorpusDiagnostics(diagnostics);
         foreach (var fixer in Fixers)
         {
-            var keys = new HashSet<string>();
+            var keys = new SortedSet<string>(StringComparer.Ordinal);
             foreach (var diagnostic in diagnostics.Where(d => fixer.FixableDiagnosticIds.Contains(d.Id)))
             {
                 var doc = solution.GetDocument(diagnostic.Location.SourceTree)!;
                 await fixer.RegisterCodeFixesAsync(new CodeFixContext(doc, diagnostic, (action, _) => keys.Add(action.EquivalenceKey!), CancellationToken.None));
             }
 
-            foreach (var key in keys)
+            foreach (var key in keys.Cast<string?>().Append(null))
             {
                 var first = solution.Projects.First().Documents.First();
-                var context = new FixAllContext(first, fixer, FixAllScope.Solution, key, fixer.FixableDiagnosticIds, provider, CancellationToken.None);
+                var context = new FixAllContext(first, fixer, FixAllScope.Solution, key!, fixer.FixableDiagnosticIds, provider, CancellationToken.None);
                 var action = await fixer.GetFixAllProvider()!.GetFixAsync(context);
                 if (action is null)
                 {
@@ -130,10 +157,10 @@ public sealed partial class FixCoverageTests
                 var newErrors = Errors(changedCompilation).Except(Errors(compilation)).ToList();
                 var before = diagnostics.Count(d => fixer.FixableDiagnosticIds.Contains(d.Id));
                 var after = CompilationAnalysis.Analyze(changedCompilation).Count(d => fixer.FixableDiagnosticIds.Contains(d.Id));
-                _output.WriteLine($"Fix All '{key}': {before} -> {after} findings of {string.Join("/", fixer.FixableDiagnosticIds)}");
+                _output.WriteLine($"Fix All '{key ?? "(no key)"}': {before} -> {after} findings of {string.Join("/", fixer.FixableDiagnosticIds)}");
                 if (newErrors.Count > 0)
                 {
-                    failures.Add($"Fix All '{key}' does not compile: {string.Join("; ", newErrors)}");
+                    failures.Add($"Fix All '{key ?? "(no key)"}' does not compile: {string.Join("; ", newErrors)}");
                 }
             }
         }
@@ -154,20 +181,90 @@ public sealed partial class FixCoverageTests
         return solution;
     }
 
-    private static Project CorpusProject(AdhocWorkspace workspace)
+    /// <summary>The lines a fix removes (<c>-</c>) and adds (<c>+</c>), hunk by hunk.</summary>
+    private static async Task<List<string>> ChangedLinesAsync(Document before, Document after)
     {
+        var oldText = await before.GetTextAsync();
+        var newText = await after.GetTextAsync();
+        var changes = (await after.GetTextChangesAsync(before)).OrderBy(c => c.Span.Start).ToList();
+        var lines = new List<string>();
+        var delta = 0;
+        for (var i = 0; i < changes.Count;)
+        {
+            // Changes on the same or adjacent lines make one hunk.
+            var first = oldText.Lines.GetLineFromPosition(changes[i].Span.Start).LineNumber;
+            var last = oldText.Lines.GetLineFromPosition(changes[i].Span.End).LineNumber;
+            var hunkDelta = 0;
+            var j = i;
+            while (j < changes.Count && oldText.Lines.GetLineFromPosition(changes[j].Span.Start).LineNumber <= last + 1)
+            {
+                last = Math.Max(last, oldText.Lines.GetLineFromPosition(changes[j].Span.End).LineNumber);
+                hunkDelta += changes[j].NewText!.Length - changes[j].Span.Length;
+                j++;
+            }
+
+            var oldStart = oldText.Lines[first].Start;
+            var oldEnd = oldText.Lines[last].End;
+            var newStart = oldStart + delta;
+            var newEnd = oldEnd + delta + hunkDelta;
+            for (var line = first; line <= last; line++)
+            {
+                lines.Add("- " + oldText.Lines[line].ToString().Trim());
+            }
+
+            for (var line = newText.Lines.GetLineFromPosition(newStart).LineNumber; line <= newText.Lines.GetLineFromPosition(Math.Min(newEnd, newText.Length)).LineNumber; line++)
+            {
+                lines.Add("+ " + newText.Lines[line].ToString().Trim());
+            }
+
+            delta += hunkDelta;
+            i = j;
+        }
+
+        return lines;
+    }
+
+    private static Project CorpusProject(AdhocWorkspace workspace, string set)
+    {
+        var isHostCorpus = set != FixCorpus;
         var project = workspace.AddProject("Corpus", LanguageNames.CSharp)
             .WithCompilationOptions(new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true, nullableContextOptions: NullableContextOptions.Enable))
-            .WithParseOptions(new CSharpParseOptions(LanguageVersion.CSharp12))
-            .WithMetadataReferences(References);
-        var assembly = typeof(FixCoverageTests).Assembly;
-        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.Contains(".FixCorpus.", StringComparison.Ordinal)).OrderBy(n => n, StringComparer.Ordinal))
+            .WithParseOptions(new CSharpParseOptions(isHostCorpus ? LanguageVersion.CSharp13 : LanguageVersion.CSharp12))
+            .WithMetadataReferences(isHostCorpus ? References.Append(TestProject.RuntimeLibrary) : References);
+        var files = isHostCorpus
+            ? HostCorpusFiles().Where(file => "HostCorpus/" + file.Set == set).Select(file => (file.Name, file.Text))
+            : FixCorpusFiles();
+        foreach (var (name, text) in files.OrderBy(f => f.Name, StringComparer.Ordinal))
         {
-            using var reader = new StreamReader(assembly.GetManifestResourceStream(name)!);
-            project = project.AddDocument(name[(name.IndexOf(".FixCorpus.", StringComparison.Ordinal) + ".FixCorpus.".Length)..], reader.ReadToEnd(), filePath: name).Project;
+            project = project.AddDocument(name, text, filePath: name).Project;
         }
 
         return project;
+    }
+
+    private static IEnumerable<(string Name, string Text)> FixCorpusFiles()
+    {
+        const string Folder = ".FixCorpus.";
+        var assembly = typeof(FixCoverageTests).Assembly;
+        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.Contains(Folder, StringComparison.Ordinal)))
+        {
+            using var reader = new StreamReader(assembly.GetManifestResourceStream(resource)!);
+            yield return (resource[(resource.IndexOf(Folder, StringComparison.Ordinal) + Folder.Length)..], reader.ReadToEnd());
+        }
+    }
+
+    private static IEnumerable<(string Set, string Name, string Text)> HostCorpusFiles()
+    {
+        const string Folder = ".HostCorpus.";
+        var assembly = typeof(FixCoverageTests).Assembly;
+        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.Contains(Folder, StringComparison.Ordinal) && n.EndsWith(".cs", StringComparison.Ordinal)))
+        {
+            // WasmViewAnalyzers.Tests.HostCorpus.<Set>.<File>.cs
+            var relative = resource[(resource.IndexOf(Folder, StringComparison.Ordinal) + Folder.Length)..];
+            var set = relative[..relative.IndexOf('.')];
+            using var reader = new StreamReader(assembly.GetManifestResourceStream(resource)!);
+            yield return (set, relative[(set.Length + 1)..], reader.ReadToEnd());
+        }
     }
 
     private static List<string> Errors(Compilation compilation)
@@ -191,7 +288,7 @@ public sealed partial class FixCoverageTests
         var memberName = member switch
         {
             Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax m => m.Identifier.ValueText,
-            Microsoft.CodeAnalysis.CSharp.Syntax.ConstructorDeclarationSyntax c => ".ctor",
+            Microsoft.CodeAnalysis.CSharp.Syntax.ConstructorDeclarationSyntax => ".ctor",
             Microsoft.CodeAnalysis.CSharp.Syntax.PropertyDeclarationSyntax p => p.Identifier.ValueText,
             _ => member?.Kind().ToString() ?? "",
         };

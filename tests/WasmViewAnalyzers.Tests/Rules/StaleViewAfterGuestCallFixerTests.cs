@@ -1,4 +1,6 @@
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
 using WasmViewAnalyzers.CodeFixes.Rules;
 using WasmViewAnalyzers.Tests.Verifiers;
 using Verify = WasmViewAnalyzers.Tests.Verifiers.CSharpCodeFixVerifier<WasmViewAnalyzers.Rules.StaleViewAfterGuestCallAnalyzer, WasmViewAnalyzers.CodeFixes.Rules.StaleViewAfterGuestCallFixer>;
@@ -11,10 +13,10 @@ namespace WasmViewAnalyzers.Tests.Rules;
 /// </summary>
 public sealed class StaleViewAfterGuestCallFixerTests
 {
-    private const string ToArray = StaleViewAfterGuestCallFixer.CopyToArrayKey;
+    // The first fix a finding offers carries the first-fix key: the copy wherever it keeps meaning,
+    // else obtaining the view again, else making the guest calls first.
+    private const string First = StaleViewAfterGuestCallFixer.FirstFixKey;
     private const string Lease = StaleViewAfterGuestCallFixer.LeaseCopyKey;
-    private const string Reacquire = StaleViewAfterGuestCallFixer.ReacquireKey;
-    private const string CallFirst = StaleViewAfterGuestCallFixer.CallFirstKey;
 
     private const string Copy = "Copy the view when it is obtained";
     private const string ObtainAgain = "Obtain the view again after the call";
@@ -29,7 +31,7 @@ public sealed class StaleViewAfterGuestCallFixerTests
 
         """;
 
-    private static Task VerifyMembers(string members, string fixedMembers, string key = ToArray, bool withRuntimeLibrary = false)
+    private static Task VerifyMembers(string members, string fixedMembers, string key = First, bool withRuntimeLibrary = false)
         => Verify.VerifyCodeFixAsync(
             HostCode.WithMembers(members),
             key == Lease ? HostCode.WithMembers(fixedMembers, "WasmViewAnalyzers.Runtime") : HostCode.WithMembers(fixedMembers),
@@ -230,7 +232,7 @@ public sealed class StaleViewAfterGuestCallFixerTests
                 }
             }
             """) + PointerMemoryManager.Source,
-        ToArray);
+        First);
 
     [Fact]
     public Task ViewHandedToAReaderThatCallsTheGuestFirst_CopiedAtTheArgument() => VerifyMembers("""
@@ -279,7 +281,7 @@ public sealed class StaleViewAfterGuestCallFixerTests
     {
         var test = new Verify.Test
         {
-            CodeActionEquivalenceKey = ToArray,
+            CodeActionEquivalenceKey = First,
 
             // One pass fixes the project or solution; in document scope, one pass per document.
             NumberOfFixAllIterations = 1,
@@ -354,6 +356,114 @@ public sealed class StaleViewAfterGuestCallFixerTests
         return test.RunAsync();
     }
 
+    /// <summary>
+    /// What <c>dotnet format analyzers --diagnostics WVA001</c> does: it registers the fixes of the
+    /// first finding it meets and asks Fix All for the key of the first one, or for no key when that
+    /// finding has none. Either way each finding gets its own first fix: a copy, obtaining the view
+    /// again where the view is written through, nothing where no fix keeps the meaning.
+    /// </summary>
+    [Theory]
+    [InlineData(null)]
+    [InlineData(First)]
+    public async Task FixAllAsDotnetFormatAsksIt_AppliesEachFindingsFirstFix(string? key)
+    {
+        var source = HostCode.WithMembers("""
+            void NoFix(Stream input)
+            {
+                var frame = memory.GetSpan(0, 64);
+                while (input.Read(frame) > 0)
+                {
+                    convert(1);
+                }
+            }
+
+            byte Copied()
+            {
+                var view = memory.GetSpan(0, 16);
+                convert(1);
+                return view[0];
+            }
+
+            void WrittenThrough(int address)
+            {
+                var view = memory.GetSpan(address, 16);
+                convert(1);
+                view[0] = 1;
+            }
+            """);
+        var expected = HostCode.WithMembers("""
+            void NoFix(Stream input)
+            {
+                var frame = memory.GetSpan(0, 64);
+                while (input.Read(frame) > 0)
+                {
+                    convert(1);
+                }
+            }
+
+            byte Copied()
+            {
+                var view = memory.GetSpan(0, 16).ToArray();
+                convert(1);
+                return view[0];
+            }
+
+            void WrittenThrough(int address)
+            {
+                var view = memory.GetSpan(address, 16);
+                convert(1);
+                view = memory.GetSpan(address, 16);
+                view[0] = 1;
+            }
+            """);
+
+        // The first finding (the loop condition) has no fix: dotnet format then asks with no key.
+        Assert.Empty((await Verify.GetFixesPerDiagnosticAsync(source))[0].Fixes);
+
+        using var workspace = new AdhocWorkspace();
+        var document = workspace.AddProject("Test", LanguageNames.CSharp)
+            .WithCompilationOptions(new Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true))
+            .WithMetadataReferences(Basic.Reference.Assemblies.Net100.References.All.Cast<MetadataReference>().Append(TestProject.Wasmtime))
+            .AddDocument("Test.cs", source);
+        var compilation = (await document.Project.GetCompilationAsync())!;
+        var diagnostics = await compilation
+            .WithAnalyzers(ImmutableArray.Create<Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer>(new WasmViewAnalyzers.Rules.StaleViewAfterGuestCallAnalyzer()))
+            .GetAnalyzerDiagnosticsAsync();
+        Assert.Equal(3, diagnostics.Length);
+        var fixer = new StaleViewAfterGuestCallFixer();
+        var context = new Microsoft.CodeAnalysis.CodeFixes.FixAllContext(
+            document, fixer, Microsoft.CodeAnalysis.CodeFixes.FixAllScope.Solution, key!, fixer.FixableDiagnosticIds, new FixedDiagnostics(diagnostics), CancellationToken.None);
+        var action = await fixer.GetFixAllProvider()!.GetFixAsync(context);
+        var operations = await action!.GetOperationsAsync(CancellationToken.None);
+        var changed = operations.OfType<Microsoft.CodeAnalysis.CodeActions.ApplyChangesOperation>().Single().ChangedSolution.GetDocument(document.Id)!;
+        Assert.Equal(expected, (await changed.GetTextAsync()).ToString());
+    }
+
+    private sealed class FixedDiagnostics : Microsoft.CodeAnalysis.CodeFixes.FixAllContext.DiagnosticProvider
+    {
+        private readonly ImmutableArray<Diagnostic> _diagnostics;
+
+        public FixedDiagnostics(ImmutableArray<Diagnostic> diagnostics)
+        {
+            _diagnostics = diagnostics;
+        }
+
+        public override Task<IEnumerable<Diagnostic>> GetAllDiagnosticsAsync(Project project, CancellationToken cancellationToken)
+            => Task.FromResult<IEnumerable<Diagnostic>>(_diagnostics);
+
+        public override Task<IEnumerable<Diagnostic>> GetDocumentDiagnosticsAsync(Document document, CancellationToken cancellationToken)
+            => Task.FromResult<IEnumerable<Diagnostic>>(_diagnostics);
+
+        public override Task<IEnumerable<Diagnostic>> GetProjectDiagnosticsAsync(Project project, CancellationToken cancellationToken)
+            => Task.FromResult(Enumerable.Empty<Diagnostic>());
+    }
+
+    [Fact]
+    public Task TabIndentedFile_FixIndentedWithTabs() => Verify.VerifyCodeFixAsync(
+        "using Wasmtime;\n\nclass Host\n{\n\tprivate readonly Memory memory = null!;\n\tprivate readonly Function function = null!;\n\n\tbool Ready()\n\t{\n\t\tfunction.Invoke();\n\t\treturn true;\n\t}\n\n\tvoid Fill(int address)\n\t{\n\t\tvar view = memory.GetSpan(address, 16);\n\t\tif (Ready())\n\t\t\t{|WVA001:view|}[0] = 1;\n\t}\n}\n",
+        "using Wasmtime;\n\nclass Host\n{\n\tprivate readonly Memory memory = null!;\n\tprivate readonly Function function = null!;\n\n\tbool Ready()\n\t{\n\t\tfunction.Invoke();\n\t\treturn true;\n\t}\n\n\tvoid Fill(int address)\n\t{\n\t\tvar view = memory.GetSpan(address, 16);\n\t\tif (Ready())\n\t\t{\n\t\t\tview = memory.GetSpan(address, 16);\n\t\t\tview[0] = 1;\n\t\t}\n\t}\n}\n",
+        First);
+
     [Fact]
     public Task TopLevelStatements_AreFixed() => Verify.VerifyCodeFixAsync("""
         using System;
@@ -383,7 +493,7 @@ public sealed class StaleViewAfterGuestCallFixerTests
         var first = memory.GetSpan(render(1), 16).ToArray();
         render(2);
         Console.WriteLine(first[0]);
-        """, ToArray, outputKind: OutputKind.ConsoleApplication);
+        """, First, outputKind: OutputKind.ConsoleApplication);
 
     // ------------------------------------------------------------------ Caller.TryGetMemorySpan
 
@@ -631,7 +741,7 @@ public sealed class StaleViewAfterGuestCallFixerTests
     }
 
     [Fact]
-    public async Task NoCopy_ForBarePointersAndStreams()
+    public async Task NoCopy_ForBarePointers_StreamsCopiedWhereCreated()
     {
         var offered = await Verify.GetOfferedFixesAsync(HostCode.WithMembers("""
             byte Pointer()
@@ -649,8 +759,9 @@ public sealed class StaleViewAfterGuestCallFixerTests
             }
             """), withRuntimeLibrary: true);
 
-        // The pointer is obtained again; a new stream would start at another position: nothing for it.
-        Assert.Equal(new[] { ObtainAgain }, offered);
+        // The pointer is obtained again; the stream becomes a MemoryStream over a copy where it is
+        // created (a new stream over guest memory would start at another position).
+        Assert.Equal(new[] { ObtainAgain, Copy }, offered);
     }
 
     // ------------------------------------------------------------------ obtain the view again after the call
@@ -677,7 +788,7 @@ public sealed class StaleViewAfterGuestCallFixerTests
             inv = ref MemoryMarshal.AsRef<Invocation>(memory.GetSpan(ptr, 12));
             return inv.Result;
         }
-        """, Reacquire);
+        """, First);
 
     [Fact]
     public Task StaleRefDerivedFromASpan_BothObtainedAgain() => VerifyMembers(Invocation + """
@@ -698,7 +809,7 @@ public sealed class StaleViewAfterGuestCallFixerTests
             inv = ref MemoryMarshal.AsRef<Invocation>(span);
             inv.Argument++;
         }
-        """, Reacquire);
+        """, First);
 
     [Fact]
     public async Task StaleRefWrittenThrough_OnlyObtainingAgainIsOffered()
@@ -735,7 +846,7 @@ public sealed class StaleViewAfterGuestCallFixerTests
             target = (byte*)memory.GetPointer() + address;
             *target = value;
         }
-        """, Reacquire);
+        """, First);
 
     [Fact]
     public Task StaleSpanWrittenInLoop_ObtainedAgainOnceBeforeTheLoop() => VerifyMembers("""
@@ -759,7 +870,7 @@ public sealed class StaleViewAfterGuestCallFixerTests
                 samples[i] *= gain;
             }
         }
-        """, Reacquire);
+        """, First);
 
     [Fact]
     public Task StaleSpanInLoopThatCallsTheGuest_ObtainedAgainInTheLoop() => VerifyMembers("""
@@ -783,7 +894,7 @@ public sealed class StaleViewAfterGuestCallFixerTests
                 output.WriteByte((byte)convert(4));
             }
         }
-        """, Reacquire);
+        """, First);
 
     [Fact]
     public Task StaleTryGetMemorySpan_WrittenThrough_CalledAgain() => VerifyMembers("""
@@ -817,7 +928,7 @@ public sealed class StaleViewAfterGuestCallFixerTests
                 }
             });
         }
-        """, Reacquire);
+        """, First);
 
     [Fact]
     public Task ObtainAgain_FixAllAcrossUsesAndMethods() => VerifyMembers("""
@@ -859,7 +970,7 @@ public sealed class StaleViewAfterGuestCallFixerTests
             header = memory.GetSpan(address, 8);
             header.Clear();
         }
-        """, Reacquire);
+        """, First);
 
     [Fact]
     public async Task ReadOnlyView_ObtainingAgainOfferedBesideTheCopy()
@@ -877,44 +988,9 @@ public sealed class StaleViewAfterGuestCallFixerTests
     }
 
     [Fact]
-    public async Task ObtainAgain_NoFixWhenSourceArgumentReassigned()
+    public async Task ObtainAgain_NoFixWhenTheViewIsReassigned()
     {
         var offered = await Verify.GetOfferedFixesAsync(HostCode.WithMembers("""
-            private int _offset;
-
-            void Reassigned(int address)
-            {
-                var view = memory.GetSpan(address, 16);
-                convert(1);
-                address += 16;
-                view[0] = 1;
-            }
-
-            void AssignedInTheLoop(int address, int count)
-            {
-                var view = memory.GetSpan(address, 16);
-                for (var i = 0; i < count; i++)
-                {
-                    view[i] = 1;
-                    reset();
-                    address++;
-                }
-            }
-
-            void MutableField()
-            {
-                var view = memory.GetSpan(_offset, 16);
-                convert(1);
-                view[0] = 1;
-            }
-
-            void SourceCallsTheGuest()
-            {
-                var view = memory.GetSpan(convert(0), 16);
-                convert(1);
-                view[0] = 1;
-            }
-
             void ViewReassigned(int address)
             {
                 var view = memory.GetSpan(address, 16);
@@ -928,17 +1004,246 @@ public sealed class StaleViewAfterGuestCallFixerTests
     }
 
     [Fact]
-    public async Task ObtainAgain_NoFixWhenTheStatementCallsTheGuestBeforeTheUse()
-    {
-        var offered = await Verify.GetOfferedFixesAsync(HostCode.WithMembers(Invocation + """
-            int CopyArgs(int count) => convert(count);
+    public Task ObtainAgain_InputsThatChangeOrCallTheGuest_MadeFirstIntoLocals() => VerifyMembers("""
+        private int _offset;
 
-            void ValueCallsTheGuest(int address)
+        void Advance() => _offset += 16;
+
+        void Reassigned(int address)
+        {
+            var view = memory.GetSpan(address, 16);
+            convert(1);
+            address += 16;
+            {|WVA001:view|}[0] = 1;
+        }
+
+        void MutableField()
+        {
+            var view = memory.GetSpan(_offset, 16);
+            convert(1);
+            {|WVA001:view|}[0] = 1;
+        }
+
+        void SourceCallsTheGuest()
+        {
+            var view = memory.GetSpan(convert(0), 16);
+            convert(1);
+            {|WVA001:view|}[0] = 1;
+        }
+        """, """
+        private int _offset;
+
+        void Advance() => _offset += 16;
+
+        void Reassigned(int address)
+        {
+            var viewAddress = address;
+            var view = memory.GetSpan(viewAddress, 16);
+            convert(1);
+            address += 16;
+            view = memory.GetSpan(viewAddress, 16);
+            view[0] = 1;
+        }
+
+        void MutableField()
+        {
+            var address = _offset;
+            var view = memory.GetSpan(address, 16);
+            convert(1);
+            view = memory.GetSpan(address, 16);
+            view[0] = 1;
+        }
+
+        void SourceCallsTheGuest()
+        {
+            var address = convert(0);
+            var view = memory.GetSpan(address, 16);
+            convert(1);
+            view = memory.GetSpan(address, 16);
+            view[0] = 1;
+        }
+        """);
+
+    [Fact]
+    public Task GuestCallOnTheRightOfAWriteThroughTheRef_MadeFirstThenTheRefObtainedAgain() => VerifyMembers(Invocation + """
+        int CopyArgs(int count) => convert(count);
+
+        void Prepare(int address)
+        {
+            ref var inv = ref MemoryMarshal.AsRef<Invocation>(memory.GetSpan(address, 12));
+            {|WVA001:inv|}.Argument = CopyArgs(4);
+        }
+        """, Invocation + """
+        int CopyArgs(int count) => convert(count);
+
+        void Prepare(int address)
+        {
+            ref var inv = ref MemoryMarshal.AsRef<Invocation>(memory.GetSpan(address, 12));
+            var copyArgs = CopyArgs(4);
+            inv = ref MemoryMarshal.AsRef<Invocation>(memory.GetSpan(address, 12));
+            inv.Argument = copyArgs;
+        }
+        """);
+
+    [Fact]
+    public Task WriteThroughTheRefOfAValueThatReadsAChangingMember_TheWholeValueMadeFirst() => VerifyMembers(Invocation + """
+        sealed class Handle
+        {
+            public int Value { get; private set; }
+
+            public void Release() => Value = 0;
+        }
+
+        int CopyArgs(int count) => convert(count);
+
+        void Prepare(int address, object? target)
+        {
+            var invocationStruct = memory.GetSpan(address, 12);
+            ref var invocation = ref MemoryMarshal.AsRef<Invocation>(invocationStruct);
+            {|WVA001:invocation|} = new()
             {
-                ref var inv = ref MemoryMarshal.AsRef<Invocation>(memory.GetSpan(address, 12));
-                inv.Argument = CopyArgs(4);
+                Target = target is Handle handle ? handle.Value : 0,
+                Argument = CopyArgs(4),
+            };
+        }
+        """, Invocation + """
+        sealed class Handle
+        {
+            public int Value { get; private set; }
+
+            public void Release() => Value = 0;
+        }
+
+        int CopyArgs(int count) => convert(count);
+
+        void Prepare(int address, object? target)
+        {
+            var invocationStruct = memory.GetSpan(address, 12);
+            ref var invocation = ref MemoryMarshal.AsRef<Invocation>(invocationStruct);
+            Invocation invocationValue = new()
+            {
+                Target = target is Handle handle ? handle.Value : 0,
+                Argument = CopyArgs(4),
+            };
+            invocationStruct = memory.GetSpan(address, 12);
+            invocation = ref MemoryMarshal.AsRef<Invocation>(invocationStruct);
+            invocation = invocationValue;
+        }
+        """);
+
+    [Fact]
+    public Task FixAll_TwoViewsOneCallLeftStale_ObtainedAgainTogetherUnderTheCall() => VerifyMembers("""
+        void WriteBack(int pointers, int lengths, string[] strings)
+        {
+            Span<int> addresses = memory.GetSpan<int>(pointers, strings.Length);
+            Span<int> sizes = memory.GetSpan<int>(lengths, strings.Length);
+            for (int i = 0; i < strings.Length; i++)
+            {
+                int length = strings[i].Length;
+                int address = convert(length * sizeof(char));
+                memory.WriteString(address, strings[i]);
+                {|WVA001:addresses|}[i] = address;
+                {|WVA001:sizes|}[i] = length;
+            }
+        }
+        """, """
+        void WriteBack(int pointers, int lengths, string[] strings)
+        {
+            Span<int> addresses = memory.GetSpan<int>(pointers, strings.Length);
+            Span<int> sizes = memory.GetSpan<int>(lengths, strings.Length);
+            for (int i = 0; i < strings.Length; i++)
+            {
+                int length = strings[i].Length;
+                int address = convert(length * sizeof(char));
+                addresses = memory.GetSpan<int>(pointers, strings.Length);
+                sizes = memory.GetSpan<int>(lengths, strings.Length);
+                memory.WriteString(address, strings[i]);
+                addresses[i] = address;
+                sizes[i] = length;
+            }
+        }
+        """);
+
+    [Fact]
+    public async Task SpanEnumeratedByAForeachWhoseBodyCallsTheGuest_NotObtainedAgainBeforeTheLoop()
+    {
+        var offered = await Verify.GetOfferedFixesAsync(HostCode.WithMembers("""
+            int Sum(int address)
+            {
+                var view = memory.GetSpan(address, 16);
+                view[0] = 1;
+                var sum = 0;
+                foreach (var b in view)
+                {
+                    sum += convert(b);
+                }
+
+                return sum;
+            }
+            """));
+
+        // The loop reads the span on every turn, after the guest calls of the turns before.
+        Assert.DoesNotContain(ObtainAgain, offered);
+    }
+
+    [Fact]
+    public Task FixAll_ObtainsTheViewAgainOnceOnEachPath() => VerifyMembers("""
+        int Branches(int address, bool fast)
+        {
+            var view = memory.GetSpan(address, 16);
+            view[0] = 1;
+            convert(1);
+            if (fast)
+            {
+                reset();
+                {|WVA001:view|}[1] = 2;
+            }
+            else
+            {
+                {|WVA001:view|}[2] = 3;
             }
 
+            {|WVA001:view|}[3] = 4;
+            return view.Length;
+        }
+        """, """
+        int Branches(int address, bool fast)
+        {
+            var view = memory.GetSpan(address, 16);
+            view[0] = 1;
+            convert(1);
+            view = memory.GetSpan(address, 16);
+            if (fast)
+            {
+                reset();
+                view = memory.GetSpan(address, 16);
+                view[1] = 2;
+            }
+            else
+            {
+                view[2] = 3;
+            }
+
+            view[3] = 4;
+            return view.Length;
+        }
+        """);
+
+    [Fact]
+    public Task CallFirst_InAnExpressionBodiedMethod_GivesItABody() => VerifyMembers("""
+        private Stream Open(int address) => {|WVA001:new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, convert(address))|};
+        """, """
+        private Stream Open(int address)
+        {
+            var convert2 = convert(address);
+            return new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, convert2);
+        }
+        """, StaleViewAfterGuestCallFixer.CallFirstKey);
+
+    [Fact]
+    public async Task ObtainAgain_NoFixWhenTheStatementCallsTheGuestBeforeTheUse()
+    {
+        var offered = await Verify.GetOfferedFixesAsync(HostCode.WithMembers("""
             void InLoopCondition(int address, Stream input)
             {
                 var frame = memory.GetSpan(address, 64);
@@ -951,6 +1256,183 @@ public sealed class StaleViewAfterGuestCallFixerTests
 
         Assert.Empty(offered);
     }
+
+    // ------------------------------------------------------------------ copies where the view is taken
+
+    [Fact]
+    public Task LocalThatOutlivesTheCall_CopiedWhereItTakesTheView() => VerifyMembers("""
+        void Crossfade(int blocks, Span<float> output)
+        {
+            Span<float> previous = default;
+            for (var i = 0; i < blocks; i++)
+            {
+                var block = memory.GetSpan<float>(convert(i), 64);
+                if (!previous.IsEmpty)
+                {
+                    Blend({|WVA001:previous|}, block);
+                }
+
+                previous = block;
+            }
+        }
+
+        static void Blend(ReadOnlySpan<float> tail, Span<float> head) => head[0] += tail[^1];
+        """, """
+        void Crossfade(int blocks, Span<float> output)
+        {
+            Span<float> previous = default;
+            for (var i = 0; i < blocks; i++)
+            {
+                var block = memory.GetSpan<float>(convert(i), 64);
+                if (!previous.IsEmpty)
+                {
+                    Blend(previous, block);
+                }
+
+                previous = block.ToArray();
+            }
+        }
+
+        static void Blend(ReadOnlySpan<float> tail, Span<float> head) => head[0] += tail[^1];
+        """);
+
+    [Fact]
+    public Task ViewStream_CopiedWhereCreated_ItsLocalRetyped() => VerifyMembers("""
+        long Export(Stream destination, int address, int length)
+        {
+            UnmanagedMemoryStream? state = null;
+            state ??= new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length);
+            reset();
+            {|WVA001:state|}.CopyTo(destination);
+            return state.Length;
+        }
+        """, """
+        long Export(Stream destination, int address, int length)
+        {
+            MemoryStream? state = null;
+            state ??= new MemoryStream(memory.GetSpan(address, length).ToArray());
+            reset();
+            state.CopyTo(destination);
+            return state.Length;
+        }
+        """);
+
+    [Fact]
+    public Task ViewStreamWithAGuestCallInItsLength_CopiedFromTheSpanObtainedAfterTheCall() => VerifyMembers("""
+        void Export(Stream destination, int address)
+        {
+            {|WVA001:new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, convert(address))|}.CopyTo(destination);
+        }
+        """, """
+        void Export(Stream destination, int address)
+        {
+            new MemoryStream(memory.GetSpan(address, convert(address)).ToArray()).CopyTo(destination);
+        }
+        """);
+
+    [Fact]
+    public async Task CopyThatAGuestCallOfTheSameExpressionWouldMakeTooLate_NotOffered()
+    {
+        var offered = await Verify.GetOfferedFixesAsync(HostCode.WithMembers("""
+            int Render() => convert(0);
+
+            byte Read(int address)
+            {
+                var p = (byte*)memory.GetPointer();
+                return new ReadOnlySpan<byte>(p + Render(), convert(1))[0];
+            }
+            """));
+
+        // The span is built after both calls: a copy of it would copy what the calls left there.
+        Assert.DoesNotContain(Copy, offered);
+    }
+
+    // ------------------------------------------------------------------ copy in the helper
+
+    [Fact]
+    public Task ViewFromAHelperInAnotherFile_TheHelperReturnsACopy()
+    {
+        // The helper's copy is the one fix here: offered first, under the first-fix key.
+        var test = new Verify.Test { CodeActionEquivalenceKey = First };
+        test.TestState.Sources.Add(("Host.cs", HostCode.WithMembers("""
+            void Pack(Stream destination, int address, int length)
+            {
+                var content = Outputs.Open(memory, address, length);
+                reset();
+                {|WVA001:content|}.CopyTo(destination);
+            }
+            """)));
+        test.TestState.Sources.Add(("Outputs.cs", """
+            using System.IO;
+            using Wasmtime;
+
+            static unsafe class Outputs
+            {
+                public static UnmanagedMemoryStream Open(Memory memory, int address, int length)
+                    => new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length);
+            }
+            """));
+        test.FixedState.Sources.Add(("Host.cs", HostCode.WithMembers("""
+            void Pack(Stream destination, int address, int length)
+            {
+                var content = Outputs.Open(memory, address, length);
+                reset();
+                content.CopyTo(destination);
+            }
+            """)));
+        test.FixedState.Sources.Add(("Outputs.cs", """
+            using System.IO;
+            using Wasmtime;
+
+            static unsafe class Outputs
+            {
+                public static MemoryStream Open(Memory memory, int address, int length)
+                    => new MemoryStream(memory.GetSpan(address, length).ToArray());
+            }
+            """));
+        return test.RunAsync();
+    }
+
+    [Fact]
+    public async Task HelperReturningAWritableViewACallerWritesThrough_NoCopyInTheHelper()
+    {
+        var offered = await Verify.GetOfferedFixesAsync(HostCode.WithMembers("""
+            private Span<byte> Output(int address) => memory.GetSpan(address, 16);
+
+            void Fill(int address)
+            {
+                var output = Output(address);
+                reset();
+                {|WVA001:output|}[0] = 1;
+            }
+            """));
+
+        Assert.DoesNotContain("Make the helper return a copy", offered);
+    }
+
+    // ------------------------------------------------------------------ views captured by local functions
+
+    [Fact]
+    public Task PointerReadByALocalFunctionCalledAfterTheCall_ObtainedWhereItRuns() => VerifyMembers("""
+        int Read(int address)
+        {
+            var values = (int*)((byte*)memory.GetPointer() + address);
+            int First() => values[0];
+
+            var before = First();
+            convert(before);
+            return before + {|WVA001:First()|};
+        }
+        """, """
+        int Read(int address)
+        {
+            int First() => ((int*)((byte*)memory.GetPointer() + address))[0];
+
+            var before = First();
+            convert(before);
+            return before + First();
+        }
+        """);
 
     // ------------------------------------------------------------------ call the guest before obtaining the view
 
@@ -979,7 +1461,7 @@ public sealed class StaleViewAfterGuestCallFixerTests
             var content = new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, convert2);
             content.CopyTo(sink);
         }
-        """, CallFirst);
+        """, StaleViewAfterGuestCallFixer.CallFirstKey);
 
     [Fact]
     public async Task GuestCallInALaterArgument_NotMadeFirstWhenOrderMatters()

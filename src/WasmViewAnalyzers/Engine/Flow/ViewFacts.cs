@@ -302,3 +302,65 @@ internal sealed class MethodViewFacts
     /// <summary>WVA003 and WVA004: views handed to archive and compression writers.</summary>
     public ImmutableArray<ArchiveHandoff> Handoffs { get; }
 }
+
+/// <summary>What a view is, as a fix sees it: what can be copied, re-bound or obtained again.</summary>
+internal enum ViewKind
+{
+    /// <summary>A value that carries no view the engine can name (an expression of an unknown type).</summary>
+    Unknown,
+
+    /// <summary><c>Span&lt;T&gt;</c>: may be written through.</summary>
+    Span,
+
+    /// <summary><c>ReadOnlySpan&lt;T&gt;</c>.</summary>
+    ReadOnlySpan,
+
+    /// <summary><c>Memory&lt;T&gt;</c>: may be written through.</summary>
+    Memory,
+
+    /// <summary><c>ReadOnlyMemory&lt;T&gt;</c>.</summary>
+    ReadOnlyMemory,
+
+    /// <summary>A pointer (<c>byte*</c>, <c>void*</c>).</summary>
+    Pointer,
+
+    /// <summary>An address held in an integer (<c>nint</c>, <c>long</c> from a pointer).</summary>
+    Address,
+
+    /// <summary>A <c>ref</c> local, parameter or return into guest memory.</summary>
+    Ref,
+
+    /// <summary>A stream over guest memory (<c>UnmanagedMemoryStream</c>, typed as such or as <c>Stream</c>).</summary>
+    Stream,
+
+    /// <summary>A <c>MemoryManager&lt;T&gt;</c> over a pointer into guest memory.</summary>
+    Manager,
+
+    /// <summary>A record, tuple, struct or class of the user's that holds one of the above.</summary>
+    Holder,
+
+    /// <summary>A collection or array of views (a queue of pending outputs).</summary>
+    Collection,
+}
+
+/// <summary>How a view was obtained, as a fix sees it: what evaluating its source again would do.</summary>
+internal enum AcquisitionKind
+{
+    /// <summary>Something the engine cannot evaluate again (a parameter, a data source handed over).</summary>
+    Other,
+
+    /// <summary><c>Memory.GetSpan</c> (any overload).</summary>
+    GetSpan,
+
+    /// <summary><c>Memory.GetPointer</c>.</summary>
+    GetPointer,
+
+    /// <summary>The <c>out</c> span of <c>Caller.TryGetMemorySpan</c>.</summary>
+    TryGetMemorySpan,
+
+    /// <summary>A method, property or <c>out</c> parameter of the compilation that hands out a view it obtained.</summary>
+    Helper,
+
+    /// <summary>A member named as a view source by an attribute or by <c>wasm_view_analyzers.view_sources</c>, without a body the engine sees.</summary>
+    Declared,
+}

@@ -1,0 +1,250 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Simplification;
+using WasmViewAnalyzers.Engine;
+using WasmViewAnalyzers.Engine.Flow;
+using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
+
+namespace WasmViewAnalyzers.CodeFixes.Internals;
+
+/// <summary>
+/// Copy in the helper: where a view comes from a helper of the user's
+/// (<c>Stream OpenOutput(int address, int length) =&gt; new UnmanagedMemoryStream(...)</c>,
+/// <c>ReadOnlyMemory&lt;byte&gt; Preview(...) =&gt; new PreviewMemory(...).Memory</c>, a record built
+/// over one), the helper returns a copy instead, and every caller gets the host's own bytes. The
+/// return type stays where a copy fits it (a memory, a span, a record of them); a view stream
+/// becomes a <c>MemoryStream</c> over a copy, and then the helper's return type changes too, which
+/// is offered only for a helper no other assembly can call, whose callers all still compile.
+/// </summary>
+/// <remarks>
+/// Not offered for a helper that overrides or implements another member, returns by <c>ref</c>,
+/// returns a view already stale (the copy would copy stale bytes), or returns a writable view
+/// (<c>Span&lt;T&gt;</c>, <c>Memory&lt;T&gt;</c>) that a caller may write through: the writes must
+/// reach guest memory.
+/// </remarks>
+internal static class HelperCopyPlanner
+{
+    public static IReadOnlyList<FixEdit>? Plan(FindingContext finding)
+    {
+        if (finding.Facts is not { AcquisitionKind: AcquisitionKind.Helper } facts)
+        {
+            return null;
+        }
+
+        var helper = facts.Acquisition switch
+        {
+            IInvocationOperation invocation => invocation.TargetMethod,
+            IPropertyReferenceOperation property => property.Property.GetMethod,
+            _ => null,
+        };
+
+        if (helper is null || !IsPlainMember(helper))
+        {
+            return null;
+        }
+
+        helper = (helper.ReducedFrom ?? helper).OriginalDefinition;
+        var compilation = finding.Model.Compilation;
+        if (helper.DeclaringSyntaxReferences.Length != 1
+            || helper.DeclaringSyntaxReferences[0].GetSyntax(finding.CancellationToken) is not { } declaration
+            || !compilation.ContainsSyntaxTree(declaration.SyntaxTree)
+            || ReturnedExpressions(declaration) is not { Count: > 0 } returned)
+        {
+            return null;
+        }
+
+        var model = declaration.SyntaxTree == finding.Model.SyntaxTree ? finding.Model : compilation.GetSemanticModel(declaration.SyntaxTree);
+        var semantics = finding.Semantics;
+        var cancellationToken = finding.CancellationToken;
+        var replacements = new List<(SyntaxNode Original, SyntaxNode Replacement)>();
+        var writable = false;
+        var streamReturned = false;
+        foreach (var expression in returned)
+        {
+            if (finding.IsReadStale(expression))
+            {
+                return null;
+            }
+
+            var type = model.GetTypeInfo(expression, cancellationToken).Type;
+            if (semantics.Symbols.IsSpanLike(type) || semantics.Symbols.IsMemoryLike(type))
+            {
+                writable |= semantics.Symbols.IsWritableView(helper.ReturnType);
+                replacements.Add((expression, SyntaxHelpers.AppendCall(expression, "ToArray")));
+                continue;
+            }
+
+            if (expression is BaseObjectCreationExpressionSyntax creation
+                && StreamCopyPlanner.CreationAround(model, semantics, creation.ArgumentList?.Arguments.FirstOrDefault()?.Expression ?? creation, cancellationToken) == creation)
+            {
+                var arguments = creation.ArgumentList!.Arguments;
+                replacements.Add((expression, HandoverCopyPlanner.MemoryStreamOverGuest(model, arguments[0].Expression, arguments[1].Expression, cancellationToken).WithTriviaFrom(expression)));
+                streamReturned = true;
+                continue;
+            }
+
+            if (HandoverCopyPlanner.Plan(model, semantics, expression, cancellationToken) is not { } copies)
+            {
+                return null;
+            }
+
+            foreach (var (original, copy) in copies)
+            {
+                writable |= semantics.Symbols.IsWritableView(model.GetTypeInfo(original, cancellationToken).ConvertedType);
+                replacements.Add((original, copy));
+            }
+        }
+
+        // A helper typed to return the view stream returns the MemoryStream now: only where no
+        // other assembly calls it, and every caller still compiles.
+        if (streamReturned && semantics.Symbols.IsUnmanagedMemoryStream(helper.ReturnType))
+        {
+            if (IsVisibleOutside(helper) || ReturnTypeSyntax(declaration) is not { } returnType)
+            {
+                return null;
+            }
+
+            replacements.Add((returnType, ParseTypeName("System.IO.MemoryStream").WithTriviaFrom(returnType).WithAdditionalAnnotations(Simplifier.Annotation)));
+            if (SpeculativeCompilation.RetypingStreamSlots(compilation, replacements, SpeculativeCompilation.Mentioning(compilation, helper.Name, cancellationToken).ToList(), cancellationToken) is not { } compiling)
+            {
+                return null;
+            }
+
+            replacements = compiling;
+        }
+
+        if (writable && (IsVisibleOutside(helper) || CallerMayWrite(finding, helper)))
+        {
+            return null;
+        }
+
+        return replacements.Select(r => (FixEdit)new ReplaceEdit(r.Original, r.Replacement)).ToList();
+    }
+
+    /// <summary>A method or property getter of the compilation that is its own: not virtual, not an override or an interface's.</summary>
+    private static bool IsPlainMember(IMethodSymbol method)
+        => method.MethodKind is MethodKind.Ordinary or MethodKind.PropertyGet or MethodKind.LocalFunction
+           && !method.IsVirtual && !method.IsAbstract && !method.IsOverride
+           && !method.ReturnsByRef && !method.ReturnsByRefReadonly
+           && method.ExplicitInterfaceImplementations.IsEmpty
+           && (method.AssociatedSymbol is not IPropertySymbol property || property.ExplicitInterfaceImplementations.IsEmpty)
+           && !ImplementsInterface(method);
+
+    private static bool ImplementsInterface(IMethodSymbol method)
+        => method.ContainingType is { } type
+           && type.AllInterfaces.SelectMany(i => i.GetMembers()).Any(member => SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(member), method)
+                                                                                 || (method.AssociatedSymbol is { } associated && SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(member), associated)));
+
+    /// <summary>The expressions the helper's body returns (its expression body, its return statements outside nested functions).</summary>
+    private static List<ExpressionSyntax>? ReturnedExpressions(SyntaxNode declaration)
+    {
+        var expressionBody = declaration switch
+        {
+            BaseMethodDeclarationSyntax method => method.ExpressionBody,
+            AccessorDeclarationSyntax accessor => accessor.ExpressionBody,
+            LocalFunctionStatementSyntax local => local.ExpressionBody,
+            ArrowExpressionClauseSyntax arrow => arrow,
+            _ => null,
+        };
+
+        if (expressionBody is not null)
+        {
+            return new List<ExpressionSyntax> { expressionBody.Expression };
+        }
+
+        var body = declaration switch
+        {
+            BaseMethodDeclarationSyntax method => method.Body,
+            AccessorDeclarationSyntax accessor => accessor.Body,
+            LocalFunctionStatementSyntax local => local.Body,
+            _ => null,
+        };
+
+        if (body is null)
+        {
+            return null;
+        }
+
+        var returns = body.DescendantNodes(n => n is not AnonymousFunctionExpressionSyntax and not LocalFunctionStatementSyntax).OfType<ReturnStatementSyntax>().ToList();
+        return returns.All(r => r.Expression is not null and not RefExpressionSyntax) ? returns.Select(r => r.Expression!).ToList() : null;
+    }
+
+    private static TypeSyntax? ReturnTypeSyntax(SyntaxNode declaration) => declaration switch
+    {
+        MethodDeclarationSyntax method => method.ReturnType,
+        LocalFunctionStatementSyntax local => local.ReturnType,
+        ArrowExpressionClauseSyntax { Parent: PropertyDeclarationSyntax property } => property.Type,
+        AccessorDeclarationSyntax { Parent.Parent: PropertyDeclarationSyntax property } => property.Type,
+        _ => null,
+    };
+
+    /// <summary>Whether code of another assembly can call <paramref name="method"/>.</summary>
+    private static bool IsVisibleOutside(IMethodSymbol method)
+    {
+        if (method.MethodKind == MethodKind.LocalFunction)
+        {
+            return false;
+        }
+
+        for (ISymbol? current = method; current is not null and not INamespaceSymbol; current = current.ContainingSymbol)
+        {
+            if (current.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Protected or Accessibility.ProtectedOrInternal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Whether some caller of <paramref name="helper"/> may write through the view it returns: its
+    /// result kept in a local that is written through, or handed to a callee that may write it, or
+    /// used any other way than those that are known to only read.
+    /// </summary>
+    private static bool CallerMayWrite(FindingContext finding, IMethodSymbol helper)
+    {
+        var compilation = finding.Model.Compilation;
+        var cancellationToken = finding.CancellationToken;
+        var name = helper.AssociatedSymbol?.Name ?? helper.Name;
+        foreach (var tree in SpeculativeCompilation.Mentioning(compilation, name, cancellationToken))
+        {
+            var model = tree == finding.Model.SyntaxTree ? finding.Model : compilation.GetSemanticModel(tree);
+            foreach (var reference in tree.GetRoot(cancellationToken).DescendantNodes().OfType<SimpleNameSyntax>().Where(n => n.Identifier.ValueText == name))
+            {
+                var symbol = model.GetSymbolInfo(reference, cancellationToken).Symbol;
+                var called = symbol is IPropertySymbol property ? property.GetMethod : symbol as IMethodSymbol;
+                if (called is null || !SymbolEqualityComparer.Default.Equals((called.ReducedFrom ?? called).OriginalDefinition, helper))
+                {
+                    continue;
+                }
+
+                var call = reference.Parent is MemberAccessExpressionSyntax access && access.Name == reference ? (ExpressionSyntax)access : reference;
+                if (call.Parent is InvocationExpressionSyntax invocation && invocation.Expression == call)
+                {
+                    call = invocation;
+                }
+
+                var readOnly = call.Parent switch
+                {
+                    EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator }
+                        => model.GetDeclaredSymbol(declarator, cancellationToken) is ILocalSymbol local && !ViewCopyPlanner.IsWrittenThrough(model, local, finding.Semantics, cancellationToken),
+                    ArgumentSyntax argument => !ViewCopyPlanner.MayWriteArgument(model, argument, finding.Semantics, cancellationToken),
+                    _ => false,
+                };
+
+                if (!readOnly)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+}

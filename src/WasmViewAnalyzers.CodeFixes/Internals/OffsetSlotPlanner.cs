@@ -1,0 +1,350 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Simplification;
+using WasmViewAnalyzers.Engine;
+using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
+
+namespace WasmViewAnalyzers.CodeFixes.Internals;
+
+/// <summary>
+/// A raw pointer or address kept in a private field, or in a private collection (a list, a queue of
+/// tuples, an array, a dictionary's values): the slot keeps the guest offset instead
+/// (<c>_lastFrame = address</c>, <c>_uploads.Enqueue((address, length))</c>), its type becomes the
+/// offset's, and where the field is read the pointer is obtained again from the same memory
+/// (<c>(byte*)(_memory.GetPointer() + _lastFrame)</c>). Every store into the slot must be a pointer
+/// into that memory plus an offset, or the slot keeps its type and no fix is offered.
+/// </summary>
+/// <remarks>
+/// Refused where the pointer stored cannot be taken apart (<c>memory.GetPointer() + offset</c>, or a
+/// local holding it), where a read of the field is a comparison (an offset of 0 is no null pointer),
+/// where the memory is not a field the reads can reach, and for a collection whose elements are read
+/// at all (only <c>Count</c>, <c>Clear</c> and the stores are left): a pointer read out of it would
+/// need the memory too. The result must compile.
+/// </remarks>
+internal static class OffsetSlotPlanner
+{
+    public static IReadOnlyList<FixEdit>? Plan(FindingContext finding)
+    {
+        var model = finding.Model;
+        var cancellationToken = finding.CancellationToken;
+        if (HandedValue(finding) is not { } handed)
+        {
+            return null;
+        }
+
+        if (SlotOf(model, handed, cancellationToken) is not { } slot
+            || slot.DeclaredAccessibility != Accessibility.Private
+            || slot.DeclaringSyntaxReferences.Length != 1
+            || slot.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Variables.Count: 1 } declaration } declarator
+            || declarator.SyntaxTree != model.SyntaxTree
+            || slot.ContainingType.DeclaringSyntaxReferences.Length != 1)
+        {
+            return null;
+        }
+
+        var type = slot.ContainingType.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
+        var references = type.DescendantNodes().OfType<IdentifierNameSyntax>()
+            .Where(n => n.Identifier.ValueText == slot.Name && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(n, cancellationToken).Symbol, slot))
+            .ToList();
+
+        var isScalar = IsPointerOrAddress(slot.Type);
+        var replacements = new List<(SyntaxNode Original, SyntaxNode Replacement)>();
+        var removals = new List<StatementSyntax>();
+        ITypeSymbol? offsetType = null;
+        ExpressionSyntax? memory = null;
+        foreach (var reference in references)
+        {
+            var access = reference.Parent is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } qualified && qualified.Name == reference ? (ExpressionSyntax)qualified : reference;
+            var stored = isScalar ? StoredIntoField(access) : StoredIntoCollection(model, access, cancellationToken);
+            if (stored is null)
+            {
+                if (!isScalar && IsHarmlessCollectionUse(access))
+                {
+                    continue;
+                }
+
+                if (isScalar && IsPointerRead(access))
+                {
+                    replacements.Add((access, access));
+                    continue;
+                }
+
+                return null;
+            }
+
+            foreach (var pointer in stored)
+            {
+                if (Decompose(model, pointer, cancellationToken) is not { } parts)
+                {
+                    // A number stored beside the pointer (a length) is data; a pointer that cannot be taken apart is not.
+                    if (model.GetTypeInfo(pointer, cancellationToken).Type?.SpecialType is SpecialType.System_Int64 && !isScalar)
+                    {
+                        continue;
+                    }
+
+                    return null;
+                }
+
+                var thisType = model.GetTypeInfo(parts.Offset, cancellationToken).Type;
+                if (thisType?.SpecialType is not (SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_UInt32)
+                    || (offsetType is not null && !SymbolEqualityComparer.Default.Equals(offsetType, thisType)))
+                {
+                    return null;
+                }
+
+                offsetType = thisType;
+                memory ??= parts.Memory;
+                if (!parts.Memory.IsEquivalentTo(memory, topLevel: false))
+                {
+                    return null;
+                }
+
+                replacements.Add((pointer, parts.Offset.WithoutTrivia().WithTriviaFrom(pointer)));
+                if (parts.Local is { } local && LocalOnlyUsedAt(model, local, pointer, cancellationToken) is { } declarationStatement && !removals.Contains(declarationStatement))
+                {
+                    removals.Add(declarationStatement);
+                }
+            }
+        }
+
+        if (offsetType is null || memory is null)
+        {
+            return null;
+        }
+
+        // Reads of a pointer field obtain the pointer again from the memory, which must be a field.
+        var reads = replacements.Where(r => r.Original == r.Replacement).Select(r => r.Original).ToList();
+        replacements.RemoveAll(r => r.Original == r.Replacement);
+        if (reads.Count > 0)
+        {
+            if (model.GetSymbolInfo(memory, cancellationToken).Symbol is not IFieldSymbol)
+            {
+                return null;
+            }
+
+            foreach (var read in reads)
+            {
+                var pointerType = slot.Type.ToMinimalDisplayString(model, read.SpanStart);
+                var sum = ParseExpression($"{memory.WithoutTrivia()}.GetPointer() + {read.WithoutTrivia()}");
+                ExpressionSyntax rebuilt = slot.Type.TypeKind == TypeKind.Pointer || slot.Type.SpecialType != SpecialType.System_IntPtr
+                    ? ParenthesizedExpression(CastExpression(ParseTypeName(pointerType), ParenthesizedExpression(sum)))
+                    : ParenthesizedExpression(sum);
+                replacements.Add((read, rebuilt.WithAdditionalAnnotations(Simplifier.Annotation).WithTriviaFrom(read)));
+            }
+        }
+
+        var offsetTypeName = ParseTypeName(offsetType.ToMinimalDisplayString(model, declaration.SpanStart));
+        foreach (var retyped in isScalar ? new[] { declaration.Type } : PointerTypesIn(model, declaration, cancellationToken))
+        {
+            replacements.Add((retyped, offsetTypeName.WithTriviaFrom(retyped)));
+        }
+
+        var all = replacements.Concat(removals.Select(r => ((SyntaxNode)r, (SyntaxNode)EmptyStatement()))).ToList();
+        if (!SpeculativeCompilation.Compiles(model.Compilation, all, new[] { model.SyntaxTree }, cancellationToken))
+        {
+            return null;
+        }
+
+        var edits = replacements.Select(r => (FixEdit)new ReplaceEdit(r.Original, r.Replacement)).ToList();
+        edits.AddRange(removals.Select(r => (FixEdit)new RemoveStatementEdit(r)));
+        return edits;
+    }
+
+    private static ExpressionSyntax? HandedValue(FindingContext finding)
+    {
+        var additional = finding.Diagnostic.AdditionalLocations;
+        if (additional.Count == 0 || additional[0].SourceTree != finding.Root.SyntaxTree)
+        {
+            return null;
+        }
+
+        var node = finding.Root.FindNode(additional[0].SourceSpan, getInnermostNodeForTie: true);
+        return node is ArgumentSyntax argument ? argument.Expression : node as ExpressionSyntax;
+    }
+
+    /// <summary>The private field (scalar or collection) <paramref name="handed"/> is stored into.</summary>
+    private static IFieldSymbol? SlotOf(SemanticModel model, ExpressionSyntax handed, CancellationToken cancellationToken)
+    {
+        SyntaxNode node = handed;
+        while (node.Parent is ParenthesizedExpressionSyntax or CastExpressionSyntax)
+        {
+            node = node.Parent;
+        }
+
+        // (pointer, length) in a tuple, [a, b] in a collection expression: the slot of the whole.
+        if (node.Parent is ArgumentSyntax { Parent: TupleExpressionSyntax tuple })
+        {
+            node = tuple;
+        }
+        else if (node.Parent is ExpressionElementSyntax { Parent: CollectionExpressionSyntax collection })
+        {
+            node = collection;
+        }
+
+        ExpressionSyntax? target = node.Parent switch
+        {
+            AssignmentExpressionSyntax assignment when assignment.Right == node => assignment.Left is ElementAccessExpressionSyntax element ? element.Expression : assignment.Left,
+            ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax call } } } => call.Expression,
+            _ => null,
+        };
+
+        return target is not null ? model.GetSymbolInfo(target, cancellationToken).Symbol as IFieldSymbol : null;
+    }
+
+    /// <summary><c>_field = pointer</c>: the pointer stored.</summary>
+    private static IReadOnlyList<ExpressionSyntax>? StoredIntoField(ExpressionSyntax access)
+        => access.Parent is AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression } assignment && assignment.Left == access
+            ? new[] { assignment.Right }
+            : null;
+
+    /// <summary>The pointers a store into the collection field puts there: an element, a tuple's pointer elements, a collection expression's elements.</summary>
+    private static IReadOnlyList<ExpressionSyntax>? StoredIntoCollection(SemanticModel model, ExpressionSyntax access, CancellationToken cancellationToken)
+    {
+        IEnumerable<ExpressionSyntax> values;
+        switch (access.Parent)
+        {
+            case MemberAccessExpressionSyntax { Parent: InvocationExpressionSyntax invocation } member when member.Expression == access
+                                                                                                        && member.Name.Identifier.ValueText is "Add" or "AddLast" or "AddFirst" or "Enqueue" or "Push" or "TryAdd" or "Insert":
+                values = invocation.ArgumentList.Arguments.Select(a => a.Expression);
+                break;
+            case ElementAccessExpressionSyntax { Parent: AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression } assignment } element when element.Expression == access && assignment.Left == element:
+                values = new[] { assignment.Right };
+                break;
+            case AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression, Right: CollectionExpressionSyntax collection } assignment when assignment.Left == access:
+                values = collection.Elements.OfType<ExpressionElementSyntax>().Select(e => e.Expression);
+                break;
+            default:
+                return null;
+        }
+
+        var pointers = new List<ExpressionSyntax>();
+        foreach (var value in values)
+        {
+            if (value is TupleExpressionSyntax tuple)
+            {
+                pointers.AddRange(tuple.Arguments.Select(a => a.Expression).Where(e => IsPointerOrAddress(model.GetTypeInfo(e, cancellationToken).Type)));
+            }
+            else if (IsPointerOrAddress(model.GetTypeInfo(value, cancellationToken).Type))
+            {
+                pointers.Add(value);
+            }
+        }
+
+        return pointers;
+    }
+
+    /// <summary>A use of a collection field that reads no element: its count, clearing it, dropping its oldest.</summary>
+    private static bool IsHarmlessCollectionUse(ExpressionSyntax access)
+        => access.Parent is MemberAccessExpressionSyntax member
+           && member.Expression == access
+           && member.Name.Identifier.ValueText is "Count" or "Length" or "Clear" or "RemoveFirst" or "RemoveLast" or "IsEmpty"
+           && (member.Name.Identifier.ValueText is "Count" or "Length" or "IsEmpty" || member.Parent is InvocationExpressionSyntax { Parent: ExpressionStatementSyntax });
+
+    /// <summary>A read of a pointer field that uses it as a pointer (not a comparison, not a store).</summary>
+    private static bool IsPointerRead(ExpressionSyntax access)
+    {
+        var node = access;
+        while (node.Parent is ParenthesizedExpressionSyntax parenthesized)
+        {
+            node = parenthesized;
+        }
+
+        return node.Parent is not (BinaryExpressionSyntax { RawKind: (int)SyntaxKind.EqualsExpression or (int)SyntaxKind.NotEqualsExpression or (int)SyntaxKind.LessThanExpression or (int)SyntaxKind.GreaterThanExpression or (int)SyntaxKind.LessThanOrEqualExpression or (int)SyntaxKind.GreaterThanOrEqualExpression }
+            or IsPatternExpressionSyntax or AssignmentExpressionSyntax or PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.AddressOfExpression } or ArgumentSyntax { RefKindKeyword.RawKind: not 0 });
+    }
+
+    private sealed class PointerParts
+    {
+        public PointerParts(ExpressionSyntax memory, ExpressionSyntax offset, ILocalSymbol? local)
+        {
+            Memory = memory;
+            Offset = offset;
+            Local = local;
+        }
+
+        public ExpressionSyntax Memory { get; }
+
+        public ExpressionSyntax Offset { get; }
+
+        /// <summary>The local the pointer was held in, when the store reads it.</summary>
+        public ILocalSymbol? Local { get; }
+    }
+
+    /// <summary><c>(byte*)memory.GetPointer() + offset</c>, or a local declared as that, taken apart.</summary>
+    private static PointerParts? Decompose(SemanticModel model, ExpressionSyntax pointer, CancellationToken cancellationToken)
+    {
+        ILocalSymbol? local = null;
+        var operation = model.GetOperation(pointer, cancellationToken)?.WalkDownConversions();
+        if (operation is ILocalReferenceOperation { Local: { } held } && held.DeclaringSyntaxReferences.Length == 1
+            && held.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer.Value: { } initializer })
+        {
+            local = held;
+            operation = model.GetOperation(initializer, cancellationToken)?.WalkDownConversions();
+        }
+
+        if (operation is not IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } sum)
+        {
+            return null;
+        }
+
+        var baseOperation = sum.LeftOperand.WalkDownConversions();
+        if (baseOperation is ILocalReferenceOperation { Local: { } baseLocal } && baseLocal.DeclaringSyntaxReferences.Length == 1
+            && baseLocal.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer.Value: { } baseInitializer }
+            && local is null)
+        {
+            // basePointer + a where basePointer = memory.GetPointer(): the local goes with its last use.
+            local = baseLocal;
+            baseOperation = model.GetOperation(baseInitializer, cancellationToken)?.WalkDownConversions();
+        }
+
+        if (baseOperation is not IInvocationOperation { TargetMethod.Name: "GetPointer", Instance: { } memory } getPointer
+            || WasmViewAnalyzers.Engine.Knowledge.WasmSymbols.TryCreate(model.Compilation) is not { } symbols
+            || !symbols.IsWasmtimeType(getPointer.TargetMethod.ContainingType, symbols.Memory)
+            || sum.RightOperand.WalkDownConversions().Syntax is not ExpressionSyntax offset
+            || memory.Syntax is not ExpressionSyntax memorySyntax)
+        {
+            return null;
+        }
+
+        return new PointerParts(memorySyntax, offset, local);
+    }
+
+    /// <summary>The declaration of <paramref name="local"/>, when <paramref name="use"/> (or an element of the same collection expression) is all that reads it.</summary>
+    private static StatementSyntax? LocalOnlyUsedAt(SemanticModel model, ILocalSymbol local, ExpressionSyntax use, CancellationToken cancellationToken)
+    {
+        if (local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Variables.Count: 1, Parent: LocalDeclarationStatementSyntax statement } }
+            || SyntaxHelpers.EnclosingFunction(statement) is not { } body)
+        {
+            return null;
+        }
+
+        var scope = use.FirstAncestorOrSelf<StatementSyntax>() ?? (SyntaxNode)use;
+        var references = body.DescendantNodes().OfType<IdentifierNameSyntax>()
+            .Where(n => n.Identifier.ValueText == local.Name && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(n, cancellationToken).Symbol, local));
+        return references.All(r => scope.Span.Contains(r.Span)) ? statement : null;
+    }
+
+    /// <summary>The pointer and address types in a field's declaration (its type, its array creation) that become the offset's type.</summary>
+    private static IEnumerable<TypeSyntax> PointerTypesIn(SemanticModel model, VariableDeclarationSyntax declaration, CancellationToken cancellationToken)
+    {
+        var fieldDeclaration = declaration.Parent!;
+        foreach (var type in fieldDeclaration.DescendantNodesAndSelf().OfType<TypeSyntax>())
+        {
+            if (type is PointerTypeSyntax or PredefinedTypeSyntax or IdentifierNameSyntax or QualifiedNameSyntax
+                && model.GetTypeInfo(type, cancellationToken).Type is { } found
+                && (found.TypeKind == TypeKind.Pointer || found.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr)
+                && type.Parent is not (QualifiedNameSyntax or AliasQualifiedNameSyntax))
+            {
+                yield return type;
+            }
+        }
+    }
+
+    private static bool IsPointerOrAddress(ITypeSymbol? type)
+        => type is not null && (type.TypeKind == TypeKind.Pointer || type.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr or SpecialType.System_Int64);
+}
