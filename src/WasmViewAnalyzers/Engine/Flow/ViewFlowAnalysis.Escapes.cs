@@ -30,8 +30,27 @@ internal sealed partial class ViewFlowAnalysis
         }
 
         var facts = new ParameterEscapeSink(parameters);
-        new ViewFlowAnalysis(semantics, graph, visit, facts, cancellationToken).SolveAndReport();
-        return facts.Escapes;
+        var analysis = new ViewFlowAnalysis(semantics, graph, visit, facts, cancellationToken);
+        analysis.SolveAndReport();
+        var escapes = facts.Escapes;
+
+        // Put(ref slot, value) { slot = value; }: the value leaves through the caller's ref argument.
+        if (analysis._in[graph.Blocks.Length - 1] is { } exit)
+        {
+            foreach (var parameter in method.Parameters)
+            {
+                if (parameter.RefKind is RefKind.Ref or RefKind.Out
+                    && exit.Get(parameter) is { } value
+                    && parameters.Ordinals.TryGetValue(value.Origin, out var stored)
+                    && stored != parameter.Ordinal
+                    && !escapes.ContainsKey(stored))
+                {
+                    escapes = escapes.Add(stored, new ParameterEscape("stored in ref parameter '" + parameter.Name + "'", intoReceiver: false, parameter.Ordinal));
+                }
+            }
+        }
+
+        return escapes;
     }
 
     private void RecordEscapeFact(ViewFactSink facts, IOperation escapingValue, ViewValue value, string destination, bool intoReceiver, string? name = null)
@@ -103,7 +122,7 @@ internal sealed partial class ViewFlowAnalysis
                 KeptStale(stored.Operation, value);
                 Escape(stored.Operation, value, destination.Phrase, destination.IntoReceiver);
             }
-            else if (InstanceOf(target) is { } instance && HolderOf(instance) is { } holder)
+            else if (InstanceOf(target) is { } instance && StoreTargets.HolderOf(instance) is { } holder)
             {
                 // holder.View = view where holder is a local: the local now carries the view.
                 _state.Set(holder, ViewValue.Join(_state.Get(holder), value));
@@ -253,6 +272,19 @@ internal sealed partial class ViewFlowAnalysis
                     continue;
                 }
 
+                if (escape.IntoParameter is { } location)
+                {
+                    foreach (var target in arguments)
+                    {
+                        if (target.Parameter?.Ordinal == location)
+                        {
+                            StoreThroughRefArgument(target.Value, operand);
+                        }
+                    }
+
+                    continue;
+                }
+
                 if (escape.IntoReceiver)
                 {
                     if (method.MethodKind == MethodKind.Constructor)
@@ -261,7 +293,7 @@ internal sealed partial class ViewFlowAnalysis
                         continue;
                     }
 
-                    if (instance is not null && HolderOf(instance) is { } holder)
+                    if (instance is not null && StoreTargets.HolderOf(instance) is { } holder)
                     {
                         _state.Set(holder, ViewValue.Join(_state.Get(holder), value));
                         continue;
@@ -294,6 +326,12 @@ internal sealed partial class ViewFlowAnalysis
                     }
 
                     var reference = FirstReference(function, symbol) ?? delegateValue;
+                    if (value.IsStale && Semantics.InputReads.ReadsCaptured(function, symbol, _analysis._visit, _analysis._cancellationToken))
+                    {
+                        // Already stale when the delegate leaves: whenever it runs, it reads it stale (WVA001 beside WVA002).
+                        Record(reference, new ViewValue(value.Origin, value.StaleBy, lastReference: null, value.IsAddress), symbol.Name);
+                    }
+
                     var destination = "captured by " + kind + (holder.StartsWith("a delegate ", System.StringComparison.Ordinal) ? holder.Substring("a delegate".Length) : " in " + holder);
                     Escape(reference, value.WithReference(reference), destination, intoReceiver, symbol.Name);
                 }
@@ -349,7 +387,7 @@ internal sealed partial class ViewFlowAnalysis
                     return ("stored in " + DescribeReceiver(instance) + " by the '" + property.Property.ContainingType.Name + "' indexer", IsHeldByThis(instance));
                 case IPropertyReferenceOperation property:
                     return DescribeMemberStore(property.Instance, "property", property.Property.Name, property.Property.IsStatic, property.Property.ContainingType);
-                case IArrayElementReferenceOperation element when HolderOf(element.ArrayReference) is null:
+                case IArrayElementReferenceOperation element when StoreTargets.HolderOf(element.ArrayReference) is null:
                     return ("stored in an element of " + DescribeReceiver(element.ArrayReference), IsHeldByThis(element.ArrayReference));
                 default:
                     return null;
@@ -371,25 +409,12 @@ internal sealed partial class ViewFlowAnalysis
                 return ("stored in " + member, true);
             }
 
-            if (HolderOf(receiver) is not null || receiver is IInstanceReferenceOperation)
+            if (StoreTargets.HolderOf(receiver) is not null || receiver is IInstanceReferenceOperation)
             {
                 return null;
             }
 
             return ("stored in " + member + " of " + DescribeReceiver(receiver), IsHeldByThis(receiver));
-        }
-
-        /// <summary>The local (or flow capture) a store into a member or element of it lands in.</summary>
-        private static object? HolderOf(IOperation operation)
-        {
-            var receiver = operation.WalkDownConversions();
-            return receiver switch
-            {
-                ILocalReferenceOperation local when !local.Local.IsRef => local.Local,
-                IFlowCaptureReferenceOperation capture => capture.Id,
-                IFieldReferenceOperation { Instance: not null } field => HolderOf(field.Instance),
-                _ => null,
-            };
         }
 
         /// <summary>Whether the receiver is (held by) the object the method runs on.</summary>

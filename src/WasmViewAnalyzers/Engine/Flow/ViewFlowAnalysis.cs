@@ -145,6 +145,24 @@ internal sealed partial class ViewFlowAnalysis
         return facts.ReadStale;
     }
 
+    /// <summary>
+    /// Which of its inputs <paramref name="method"/> reads through (<see cref="InputReadSummaries"/>):
+    /// every view parameter, captured variable and field of its object starts out stale, and each
+    /// stale use found is a read of that input.
+    /// </summary>
+    public static InputReads SummarizeInputReads(WasmViewSemantics semantics, ControlFlowGraph graph, IMethodSymbol method, SummarySolver visit, CancellationToken cancellationToken)
+    {
+        var inputs = StaleInputs.Of(semantics, graph.OriginalOperation, method, cancellationToken);
+        if (inputs.IsEmpty)
+        {
+            return InputReads.Nothing;
+        }
+
+        var facts = new InputReadSink(inputs);
+        new ViewFlowAnalysis(semantics, graph, visit, facts, cancellationToken).SolveAndReport();
+        return facts.Reads;
+    }
+
     // ------------------------------------------------------------------ graph structure
 
     private void IndexGraph()
@@ -442,12 +460,16 @@ internal sealed partial class ViewFlowAnalysis
     {
         if (!_guestCalls.TryGetValue(operation, out var call))
         {
-            call = _semantics.GuestCalls.TryGetGuestCall(operation, ResolveCapture, _visit, _cancellationToken) ?? UnknownDelegateCall(operation);
+            call = _semantics.GuestCalls.TryGetGuestCall(operation, ResolveCapture, _visit, _cancellationToken, RootOperation().SemanticModel) ?? UnknownDelegateCall(operation);
             _guestCalls[operation] = call;
         }
 
         return call;
     }
+
+    /// <summary>The iterator of the compilation whose body <paramref name="operation"/> runs by enumerating its sequence (<see cref="Iterators"/>).</summary>
+    private IMethodSymbol? EnumeratedIterator(IOperation operation)
+        => _semantics.Iterators.EnumeratedBy(operation, ResolveCapture, _visit ?? _semantics.NewSolver(_cancellationToken));
 
     /// <summary>
     /// With <c>wasm_view_analyzers.unknown_delegates = guest_call</c>: invoking a delegate the method

@@ -214,9 +214,15 @@ internal sealed class EscapeSinks
 internal sealed class ParameterEscape
 {
     public ParameterEscape(string destination, bool intoReceiver)
+        : this(destination, intoReceiver, intoParameter: null)
+    {
+    }
+
+    public ParameterEscape(string destination, bool intoReceiver, int? intoParameter)
     {
         Destination = destination;
         IntoReceiver = intoReceiver;
+        IntoParameter = intoParameter;
     }
 
     /// <summary>Where it goes, as a phrase: <c>stored in field '_items'</c>.</summary>
@@ -227,4 +233,10 @@ internal sealed class ParameterEscape
     /// constructor doing so builds an object that carries the view, which is followed like any view.
     /// </summary>
     public bool IntoReceiver { get; }
+
+    /// <summary>
+    /// Only into the location the caller passes as this <c>ref</c> parameter (<c>Put(ref slot, value)</c>
+    /// assigning <c>slot = value</c>): the caller's argument receives the value, as if assigned there.
+    /// </summary>
+    public int? IntoParameter { get; }
 }

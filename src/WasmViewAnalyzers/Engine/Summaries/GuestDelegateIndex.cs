@@ -84,6 +84,7 @@ internal sealed class GuestDelegateIndex
         IPropertyReferenceOperation { Property.IsIndexer: false } property => property.Property.OriginalDefinition,
         ILocalReferenceOperation local => local.Local,
         IParameterReferenceOperation parameter => parameter.Parameter.OriginalDefinition,
+        IEventReferenceOperation @event => @event.Event.OriginalDefinition,
         _ => null,
     };
 
@@ -359,6 +360,14 @@ internal sealed class GuestDelegateIndex
                 Add(GetReferencedSymbol(assignment.Target), assignment.Value);
                 break;
 
+            case (StoreKind.Holder, IEventAssignmentOperation { Adds: true } subscription):
+                Add(GetReferencedSymbol(subscription.EventReference), subscription.HandlerValue);
+                break;
+
+            case (StoreKind.Holder, ICompoundAssignmentOperation combination) when combination.Target.Type?.TypeKind == TypeKind.Delegate:
+                Add(GetReferencedSymbol(combination.Target), combination.Value);
+                break;
+
             case (StoreKind.Container, ISimpleAssignmentOperation assignment):
                 var container = assignment.Target.WalkDownConversions() switch
                 {
@@ -558,6 +567,11 @@ internal sealed class GuestDelegateIndex
                             Add(StoreKind.Holder, LastName(assignment.Left), node, !inInitializer && IsUnqualified(assignment.Left));
                         }
 
+                        break;
+
+                    case AssignmentExpressionSyntax assignment when assignment.IsKind(SyntaxKind.AddAssignmentExpression):
+                        // Tick += () => convert(1), _handlers += handler: an event or a delegate gains a handler.
+                        Add(StoreKind.Holder, LastName(assignment.Left), node, IsUnqualified(assignment.Left));
                         break;
 
                     case VariableDeclaratorSyntax { Parent.Parent: BaseFieldDeclarationSyntax, Initializer: not null } declarator:

@@ -81,6 +81,10 @@ internal sealed class GuestDelegateSummaries
             case IFieldReferenceOperation field:
                 return _index.Contains(field.Field.OriginalDefinition, solver);
 
+            case IEventReferenceOperation @event:
+                // Tick?.Invoke(): whatever handlers were subscribed with +=.
+                return _index.Contains(@event.Event.OriginalDefinition, solver);
+
             case IPropertyReferenceOperation property:
                 if (_index.Contains(property.Property.OriginalDefinition, solver)
                     || (property.Property.GetMethod is { } getter && ReturnsGuestDelegate(getter, solver)))
