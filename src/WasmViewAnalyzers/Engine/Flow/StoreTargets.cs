@@ -1,6 +1,7 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
+using WasmViewAnalyzers.Engine.Knowledge;
 
 namespace WasmViewAnalyzers.Engine.Flow;
 
@@ -53,24 +54,29 @@ internal enum StoreTargetKind
 /// </summary>
 internal static class StoreTargets
 {
-    public static StoreTargetKind Classify(IOperation target, WasmViewSemantics semantics)
+    /// <param name="isOwned">
+    /// Whether the object a local (or the graph's capture of an object being built) holds belongs
+    /// to the method (<see cref="HolderOf"/>): a member of it is <see cref="StoreTargetKind.MemberOfHeldObject"/>,
+    /// of any other object <see cref="StoreTargetKind.MemberOfOtherObject"/>.
+    /// </param>
+    public static StoreTargetKind Classify(IOperation target, WasmViewSemantics semantics, System.Func<object, bool> isOwned)
     {
         switch (target)
         {
             case IDeclarationExpressionOperation declaration:
-                return Classify(declaration.Expression, semantics);
+                return Classify(declaration.Expression, semantics, isOwned);
 
             case IDiscardOperation:
                 return StoreTargetKind.Discard;
 
             case ILocalReferenceOperation local:
-                return local.Local.IsRef ? StoreTargetKind.GuestMemory : StoreTargetKind.Variable;
+                return IsInGuestMemory(local, semantics.Types) ? StoreTargetKind.GuestMemory : StoreTargetKind.Variable;
 
             case IParameterReferenceOperation or IFlowCaptureReferenceOperation:
                 return StoreTargetKind.Variable;
 
             case IFieldReferenceOperation field:
-                return MemberOf(field.Instance, field.Field.IsStatic, isGuestStorage: field.Field.RefKind != RefKind.None || IsInGuestMemory(field.Instance));
+                return MemberOf(field.Instance, field.Field.IsStatic, isGuestStorage: field.Field.RefKind != RefKind.None || IsInGuestMemory(field.Instance, semantics.Types), isOwned);
 
             case IPropertyReferenceOperation { Property.IsIndexer: true } indexer:
                 return indexer.Property.ReturnsByRef ? StoreTargetKind.GuestMemory : StoreTargetKind.Element;
@@ -86,7 +92,7 @@ internal static class StoreTargets
                     return StoreTargetKind.MemberOfThisOrStatic;
                 }
 
-                return MemberOf(property.Instance, property.Property.IsStatic, isGuestStorage: false);
+                return MemberOf(property.Instance, property.Property.IsStatic, isGuestStorage: false, isOwned);
 
             case IArrayElementReferenceOperation:
                 return StoreTargetKind.Element;
@@ -111,7 +117,7 @@ internal static class StoreTargets
             _ => null,
         };
 
-    private static StoreTargetKind MemberOf(IOperation? instance, bool isStatic, bool isGuestStorage)
+    private static StoreTargetKind MemberOf(IOperation? instance, bool isStatic, bool isGuestStorage, System.Func<object, bool> isOwned)
     {
         if (isGuestStorage)
         {
@@ -123,7 +129,7 @@ internal static class StoreTargets
             return StoreTargetKind.MemberOfThisOrStatic;
         }
 
-        return HolderOf(instance!) is not null || instance!.WalkDownConversions() is IInstanceReferenceOperation
+        return (HolderOf(instance!) is { } holder && isOwned(holder)) || instance!.WalkDownConversions() is IInstanceReferenceOperation
             ? StoreTargetKind.MemberOfHeldObject
             : StoreTargetKind.MemberOfOtherObject;
     }
@@ -133,18 +139,20 @@ internal static class StoreTargets
 
     /// <summary>
     /// Whether <paramref name="instance"/> denotes a location in guest memory itself rather than a
-    /// value that points there: a ref local or parameter, a ref-returning call, a ref field, a
-    /// dereferenced pointer, a field of a struct at such a location.
+    /// value that points there: a ref local or parameter (of a type that is not itself a view: a
+    /// <c>ref Span&lt;byte&gt;</c> or an <c>out</c> parameter is a variable of the caller's), a
+    /// ref-returning call, a ref field, a dereferenced pointer, a field of a struct at such a location.
     /// </summary>
-    public static bool IsInGuestMemory(IOperation? instance) => instance switch
+    public static bool IsInGuestMemory(IOperation? instance, ViewTypeClassifier types) => instance switch
     {
-        ILocalReferenceOperation local => local.Local.IsRef,
-        IParameterReferenceOperation parameter => parameter.Parameter.RefKind != RefKind.None,
+        ILocalReferenceOperation local => local.Local.IsRef && !types.CanHoldView(local.Local.Type),
+        IParameterReferenceOperation parameter => parameter.Parameter.RefKind is RefKind.Ref or RefKind.In or RefKind.RefReadOnlyParameter
+                                                  && !types.CanHoldView(parameter.Parameter.Type),
         IInvocationOperation invocation => invocation.TargetMethod.ReturnsByRef || invocation.TargetMethod.ReturnsByRefReadonly,
         IPropertyReferenceOperation property => property.Property.ReturnsByRef || property.Property.ReturnsByRefReadonly,
         IFieldReferenceOperation field => field.Field.RefKind != RefKind.None
-                                          || (field.Field.ContainingType?.IsValueType == true && IsInGuestMemory(field.Instance)),
-        IParenthesizedOperation parenthesized => IsInGuestMemory(parenthesized.Operand),
+                                          || (field.Field.ContainingType?.IsValueType == true && IsInGuestMemory(field.Instance, types)),
+        IParenthesizedOperation parenthesized => IsInGuestMemory(parenthesized.Operand, types),
         null => false,
         _ => instance.Kind is OperationKind.None or OperationKind.ImplicitIndexerReference,
     };

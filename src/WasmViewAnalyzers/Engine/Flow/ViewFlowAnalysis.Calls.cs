@@ -122,6 +122,7 @@ internal sealed partial class ViewFlowAnalysis
 
             EscapeThroughCall(invocation, inputs);
             UseCapturedViews(invocation);
+            UseElementsHandedToDelegates(invocation, inputs);
             ApplyGuestCall(guestCall);
             var iterator = guestCall is null ? null : _analysis.EnumeratedIterator(invocation);
             if (iterator is not null && method.Name == "MoveNext" && invocation.Instance is { } enumerator)
@@ -523,6 +524,50 @@ internal sealed partial class ViewFlowAnalysis
                     UseCapturedViewsOf(argument.Value);
                 }
             }
+        }
+
+        /// <summary>
+        /// <c>outputs.Select(o =&gt; Adler(o.Pixels.Span))</c>, <c>views.ForEach(v =&gt; Write(v.Span))</c>:
+        /// a delegate handed over together with a collection of views receives its elements as its
+        /// parameters, and reads them as its body does. A stale collection read that way is used
+        /// here, reported at the collection.
+        /// </summary>
+        private void UseElementsHandedToDelegates(IInvocationOperation invocation, List<Operand> inputs)
+        {
+            foreach (var container in inputs)
+            {
+                if (!Types.IsCollectionOfViews(container.Operation.Type) || Effective(container) is not { IsStale: true } stale)
+                {
+                    continue;
+                }
+
+                foreach (var argument in invocation.Arguments)
+                {
+                    if (argument.Value.Type?.TypeKind == TypeKind.Delegate && ReadsViewParameter(argument.Value))
+                    {
+                        Record(container.Operation, stale);
+                        break;
+                    }
+                }
+            }
+        }
+
+        /// <summary>Whether a delegate value reads through one of its parameters that can hold a view.</summary>
+        private bool ReadsViewParameter(IOperation delegateValue)
+        {
+            foreach (var function in Semantics.Escapes.GetDelegateTargets(delegateValue, _analysis._cancellationToken))
+            {
+                foreach (var parameter in function.Parameters)
+                {
+                    if (Types.CanHoldView(parameter.Type)
+                        && Semantics.InputReads.ReadsParameter(function, parameter.Ordinal, _analysis._visit, _analysis._cancellationToken))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
         }
 
         /// <summary>The stale captured views a delegate value reads whenever it runs, reported where it reads them.</summary>

@@ -53,7 +53,7 @@ internal sealed partial class ViewFlowAnalysis
         return escapes;
     }
 
-    private void RecordEscapeFact(ViewFactSink facts, IOperation escapingValue, ViewValue value, string destination, bool intoReceiver, string? name = null)
+    private void RecordEscapeFact(ViewFactSink facts, IOperation escapingValue, ViewValue value, string destination, bool intoReceiver, string? name = null, IOperation? location = null)
     {
         // Views the companion library checks when read (guarded views and streams) throw instead of corrupting data.
         if (ViewTypeClassifier.IsRuntimeChecked(value.Origin.Acquisition.Type) || ViewTypeClassifier.IsRuntimeChecked(escapingValue.WalkDownConversions().Type))
@@ -62,7 +62,7 @@ internal sealed partial class ViewFlowAnalysis
         }
 
         name ??= value.LastReference is null ? NameOfUnnamed(escapingValue) : NameOf(value.LastReference);
-        facts.Escape(new ViewEscape(escapingValue, escapingValue, name, value, destination), intoReceiver);
+        facts.Escape(new ViewEscape(location ?? escapingValue, escapingValue, name, value, destination), intoReceiver);
     }
 
     /// <summary>How a message names a view that no variable holds: the part of a tuple that is the view, shortly.</summary>
@@ -122,18 +122,18 @@ internal sealed partial class ViewFlowAnalysis
                 KeptStale(stored.Operation, value);
                 Escape(stored.Operation, value, destination.Phrase, destination.IntoReceiver);
             }
-            else if (InstanceOf(target) is { } instance && StoreTargets.HolderOf(instance) is { } holder)
+            else if (InstanceOf(target) is { } instance && OwnedHolderOf(instance) is { } holder)
             {
                 // holder.View = view where holder is a local: the local now carries the view.
                 _state.Set(holder, ViewValue.Join(_state.Get(holder), value));
             }
         }
 
-        private void Escape(IOperation escapingValue, ViewValue value, string destination, bool intoReceiver, string? name = null)
+        private void Escape(IOperation escapingValue, ViewValue value, string destination, bool intoReceiver, string? name = null, IOperation? location = null)
         {
             if (CollectsEscapes)
             {
-                _analysis.RecordEscapeFact(_facts, escapingValue, value, destination, intoReceiver, name);
+                _analysis.RecordEscapeFact(_facts, escapingValue, value, destination, intoReceiver, name, location);
             }
         }
 
@@ -293,7 +293,7 @@ internal sealed partial class ViewFlowAnalysis
                         continue;
                     }
 
-                    if (instance is not null && StoreTargets.HolderOf(instance) is { } holder)
+                    if (instance is not null && OwnedHolderOf(instance) is { } holder)
                     {
                         _state.Set(holder, ViewValue.Join(_state.Get(holder), value));
                         continue;
@@ -333,7 +333,12 @@ internal sealed partial class ViewFlowAnalysis
                     }
 
                     var destination = "captured by " + kind + (holder.StartsWith("a delegate ", System.StringComparison.Ordinal) ? holder.Substring("a delegate".Length) : " in " + holder);
-                    Escape(reference, value.WithReference(reference), destination, intoReceiver, symbol.Name);
+
+                    // Reported where the capture is handed over: at the captured variable inside a
+                    // lambda written there; at the hand-off of a local function, or of a lambda kept
+                    // in a variable first, declared elsewhere.
+                    var location = delegateValue.Syntax.Span.Contains(reference.Syntax.Span) ? reference : delegateValue;
+                    Escape(reference, value.WithReference(reference), destination, intoReceiver, symbol.Name, location);
                 }
             }
         }
@@ -387,14 +392,14 @@ internal sealed partial class ViewFlowAnalysis
                     return ("stored in " + DescribeReceiver(instance) + " by the '" + property.Property.ContainingType.Name + "' indexer", IsHeldByThis(instance));
                 case IPropertyReferenceOperation property:
                     return DescribeMemberStore(property.Instance, "property", property.Property.Name, property.Property.IsStatic, property.Property.ContainingType);
-                case IArrayElementReferenceOperation element when StoreTargets.HolderOf(element.ArrayReference) is null:
+                case IArrayElementReferenceOperation element when OwnedHolderOf(element.ArrayReference) is null:
                     return ("stored in an element of " + DescribeReceiver(element.ArrayReference), IsHeldByThis(element.ArrayReference));
                 default:
                     return null;
             }
         }
 
-        private static (string Phrase, bool IntoReceiver)? DescribeMemberStore(IOperation? instance, string kind, string name, bool isStatic, INamedTypeSymbol type)
+        private (string Phrase, bool IntoReceiver)? DescribeMemberStore(IOperation? instance, string kind, string name, bool isStatic, INamedTypeSymbol type)
         {
             if (isStatic || instance is null)
             {
@@ -409,7 +414,7 @@ internal sealed partial class ViewFlowAnalysis
                 return ("stored in " + member, true);
             }
 
-            if (StoreTargets.HolderOf(receiver) is not null || receiver is IInstanceReferenceOperation)
+            if (OwnedHolderOf(receiver) is not null || receiver is IInstanceReferenceOperation)
             {
                 return null;
             }

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -150,10 +151,12 @@ internal sealed partial class ViewFlowAnalysis
                         return EvaluateImplicitIndexer(operation);
                     }
 
-                    if (operation.Kind == OperationKind.None && operation.Syntax is ElementAccessExpressionSyntax or PrefixUnaryExpressionSyntax)
+                    if (operation.Kind == OperationKind.None
+                        && (operation.Syntax is ElementAccessExpressionSyntax or PrefixUnaryExpressionSyntax
+                            || operation.Parent?.Syntax.IsKind(SyntaxKind.PointerMemberAccessExpression) == true))
                     {
-                        // *p and p[i] over a pointer: a reference to guest memory; whoever consumes
-                        // it decides whether it is read.
+                        // *p, p[i] and the p of p->Field over a pointer: a reference to guest memory;
+                        // whoever consumes it decides whether it is read.
                         ViewValue? pointer = null;
                         foreach (var child in operation.ChildOperations)
                         {
@@ -427,7 +430,7 @@ internal sealed partial class ViewFlowAnalysis
         // -------------------------------------------------------------- locations
 
         /// <summary>Whether <paramref name="operation"/> denotes a location in guest memory itself (<see cref="StoreTargets.IsInGuestMemory"/>).</summary>
-        private static bool IsGuestStorage(IOperation operation) => StoreTargets.IsInGuestMemory(operation);
+        private bool IsGuestStorage(IOperation operation) => StoreTargets.IsInGuestMemory(operation, Types);
 
         private static bool IsAddressSizedInteger(ITypeSymbol? type)
             => type?.SpecialType is SpecialType.System_Int64 or SpecialType.System_UInt64;

@@ -88,7 +88,7 @@ internal sealed partial class ViewFlowAnalysis
                 }
             }
 
-            return StoreTargets.Classify(target, Semantics);
+            return StoreTargets.Classify(target, Semantics, IsOwned);
         }
 
         private ViewValue? EvaluateAssignment(ISimpleAssignmentOperation assignment)
@@ -185,7 +185,12 @@ internal sealed partial class ViewFlowAnalysis
             }
 
             ConsumeUnlessStored(assigned, property.Type);
-            if (!HandsStaleViewToWriter(assignment, property, assigned))
+            if (Semantics.Archives.GetDeferredConsumer(property.Property) is not null)
+            {
+                // entry.DataStream = view: a hand-off to an archive writer (WVA003), not a store that escapes.
+                HandsStaleViewToWriter(assignment, property, assigned);
+            }
+            else
             {
                 EscapeByStore(property, assigned);
             }
@@ -193,6 +198,20 @@ internal sealed partial class ViewFlowAnalysis
             ApplyGuestCall(property);
             return assigned.Value;
         }
+
+        /// <summary>The local (or capture) whose member or element <paramref name="operation"/> is, when the object it holds belongs to the method.</summary>
+        private object? OwnedHolderOf(IOperation operation)
+            => StoreTargets.HolderOf(operation) is { } holder && IsOwned(holder) ? holder : null;
+
+        /// <summary>
+        /// Whether the object <paramref name="holder"/> holds belongs to the method: a struct (the
+        /// local is its own copy), or an object the method created (<c>new</c>, <c>with</c>, a
+        /// collection expression) — not one from elsewhere (a parameter, a call's result such as
+        /// <c>(Data)caller.GetData()</c>, a field, a pattern's designation, a <c>foreach</c> item), nor
+        /// a variable a lambda captures from the method around it (the lambda runs as a callback,
+        /// after that method). A store into a member of an object it does not own leaves the method.
+        /// </summary>
+        private bool IsOwned(object holder) => _analysis.IsOwned(holder);
 
         /// <summary>A collection or array held in a variable of the method receives <paramref name="stored"/> as an element.</summary>
         private void StoreIntoContainer(IOperation container, Operand stored)
@@ -343,7 +362,7 @@ internal sealed partial class ViewFlowAnalysis
             if (TrackedEntity(target) is { } entity && !IsRefLocation(target))
             {
                 _state.Set(entity, Store(value, target.Type, isRef: false));
-                if (StoreTargets.Classify(target, Semantics) == StoreTargetKind.MemberOfThisOrStatic)
+                if (StoreTargets.Classify(target, Semantics, IsOwned) == StoreTargetKind.MemberOfThisOrStatic)
                 {
                     EscapeByStore(target, value);
                 }

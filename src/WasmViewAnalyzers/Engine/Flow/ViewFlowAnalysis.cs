@@ -48,6 +48,7 @@ internal sealed partial class ViewFlowAnalysis
     private readonly Dictionary<int, List<(ControlFlowBranch Branch, int Index)>> _finallyEntries = new();
     private readonly HashSet<int> _blocksGuardedByFinally = new();
     private readonly Dictionary<IOperation, GuestCall> _calleeCalls = new();
+    private Dictionary<object, bool>? _ownedHolders;
     private readonly ViewFactSink _facts;
 
 #if DEBUG
@@ -465,6 +466,82 @@ internal sealed partial class ViewFlowAnalysis
         }
 
         return call;
+    }
+
+    /// <summary>See <c>Evaluator.IsOwned</c>; cached per local or capture of the graph.</summary>
+    private bool IsOwned(object holder)
+    {
+        _ownedHolders ??= new Dictionary<object, bool>();
+        if (!_ownedHolders.TryGetValue(holder, out var owned))
+        {
+            _ownedHolders[holder] = owned = ComputeIsOwned(holder);
+        }
+
+        return owned;
+    }
+
+    private bool ComputeIsOwned(object holder)
+    {
+        switch (holder)
+        {
+            case CaptureId capture:
+                foreach (var value in ResolveCapture(capture))
+                {
+                    if (!IsCreatedHere(value))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+
+            case ILocalSymbol local:
+                if (local.Type.IsValueType && !local.IsRef)
+                {
+                    return true;
+                }
+
+                if (_graph.OriginalOperation is IAnonymousFunctionOperation lambda && !SymbolEqualityComparer.Default.Equals(local.ContainingSymbol, lambda.Symbol))
+                {
+                    return false;
+                }
+
+                var assigned = false;
+                foreach (var value in AssignedValues(local))
+                {
+                    if (!IsCreatedHere(value))
+                    {
+                        return false;
+                    }
+
+                    assigned = true;
+                }
+
+                return assigned;
+
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>A new object (or none): <c>new</c>, <c>with</c>, an array or collection expression, <c>null</c>.</summary>
+    private static bool IsCreatedHere(IOperation value)
+    {
+        switch (value.WalkDownConversions())
+        {
+            case IObjectCreationOperation or IAnonymousObjectCreationOperation or ITypeParameterObjectCreationOperation or IDynamicObjectCreationOperation:
+            case IArrayCreationOperation or IWithOperation or ILiteralOperation or IDefaultValueOperation:
+                return true;
+            case IInvocationOperation { TargetMethod: { IsImplicitlyDeclared: true, Name: "<Clone>$" } }:
+                // The graph's `with`: a copy of the record.
+                return true;
+            case IConditionalOperation conditional:
+                return IsCreatedHere(conditional.WhenTrue) && (conditional.WhenFalse is null || IsCreatedHere(conditional.WhenFalse));
+            case ICoalesceOperation coalesce:
+                return IsCreatedHere(coalesce.Value) && IsCreatedHere(coalesce.WhenNull);
+            case var other:
+                return other.Kind == OperationRoles.CollectionExpression;
+        }
     }
 
     /// <summary>The iterator of the compilation whose body <paramref name="operation"/> runs by enumerating its sequence (<see cref="Iterators"/>).</summary>

@@ -104,12 +104,14 @@ internal sealed class ViewTypeClassifier
                 return true;
             case TypeKind.Array:
                 return Compute(((IArrayTypeSymbol)type).ElementType, depth + 1);
+            case TypeKind.TypeParameter:
+                // Generic code may be handed a view as its T (Store<T>(ref T slot, T value) with a nint).
+                return true;
             case TypeKind.Error:
             case TypeKind.Dynamic:
             case TypeKind.Enum:
             case TypeKind.Delegate:
             case TypeKind.FunctionPointer:
-            case TypeKind.TypeParameter:
                 return false;
         }
 
