@@ -199,6 +199,26 @@ public sealed class StoreTableTests
             void Safe(List<byte[]> outputs) => outputs.Add(memory.GetSpan(0, 4).ToArray());
             """),
 
+        ["a local collection's Add with an argument evaluated first"] = new("""
+            byte Fires(bool wide)
+            {
+                var frames = new List<Frame>();
+                frames.Add(new Frame(memory.GetPointer(), wide ? 16 : 8)); // expect: WVA002
+                var pointers = new List<nint>();
+                pointers.Add(wide ? memory.GetPointer() + 8 : memory.GetPointer()); // expect: WVA002
+                convert(1);
+                return (byte)(*(byte*)frames[0].Address + *(byte*)pointers[0]); // expect: WVA001
+            }
+
+            int Safe(bool wide)
+            {
+                var frames = new List<Frame>();
+                frames.Add(new Frame(memory.GetPointer(), wide ? 16 : 8)); // expect: WVA002
+                convert(1);
+                return frames[0].Length + frames.Count;
+            }
+            """, Types),
+
         ["a collection initializer stored in a field"] = new("""
             private List<nint> _pending = new();
             private List<int> _lengths = new();

@@ -432,11 +432,12 @@ internal sealed partial class ViewFlowAnalysis
                 _ => false,
             };
 
-        private static string DescribeReceiver(IOperation receiver)
+        private string DescribeReceiver(IOperation receiver)
             => receiver.WalkDownConversions() switch
             {
                 ILocalReferenceOperation local => "'" + local.Local.Name + "'",
                 IParameterReferenceOperation parameter => "'" + parameter.Parameter.Name + "'",
+                IFlowCaptureReferenceOperation capture when _analysis.ThroughCapture(capture.Id) is ILocalSymbol local => "'" + local.Name + "'",
                 IFlowCaptureReferenceOperation { Type: { } type } => "a new '" + type.Name + "'",
                 var other => "'" + Shorten(other.Syntax.ToString()) + "'",
             };

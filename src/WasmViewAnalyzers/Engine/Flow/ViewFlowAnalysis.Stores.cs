@@ -201,7 +201,7 @@ internal sealed partial class ViewFlowAnalysis
 
         /// <summary>The local (or capture) whose member or element <paramref name="operation"/> is, when the object it holds belongs to the method.</summary>
         private object? OwnedHolderOf(IOperation operation)
-            => StoreTargets.HolderOf(operation) is { } holder && IsOwned(holder) ? holder : null;
+            => StoreTargets.HolderOf(operation) is { } holder && IsOwned(holder) ? _analysis.ThroughCapture(holder) : null;
 
         /// <summary>
         /// Whether the object <paramref name="holder"/> holds belongs to the method: a struct (the
@@ -211,13 +211,15 @@ internal sealed partial class ViewFlowAnalysis
         /// a variable a lambda captures from the method around it (the lambda runs as a callback,
         /// after that method). A store into a member of an object it does not own leaves the method.
         /// </summary>
-        private bool IsOwned(object holder) => _analysis.IsOwned(holder);
+        private bool IsOwned(object holder) => _analysis.IsOwned(_analysis.ThroughCapture(holder));
 
         /// <summary>A collection or array held in a variable of the method receives <paramref name="stored"/> as an element.</summary>
         private void StoreIntoContainer(IOperation container, Operand stored)
         {
             if (stored.Value is not null && TrackedEntity(container.WalkDownConversions()) is { } entity)
             {
+                // samples.Add(new Sample { ... }): the graph captured `samples` first; the list is the local.
+                entity = _analysis.ThroughCapture(entity);
                 _state.Set(entity, ViewValue.Join(_state.Get(entity), Effective(stored)));
             }
         }

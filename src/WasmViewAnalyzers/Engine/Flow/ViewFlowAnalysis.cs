@@ -468,6 +468,33 @@ internal sealed partial class ViewFlowAnalysis
         return call;
     }
 
+    /// <summary>
+    /// The local a flow capture stands for when the graph captured a local (a receiver or target
+    /// evaluated before operands with side effects, <c>list.Add(new Sample { ... })</c>): stores into
+    /// the capture go to that local. Any other entity is itself.
+    /// </summary>
+    private object ThroughCapture(object entity)
+    {
+        if (entity is not CaptureId capture)
+        {
+            return entity;
+        }
+
+        ILocalSymbol? local = null;
+        foreach (var value in ResolveCapture(capture))
+        {
+            if (value.WalkDownConversions() is not ILocalReferenceOperation { Local: { IsRef: false } captured }
+                || (local is not null && !SymbolEqualityComparer.Default.Equals(local, captured)))
+            {
+                return entity;
+            }
+
+            local = captured;
+        }
+
+        return (object?)local ?? entity;
+    }
+
     /// <summary>See <c>Evaluator.IsOwned</c>; cached per local or capture of the graph.</summary>
     private bool IsOwned(object holder)
     {
