@@ -122,9 +122,9 @@ internal sealed partial class ViewFlowAnalysis
                 KeptStale(stored.Operation, value);
                 Escape(stored.Operation, value, destination.Phrase, destination.IntoReceiver);
             }
-            else if (InstanceOf(target) is { } instance && OwnedHolderOf(instance) is { } holder)
+            else if (Classify(target) == StoreTargetKind.MemberOfHeldObject && InstanceOf(target) is { } instance && OwnedHolderOf(instance) is { } holder)
             {
-                // holder.View = view where holder is a local: the local now carries the view.
+                // holder.View = view where holder is an object of the method: the local now carries the view.
                 _state.Set(holder, ViewValue.Join(_state.Get(holder), value));
             }
         }
@@ -374,26 +374,28 @@ internal sealed partial class ViewFlowAnalysis
                || (value.IsAddress && IsAddressSizedInteger(locationType))
                || (locationType?.IsReferenceType == true && CarriesView(stored) && Types.CanHoldView(stored.Operation.WalkDownConversions().Type));
 
-        /// <summary>Where a store outside the method's locals goes, or <see langword="null"/> when it stays in a local of this method.</summary>
+        /// <summary>
+        /// Where a store goes beyond the method (<see cref="StoreTargets"/>' kind of its target), or
+        /// <see langword="null"/> when it stays in the method: a variable, an object the method owns,
+        /// an array it holds, guest memory.
+        /// </summary>
         private (string Phrase, bool IntoReceiver)? DescribeStore(IOperation target)
         {
-            switch (target)
+            switch (Classify(target), target)
             {
-                case IFieldReferenceOperation field:
+                case (StoreTargetKind.MemberOfThisOrStatic or StoreTargetKind.MemberOfOtherObject, IFieldReferenceOperation field):
                     return DescribeMemberStore(field.Instance, "field", field.Field.Name, field.Field.IsStatic, field.Field.ContainingType);
-                case IPropertyReferenceOperation property when property.Property.IsIndexer:
-                    if (!Sinks.IsStoringIndexer(property.Property))
-                    {
-                        return null;
-                    }
 
-                    // cache[key] = view: a local dictionary is a queue of pending views like any other.
-                    var instance = property.Instance!;
-                    return ("stored in " + DescribeReceiver(instance) + " by the '" + property.Property.ContainingType.Name + "' indexer", IsHeldByThis(instance));
-                case IPropertyReferenceOperation property:
+                case (StoreTargetKind.MemberOfThisOrStatic or StoreTargetKind.MemberOfOtherObject, IPropertyReferenceOperation property):
                     return DescribeMemberStore(property.Instance, "property", property.Property.Name, property.Property.IsStatic, property.Property.ContainingType);
-                case IArrayElementReferenceOperation element when OwnedHolderOf(element.ArrayReference) is null:
+
+                case (StoreTargetKind.Element, IPropertyReferenceOperation { Instance: { } instance } indexer) when Sinks.IsStoringIndexer(indexer.Property):
+                    // cache[key] = view: a local dictionary is a queue of pending views like any other.
+                    return ("stored in " + DescribeReceiver(instance) + " by the '" + indexer.Property.ContainingType.Name + "' indexer", IsHeldByThis(instance));
+
+                case (StoreTargetKind.Element, IArrayElementReferenceOperation element) when OwnedHolderOf(element.ArrayReference) is null:
                     return ("stored in an element of " + DescribeReceiver(element.ArrayReference), IsHeldByThis(element.ArrayReference));
+
                 default:
                     return null;
             }
@@ -407,19 +409,10 @@ internal sealed partial class ViewFlowAnalysis
             }
 
             var member = kind + " '" + name + "'";
-
             var receiver = instance.WalkDownConversions();
-            if (receiver is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance })
-            {
-                return ("stored in " + member, true);
-            }
-
-            if (OwnedHolderOf(receiver) is not null || receiver is IInstanceReferenceOperation)
-            {
-                return null;
-            }
-
-            return ("stored in " + member + " of " + DescribeReceiver(receiver), IsHeldByThis(receiver));
+            return receiver is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance }
+                ? ("stored in " + member, true)
+                : ("stored in " + member + " of " + DescribeReceiver(receiver), IsHeldByThis(receiver));
         }
 
         /// <summary>Whether the receiver is (held by) the object the method runs on.</summary>
