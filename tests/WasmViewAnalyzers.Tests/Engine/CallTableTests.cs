@@ -426,6 +426,26 @@ public sealed class CallTableTests
             }
             """),
 
+        ["a local delegate combined with += and invoked"] = new("""
+            byte Fires()
+            {
+                var view = memory.GetSpan(0, 8);
+                Action? run = null;
+                run += () => convert(1);
+                run();
+                return view[0]; // expect: WVA001
+            }
+
+            byte Safe()
+            {
+                var view = memory.GetSpan(0, 8);
+                Action? run = null;
+                run += () => Console.WriteLine(1);
+                run();
+                return view[0];
+            }
+            """),
+
         ["a lambda handed to a method that runs it"] = new("""
             byte Fires(List<int> items)
             {

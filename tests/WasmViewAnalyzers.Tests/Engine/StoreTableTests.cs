@@ -282,6 +282,35 @@ public sealed class StoreTableTests
             }
             """),
 
+        ["+= onto a delegate property, another object's property or event"] = new("""
+            public Action? Handlers { get; set; }
+
+            void Fires(Peer peer)
+            {
+                var p = memory.GetPointer();
+                Handlers += () => Console.WriteLine(*(byte*)p); // expect: WVA002
+                peer.OnData += () => Console.WriteLine(*(byte*)p); // expect: WVA002
+                peer.OnAck += () => Console.WriteLine(*(byte*)p); // expect: WVA002
+            }
+
+            void Safe(Peer peer)
+            {
+                var first = *(byte*)memory.GetPointer();
+                Handlers += () => Console.WriteLine(first);
+                peer.OnAck += () => Console.WriteLine(first);
+            }
+            """, Types + """
+
+            sealed class Peer
+            {
+                public event Action? OnAck;
+
+                public Action? OnData { get; set; }
+
+                public void Ack() => OnAck?.Invoke();
+            }
+            """),
+
         ["an event subscription"] = new("""
             private event Action? Done;
 

@@ -253,6 +253,11 @@ internal sealed class GuestDelegateSummaries
                         when SymbolEqualityComparer.Default.Equals(target.Local, local):
                         yield return assignment.Value;
                         break;
+                    case ICompoundAssignmentOperation { Target: ILocalReferenceOperation target } combination
+                        when SymbolEqualityComparer.Default.Equals(target.Local, local) && local.Type.TypeKind == TypeKind.Delegate:
+                        // handlers += () => ...: the delegate runs that lambda too.
+                        yield return combination.Value;
+                        break;
                     case IArgumentOperation { Value: ILocalReferenceOperation or IDeclarationExpressionOperation } argument
                         when argument.Parameter?.RefKind == RefKind.Out
                              && ReferencesLocal(argument.Value, local)
