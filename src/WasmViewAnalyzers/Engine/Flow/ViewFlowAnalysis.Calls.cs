@@ -263,7 +263,7 @@ internal sealed partial class ViewFlowAnalysis
                 return ViewValue.Fresh(origin);
             }
 
-            // list[0], pair.Value, nullable.Value, tuple.Rest: a view read back out of a container (ContainerReads).
+            // list[0], pair.Value, nullable.Value, tuple.Rest: a view read back out of a container (the reads partial).
             return hasViewInput && resultCarries ? Derive(inputs) : null;
         }
 
@@ -385,8 +385,25 @@ internal sealed partial class ViewFlowAnalysis
         private bool PassesValuesAlong(IParameterSymbol parameter)
         {
             var declared = parameter.OriginalDefinition.Type;
-            return declared.TypeKind == TypeKind.TypeParameter
-                   || (declared is INamedTypeSymbol { IsGenericType: true } && Types.IsContainerOfViews(parameter.Type));
+            if (declared.TypeKind == TypeKind.TypeParameter)
+            {
+                return true;
+            }
+
+            if (declared is not INamedTypeSymbol { IsGenericType: true } generic || !Types.IsContainerOfViews(parameter.Type))
+            {
+                return false;
+            }
+
+            foreach (var argument in generic.TypeArguments)
+            {
+                if (argument.TypeKind == TypeKind.TypeParameter)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         /// <summary>

@@ -26,9 +26,9 @@ internal sealed partial class ViewFlowAnalysis
     /// what runs (<see cref="MethodsRun"/>): any method run may be a guest call; what it does with
     /// the views it is given is judged by its body when it has one.</item>
     /// <item><see cref="OperationRole.Aliases"/> and the results of calls: how a value comes back
-    /// (<see cref="ContainerReads"/>): deriving keeps the view (a slice, a cast, a pointer, a stream
-    /// over it, an element or entry read back out of a collection, tuple, record or
-    /// <c>Nullable</c>); reading plain data (a length, a key) reads nothing.</item>
+    /// (the reads partial, over the containers of <see cref="ViewTypeClassifier"/>): deriving keeps
+    /// the view (a slice, a cast, a pointer, a stream over it, an element or entry read back out of a
+    /// collection, tuple, record or <c>Nullable</c>); reading plain data (a length, a key) reads nothing.</item>
     /// <item>Reading is a use: an element read by value, a write through the view, the view passed to
     /// a method that reads it. A use of a possibly stale view is reported at the variable it was read
     /// through. Operands are used when the consuming operation runs, after its later operands: in
@@ -255,7 +255,7 @@ internal sealed partial class ViewFlowAnalysis
                 case IReturnOperation yield:
                     // The consumer runs between two items, and may call the guest: every view held
                     // across the yield is stale after it. The item itself goes to the consumer: the
-                    // iterator hands out a view (ContainerReads: the enumerator's Current).
+                    // iterator hands out a view (read back as the enumerator's Current).
                     if (yield.ReturnedValue is not null)
                     {
                         var item = Capture(yield.ReturnedValue);
