@@ -15,6 +15,8 @@
 # The table of an earlier run again:  benchmarks/AnalyzerCost/run.sh table /tmp/wva-analyzer-cost/measurements.tsv
 # In process, for profiling one corpus built by a run (see README.md):
 #   benchmarks/AnalyzerCost/run.sh analyze /tmp/wva-analyzer-cost/hosts-internal-200 [wva|ca2000|both] [repeat]
+# Whether two builds of the analyzer report the same diagnostics on corpora a run built:
+#   benchmarks/AnalyzerCost/run.sh same-results BEFORE.dll AFTER.dll /tmp/wva-analyzer-cost/hosts-internal-200 ...
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 dotnet build "$here/CostBench/CostBench.csproj" -c Release -nologo -v:q >/dev/null

@@ -9,7 +9,8 @@ namespace WasmViewAnalyzers.Runtime;
 /// </summary>
 /// <remarks>
 /// Obtain one from <see cref="GuardedView.AsStream"/> or <see cref="GuestMemoryGuard.OpenStream"/>. Asynchronous reads
-/// complete synchronously on the calling thread, because the Wasmtime store behind the view is single-threaded.
+/// (<c>ReadAsync</c>, <c>BeginRead</c>) complete synchronously on the calling thread, because the Wasmtime store behind
+/// the view is single-threaded.
 /// </remarks>
 [RuntimeCheckedView]
 public sealed class GuardedStream : Stream
@@ -138,6 +139,41 @@ public sealed class GuardedStream : Stream
         ValidateBufferArguments(buffer, offset, count);
         return ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
     }
+
+    /// <summary>
+    /// Reads bytes synchronously, on the calling thread, after checking that the view is fresh; <see cref="Stream"/>'s
+    /// own <c>BeginRead</c> would run the read on a thread-pool thread, away from the thread that owns the store.
+    /// </summary>
+    /// <param name="buffer">Receives the bytes.</param>
+    /// <param name="offset">Where in <paramref name="buffer"/> to start writing.</param>
+    /// <param name="count">Most bytes to read.</param>
+    /// <param name="callback">Called on the calling thread before this method returns.</param>
+    /// <param name="state">Returned as <see cref="IAsyncResult.AsyncState"/>.</param>
+    /// <returns>
+    /// A completed result (<see cref="IAsyncResult.CompletedSynchronously"/>); <see cref="EndRead"/> returns the number of
+    /// bytes read or throws what the read threw (for example <see cref="StaleWasmViewException"/>).
+    /// </returns>
+    public override IAsyncResult BeginRead(byte[] buffer, int offset, int count, AsyncCallback? callback, object? state)
+    {
+        ValidateBufferArguments(buffer, offset, count);
+        Task<int> read;
+        try
+        {
+            read = Task.FromResult(Read(buffer.AsSpan(offset, count)));
+        }
+        catch (Exception exception)
+        {
+            read = Task.FromException<int>(exception);
+        }
+
+        return TaskToAsyncResult.Begin(read, callback, state);
+    }
+
+    /// <summary>Returns the number of bytes a <see cref="BeginRead"/> read, or throws what it threw.</summary>
+    /// <param name="asyncResult">The result <see cref="BeginRead"/> returned.</param>
+    /// <returns>Number of bytes read; 0 at the end of the view.</returns>
+    /// <exception cref="StaleWasmViewException">A guest call or a grow happened since the view was obtained.</exception>
+    public override int EndRead(IAsyncResult asyncResult) => TaskToAsyncResult.End<int>(asyncResult);
 
     /// <inheritdoc/>
     public override long Seek(long offset, SeekOrigin origin)

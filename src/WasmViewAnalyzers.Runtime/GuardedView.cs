@@ -21,13 +21,14 @@ namespace WasmViewAnalyzers.Runtime;
 /// <c>Memory&lt;byte&gt;.Span</c> goes back through this view.
 /// </para>
 /// <para>
-/// <c>default(GuardedView)</c> is an empty view that is never stale. Like its guard, a view is single-threaded.
+/// <c>default(GuardedView)</c> is an empty view that is never stale. Like its guard, a view is single-threaded: read on
+/// another thread while a guarded call runs, it throws <see cref="InvalidOperationException"/>.
 /// </para>
 /// </remarks>
 [RuntimeCheckedView]
 public readonly struct GuardedView
 {
-    private readonly GuestMemoryGuard? _guard;
+    private readonly GuardCore? _core;
     private readonly long _address;
     private readonly long _epoch;
     private readonly nint _basePointer;
@@ -37,9 +38,9 @@ public readonly struct GuardedView
     private readonly int _length;
     private readonly int _line;
 
-    internal GuardedView(GuestMemoryGuard guard, long address, int length, long epoch, nint basePointer, long memoryLength, string member, string file, int line)
+    internal GuardedView(GuardCore core, long address, int length, long epoch, nint basePointer, long memoryLength, string member, string file, int line)
     {
-        _guard = guard;
+        _core = core;
         _address = address;
         _length = length;
         _epoch = epoch;
@@ -57,27 +58,29 @@ public readonly struct GuardedView
     public long Address => _address;
 
     /// <summary>
-    /// <see langword="true"/> when an access would throw: <see cref="StaleWasmViewException"/>, or
-    /// <see cref="ObjectDisposedException"/> once the store that owns the memory is disposed. Never throws itself.
+    /// <see langword="true"/> when an access would throw: <see cref="StaleWasmViewException"/>,
+    /// <see cref="ObjectDisposedException"/> once the store that owns the memory is disposed, or
+    /// <see cref="InvalidOperationException"/> while another thread is inside a guarded call over the memory. Never
+    /// throws itself.
     /// </summary>
     public bool IsStale
     {
         get
         {
-            var guard = _guard;
-            if (guard is null)
+            var core = _core;
+            if (core is null)
             {
                 return false;
             }
 
-            if (guard.Epoch != _epoch)
+            if (core.Epoch != _epoch || core.IsBusyElsewhere)
             {
                 return true;
             }
 
             try
             {
-                var memory = guard.AttachedMemory;
+                var memory = core.Memory!;
                 return memory.GetPointer() != _basePointer || memory.GetLength() != _memoryLength;
             }
             catch (ObjectDisposedException)
@@ -98,18 +101,23 @@ public readonly struct GuardedView
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get
         {
-            var guard = _guard;
-            if (guard is null)
+            var core = _core;
+            if (core is null)
             {
                 return default;
             }
 
-            if (guard.Epoch != _epoch)
+            if (core.IsBusyElsewhere)
+            {
+                ThrowHelper.ThrowViewUsedOnTwoThreads(this);
+            }
+
+            if (core.Epoch != _epoch)
             {
                 ThrowHelper.ThrowStale(this);
             }
 
-            var memory = guard.AttachedMemory;
+            var memory = core.Memory!;
             var basePointer = memory.GetPointer();
             if (basePointer != _basePointer || memory.GetLength() != _memoryLength)
             {
@@ -132,7 +140,7 @@ public readonly struct GuardedView
         get
         {
             ThrowIfStale();
-            return _guard is null ? default : new GuardedViewMemoryManager(this).Memory;
+            return _core is null ? default : new GuardedViewMemoryManager(this).Memory;
         }
     }
 
@@ -168,7 +176,7 @@ public readonly struct GuardedView
         return new GuardedStream(this);
     }
 
-    internal GuestMemoryGuard? Guard => _guard;
+    internal GuardCore? Core => _core;
 
     internal long Epoch => _epoch;
 

@@ -32,14 +32,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction(module, name, (Action)(() =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 callback();
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -63,14 +63,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1>(module, name, (Action<T1?>)((arg1) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 callback(arg1);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -95,14 +95,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2>(module, name, (Action<T1?, T2?>)((arg1, arg2) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 callback(arg1, arg2);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -128,14 +128,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3>(module, name, (Action<T1?, T2?, T3?>)((arg1, arg2, arg3) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 callback(arg1, arg2, arg3);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -162,14 +162,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4>(module, name, (Action<T1?, T2?, T3?, T4?>)((arg1, arg2, arg3, arg4) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 callback(arg1, arg2, arg3, arg4);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -197,14 +197,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5>(module, name, (Action<T1?, T2?, T3?, T4?, T5?>)((arg1, arg2, arg3, arg4, arg5) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 callback(arg1, arg2, arg3, arg4, arg5);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -233,14 +233,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6>(module, name, (Action<T1?, T2?, T3?, T4?, T5?, T6?>)((arg1, arg2, arg3, arg4, arg5, arg6) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 callback(arg1, arg2, arg3, arg4, arg5, arg6);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -270,14 +270,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7>(module, name, (Action<T1?, T2?, T3?, T4?, T5?, T6?, T7?>)((arg1, arg2, arg3, arg4, arg5, arg6, arg7) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 callback(arg1, arg2, arg3, arg4, arg5, arg6, arg7);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -308,14 +308,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8>(module, name, (Action<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?>)((arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 callback(arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -347,14 +347,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9>(module, name, (Action<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?>)((arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 callback(arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -387,14 +387,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10>(module, name, (Action<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, T10?>)((arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 callback(arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -428,14 +428,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11>(module, name, (Action<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, T10?, T11?>)((arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 callback(arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -470,14 +470,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12>(module, name, (Action<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, T10?, T11?, T12?>)((arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11, arg12) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 callback(arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11, arg12);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -501,14 +501,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<TResult>(module, name, (Func<TResult>)(() =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback();
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -533,14 +533,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, TResult>(module, name, (Func<T1?, TResult>)((arg1) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -566,14 +566,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, TResult>(module, name, (Func<T1?, T2?, TResult>)((arg1, arg2) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -600,14 +600,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, TResult>(module, name, (Func<T1?, T2?, T3?, TResult>)((arg1, arg2, arg3) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -635,14 +635,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, TResult>(module, name, (Func<T1?, T2?, T3?, T4?, TResult>)((arg1, arg2, arg3, arg4) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3, arg4);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -671,14 +671,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, TResult>(module, name, (Func<T1?, T2?, T3?, T4?, T5?, TResult>)((arg1, arg2, arg3, arg4, arg5) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3, arg4, arg5);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -708,14 +708,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, TResult>(module, name, (Func<T1?, T2?, T3?, T4?, T5?, T6?, TResult>)((arg1, arg2, arg3, arg4, arg5, arg6) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3, arg4, arg5, arg6);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -746,14 +746,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, TResult>(module, name, (Func<T1?, T2?, T3?, T4?, T5?, T6?, T7?, TResult>)((arg1, arg2, arg3, arg4, arg5, arg6, arg7) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3, arg4, arg5, arg6, arg7);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -785,14 +785,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, TResult>(module, name, (Func<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, TResult>)((arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -825,14 +825,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, TResult>(module, name, (Func<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, TResult>)((arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -866,14 +866,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, TResult>(module, name, (Func<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, T10?, TResult>)((arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -908,14 +908,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, TResult>(module, name, (Func<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, T10?, T11?, TResult>)((arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -951,14 +951,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, TResult>(module, name, (Func<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, T10?, T11?, T12?, TResult>)((arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11, arg12) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11, arg12);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -983,14 +983,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<TResult1, TResult2>(module, name, (Func<ValueTuple<TResult1, TResult2>>)(() =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback();
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -1016,14 +1016,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, TResult1, TResult2>(module, name, (Func<T1?, ValueTuple<TResult1, TResult2>>)((arg1) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -1050,14 +1050,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, TResult1, TResult2>(module, name, (Func<T1?, T2?, ValueTuple<TResult1, TResult2>>)((arg1, arg2) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -1085,14 +1085,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, TResult1, TResult2>(module, name, (Func<T1?, T2?, T3?, ValueTuple<TResult1, TResult2>>)((arg1, arg2, arg3) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -1121,14 +1121,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, TResult1, TResult2>(module, name, (Func<T1?, T2?, T3?, T4?, ValueTuple<TResult1, TResult2>>)((arg1, arg2, arg3, arg4) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3, arg4);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -1158,14 +1158,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, TResult1, TResult2>(module, name, (Func<T1?, T2?, T3?, T4?, T5?, ValueTuple<TResult1, TResult2>>)((arg1, arg2, arg3, arg4, arg5) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3, arg4, arg5);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -1196,14 +1196,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, TResult1, TResult2>(module, name, (Func<T1?, T2?, T3?, T4?, T5?, T6?, ValueTuple<TResult1, TResult2>>)((arg1, arg2, arg3, arg4, arg5, arg6) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3, arg4, arg5, arg6);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -1235,14 +1235,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, TResult1, TResult2>(module, name, (Func<T1?, T2?, T3?, T4?, T5?, T6?, T7?, ValueTuple<TResult1, TResult2>>)((arg1, arg2, arg3, arg4, arg5, arg6, arg7) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3, arg4, arg5, arg6, arg7);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -1275,14 +1275,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, TResult1, TResult2>(module, name, (Func<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, ValueTuple<TResult1, TResult2>>)((arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -1316,14 +1316,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, TResult1, TResult2>(module, name, (Func<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, ValueTuple<TResult1, TResult2>>)((arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -1358,14 +1358,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, TResult1, TResult2>(module, name, (Func<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, T10?, ValueTuple<TResult1, TResult2>>)((arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -1401,14 +1401,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, TResult1, TResult2>(module, name, (Func<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, T10?, T11?, ValueTuple<TResult1, TResult2>>)((arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -1445,14 +1445,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, TResult1, TResult2>(module, name, (Func<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, T10?, T11?, T12?, ValueTuple<TResult1, TResult2>>)((arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11, arg12) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11, arg12);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -1478,14 +1478,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<TResult1, TResult2, TResult3>(module, name, (Func<ValueTuple<TResult1, TResult2, TResult3>>)(() =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback();
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -1512,14 +1512,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, TResult1, TResult2, TResult3>(module, name, (Func<T1?, ValueTuple<TResult1, TResult2, TResult3>>)((arg1) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -1547,14 +1547,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, TResult1, TResult2, TResult3>(module, name, (Func<T1?, T2?, ValueTuple<TResult1, TResult2, TResult3>>)((arg1, arg2) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -1583,14 +1583,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, TResult1, TResult2, TResult3>(module, name, (Func<T1?, T2?, T3?, ValueTuple<TResult1, TResult2, TResult3>>)((arg1, arg2, arg3) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -1620,14 +1620,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, TResult1, TResult2, TResult3>(module, name, (Func<T1?, T2?, T3?, T4?, ValueTuple<TResult1, TResult2, TResult3>>)((arg1, arg2, arg3, arg4) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3, arg4);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -1658,14 +1658,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, TResult1, TResult2, TResult3>(module, name, (Func<T1?, T2?, T3?, T4?, T5?, ValueTuple<TResult1, TResult2, TResult3>>)((arg1, arg2, arg3, arg4, arg5) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3, arg4, arg5);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -1697,14 +1697,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, TResult1, TResult2, TResult3>(module, name, (Func<T1?, T2?, T3?, T4?, T5?, T6?, ValueTuple<TResult1, TResult2, TResult3>>)((arg1, arg2, arg3, arg4, arg5, arg6) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3, arg4, arg5, arg6);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -1737,14 +1737,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, TResult1, TResult2, TResult3>(module, name, (Func<T1?, T2?, T3?, T4?, T5?, T6?, T7?, ValueTuple<TResult1, TResult2, TResult3>>)((arg1, arg2, arg3, arg4, arg5, arg6, arg7) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3, arg4, arg5, arg6, arg7);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -1778,14 +1778,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, TResult1, TResult2, TResult3>(module, name, (Func<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, ValueTuple<TResult1, TResult2, TResult3>>)((arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -1820,14 +1820,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, TResult1, TResult2, TResult3>(module, name, (Func<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, ValueTuple<TResult1, TResult2, TResult3>>)((arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -1863,14 +1863,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, TResult1, TResult2, TResult3>(module, name, (Func<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, T10?, ValueTuple<TResult1, TResult2, TResult3>>)((arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -1907,14 +1907,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, TResult1, TResult2, TResult3>(module, name, (Func<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, T10?, T11?, ValueTuple<TResult1, TResult2, TResult3>>)((arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -1952,14 +1952,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, TResult1, TResult2, TResult3>(module, name, (Func<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, T10?, T11?, T12?, ValueTuple<TResult1, TResult2, TResult3>>)((arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11, arg12) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11, arg12);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -1986,14 +1986,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<TResult1, TResult2, TResult3, TResult4>(module, name, (Func<ValueTuple<TResult1, TResult2, TResult3, TResult4>>)(() =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback();
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -2021,14 +2021,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, TResult1, TResult2, TResult3, TResult4>(module, name, (Func<T1?, ValueTuple<TResult1, TResult2, TResult3, TResult4>>)((arg1) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -2057,14 +2057,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, TResult1, TResult2, TResult3, TResult4>(module, name, (Func<T1?, T2?, ValueTuple<TResult1, TResult2, TResult3, TResult4>>)((arg1, arg2) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -2094,14 +2094,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, TResult1, TResult2, TResult3, TResult4>(module, name, (Func<T1?, T2?, T3?, ValueTuple<TResult1, TResult2, TResult3, TResult4>>)((arg1, arg2, arg3) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -2132,14 +2132,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, TResult1, TResult2, TResult3, TResult4>(module, name, (Func<T1?, T2?, T3?, T4?, ValueTuple<TResult1, TResult2, TResult3, TResult4>>)((arg1, arg2, arg3, arg4) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3, arg4);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -2171,14 +2171,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, TResult1, TResult2, TResult3, TResult4>(module, name, (Func<T1?, T2?, T3?, T4?, T5?, ValueTuple<TResult1, TResult2, TResult3, TResult4>>)((arg1, arg2, arg3, arg4, arg5) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3, arg4, arg5);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -2211,14 +2211,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, TResult1, TResult2, TResult3, TResult4>(module, name, (Func<T1?, T2?, T3?, T4?, T5?, T6?, ValueTuple<TResult1, TResult2, TResult3, TResult4>>)((arg1, arg2, arg3, arg4, arg5, arg6) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3, arg4, arg5, arg6);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -2252,14 +2252,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, TResult1, TResult2, TResult3, TResult4>(module, name, (Func<T1?, T2?, T3?, T4?, T5?, T6?, T7?, ValueTuple<TResult1, TResult2, TResult3, TResult4>>)((arg1, arg2, arg3, arg4, arg5, arg6, arg7) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3, arg4, arg5, arg6, arg7);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -2294,14 +2294,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, TResult1, TResult2, TResult3, TResult4>(module, name, (Func<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, ValueTuple<TResult1, TResult2, TResult3, TResult4>>)((arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -2337,14 +2337,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, TResult1, TResult2, TResult3, TResult4>(module, name, (Func<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, ValueTuple<TResult1, TResult2, TResult3, TResult4>>)((arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -2381,14 +2381,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, TResult1, TResult2, TResult3, TResult4>(module, name, (Func<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, T10?, ValueTuple<TResult1, TResult2, TResult3, TResult4>>)((arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -2426,14 +2426,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, TResult1, TResult2, TResult3, TResult4>(module, name, (Func<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, T10?, T11?, ValueTuple<TResult1, TResult2, TResult3, TResult4>>)((arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -2472,14 +2472,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, TResult1, TResult2, TResult3, TResult4>(module, name, (Func<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, T10?, T11?, T12?, ValueTuple<TResult1, TResult2, TResult3, TResult4>>)((arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11, arg12) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11, arg12);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -2502,14 +2502,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction(module, name, (CallerAction)((caller) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 callback(caller);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -2533,14 +2533,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1>(module, name, (CallerAction<T1?>)((caller, arg1) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 callback(caller, arg1);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -2565,14 +2565,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2>(module, name, (CallerAction<T1?, T2?>)((caller, arg1, arg2) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 callback(caller, arg1, arg2);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -2598,14 +2598,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3>(module, name, (CallerAction<T1?, T2?, T3?>)((caller, arg1, arg2, arg3) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 callback(caller, arg1, arg2, arg3);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -2632,14 +2632,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4>(module, name, (CallerAction<T1?, T2?, T3?, T4?>)((caller, arg1, arg2, arg3, arg4) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 callback(caller, arg1, arg2, arg3, arg4);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -2667,14 +2667,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5>(module, name, (CallerAction<T1?, T2?, T3?, T4?, T5?>)((caller, arg1, arg2, arg3, arg4, arg5) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 callback(caller, arg1, arg2, arg3, arg4, arg5);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -2703,14 +2703,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6>(module, name, (CallerAction<T1?, T2?, T3?, T4?, T5?, T6?>)((caller, arg1, arg2, arg3, arg4, arg5, arg6) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 callback(caller, arg1, arg2, arg3, arg4, arg5, arg6);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -2740,14 +2740,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7>(module, name, (CallerAction<T1?, T2?, T3?, T4?, T5?, T6?, T7?>)((caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 callback(caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -2778,14 +2778,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8>(module, name, (CallerAction<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?>)((caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 callback(caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -2817,14 +2817,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9>(module, name, (CallerAction<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?>)((caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 callback(caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -2857,14 +2857,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10>(module, name, (CallerAction<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, T10?>)((caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 callback(caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -2898,14 +2898,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11>(module, name, (CallerAction<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, T10?, T11?>)((caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 callback(caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -2940,14 +2940,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12>(module, name, (CallerAction<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, T10?, T11?, T12?>)((caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11, arg12) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 callback(caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11, arg12);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -2971,14 +2971,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<TResult>(module, name, (CallerFunc<TResult>)((caller) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -3003,14 +3003,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, TResult>(module, name, (CallerFunc<T1?, TResult>)((caller, arg1) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -3036,14 +3036,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, TResult>(module, name, (CallerFunc<T1?, T2?, TResult>)((caller, arg1, arg2) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -3070,14 +3070,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, TResult>(module, name, (CallerFunc<T1?, T2?, T3?, TResult>)((caller, arg1, arg2, arg3) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -3105,14 +3105,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, TResult>(module, name, (CallerFunc<T1?, T2?, T3?, T4?, TResult>)((caller, arg1, arg2, arg3, arg4) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3, arg4);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -3141,14 +3141,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, TResult>(module, name, (CallerFunc<T1?, T2?, T3?, T4?, T5?, TResult>)((caller, arg1, arg2, arg3, arg4, arg5) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3, arg4, arg5);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -3178,14 +3178,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, TResult>(module, name, (CallerFunc<T1?, T2?, T3?, T4?, T5?, T6?, TResult>)((caller, arg1, arg2, arg3, arg4, arg5, arg6) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3, arg4, arg5, arg6);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -3216,14 +3216,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, TResult>(module, name, (CallerFunc<T1?, T2?, T3?, T4?, T5?, T6?, T7?, TResult>)((caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -3255,14 +3255,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, TResult>(module, name, (CallerFunc<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, TResult>)((caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -3295,14 +3295,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, TResult>(module, name, (CallerFunc<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, TResult>)((caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -3336,14 +3336,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, TResult>(module, name, (CallerFunc<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, T10?, TResult>)((caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -3378,14 +3378,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, TResult>(module, name, (CallerFunc<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, T10?, T11?, TResult>)((caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -3421,14 +3421,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, TResult>(module, name, (CallerFunc<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, T10?, T11?, T12?, TResult>)((caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11, arg12) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11, arg12);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -3453,14 +3453,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<TResult1, TResult2>(module, name, (CallerFunc<ValueTuple<TResult1, TResult2>>)((caller) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -3486,14 +3486,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, TResult1, TResult2>(module, name, (CallerFunc<T1?, ValueTuple<TResult1, TResult2>>)((caller, arg1) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -3520,14 +3520,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, TResult1, TResult2>(module, name, (CallerFunc<T1?, T2?, ValueTuple<TResult1, TResult2>>)((caller, arg1, arg2) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -3555,14 +3555,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, TResult1, TResult2>(module, name, (CallerFunc<T1?, T2?, T3?, ValueTuple<TResult1, TResult2>>)((caller, arg1, arg2, arg3) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -3591,14 +3591,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, TResult1, TResult2>(module, name, (CallerFunc<T1?, T2?, T3?, T4?, ValueTuple<TResult1, TResult2>>)((caller, arg1, arg2, arg3, arg4) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3, arg4);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -3628,14 +3628,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, TResult1, TResult2>(module, name, (CallerFunc<T1?, T2?, T3?, T4?, T5?, ValueTuple<TResult1, TResult2>>)((caller, arg1, arg2, arg3, arg4, arg5) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3, arg4, arg5);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -3666,14 +3666,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, TResult1, TResult2>(module, name, (CallerFunc<T1?, T2?, T3?, T4?, T5?, T6?, ValueTuple<TResult1, TResult2>>)((caller, arg1, arg2, arg3, arg4, arg5, arg6) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3, arg4, arg5, arg6);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -3705,14 +3705,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, TResult1, TResult2>(module, name, (CallerFunc<T1?, T2?, T3?, T4?, T5?, T6?, T7?, ValueTuple<TResult1, TResult2>>)((caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -3745,14 +3745,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, TResult1, TResult2>(module, name, (CallerFunc<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, ValueTuple<TResult1, TResult2>>)((caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -3786,14 +3786,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, TResult1, TResult2>(module, name, (CallerFunc<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, ValueTuple<TResult1, TResult2>>)((caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -3828,14 +3828,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, TResult1, TResult2>(module, name, (CallerFunc<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, T10?, ValueTuple<TResult1, TResult2>>)((caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -3871,14 +3871,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, TResult1, TResult2>(module, name, (CallerFunc<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, T10?, T11?, ValueTuple<TResult1, TResult2>>)((caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -3915,14 +3915,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, TResult1, TResult2>(module, name, (CallerFunc<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, T10?, T11?, T12?, ValueTuple<TResult1, TResult2>>)((caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11, arg12) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11, arg12);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -3948,14 +3948,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<TResult1, TResult2, TResult3>(module, name, (CallerFunc<ValueTuple<TResult1, TResult2, TResult3>>)((caller) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -3982,14 +3982,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, TResult1, TResult2, TResult3>(module, name, (CallerFunc<T1?, ValueTuple<TResult1, TResult2, TResult3>>)((caller, arg1) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -4017,14 +4017,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, TResult1, TResult2, TResult3>(module, name, (CallerFunc<T1?, T2?, ValueTuple<TResult1, TResult2, TResult3>>)((caller, arg1, arg2) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -4053,14 +4053,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, TResult1, TResult2, TResult3>(module, name, (CallerFunc<T1?, T2?, T3?, ValueTuple<TResult1, TResult2, TResult3>>)((caller, arg1, arg2, arg3) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -4090,14 +4090,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, TResult1, TResult2, TResult3>(module, name, (CallerFunc<T1?, T2?, T3?, T4?, ValueTuple<TResult1, TResult2, TResult3>>)((caller, arg1, arg2, arg3, arg4) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3, arg4);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -4128,14 +4128,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, TResult1, TResult2, TResult3>(module, name, (CallerFunc<T1?, T2?, T3?, T4?, T5?, ValueTuple<TResult1, TResult2, TResult3>>)((caller, arg1, arg2, arg3, arg4, arg5) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3, arg4, arg5);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -4167,14 +4167,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, TResult1, TResult2, TResult3>(module, name, (CallerFunc<T1?, T2?, T3?, T4?, T5?, T6?, ValueTuple<TResult1, TResult2, TResult3>>)((caller, arg1, arg2, arg3, arg4, arg5, arg6) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3, arg4, arg5, arg6);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -4207,14 +4207,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, TResult1, TResult2, TResult3>(module, name, (CallerFunc<T1?, T2?, T3?, T4?, T5?, T6?, T7?, ValueTuple<TResult1, TResult2, TResult3>>)((caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -4248,14 +4248,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, TResult1, TResult2, TResult3>(module, name, (CallerFunc<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, ValueTuple<TResult1, TResult2, TResult3>>)((caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -4290,14 +4290,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, TResult1, TResult2, TResult3>(module, name, (CallerFunc<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, ValueTuple<TResult1, TResult2, TResult3>>)((caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -4333,14 +4333,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, TResult1, TResult2, TResult3>(module, name, (CallerFunc<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, T10?, ValueTuple<TResult1, TResult2, TResult3>>)((caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -4377,14 +4377,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, TResult1, TResult2, TResult3>(module, name, (CallerFunc<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, T10?, T11?, ValueTuple<TResult1, TResult2, TResult3>>)((caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -4422,14 +4422,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, TResult1, TResult2, TResult3>(module, name, (CallerFunc<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, T10?, T11?, T12?, ValueTuple<TResult1, TResult2, TResult3>>)((caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11, arg12) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11, arg12);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -4456,14 +4456,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<TResult1, TResult2, TResult3, TResult4>(module, name, (CallerFunc<ValueTuple<TResult1, TResult2, TResult3, TResult4>>)((caller) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -4491,14 +4491,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, TResult1, TResult2, TResult3, TResult4>(module, name, (CallerFunc<T1?, ValueTuple<TResult1, TResult2, TResult3, TResult4>>)((caller, arg1) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -4527,14 +4527,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, TResult1, TResult2, TResult3, TResult4>(module, name, (CallerFunc<T1?, T2?, ValueTuple<TResult1, TResult2, TResult3, TResult4>>)((caller, arg1, arg2) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -4564,14 +4564,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, TResult1, TResult2, TResult3, TResult4>(module, name, (CallerFunc<T1?, T2?, T3?, ValueTuple<TResult1, TResult2, TResult3, TResult4>>)((caller, arg1, arg2, arg3) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -4602,14 +4602,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, TResult1, TResult2, TResult3, TResult4>(module, name, (CallerFunc<T1?, T2?, T3?, T4?, ValueTuple<TResult1, TResult2, TResult3, TResult4>>)((caller, arg1, arg2, arg3, arg4) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3, arg4);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -4641,14 +4641,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, TResult1, TResult2, TResult3, TResult4>(module, name, (CallerFunc<T1?, T2?, T3?, T4?, T5?, ValueTuple<TResult1, TResult2, TResult3, TResult4>>)((caller, arg1, arg2, arg3, arg4, arg5) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3, arg4, arg5);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -4681,14 +4681,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, TResult1, TResult2, TResult3, TResult4>(module, name, (CallerFunc<T1?, T2?, T3?, T4?, T5?, T6?, ValueTuple<TResult1, TResult2, TResult3, TResult4>>)((caller, arg1, arg2, arg3, arg4, arg5, arg6) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3, arg4, arg5, arg6);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -4722,14 +4722,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, TResult1, TResult2, TResult3, TResult4>(module, name, (CallerFunc<T1?, T2?, T3?, T4?, T5?, T6?, T7?, ValueTuple<TResult1, TResult2, TResult3, TResult4>>)((caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -4764,14 +4764,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, TResult1, TResult2, TResult3, TResult4>(module, name, (CallerFunc<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, ValueTuple<TResult1, TResult2, TResult3, TResult4>>)((caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -4807,14 +4807,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, TResult1, TResult2, TResult3, TResult4>(module, name, (CallerFunc<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, ValueTuple<TResult1, TResult2, TResult3, TResult4>>)((caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -4851,14 +4851,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, TResult1, TResult2, TResult3, TResult4>(module, name, (CallerFunc<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, T10?, ValueTuple<TResult1, TResult2, TResult3, TResult4>>)((caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -4896,14 +4896,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, TResult1, TResult2, TResult3, TResult4>(module, name, (CallerFunc<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, T10?, T11?, ValueTuple<TResult1, TResult2, TResult3, TResult4>>)((caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }
@@ -4942,14 +4942,14 @@ public sealed partial class GuestMemoryGuard
         var description = module + "." + name;
         linker.DefineFunction<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, TResult1, TResult2, TResult3, TResult4>(module, name, (CallerFunc<T1?, T2?, T3?, T4?, T5?, T6?, T7?, T8?, T9?, T10?, T11?, T12?, ValueTuple<TResult1, TResult2, TResult3, TResult4>>)((caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11, arg12) =>
         {
-            EnterCallback(description);
+            var wasBusy = EnterCallback(description);
             try
             {
                 return callback(caller, arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8, arg9, arg10, arg11, arg12);
             }
             finally
             {
-                ExitCallback(description);
+                ExitCallback(description, wasBusy);
             }
         }));
     }

@@ -19,32 +19,28 @@ namespace WasmViewAnalyzers.Runtime;
 /// obtained, so a call that bypassed the guard and grew or moved memory is caught too.
 /// </para>
 /// <para>
-/// Like the Wasmtime <see cref="Store"/> it belongs to, a guard is single-threaded: use it, its views and
-/// its wrappers only on the thread that currently owns the store. Use one guard per memory.
+/// Guards over the same memory share what they know: a call or grow through any of them makes the views of all stale,
+/// and <see cref="GuardedCallCount"/> counts the calls of all.
+/// </para>
+/// <para>
+/// Like the Wasmtime <see cref="Store"/> it belongs to, a guard is single-threaded: use it, its views and its wrappers
+/// only on the thread that currently owns the store. A thread that enters a guarded call, a guarded callback or
+/// <see cref="Grow"/>, obtains or reads a view, while another thread is inside one of them gets an
+/// <see cref="InvalidOperationException"/> naming both threads.
+/// </para>
+/// <para>
+/// <c>DefineFunction</c> has an overload for every typed <c>Linker.DefineFunction</c> of Wasmtime: up to 12 parameters
+/// and 4 results. The call wrappers (<c>GetFunction</c>, <c>GetAction</c>, <c>Wrap</c>) go to 16 parameters, as
+/// Wasmtime's <c>Instance.GetFunction</c> does.
 /// </para>
 /// </remarks>
 public sealed partial class GuestMemoryGuard
 {
-    // Power of two so the ring index is a mask. Views queued over a batch see two or three invalidations per item,
-    // so 128 names the culprit for batches of about 40 items and more; older ones are summarized instead of named.
-    // At 32 bytes per record the ring costs 4 KiB per guard, small next to one 64 KiB page of guest memory.
-    internal const int HistoryLength = 128;
-    private const int HistoryMask = HistoryLength - 1;
+    /// <summary>The length of the invalidation history a guarded memory keeps, to name what made a view stale.</summary>
+    internal const int HistoryLength = GuardCore.HistoryLength;
 
-    private Memory? _memory;
-    private readonly InvalidationRecord[] _history = new InvalidationRecord[HistoryLength];
-
-    // The epoch only moves when it must: an invalidation with no view issued since the last one cannot make
-    // any view stale, so it costs a counter increment and nothing else. The first invalidation after a view
-    // was issued always moves the epoch, so a view's "first invalidation" is the record at its epoch + 1.
-    private long _epoch;
-    private long _callCount;
-    private bool _viewIssuedSinceLastInvalidation;
-
-    // The innermost guarded call that is running (null outside guarded calls), so that a memory change seen during a
-    // call can be blamed on it rather than on a call that bypassed the guard.
-    private string? _activeCallName;
-    private long _activeCallNumber;
+    // Replaced once, when a guard created without a memory attaches one that other guards already share.
+    private GuardCore _core;
 
     /// <summary>Creates a guard for <paramref name="memory"/>.</summary>
     /// <param name="memory">The guest memory whose views this guard hands out.</param>
@@ -52,7 +48,8 @@ public sealed partial class GuestMemoryGuard
     /// <exception cref="ArgumentException">The store that owns <paramref name="memory"/> was disposed.</exception>
     public GuestMemoryGuard(Memory memory)
     {
-        AttachMemory(memory);
+        ThrowIfUnusable(memory);
+        _core = GuardCore.For(memory);
     }
 
     /// <summary>
@@ -61,18 +58,17 @@ public sealed partial class GuestMemoryGuard
     /// </summary>
     public GuestMemoryGuard()
     {
+        _core = new GuardCore();
     }
 
     /// <summary>The guarded memory.</summary>
     /// <exception cref="InvalidOperationException">No memory is attached yet.</exception>
-    public Memory Memory => _memory ?? ThrowHelper.ThrowNoMemoryAttached();
-
-    /// <summary>The guarded memory, for views: they exist only once a memory is attached.</summary>
-    internal Memory AttachedMemory => _memory!;
+    public Memory Memory => _core.Memory ?? ThrowHelper.ThrowNoMemoryAttached();
 
     /// <summary>
     /// Attaches the memory to guard, once, to a guard created without one (typically the memory an instance exports,
-    /// after the <see cref="Linker"/> that holds the guarded host functions instantiated it).
+    /// after the <see cref="Linker"/> that holds the guarded host functions instantiated it). If other guards already
+    /// guard that memory, this one shares their state from now on.
     /// </summary>
     /// <param name="memory">The guest memory whose views this guard hands out.</param>
     /// <exception cref="ArgumentNullException"><paramref name="memory"/> is <see langword="null"/>.</exception>
@@ -80,37 +76,22 @@ public sealed partial class GuestMemoryGuard
     /// <exception cref="InvalidOperationException">The guard already guards a memory.</exception>
     public void AttachMemory(Memory memory)
     {
-        ArgumentNullException.ThrowIfNull(memory);
-        if (_memory is not null)
+        ThrowIfUnusable(memory);
+        if (_core.Memory is not null)
         {
-            throw new InvalidOperationException("The guard already guards a memory; use one guard per memory.");
+            throw new InvalidOperationException("The guard already guards a memory; create another guard for another memory.");
         }
 
-        try
-        {
-            _ = memory.GetPointer();
-        }
-        catch (ObjectDisposedException exception)
-        {
-            throw new ArgumentException("The memory cannot be guarded: the store that owns it was disposed.", nameof(memory), exception);
-        }
-
-        _memory = memory;
+        _core = _core.Attach(memory);
     }
 
     /// <summary>
-    /// Number of guarded calls so far: wrapped guest calls, successful <see cref="Grow"/> calls,
-    /// <see cref="NotifyGuestCall"/> notifications, and each entry into and return from a host callback defined
-    /// through the guard's <c>DefineFunction</c>. Stale-view messages number calls with it.
+    /// Number of guarded calls so far, through this guard and every other guard over the same memory: wrapped guest
+    /// calls, successful <see cref="Grow"/> calls, <see cref="NotifyGuestCall"/> notifications, and each entry into and
+    /// return from a host callback defined through a guard's <c>DefineFunction</c>. Stale-view messages number calls
+    /// with it.
     /// </summary>
-    public long GuardedCallCount => _callCount;
-
-    internal long Epoch => _epoch;
-
-    /// <summary>The innermost guarded call running now, or <see langword="null"/> outside guarded calls.</summary>
-    internal string? ActiveCallName => _activeCallName;
-
-    internal long ActiveCallNumber => _activeCallNumber;
+    public long GuardedCallCount => _core.CallCount;
 
     /// <summary>
     /// Returns a view of <paramref name="length"/> bytes of guest memory at <paramref name="address"/> that
@@ -133,7 +114,13 @@ public sealed partial class GuestMemoryGuard
         [CallerFilePath] string file = "",
         [CallerLineNumber] int line = 0)
     {
-        var memory = _memory ?? ThrowHelper.ThrowNoMemoryAttached();
+        var core = _core;
+        if (core.IsBusyElsewhere)
+        {
+            ThrowHelper.ThrowUsedOnTwoThreads(core, "GetView");
+        }
+
+        var memory = core.Memory ?? ThrowHelper.ThrowNoMemoryAttached();
         var basePointer = memory.GetPointer();
         var memoryLength = memory.GetLength();
         if ((ulong)address > (ulong)memoryLength || (uint)length > (ulong)(memoryLength - address))
@@ -141,8 +128,8 @@ public sealed partial class GuestMemoryGuard
             ThrowHelper.ThrowViewOutOfRange(address, length, memoryLength);
         }
 
-        _viewIssuedSinceLastInvalidation = true;
-        return new GuardedView(this, address, length, _epoch, basePointer, memoryLength, member, file, line);
+        core.ViewIssued();
+        return new GuardedView(core, address, length, core.Epoch, basePointer, memoryLength, member, file, line);
     }
 
     /// <summary>
@@ -187,23 +174,29 @@ public sealed partial class GuestMemoryGuard
         [CallerFilePath] string file = "",
         [CallerLineNumber] int line = 0)
     {
-        // Grow runs no guest code and no view can be read while it runs, so recording after it succeeded is as safe
-        // as before, and a refused grow leaves every view valid.
-        var previousPages = Memory.Grow(deltaPages);
-        var callNumber = ++_callCount;
-        if (_viewIssuedSinceLastInvalidation)
+        var core = _core;
+        var memory = core.Memory ?? ThrowHelper.ThrowNoMemoryAttached();
+        var wasBusy = core.Enter(GuardEntry.Grow, "Grow");
+        try
         {
-            Record(InvalidationKind.Grow, callNumber, new GrowSite(deltaPages, member, file, line));
+            // Grow runs no guest code and no view can be read while it runs, so recording after it succeeded is as
+            // safe as before, and a refused grow leaves every view valid.
+            var previousPages = memory.Grow(deltaPages);
+            core.InvalidateByGrow(deltaPages, member, file, line);
+            return previousPages;
         }
-
-        return previousPages;
+        finally
+        {
+            core.Leave(wasBusy);
+        }
     }
 
     /// <summary>
     /// Throws when <paramref name="span"/> does not lie inside the guarded memory as it is now: the check a test can
     /// make on a raw <see cref="Span{T}"/> or pointer that it suspects was kept across a grow. Under
-    /// <see cref="WasmStress.CreateConfig"/> every grow moves memory, so any raw view kept across a grow fails this
-    /// check, where reading it would crash the process or read whatever was mapped at the old address since.
+    /// <see cref="WasmStress.CreateConfig"/> every grow of a page or more moves memory and, on Linux, the range a memory
+    /// left stays reserved until its store is disposed, so any raw view kept across such a grow fails this check, where
+    /// reading it would crash the process.
     /// </summary>
     /// <param name="span">A raw view that should point into the guarded memory.</param>
     /// <param name="member">Filled in by the compiler: the member that makes the check, named by the error.</param>
@@ -222,7 +215,13 @@ public sealed partial class GuestMemoryGuard
         [CallerFilePath] string file = "",
         [CallerLineNumber] int line = 0)
     {
-        var memory = Memory;
+        var core = _core;
+        if (core.IsBusyElsewhere)
+        {
+            ThrowHelper.ThrowUsedOnTwoThreads(core, "ThrowIfOutsideMemory");
+        }
+
+        var memory = core.Memory ?? ThrowHelper.ThrowNoMemoryAttached();
         var basePointer = (ulong)memory.GetPointer();
         var memoryLength = (ulong)memory.GetLength();
         fixed (byte* start = span)
@@ -246,11 +245,13 @@ public sealed partial class GuestMemoryGuard
     public void NotifyGuestCall(string description)
     {
         ArgumentNullException.ThrowIfNull(description);
-        var callNumber = ++_callCount;
-        if (_viewIssuedSinceLastInvalidation)
+        var core = _core;
+        if (core.IsBusyElsewhere)
         {
-            Record(InvalidationKind.NotifiedGuestCall, callNumber, description);
+            ThrowHelper.ThrowUsedOnTwoThreads(core, "NotifyGuestCall");
         }
+
+        core.Invalidate(InvalidationKind.NotifiedGuestCall, description);
     }
 
     /// <summary>
@@ -269,47 +270,24 @@ public sealed partial class GuestMemoryGuard
 
     /// <summary>Called by every wrapper before it enters WebAssembly.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal CallScope EnterCall(string name)
-    {
-        var callNumber = ++_callCount;
-        if (_viewIssuedSinceLastInvalidation)
-        {
-            Record(InvalidationKind.GuestCall, callNumber, name);
-        }
+    internal CallScope EnterCall(string name) => _core.EnterCall(name);
 
-        var scope = new CallScope(callNumber, _activeCallName, _activeCallNumber);
-        _activeCallName = name;
-        _activeCallNumber = callNumber;
-        return scope;
-    }
-
-    /// <summary>
-    /// Called by every wrapper when WebAssembly returns (or traps). Only a view obtained during the call, from a host
-    /// callback, can be fresh here; the guest kept running after that view was taken, so it is stale too.
-    /// </summary>
+    /// <summary>Called by every wrapper when WebAssembly returns (or traps).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void ExitCall(string name, in CallScope scope)
-    {
-        _activeCallName = scope.OuterName;
-        _activeCallNumber = scope.OuterNumber;
-        if (_viewIssuedSinceLastInvalidation)
-        {
-            Record(InvalidationKind.GuestCallContinued, scope.Number, name);
-        }
-    }
+    internal void ExitCall(string name, in CallScope scope) => _core.ExitCall(name, scope);
 
     /// <summary>
     /// Called by every guarded host callback when the guest calls it: the guest ran up to here, so a view obtained
-    /// before (outside the guest, or in an earlier callback) is stale.
+    /// before (outside the guest, or in an earlier callback) is stale. Returns whether the thread was inside the guard
+    /// already (the guest was called through it), for <see cref="ExitCallback"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void EnterCallback(string name)
+    internal bool EnterCallback(string name)
     {
-        var callNumber = ++_callCount;
-        if (_viewIssuedSinceLastInvalidation)
-        {
-            Record(InvalidationKind.CallbackEntered, callNumber, name);
-        }
+        var core = _core;
+        var wasBusy = core.Enter(GuardEntry.Callback, name);
+        core.Invalidate(InvalidationKind.CallbackEntered, name);
+        return wasBusy;
     }
 
     /// <summary>
@@ -317,29 +295,23 @@ public sealed partial class GuestMemoryGuard
     /// view obtained in the callback is stale from now on.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void ExitCallback(string name)
+    internal void ExitCallback(string name, bool wasBusy)
     {
-        var callNumber = ++_callCount;
-        if (_viewIssuedSinceLastInvalidation)
+        var core = _core;
+        core.Invalidate(InvalidationKind.CallbackReturned, name);
+        core.Leave(wasBusy);
+    }
+
+    private static void ThrowIfUnusable(Memory memory)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        try
         {
-            Record(InvalidationKind.CallbackReturned, callNumber, name);
+            _ = memory.GetPointer();
         }
-    }
-
-    /// <summary>The first invalidation after <paramref name="epoch"/>, if the ring still holds it.</summary>
-    internal bool TryGetFirstInvalidationAfter(long epoch, out InvalidationRecord record)
-    {
-        record = _history[(epoch + 1) & HistoryMask];
-        return record.Epoch == epoch + 1;
-    }
-
-    internal InvalidationRecord LatestInvalidation => _history[_epoch & HistoryMask];
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void Record(InvalidationKind kind, long callNumber, object detail)
-    {
-        _viewIssuedSinceLastInvalidation = false;
-        var epoch = ++_epoch;
-        _history[epoch & HistoryMask] = new InvalidationRecord(epoch, callNumber, kind, detail);
+        catch (ObjectDisposedException exception)
+        {
+            throw new ArgumentException("The memory cannot be guarded: the store that owns it was disposed.", nameof(memory), exception);
+        }
     }
 }

@@ -125,7 +125,7 @@ public sealed class StaleWasmViewException : InvalidOperationException
 
     internal static StaleWasmViewException Create(in GuardedView view, nint currentBase, long currentLength)
     {
-        var guard = view.Guard!;
+        var core = view.Core!;
         var memoryChanged = currentBase != view.BasePointer || currentLength != view.MemoryLength;
 
         var message = new StringBuilder();
@@ -134,26 +134,26 @@ public sealed class StaleWasmViewException : InvalidOperationException
         StaleViewCause cause;
         string? invalidatedBy = null;
         long? callNumber = null;
-        if (guard.Epoch == view.Epoch && guard.ActiveCallName is { } activeCall)
+        if (core.Epoch == view.Epoch && core.ActiveCallName is { } activeCall)
         {
             // Nothing was recorded since the view was taken, yet memory changed, and a guarded call is running: the
             // view was taken in a host callback of this call (any earlier view would have been invalidated on entry),
             // and the guest changed memory (memory.grow) after that callback returned.
             cause = StaleViewCause.GuestCallContinued;
             invalidatedBy = activeCall;
-            callNumber = guard.ActiveCallNumber;
+            callNumber = core.ActiveCallNumber;
             message.Append(CultureInfo.InvariantCulture, $"it was obtained during the call to '{activeCall}' (guarded call #{callNumber}), and WebAssembly kept running after it was obtained: the guest memory's ");
             AppendMemoryChange(message, view, currentBase, currentLength);
             message.Append(" since then (the guest grew it, with memory.grow or through a host function), so the guest may have overwritten or moved those bytes.");
         }
-        else if (guard.Epoch == view.Epoch)
+        else if (core.Epoch == view.Epoch)
         {
             cause = StaleViewCause.UnguardedMemoryChange;
             message.Append("the guest memory's ");
             AppendMemoryChange(message, view, currentBase, currentLength);
             message.Append(" since it was obtained, by a call that did not go through the guard (for example Function.Invoke or a delegate from Instance.GetFunction called directly), so the guest may have overwritten or moved those bytes. Route guest calls through the guard's GetFunction, GetAction or Wrap so it can name them.");
         }
-        else if (guard.TryGetFirstInvalidationAfter(view.Epoch, out var first))
+        else if (core.TryGetFirstInvalidationAfter(view.Epoch, out var first))
         {
             cause = first.Kind switch
             {
@@ -172,8 +172,8 @@ public sealed class StaleWasmViewException : InvalidOperationException
         else
         {
             cause = StaleViewCause.OlderThanHistory;
-            var latest = guard.LatestInvalidation;
-            message.Append(CultureInfo.InvariantCulture, $"at least {guard.Epoch - view.Epoch} guarded calls ran after it was obtained; the first is older than the last {GuestMemoryGuard.HistoryLength} the guard remembers, the latest was ");
+            var latest = core.LatestInvalidation;
+            message.Append(CultureInfo.InvariantCulture, $"at least {core.Epoch - view.Epoch} guarded calls ran after it was obtained; the first is older than the last {GuestMemoryGuard.HistoryLength} the guard remembers, the latest was ");
             AppendInvalidationName(message, latest);
             message.Append(", so the guest may have overwritten or moved those bytes.");
             AppendAlsoChanged(message, view, memoryChanged, currentBase, currentLength);

@@ -107,6 +107,55 @@ public sealed class GuardedStreamTests : IDisposable
     }
 
     [Fact]
+    public void BeginRead_CompletesSynchronouslyOnTheCallingThread()
+    {
+        using var stream = _host.Guard.OpenStream(GuestHost.GreetingAddress, 5);
+        var buffer = new byte[8];
+        int? callbackThread = null;
+        IAsyncResult? seenByCallback = null;
+
+        var result = stream.BeginRead(buffer, 1, 7, asyncResult =>
+        {
+            callbackThread = Environment.CurrentManagedThreadId;
+            seenByCallback = asyncResult;
+        }, "state");
+
+        Assert.True(result.CompletedSynchronously);
+        Assert.True(result.IsCompleted);
+        Assert.Equal("state", result.AsyncState);
+        Assert.Equal(Environment.CurrentManagedThreadId, callbackThread);
+        Assert.Same(result, seenByCallback);
+        Assert.Equal(5, stream.EndRead(result));
+        Assert.Equal("hello", Encoding.ASCII.GetString(buffer, 1, 5));
+        Assert.Equal(5, stream.Position);
+    }
+
+    [Fact]
+    public void BeginRead_OnStaleStream_CompletesAndEndReadThrowsStaleWasmViewException()
+    {
+        using var stream = _host.Guard.OpenStream(GuestHost.GreetingAddress, 5);
+        _host.Guard.NotifyGuestCall("guest ran");
+        var callbackRan = false;
+
+        var result = stream.BeginRead(new byte[5], 0, 5, _ => callbackRan = true, null);
+
+        Assert.True(result.CompletedSynchronously);
+        Assert.True(callbackRan);
+        var exception = Assert.Throws<StaleWasmViewException>(() => stream.EndRead(result));
+        Assert.Equal("guest ran", exception.InvalidatedBy);
+    }
+
+    [Fact]
+    public void BeginRead_WithBadArguments_ThrowsAtOnce()
+    {
+        using var stream = _host.Guard.OpenStream(GuestHost.GreetingAddress, 5);
+
+        Assert.Throws<ArgumentNullException>(() => stream.BeginRead(null!, 0, 1, null, null));
+        Assert.Throws<ArgumentOutOfRangeException>(() => stream.BeginRead(new byte[2], 1, 2, null, null));
+        Assert.Throws<NotSupportedException>(() => stream.BeginWrite(new byte[1], 0, 1, null, null));
+    }
+
+    [Fact]
     public void DisposedStream_ThrowsObjectDisposed()
     {
         var stream = _host.Guard.OpenStream(GuestHost.GreetingAddress, 5);

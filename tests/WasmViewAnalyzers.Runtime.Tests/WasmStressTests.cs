@@ -38,7 +38,7 @@ public sealed class WasmStressTests
     }
 
     [Fact]
-    public unsafe void ThrowIfOutsideMemory_RawSpanKeptAcrossAGrow_Throws_EvenWhenAnotherStoresMemoryIsMappedThere()
+    public unsafe void ThrowIfOutsideMemory_RawSpanKeptAcrossAGrow_Throws_EvenAfterAnotherStoreMappedAMemory()
     {
         using var host = new GuestHost(stress: true);
         var kept = (nint)host.Memory.GetPointer() + GuestHost.GreetingAddress;
@@ -62,7 +62,7 @@ public sealed class WasmStressTests
         Assert.Equal(StaleViewCause.RawViewOutsideMemory, exception.Cause);
         Assert.Equal(kept, exception.PreviousBaseAddress);
         Assert.Equal(host.Memory.GetPointer(), exception.CurrentBaseAddress);
-        Assert.Contains($"The raw view checked in {nameof(ThrowIfOutsideMemory_RawSpanKeptAcrossAGrow_Throws_EvenWhenAnotherStoresMemoryIsMappedThere)} at WasmStressTests.cs:", exception.Message);
+        Assert.Contains($"The raw view checked in {nameof(ThrowIfOutsideMemory_RawSpanKeptAcrossAGrow_Throws_EvenAfterAnotherStoreMappedAMemory)} at WasmStressTests.cs:", exception.Message);
         Assert.Contains($"(5 bytes at 0x{(ulong)kept:X}) does not point into the guest memory, which is now 131072 bytes at 0x{(ulong)host.Memory.GetPointer():X}", exception.Message);
     }
 

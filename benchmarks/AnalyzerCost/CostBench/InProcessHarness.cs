@@ -43,15 +43,17 @@ internal static class InProcessHarness
                     reportSuppressedDiagnostics: false));
             var process = Process.GetCurrentProcess();
             var cpu = process.TotalProcessorTime;
+            var allocated = GC.GetTotalAllocatedBytes(precise: true);
             var watch = Stopwatch.StartNew();
             var result = withAnalyzers.GetAnalysisResultAsync(CancellationToken.None).GetAwaiter().GetResult();
             watch.Stop();
             process.Refresh();
             cpu = process.TotalProcessorTime - cpu;
+            allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
             var diagnostics = result.GetAllDiagnostics();
             var counts = string.Join(", ", diagnostics.GroupBy(d => d.Id).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key}: {g.Count()}"));
             var times = string.Join(", ", result.AnalyzerTelemetryInfo.Select(t => $"{t.Key.GetType().Name} {t.Value.ExecutionTime.TotalSeconds:F3} s"));
-            Console.WriteLine($"run {i + 1}: wall {watch.Elapsed.TotalSeconds:F3} s, process CPU {cpu.TotalSeconds:F3} s; {times}; {counts}");
+            Console.WriteLine($"run {i + 1}: wall {watch.Elapsed.TotalSeconds:F3} s, process CPU {cpu.TotalSeconds:F3} s, allocated {allocated / 1048576.0:F1} MB; {times}; {counts}");
         }
 
         return 0;

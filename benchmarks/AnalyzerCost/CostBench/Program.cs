@@ -10,6 +10,7 @@ namespace CostBench;
 /// <item><c>generate KIND FILES DIR</c>: write one corpus (kinds: see <see cref="CorpusKind"/>).</item>
 /// <item><c>table FILE [--compiler fresh|server]</c>: print the table of a run again from its measurements.tsv (and its editor.tsv, if any, beside it); <c>table DIR/editor.tsv</c> prints the editor table alone.</item>
 /// <item><c>analyze DIR [wva|ca2000|both] [repeat] [prebind]</c>: run the analyzers in process over a corpus built once (CompilationWithAnalyzers), for profiling; <c>prebind</c> binds every body first (<see cref="PrebindAnalyzer"/>).</item>
+/// <item><c>same-results BEFORE.dll AFTER.dll DIR...</c>: whether two builds of WasmViewAnalyzers report the same diagnostics on the corpora (<see cref="SameResults"/>).</item>
 /// </list>
 /// </summary>
 internal static class Program
@@ -52,6 +53,8 @@ internal static class Program
                         rest.Length > 2 ? int.Parse(rest[2], CultureInfo.InvariantCulture) : 1,
                         repository,
                         prebind: rest.Length > 3 && rest[3] == "prebind");
+                case "same-results":
+                    return SameResults.Run(rest[0], rest[1], rest[2..]);
                 default:
                     Console.Error.WriteLine($"unknown command {command}; see benchmarks/AnalyzerCost/README.md");
                     return 2;

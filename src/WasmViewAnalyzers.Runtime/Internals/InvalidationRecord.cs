@@ -13,15 +13,18 @@ internal enum InvalidationKind
 
 /// <summary>
 /// What a guarded call wrapper keeps between entering and leaving WebAssembly: its own call number, and the guarded
-/// call it is nested in (restored when it returns), so the guard always knows which guarded call is running.
+/// call it is nested in (restored when it returns), so the guard always knows which guarded call is running; and whether
+/// its thread was inside the guard already (a nested call), so that leaving the outermost call clears the marker.
 /// </summary>
-internal readonly struct CallScope(long number, string? outerName, long outerNumber)
+internal readonly struct CallScope(long number, string? outerName, long outerNumber, bool wasBusy)
 {
     public long Number { get; } = number;
 
     public string? OuterName { get; } = outerName;
 
     public long OuterNumber { get; } = outerNumber;
+
+    public bool WasBusy { get; } = wasBusy;
 }
 
 /// <summary>Where a guarded <c>Grow</c> was called, and by how much; only allocated when a view is outstanding.</summary>

@@ -14,7 +14,7 @@ internal static class ThrowHelper
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static void ThrowStale(in GuardedView view)
     {
-        var memory = view.Guard!.AttachedMemory;
+        var memory = view.Core!.Memory!;
         nint currentBase;
         long currentLength;
         try
@@ -30,6 +30,35 @@ internal static class ThrowHelper
         }
 
         throw StaleWasmViewException.Create(view, currentBase, currentLength);
+    }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void ThrowEnteredOnTwoThreads(GuardCore core, GuardEntry entry, string name) =>
+        ThrowUsedOnTwoThreads(
+            core,
+            entry switch
+            {
+                GuardEntry.Call => $"the guarded call to '{name}'",
+                GuardEntry.Callback => $"the guarded host function '{name}', called by WebAssembly on this thread",
+                _ => "Grow",
+            });
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void ThrowViewUsedOnTwoThreads(in GuardedView view) =>
+        ThrowUsedOnTwoThreads(view.Core!, $"a GuardedView obtained in {view.Member} at {Path.GetFileName(view.File)}:{view.Line}");
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void ThrowUsedOnTwoThreads(GuardCore core, string attempted)
+    {
+        var owner = core.Owner;
+        var inside = core.ActiveCallName is { } call
+            ? $"the guarded call to '{call}' (guarded call #{core.ActiveCallNumber})"
+            : "a guarded host callback or Grow";
+        throw new InvalidOperationException(
+            $"{Describe(Thread.CurrentThread)} used the guard of a guest memory ({attempted}) while {(owner is null ? "another thread" : Describe(owner))} was inside {inside}. A Wasmtime store, its memories and their guards are single-threaded: use them on one thread at a time (handing them to another thread between calls is fine), or give each thread its own store.");
     }
 
     [DoesNotReturn]
@@ -105,4 +134,7 @@ internal static class ThrowHelper
     [DoesNotReturn]
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static void ThrowStreamDisposed() => throw new ObjectDisposedException(nameof(GuardedStream));
+
+    private static string Describe(Thread thread) =>
+        thread.Name is { } name ? $"thread {thread.ManagedThreadId} ('{name}')" : $"thread {thread.ManagedThreadId} (unnamed)";
 }

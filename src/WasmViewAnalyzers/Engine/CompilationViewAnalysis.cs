@@ -100,7 +100,7 @@ internal sealed class CompilationViewAnalysis
                 continue;
             }
 
-            if (GetControlFlowGraph(context, block) is not { } graph)
+            if (semantics.Bodies.GetGraph(block, b => GetControlFlowGraph(context, b)) is not { } graph)
             {
                 continue;
             }

@@ -94,6 +94,30 @@ internal sealed class SourceBodies
         return null;
     }
 
+    /// <summary>
+    /// The graph of an operation block the driver hands to a rule: the one the summaries build for
+    /// the same body when they got there first, else the driver's, kept for them. A method that is
+    /// both analyzed and summarized (a helper that returns a view, one that takes a view
+    /// parameter) then has one graph instead of two.
+    /// </summary>
+    public ControlFlowGraph? GetGraph(IOperation block, System.Func<IOperation, ControlFlowGraph?> driverGraph)
+    {
+        // The driver hands over the body block; its graph is that of the member body around it.
+        var root = block;
+        while (root.Parent is not null)
+        {
+            root = root.Parent;
+        }
+
+        if (root.Kind is not (OperationKind.MethodBody or OperationKind.ConstructorBody)
+            || FindMemberBody(root.Syntax) != root.Syntax)
+        {
+            return driverGraph(block);
+        }
+
+        return _graphs.GetOrAdd(root.Syntax, _ => driverGraph(block)) ?? driverGraph(block);
+    }
+
     private ControlFlowGraph? CreateGraph(SyntaxNode root, CancellationToken cancellationToken)
     {
 #pragma warning disable RS1030 // See GetBody.

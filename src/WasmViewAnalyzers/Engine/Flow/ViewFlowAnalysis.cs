@@ -64,6 +64,9 @@ internal sealed partial class ViewFlowAnalysis
     /// <summary>Whether the fixed point was not reached and every view was taken as stale everywhere instead.</summary>
     internal bool GaveUp { get; private set; }
 
+    /// <summary>Whether the solver's one pass over a forward graph gave the sink its facts (<see cref="TransfersOnceInOrder"/>), so that no reporting pass is needed.</summary>
+    private bool _reportedWhileSolving;
+
     private ViewFlowAnalysis(
         WasmViewSemantics semantics,
         ControlFlowGraph graph,
@@ -103,7 +106,11 @@ internal sealed partial class ViewFlowAnalysis
         }
 
         gaveUp = analysis.GaveUp;
-        analysis.Report();
+        if (!analysis._reportedWhileSolving)
+        {
+            analysis.Report();
+        }
+
         return facts.ToFacts();
     }
 
@@ -276,7 +283,7 @@ internal sealed partial class ViewFlowAnalysis
 
         // A sink fed while solving has its answer, unless the solver gave up: then every view is
         // stale everywhere, and the facts of those states are the answer.
-        if (!_facts.CollectsWhileSolving || GaveUp)
+        if (!_reportedWhileSolving && (!_facts.CollectsWhileSolving || GaveUp))
         {
             Report();
         }
@@ -285,6 +292,16 @@ internal sealed partial class ViewFlowAnalysis
     private void Solve(int limit)
     {
         var blocks = _graph.Blocks;
+
+        // Where every block is transferred once, from its final input, and in the order of the
+        // reporting pass, that pass would repeat the solver's work: the sink takes its facts now.
+        var solvingFacts = SolvingFacts;
+        if (!_facts.CollectsWhileSolving && limit >= blocks.Length && TransfersOnceInOrder())
+        {
+            solvingFacts = _facts;
+            _reportedWhileSolving = true;
+        }
+
         var pending = new SortedSet<int> { 0 };
         var visits = 0;
         while (pending.Count > 0)
@@ -304,8 +321,15 @@ internal sealed partial class ViewFlowAnalysis
                 continue;
             }
 
+#if DEBUG
+            if (_reportedWhileSolving && _out[ordinal] is not null)
+            {
+                throw new InvalidOperationException("A block of a forward graph was transferred twice.");
+            }
+#endif
+
             _in[ordinal] = input;
-            var (output, anyPoint) = Transfer(blocks[ordinal], input.Clone(), SolvingFacts);
+            var (output, anyPoint) = Transfer(blocks[ordinal], input.Clone(), solvingFacts);
             _out[ordinal] = output;
             _anyPoint[ordinal] = anyPoint;
             foreach (var next in Dependents(blocks[ordinal]))
@@ -313,6 +337,28 @@ internal sealed partial class ViewFlowAnalysis
                 pending.Add(next);
             }
         }
+    }
+
+    /// <summary>
+    /// Whether every block's input reads only blocks of lower ordinal (no loop, no branch back, no
+    /// handler or finally before the code it guards). The solver takes the lowest pending block
+    /// first, so then each reachable block is transferred exactly once, after everything its input
+    /// reads, in ascending order: the same transfers, from the same states, as the reporting pass.
+    /// </summary>
+    private bool TransfersOnceInOrder()
+    {
+        foreach (var block in _graph.Blocks)
+        {
+            foreach (var next in Dependents(block))
+            {
+                if (next <= block.Ordinal)
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
     }
 
     /// <summary>

@@ -51,6 +51,7 @@ internal sealed class GuestDelegateIndex
     private readonly ConcurrentDictionary<(SyntaxNode Node, StoreKind Kind), IReadOnlyList<Store>> _bound = new();
     private readonly ConcurrentDictionary<TypeDeclarationSyntax, INamedTypeSymbol?> _declaredTypes = new();
     private readonly ConcurrentDictionary<StoreKey, IReadOnlyList<SyntaxTree>> _treesByName = new();
+    private readonly ConcurrentDictionary<StoreKey, NameStores> _storesByName = new();
 
     public GuestDelegateIndex(WasmViewSemantics semantics, GuestDelegateSummaries delegates, SummaryCatalog catalog)
     {
@@ -165,7 +166,14 @@ internal sealed class GuestDelegateIndex
             return values;
         }
 
-        foreach (var tree in scope.Trees ?? TreesNaming(key, cancellationToken))
+        if (scope.Trees is null)
+        {
+            // Every symbol of the name asks about the same candidates: one pass per name.
+            _storesByName.GetOrAdd(key, k => new NameStores(k)).AddValues(symbol, scope.ReceiverType, this, values, cancellationToken);
+            return values;
+        }
+
+        foreach (var tree in scope.Trees)
         {
             if (!Candidates(tree, cancellationToken).TryGetValue(key, out var candidates))
             {
@@ -175,17 +183,9 @@ internal sealed class GuestDelegateIndex
             foreach (var candidate in candidates)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (!scope.Admits(candidate, tree, this, cancellationToken))
+                if (scope.Admits(candidate, tree, this, cancellationToken))
                 {
-                    continue;
-                }
-
-                foreach (var store in Bind(candidate.Node, key.Kind, cancellationToken))
-                {
-                    if (SymbolEqualityComparer.Default.Equals(store.Target, symbol))
-                    {
-                        values.Add(store.Value);
-                    }
+                    AddStoredValues(symbol, candidate, key.Kind, values, cancellationToken);
                 }
             }
         }
@@ -265,6 +265,18 @@ internal sealed class GuestDelegateIndex
         }
 
         return new Scope(trees, spans, receiverType: null);
+    }
+
+    /// <summary>The values <paramref name="candidate"/> stores into <paramref name="symbol"/>.</summary>
+    private void AddStoredValues(ISymbol symbol, Candidate candidate, StoreKind kind, List<IOperation> values, CancellationToken cancellationToken)
+    {
+        foreach (var store in Bind(candidate.Node, kind, cancellationToken))
+        {
+            if (SymbolEqualityComparer.Default.Equals(store.Target, symbol))
+            {
+                values.Add(store.Value);
+            }
+        }
     }
 
     /// <summary>The trees that have a candidate filed under <paramref name="key"/>: a look-up in each tree's kept candidates, per name asked.</summary>
@@ -467,6 +479,9 @@ internal sealed class GuestDelegateIndex
         /// <summary>The trees to look in; <see langword="null"/>: every tree that has a candidate of the name.</summary>
         public IReadOnlyList<SyntaxTree>? Trees { get; }
 
+        /// <summary>For a scope of every tree: the type an unqualified candidate must be in (or derive from); <see langword="null"/>: any.</summary>
+        public INamedTypeSymbol? ReceiverType => _receiverType;
+
         /// <summary>Every candidate of the name, in any tree; an unqualified one only inside <paramref name="receiverType"/> or a type derived from it.</summary>
         public static Scope Anywhere(INamedTypeSymbol? receiverType) => new(trees: null, spans: null, receiverType);
 
@@ -505,6 +520,138 @@ internal sealed class GuestDelegateIndex
             }
 
             return false;
+        }
+    }
+
+    /// <summary>
+    /// The candidates of one name in every tree, sorted once for the scopes that look everywhere
+    /// (a non-private member's stores, a public method's calls), so that asking about each of the
+    /// symbols of that name (the same member of a hundred look-alike types) costs a look-up, not a
+    /// pass over every candidate of the compilation. The same candidates are bound as before.
+    /// </summary>
+    private sealed class NameStores
+    {
+        private readonly StoreKey _key;
+        private readonly Once<Sorted> _sorted = new();
+        private readonly Once<Dictionary<ISymbol, List<IOperation>>> _qualifiedValues = new();
+        private readonly Once<Dictionary<ISymbol, List<IOperation>>> _allValues = new();
+
+        public NameStores(StoreKey key)
+        {
+            _key = key;
+        }
+
+        /// <summary>Adds what the candidates a scope of every tree admits store into <paramref name="symbol"/>.</summary>
+        public void AddValues(ISymbol symbol, INamedTypeSymbol? receiverType, GuestDelegateIndex index, List<IOperation> values, CancellationToken cancellationToken)
+        {
+            if (receiverType is null)
+            {
+                // Every candidate is admitted.
+                AddFiled(_allValues.Get(() => File(Sort(index, cancellationToken).All, index, cancellationToken)), symbol, values);
+                return;
+            }
+
+            var sorted = Sort(index, cancellationToken);
+            AddFiled(_qualifiedValues.Get(() => File(sorted.Qualified, index, cancellationToken)), symbol, values);
+
+            // An unqualified candidate in a type of another name that derives from nothing cannot
+            // reach the receiver type's members; the others are asked one by one.
+            var scope = Scope.Anywhere(receiverType);
+            if (sorted.UnqualifiedBySimpleType.TryGetValue(receiverType.Name, out var sameName))
+            {
+                AddAdmitted(sameName, symbol, scope, index, values, cancellationToken);
+            }
+
+            AddAdmitted(sorted.UnqualifiedElsewhere, symbol, scope, index, values, cancellationToken);
+        }
+
+        private void AddAdmitted(List<(SyntaxTree Tree, Candidate Candidate)> candidates, ISymbol symbol, Scope scope, GuestDelegateIndex index, List<IOperation> values, CancellationToken cancellationToken)
+        {
+            foreach (var (tree, candidate) in candidates)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (scope.Admits(candidate, tree, index, cancellationToken))
+                {
+                    index.AddStoredValues(symbol, candidate, _key.Kind, values, cancellationToken);
+                }
+            }
+        }
+
+        private static void AddFiled(Dictionary<ISymbol, List<IOperation>> filed, ISymbol symbol, List<IOperation> values)
+        {
+            if (filed.TryGetValue(symbol, out var stored))
+            {
+                values.AddRange(stored);
+            }
+        }
+
+        /// <summary>Binds each candidate once and files what it stores under the symbol it stores into.</summary>
+        private Dictionary<ISymbol, List<IOperation>> File(List<(SyntaxTree Tree, Candidate Candidate)> candidates, GuestDelegateIndex index, CancellationToken cancellationToken)
+        {
+            var filed = new Dictionary<ISymbol, List<IOperation>>(SymbolEqualityComparer.Default);
+            foreach (var (_, candidate) in candidates)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                foreach (var store in index.Bind(candidate.Node, _key.Kind, cancellationToken))
+                {
+                    if (!filed.TryGetValue(store.Target, out var stored))
+                    {
+                        filed.Add(store.Target, stored = new List<IOperation>());
+                    }
+
+                    stored.Add(store.Value);
+                }
+            }
+
+            return filed;
+        }
+
+        private Sorted Sort(GuestDelegateIndex index, CancellationToken cancellationToken)
+            => _sorted.Get(() =>
+            {
+                var sorted = new Sorted();
+                foreach (var tree in index.TreesNaming(_key, cancellationToken))
+                {
+                    foreach (var candidate in Candidates(tree, cancellationToken)[_key])
+                    {
+                        sorted.All.Add((tree, candidate));
+                        if (!candidate.Unqualified)
+                        {
+                            sorted.Qualified.Add((tree, candidate));
+                        }
+                        else if (candidate.Node.FirstAncestorOrSelf<TypeDeclarationSyntax>() is { } declaration)
+                        {
+                            if (declaration.BaseList is null && !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+                            {
+                                var name = declaration.Identifier.ValueText;
+                                if (!sorted.UnqualifiedBySimpleType.TryGetValue(name, out var list))
+                                {
+                                    sorted.UnqualifiedBySimpleType.Add(name, list = new List<(SyntaxTree, Candidate)>());
+                                }
+
+                                list.Add((tree, candidate));
+                            }
+                            else
+                            {
+                                sorted.UnqualifiedElsewhere.Add((tree, candidate));
+                            }
+                        }
+                    }
+                }
+
+                return sorted;
+            });
+
+        private sealed class Sorted
+        {
+            public List<(SyntaxTree Tree, Candidate Candidate)> All { get; } = new();
+
+            public List<(SyntaxTree Tree, Candidate Candidate)> Qualified { get; } = new();
+
+            /// <summary>Unqualified candidates in a type with no base list, declared in one part: by that type's name.</summary>
+            public Dictionary<string, List<(SyntaxTree Tree, Candidate Candidate)>> UnqualifiedBySimpleType { get; } = new(System.StringComparer.Ordinal);
+
+            public List<(SyntaxTree Tree, Candidate Candidate)> UnqualifiedElsewhere { get; } = new();
         }
     }
 
