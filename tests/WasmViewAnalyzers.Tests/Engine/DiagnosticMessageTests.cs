@@ -9,7 +9,8 @@ namespace WasmViewAnalyzers.Tests.Engine;
 /// <summary>
 /// Each message names what the user wrote and what happens to it: the expression a view is read
 /// through (not the member alone), a collection as the holder of a view obtained on a given line,
-/// and what a write into a compressor corrupts (an archive entry, or a compressor's output).
+/// the last guest call before a stale read (and, for a helper, the guest call it reaches), and what a
+/// write into a compressor corrupts (an archive entry, or a compressor's output).
 /// </summary>
 public sealed class DiagnosticMessageTests
 {
@@ -35,7 +36,7 @@ public sealed class DiagnosticMessageTests
         };
         test.ExpectedDiagnostics.Add(Stale.Diagnostic("WVA001")
             .WithLocation(0)
-            .WithArguments("pending", "holds a view obtained from Memory.GetPointer on line 33", "the call to 'convert'")
+            .WithArguments("pending", "holds a view obtained from Memory.GetPointer on line 33", "the call to 'reset'")
             .WithOptions(Microsoft.CodeAnalysis.Testing.DiagnosticOptions.IgnoreAdditionalLocations));
         return test.RunAsync(CancellationToken.None);
     }
@@ -60,6 +61,218 @@ public sealed class DiagnosticMessageTests
             .WithOptions(Microsoft.CodeAnalysis.Testing.DiagnosticOptions.IgnoreAdditionalLocations));
         return test.RunAsync(CancellationToken.None);
     }
+
+    // ------------------------------------------------------------------ which guest call a message names
+
+    [Fact]
+    public Task HelperThatCallsTheGuest_NamesTheGuestCallItReaches() => VerifyStaleCall(
+        """
+        int Read(int address)
+        {
+            var view = memory.GetSpan(address, 16);
+            Warmup();
+            return {|#0:view|}[0];
+        }
+
+        void Warmup()
+        {
+            Console.WriteLine("warming up");
+            reset();
+        }
+        """,
+        "the call to 'Warmup', which calls the guest through 'reset',");
+
+    [Fact]
+    public Task HelperOfAHelper_NamesTheGuestCallAndWhereItIs() => VerifyStaleCall(
+        """
+        int Read(int address)
+        {
+            var view = memory.GetSpan(address, 16);
+            Warmup();
+            return {|#0:view|}[0];
+        }
+
+        void Warmup() => Prepare(1);
+
+        void Prepare(int seed) => convert(seed);
+        """,
+        "the call to 'Warmup', which calls the guest through 'convert' in 'Host.Prepare',");
+
+    [Fact]
+    public Task CallThroughAnInterface_NamesTheGuestCallOfTheImplementation() => VerifyStaleCall(
+        """
+        interface IStep { void Run(); }
+
+        sealed class Step : IStep
+        {
+            private readonly Function _process;
+            public Step(Function process) => _process = process;
+            public void Run() => _process.Invoke(0);
+        }
+
+        int Read(IStep step, int address)
+        {
+            var view = memory.GetSpan(address, 16);
+            step.Run();
+            return {|#0:view|}[0];
+        }
+        """,
+        "the call to 'step.Run', which calls the guest through '_process.Invoke' in 'Step.Run',");
+
+    [Fact]
+    public Task DirectGuestCall_NamedAlone() => VerifyStaleCall(
+        """
+        int Read(int address)
+        {
+            var view = memory.GetSpan(address, 16);
+            function.Invoke(1);
+            return {|#0:view|}[0];
+        }
+        """,
+        "the call to 'function.Invoke'");
+
+    [Fact]
+    public Task LambdaHandedToAMethodThatRunsIt_NamesThatMethod() => VerifyStaleCall(
+        """
+        int Read(List<int> inputs, int address)
+        {
+            var view = memory.GetSpan(address, 16);
+            inputs.ForEach(input => convert(input));
+            return {|#0:view|}[0];
+        }
+        """,
+        "the call to 'inputs.ForEach'");
+
+    [Fact]
+    public Task SeveralCallsBeforeTheUse_NamesTheLast() => VerifyStaleCall(
+        """
+        int Read(int address)
+        {
+            var view = memory.GetSpan(address, 16);
+            var scratch = Allocate(64);
+            convert(scratch);
+            return {|#0:view|}[0];
+        }
+
+        int Allocate(int size) => convert(-size);
+        """,
+        "the call to 'convert'");
+
+    [Fact]
+    public Task CallsInBothBranches_NamesTheOneThatEndsLast() => VerifyStaleCall(
+        """
+        int Read(int address, bool again)
+        {
+            var view = memory.GetSpan(address, 16);
+            convert(1);
+            if (again)
+            {
+                function.Invoke(2);
+            }
+            else
+            {
+                reset();
+            }
+
+            return {|#0:view|}[0];
+        }
+        """,
+        "the call to 'reset'");
+
+    [Fact]
+    public Task UseAfterALoop_NamesTheLastCallOfItsBody() => VerifyStaleCall(
+        """
+        int Read(int address, int count)
+        {
+            var view = memory.GetSpan(address, 16);
+            for (var i = 0; i < count; i++)
+            {
+                convert(i);
+                reset();
+            }
+
+            return {|#0:view|}[0];
+        }
+        """,
+        "the call to 'reset'");
+
+    [Fact]
+    public Task UseAtTheTopOfALoop_NamesTheLastCallOfThePreviousIteration() => VerifyStaleCall(
+        """
+        int Sum(int address, int count)
+        {
+            var view = memory.GetSpan(address, 16);
+            var sum = 0;
+            for (var i = 0; i < count; i++)
+            {
+                sum += {|#0:view|}[i];
+                reset();
+                convert(i);
+            }
+
+            return sum;
+        }
+        """,
+        "the call to 'convert'");
+
+    [Fact]
+    public Task CallInAFinally_NamedAfterTheTry() => VerifyStaleCall(
+        """
+        int Read(int address)
+        {
+            var view = memory.GetSpan(address, 16);
+            try
+            {
+                convert(1);
+            }
+            finally
+            {
+                reset();
+            }
+
+            return {|#0:view|}[0];
+        }
+        """,
+        "the call to 'reset'");
+
+    [Fact]
+    public Task UseInACatch_NamesTheLastCallOfTheTry() => VerifyStaleCall(
+        """
+        int Read(int address)
+        {
+            var view = memory.GetSpan(address, 16);
+            try
+            {
+                reset();
+                convert(1);
+                return 0;
+            }
+            catch (WasmtimeException)
+            {
+                return {|#0:view|}[0];
+            }
+        }
+        """,
+        "the call to 'convert'");
+
+    [Fact]
+    public Task CallsInTheSameStatementAfterTheView_NamesTheLast() => VerifyStaleCall(
+        """
+        int Read(int address)
+        {
+            var view = memory.GetSpan(address, 16);
+            return Combine({|#0:view|}, convert(1), Reset());
+        }
+
+        int Reset()
+        {
+            reset();
+            return 0;
+        }
+
+        static int Combine(Span<byte> view, int first, int second) => view[0] + first + second;
+        """,
+        "the call to 'Reset', which calls the guest through 'reset',");
 
     [Fact]
     public Task MemberOfANewObject_NamedAsWritten()
@@ -111,6 +324,16 @@ public sealed class DiagnosticMessageTests
         "output",
         "'entry' (ZipArchiveEntry stream)",
         "the archive entry");
+
+    private static Task VerifyStaleCall(string members, string call)
+    {
+        var test = new Stale.Test { TestCode = HostCode.WithMembers(members) };
+        test.ExpectedDiagnostics.Add(Stale.Diagnostic("WVA001")
+            .WithLocation(0)
+            .WithArguments("view", "was obtained from Memory.GetSpan", call)
+            .WithOptions(Microsoft.CodeAnalysis.Testing.DiagnosticOptions.IgnoreAdditionalLocations));
+        return test.RunAsync(CancellationToken.None);
+    }
 
     private static Task VerifyCompressor(string members, string view, string stream, string damaged)
     {

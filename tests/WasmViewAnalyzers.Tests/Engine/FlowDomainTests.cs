@@ -104,12 +104,35 @@ public sealed class FlowDomainTests
     }
 
     [Fact]
-    public void ViewValueJoin_IsIdempotent_AndMarkStaleKeepsTheFirstCall()
+    public void ViewValueJoin_IsIdempotent_AndMarkStaleKeepsTheFirstCall_AndTheLatest()
     {
-        var value = ViewValue.Fresh(Origin(0)).MarkStale(Call(1));
+        var first = Call(1);
+        var second = Call(2);
+        var value = ViewValue.Fresh(Origin(0)).MarkStale(first);
+        var later = value.MarkStale(second);
 
         Assert.Equal(value, ViewValue.Join(value, value));
-        Assert.Same(value, value.MarkStale(Call(2)));
+        Assert.Same(value, value.MarkStale(first));
+        Assert.Same(first, later.StaleBy);
+        Assert.Same(second, later.LatestCall);
+    }
+
+    [Fact]
+    public void ViewValueJoin_KeepsTheCallThatEndsLast_AndCommutes()
+    {
+        var first = Call(1);
+        var early = Call(2);
+        var late = Call(3);
+        var origin = Origin(0);
+        var left = ViewValue.Fresh(origin).MarkStale(first).MarkStale(late);
+        var right = ViewValue.Fresh(origin).MarkStale(first).MarkStale(early);
+
+        var joined = ViewValue.Join(left, right)!;
+
+        Assert.True(late.EndsAfter(early) && !early.EndsAfter(late));
+        Assert.Same(late, joined.LatestCall);
+        Assert.Same(first, joined.StaleBy);
+        Assert.Equal(joined, ViewValue.Join(right, left));
     }
 
     // ------------------------------------------------------------------ states

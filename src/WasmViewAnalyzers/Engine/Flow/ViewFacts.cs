@@ -58,26 +58,51 @@ internal sealed class GuestCall
         => new(operation, operation.Kind == OperationKind.YieldReturn ? "yield return" : "await", isSuspension: true);
 
     public int Position => Operation.Syntax.SpanStart;
+
+    /// <summary>
+    /// Whether this call finishes after <paramref name="other"/> on a path that runs both: the later
+    /// end in source, and of two that end together the outer one (<c>a(b())</c>: <c>a</c>).
+    /// </summary>
+    public bool EndsAfter(GuestCall other)
+    {
+        var span = Operation.Syntax.Span;
+        var otherSpan = other.Operation.Syntax.Span;
+        return span.End != otherSpan.End ? span.End > otherSpan.End : span.Start < otherSpan.Start;
+    }
 }
 
 /// <summary>
 /// The abstract value of a variable or expression: not a view (<see langword="null"/> everywhere
 /// in the engine), or a view with its origin and, when it may already be stale, the first guest
-/// call that may have invalidated it on some path.
+/// call that may have invalidated it on some path and the last one before this point.
 /// </summary>
 internal sealed class ViewValue : IEquatable<ViewValue>
 {
     public ViewValue(ViewOrigin origin, GuestCall? staleBy, IOperation? lastReference, bool isAddress = false)
+        : this(origin, staleBy, staleBy, lastReference, isAddress)
+    {
+    }
+
+    private ViewValue(ViewOrigin origin, GuestCall? staleBy, GuestCall? latestCall, IOperation? lastReference, bool isAddress)
     {
         Origin = origin;
         StaleBy = staleBy;
+        LatestCall = latestCall;
         LastReference = lastReference;
         IsAddress = isAddress;
     }
 
     public ViewOrigin Origin { get; }
 
+    /// <summary>The first guest call after the view was obtained, on some path: a copy must come before it.</summary>
     public GuestCall? StaleBy { get; }
+
+    /// <summary>
+    /// The last guest call before this point, on some path (of several, the one that ends last in
+    /// source): the one a reader looks for above a stale read, and after which the view could be
+    /// obtained again.
+    /// </summary>
+    public GuestCall? LatestCall { get; }
 
     /// <summary>
     /// The variable reference through which this value was last read; the diagnostic names this
@@ -96,13 +121,23 @@ internal sealed class ViewValue : IEquatable<ViewValue>
     public static ViewValue Fresh(ViewOrigin origin) => new(origin, staleBy: null, lastReference: null);
 
     public ViewValue WithReference(IOperation reference)
-        => ReferenceEquals(reference, LastReference) ? this : new ViewValue(Origin, StaleBy, reference, IsAddress);
+        => ReferenceEquals(reference, LastReference) ? this : new ViewValue(Origin, StaleBy, LatestCall, reference, IsAddress);
 
-    public ViewValue MarkStale(GuestCall call) => StaleBy is null ? new ViewValue(Origin, call, LastReference, IsAddress) : this;
+    /// <summary>The same value as read through no variable: a captured one, named by the diagnostic itself.</summary>
+    public ViewValue WithoutReference()
+        => LastReference is null ? this : new ViewValue(Origin, StaleBy, LatestCall, lastReference: null, IsAddress);
 
-    public ViewValue AsAddress(bool isAddress) => isAddress == IsAddress ? this : new ViewValue(Origin, StaleBy, LastReference, isAddress);
+    /// <summary>After <paramref name="call"/>: stale since the first call, and <paramref name="call"/> the latest.</summary>
+    public ViewValue MarkStale(GuestCall call)
+        => ReferenceEquals(LatestCall, call) ? this : new ViewValue(Origin, StaleBy ?? call, call, LastReference, IsAddress);
 
-    /// <summary>Join at a control-flow merge: a view on some path, stale if stale on some path.</summary>
+    public ViewValue AsAddress(bool isAddress) => isAddress == IsAddress ? this : new ViewValue(Origin, StaleBy, LatestCall, LastReference, isAddress);
+
+    /// <summary>
+    /// Join at a control-flow merge: a view on some path, stale if stale on some path, with the
+    /// earliest first call and the latest last call of either side. Each side only moves one way
+    /// (earlier, later) over a finite set of calls, so joins in loops terminate.
+    /// </summary>
     public static ViewValue? Join(ViewValue? left, ViewValue? right)
     {
         if (left is null || left.Equals(right))
@@ -122,14 +157,21 @@ internal sealed class ViewValue : IEquatable<ViewValue>
             (var l, null) => l,
             (var l, var r) => l!.Position <= r!.Position ? l : r,
         };
+        var latest = (left.LatestCall, right.LatestCall) switch
+        {
+            (null, var r) => r,
+            (var l, null) => l,
+            (var l, var r) => r!.EndsAfter(l!) ? r : l,
+        };
         var reference = origin == left.Origin ? left.LastReference : right.LastReference;
-        return new ViewValue(origin, staleBy, reference, left.IsAddress || right.IsAddress);
+        return new ViewValue(origin, staleBy, latest, reference, left.IsAddress || right.IsAddress);
     }
 
     public bool Equals(ViewValue? other)
         => other is not null
            && ReferenceEquals(Origin, other.Origin)
            && ReferenceEquals(StaleBy, other.StaleBy)
+           && ReferenceEquals(LatestCall, other.LatestCall)
            && ReferenceEquals(LastReference, other.LastReference)
            && IsAddress == other.IsAddress;
 
@@ -158,6 +200,9 @@ internal sealed class StaleViewUse
     public ViewOrigin Origin => Value.Origin;
 
     public GuestCall InvalidatedBy => Value.StaleBy!;
+
+    /// <summary>The last guest call before the use, on some path: the one a message names.</summary>
+    public GuestCall LastCall => Value.LatestCall ?? Value.StaleBy!;
 }
 
 /// <summary>How a view leaves the method that obtained it (WVA002).</summary>

@@ -607,7 +607,7 @@ internal sealed partial class ViewFlowAnalysis
                 }
 
                 var reference = atReference ? FirstReference(function, captured) ?? location : location;
-                Record(reference, new ViewValue(value.Origin, value.StaleBy, lastReference: null, value.IsAddress), captured.Name);
+                Record(reference, value.WithoutReference(), captured.Name);
             }
         }
 

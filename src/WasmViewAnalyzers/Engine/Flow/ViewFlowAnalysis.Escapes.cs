@@ -329,7 +329,7 @@ internal sealed partial class ViewFlowAnalysis
                     if (value.IsStale && Semantics.InputReads.ReadsCaptured(function, symbol, _analysis._visit, _analysis._cancellationToken))
                     {
                         // Already stale when the delegate leaves: whenever it runs, it reads it stale (WVA001 beside WVA002).
-                        Record(reference, new ViewValue(value.Origin, value.StaleBy, lastReference: null, value.IsAddress), symbol.Name);
+                        Record(reference, value.WithoutReference(), symbol.Name);
                     }
 
                     var destination = "captured by " + kind + (holder.StartsWith("a delegate ", System.StringComparison.Ordinal) ? holder.Substring("a delegate".Length) : " in " + holder);

@@ -355,9 +355,9 @@ internal sealed partial class ViewFlowAnalysis
 
         private Operand Capture(IOperation operation) => new(operation, Evaluate(operation), _calls.Count);
 
-        /// <summary>The operand's value now: stale if a guest call ran after it was evaluated.</summary>
+        /// <summary>The operand's value now: stale if a guest call ran after it was evaluated, since the first of those calls and until the last.</summary>
         private ViewValue? Effective(Operand operand)
-            => operand.Value is { } value && operand.Epoch < _calls.Count ? value.MarkStale(_calls[operand.Epoch]) : operand.Value;
+            => operand.Value is { } value && operand.Epoch < _calls.Count ? value.MarkStale(_calls[operand.Epoch]).MarkStale(_calls[_calls.Count - 1]) : operand.Value;
 
         private ViewValue? Derive(List<Operand> inputs)
         {

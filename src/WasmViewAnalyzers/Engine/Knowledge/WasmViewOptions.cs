@@ -33,8 +33,11 @@ internal sealed class WasmViewOptions : IEquatable<WasmViewOptions>
     public const string EscapeSinksKey = "wasm_view_analyzers.escape_sinks";
     public const string UnknownDelegatesKey = "wasm_view_analyzers.unknown_delegates";
 
-    /// <summary>The value of <see cref="UnknownDelegatesKey"/> that makes such invocations guest calls; the default is <c>ignore</c>.</summary>
+    /// <summary>The value of <see cref="UnknownDelegatesKey"/> that makes such invocations guest calls.</summary>
     public const string UnknownDelegatesAsGuestCalls = "guest_call";
+
+    /// <summary>The default value of <see cref="UnknownDelegatesKey"/>, which may also be written out.</summary>
+    public const string UnknownDelegatesIgnored = "ignore";
 
     public static readonly WasmViewOptions Empty = new(ImmutableSortedSet<string>.Empty, ImmutableSortedSet<string>.Empty, ImmutableSortedSet<string>.Empty, ImmutableSortedSet<string>.Empty, unknownDelegatesAreGuestCalls: false);
 

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
@@ -12,6 +14,7 @@ internal sealed class GuestCallSummaries
 {
     private readonly WasmViewSemantics _semantics;
     private readonly MaySummary<IMethodSymbol> _mayCallGuest;
+    private readonly ConcurrentDictionary<IMethodSymbol, (IOperation Call, IMethodSymbol Method)?> _guestCallBehind = new(SymbolEqualityComparer.Default);
 
     public GuestCallSummaries(WasmViewSemantics semantics, SummaryCatalog catalog)
     {
@@ -30,6 +33,134 @@ internal sealed class GuestCallSummaries
         => IsGuestCall(operation, captures, solver ?? _semantics.NewSolver(cancellationToken), model)
             ? new GuestCall(operation, operation.DescribeCall())
             : null;
+
+    /// <summary>
+    /// For a message about <paramref name="call"/>, a call to a method of the compilation that runs
+    /// guest code only through others: the call that runs it, found by following the first guest
+    /// call of each body (in <c>Warmup()</c>, <c>_process(0)</c>), and the method it is in. Nothing
+    /// when <paramref name="call"/> runs guest code itself (<c>Function.Invoke</c>, a guest
+    /// delegate, <c>[GuestCall]</c>, a configured guest call, a lambda handed to a method that runs it).
+    /// </summary>
+    /// <remarks>Asked only for a diagnostic's message, never while solving.</remarks>
+    public (IOperation Call, IMethodSymbol Method)? FindGuestCallBehind(IOperation call, CancellationToken cancellationToken)
+    {
+        var solver = _semantics.NewSolver(cancellationToken);
+        return Helper(call, solver) is { } helper ? GuestCallBehind(helper, solver) : null;
+    }
+
+    /// <summary>
+    /// The guest call that calling <paramref name="helper"/> reaches. Each method along a chain
+    /// reaches the same one, so a chain is followed once for all the messages that name its methods
+    /// (a chain of a thousand helpers, each holding a view across the next, would otherwise be
+    /// followed a thousand times). In a cycle of helpers the last call before the cycle closes is
+    /// the answer, and it depends on where the cycle was entered: it is not kept.
+    /// </summary>
+    private (IOperation Call, IMethodSymbol Method)? GuestCallBehind(IMethodSymbol helper, SummarySolver solver)
+    {
+        var path = new List<IMethodSymbol>();
+        var visited = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+        (IOperation Call, IMethodSymbol Method)? last = null;
+        var current = helper;
+        while (true)
+        {
+            solver.CancellationToken.ThrowIfCancellationRequested();
+            if (_guestCallBehind.TryGetValue(current, out var known))
+            {
+                return Keep(path, known);
+            }
+
+            if (!visited.Add(current))
+            {
+                return last;
+            }
+
+            if (FirstGuestCallIn(current, solver) is not { } inside)
+            {
+                return Keep(path, null);
+            }
+
+            path.Add(current);
+            last = inside;
+            if (Helper(inside.Call, solver) is not { } next)
+            {
+                return Keep(path, inside);
+            }
+
+            current = next;
+        }
+    }
+
+    private (IOperation Call, IMethodSymbol Method)? Keep(List<IMethodSymbol> path, (IOperation Call, IMethodSymbol Method)? behind)
+    {
+        foreach (var method in path)
+        {
+            _guestCallBehind.TryAdd(method, behind);
+        }
+
+        return behind;
+    }
+
+    /// <summary>The method of the compilation that <paramref name="operation"/> calls and that reaches the guest only through its body.</summary>
+    private IMethodSymbol? Helper(IOperation operation, SummarySolver solver)
+    {
+        var method = operation switch
+        {
+            IInvocationOperation { TargetMethod.MethodKind: not MethodKind.DelegateInvoke } invocation => invocation.TargetMethod,
+            IObjectCreationOperation creation when !Symbols.IsWasmtimeType(creation.Type, Symbols.Instance) => creation.Constructor,
+            IPropertyReferenceOperation property when !WasmSymbols.HasGuestCallAttribute(property.Property)
+                => WasmViewSemantics.IsAssignmentTarget(property) ? property.Property.SetMethod : property.Property.GetMethod,
+            _ => null,
+        };
+        return method is not null
+               && !IsWasmtimeGuestCall(method)
+               && !WasmSymbols.HasGuestCallAttribute(method)
+               && !_semantics.Configured.IsGuestCall(method)
+               && MayCallGuest(method, solver)
+            ? method
+            : null;
+    }
+
+    /// <summary>
+    /// The guest call of <paramref name="method"/>'s body that comes first in source, or of the
+    /// first implementation that has one when the method is dispatched.
+    /// </summary>
+    private (IOperation Call, IMethodSymbol Method)? FirstGuestCallIn(IMethodSymbol method, SummarySolver solver)
+    {
+        if (FirstGuestCallInBody(method, solver) is { } call)
+        {
+            return (call, method);
+        }
+
+        if (SourceCallGraph.IsDispatched(method))
+        {
+            foreach (var implementation in _semantics.CallGraph.FindImplementations(method))
+            {
+                if (MayCallGuest(implementation, solver) && FirstGuestCallInBody(implementation, solver) is { } inImplementation)
+                {
+                    return (inImplementation, implementation);
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private IOperation? FirstGuestCallInBody(IMethodSymbol method, SummarySolver solver)
+    {
+        IOperation? first = null;
+        if (_semantics.Bodies.GetBody(method, solver.CancellationToken) is { } body)
+        {
+            foreach (var operation in body.DescendantsOutsideNestedFunctions())
+            {
+                if ((first is null || operation.Syntax.SpanStart < first.Syntax.SpanStart) && IsGuestCall(operation, captures: null, solver))
+                {
+                    first = operation;
+                }
+            }
+        }
+
+        return first;
+    }
 
     /// <summary>Whether calling <paramref name="method"/> may run guest code, directly or through other methods of the compilation.</summary>
     public bool MayCallGuest(IMethodSymbol method, SummarySolver solver) => _mayCallGuest.Get(method, solver);
