@@ -493,5 +493,32 @@ public sealed class CallTableTests
                 return view[0];
             }
             """, Types),
+
+        ["an iterator's sequence walked by a library method"] = new("""
+            IEnumerable<int> Steps(int count)
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    yield return convert(i);
+                }
+            }
+
+            byte Fires()
+            {
+                IEnumerable<int> steps = Steps(2);
+                var view = memory.GetSpan(0, 8);
+                var total = System.Linq.Enumerable.Sum(steps);
+                return (byte)(view[0] + total); // expect: WVA001
+            }
+
+            byte Safe()
+            {
+                // The list was filled once, before the view: summing it runs no iterator.
+                var steps = System.Linq.Enumerable.ToList(Steps(2));
+                var view = memory.GetSpan(0, 8);
+                var total = System.Linq.Enumerable.Sum(steps) + steps.Count;
+                return (byte)(view[0] + total);
+            }
+            """),
     };
 }

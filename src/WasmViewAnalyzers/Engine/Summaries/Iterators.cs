@@ -68,14 +68,14 @@ internal sealed class Iterators
             case IInvocationOperation invocation when !_semantics.IsDeclaredInSource(invocation.TargetMethod)
                                                        && !IsLazySequenceType(invocation.TargetMethod.ReturnType)
                                                        && invocation.TargetMethod.Name is not ("GetEnumerator" or "GetAsyncEnumerator"):
-                if (invocation.Instance is { } receiver && SequenceOf(receiver, captures, solver, 0) is { } walked)
+                if (invocation.Instance is { } receiver && MayBeSequence(receiver) && SequenceOf(receiver, captures, solver, 0) is { } walked)
                 {
                     return walked;
                 }
 
                 foreach (var argument in invocation.Arguments)
                 {
-                    if (IsSequenceType(argument.Parameter?.Type) && SequenceOf(argument.Value, captures, solver, 0) is { } iterator)
+                    if (MayBeSequence(argument.Value) && IsSequenceType(argument.Parameter?.Type) && SequenceOf(argument.Value, captures, solver, 0) is { } iterator)
                     {
                         return iterator;
                     }
@@ -133,7 +133,7 @@ internal sealed class Iterators
 
                 return null;
 
-            case ILocalReferenceOperation local when IsSequenceType(local.Type):
+            case ILocalReferenceOperation local when IsLazySequenceType(local.Type):
                 foreach (var assigned in _semantics.GuestDelegates.FindAssignedValues(local.Local, solver))
                 {
                     if (SequenceOf(assigned, captures: null, solver, depth + 1) is { } iterator)
@@ -148,6 +148,15 @@ internal sealed class Iterators
                 return null;
         }
     }
+
+    /// <summary>A value that can be an iterator's sequence: a call's result, a capture of one, a local holding one.</summary>
+    private static bool MayBeSequence(IOperation value)
+        => value.WalkDownConversions() switch
+        {
+            IInvocationOperation or IFlowCaptureReferenceOperation => true,
+            ILocalReferenceOperation local => IsLazySequenceType(local.Type),
+            _ => false,
+        };
 
     /// <summary>An enumerable or enumerator, sync or async: what an iterator returns, what a walking method takes.</summary>
     private static bool IsSequenceType(ITypeSymbol? type)
@@ -174,8 +183,8 @@ internal sealed class Iterators
     }
 
     /// <summary>A sequence interface (<c>Select</c>'s, <c>Where</c>'s result): enumerated later, by whoever walks it.</summary>
-    private static bool IsLazySequenceType(ITypeSymbol type)
-        => type.TypeKind == TypeKind.Interface && IsSequenceType(type);
+    private static bool IsLazySequenceType(ITypeSymbol? type)
+        => type?.TypeKind == TypeKind.Interface && IsSequenceType(type);
 
     private static bool IsSequenceInterface(ITypeSymbol type)
         => type.OriginalDefinition.SpecialType is SpecialType.System_Collections_Generic_IEnumerable_T or SpecialType.System_Collections_Generic_IEnumerator_T
