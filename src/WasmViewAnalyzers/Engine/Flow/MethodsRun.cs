@@ -32,16 +32,16 @@ namespace WasmViewAnalyzers.Engine.Flow;
 internal static class MethodsRun
 {
     /// <summary>Whether evaluating an operation of this kind may run a method of its own (not counting its operands).</summary>
-    public static bool MayRunCode(IOperation operation) => operation switch
+    public static bool MayRunCode(IOperation operation) => operation.Kind switch
     {
-        IInvocationOperation or IObjectCreationOperation or IPropertyReferenceOperation or IEventAssignmentOperation => true,
-        IBinaryOperation binary => binary.OperatorMethod is not null,
-        IUnaryOperation unary => unary.OperatorMethod is not null,
-        IIncrementOrDecrementOperation increment => increment.OperatorMethod is not null,
-        ICompoundAssignmentOperation compound => compound.OperatorMethod is not null,
-        IConversionOperation conversion => conversion.OperatorMethod is not null,
-        IDeconstructionAssignmentOperation => true,
-        IForEachLoopOperation or IUsingOperation or IUsingDeclarationOperation or IAwaitOperation => true,
+        OperationKind.Invocation or OperationKind.ObjectCreation or OperationKind.PropertyReference or OperationKind.EventAssignment => true,
+        OperationKind.DeconstructionAssignment or OperationKind.Using or OperationKind.UsingDeclaration or OperationKind.Await => true,
+        OperationKind.Loop => operation is IForEachLoopOperation,
+        OperationKind.Binary => ((IBinaryOperation)operation).OperatorMethod is not null,
+        OperationKind.Unary => ((IUnaryOperation)operation).OperatorMethod is not null,
+        OperationKind.Increment or OperationKind.Decrement => ((IIncrementOrDecrementOperation)operation).OperatorMethod is not null,
+        OperationKind.CompoundAssignment => ((ICompoundAssignmentOperation)operation).OperatorMethod is not null,
+        OperationKind.Conversion => ((IConversionOperation)operation).OperatorMethod is not null,
         _ => false,
     };
 

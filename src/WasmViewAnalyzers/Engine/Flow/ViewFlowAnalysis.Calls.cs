@@ -336,7 +336,8 @@ internal sealed partial class ViewFlowAnalysis
         /// </summary>
         private bool ReadsThroughReceiver(IOperation instance, Operand receiver, IMethodSymbol? member)
         {
-            if (member is null)
+            // Only a stale view's read is reported: a fresh one needs no judging (nor its summaries).
+            if (member is null || Effective(receiver) is not { IsStale: true })
             {
                 return true;
             }
@@ -526,7 +527,19 @@ internal sealed partial class ViewFlowAnalysis
         /// </summary>
         private void UseCapturedViews(IInvocationOperation invocation)
         {
-            if (invocation.TargetMethod.MethodKind is MethodKind.LocalFunction or MethodKind.DelegateInvoke)
+            var runsNestedFunction = invocation.TargetMethod.MethodKind is MethodKind.LocalFunction or MethodKind.DelegateInvoke;
+            if (!runsNestedFunction && !HasDelegateArgument(invocation))
+            {
+                return;
+            }
+
+            if (!_state.HasStaleView)
+            {
+                // No captured variable can be read stale: the delegates need not be looked up.
+                return;
+            }
+
+            if (runsNestedFunction)
             {
                 foreach (var function in Semantics.Captures.GetCalledNestedFunctions(invocation, _analysis._cancellationToken))
                 {
@@ -541,6 +554,19 @@ internal sealed partial class ViewFlowAnalysis
                     UseCapturedViewsOf(argument.Value);
                 }
             }
+        }
+
+        private static bool HasDelegateArgument(IInvocationOperation invocation)
+        {
+            foreach (var argument in invocation.Arguments)
+            {
+                if (argument.Value.Type?.TypeKind == TypeKind.Delegate)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         /// <summary>

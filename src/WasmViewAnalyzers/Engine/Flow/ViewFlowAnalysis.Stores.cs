@@ -259,7 +259,7 @@ internal sealed partial class ViewFlowAnalysis
             {
                 // p += 4 keeps the pointer a view; total += view[i] reads the view.
                 Consume(valueOperand);
-                ApplyGuestCall(operation);
+                ApplyOperatorCall(operation);
                 return _state.Get(entity);
             }
 
@@ -271,8 +271,17 @@ internal sealed partial class ViewFlowAnalysis
             }
 
             Consume(valueOperand);
-            ApplyGuestCall(operation);
+            ApplyOperatorCall(operation);
             return null;
+        }
+
+        /// <summary>A user-defined operator of <c>+=</c> or <c>++</c> runs like any method.</summary>
+        private void ApplyOperatorCall(IOperation operation)
+        {
+            if (MethodsRun.MayRunCode(operation))
+            {
+                ApplyGuestCall(operation);
+            }
         }
 
         /// <summary>
