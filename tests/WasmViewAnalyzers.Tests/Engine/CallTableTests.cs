@@ -446,6 +446,43 @@ public sealed class CallTableTests
             }
             """),
 
+        ["a guest delegate held by a collection from its creation"] = new("""
+            private Action<int>[]? steps;
+
+            void Bind() => steps = new[] { instance.GetAction<int>("step")! };
+
+            byte Fires()
+            {
+                var named = new Dictionary<string, Func<int, int>> { ["convert"] = convert };
+                var listed = new List<Action> { reset };
+                Action[] spread = [reset];
+                var view = memory.GetSpan(0, 8);
+                steps![0](1);
+                var first = view[0]; // expect: WVA001
+                view = memory.GetSpan(0, 8);
+                named["convert"](1);
+                var second = view[0]; // expect: WVA001
+                view = memory.GetSpan(0, 8);
+                listed[0]();
+                var third = view[0]; // expect: WVA001
+                view = memory.GetSpan(0, 8);
+                spread[0]();
+                return (byte)(first + second + third + view[0]); // expect: WVA001
+            }
+
+            byte Safe()
+            {
+                var named = new Dictionary<string, Func<int, int>> { ["abs"] = Math.Abs };
+                var listed = new List<Action> { () => Console.WriteLine(1) };
+                Action<int>[] spread = [Console.WriteLine];
+                var view = memory.GetSpan(0, 8);
+                named["abs"](1);
+                listed[0]();
+                spread[0](2);
+                return view[0];
+            }
+            """),
+
         ["a lambda handed to a method that runs it"] = new("""
             byte Fires(List<int> items)
             {

@@ -105,7 +105,64 @@ internal sealed class GuestDelegateIndex
             }
         }
 
+        if (intoContainer)
+        {
+            // A collection filled where it is created: _steps = new[] { instance.GetAction<int>("step") },
+            // new Dictionary<string, Action<int>> { ["step"] = ... }, a collection expression.
+            var created = symbol is ILocalSymbol local
+                ? _delegates.FindAssignedValues(local, solver)
+                : AssignedValues(symbol, intoContainer: false, solver.CancellationToken);
+            foreach (var collection in created)
+            {
+                foreach (var element in CreatedElements(collection))
+                {
+                    if (_delegates.IsGuestDelegateValue(element, captures: null, solver))
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+
         return false;
+    }
+
+    /// <summary>
+    /// The values a collection holds from its creation: an array's initializer, a collection
+    /// initializer's <c>Add</c> arguments (<c>{ a }</c>, <c>{ { "step", a } }</c>), a dictionary
+    /// initializer's entries (<c>["step"] = a</c>), a collection expression's elements.
+    /// </summary>
+    private static IEnumerable<IOperation> CreatedElements(IOperation collection)
+    {
+        switch (collection.WalkDownConversions())
+        {
+            case IArrayCreationOperation { Initializer: { } initializer }:
+                return initializer.ElementValues;
+
+            case IObjectCreationOperation { Initializer: { } initializer }:
+                var values = new List<IOperation>();
+                foreach (var element in initializer.Initializers)
+                {
+                    switch (element)
+                    {
+                        case IInvocationOperation add:
+                            values.AddRange(add.Arguments.Select(argument => argument.Value));
+                            break;
+
+                        case ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property.IsIndexer: true } } entry:
+                            values.Add(entry.Value);
+                            break;
+                    }
+                }
+
+                return values;
+
+            case { Kind: Flow.OperationRoles.CollectionExpression } expression:
+                return expression.ChildOperations;
+
+            default:
+                return Enumerable.Empty<IOperation>();
+        }
     }
 
     /// <summary>Every value the compilation stores into <paramref name="symbol"/> (or, for a collection, into its elements).</summary>
