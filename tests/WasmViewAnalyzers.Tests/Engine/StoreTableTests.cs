@@ -369,6 +369,31 @@ public sealed class StoreTableTests
             }
             """, Types),
 
+        ["a reader or writer over a stream in guest memory"] = new("""
+            private BinaryReader? _reader;
+
+            int Fires(int offset)
+            {
+                var reader = new BinaryReader(new UnmanagedMemoryStream((byte*)memory.GetPointer() + offset, 16));
+                TextReader text = new StreamReader(new UnmanagedMemoryStream((byte*)memory.GetPointer() + offset, 16));
+                using var writer = new StreamWriter(new UnmanagedMemoryStream((byte*)memory.GetPointer(), 16, 16, FileAccess.Write));
+                _reader = new BinaryReader(new UnmanagedMemoryStream((byte*)memory.GetPointer(), 16)); // expect: WVA002
+                convert(1);
+                writer.Write('x'); // expect: WVA001
+                return reader.ReadInt32() + text.Read(); // expect: WVA001
+            }
+
+            int Safe(int offset)
+            {
+                var reader = new BinaryReader(new UnmanagedMemoryStream((byte*)memory.GetPointer() + offset, 16));
+                var first = reader.ReadInt32();
+                var copy = new BinaryReader(new MemoryStream(memory.GetSpan(offset, 16).ToArray()));
+                convert(1);
+                reader.Dispose();
+                return first + copy.ReadInt32();
+            }
+            """),
+
         ["a location in guest memory, written through"] = new("""
             void Fires()
             {

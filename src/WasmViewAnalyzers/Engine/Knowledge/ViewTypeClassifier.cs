@@ -14,10 +14,18 @@ internal sealed class ViewTypeClassifier
 
     private readonly WasmSymbols _symbols;
     private readonly ConcurrentDictionary<ITypeSymbol, bool> _cache = new(SymbolEqualityComparer.Default);
+    private readonly List<INamedTypeSymbol> _streamAdapters = new();
 
     public ViewTypeClassifier(WasmSymbols symbols)
     {
         _symbols = symbols;
+        foreach (var name in new[] { "System.IO.TextReader", "System.IO.TextWriter", "System.IO.BinaryReader", "System.IO.BinaryWriter" })
+        {
+            if (symbols.Compilation.GetTypeByMetadataName(name) is { TypeKind: not TypeKind.Error } adapter)
+            {
+                _streamAdapters.Add(adapter);
+            }
+        }
     }
 
     public bool CanHoldView(ITypeSymbol? type)
@@ -49,6 +57,7 @@ internal sealed class ViewTypeClassifier
         => _symbols.IsSpanLike(type)
            || _symbols.IsMemoryLike(type)
            || _symbols.DerivesFrom(type, _symbols.Stream)
+           || IsStreamAdapter(type)
            || _symbols.DerivesFrom(type, _symbols.MemoryManager)
            || IsRuntimeChecked(type);
 
@@ -136,6 +145,7 @@ internal sealed class ViewTypeClassifier
             || _symbols.IsMemoryLike(type)
             || _symbols.DerivesFrom(type, _symbols.Stream)
             || _symbols.DerivesFrom(type, _symbols.MemoryManager)
+            || IsStreamAdapter(type)
             || IsRuntimeChecked(type))
         {
             return true;
@@ -212,6 +222,24 @@ internal sealed class ViewTypeClassifier
                 {
                     return true;
                 }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// A reader or writer over a stream (<c>BinaryReader</c>, <c>StreamReader</c>, <c>StreamWriter</c>,
+    /// any <c>TextReader</c> or <c>TextWriter</c>): built over a stream in guest memory, it reads or
+    /// writes that memory whenever it is used.
+    /// </summary>
+    private bool IsStreamAdapter(ITypeSymbol type)
+    {
+        foreach (var adapter in _streamAdapters)
+        {
+            if (_symbols.DerivesFrom(type, adapter))
+            {
+                return true;
             }
         }
 
