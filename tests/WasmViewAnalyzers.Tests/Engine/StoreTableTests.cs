@@ -311,6 +311,23 @@ public sealed class StoreTableTests
             }
             """),
 
+        ["a lambda registered with Wasmtime as a host function"] = new("""
+            void Fires(Linker linker, Store store, int offset)
+            {
+                var p = (byte*)memory.GetPointer() + offset;
+                linker.DefineFunction("env", "peek", () => (int)*p); // expect: WVA002
+                var q = (nint)memory.GetPointer() + offset;
+                linker.Define("env", "where", Function.FromCallback(store, () => (long)q)); // expect: WVA002
+            }
+
+            void Safe(Linker linker, int offset)
+            {
+                var value = *((byte*)memory.GetPointer() + offset);
+                var guest = memory;
+                linker.DefineFunction("env", "peek", () => value + guest.ReadByte(offset));
+            }
+            """),
+
         ["an event subscription"] = new("""
             private event Action? Done;
 
