@@ -411,6 +411,28 @@ public sealed class StoreTableTests
             }
             """),
 
+        ["a sequence or a pin handle over a memory"] = new("""
+            int Fires(int offset)
+            {
+                var mem = new PointerManager((byte*)memory.GetPointer() + offset, 16).Memory;
+                var sequence = new System.Buffers.ReadOnlySequence<byte>(mem);
+                using var handle = mem.Pin();
+                convert(1);
+                return sequence.FirstSpan[0] + *(byte*)handle.Pointer; // expect: WVA001
+            }
+
+            long Safe(int offset)
+            {
+                var mem = new PointerManager((byte*)memory.GetPointer() + offset, 16).Memory;
+                var sequence = new System.Buffers.ReadOnlySequence<byte>(mem.ToArray());
+                var handle = mem.Pin();
+                var first = *(byte*)handle.Pointer;
+                convert(1);
+                handle.Dispose();
+                return sequence.FirstSpan[0] + sequence.Length + first;
+            }
+            """, PointerMemoryManager.Source),
+
         ["a location in guest memory, written through"] = new("""
             void Fires()
             {

@@ -14,16 +14,20 @@ internal sealed class ViewTypeClassifier
 
     private readonly WasmSymbols _symbols;
     private readonly ConcurrentDictionary<ITypeSymbol, bool> _cache = new(SymbolEqualityComparer.Default);
-    private readonly List<INamedTypeSymbol> _streamAdapters = new();
+    private readonly List<INamedTypeSymbol> _adapters = new();
 
     public ViewTypeClassifier(WasmSymbols symbols)
     {
         _symbols = symbols;
-        foreach (var name in new[] { "System.IO.TextReader", "System.IO.TextWriter", "System.IO.BinaryReader", "System.IO.BinaryWriter" })
+        foreach (var name in new[]
+                 {
+                     "System.IO.TextReader", "System.IO.TextWriter", "System.IO.BinaryReader", "System.IO.BinaryWriter",
+                     "System.Buffers.ReadOnlySequence`1", "System.Buffers.MemoryHandle",
+                 })
         {
             if (symbols.Compilation.GetTypeByMetadataName(name) is { TypeKind: not TypeKind.Error } adapter)
             {
-                _streamAdapters.Add(adapter);
+                _adapters.Add(adapter);
             }
         }
     }
@@ -57,7 +61,7 @@ internal sealed class ViewTypeClassifier
         => _symbols.IsSpanLike(type)
            || _symbols.IsMemoryLike(type)
            || _symbols.DerivesFrom(type, _symbols.Stream)
-           || IsStreamAdapter(type)
+           || IsAdapter(type)
            || _symbols.DerivesFrom(type, _symbols.MemoryManager)
            || IsRuntimeChecked(type);
 
@@ -145,7 +149,7 @@ internal sealed class ViewTypeClassifier
             || _symbols.IsMemoryLike(type)
             || _symbols.DerivesFrom(type, _symbols.Stream)
             || _symbols.DerivesFrom(type, _symbols.MemoryManager)
-            || IsStreamAdapter(type)
+            || IsAdapter(type)
             || IsRuntimeChecked(type))
         {
             return true;
@@ -229,13 +233,14 @@ internal sealed class ViewTypeClassifier
     }
 
     /// <summary>
-    /// A reader or writer over a stream (<c>BinaryReader</c>, <c>StreamReader</c>, <c>StreamWriter</c>,
-    /// any <c>TextReader</c> or <c>TextWriter</c>): built over a stream in guest memory, it reads or
-    /// writes that memory whenever it is used.
+    /// A library type that reads or writes the memory of the view it is built over whenever it is
+    /// used: a reader or writer over a stream (<c>BinaryReader</c>, <c>StreamReader</c>,
+    /// <c>StreamWriter</c>, any <c>TextReader</c> or <c>TextWriter</c>), a <c>ReadOnlySequence</c>
+    /// over a memory, the <c>MemoryHandle</c> that pins one (its <c>Pointer</c>).
     /// </summary>
-    private bool IsStreamAdapter(ITypeSymbol type)
+    private bool IsAdapter(ITypeSymbol type)
     {
-        foreach (var adapter in _streamAdapters)
+        foreach (var adapter in _adapters)
         {
             if (_symbols.DerivesFrom(type, adapter))
             {
