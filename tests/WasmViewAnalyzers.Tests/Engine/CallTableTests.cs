@@ -483,6 +483,42 @@ public sealed class CallTableTests
             }
             """),
 
+        ["an event's add accessor and a property's setter storing into a backing field, invoked through it"] = new("""
+            private Action? _flushed;
+            private Action? _onReset;
+            private Action? _logged;
+
+            event Action Flushed { add => _flushed += value; remove => _flushed -= value; }
+
+            Action? OnReset { get => _onReset; set => _onReset = value; }
+
+            event Action Logged { add => _logged += value; remove => _logged -= value; }
+
+            void Bind()
+            {
+                Flushed += () => convert(1);
+                OnReset = reset;
+                Logged += () => Console.WriteLine(1);
+            }
+
+            byte Fires()
+            {
+                var view = memory.GetSpan(0, 8);
+                _flushed?.Invoke();
+                var first = view[0]; // expect: WVA001
+                view = memory.GetSpan(0, 8);
+                _onReset?.Invoke();
+                return (byte)(first + view[0]); // expect: WVA001
+            }
+
+            byte Safe()
+            {
+                var view = memory.GetSpan(0, 8);
+                _logged?.Invoke();
+                return view[0];
+            }
+            """),
+
         ["a lambda handed to a method that runs it"] = new("""
             byte Fires(List<int> items)
             {

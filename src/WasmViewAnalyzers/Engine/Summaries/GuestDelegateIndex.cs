@@ -182,6 +182,19 @@ internal sealed class GuestDelegateIndex
                 yield break;
             }
 
+            if (method.MethodKind is MethodKind.EventAdd or MethodKind.PropertySet && method.AssociatedSymbol is { } member)
+            {
+                // add => _changed += value; set => _flush = value: the accessor's value is whatever
+                // is subscribed to the event (Changed += handler) or assigned to the property.
+                var memberDefinition = member.OriginalDefinition;
+                foreach (var value in StoredValues(memberDefinition, new StoreKey(StoreKind.Holder, memberDefinition.Name), StoreScope(memberDefinition), cancellationToken))
+                {
+                    yield return value;
+                }
+
+                yield break;
+            }
+
             var isConstructor = method.MethodKind == MethodKind.Constructor;
             var name = isConstructor ? method.ContainingType.Name : method.Name;
             if (string.IsNullOrEmpty(name))
