@@ -219,6 +219,28 @@ public sealed class StoreTableTests
             }
             """, Types),
 
+        ["a local collection's storing call that returns a value: AddLast, GetOrAdd"] = new("""
+            byte Fires()
+            {
+                var nodes = new LinkedList<nint>();
+                nodes.AddLast(memory.GetPointer()); // expect: WVA002
+                var cache = new System.Collections.Concurrent.ConcurrentDictionary<int, nint>();
+                cache.GetOrAdd(1, memory.GetPointer()); // expect: WVA002
+                convert(1);
+                var first = *(byte*)nodes.First!.Value; // expect: WVA001
+                return (byte)(first + *(byte*)cache[1]); // expect: WVA001
+            }
+
+            byte Safe()
+            {
+                var nodes = new LinkedList<nint>();
+                nodes.AddLast(memory.GetPointer()); // expect: WVA002
+                var first = *(byte*)nodes.First!.Value;
+                convert(1);
+                return (byte)(first + nodes.Count);
+            }
+            """),
+
         ["a collection initializer stored in a field"] = new("""
             private List<nint> _pending = new();
             private List<int> _lengths = new();

@@ -92,24 +92,22 @@ internal sealed partial class ViewFlowAnalysis
                 Consume(operand);
             }
 
-            if (origin is null && hasViewInput && !resultCarries)
+            if (origin is null && hasViewInput && Semantics.IsStorageIntoCollection(invocation) && invocation.Instance is { } collection)
             {
-                if (Semantics.IsStorageIntoCollection(invocation) && invocation.Instance is { } collection)
+                // outputs.Add(view), nodes.AddLast(view), cache.GetOrAdd(key, view): the collection
+                // now holds the view, whatever the call returns; nothing is read yet.
+                for (var i = 1; i < inputs.Count; i++)
                 {
-                    // outputs.Add(view): the collection now holds the view; nothing is read yet.
-                    for (var i = 1; i < inputs.Count; i++)
-                    {
-                        StoreIntoContainer(collection, inputs[i]);
-                    }
+                    StoreIntoContainer(collection, inputs[i]);
                 }
-                else
+            }
+            else if (origin is null && hasViewInput && !resultCarries)
+            {
+                foreach (var operand in inputs)
                 {
-                    foreach (var operand in inputs)
+                    if (ReadsOperand(method, invocation.Instance, invocation.Arguments, operand))
                     {
-                        if (ReadsOperand(method, invocation.Instance, invocation.Arguments, operand))
-                        {
-                            Use(operand);
-                        }
+                        Use(operand);
                     }
                 }
             }
