@@ -455,6 +455,32 @@ public sealed class StoreTableTests
             }
             """, PointerMemoryManager.Source),
 
+        ["a compressor kept in a Stream field or property, written in another method"] = new("""
+            private Stream? _packed;
+            private Stream? _plain;
+
+            Stream? Archive { get; set; }
+
+            void Open(Stream output, Stream file)
+            {
+                _packed = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest);
+                Archive = new System.IO.Compression.DeflateStream(output, System.IO.Compression.CompressionLevel.Fastest);
+                _plain = file;
+            }
+
+            void Fires(int offset)
+            {
+                _packed!.Write(memory.GetSpan(offset, 16)); // expect: WVA004
+                Archive!.Write(memory.GetSpan(offset, 16)); // expect: WVA004
+            }
+
+            void Safe(int offset)
+            {
+                _plain!.Write(memory.GetSpan(offset, 16));
+                _packed!.Write(memory.GetSpan(offset, 16).ToArray());
+            }
+            """),
+
         ["a location in guest memory, written through"] = new("""
             void Fires()
             {

@@ -93,7 +93,7 @@ internal sealed partial class ViewFlowAnalysis
     }
 
     private string? DescribeCompressingValue(IOperation stream)
-        => _semantics.Archives.DescribeCompressingValue(stream, AssignedValues, ResolveCapture) is { } kind
+        => _semantics.Archives.DescribeCompressingValue(stream, AssignedValues, ResolveCapture, _cancellationToken) is { } kind
             ? kind == "ZipArchiveEntry.Open()" ? CompressorNoun : kind
             : null;
 

@@ -95,6 +95,14 @@ internal sealed class GuestDelegateIndex
     /// <summary>Whether guest delegates are stored into the collection <paramref name="symbol"/> anywhere in the compilation.</summary>
     public bool ContainsContainer(ISymbol symbol, SummarySolver solver) => _containers.Get(symbol, solver);
 
+    /// <summary>
+    /// Every value the compilation stores into the field or property <paramref name="member"/>
+    /// (assignments, initializers), found the way the holders of guest delegates are: for other
+    /// questions about what a member holds (a compressor in a <c>Stream</c> field).
+    /// </summary>
+    public IEnumerable<IOperation> StoredValuesOf(ISymbol member, CancellationToken cancellationToken)
+        => AssignedValues(member.OriginalDefinition, intoContainer: false, cancellationToken);
+
     private bool HoldsGuestDelegate(ISymbol symbol, bool intoContainer, SummarySolver solver)
     {
         foreach (var value in AssignedValues(symbol, intoContainer, solver.CancellationToken))
