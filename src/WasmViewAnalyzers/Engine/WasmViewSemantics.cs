@@ -23,8 +23,10 @@ internal sealed class WasmViewSemantics
 {
     private readonly SummaryCatalog _catalog = new();
     private readonly BottomUpScheduler _scheduler;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<IPropertySymbol, IFieldSymbol?> _backingFields = new(SymbolEqualityComparer.Default);
     private ArchiveWriters? _archives;
     private EscapeSinks? _escapeSinks;
+    private RefArgumentStores? _refArgumentStores;
 
     private WasmViewSemantics(WasmSymbols symbols, WasmViewOptions options)
     {
@@ -40,6 +42,8 @@ internal sealed class WasmViewSemantics
         ViewSources = new ViewSourceSummaries(this, _catalog);
         Escapes = new EscapeSummaries(this, _catalog);
         ViewState = new ViewStateSummaries(this, _catalog);
+        InputReads = new InputReadSummaries(this, _catalog);
+        Iterators = new Iterators(this);
         Captures = new CapturedVariables(this);
         PureSources = new PureSourceSummaries(this, _catalog);
         _scheduler = new BottomUpScheduler(CallGraph, _catalog);
@@ -62,6 +66,9 @@ internal sealed class WasmViewSemantics
     /// <summary>The APIs that keep what they are given (WVA002).</summary>
     public EscapeSinks EscapeSinks => LazyInitializer.EnsureInitialized(ref _escapeSinks, () => new EscapeSinks(Compilation, Configured.IsEscapeSink))!;
 
+    /// <summary>The BCL members that store an argument through a <c>ref</c> argument (<c>Interlocked.Exchange</c>, <c>Volatile.Write</c>).</summary>
+    public RefArgumentStores RefArgumentStores => LazyInitializer.EnsureInitialized(ref _refArgumentStores, () => new RefArgumentStores(Compilation))!;
+
     public SourceBodies Bodies { get; }
 
     public SourceCallGraph CallGraph { get; }
@@ -76,6 +83,12 @@ internal sealed class WasmViewSemantics
 
     public ViewStateSummaries ViewState { get; }
 
+    /// <summary>Which of their inputs (parameters, captured variables, fields of their object) the methods of the compilation read through.</summary>
+    public InputReadSummaries InputReads { get; }
+
+    /// <summary>The iterators of the compilation, whose bodies run while their sequences are enumerated.</summary>
+    public Iterators Iterators { get; }
+
     public CapturedVariables Captures { get; }
 
     /// <summary>Whether a view's source can be evaluated again with the same meaning (asked by the code fixes only).</summary>
@@ -89,6 +102,28 @@ internal sealed class WasmViewSemantics
         => invocation.Instance is { } receiver
            && Types.IsCollectionOfViews(receiver.Type)
            && EscapeSinks.IsStoringCall(invocation.TargetMethod);
+
+    /// <summary>
+    /// The field behind an auto-property of the compilation (<c>public nint Current { get; set; }</c>),
+    /// or <see langword="null"/>: reading and writing the property is reading and writing that field.
+    /// </summary>
+    public IFieldSymbol? BackingFieldOf(IPropertySymbol property)
+        => property.IsIndexer || !IsDeclaredInSource(property)
+            ? null
+            : _backingFields.GetOrAdd(property.OriginalDefinition, FindBackingField);
+
+    private static IFieldSymbol? FindBackingField(IPropertySymbol property)
+    {
+        foreach (var member in property.ContainingType.GetMembers())
+        {
+            if (member is IFieldSymbol field && SymbolEqualityComparer.Default.Equals(field.AssociatedSymbol, property))
+            {
+                return field;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>Returns <see langword="null"/> for compilations that do not reference Wasmtime.</summary>
     public static WasmViewSemantics? TryCreate(Compilation compilation, WasmViewOptions options)

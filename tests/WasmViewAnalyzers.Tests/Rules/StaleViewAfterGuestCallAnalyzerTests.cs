@@ -999,7 +999,7 @@ public sealed partial class StaleViewAfterGuestCallAnalyzerTests
             Consume({|WVA001:view|}, convert(1));
         }
 
-        static void Consume(Span<byte> bytes, int count) { }
+        static void Consume(Span<byte> bytes, int count) => bytes[0] = (byte)count;
         """);
 
     [Fact]

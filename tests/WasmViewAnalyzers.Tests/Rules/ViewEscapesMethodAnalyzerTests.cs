@@ -290,9 +290,11 @@ public sealed class ViewEscapesMethodAnalyzerTests
         void Run(Stream sink, int length)
         {
             var address = memory.GetPointer();
-            void Flush() => sink.Write(new ReadOnlySpan<byte>((byte*){|WVA002:address|}, length));
-            _flush = Flush;
-            new Thread(Flush).Start();
+            void Flush() => sink.Write(new ReadOnlySpan<byte>((byte*)address, length));
+
+            // Each hand-off of the local function is where the captured view escapes.
+            _flush = {|WVA002:Flush|};
+            new Thread({|WVA002:Flush|}).Start();
         }
         """);
 
@@ -301,8 +303,8 @@ public sealed class ViewEscapesMethodAnalyzerTests
         Func<byte> Reader(List<Action> later)
         {
             var address = memory.GetPointer();
-            Action touch = () => Console.WriteLine({|WVA002:address|});
-            later.Add(touch);
+            Action touch = () => Console.WriteLine(address);
+            later.Add({|WVA002:touch|});
             return () => *(byte*){|WVA002:address|};
         }
         """);

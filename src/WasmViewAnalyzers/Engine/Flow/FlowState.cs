@@ -36,6 +36,23 @@ internal sealed class FlowState
         }
     }
 
+    /// <summary>Whether some location holds a view that may be stale.</summary>
+    public bool HasStaleView
+    {
+        get
+        {
+            foreach (var value in _values.Values)
+            {
+                if (value.IsStale)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
     /// <summary>A guest call may have overwritten or moved every view held so far.</summary>
     public void MarkAllStale(GuestCall call)
     {

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using WasmViewAnalyzers.Engine.Knowledge;
+using WasmViewAnalyzers.Engine.Summaries;
 
 namespace WasmViewAnalyzers.Engine.Flow;
 
@@ -212,6 +213,113 @@ internal sealed class ParameterEscapeSink : ViewFactSink
             && (!_escapes.TryGetValue(ordinal, out var known) || (known.IntoReceiver && !intoReceiver)))
         {
             _escapes[ordinal] = new ParameterEscape(escape.Destination, intoReceiver);
+        }
+    }
+}
+
+/// <summary>
+/// The inputs of a method a summary of its reads starts from: each view parameter, each captured
+/// variable that can hold a view and each field of its object that can, already stale on entry.
+/// </summary>
+internal sealed class StaleInputs
+{
+    private StaleInputs(FlowState entry, Dictionary<ViewOrigin, ISymbol> others, Dictionary<ViewOrigin, int> parameters)
+    {
+        Entry = entry;
+        Others = others;
+        Parameters = parameters;
+    }
+
+    public FlowState Entry { get; }
+
+    /// <summary>The parameter (by ordinal) each parameter's origin stands for.</summary>
+    public Dictionary<ViewOrigin, int> Parameters { get; }
+
+    /// <summary>The captured variable or field each other origin stands for.</summary>
+    public Dictionary<ViewOrigin, ISymbol> Others { get; }
+
+    public bool IsEmpty => Parameters.Count == 0 && Others.Count == 0;
+
+    public static StaleInputs Of(WasmViewSemantics semantics, IOperation body, IMethodSymbol method, System.Threading.CancellationToken cancellationToken)
+    {
+        var entry = new FlowState();
+        var others = new Dictionary<ViewOrigin, ISymbol>();
+        var parameters = new Dictionary<ViewOrigin, int>();
+        var caller = new GuestCall(body, "the caller");
+        ViewOrigin Add(ISymbol symbol, string description)
+        {
+            var origin = new ViewOrigin(body, description);
+            entry.Set(symbol, new ViewValue(origin, caller, lastReference: null));
+            return origin;
+        }
+
+        foreach (var parameter in method.Parameters)
+        {
+            // A ref or in parameter of any type may refer to guest memory itself (ref Invocation inv).
+            if (parameter.RefKind is RefKind.Ref or RefKind.In or RefKind.RefReadOnlyParameter || (parameter.RefKind == RefKind.None && semantics.Types.CanHoldView(parameter.Type)))
+            {
+                parameters.Add(Add(parameter, "parameter '" + parameter.Name + "'"), parameter.Ordinal);
+            }
+        }
+
+        foreach (var captured in semantics.Captures.GetCapturedReads(method, cancellationToken))
+        {
+            var type = captured switch
+            {
+                ILocalSymbol local => local.Type,
+                IParameterSymbol parameter => parameter.Type,
+                _ => null,
+            };
+
+            if (semantics.Types.CanHoldView(type))
+            {
+                others.Add(Add(captured, "captured '" + captured.Name + "'"), captured);
+            }
+        }
+
+        if (!method.IsStatic && method.ContainingType is { } containingType)
+        {
+            foreach (var member in containingType.GetMembers())
+            {
+                if (member is IFieldSymbol { IsStatic: false, IsConst: false } field
+                    && (field.RefKind != RefKind.None || semantics.Types.CanHoldView(field.Type)))
+                {
+                    others.Add(Add(field, "field '" + field.Name + "'"), field);
+                }
+            }
+        }
+
+        return new StaleInputs(entry, others, parameters);
+    }
+}
+
+/// <summary>Which inputs the method reads: each stale use of one of <see cref="StaleInputs"/>.</summary>
+internal sealed class InputReadSink : ViewFactSink
+{
+    private readonly StaleInputs _inputs;
+    private ImmutableHashSet<int> _parameters = ImmutableHashSet<int>.Empty;
+    private ImmutableHashSet<ISymbol> _others = ImmutableHashSet.Create<ISymbol>(SymbolEqualityComparer.Default);
+
+    public InputReadSink(StaleInputs inputs)
+    {
+        _inputs = inputs;
+    }
+
+    public override FlowState EntryState => _inputs.Entry;
+
+    public override bool CollectsWhileSolving => true;
+
+    public InputReads Reads => new(_parameters, _others, readsEverything: false);
+
+    public override void StaleUse(IOperation use, ViewValue value, string? name)
+    {
+        if (_inputs.Parameters.TryGetValue(value.Origin, out var ordinal))
+        {
+            _parameters = _parameters.Add(ordinal);
+        }
+        else if (_inputs.Others.TryGetValue(value.Origin, out var symbol))
+        {
+            _others = _others.Add(symbol);
         }
     }
 }

@@ -93,7 +93,7 @@ internal sealed partial class ViewFlowAnalysis
     }
 
     private string? DescribeCompressingValue(IOperation stream)
-        => _semantics.Archives.DescribeCompressingValue(stream, AssignedValues, ResolveCapture) is { } kind
+        => _semantics.Archives.DescribeCompressingValue(stream, AssignedValues, ResolveCapture, _cancellationToken) is { } kind
             ? kind == "ZipArchiveEntry.Open()" ? CompressorNoun : kind
             : null;
 
@@ -247,17 +247,14 @@ internal sealed partial class ViewFlowAnalysis
         /// it, and that is the use, reported here (beside WVA003) rather than at the later
         /// <c>WriteEntry</c>; the entry does not carry the view on.
         /// </summary>
-        private bool HandsStaleViewToWriter(ISimpleAssignmentOperation assignment, IPropertyReferenceOperation property, Operand assigned)
+        private void HandsStaleViewToWriter(ISimpleAssignmentOperation assignment, IPropertyReferenceOperation property, Operand assigned)
         {
-            if (Effective(assigned) is not { IsStale: true } value
-                || Semantics.Archives.GetDeferredConsumer(property.Property) is null
-                || IsRuntimeChecked(assignment.Value, value))
+            if (Effective(assigned) is { IsStale: true } value
+                && Semantics.Archives.GetDeferredConsumer(property.Property) is not null
+                && !IsRuntimeChecked(assignment.Value, value))
             {
-                return false;
+                Record(assignment.Value, value);
             }
-
-            Record(assignment.Value, value);
-            return true;
         }
 
         private void HandOverLater(IInvocationOperation invocation, IOperation handed, DeferredConsumer consumer, List<Operand> inputs, List<Operand> consumed)

@@ -30,11 +30,30 @@ internal sealed partial class ViewFlowAnalysis
         }
 
         var facts = new ParameterEscapeSink(parameters);
-        new ViewFlowAnalysis(semantics, graph, visit, facts, cancellationToken).SolveAndReport();
-        return facts.Escapes;
+        var analysis = new ViewFlowAnalysis(semantics, graph, visit, facts, cancellationToken);
+        analysis.SolveAndReport();
+        var escapes = facts.Escapes;
+
+        // Put(ref slot, value) { slot = value; }: the value leaves through the caller's ref argument.
+        if (analysis._in[graph.Blocks.Length - 1] is { } exit)
+        {
+            foreach (var parameter in method.Parameters)
+            {
+                if (parameter.RefKind is RefKind.Ref or RefKind.Out
+                    && exit.Get(parameter) is { } value
+                    && parameters.Ordinals.TryGetValue(value.Origin, out var stored)
+                    && stored != parameter.Ordinal
+                    && !escapes.ContainsKey(stored))
+                {
+                    escapes = escapes.Add(stored, new ParameterEscape("stored in ref parameter '" + parameter.Name + "'", intoReceiver: false, parameter.Ordinal));
+                }
+            }
+        }
+
+        return escapes;
     }
 
-    private void RecordEscapeFact(ViewFactSink facts, IOperation escapingValue, ViewValue value, string destination, bool intoReceiver, string? name = null)
+    private void RecordEscapeFact(ViewFactSink facts, IOperation escapingValue, ViewValue value, string destination, bool intoReceiver, string? name = null, IOperation? location = null)
     {
         // Views the companion library checks when read (guarded views and streams) throw instead of corrupting data.
         if (ViewTypeClassifier.IsRuntimeChecked(value.Origin.Acquisition.Type) || ViewTypeClassifier.IsRuntimeChecked(escapingValue.WalkDownConversions().Type))
@@ -43,7 +62,7 @@ internal sealed partial class ViewFlowAnalysis
         }
 
         name ??= value.LastReference is null ? NameOfUnnamed(escapingValue) : NameOf(value.LastReference);
-        facts.Escape(new ViewEscape(escapingValue, escapingValue, name, value, destination), intoReceiver);
+        facts.Escape(new ViewEscape(location ?? escapingValue, escapingValue, name, value, destination), intoReceiver);
     }
 
     /// <summary>How a message names a view that no variable holds: the part of a tuple that is the view, shortly.</summary>
@@ -103,18 +122,18 @@ internal sealed partial class ViewFlowAnalysis
                 KeptStale(stored.Operation, value);
                 Escape(stored.Operation, value, destination.Phrase, destination.IntoReceiver);
             }
-            else if (InstanceOf(target) is { } instance && HolderOf(instance) is { } holder)
+            else if (Classify(target) == StoreTargetKind.MemberOfHeldObject && InstanceOf(target) is { } instance && OwnedHolderOf(instance) is { } holder)
             {
-                // holder.View = view where holder is a local: the local now carries the view.
+                // holder.View = view where holder is an object of the method: the local now carries the view.
                 _state.Set(holder, ViewValue.Join(_state.Get(holder), value));
             }
         }
 
-        private void Escape(IOperation escapingValue, ViewValue value, string destination, bool intoReceiver, string? name = null)
+        private void Escape(IOperation escapingValue, ViewValue value, string destination, bool intoReceiver, string? name = null, IOperation? location = null)
         {
             if (CollectsEscapes)
             {
-                _analysis.RecordEscapeFact(_facts, escapingValue, value, destination, intoReceiver, name);
+                _analysis.RecordEscapeFact(_facts, escapingValue, value, destination, intoReceiver, name, location);
             }
         }
 
@@ -253,6 +272,19 @@ internal sealed partial class ViewFlowAnalysis
                     continue;
                 }
 
+                if (escape.IntoParameter is { } location)
+                {
+                    foreach (var target in arguments)
+                    {
+                        if (target.Parameter?.Ordinal == location)
+                        {
+                            StoreThroughRefArgument(target.Value, operand);
+                        }
+                    }
+
+                    continue;
+                }
+
                 if (escape.IntoReceiver)
                 {
                     if (method.MethodKind == MethodKind.Constructor)
@@ -261,7 +293,7 @@ internal sealed partial class ViewFlowAnalysis
                         continue;
                     }
 
-                    if (instance is not null && HolderOf(instance) is { } holder)
+                    if (instance is not null && OwnedHolderOf(instance) is { } holder)
                     {
                         _state.Set(holder, ViewValue.Join(_state.Get(holder), value));
                         continue;
@@ -294,8 +326,19 @@ internal sealed partial class ViewFlowAnalysis
                     }
 
                     var reference = FirstReference(function, symbol) ?? delegateValue;
+                    if (value.IsStale && Semantics.InputReads.ReadsCaptured(function, symbol, _analysis._visit, _analysis._cancellationToken))
+                    {
+                        // Already stale when the delegate leaves: whenever it runs, it reads it stale (WVA001 beside WVA002).
+                        Record(reference, value.WithoutReference(), symbol.Name);
+                    }
+
                     var destination = "captured by " + kind + (holder.StartsWith("a delegate ", System.StringComparison.Ordinal) ? holder.Substring("a delegate".Length) : " in " + holder);
-                    Escape(reference, value.WithReference(reference), destination, intoReceiver, symbol.Name);
+
+                    // Reported where the capture is handed over: at the captured variable inside a
+                    // lambda written there; at the hand-off of a local function, or of a lambda kept
+                    // in a variable first, declared elsewhere.
+                    var location = delegateValue.Syntax.Span.Contains(reference.Syntax.Span) ? reference : delegateValue;
+                    Escape(reference, value.WithReference(reference), destination, intoReceiver, symbol.Name, location);
                 }
             }
         }
@@ -331,32 +374,34 @@ internal sealed partial class ViewFlowAnalysis
                || (value.IsAddress && IsAddressSizedInteger(locationType))
                || (locationType?.IsReferenceType == true && CarriesView(stored) && Types.CanHoldView(stored.Operation.WalkDownConversions().Type));
 
-        /// <summary>Where a store outside the method's locals goes, or <see langword="null"/> when it stays in a local of this method.</summary>
+        /// <summary>
+        /// Where a store goes beyond the method (<see cref="StoreTargets"/>' kind of its target), or
+        /// <see langword="null"/> when it stays in the method: a variable, an object the method owns,
+        /// an array it holds, guest memory.
+        /// </summary>
         private (string Phrase, bool IntoReceiver)? DescribeStore(IOperation target)
         {
-            switch (target)
+            switch (Classify(target), target)
             {
-                case IFieldReferenceOperation field:
+                case (StoreTargetKind.MemberOfThisOrStatic or StoreTargetKind.MemberOfOtherObject, IFieldReferenceOperation field):
                     return DescribeMemberStore(field.Instance, "field", field.Field.Name, field.Field.IsStatic, field.Field.ContainingType);
-                case IPropertyReferenceOperation property when property.Property.IsIndexer:
-                    if (!Sinks.IsStoringIndexer(property.Property))
-                    {
-                        return null;
-                    }
 
-                    // cache[key] = view: a local dictionary is a queue of pending views like any other.
-                    var instance = property.Instance!;
-                    return ("stored in " + DescribeReceiver(instance) + " by the '" + property.Property.ContainingType.Name + "' indexer", IsHeldByThis(instance));
-                case IPropertyReferenceOperation property:
+                case (StoreTargetKind.MemberOfThisOrStatic or StoreTargetKind.MemberOfOtherObject, IPropertyReferenceOperation property):
                     return DescribeMemberStore(property.Instance, "property", property.Property.Name, property.Property.IsStatic, property.Property.ContainingType);
-                case IArrayElementReferenceOperation element when HolderOf(element.ArrayReference) is null:
+
+                case (StoreTargetKind.Element, IPropertyReferenceOperation { Instance: { } instance } indexer) when Sinks.IsStoringIndexer(indexer.Property):
+                    // cache[key] = view: a local dictionary is a queue of pending views like any other.
+                    return ("stored in " + DescribeReceiver(instance) + " by the '" + indexer.Property.ContainingType.Name + "' indexer", IsHeldByThis(instance));
+
+                case (StoreTargetKind.Element, IArrayElementReferenceOperation element) when OwnedHolderOf(element.ArrayReference) is null:
                     return ("stored in an element of " + DescribeReceiver(element.ArrayReference), IsHeldByThis(element.ArrayReference));
+
                 default:
                     return null;
             }
         }
 
-        private static (string Phrase, bool IntoReceiver)? DescribeMemberStore(IOperation? instance, string kind, string name, bool isStatic, INamedTypeSymbol type)
+        private (string Phrase, bool IntoReceiver)? DescribeMemberStore(IOperation? instance, string kind, string name, bool isStatic, INamedTypeSymbol type)
         {
             if (isStatic || instance is null)
             {
@@ -364,32 +409,10 @@ internal sealed partial class ViewFlowAnalysis
             }
 
             var member = kind + " '" + name + "'";
-
             var receiver = instance.WalkDownConversions();
-            if (receiver is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance })
-            {
-                return ("stored in " + member, true);
-            }
-
-            if (HolderOf(receiver) is not null || receiver is IInstanceReferenceOperation)
-            {
-                return null;
-            }
-
-            return ("stored in " + member + " of " + DescribeReceiver(receiver), IsHeldByThis(receiver));
-        }
-
-        /// <summary>The local (or flow capture) a store into a member or element of it lands in.</summary>
-        private static object? HolderOf(IOperation operation)
-        {
-            var receiver = operation.WalkDownConversions();
-            return receiver switch
-            {
-                ILocalReferenceOperation local when !local.Local.IsRef => local.Local,
-                IFlowCaptureReferenceOperation capture => capture.Id,
-                IFieldReferenceOperation { Instance: not null } field => HolderOf(field.Instance),
-                _ => null,
-            };
+            return receiver is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance }
+                ? ("stored in " + member, true)
+                : ("stored in " + member + " of " + DescribeReceiver(receiver), IsHeldByThis(receiver));
         }
 
         /// <summary>Whether the receiver is (held by) the object the method runs on.</summary>
@@ -402,11 +425,12 @@ internal sealed partial class ViewFlowAnalysis
                 _ => false,
             };
 
-        private static string DescribeReceiver(IOperation receiver)
+        private string DescribeReceiver(IOperation receiver)
             => receiver.WalkDownConversions() switch
             {
                 ILocalReferenceOperation local => "'" + local.Local.Name + "'",
                 IParameterReferenceOperation parameter => "'" + parameter.Parameter.Name + "'",
+                IFlowCaptureReferenceOperation capture when _analysis.ThroughCapture(capture.Id) is ILocalSymbol local => "'" + local.Name + "'",
                 IFlowCaptureReferenceOperation { Type: { } type } => "a new '" + type.Name + "'",
                 var other => "'" + Shorten(other.Syntax.ToString()) + "'",
             };

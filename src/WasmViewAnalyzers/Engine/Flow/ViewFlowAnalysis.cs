@@ -48,6 +48,7 @@ internal sealed partial class ViewFlowAnalysis
     private readonly Dictionary<int, List<(ControlFlowBranch Branch, int Index)>> _finallyEntries = new();
     private readonly HashSet<int> _blocksGuardedByFinally = new();
     private readonly Dictionary<IOperation, GuestCall> _calleeCalls = new();
+    private Dictionary<object, bool>? _ownedHolders;
     private readonly ViewFactSink _facts;
 
 #if DEBUG
@@ -150,6 +151,24 @@ internal sealed partial class ViewFlowAnalysis
         var facts = new ParameterUseSink(parameters);
         new ViewFlowAnalysis(semantics, graph, visit, facts, cancellationToken).SolveAndReport();
         return facts.ReadStale;
+    }
+
+    /// <summary>
+    /// Which of its inputs <paramref name="method"/> reads through (<see cref="InputReadSummaries"/>):
+    /// every view parameter, captured variable and field of its object starts out stale, and each
+    /// stale use found is a read of that input.
+    /// </summary>
+    public static InputReads SummarizeInputReads(WasmViewSemantics semantics, ControlFlowGraph graph, IMethodSymbol method, SummarySolver visit, CancellationToken cancellationToken)
+    {
+        var inputs = StaleInputs.Of(semantics, graph.OriginalOperation, method, cancellationToken);
+        if (inputs.IsEmpty)
+        {
+            return InputReads.Nothing;
+        }
+
+        var facts = new InputReadSink(inputs);
+        new ViewFlowAnalysis(semantics, graph, visit, facts, cancellationToken).SolveAndReport();
+        return facts.Reads;
     }
 
     // ------------------------------------------------------------------ graph structure
@@ -488,12 +507,119 @@ internal sealed partial class ViewFlowAnalysis
     {
         if (!_guestCalls.TryGetValue(operation, out var call))
         {
-            call = _semantics.GuestCalls.TryGetGuestCall(operation, ResolveCapture, _visit, _cancellationToken) ?? UnknownDelegateCall(operation);
+            call = _semantics.GuestCalls.TryGetGuestCall(operation, ResolveCapture, _visit, _cancellationToken, RootOperation().SemanticModel) ?? UnknownDelegateCall(operation);
             _guestCalls[operation] = call;
         }
 
         return call;
     }
+
+    /// <summary>
+    /// The local a flow capture stands for when the graph captured a local (a receiver or target
+    /// evaluated before operands with side effects, <c>list.Add(new Sample { ... })</c>): stores into
+    /// the capture go to that local. Any other entity is itself.
+    /// </summary>
+    private object ThroughCapture(object entity)
+    {
+        if (entity is not CaptureId capture)
+        {
+            return entity;
+        }
+
+        ILocalSymbol? local = null;
+        foreach (var value in ResolveCapture(capture))
+        {
+            if (value.WalkDownConversions() is not ILocalReferenceOperation { Local: { IsRef: false } captured }
+                || (local is not null && !SymbolEqualityComparer.Default.Equals(local, captured)))
+            {
+                return entity;
+            }
+
+            local = captured;
+        }
+
+        return (object?)local ?? entity;
+    }
+
+    /// <summary>See <c>Evaluator.IsOwned</c>; cached per local or capture of the graph.</summary>
+    private bool IsOwned(object holder)
+    {
+        _ownedHolders ??= new Dictionary<object, bool>();
+        if (!_ownedHolders.TryGetValue(holder, out var owned))
+        {
+            _ownedHolders[holder] = owned = ComputeIsOwned(holder);
+        }
+
+        return owned;
+    }
+
+    private bool ComputeIsOwned(object holder)
+    {
+        switch (holder)
+        {
+            case CaptureId capture:
+                foreach (var value in ResolveCapture(capture))
+                {
+                    if (!IsCreatedHere(value))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+
+            case ILocalSymbol local:
+                if (local.Type.IsValueType && !local.IsRef)
+                {
+                    return true;
+                }
+
+                if (_graph.OriginalOperation is IAnonymousFunctionOperation lambda && !SymbolEqualityComparer.Default.Equals(local.ContainingSymbol, lambda.Symbol))
+                {
+                    return false;
+                }
+
+                var assigned = false;
+                foreach (var value in AssignedValues(local))
+                {
+                    if (!IsCreatedHere(value))
+                    {
+                        return false;
+                    }
+
+                    assigned = true;
+                }
+
+                return assigned;
+
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>A new object (or none): <c>new</c>, <c>with</c>, an array or collection expression, <c>null</c>.</summary>
+    private static bool IsCreatedHere(IOperation value)
+    {
+        switch (value.WalkDownConversions())
+        {
+            case IObjectCreationOperation or IAnonymousObjectCreationOperation or ITypeParameterObjectCreationOperation or IDynamicObjectCreationOperation:
+            case IArrayCreationOperation or IWithOperation or ILiteralOperation or IDefaultValueOperation:
+                return true;
+            case IInvocationOperation { TargetMethod: { IsImplicitlyDeclared: true, Name: "<Clone>$" } }:
+                // The graph's `with`: a copy of the record.
+                return true;
+            case IConditionalOperation conditional:
+                return IsCreatedHere(conditional.WhenTrue) && (conditional.WhenFalse is null || IsCreatedHere(conditional.WhenFalse));
+            case ICoalesceOperation coalesce:
+                return IsCreatedHere(coalesce.Value) && IsCreatedHere(coalesce.WhenNull);
+            case var other:
+                return other.Kind == OperationRoles.CollectionExpression;
+        }
+    }
+
+    /// <summary>The iterator of the compilation whose body <paramref name="operation"/> runs by enumerating its sequence (<see cref="Iterators"/>).</summary>
+    private IMethodSymbol? EnumeratedIterator(IOperation operation)
+        => _semantics.Iterators.EnumeratedBy(operation, ResolveCapture, _visit ?? _semantics.NewSolver(_cancellationToken));
 
     /// <summary>
     /// With <c>wasm_view_analyzers.unknown_delegates = guest_call</c>: invoking a delegate the method

@@ -221,8 +221,12 @@ internal sealed class ArchiveWriters
     private static string Describe(ISymbol member)
         => member.ContainingType is { } type ? type.Name + "." + member.Name : member.Name;
 
-    /// <summary>Whether any of <paramref name="values"/> is a compressing stream, looking through locals assigned elsewhere in the body.</summary>
-    public string? DescribeCompressingValue(IOperation operation, System.Func<ILocalSymbol, IEnumerable<IOperation>> assignedValues, System.Func<CaptureId, IEnumerable<IOperation>> captures)
+    /// <summary>
+    /// Whether any of <paramref name="values"/> is a compressing stream, looking through locals
+    /// assigned elsewhere in the body and through the fields and properties of the compilation
+    /// (<c>_output = new GZipStream(...)</c> in a constructor, written in another method).
+    /// </summary>
+    public string? DescribeCompressingValue(IOperation operation, System.Func<ILocalSymbol, IEnumerable<IOperation>> assignedValues, System.Func<CaptureId, IEnumerable<IOperation>> captures, CancellationToken cancellationToken)
     {
         var visited = new HashSet<object>();
         var pending = new Stack<IOperation>();
@@ -239,6 +243,23 @@ internal sealed class ArchiveWriters
             {
                 case ILocalReferenceOperation local when visited.Add(local.Local):
                     foreach (var value in assignedValues(local.Local))
+                    {
+                        pending.Push(value);
+                    }
+
+                    break;
+
+                case IFieldReferenceOperation field when visited.Add(field.Field.OriginalDefinition):
+                    foreach (var value in _semantics.GuestDelegates.Index.StoredValuesOf(field.Field, cancellationToken))
+                    {
+                        pending.Push(value);
+                    }
+
+                    break;
+
+                case IPropertyReferenceOperation { Property.IsIndexer: false } property
+                    when _semantics.IsDeclaredInSource(property.Property) && visited.Add(property.Property.OriginalDefinition):
+                    foreach (var value in _semantics.GuestDelegates.Index.StoredValuesOf(property.Property, cancellationToken))
                     {
                         pending.Push(value);
                     }

@@ -25,11 +25,13 @@ internal sealed class EscapeSinks
     private readonly List<INamedTypeSymbol> _indexedCollections = new();
     private readonly ConcurrentDictionary<IMethodSymbol, bool> _implementsStoring = new(SymbolEqualityComparer.Default);
     private readonly Func<ISymbol, bool> _isConfigured;
+    private readonly IAssemblySymbol? _wasmtime;
 
     /// <param name="isConfigured">Methods the user names in <c>wasm_view_analyzers.escape_sinks</c>.</param>
     public EscapeSinks(Compilation compilation, Func<ISymbol, bool> isConfigured)
     {
         _isConfigured = isConfigured;
+        _wasmtime = compilation.GetTypeByMetadataName("Wasmtime.Memory")?.ContainingAssembly;
         const string Generic = "System.Collections.Generic.";
         const string Concurrent = "System.Collections.Concurrent.";
         const string Immutable = "System.Collections.Immutable.";
@@ -95,11 +97,34 @@ internal sealed class EscapeSinks
         return ImplementsStoringInterface(method) || _isConfigured(method);
     }
 
-    /// <summary>Whether the call (or constructor) runs a delegate argument later, on another thread or a timer.</summary>
+    /// <summary>
+    /// Whether the call (or constructor) runs a delegate argument later: on another thread or a
+    /// timer, or, for every Wasmtime method that takes a delegate (<c>Linker.DefineFunction</c>,
+    /// <c>Function.FromCallback</c>), whenever the guest calls the host function it defines.
+    /// </summary>
     public bool IsDeferredRunner(IMethodSymbol method)
-        => method.ContainingType is { } type
-           && _deferred.TryGetValue(type.OriginalDefinition, out var names)
-           && names.Contains(method.Name);
+        => (method.ContainingType is { } type
+            && _deferred.TryGetValue(type.OriginalDefinition, out var names)
+            && names.Contains(method.Name))
+           || IsWasmtimeCallbackRegistration(method);
+
+    private bool IsWasmtimeCallbackRegistration(IMethodSymbol method)
+    {
+        if (_wasmtime is null || !SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, _wasmtime))
+        {
+            return false;
+        }
+
+        foreach (var parameter in method.Parameters)
+        {
+            if (parameter.Type.TypeKind == TypeKind.Delegate)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>Whether assigning this indexer stores the value in a collection (<c>cache[key] = view</c>).</summary>
     public bool IsStoringIndexer(IPropertySymbol property)
@@ -214,9 +239,15 @@ internal sealed class EscapeSinks
 internal sealed class ParameterEscape
 {
     public ParameterEscape(string destination, bool intoReceiver)
+        : this(destination, intoReceiver, intoParameter: null)
+    {
+    }
+
+    public ParameterEscape(string destination, bool intoReceiver, int? intoParameter)
     {
         Destination = destination;
         IntoReceiver = intoReceiver;
+        IntoParameter = intoParameter;
     }
 
     /// <summary>Where it goes, as a phrase: <c>stored in field '_items'</c>.</summary>
@@ -227,4 +258,10 @@ internal sealed class ParameterEscape
     /// constructor doing so builds an object that carries the view, which is followed like any view.
     /// </summary>
     public bool IntoReceiver { get; }
+
+    /// <summary>
+    /// Only into the location the caller passes as this <c>ref</c> parameter (<c>Put(ref slot, value)</c>
+    /// assigning <c>slot = value</c>): the caller's argument receives the value, as if assigned there.
+    /// </summary>
+    public int? IntoParameter { get; }
 }

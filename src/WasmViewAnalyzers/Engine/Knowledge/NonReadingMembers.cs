@@ -7,7 +7,8 @@ namespace WasmViewAnalyzers.Engine.Knowledge;
 /// <summary>
 /// Members of the BCL's spans, streams, arrays and collections that read no element of what they
 /// are called on (<c>Length</c>, <c>Count</c>, <c>Position</c>, <c>Dispose</c>, <c>GetType</c>, ...),
-/// and the companion library's own freshness checks (<c>IsStale</c>, <c>ThrowIfStale</c>). Looked up
+/// and the companion library's own non-reading members (<c>IsStale</c>, <c>ThrowIfStale</c>,
+/// <c>Length</c>, <c>Address</c>). Looked up
 /// by symbol once per compilation: an override or interface implementation of one of them counts;
 /// a method of the user's own that merely has the name does not.
 /// </summary>
@@ -63,7 +64,8 @@ internal sealed class NonReadingMembers
 
     private bool Compute(ISymbol member)
     {
-        if (member.Name is "IsStale" or "ThrowIfStale" && ViewTypeClassifier.IsRuntimeChecked(member.ContainingType))
+        // A guarded view's freshness checks, its length and its address read no guest memory.
+        if (member.Name is "IsStale" or "ThrowIfStale" or "Length" or "Address" && ViewTypeClassifier.IsRuntimeChecked(member.ContainingType))
         {
             return true;
         }

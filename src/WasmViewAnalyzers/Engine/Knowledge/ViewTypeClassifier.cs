@@ -14,10 +14,22 @@ internal sealed class ViewTypeClassifier
 
     private readonly WasmSymbols _symbols;
     private readonly ConcurrentDictionary<ITypeSymbol, bool> _cache = new(SymbolEqualityComparer.Default);
+    private readonly List<INamedTypeSymbol> _adapters = new();
 
     public ViewTypeClassifier(WasmSymbols symbols)
     {
         _symbols = symbols;
+        foreach (var name in new[]
+                 {
+                     "System.IO.TextReader", "System.IO.TextWriter", "System.IO.BinaryReader", "System.IO.BinaryWriter",
+                     "System.Buffers.ReadOnlySequence`1", "System.Buffers.MemoryHandle",
+                 })
+        {
+            if (symbols.Compilation.GetTypeByMetadataName(name) is { TypeKind: not TypeKind.Error } adapter)
+            {
+                _adapters.Add(adapter);
+            }
+        }
     }
 
     public bool CanHoldView(ITypeSymbol? type)
@@ -29,6 +41,29 @@ internal sealed class ViewTypeClassifier
 
         return _cache.TryGetValue(type, out var cached) ? cached : _cache.GetOrAdd(type, Compute(type, depth: 0));
     }
+
+    /// <summary>
+    /// Whether <paramref name="type"/> holds views as parts of a value rather than being one: a
+    /// collection, a tuple, a <c>KeyValuePair</c>, a <c>Nullable</c>, a <c>Task</c>, a record or
+    /// class of the user's that keeps a pointer. Reading a plain part of it (a key, a count, a flag)
+    /// reads no guest memory; reading a view part out of it derives a view.
+    /// </summary>
+    public bool IsContainerOfViews(ITypeSymbol? type)
+        => type is not null
+           && type.TypeKind is TypeKind.Class or TypeKind.Struct or TypeKind.Interface or TypeKind.Array
+           && type.SpecialType is not (SpecialType.System_IntPtr or SpecialType.System_UIntPtr)
+           && !type.IsRefLikeType
+           && !IsViewItself(type)
+           && CanHoldView(type);
+
+    /// <summary>A type whose values point into memory themselves: spans, memories, streams, memory managers, guarded views.</summary>
+    private bool IsViewItself(ITypeSymbol type)
+        => _symbols.IsSpanLike(type)
+           || _symbols.IsMemoryLike(type)
+           || _symbols.DerivesFrom(type, _symbols.Stream)
+           || IsAdapter(type)
+           || _symbols.DerivesFrom(type, _symbols.MemoryManager)
+           || IsRuntimeChecked(type);
 
     /// <summary>Whether <paramref name="type"/> is a collection (or enumerator) whose elements can be views.</summary>
     public bool IsCollectionOfViews(ITypeSymbol? type)
@@ -82,12 +117,14 @@ internal sealed class ViewTypeClassifier
                 return true;
             case TypeKind.Array:
                 return Compute(((IArrayTypeSymbol)type).ElementType, depth + 1);
+            case TypeKind.TypeParameter:
+                // Generic code may be handed a view as its T (Store<T>(ref T slot, T value) with a nint).
+                return true;
             case TypeKind.Error:
             case TypeKind.Dynamic:
             case TypeKind.Enum:
             case TypeKind.Delegate:
             case TypeKind.FunctionPointer:
-            case TypeKind.TypeParameter:
                 return false;
         }
 
@@ -96,6 +133,8 @@ internal sealed class ViewTypeClassifier
             case SpecialType.System_IntPtr:
             case SpecialType.System_UIntPtr:
                 return true;
+            case SpecialType.System_Nullable_T:
+                return Compute(((INamedTypeSymbol)type).TypeArguments[0], depth + 1);
             case SpecialType.System_Object:
             case SpecialType.System_String:
             case SpecialType.System_ValueType:
@@ -110,6 +149,7 @@ internal sealed class ViewTypeClassifier
             || _symbols.IsMemoryLike(type)
             || _symbols.DerivesFrom(type, _symbols.Stream)
             || _symbols.DerivesFrom(type, _symbols.MemoryManager)
+            || IsAdapter(type)
             || IsRuntimeChecked(type))
         {
             return true;
@@ -145,6 +185,20 @@ internal sealed class ViewTypeClassifier
             }
         }
 
+        if (type is INamedTypeSymbol { IsAnonymousType: true } anonymous)
+        {
+            // new { Name = name, Address = p }: its members are read-only properties.
+            foreach (var member in anonymous.GetMembers())
+            {
+                if (member is IPropertySymbol property && Compute(property.Type, depth + 1))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         // A type of the user's own code that stores a pointer, a span or a memory in an instance
         // field carries the view with it (e.g. a record of (nint Address, int Length)).
         if (type.Locations.Length > 0 && type.Locations[0].IsInSource && type is INamedTypeSymbol named)
@@ -157,6 +211,40 @@ internal sealed class ViewTypeClassifier
                 {
                     return true;
                 }
+            }
+
+            return false;
+        }
+
+        // A generic type of a library holds its values in its type parameters: KeyValuePair<string,
+        // nint>, Tuple<nint, int>, Task<nint>, Lazy<Memory<byte>>, IAsyncEnumerable<nint>.
+        if (type is INamedTypeSymbol { IsGenericType: true } wrapper)
+        {
+            foreach (var argument in wrapper.TypeArguments)
+            {
+                if (Compute(argument, depth + 1))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// A library type that reads or writes the memory of the view it is built over whenever it is
+    /// used: a reader or writer over a stream (<c>BinaryReader</c>, <c>StreamReader</c>,
+    /// <c>StreamWriter</c>, any <c>TextReader</c> or <c>TextWriter</c>), a <c>ReadOnlySequence</c>
+    /// over a memory, the <c>MemoryHandle</c> that pins one (its <c>Pointer</c>).
+    /// </summary>
+    private bool IsAdapter(ITypeSymbol type)
+    {
+        foreach (var adapter in _adapters)
+        {
+            if (_symbols.DerivesFrom(type, adapter))
+            {
+                return true;
             }
         }
 

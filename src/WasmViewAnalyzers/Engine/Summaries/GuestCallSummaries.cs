@@ -28,8 +28,9 @@ internal sealed class GuestCallSummaries
     /// Whether evaluating <paramref name="operation"/> (an invocation, object creation or property
     /// access) may run guest code or grow guest memory.
     /// </summary>
-    public GuestCall? TryGetGuestCall(IOperation operation, CaptureResolver? captures, SummarySolver? solver, CancellationToken cancellationToken)
-        => IsGuestCall(operation, captures, solver ?? _semantics.NewSolver(cancellationToken))
+    /// <param name="model">The semantic model of the operation's tree, for the operations of a control-flow graph (which carry none).</param>
+    public GuestCall? TryGetGuestCall(IOperation operation, CaptureResolver? captures, SummarySolver? solver, CancellationToken cancellationToken, SemanticModel? model = null)
+        => IsGuestCall(operation, captures, solver ?? _semantics.NewSolver(cancellationToken), model)
             ? new GuestCall(operation, operation.DescribeCall())
             : null;
 
@@ -186,35 +187,44 @@ internal sealed class GuestCallSummaries
         return false;
     }
 
-    private bool IsGuestCall(IOperation operation, CaptureResolver? captures, SummarySolver solver)
+    private bool IsGuestCall(IOperation operation, CaptureResolver? captures, SummarySolver solver, SemanticModel? model = null)
     {
         switch (operation)
         {
-            case IInvocationOperation invocation:
-                return IsGuestInvocation(invocation, captures, solver);
+            case IInvocationOperation invocation when IsGuestInvocation(invocation, captures, solver):
+                return true;
 
-            case IObjectCreationOperation creation:
-                if (Symbols.IsWasmtimeType(creation.Type, Symbols.Instance))
-                {
-                    // Instantiation runs the module's start function.
-                    return true;
-                }
+            case IObjectCreationOperation creation when Symbols.IsWasmtimeType(creation.Type, Symbols.Instance):
+                // Instantiation runs the module's start function.
+                return true;
 
-                return creation.Constructor is { } constructor
-                       && (WasmSymbols.HasGuestCallAttribute(constructor) || _semantics.Configured.IsGuestCall(constructor) || MayCallGuest(constructor, solver));
-
-            case IPropertyReferenceOperation propertyReference:
-                var accessor = WasmViewSemantics.IsAssignmentTarget(propertyReference)
-                    ? propertyReference.Property.SetMethod
-                    : propertyReference.Property.GetMethod;
-                return WasmSymbols.HasGuestCallAttribute(propertyReference.Property)
-                       || (accessor is not null
-                           && (WasmSymbols.HasGuestCallAttribute(accessor) || _semantics.Configured.IsGuestCall(accessor) || MayCallGuest(accessor, solver)));
-
-            default:
-                return false;
+            case IPropertyReferenceOperation propertyReference when WasmSymbols.HasGuestCallAttribute(propertyReference.Property):
+                return true;
         }
+
+        // Every other method the operation runs, written or implicit (MethodsRun): accessors,
+        // constructors, operators, conversions, Deconstruct, Dispose, the enumerator's members.
+        foreach (var method in MethodsRun.By(operation, model))
+        {
+            if (IsGuestMethod(method, solver))
+            {
+                return true;
+            }
+        }
+
+        // Enumerating an iterator's sequence runs its body: MoveNext, foreach, ToList.
+        return _semantics.Iterators.EnumeratedBy(operation, captures, solver) is { } iterator && MayCallGuest(iterator, solver);
     }
+
+    /// <summary>
+    /// Whether running <paramref name="method"/> (of any assembly) may run guest code. Calling an
+    /// iterator runs none of its body: enumerating its sequence does.
+    /// </summary>
+    private bool IsGuestMethod(IMethodSymbol method, SummarySolver solver)
+        => IsWasmtimeGuestCall(method)
+           || WasmSymbols.HasGuestCallAttribute(method)
+           || _semantics.Configured.IsGuestCall(method)
+           || (MayCallGuest(method, solver) && !_semantics.Iterators.IsIterator(method, solver.CancellationToken));
 
     private bool IsGuestInvocation(IInvocationOperation invocation, CaptureResolver? captures, SummarySolver solver)
     {
@@ -222,16 +232,6 @@ internal sealed class GuestCallSummaries
         if (method.MethodKind == MethodKind.DelegateInvoke)
         {
             return invocation.Instance is { } target && _semantics.GuestDelegates.IsGuestDelegateValue(target, captures, solver);
-        }
-
-        if (IsWasmtimeGuestCall(method) || WasmSymbols.HasGuestCallAttribute(method) || _semantics.Configured.IsGuestCall(method))
-        {
-            return true;
-        }
-
-        if (MayCallGuest(method, solver))
-        {
-            return true;
         }
 
         // A lambda handed to another method may be invoked by it (List.ForEach, Parallel.For,

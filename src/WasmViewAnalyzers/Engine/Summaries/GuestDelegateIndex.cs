@@ -85,6 +85,7 @@ internal sealed class GuestDelegateIndex
         IPropertyReferenceOperation { Property.IsIndexer: false } property => property.Property.OriginalDefinition,
         ILocalReferenceOperation local => local.Local,
         IParameterReferenceOperation parameter => parameter.Parameter.OriginalDefinition,
+        IEventReferenceOperation @event => @event.Event.OriginalDefinition,
         _ => null,
     };
 
@@ -93,6 +94,14 @@ internal sealed class GuestDelegateIndex
 
     /// <summary>Whether guest delegates are stored into the collection <paramref name="symbol"/> anywhere in the compilation.</summary>
     public bool ContainsContainer(ISymbol symbol, SummarySolver solver) => _containers.Get(symbol, solver);
+
+    /// <summary>
+    /// Every value the compilation stores into the field or property <paramref name="member"/>
+    /// (assignments, initializers), found the way the holders of guest delegates are: for other
+    /// questions about what a member holds (a compressor in a <c>Stream</c> field).
+    /// </summary>
+    public IEnumerable<IOperation> StoredValuesOf(ISymbol member, CancellationToken cancellationToken)
+        => AssignedValues(member.OriginalDefinition, intoContainer: false, cancellationToken);
 
     private bool HoldsGuestDelegate(ISymbol symbol, bool intoContainer, SummarySolver solver)
     {
@@ -104,7 +113,64 @@ internal sealed class GuestDelegateIndex
             }
         }
 
+        if (intoContainer)
+        {
+            // A collection filled where it is created: _steps = new[] { instance.GetAction<int>("step") },
+            // new Dictionary<string, Action<int>> { ["step"] = ... }, a collection expression.
+            var created = symbol is ILocalSymbol local
+                ? _delegates.FindAssignedValues(local, solver)
+                : AssignedValues(symbol, intoContainer: false, solver.CancellationToken);
+            foreach (var collection in created)
+            {
+                foreach (var element in CreatedElements(collection))
+                {
+                    if (_delegates.IsGuestDelegateValue(element, captures: null, solver))
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+
         return false;
+    }
+
+    /// <summary>
+    /// The values a collection holds from its creation: an array's initializer, a collection
+    /// initializer's <c>Add</c> arguments (<c>{ a }</c>, <c>{ { "step", a } }</c>), a dictionary
+    /// initializer's entries (<c>["step"] = a</c>), a collection expression's elements.
+    /// </summary>
+    private static IEnumerable<IOperation> CreatedElements(IOperation collection)
+    {
+        switch (collection.WalkDownConversions())
+        {
+            case IArrayCreationOperation { Initializer: { } initializer }:
+                return initializer.ElementValues;
+
+            case IObjectCreationOperation { Initializer: { } initializer }:
+                var values = new List<IOperation>();
+                foreach (var element in initializer.Initializers)
+                {
+                    switch (element)
+                    {
+                        case IInvocationOperation add:
+                            values.AddRange(add.Arguments.Select(argument => argument.Value));
+                            break;
+
+                        case ISimpleAssignmentOperation { Target: IPropertyReferenceOperation { Property.IsIndexer: true } } entry:
+                            values.Add(entry.Value);
+                            break;
+                    }
+                }
+
+                return values;
+
+            case { Kind: Flow.OperationRoles.CollectionExpression } expression:
+                return expression.ChildOperations;
+
+            default:
+                return Enumerable.Empty<IOperation>();
+        }
     }
 
     /// <summary>Every value the compilation stores into <paramref name="symbol"/> (or, for a collection, into its elements).</summary>
@@ -121,6 +187,19 @@ internal sealed class GuestDelegateIndex
             // A parameter receives its arguments: the calls of its method (or creations of its type).
             if (parameter.ContainingSymbol is not IMethodSymbol method)
             {
+                yield break;
+            }
+
+            if (method.MethodKind is MethodKind.EventAdd or MethodKind.PropertySet && method.AssociatedSymbol is { } member)
+            {
+                // add => _changed += value; set => _flush = value: the accessor's value is whatever
+                // is subscribed to the event (Changed += handler) or assigned to the property.
+                var memberDefinition = member.OriginalDefinition;
+                foreach (var value in StoredValues(memberDefinition, new StoreKey(StoreKind.Holder, memberDefinition.Name), StoreScope(memberDefinition), cancellationToken))
+                {
+                    yield return value;
+                }
+
                 yield break;
             }
 
@@ -369,6 +448,14 @@ internal sealed class GuestDelegateIndex
 
             case (StoreKind.Holder, ISimpleAssignmentOperation assignment):
                 Add(GetReferencedSymbol(assignment.Target), assignment.Value);
+                break;
+
+            case (StoreKind.Holder, IEventAssignmentOperation { Adds: true } subscription):
+                Add(GetReferencedSymbol(subscription.EventReference), subscription.HandlerValue);
+                break;
+
+            case (StoreKind.Holder, ICompoundAssignmentOperation combination) when combination.Target.Type?.TypeKind == TypeKind.Delegate:
+                Add(GetReferencedSymbol(combination.Target), combination.Value);
                 break;
 
             case (StoreKind.Container, ISimpleAssignmentOperation assignment):
@@ -705,6 +792,11 @@ internal sealed class GuestDelegateIndex
                             Add(StoreKind.Holder, LastName(assignment.Left), node, !inInitializer && IsUnqualified(assignment.Left));
                         }
 
+                        break;
+
+                    case AssignmentExpressionSyntax assignment when assignment.IsKind(SyntaxKind.AddAssignmentExpression):
+                        // Tick += () => convert(1), _handlers += handler: an event or a delegate gains a handler.
+                        Add(StoreKind.Holder, LastName(assignment.Left), node, IsUnqualified(assignment.Left));
                         break;
 
                     case VariableDeclaratorSyntax { Parent.Parent: BaseFieldDeclarationSyntax, Initializer: not null } declarator:

@@ -81,6 +81,10 @@ internal sealed class GuestDelegateSummaries
             case IFieldReferenceOperation field:
                 return _index.Contains(field.Field.OriginalDefinition, solver);
 
+            case IEventReferenceOperation @event:
+                // Tick?.Invoke(): whatever handlers were subscribed with +=.
+                return _index.Contains(@event.Event.OriginalDefinition, solver);
+
             case IPropertyReferenceOperation property:
                 if (_index.Contains(property.Property.OriginalDefinition, solver)
                     || (property.Property.GetMethod is { } getter && ReturnsGuestDelegate(getter, solver)))
@@ -248,6 +252,11 @@ internal sealed class GuestDelegateSummaries
                     case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment
                         when SymbolEqualityComparer.Default.Equals(target.Local, local):
                         yield return assignment.Value;
+                        break;
+                    case ICompoundAssignmentOperation { Target: ILocalReferenceOperation target } combination
+                        when SymbolEqualityComparer.Default.Equals(target.Local, local) && local.Type.TypeKind == TypeKind.Delegate:
+                        // handlers += () => ...: the delegate runs that lambda too.
+                        yield return combination.Value;
                         break;
                     case IArgumentOperation { Value: ILocalReferenceOperation or IDeclarationExpressionOperation } argument
                         when argument.Parameter?.RefKind == RefKind.Out

@@ -5,6 +5,7 @@ using System.Collections.Immutable;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
+using WasmViewAnalyzers.Engine.Flow;
 
 namespace WasmViewAnalyzers.Engine.Summaries;
 
@@ -25,7 +26,7 @@ internal sealed class SourceCallGraph
         _sourceTypes = new Lazy<ImmutableArray<INamedTypeSymbol>>(() => CollectSourceTypes(semantics.Compilation));
     }
 
-    /// <summary>The methods of the compilation that <paramref name="method"/>'s body may run or hand out: calls, constructors, accessors, method groups, overrides and implementations.</summary>
+    /// <summary>The methods of the compilation that <paramref name="method"/>'s body may run (<see cref="MethodsRun"/>) or hand out (method groups), and its overrides and implementations.</summary>
     public ImmutableArray<IMethodSymbol> GetCallees(IMethodSymbol method, CancellationToken cancellationToken)
         => _callees.GetOrAdd(method, m => ComputeCallees(m, cancellationToken));
 
@@ -45,21 +46,15 @@ internal sealed class SourceCallGraph
         {
             foreach (var operation in body.DescendantsAndSelf())
             {
-                switch (operation)
+                if (operation is IMethodReferenceOperation reference)
                 {
-                    case IInvocationOperation invocation:
-                        Add(invocation.TargetMethod);
-                        break;
-                    case IObjectCreationOperation { Constructor: { } constructor }:
-                        Add(constructor);
-                        break;
-                    case IPropertyReferenceOperation property:
-                        Add(property.Property.GetMethod);
-                        Add(property.Property.SetMethod);
-                        break;
-                    case IMethodReferenceOperation reference:
-                        Add(reference.Method);
-                        break;
+                    Add(reference.Method);
+                    continue;
+                }
+
+                foreach (var callee in MethodsRun.By(operation))
+                {
+                    Add(callee);
                 }
             }
         }

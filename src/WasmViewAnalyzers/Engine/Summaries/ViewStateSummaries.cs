@@ -22,8 +22,9 @@ internal sealed class ViewStateSummaries
 
     /// <summary>
     /// Whether calling <paramref name="member"/> (an instance method or accessor of the
-    /// compilation) reads or writes a field of <c>this</c> that holds a view, directly or through
-    /// other members of <c>this</c>. Members without a body in source answer yes.
+    /// compilation) reads or writes through a field of <c>this</c> that holds a view, directly or
+    /// through other members of <c>this</c>. Members without a body in source answer yes, except an
+    /// auto-property's setter.
     /// </summary>
     public bool UsesViewState(IMethodSymbol member, SummarySolver? solver, CancellationToken cancellationToken)
         => _usesViewState.Get(member, solver ?? _semantics.NewSolver(cancellationToken));
@@ -33,13 +34,13 @@ internal sealed class ViewStateSummaries
         var body = _semantics.Bodies.GetBody(member, solver.CancellationToken);
         if (body is null)
         {
-            // An auto-property's accessor reads or writes its backing field only.
+            // An auto-property's getter hands out its backing field; its setter only replaces it.
             return member.AssociatedSymbol is not IPropertySymbol property
-                   || property.ReturnsByRef
-                   || property.ReturnsByRefReadonly
-                   || _semantics.Types.CanHoldView(property.Type);
+                   || (member.MethodKind == MethodKind.PropertyGet
+                       && (property.ReturnsByRef || property.ReturnsByRefReadonly || _semantics.Types.CanHoldView(property.Type)));
         }
 
+        var readsFields = false;
         foreach (var operation in body.DescendantsAndSelf())
         {
             solver.CancellationToken.ThrowIfCancellationRequested();
@@ -51,11 +52,7 @@ internal sealed class ViewStateSummaries
             switch (self.Parent)
             {
                 case IFieldReferenceOperation field when field.Instance == self:
-                    if (field.Field.RefKind != RefKind.None || _semantics.Types.CanHoldView(field.Field.Type))
-                    {
-                        return true;
-                    }
-
+                    readsFields |= field.Field.RefKind != RefKind.None || _semantics.Types.CanHoldView(field.Field.Type);
                     break;
 
                 case IInvocationOperation invocation when invocation.Instance == self:
@@ -81,7 +78,9 @@ internal sealed class ViewStateSummaries
             }
         }
 
-        return false;
+        // Touching a field that holds a view is not yet reading through it: Length, a pointer
+        // compared or replaced, the view handed on unread. The body's flow says (InputReadSummaries).
+        return readsFields && _semantics.InputReads.ReadsOwnFields(member, solver, solver.CancellationToken);
     }
 
     /// <summary>A static member, or one without source: assume it does.</summary>
