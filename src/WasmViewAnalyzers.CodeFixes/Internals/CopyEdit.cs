@@ -39,7 +39,10 @@ internal sealed class CopyEdit : FixEdit
         switch (plan)
         {
             case { CopyPoint: { } copyPoint, Strategy: CopyStrategy.ToArray }:
-                editor.ReplaceNode(copyPoint, (node, _) => SyntaxHelpers.AppendCall((ExpressionSyntax)node, "ToArray"));
+                var keptTypeName = plan.KeptType is { } keptType ? keptType.ToMinimalDisplayString(model, copyPoint.SpanStart) : null;
+                editor.ReplaceNode(copyPoint, (node, _) => keptTypeName is not null
+                    ? ToArrayKeepingType((ExpressionSyntax)node, keptTypeName)
+                    : SyntaxHelpers.AppendCall((ExpressionSyntax)node, "ToArray"));
                 if (plan.Declarator?.Parent is VariableDeclarationSyntax { Type.IsVar: true } declaration && plan.LocalType is not null)
                 {
                     var explicitType = plan.LocalType.ToMinimalDisplayString(model, declaration.SpanStart);
@@ -59,6 +62,12 @@ internal sealed class CopyEdit : FixEdit
                 break;
         }
     }
+
+    /// <summary><c>new ReadOnlyMemory&lt;byte&gt;(view.ToArray())</c>: a copy of the same type as the view.</summary>
+    public static ExpressionSyntax ToArrayKeepingType(ExpressionSyntax view, string viewTypeName)
+        => ObjectCreationExpression(Token(SyntaxKind.NewKeyword).WithTrailingTrivia(Space), ParseTypeName(viewTypeName), argumentList: null, initializer: null)
+            .WithArgumentList(ArgumentList(SingletonSeparatedList(Argument(SyntaxHelpers.AppendCall(view.WithoutTrivia(), "ToArray")))))
+            .WithTriviaFrom(view);
 
     private static void ApplyLeaseDeclaration(DocumentEditor editor, ExpressionSyntax copyPoint, VariableDeclaratorSyntax declarator, SemanticModel? model, ICollection<string> taken, CancellationToken cancellationToken)
     {

@@ -51,11 +51,14 @@ internal sealed class CopyPlan
     /// <summary>The declared type of the local receiving the view, to spell out when <c>var</c> would change meaning.</summary>
     public ITypeSymbol? LocalType { get; }
 
+    /// <summary>The view's type, kept by the copy (<c>new ReadOnlyMemory&lt;byte&gt;(view.ToArray())</c>) where the context infers its type from it.</summary>
+    public ITypeSymbol? KeptType { get; private set; }
+
     /// <summary>Identifies the edit: several diagnostics about one acquisition share one copy.</summary>
     public TextSpanKey Key => new((CopyPoint ?? (SyntaxNode?)Anchor)!.Span.Start, (CopyPoint ?? (SyntaxNode?)Anchor)!.Span.Length, OutLocal);
 
-    public static CopyPlan ForExpression(CopyStrategy strategy, ExpressionSyntax copyPoint, VariableDeclaratorSyntax? declarator, ITypeSymbol? localType)
-        => new(strategy, copyPoint, declarator, anchor: null, outLocal: null, insertIntoThen: false, localType);
+    public static CopyPlan ForExpression(CopyStrategy strategy, ExpressionSyntax copyPoint, VariableDeclaratorSyntax? declarator, ITypeSymbol? localType, ITypeSymbol? keptType = null)
+        => new(strategy, copyPoint, declarator, anchor: null, outLocal: null, insertIntoThen: false, localType) { KeptType = keptType };
 
     public static CopyPlan ForOutLocal(CopyStrategy strategy, StatementSyntax anchor, string local, bool insertIntoThen)
         => new(strategy, copyPoint: null, declarator: null, anchor, local, insertIntoThen, localType: null);
@@ -158,7 +161,34 @@ internal static class ViewCopyPlanner
             return PlanLeaseDeclaration(model, copyPoint, sink, sinkLocal, semantics);
         }
 
+        if (sink is null && !KeepsTargetType(model, copyPoint, cancellationToken))
+        {
+            // (Key: key, Body: Segment(..)), new { Body = Segment(..) }, a generic argument: the context
+            // takes its type from the view, and an array there changes what the code after it can do
+            // (pair.Body.Span): the copy keeps the view's type.
+            return model.GetTypeInfo(copyPoint, cancellationToken).Type is { } viewType
+                   && SpeculativeCompilation.Compiles(model.Compilation, new[] { ((SyntaxNode)copyPoint, (SyntaxNode)CopyEdit.ToArrayKeepingType(copyPoint, viewType.ToMinimalDisplayString(model, copyPoint.SpanStart))) }, new[] { model.SyntaxTree }, cancellationToken)
+                ? CopyPlan.ForExpression(CopyStrategy.ToArray, copyPoint, sink, sinkLocal?.Type, keptType: viewType)
+                : null;
+        }
+
         return CopyPlan.ForExpression(CopyStrategy.ToArray, copyPoint, sink, sinkLocal?.Type);
+    }
+
+    /// <summary>
+    /// Whether <c>.ToArray()</c> in place of <paramref name="copyPoint"/> compiles: the context converts
+    /// the view to a type it names (a parameter, a field, a declared local), which an array converts to
+    /// as well, or the changed code compiles all the same.
+    /// </summary>
+    private static bool KeepsTargetType(SemanticModel model, ExpressionSyntax copyPoint, CancellationToken cancellationToken)
+    {
+        var typeInfo = model.GetTypeInfo(copyPoint, cancellationToken);
+        if (!SymbolEqualityComparer.Default.Equals(typeInfo.Type, typeInfo.ConvertedType))
+        {
+            return true;
+        }
+
+        return SpeculativeCompilation.Compiles(model.Compilation, new[] { ((SyntaxNode)copyPoint, (SyntaxNode)SyntaxHelpers.AppendCall(copyPoint, "ToArray")) }, new[] { model.SyntaxTree }, cancellationToken);
     }
 
     /// <summary>

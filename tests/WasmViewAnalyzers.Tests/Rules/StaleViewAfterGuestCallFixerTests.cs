@@ -234,6 +234,46 @@ public sealed class StaleViewAfterGuestCallFixerTests
             """) + PointerMemoryManager.Source,
         First);
 
+    // A tuple element or an anonymous type's member takes its type from the view: an array there
+    // would leave pair.Body.Span without a meaning, so the copy keeps the view's type.
+    [Fact]
+    public Task ViewInATupleOrAnonymousType_CopyKeepsTheViewsType() => Verify.VerifyCodeFixAsync(
+        HostCode.WithMembers("""
+            Memory<byte> Segment(int address) => new PointerManager((byte*)memory.GetPointer() + address, 64).Memory;
+
+            void ServePair(Stream output)
+            {
+                var pair = (Key: "a", Body: Segment(convert(1)));
+                convert(2);
+                output.Write({|WVA001:pair|}.Body.Span);
+            }
+
+            void ServeAnonymous(Stream output)
+            {
+                var item = new { Key = "b", Body = Segment(convert(3)) };
+                convert(4);
+                output.Write({|WVA001:item|}.Body.Span);
+            }
+            """) + PointerMemoryManager.Source,
+        HostCode.WithMembers("""
+            Memory<byte> Segment(int address) => new PointerManager((byte*)memory.GetPointer() + address, 64).Memory;
+
+            void ServePair(Stream output)
+            {
+                var pair = (Key: "a", Body: new Memory<byte>(Segment(convert(1)).ToArray()));
+                convert(2);
+                output.Write(pair.Body.Span);
+            }
+
+            void ServeAnonymous(Stream output)
+            {
+                var item = new { Key = "b", Body = new Memory<byte>(Segment(convert(3)).ToArray()) };
+                convert(4);
+                output.Write(item.Body.Span);
+            }
+            """) + PointerMemoryManager.Source,
+        First);
+
     [Fact]
     public Task ViewHandedToAReaderThatCallsTheGuestFirst_CopiedAtTheArgument() => VerifyMembers("""
         void Print(ReadOnlySpan<byte> output)
