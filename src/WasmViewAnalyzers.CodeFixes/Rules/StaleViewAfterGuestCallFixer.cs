@@ -84,8 +84,9 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
         return plan.InputsFirst is { } inputs ? new FixEdit[] { new InputsFirstEdit(inputs), reacquire } : new FixEdit[] { reacquire };
     }
 
+    /// <summary>The guest calls of the view's statement made first; else the view's declaration moved below the statements that call the guest.</summary>
     private static IReadOnlyList<FixEdit>? CallFirst(FindingContext finding)
-        => GuestCallHoistPlanner.Plan(finding) is { } plan ? new FixEdit[] { new HoistEdit(plan) } : null;
+        => GuestCallHoistPlanner.Plan(finding) is { } plan ? new FixEdit[] { new HoistEdit(plan) } : DeclarationMovePlanner.Plan(finding);
 
     /// <summary>Where the view was obtained: the expression, or the <c>out</c> argument that receives it.</summary>
     private static SyntaxNode? AcquisitionNode(FindingContext finding)

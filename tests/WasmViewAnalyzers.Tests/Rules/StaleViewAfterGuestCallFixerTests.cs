@@ -1477,6 +1477,61 @@ public sealed class StaleViewAfterGuestCallFixerTests
     // ------------------------------------------------------------------ call the guest before obtaining the view
 
     [Fact]
+    public Task DeclarationBeforeAGuestCall_MovedBelowIt_FixAll() => VerifyMembers("""
+        int Sum(int address)
+        {
+            var output = (byte*)memory.GetPointer() + address;
+            var length = convert(address);
+            convert(length);
+            return {|WVA001:output|}[0] + {|WVA001:output|}[length];
+        }
+
+        void Clear(int address)
+        {
+            var output = memory.GetPointer() + address;
+            var length = convert(address); // the guest may grow the memory
+            new Span<byte>((void*){|WVA001:output|}, length).Clear();
+        }
+        """, """
+        int Sum(int address)
+        {
+            var length = convert(address);
+            convert(length);
+            var output = (byte*)memory.GetPointer() + address;
+            return output[0] + output[length];
+        }
+
+        void Clear(int address)
+        {
+            var length = convert(address); // the guest may grow the memory
+            var output = memory.GetPointer() + address;
+            new Span<byte>((void*)output, length).Clear();
+        }
+        """, StaleViewAfterGuestCallFixer.CallFirstKey);
+
+    [Fact]
+    public async Task DeclarationBeforeAGuestCall_NotMovedWhenReadOrItsInputsChangeOnTheWay()
+    {
+        var offered = await Verify.GetOfferedFixesAsync(HostCode.WithMembers("""
+            int ReadOnTheWay(int address)
+            {
+                var output = (byte*)memory.GetPointer() + address;
+                var length = convert(output[0]);
+                return output[length];
+            }
+
+            int InputChanged(int address)
+            {
+                var output = (byte*)memory.GetPointer() + address;
+                address = convert(address);
+                return output[address];
+            }
+            """));
+
+        Assert.DoesNotContain("Call the guest before obtaining the view", offered);
+    }
+
+    [Fact]
     public Task GuestCallInALaterArgument_MadeFirst_FixAll() => VerifyMembers("""
         Stream OpenInBody(int address)
         {
