@@ -31,6 +31,7 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
     public const string CallFirstKey = RuleIdentifiers.StaleViewAfterGuestCall + ".CallFirst";
     public const string CopyInHelperKey = RuleIdentifiers.StaleViewAfterGuestCall + ".CopyInHelper";
     public const string ObtainInFunctionKey = RuleIdentifiers.StaleViewAfterGuestCall + ".ObtainInFunction";
+    public const string KeepOffsetKey = RuleIdentifiers.StaleViewAfterGuestCall + ".KeepOffset";
 
     private static readonly IReadOnlyList<FixStrategy> Strategies = new[]
     {
@@ -40,6 +41,7 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
         new FixStrategy(CallFirstKey, "Call the guest before obtaining the view", CallFirst),
         new FixStrategy(CopyInHelperKey, "Make the helper return a copy", HelperCopyPlanner.Plan),
         new FixStrategy(ObtainInFunctionKey, "Obtain the view where the lambda runs", CapturedSourcePlanner.Plan),
+        new FixStrategy(KeepOffsetKey, "Keep the guest offset instead of the pointer", LocalOffsetMapPlanner.PlanForRead),
     };
 
     public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIdentifiers.StaleViewAfterGuestCall);

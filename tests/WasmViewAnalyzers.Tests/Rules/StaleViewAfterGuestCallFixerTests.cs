@@ -1477,6 +1477,59 @@ public sealed class StaleViewAfterGuestCallFixerTests
     // ------------------------------------------------------------------ call the guest before obtaining the view
 
     [Fact]
+    public Task PointersInALocalDictionaryOrArrayReadAfterTheGuestRan_KeepTheOffsets_FixAll() => VerifyMembers("""
+        long SumValues(string[] keys)
+        {
+            var local = new Dictionary<string, nint>(keys.Length);
+            foreach (var key in keys)
+            {
+                var offset = convert(16);
+                local.TryAdd(key, memory.GetPointer() + offset);
+            }
+
+            long sum = 0;
+            foreach (var value in local.Values) sum += *(short*){|WVA001:value|} + *(byte*){|WVA001:value|};
+            return sum;
+        }
+
+        int FirstOfRing(int count)
+        {
+            var ring = new nint[count];
+            for (var i = 0; i < count; i++)
+            {
+                ring[i] = (nint)((byte*)memory.GetPointer() + convert(32));
+            }
+
+            return *(byte*){|WVA001:ring|}[0] + ring.Length;
+        }
+        """, """
+        long SumValues(string[] keys)
+        {
+            var local = new Dictionary<string, int>(keys.Length);
+            foreach (var key in keys)
+            {
+                var offset = convert(16);
+                local.TryAdd(key, offset);
+            }
+
+            long sum = 0;
+            foreach (var value in local.Values) sum += *(short*)(memory.GetPointer() + value) + *(byte*)(memory.GetPointer() + value);
+            return sum;
+        }
+
+        int FirstOfRing(int count)
+        {
+            var ring = new int[count];
+            for (var i = 0; i < count; i++)
+            {
+                ring[i] = convert(32);
+            }
+
+            return *(byte*)(memory.GetPointer() + ring[0]) + ring.Length;
+        }
+        """);
+
+    [Fact]
     public Task DeclarationBeforeAGuestCall_MovedBelowIt_FixAll() => VerifyMembers("""
         int Sum(int address)
         {
