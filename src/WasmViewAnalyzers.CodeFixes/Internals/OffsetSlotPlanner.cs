@@ -48,6 +48,7 @@ internal static class OffsetSlotPlanner
         }
 
         var type = slot.ContainingType.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
+        var createdTypes = new List<TypeSyntax>();
         var references = type.DescendantNodes().OfType<IdentifierNameSyntax>()
             .Where(n => n.Identifier.ValueText == slot.Name && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(n, cancellationToken).Symbol, slot))
             .ToList();
@@ -63,6 +64,11 @@ internal static class OffsetSlotPlanner
         {
             var access = reference.Parent is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } qualified && qualified.Name == reference ? (ExpressionSyntax)qualified : reference;
             var stored = isScalar ? StoredIntoField(model, access, cancellationToken) : StoredIntoCollection(model, access, cancellationToken);
+            if (stored is not null && access.Parent is AssignmentExpressionSyntax { Right: ObjectCreationExpressionSyntax created })
+            {
+                createdTypes.AddRange(PointerTypesWithin(model, created.Type, cancellationToken));
+            }
+
             if (stored is null)
             {
                 if (!isScalar && IsHarmlessCollectionUse(access))
@@ -143,7 +149,7 @@ internal static class OffsetSlotPlanner
         var offsetTypeName = ParseTypeName(offsetType.ToMinimalDisplayString(model, declaration.SpanStart));
         var retypedTypes = isNullable && declaration.Type is NullableTypeSyntax nullableType ? new[] { nullableType.ElementType }
             : isScalar ? new[] { declaration.Type }
-            : PointerTypesIn(model, declaration, cancellationToken);
+            : PointerTypesIn(model, declaration, cancellationToken).Concat(createdTypes);
         foreach (var retyped in retypedTypes)
         {
             replacements.Add((retyped, offsetTypeName.WithTriviaFrom(retyped)));
@@ -200,6 +206,10 @@ internal static class OffsetSlotPlanner
         {
             node = collection;
         }
+        else if (node.Parent is InitializerExpressionSyntax { RawKind: (int)SyntaxKind.CollectionInitializerExpression, Parent: ObjectCreationExpressionSyntax created })
+        {
+            node = created;
+        }
 
         ExpressionSyntax? target = node.Parent switch
         {
@@ -250,6 +260,10 @@ internal static class OffsetSlotPlanner
                 break;
             case AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression, Right: CollectionExpressionSyntax collection } assignment when assignment.Left == access:
                 values = collection.Elements.OfType<ExpressionElementSyntax>().Select(e => e.Expression);
+                break;
+            case AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression, Right: ObjectCreationExpressionSyntax { ArgumentList: null or { Arguments.Count: 0 }, Initializer: { RawKind: (int)SyntaxKind.CollectionInitializerExpression } initializer } } assignment when assignment.Left == access:
+                // _watch = new List<nint> { p }: the new collection's elements (a dictionary's { key, value } pairs).
+                values = initializer.Expressions.SelectMany(e => e is InitializerExpressionSyntax pair ? (IEnumerable<ExpressionSyntax>)pair.Expressions : new[] { e });
                 break;
             default:
                 return null;
@@ -364,9 +378,12 @@ internal static class OffsetSlotPlanner
 
     /// <summary>The pointer and address types in a field's declaration (its type, its array creation) that become the offset's type.</summary>
     internal static IEnumerable<TypeSyntax> PointerTypesIn(SemanticModel model, VariableDeclarationSyntax declaration, CancellationToken cancellationToken)
+        => PointerTypesWithin(model, declaration.Parent!, cancellationToken);
+
+    /// <summary>The pointer and address types written within <paramref name="node"/>.</summary>
+    private static IEnumerable<TypeSyntax> PointerTypesWithin(SemanticModel model, SyntaxNode node, CancellationToken cancellationToken)
     {
-        var fieldDeclaration = declaration.Parent!;
-        foreach (var type in fieldDeclaration.DescendantNodesAndSelf().OfType<TypeSyntax>())
+        foreach (var type in node.DescendantNodesAndSelf().OfType<TypeSyntax>())
         {
             if (type is PointerTypeSyntax or PredefinedTypeSyntax or IdentifierNameSyntax or QualifiedNameSyntax
                 && model.GetTypeInfo(type, cancellationToken).Type is { } found

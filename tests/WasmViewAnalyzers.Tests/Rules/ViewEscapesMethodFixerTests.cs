@@ -370,6 +370,28 @@ public sealed class ViewEscapesMethodFixerTests
     }
 
     [Fact]
+    public Task PointerInANewCollectionAssignedToAPrivateField_KeepsTheOffset() => VerifyMembers("""
+        private List<nint> _watch = new();
+
+        void Watch(int offset)
+        {
+            var p = memory.GetPointer() + offset;
+            _watch = new List<nint> { {|WVA002:p|} };
+        }
+
+        int Watched => _watch.Count;
+        """, """
+        private List<int> _watch = new();
+
+        void Watch(int offset)
+        {
+            _watch = new List<int> { offset };
+        }
+
+        int Watched => _watch.Count;
+        """);
+
+    [Fact]
     public Task PointerStoredAtomicallyOrInANullableField_KeepsTheOffset() => VerifyMembers("""
         private static nint s_lastScratch;
         private nint _current;
