@@ -86,9 +86,20 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
         return plan.InputsFirst is { } inputs ? new FixEdit[] { new InputsFirstEdit(inputs), reacquire } : new FixEdit[] { reacquire };
     }
 
-    /// <summary>The guest calls of the view's statement made first; else the view's declaration moved below the statements that call the guest.</summary>
+    /// <summary>
+    /// The guest calls of the view's statement made first; else, where the view cannot be obtained
+    /// again at the use (a lambda captures it), its declaration moved below the statements that call
+    /// the guest (beside re-acquisition it would be the same change twice).
+    /// </summary>
     private static IReadOnlyList<FixEdit>? CallFirst(FindingContext finding)
-        => GuestCallHoistPlanner.Plan(finding) is { } plan ? new FixEdit[] { new HoistEdit(plan) } : DeclarationMovePlanner.Plan(finding);
+    {
+        if (GuestCallHoistPlanner.Plan(finding) is { } plan)
+        {
+            return new FixEdit[] { new HoistEdit(plan) };
+        }
+
+        return ViewReacquirePlanner.Plan(finding) is null ? DeclarationMovePlanner.Plan(finding) : null;
+    }
 
     /// <summary>Where the view was obtained: the expression, or the <c>out</c> argument that receives it.</summary>
     private static SyntaxNode? AcquisitionNode(FindingContext finding)

@@ -1530,58 +1530,60 @@ public sealed class StaleViewAfterGuestCallFixerTests
         """);
 
     [Fact]
-    public Task DeclarationBeforeAGuestCall_MovedBelowIt_FixAll() => VerifyMembers("""
-        int Sum(int address)
+    public Task DeclarationBeforeAGuestCall_CapturedByALambdaThatRunsLater_MovedBelowTheCall_FixAll() => VerifyMembers("""
+        void Publish(int address)
         {
             var output = (byte*)memory.GetPointer() + address;
             var length = convert(address);
-            convert(length);
-            return {|WVA001:output|}[0] + {|WVA001:output|}[length];
+            convert(length); // the guest may grow the memory
+            Task.Run(() => Console.WriteLine({|WVA001:output|}[0] + output[length]));
         }
 
         void Clear(int address)
         {
             var output = memory.GetPointer() + address;
-            var length = convert(address); // the guest may grow the memory
-            new Span<byte>((void*){|WVA001:output|}, length).Clear();
+            var length = convert(address);
+            Task.Run(() => new Span<byte>((void*){|WVA001:output|}, length).Clear());
         }
         """, """
-        int Sum(int address)
+        void Publish(int address)
         {
             var length = convert(address);
-            convert(length);
+            convert(length); // the guest may grow the memory
             var output = (byte*)memory.GetPointer() + address;
-            return output[0] + output[length];
+            Task.Run(() => Console.WriteLine(output[0] + output[length]));
         }
 
         void Clear(int address)
         {
-            var length = convert(address); // the guest may grow the memory
+            var length = convert(address);
             var output = memory.GetPointer() + address;
-            new Span<byte>((void*)output, length).Clear();
+            Task.Run(() => new Span<byte>((void*)output, length).Clear());
         }
-        """, StaleViewAfterGuestCallFixer.CallFirstKey);
+        """);
 
     [Fact]
     public async Task DeclarationBeforeAGuestCall_NotMovedWhenReadOrItsInputsChangeOnTheWay()
     {
-        var offered = await Verify.GetOfferedFixesAsync(HostCode.WithMembers("""
-            int ReadOnTheWay(int address)
+        var findings = await Verify.GetFixesPerDiagnosticAsync(HostCode.WithMembers("""
+            void ReadOnTheWay(int address)
             {
                 var output = (byte*)memory.GetPointer() + address;
                 var length = convert(output[0]);
-                return output[length];
+                Task.Run(() => Console.WriteLine(output[length]));
             }
 
-            int InputChanged(int address)
+            void InputChanged(int address)
             {
                 var output = (byte*)memory.GetPointer() + address;
+                var at = address;
                 address = convert(address);
-                return output[address];
+                Task.Run(() => Console.WriteLine(output[at]));
             }
             """));
 
-        Assert.DoesNotContain("Call the guest before obtaining the view", offered);
+        Assert.Equal(2, findings.Length);
+        Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Call the guest before obtaining the view");
     }
 
     [Fact]
