@@ -154,15 +154,7 @@ internal static class LocalOffsetMapPlanner
         var offsetTypeName = ParseTypeName(offsetType.ToMinimalDisplayString(model, declaration.SpanStart));
         replacements.AddRange(OffsetSlotPlanner.PointerTypesIn(model, declaration, cancellationToken).Select(retyped => ((SyntaxNode)retyped, (SyntaxNode)offsetTypeName.WithTriviaFrom(retyped))));
 
-        var all = replacements.Concat(removals.Select(r => ((SyntaxNode)r, (SyntaxNode)EmptyStatement()))).ToList();
-        if (!SpeculativeCompilation.Compiles(model.Compilation, all, new[] { model.SyntaxTree }, cancellationToken))
-        {
-            return null;
-        }
-
-        var edits = replacements.Select(r => (FixEdit)new ReplaceEdit(r.Original, r.Replacement)).ToList();
-        edits.AddRange(removals.Select(r => (FixEdit)new RemoveStatementEdit(r)));
-        return edits;
+        return OffsetSlotPlanner.EditsIfTheyCompile(model, replacements, removals, cancellationToken);
     }
 
     /// <summary>Sorts one use of the dictionary into the pointers it stores or the value reads it leads to; false for a use the plan does not know.</summary>

@@ -155,6 +155,12 @@ internal static class OffsetSlotPlanner
             replacements.Add((retyped, offsetTypeName.WithTriviaFrom(retyped)));
         }
 
+        return EditsIfTheyCompile(model, replacements, removals, cancellationToken);
+    }
+
+    /// <summary>The replacements and the removed declarations as edits, when the document compiles with all of them.</summary>
+    internal static IReadOnlyList<FixEdit>? EditsIfTheyCompile(SemanticModel model, List<(SyntaxNode Original, SyntaxNode Replacement)> replacements, List<StatementSyntax> removals, CancellationToken cancellationToken)
+    {
         var all = replacements.Concat(removals.Select(r => ((SyntaxNode)r, (SyntaxNode)EmptyStatement()))).ToList();
         if (!SpeculativeCompilation.Compiles(model.Compilation, all, new[] { model.SyntaxTree }, cancellationToken))
         {
