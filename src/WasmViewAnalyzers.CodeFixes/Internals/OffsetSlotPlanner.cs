@@ -48,11 +48,14 @@ internal static class OffsetSlotPlanner
         }
 
         var type = slot.ContainingType.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
+        var createdTypes = new List<TypeSyntax>();
         var references = type.DescendantNodes().OfType<IdentifierNameSyntax>()
             .Where(n => n.Identifier.ValueText == slot.Name && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(n, cancellationToken).Symbol, slot))
             .ToList();
 
-        var isScalar = IsPointerOrAddress(slot.Type);
+        // A nullable pointer field (nint?) is a scalar slot whose only reads may be HasValue: null stays null.
+        var isNullable = slot.Type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable && IsPointerOrAddress(nullable.TypeArguments[0]);
+        var isScalar = isNullable || IsPointerOrAddress(slot.Type);
         var replacements = new List<(SyntaxNode Original, SyntaxNode Replacement)>();
         var removals = new List<StatementSyntax>();
         ITypeSymbol? offsetType = null;
@@ -60,7 +63,12 @@ internal static class OffsetSlotPlanner
         foreach (var reference in references)
         {
             var access = reference.Parent is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } qualified && qualified.Name == reference ? (ExpressionSyntax)qualified : reference;
-            var stored = isScalar ? StoredIntoField(access) : StoredIntoCollection(model, access, cancellationToken);
+            var stored = isScalar ? StoredIntoField(model, access, cancellationToken) : StoredIntoCollection(model, access, cancellationToken);
+            if (stored is not null && access.Parent is AssignmentExpressionSyntax { Right: ObjectCreationExpressionSyntax created })
+            {
+                createdTypes.AddRange(PointerTypesWithin(model, created.Type, cancellationToken));
+            }
+
             if (stored is null)
             {
                 if (!isScalar && IsHarmlessCollectionUse(access))
@@ -68,7 +76,12 @@ internal static class OffsetSlotPlanner
                     continue;
                 }
 
-                if (isScalar && IsPointerRead(access))
+                if (isNullable && access.Parent is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "HasValue" } hasValue && hasValue.Expression == access)
+                {
+                    continue;
+                }
+
+                if (isScalar && !isNullable && IsPointerRead(access))
                 {
                     replacements.Add((access, access));
                     continue;
@@ -129,21 +142,25 @@ internal static class OffsetSlotPlanner
 
             foreach (var read in reads)
             {
-                var pointerType = slot.Type.ToMinimalDisplayString(model, read.SpanStart);
-                var sum = ParseExpression($"{memory.WithoutTrivia()}.GetPointer() + {read.WithoutTrivia()}");
-                ExpressionSyntax rebuilt = slot.Type.TypeKind == TypeKind.Pointer || slot.Type.SpecialType != SpecialType.System_IntPtr
-                    ? ParenthesizedExpression(CastExpression(ParseTypeName(pointerType), ParenthesizedExpression(sum)))
-                    : ParenthesizedExpression(sum);
-                replacements.Add((read, rebuilt.WithAdditionalAnnotations(Simplifier.Annotation).WithTriviaFrom(read)));
+                replacements.Add((read, PointerAgain(model, memory, (ExpressionSyntax)read, slot.Type)));
             }
         }
 
         var offsetTypeName = ParseTypeName(offsetType.ToMinimalDisplayString(model, declaration.SpanStart));
-        foreach (var retyped in isScalar ? new[] { declaration.Type } : PointerTypesIn(model, declaration, cancellationToken))
+        var retypedTypes = isNullable && declaration.Type is NullableTypeSyntax nullableType ? new[] { nullableType.ElementType }
+            : isScalar ? new[] { declaration.Type }
+            : PointerTypesIn(model, declaration, cancellationToken).Concat(createdTypes);
+        foreach (var retyped in retypedTypes)
         {
             replacements.Add((retyped, offsetTypeName.WithTriviaFrom(retyped)));
         }
 
+        return EditsIfTheyCompile(model, replacements, removals, cancellationToken);
+    }
+
+    /// <summary>The replacements and the removed declarations as edits, when the document compiles with all of them.</summary>
+    internal static IReadOnlyList<FixEdit>? EditsIfTheyCompile(SemanticModel model, List<(SyntaxNode Original, SyntaxNode Replacement)> replacements, List<StatementSyntax> removals, CancellationToken cancellationToken)
+    {
         var all = replacements.Concat(removals.Select(r => ((SyntaxNode)r, (SyntaxNode)EmptyStatement()))).ToList();
         if (!SpeculativeCompilation.Compiles(model.Compilation, all, new[] { model.SyntaxTree }, cancellationToken))
         {
@@ -153,6 +170,16 @@ internal static class OffsetSlotPlanner
         var edits = replacements.Select(r => (FixEdit)new ReplaceEdit(r.Original, r.Replacement)).ToList();
         edits.AddRange(removals.Select(r => (FixEdit)new RemoveStatementEdit(r)));
         return edits;
+    }
+
+    /// <summary>The pointer obtained again where the offset kept in its place is read: <c>(byte*)(memory.GetPointer() + offset)</c>.</summary>
+    internal static ExpressionSyntax PointerAgain(SemanticModel model, ExpressionSyntax memory, ExpressionSyntax read, ITypeSymbol pointerType)
+    {
+        var sum = ParseExpression($"{memory.WithoutTrivia()}.GetPointer() + {read.WithoutTrivia()}");
+        ExpressionSyntax rebuilt = pointerType.TypeKind == TypeKind.Pointer || pointerType.SpecialType != SpecialType.System_IntPtr
+            ? ParenthesizedExpression(CastExpression(ParseTypeName(pointerType.ToMinimalDisplayString(model, read.SpanStart)), ParenthesizedExpression(sum)))
+            : ParenthesizedExpression(sum);
+        return rebuilt.WithAdditionalAnnotations(Simplifier.Annotation).WithTriviaFrom(read);
     }
 
     private static ExpressionSyntax? HandedValue(FindingContext finding)
@@ -185,9 +212,15 @@ internal static class OffsetSlotPlanner
         {
             node = collection;
         }
+        else if (node.Parent is InitializerExpressionSyntax { RawKind: (int)SyntaxKind.CollectionInitializerExpression, Parent: ObjectCreationExpressionSyntax created })
+        {
+            node = created;
+        }
 
         ExpressionSyntax? target = node.Parent switch
         {
+            ArgumentSyntax { Parent: ArgumentListSyntax { Arguments: { Count: 2 } arguments, Parent: InvocationExpressionSyntax invocation } } stored
+                when arguments[1] == stored && arguments[0].RefKindKeyword.IsKind(SyntaxKind.RefKeyword) && IsAtomicStore(model, invocation, cancellationToken) => arguments[0].Expression,
             AssignmentExpressionSyntax assignment when assignment.Right == node => assignment.Left is ElementAccessExpressionSyntax element ? element.Expression : assignment.Left,
             ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax call } } } => call.Expression,
             _ => null,
@@ -196,11 +229,27 @@ internal static class OffsetSlotPlanner
         return target is not null ? model.GetSymbolInfo(target, cancellationToken).Symbol as IFieldSymbol : null;
     }
 
-    /// <summary><c>_field = pointer</c>: the pointer stored.</summary>
-    private static IReadOnlyList<ExpressionSyntax>? StoredIntoField(ExpressionSyntax access)
-        => access.Parent is AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression } assignment && assignment.Left == access
-            ? new[] { assignment.Right }
+    /// <summary><c>_field = pointer</c>, or <c>Interlocked.Exchange(ref _field, pointer);</c> and <c>Volatile.Write(ref _field, pointer)</c> (stores whose result is not read): the pointer stored.</summary>
+    private static IReadOnlyList<ExpressionSyntax>? StoredIntoField(SemanticModel model, ExpressionSyntax access, CancellationToken cancellationToken)
+    {
+        if (access.Parent is AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression } assignment && assignment.Left == access)
+        {
+            return new[] { assignment.Right };
+        }
+
+        return access.Parent is ArgumentSyntax { RefKindKeyword.RawKind: (int)SyntaxKind.RefKeyword, Parent: ArgumentListSyntax { Arguments: { Count: 2 } arguments, Parent: InvocationExpressionSyntax invocation } } argument
+               && arguments[0] == argument
+               && IsAtomicStore(model, invocation, cancellationToken)
+               && model.GetOperation(invocation, cancellationToken)?.Parent is IExpressionStatementOperation
+            ? new[] { arguments[1].Expression }
             : null;
+    }
+
+    /// <summary><c>Interlocked.Exchange</c> or <c>Volatile.Write</c>: BCL stores of their second argument into their first.</summary>
+    private static bool IsAtomicStore(SemanticModel model, InvocationExpressionSyntax invocation, CancellationToken cancellationToken)
+        => model.GetSymbolInfo(invocation, cancellationToken).Symbol is IMethodSymbol { ContainingType: { ContainingNamespace: { } containing } type } method
+           && containing.ToDisplayString() == "System.Threading"
+           && ((type.Name == "Interlocked" && method.Name == "Exchange") || (type.Name == "Volatile" && method.Name == "Write"));
 
     /// <summary>The pointers a store into the collection field puts there: an element, a tuple's pointer elements, a collection expression's elements.</summary>
     private static IReadOnlyList<ExpressionSyntax>? StoredIntoCollection(SemanticModel model, ExpressionSyntax access, CancellationToken cancellationToken)
@@ -217,6 +266,10 @@ internal static class OffsetSlotPlanner
                 break;
             case AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression, Right: CollectionExpressionSyntax collection } assignment when assignment.Left == access:
                 values = collection.Elements.OfType<ExpressionElementSyntax>().Select(e => e.Expression);
+                break;
+            case AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression, Right: ObjectCreationExpressionSyntax { ArgumentList: null or { Arguments.Count: 0 }, Initializer: { RawKind: (int)SyntaxKind.CollectionInitializerExpression } initializer } } assignment when assignment.Left == access:
+                // _watch = new List<nint> { p }: the new collection's elements (a dictionary's { key, value } pairs).
+                values = initializer.Expressions.SelectMany(e => e is InitializerExpressionSyntax pair ? (IEnumerable<ExpressionSyntax>)pair.Expressions : new[] { e });
                 break;
             default:
                 return null;
@@ -246,7 +299,7 @@ internal static class OffsetSlotPlanner
            && (member.Name.Identifier.ValueText is "Count" or "Length" or "IsEmpty" || member.Parent is InvocationExpressionSyntax { Parent: ExpressionStatementSyntax });
 
     /// <summary>A read of a pointer field that uses it as a pointer (not a comparison, not a store).</summary>
-    private static bool IsPointerRead(ExpressionSyntax access)
+    internal static bool IsPointerRead(ExpressionSyntax access)
     {
         var node = access;
         while (node.Parent is ParenthesizedExpressionSyntax parenthesized)
@@ -258,7 +311,7 @@ internal static class OffsetSlotPlanner
             or IsPatternExpressionSyntax or AssignmentExpressionSyntax or PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.AddressOfExpression } or ArgumentSyntax { RefKindKeyword.RawKind: not 0 });
     }
 
-    private sealed class PointerParts
+    internal sealed class PointerParts
     {
         public PointerParts(ExpressionSyntax memory, ExpressionSyntax offset, ILocalSymbol? local)
         {
@@ -276,7 +329,7 @@ internal static class OffsetSlotPlanner
     }
 
     /// <summary><c>(byte*)memory.GetPointer() + offset</c>, or a local declared as that, taken apart.</summary>
-    private static PointerParts? Decompose(SemanticModel model, ExpressionSyntax pointer, CancellationToken cancellationToken)
+    internal static PointerParts? Decompose(SemanticModel model, ExpressionSyntax pointer, CancellationToken cancellationToken)
     {
         ILocalSymbol? local = null;
         var operation = model.GetOperation(pointer, cancellationToken)?.WalkDownConversions();
@@ -315,7 +368,7 @@ internal static class OffsetSlotPlanner
     }
 
     /// <summary>The declaration of <paramref name="local"/>, when <paramref name="use"/> (or an element of the same collection expression) is all that reads it.</summary>
-    private static StatementSyntax? LocalOnlyUsedAt(SemanticModel model, ILocalSymbol local, ExpressionSyntax use, CancellationToken cancellationToken)
+    internal static StatementSyntax? LocalOnlyUsedAt(SemanticModel model, ILocalSymbol local, ExpressionSyntax use, CancellationToken cancellationToken)
     {
         if (local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Variables.Count: 1, Parent: LocalDeclarationStatementSyntax statement } }
             || SyntaxHelpers.EnclosingFunction(statement) is not { } body)
@@ -330,10 +383,13 @@ internal static class OffsetSlotPlanner
     }
 
     /// <summary>The pointer and address types in a field's declaration (its type, its array creation) that become the offset's type.</summary>
-    private static IEnumerable<TypeSyntax> PointerTypesIn(SemanticModel model, VariableDeclarationSyntax declaration, CancellationToken cancellationToken)
+    internal static IEnumerable<TypeSyntax> PointerTypesIn(SemanticModel model, VariableDeclarationSyntax declaration, CancellationToken cancellationToken)
+        => PointerTypesWithin(model, declaration.Parent!, cancellationToken);
+
+    /// <summary>The pointer and address types written within <paramref name="node"/>.</summary>
+    private static IEnumerable<TypeSyntax> PointerTypesWithin(SemanticModel model, SyntaxNode node, CancellationToken cancellationToken)
     {
-        var fieldDeclaration = declaration.Parent!;
-        foreach (var type in fieldDeclaration.DescendantNodesAndSelf().OfType<TypeSyntax>())
+        foreach (var type in node.DescendantNodesAndSelf().OfType<TypeSyntax>())
         {
             if (type is PointerTypeSyntax or PredefinedTypeSyntax or IdentifierNameSyntax or QualifiedNameSyntax
                 && model.GetTypeInfo(type, cancellationToken).Type is { } found
@@ -345,6 +401,6 @@ internal static class OffsetSlotPlanner
         }
     }
 
-    private static bool IsPointerOrAddress(ITypeSymbol? type)
+    internal static bool IsPointerOrAddress(ITypeSymbol? type)
         => type is not null && (type.TypeKind == TypeKind.Pointer || type.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr or SpecialType.System_Int64);
 }

@@ -721,7 +721,7 @@ internal static class ViewReacquirePlanner
     /// when the view was obtained: assigned between the two, in a loop around the first but not the
     /// second, or in a lambda or local function (which may run anywhere).
     /// </summary>
-    private static bool IsAssignedBetween(SemanticModel model, ISymbol variable, SyntaxNode source, StatementSyntax before, CancellationToken cancellationToken)
+    internal static bool IsAssignedBetween(SemanticModel model, ISymbol variable, SyntaxNode source, StatementSyntax before, CancellationToken cancellationToken)
     {
         var member = source.AncestorsAndSelf().FirstOrDefault(n => n is BaseMethodDeclarationSyntax or BasePropertyDeclarationSyntax or CompilationUnitSyntax);
         if (member is null)

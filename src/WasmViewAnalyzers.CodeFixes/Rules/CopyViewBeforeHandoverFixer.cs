@@ -48,7 +48,7 @@ public sealed class CopyViewBeforeHandoverFixer : CodeFixProvider
 
     /// <summary>WVA002 only: a lambda that runs later reads what is there when it runs, so it may obtain the view itself then.</summary>
     private static readonly IReadOnlyList<FixStrategy> Escapes = Required
-        .Append(new FixStrategy(CopyKey + ".KeepOffset", "Keep the guest offset instead of the pointer", OffsetSlotPlanner.Plan))
+        .Append(new FixStrategy(CopyKey + ".KeepOffset", "Keep the guest offset instead of the pointer", finding => OffsetSlotPlanner.Plan(finding) ?? LocalOffsetMapPlanner.PlanForStore(finding)))
         .Append(new FixStrategy(CopyKey + ".ObtainInFunction", "Obtain the view where the lambda runs", CapturedSourcePlanner.Plan))
         .ToArray();
 

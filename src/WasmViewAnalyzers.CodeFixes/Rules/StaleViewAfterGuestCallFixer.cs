@@ -31,6 +31,7 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
     public const string CallFirstKey = RuleIdentifiers.StaleViewAfterGuestCall + ".CallFirst";
     public const string CopyInHelperKey = RuleIdentifiers.StaleViewAfterGuestCall + ".CopyInHelper";
     public const string ObtainInFunctionKey = RuleIdentifiers.StaleViewAfterGuestCall + ".ObtainInFunction";
+    public const string KeepOffsetKey = RuleIdentifiers.StaleViewAfterGuestCall + ".KeepOffset";
 
     private static readonly IReadOnlyList<FixStrategy> Strategies = new[]
     {
@@ -40,6 +41,7 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
         new FixStrategy(CallFirstKey, "Call the guest before obtaining the view", CallFirst),
         new FixStrategy(CopyInHelperKey, "Make the helper return a copy", HelperCopyPlanner.Plan),
         new FixStrategy(ObtainInFunctionKey, "Obtain the view where the lambda runs", CapturedSourcePlanner.Plan),
+        new FixStrategy(KeepOffsetKey, "Keep the guest offset instead of the pointer", LocalOffsetMapPlanner.PlanForRead),
     };
 
     public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIdentifiers.StaleViewAfterGuestCall);
@@ -84,8 +86,20 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
         return plan.InputsFirst is { } inputs ? new FixEdit[] { new InputsFirstEdit(inputs), reacquire } : new FixEdit[] { reacquire };
     }
 
+    /// <summary>
+    /// The guest calls of the view's statement made first; else, where the view cannot be obtained
+    /// again at the use (a lambda captures it), its declaration moved below the statements that call
+    /// the guest (beside re-acquisition it would be the same change twice).
+    /// </summary>
     private static IReadOnlyList<FixEdit>? CallFirst(FindingContext finding)
-        => GuestCallHoistPlanner.Plan(finding) is { } plan ? new FixEdit[] { new HoistEdit(plan) } : null;
+    {
+        if (GuestCallHoistPlanner.Plan(finding) is { } plan)
+        {
+            return new FixEdit[] { new HoistEdit(plan) };
+        }
+
+        return ViewReacquirePlanner.Plan(finding) is null ? DeclarationMovePlanner.Plan(finding) : null;
+    }
 
     /// <summary>Where the view was obtained: the expression, or the <c>out</c> argument that receives it.</summary>
     private static SyntaxNode? AcquisitionNode(FindingContext finding)

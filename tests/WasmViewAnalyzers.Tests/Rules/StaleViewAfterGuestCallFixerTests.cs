@@ -1477,6 +1477,116 @@ public sealed class StaleViewAfterGuestCallFixerTests
     // ------------------------------------------------------------------ call the guest before obtaining the view
 
     [Fact]
+    public Task PointersInALocalDictionaryOrArrayReadAfterTheGuestRan_KeepTheOffsets_FixAll() => VerifyMembers("""
+        long SumValues(string[] keys)
+        {
+            var local = new Dictionary<string, nint>(keys.Length);
+            foreach (var key in keys)
+            {
+                var offset = convert(16);
+                local.TryAdd(key, memory.GetPointer() + offset);
+            }
+
+            long sum = 0;
+            foreach (var value in local.Values) sum += *(short*){|WVA001:value|} + *(byte*){|WVA001:value|};
+            return sum;
+        }
+
+        int FirstOfRing(int count)
+        {
+            var ring = new nint[count];
+            for (var i = 0; i < count; i++)
+            {
+                ring[i] = (nint)((byte*)memory.GetPointer() + convert(32));
+            }
+
+            return *(byte*){|WVA001:ring|}[0] + ring.Length;
+        }
+        """, """
+        long SumValues(string[] keys)
+        {
+            var local = new Dictionary<string, int>(keys.Length);
+            foreach (var key in keys)
+            {
+                var offset = convert(16);
+                local.TryAdd(key, offset);
+            }
+
+            long sum = 0;
+            foreach (var value in local.Values) sum += *(short*)(memory.GetPointer() + value) + *(byte*)(memory.GetPointer() + value);
+            return sum;
+        }
+
+        int FirstOfRing(int count)
+        {
+            var ring = new int[count];
+            for (var i = 0; i < count; i++)
+            {
+                ring[i] = convert(32);
+            }
+
+            return *(byte*)(memory.GetPointer() + ring[0]) + ring.Length;
+        }
+        """);
+
+    [Fact]
+    public Task DeclarationBeforeAGuestCall_CapturedByALambdaThatRunsLater_MovedBelowTheCall_FixAll() => VerifyMembers("""
+        void Publish(int address)
+        {
+            var output = (byte*)memory.GetPointer() + address;
+            var length = convert(address);
+            convert(length); // the guest may grow the memory
+            Task.Run(() => Console.WriteLine({|WVA001:output|}[0] + output[length]));
+        }
+
+        void Clear(int address)
+        {
+            var output = memory.GetPointer() + address;
+            var length = convert(address);
+            Task.Run(() => new Span<byte>((void*){|WVA001:output|}, length).Clear());
+        }
+        """, """
+        void Publish(int address)
+        {
+            var length = convert(address);
+            convert(length); // the guest may grow the memory
+            var output = (byte*)memory.GetPointer() + address;
+            Task.Run(() => Console.WriteLine(output[0] + output[length]));
+        }
+
+        void Clear(int address)
+        {
+            var length = convert(address);
+            var output = memory.GetPointer() + address;
+            Task.Run(() => new Span<byte>((void*)output, length).Clear());
+        }
+        """);
+
+    [Fact]
+    public async Task DeclarationBeforeAGuestCall_NotMovedWhenReadOrItsInputsChangeOnTheWay()
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(HostCode.WithMembers("""
+            void ReadOnTheWay(int address)
+            {
+                var output = (byte*)memory.GetPointer() + address;
+                var length = convert(output[0]);
+                Task.Run(() => Console.WriteLine(output[length]));
+            }
+
+            void InputChanged(int address)
+            {
+                var output = (byte*)memory.GetPointer() + address;
+                var at = address;
+                address = convert(address);
+                Task.Run(() => Console.WriteLine(output[at]));
+            }
+            """));
+
+        Assert.Equal(2, findings.Length);
+        Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Call the guest before obtaining the view");
+    }
+
+    [Fact]
     public Task GuestCallInALaterArgument_MadeFirst_FixAll() => VerifyMembers("""
         Stream OpenInBody(int address)
         {

@@ -369,6 +369,165 @@ public sealed class ViewEscapesMethodFixerTests
         Assert.Empty(titles);
     }
 
+    [Fact]
+    public Task PointerInANewCollectionAssignedToAPrivateField_KeepsTheOffset() => VerifyMembers("""
+        private List<nint> _watch = new();
+
+        void Watch(int offset)
+        {
+            var p = memory.GetPointer() + offset;
+            _watch = new List<nint> { {|WVA002:p|} };
+        }
+
+        int Watched => _watch.Count;
+        """, """
+        private List<int> _watch = new();
+
+        void Watch(int offset)
+        {
+            _watch = new List<int> { offset };
+        }
+
+        int Watched => _watch.Count;
+        """);
+
+    [Fact]
+    public Task PointerStoredAtomicallyOrInANullableField_KeepsTheOffset() => VerifyMembers("""
+        private static nint s_lastScratch;
+        private nint _current;
+        private nint? _pinned;
+
+        void Publish(int offset) => Volatile.Write(ref s_lastScratch, {|WVA002:memory.GetPointer() + offset|});
+
+        void Activate(int offset)
+        {
+            Interlocked.Exchange(ref _current, {|WVA002:memory.GetPointer() + offset|});
+        }
+
+        void Pin(int offset) => _pinned = {|WVA002:(nint)((byte*)memory.GetPointer() + offset)|};
+
+        bool IsPinned => _pinned.HasValue;
+        """, """
+        private static int s_lastScratch;
+        private int _current;
+        private int? _pinned;
+
+        void Publish(int offset) => Volatile.Write(ref s_lastScratch, offset);
+
+        void Activate(int offset)
+        {
+            Interlocked.Exchange(ref _current, offset);
+        }
+
+        void Pin(int offset) => _pinned = offset;
+
+        bool IsPinned => _pinned.HasValue;
+        """);
+
+    [Fact]
+    public async Task PointerExchangedForTheOldOneOrANullableReadAsAValue_KeepsItsType()
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host("""
+            private nint _current;
+            private nint? _pinned;
+
+            nint Swap(int offset) => Interlocked.Exchange(ref _current, memory.GetPointer() + offset);
+
+            void Pin(int offset) => _pinned = memory.GetPointer() + offset;
+
+            byte First => *(byte*)_pinned!.Value;
+            """));
+
+        // The old pointer Exchange returns would be an offset; a nullable's value read would be one too.
+        Assert.Equal(2, findings.Length);
+        Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
+    }
+
+    [Fact]
+    public Task PointersInALocalDictionary_KeepTheOffsets_ReadsObtainThePointerAgain() => VerifyMembers("""
+        long SumHot(string[] keys)
+        {
+            var local = new Dictionary<string, nint>();
+            foreach (var key in keys)
+            {
+                var offset = convert(64);
+                local.Add(key, {|WVA002:(nint)((byte*)memory.GetPointer() + offset)|});
+            }
+
+            long sum = 0;
+            foreach (var pair in local) sum += *(byte*)pair.Value + pair.Key.Length;
+            foreach (var (name, value) in local) sum += *(short*)value;
+            return sum;
+        }
+
+        int PeekTag(string key)
+        {
+            var slots = new Dictionary<string, nint>();
+            slots[key] = {|WVA002:memory.GetPointer() + convert(8)|};
+            convert(0);
+            return slots.TryGetValue(key, out var slot) ? *(int*)slot : slots.Count;
+        }
+        """, """
+        long SumHot(string[] keys)
+        {
+            var local = new Dictionary<string, int>();
+            foreach (var key in keys)
+            {
+                var offset = convert(64);
+                local.Add(key, offset);
+            }
+
+            long sum = 0;
+            foreach (var pair in local) sum += *(byte*)(memory.GetPointer() + pair.Value) + pair.Key.Length;
+            foreach (var (name, value) in local) sum += *(short*)(memory.GetPointer() + value);
+            return sum;
+        }
+
+        int PeekTag(string key)
+        {
+            var slots = new Dictionary<string, int>();
+            slots[key] = convert(8);
+            convert(0);
+            return slots.TryGetValue(key, out var slot) ? *(int*)(memory.GetPointer() + slot) : slots.Count;
+        }
+        """);
+
+    [Fact]
+    public async Task PointersInALocalDictionaryHandedOnOrCompared_KeepTheirType()
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host("""
+            long Handed(string key)
+            {
+                var local = new Dictionary<string, nint>();
+                local.Add(key, memory.GetPointer() + convert(8));
+                convert(0);
+                return Sum(local);
+            }
+
+            bool Compared(string key)
+            {
+                var local = new Dictionary<string, nint>();
+                local[key] = memory.GetPointer() + convert(8);
+                convert(0);
+                foreach (var value in local.Values)
+                {
+                    if (value == 0)
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            }
+
+            static long Sum(Dictionary<string, nint> map) => map.Count;
+            """));
+
+        // A dictionary handed on is read by code the fix does not see; an offset of 0 is no null pointer.
+        Assert.Equal(2, findings.Length);
+        Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
+    }
+
     // ------------------------------------------------------------------ obtain the view where the lambda runs
 
     [Fact]

@@ -1,0 +1,241 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
+
+namespace WasmViewAnalyzers.CodeFixes.Internals;
+
+/// <summary>
+/// Raw pointers kept in a local dictionary or array while the guest runs (<c>local.Add(key,
+/// (nint)((byte*)_memory.GetPointer() + offset))</c> in a loop that calls <c>_malloc</c>): the
+/// collection keeps the guest offsets instead, its element type becomes the offset's, and where a
+/// value is read the pointer is obtained again from the same memory (<c>*(byte*)(_memory.GetPointer()
+/// + pair.Value)</c>). One plan serves both findings: the store (WVA002) and the stale read (WVA001).
+/// </summary>
+/// <remarks>
+/// Offered only where every use of the collection is known: stores whose pointer is a memory
+/// field's <c>GetPointer()</c> plus an offset; reads through <c>foreach</c> over it
+/// (<c>pair.Value</c>, a deconstructed value) or over its <c>Values</c>,
+/// <c>TryGetValue(key, out var value)</c>, an array's element read as a value (<c>ring[0]</c>),
+/// each value read as a pointer (not compared: an offset of 0 is no null pointer); and
+/// <c>Count</c>, <c>ContainsKey</c>, <c>Keys</c>, <c>Clear</c>, <c>Length</c>. A collection handed
+/// anywhere else keeps its type. The result must compile.
+/// </remarks>
+internal static class LocalOffsetMapPlanner
+{
+    /// <summary>WVA002: the pointer handed to the dictionary's <c>Add</c>, <c>TryAdd</c> or indexer.</summary>
+    public static IReadOnlyList<FixEdit>? PlanForStore(FindingContext finding)
+    {
+        var additional = finding.Diagnostic.AdditionalLocations;
+        if (additional.Count == 0 || additional[0].SourceTree != finding.Root.SyntaxTree)
+        {
+            return null;
+        }
+
+        var node = finding.Root.FindNode(additional[0].SourceSpan, getInnermostNodeForTie: true);
+        var handed = node is ArgumentSyntax argument ? argument.Expression : node as ExpressionSyntax;
+        ExpressionSyntax? target = handed?.Parent switch
+        {
+            ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax call } } } => call.Expression,
+            AssignmentExpressionSyntax { Left: ElementAccessExpressionSyntax element } assignment when assignment.Right == handed => element.Expression,
+            _ => null,
+        };
+
+        return target is not null && finding.Model.GetSymbolInfo(target, finding.CancellationToken).Symbol is ILocalSymbol map
+            ? Plan(finding.Model, map, finding.CancellationToken)
+            : null;
+    }
+
+    /// <summary>WVA001: a value read out of the dictionary after the guest ran.</summary>
+    public static IReadOnlyList<FixEdit>? PlanForRead(FindingContext finding)
+    {
+        var model = finding.Model;
+        var cancellationToken = finding.CancellationToken;
+        foreach (var name in finding.Location.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>())
+        {
+            if (model.GetSymbolInfo(name, cancellationToken).Symbol is not ILocalSymbol { DeclaringSyntaxReferences.Length: 1 } value)
+            {
+                continue;
+            }
+
+            if (value.Type is IArrayTypeSymbol && name.Parent is ElementAccessExpressionSyntax)
+            {
+                return Plan(model, value, cancellationToken);
+            }
+
+            if (MapOf(model, value.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken), cancellationToken) is { } map)
+            {
+                return Plan(model, map, cancellationToken);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The dictionary a value variable comes out of: a <c>foreach</c> over it or its <c>Values</c>, or an <c>out var</c> of its <c>TryGetValue</c>.</summary>
+    private static ILocalSymbol? MapOf(SemanticModel model, SyntaxNode declaration, CancellationToken cancellationToken)
+    {
+        var source = declaration switch
+        {
+            ForEachStatementSyntax loop => loop.Expression,
+            SingleVariableDesignationSyntax { Parent: ParenthesizedVariableDesignationSyntax { Parent: DeclarationExpressionSyntax { Parent: ForEachVariableStatementSyntax loop } } } => loop.Expression,
+            SingleVariableDesignationSyntax { Parent: DeclarationExpressionSyntax { Parent: ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "TryGetValue" } call } } } } } => call.Expression,
+            _ => null,
+        };
+
+        if (source is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Values" } values && declaration is ForEachStatementSyntax)
+        {
+            source = values.Expression;
+        }
+
+        return source is IdentifierNameSyntax && model.GetSymbolInfo(source, cancellationToken).Symbol is ILocalSymbol map ? map : null;
+    }
+
+    private static IReadOnlyList<FixEdit>? Plan(SemanticModel model, ILocalSymbol map, CancellationToken cancellationToken)
+    {
+        var pointerType = map.Type switch
+        {
+            IArrayTypeSymbol { Rank: 1 } array => array.ElementType,
+            INamedTypeSymbol { Name: "Dictionary", Arity: 2, ContainingNamespace: { } containing } dictionary when containing.ToDisplayString() == "System.Collections.Generic" => dictionary.TypeArguments[1],
+            _ => null,
+        };
+        if (!OffsetSlotPlanner.IsPointerOrAddress(pointerType)
+            || pointerType!.SpecialType == SpecialType.System_Int64
+            || map.DeclaringSyntaxReferences.Length != 1
+            || map.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Variables.Count: 1, Parent: LocalDeclarationStatementSyntax statement } declaration }
+            || SyntaxHelpers.EnclosingFunction(statement) is not { } body)
+        {
+            return null;
+        }
+
+        var stores = new List<ExpressionSyntax>();
+        var reads = new List<ExpressionSyntax>();
+        foreach (var reference in ViewReacquirePlanner.References(model, map, body, cancellationToken))
+        {
+            if (!Classify(model, reference, stores, reads, cancellationToken))
+            {
+                return null;
+            }
+        }
+
+        var replacements = new List<(SyntaxNode Original, SyntaxNode Replacement)>();
+        var removals = new List<StatementSyntax>();
+        ITypeSymbol? offsetType = null;
+        ExpressionSyntax? memory = null;
+        foreach (var pointer in stores)
+        {
+            if (OffsetSlotPlanner.Decompose(model, pointer, cancellationToken) is not { } parts
+                || model.GetTypeInfo(parts.Offset, cancellationToken).Type is not { SpecialType: SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_UInt32 } thisType
+                || (offsetType is not null && !SymbolEqualityComparer.Default.Equals(offsetType, thisType))
+                || (memory is not null && !parts.Memory.IsEquivalentTo(memory, topLevel: false))
+                || model.GetSymbolInfo(parts.Memory, cancellationToken).Symbol is not IFieldSymbol)
+            {
+                return null;
+            }
+
+            offsetType = thisType;
+            memory = parts.Memory;
+            replacements.Add((pointer, parts.Offset.WithoutTrivia().WithTriviaFrom(pointer)));
+            if (parts.Local is { } local && OffsetSlotPlanner.LocalOnlyUsedAt(model, local, pointer, cancellationToken) is { } held && !removals.Contains(held))
+            {
+                removals.Add(held);
+            }
+        }
+
+        if (offsetType is null || memory is null || reads.Count == 0 || !reads.All(OffsetSlotPlanner.IsPointerRead))
+        {
+            return null;
+        }
+
+        replacements.AddRange(reads.Select(read => ((SyntaxNode)read, (SyntaxNode)OffsetSlotPlanner.PointerAgain(model, memory, read, pointerType))));
+        var offsetTypeName = ParseTypeName(offsetType.ToMinimalDisplayString(model, declaration.SpanStart));
+        replacements.AddRange(OffsetSlotPlanner.PointerTypesIn(model, declaration, cancellationToken).Select(retyped => ((SyntaxNode)retyped, (SyntaxNode)offsetTypeName.WithTriviaFrom(retyped))));
+
+        return OffsetSlotPlanner.EditsIfTheyCompile(model, replacements, removals, cancellationToken);
+    }
+
+    /// <summary>Sorts one use of the dictionary into the pointers it stores or the value reads it leads to; false for a use the plan does not know.</summary>
+    private static bool Classify(SemanticModel model, IdentifierNameSyntax reference, List<ExpressionSyntax> stores, List<ExpressionSyntax> reads, CancellationToken cancellationToken)
+    {
+        switch (reference.Parent)
+        {
+            case MemberAccessExpressionSyntax member when member.Expression == reference:
+                switch (member.Name.Identifier.ValueText)
+                {
+                    case "Add" or "TryAdd" when member.Parent is InvocationExpressionSyntax { ArgumentList.Arguments: { Count: 2 } arguments, Parent: ExpressionStatementSyntax }:
+                        stores.Add(arguments[1].Expression);
+                        return true;
+                    case "Values" when member.Parent is ForEachStatementSyntax loop && loop.Expression == member:
+                        return ReadsOf(model, loop, loop.Statement, reads, cancellationToken);
+                    case "TryGetValue" when member.Parent is InvocationExpressionSyntax { ArgumentList.Arguments: { Count: 2 } arguments }
+                                            && arguments[1] is { RefKindKeyword.RawKind: (int)SyntaxKind.OutKeyword, Expression: DeclarationExpressionSyntax { Designation: SingleVariableDesignationSyntax designation } }:
+                        return ReadsOf(model, designation, SyntaxHelpers.EnclosingFunction(member)!, reads, cancellationToken);
+                    case "Count" or "ContainsKey" or "Keys" or "Clear" or "Length":
+                        return true;
+                    default:
+                        return false;
+                }
+
+            case ElementAccessExpressionSyntax element when element.Expression == reference
+                                                          && element.Parent is AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression, Parent: ExpressionStatementSyntax } assignment
+                                                          && assignment.Left == element:
+                stores.Add(assignment.Right);
+                return true;
+            case ElementAccessExpressionSyntax element when element.Expression == reference && model.GetTypeInfo(reference, cancellationToken).Type is IArrayTypeSymbol && !ViewReacquirePlanner.IsWrite(element):
+                reads.Add(element);
+                return true;
+            case ForEachStatementSyntax loop when loop.Expression == reference:
+                // foreach (var pair in map): only pair.Key and pair.Value.
+                if (model.GetDeclaredSymbol(loop, cancellationToken) is not { } pair)
+                {
+                    return false;
+                }
+
+                foreach (var use in ViewReacquirePlanner.References(model, pair, loop.Statement, cancellationToken))
+                {
+                    switch (use.Parent)
+                    {
+                        case MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Value" } value when value.Expression == use:
+                            reads.Add(value);
+                            break;
+                        case MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Key" } key when key.Expression == use:
+                            break;
+                        default:
+                            return false;
+                    }
+                }
+
+                return true;
+            case ForEachVariableStatementSyntax loop when loop.Expression == reference
+                                                        && loop.Variable is DeclarationExpressionSyntax { Designation: ParenthesizedVariableDesignationSyntax { Variables: { Count: 2 } parts } }
+                                                        && parts[1] is SingleVariableDesignationSyntax value:
+                return ReadsOf(model, value, loop.Statement, reads, cancellationToken);
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>The reads of the value variable <paramref name="declaration"/> declares, within <paramref name="scope"/>; false when it is assigned.</summary>
+    private static bool ReadsOf(SemanticModel model, SyntaxNode declaration, SyntaxNode scope, List<ExpressionSyntax> reads, CancellationToken cancellationToken)
+    {
+        if (model.GetDeclaredSymbol(declaration, cancellationToken) is not ILocalSymbol value)
+        {
+            return false;
+        }
+
+        foreach (var use in ViewReacquirePlanner.References(model, value, scope, cancellationToken))
+        {
+            if (ViewReacquirePlanner.IsWrite(use))
+            {
+                return false;
+            }
+
+            reads.Add(use);
+        }
+
+        return true;
+    }
+}
