@@ -12,19 +12,21 @@ using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 namespace WasmViewAnalyzers.CodeFixes.Internals;
 
 /// <summary>
-/// A raw pointer or address kept in a private field, or in a private collection (a list, a queue of
-/// tuples, an array, a dictionary's values): the slot keeps the guest offset instead
-/// (<c>_lastFrame = address</c>, <c>_uploads.Enqueue((address, length))</c>), its type becomes the
-/// offset's, and where the field is read the pointer is obtained again from the same memory
-/// (<c>(byte*)(_memory.GetPointer() + _lastFrame)</c>). Every store into the slot must be a pointer
-/// into that memory plus an offset, or the slot keeps its type and no fix is offered.
+/// A raw pointer or address kept in a field or auto-property, or in a collection one holds (a list, a
+/// queue of tuples, an array, a dictionary's values), of this type or another of the user's
+/// (<c>peer.LastSnapshot = p</c>): the slot keeps the guest offset instead (<c>_lastFrame = address</c>,
+/// <c>_uploads.Enqueue((address, length))</c>), its type becomes the offset's, and where the slot is
+/// read the pointer is obtained again from the same memory (<c>(byte*)(_memory.GetPointer() + _lastFrame)</c>).
+/// Every store into the slot must be a pointer into that memory plus an offset, or the slot keeps its
+/// type and no fix is offered.
 /// </summary>
 /// <remarks>
-/// Refused where the pointer stored cannot be taken apart (<c>memory.GetPointer() + offset</c>, or a
-/// local holding it), where a read of the field is a comparison (an offset of 0 is no null pointer),
-/// where the memory is not a field the reads can reach, and for a collection whose elements are read
-/// at all (only <c>Count</c>, <c>Clear</c> and the stores are left): a pointer read out of it would
-/// need the memory too. The result must compile.
+/// Refused for a slot another assembly may read (its readers would still expect a pointer) or one
+/// named in another document, where the pointer stored cannot be taken apart
+/// (<c>memory.GetPointer() + offset</c>, or a local holding it), where a read of the slot is a
+/// comparison (an offset of 0 is no null pointer), where a read cannot reach the memory, and for a
+/// collection whose elements are read at all (only <c>Count</c>, <c>Clear</c> and the stores are
+/// left): a pointer read out of it would need the memory too. The result must compile.
 /// </remarks>
 internal static class OffsetSlotPlanner
 {
@@ -38,31 +40,39 @@ internal static class OffsetSlotPlanner
         }
 
         if (SlotOf(model, handed, cancellationToken) is not { } slot
-            || slot.DeclaredAccessibility != Accessibility.Private
+            || !IsHiddenFromOtherAssemblies(slot)
             || slot.DeclaringSyntaxReferences.Length != 1
-            || slot.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Variables.Count: 1 } declaration } declarator
-            || declarator.SyntaxTree != model.SyntaxTree
-            || slot.ContainingType.DeclaringSyntaxReferences.Length != 1)
+            || DeclaredType(slot.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken)) is not { } declaredType
+            || declaredType.SyntaxTree != model.SyntaxTree
+            || slot.ContainingType.DeclaringSyntaxReferences.Length != 1
+            || ReferencedInAnotherDocument(model, slot, cancellationToken))
         {
             return null;
         }
 
-        var type = slot.ContainingType.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
+        var declaration = declaredType.Parent!;
+        var slotType = slot is IFieldSymbol field ? field.Type : ((IPropertySymbol)slot).Type;
         var createdTypes = new List<TypeSyntax>();
-        var references = type.DescendantNodes().OfType<IdentifierNameSyntax>()
+        var references = model.SyntaxTree.GetRoot(cancellationToken).DescendantNodes().OfType<IdentifierNameSyntax>()
             .Where(n => n.Identifier.ValueText == slot.Name && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(n, cancellationToken).Symbol, slot))
             .ToList();
 
         // A nullable pointer field (nint?) is a scalar slot whose only reads may be HasValue: null stays null.
-        var isNullable = slot.Type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable && IsPointerOrAddress(nullable.TypeArguments[0]);
-        var isScalar = isNullable || IsPointerOrAddress(slot.Type);
+        var isNullable = slotType is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable && IsPointerOrAddress(nullable.TypeArguments[0]);
+        var isScalar = isNullable || IsPointerOrAddress(slotType);
         var replacements = new List<(SyntaxNode Original, SyntaxNode Replacement)>();
         var removals = new List<StatementSyntax>();
         ITypeSymbol? offsetType = null;
         ExpressionSyntax? memory = null;
         foreach (var reference in references)
         {
-            var access = reference.Parent is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax } qualified && qualified.Name == reference ? (ExpressionSyntax)qualified : reference;
+            if (reference.Parent is MemberBindingExpressionSyntax)
+            {
+                return null;
+            }
+
+            // this._frame, data.LastTransform: the member access is what is stored into or read.
+            var access = reference.Parent is MemberAccessExpressionSyntax qualified && qualified.Name == reference ? (ExpressionSyntax)qualified : reference;
             var stored = isScalar ? StoredIntoField(model, access, cancellationToken) : StoredIntoCollection(model, access, cancellationToken);
             if (stored is not null && access.Parent is AssignmentExpressionSyntax { Right: ObjectCreationExpressionSyntax created })
             {
@@ -130,26 +140,24 @@ internal static class OffsetSlotPlanner
             return null;
         }
 
-        // Reads of a pointer field obtain the pointer again from the memory, which must be a field.
+        // Reads of a pointer slot obtain the pointer again from the memory, which each read must reach:
+        // a field of the reader's own type, or a parameter in scope where it reads.
         var reads = replacements.Where(r => r.Original == r.Replacement).Select(r => r.Original).ToList();
         replacements.RemoveAll(r => r.Original == r.Replacement);
-        if (reads.Count > 0)
+        if (reads.Count > 0 && !reads.All(read => MemoryReachableAt(model, memory, read, cancellationToken)))
         {
-            if (model.GetSymbolInfo(memory, cancellationToken).Symbol is not IFieldSymbol)
-            {
-                return null;
-            }
+            return null;
+        }
 
-            foreach (var read in reads)
-            {
-                replacements.Add((read, PointerAgain(model, memory, (ExpressionSyntax)read, slot.Type)));
-            }
+        foreach (var read in reads)
+        {
+            replacements.Add((read, PointerAgain(model, memory, (ExpressionSyntax)read, slotType)));
         }
 
         var offsetTypeName = ParseTypeName(offsetType.ToMinimalDisplayString(model, declaration.SpanStart));
-        var retypedTypes = isNullable && declaration.Type is NullableTypeSyntax nullableType ? new[] { nullableType.ElementType }
-            : isScalar ? new[] { declaration.Type }
-            : PointerTypesIn(model, declaration, cancellationToken).Concat(createdTypes);
+        var retypedTypes = isNullable && declaredType is NullableTypeSyntax nullableType ? new[] { nullableType.ElementType }
+            : isScalar ? new[] { declaredType }
+            : PointerTypesWithin(model, declaration is VariableDeclarationSyntax ? declaration.Parent! : declaration, cancellationToken).Concat(createdTypes);
         foreach (var retyped in retypedTypes)
         {
             replacements.Add((retyped, offsetTypeName.WithTriviaFrom(retyped)));
@@ -194,8 +202,8 @@ internal static class OffsetSlotPlanner
         return node is ArgumentSyntax argument ? argument.Expression : node as ExpressionSyntax;
     }
 
-    /// <summary>The private field (scalar or collection) <paramref name="handed"/> is stored into.</summary>
-    private static IFieldSymbol? SlotOf(SemanticModel model, ExpressionSyntax handed, CancellationToken cancellationToken)
+    /// <summary>The field or auto-property (scalar or collection) <paramref name="handed"/> is stored into.</summary>
+    private static ISymbol? SlotOf(SemanticModel model, ExpressionSyntax handed, CancellationToken cancellationToken)
     {
         SyntaxNode node = handed;
         while (node.Parent is ParenthesizedExpressionSyntax or CastExpressionSyntax)
@@ -226,7 +234,86 @@ internal static class OffsetSlotPlanner
             _ => null,
         };
 
-        return target is not null ? model.GetSymbolInfo(target, cancellationToken).Symbol as IFieldSymbol : null;
+        var symbol = target is not null ? model.GetSymbolInfo(target, cancellationToken).Symbol : null;
+        return symbol is IFieldSymbol or IPropertySymbol { IsIndexer: false } ? symbol : null;
+    }
+
+    /// <summary>
+    /// The type written in the declaration of a field declared alone or of an auto-property: the
+    /// type the offset replaces. A property with accessor bodies may compute what it returns.
+    /// </summary>
+    private static TypeSyntax? DeclaredType(SyntaxNode declaration) => declaration switch
+    {
+        VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Variables.Count: 1 } variables } => variables.Type,
+        PropertyDeclarationSyntax { ExpressionBody: null, AccessorList.Accessors: { Count: > 0 } accessors } property
+            when accessors.All(a => a.Body is null && a.ExpressionBody is null) => property.Type,
+        _ => null,
+    };
+
+    /// <summary>
+    /// A member no other assembly can read or write: private, or in a private type, or internal in an
+    /// assembly that shows its internals to none. Another assembly's readers would still expect a pointer.
+    /// </summary>
+    private static bool IsHiddenFromOtherAssemblies(ISymbol slot)
+    {
+        var internalSomewhere = false;
+        for (ISymbol? level = slot; level is INamedTypeSymbol or IFieldSymbol or IPropertySymbol; level = level.ContainingType)
+        {
+            switch (level.DeclaredAccessibility)
+            {
+                case Accessibility.Private:
+                    return true;
+                case Accessibility.Internal or Accessibility.ProtectedAndInternal:
+                    internalSomewhere = true;
+                    break;
+            }
+        }
+
+        return internalSomewhere && !slot.ContainingAssembly.GetAttributes().Any(a => a.AttributeClass?.Name == "InternalsVisibleToAttribute");
+    }
+
+    /// <summary>Whether a document other than the finding's names the slot: the fix edits one document.</summary>
+    private static bool ReferencedInAnotherDocument(SemanticModel model, ISymbol slot, CancellationToken cancellationToken)
+    {
+        foreach (var tree in model.Compilation.SyntaxTrees)
+        {
+            if (tree == model.SyntaxTree || !tree.GetText(cancellationToken).ToString().Contains(slot.Name))
+            {
+                continue;
+            }
+
+            var other = model.Compilation.GetSemanticModel(tree);
+            if (tree.GetRoot(cancellationToken).DescendantNodes().OfType<IdentifierNameSyntax>()
+                .Any(n => n.Identifier.ValueText == slot.Name && SymbolEqualityComparer.Default.Equals(other.GetSymbolInfo(n, cancellationToken).Symbol, slot)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="memory"/>, written where the pointer was stored, names the same memory
+    /// where <paramref name="read"/> reads the slot: a field of the reader's own type (read from an
+    /// instance member when the field is one), or a parameter in scope there.
+    /// </summary>
+    private static bool MemoryReachableAt(SemanticModel model, ExpressionSyntax memory, SyntaxNode read, CancellationToken cancellationToken)
+    {
+        var symbol = model.GetSymbolInfo(memory, cancellationToken).Symbol;
+        if (symbol is not (IFieldSymbol or IParameterSymbol)
+            || !SymbolEqualityComparer.Default.Equals(model.GetSpeculativeSymbolInfo(read.SpanStart, memory, SpeculativeBindingOption.BindAsExpression).Symbol, symbol))
+        {
+            return false;
+        }
+
+        if (symbol is not IFieldSymbol { IsStatic: false } field)
+        {
+            return true;
+        }
+
+        return model.GetEnclosingSymbol(read.SpanStart, cancellationToken) is { IsStatic: false } reader
+               && SymbolEqualityComparer.Default.Equals(reader.ContainingType, field.ContainingType);
     }
 
     /// <summary><c>_field = pointer</c>, or <c>Interlocked.Exchange(ref _field, pointer);</c> and <c>Volatile.Write(ref _field, pointer)</c> (stores whose result is not read): the pointer stored.</summary>

@@ -346,12 +346,11 @@ public sealed class ViewEscapesMethodFixerTests
         """);
 
     [Fact]
-    public async Task PointerSlotComparedOrReadAsElementsOrPublic_KeepsItsType()
+    public async Task PointerSlotComparedOrReadAsElements_KeepsItsType()
     {
         var titles = await Verify.GetOfferedFixesAsync(ViewEscapesMethodAnalyzerTests.Host("""
             private byte* _frame;
             private readonly List<nint> _pending = new();
-            public nint LastOutput;
 
             void Remember(int address) => _frame = (byte*)memory.GetPointer() + address;
 
@@ -360,13 +359,95 @@ public sealed class ViewEscapesMethodFixerTests
             void Queue(int address) => _pending.Add(memory.GetPointer() + address);
 
             nint Oldest => _pending[0];
-
-            void Publish(int address) => LastOutput = memory.GetPointer() + address;
             """));
 
-        // An offset of 0 is no null pointer; an element read out would be an offset; a public field
-        // is read by code the fix does not see.
+        // An offset of 0 is no null pointer; an element read out would be an offset.
         Assert.Empty(titles);
+    }
+
+    private const string PeerTypes = """
+
+        internal sealed class Peer
+        {
+            public nint LastSnapshot { get; set; }
+            internal List<nint> Touched { get; } = new();
+        }
+
+        """;
+
+    [Fact]
+    public Task PointerInAMemberOfAnotherInternalType_KeepsTheOffset_ReadsObtainThePointerAgain() => Verify.VerifyCodeFixAsync(ViewEscapesMethodAnalyzerTests.Host("""
+        void Receive(Peer peer, int address) => peer.LastSnapshot = {|WVA002:memory.GetPointer() + address|};
+
+        void Resend(Peer peer, int address)
+        {
+            peer.LastSnapshot = {|WVA002:memory.GetPointer() + address|};
+            peer.Touched.Add({|WVA002:memory.GetPointer() + address|});
+        }
+
+        byte First(Peer peer) => *(byte*)peer.LastSnapshot;
+
+        int TouchedCount(Peer peer) => peer.Touched.Count;
+        """) + PeerTypes, ViewEscapesMethodAnalyzerTests.Host("""
+        void Receive(Peer peer, int address) => peer.LastSnapshot = address;
+
+        void Resend(Peer peer, int address)
+        {
+            peer.LastSnapshot = address;
+            peer.Touched.Add(address);
+        }
+
+        byte First(Peer peer) => *(byte*)(memory.GetPointer() + peer.LastSnapshot);
+
+        int TouchedCount(Peer peer) => peer.Touched.Count;
+        """) + PeerTypes.Replace("public nint LastSnapshot", "public int LastSnapshot").Replace("List<nint>", "List<int>"), Key);
+
+    [Fact]
+    public async Task PointerInAPublicOrComparedMemberOrOneReadWhereTheMemoryIsOutOfReach_KeepsItsType()
+    {
+        var titles = await Verify.GetOfferedFixesAsync(ViewEscapesMethodAnalyzerTests.Host("""
+            void Publish(PublicPeer peer, int address) => peer.LastSnapshot = memory.GetPointer() + address;
+
+            void Receive(Peer peer, int address) => peer.LastSnapshot = memory.GetPointer() + address;
+
+            bool HasSnapshot(Peer peer) => peer.LastSnapshot != 0;
+
+            void Watch(Watcher watcher, int address) => watcher.Frame = memory.GetPointer() + address;
+            """) + """
+
+            public sealed class PublicPeer
+            {
+                public nint LastSnapshot { get; set; }
+            }
+
+            internal sealed class Peer
+            {
+                public nint LastSnapshot { get; set; }
+            }
+
+            internal sealed unsafe class Watcher
+            {
+                public nint Frame { get; set; }
+
+                public byte First => *(byte*)Frame;
+            }
+            """);
+
+        // A public member is read by other assemblies the fix does not see; an offset of 0 is no null
+        // pointer; the watcher reads its frame where the host's memory is out of reach.
+        Assert.Empty(titles);
+    }
+
+    [Fact]
+    public async Task PointerInAnInternalMemberOfAnAssemblyThatShowsItsInternals_KeepsItsType()
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host("""
+            void Receive(Peer peer, int address) => peer.LastSnapshot = memory.GetPointer() + address;
+            """).Replace("unsafe partial class Host", "[assembly: InternalsVisibleTo(\"Tests\")]\n\nunsafe partial class Host") + PeerTypes);
+
+        // The other assembly may read the pointer.
+        var finding = Assert.Single(findings);
+        Assert.Empty(finding.Fixes);
     }
 
     [Fact]
