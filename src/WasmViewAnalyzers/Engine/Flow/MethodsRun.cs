@@ -37,12 +37,18 @@ internal static class MethodsRun
         OperationKind.Invocation or OperationKind.ObjectCreation or OperationKind.PropertyReference or OperationKind.EventAssignment => true,
         OperationKind.DeconstructionAssignment or OperationKind.Using or OperationKind.UsingDeclaration or OperationKind.Await => true,
         OperationKind.Loop => operation is IForEachLoopOperation,
-        OperationKind.Binary => ((IBinaryOperation)operation).OperatorMethod is not null,
-        OperationKind.Unary => ((IUnaryOperation)operation).OperatorMethod is not null,
-        OperationKind.Increment or OperationKind.Decrement => ((IIncrementOrDecrementOperation)operation).OperatorMethod is not null,
-        OperationKind.CompoundAssignment => ((ICompoundAssignmentOperation)operation).OperatorMethod is not null,
-        OperationKind.Conversion => ((IConversionOperation)operation).OperatorMethod is not null,
-        _ => false,
+        _ => UserDefinedOperator(operation) is not null,
+    };
+
+    /// <summary>The user-defined operator or conversion an operator expression runs, if any.</summary>
+    private static IMethodSymbol? UserDefinedOperator(IOperation operation) => operation.Kind switch
+    {
+        OperationKind.Binary => ((IBinaryOperation)operation).OperatorMethod,
+        OperationKind.Unary => ((IUnaryOperation)operation).OperatorMethod,
+        OperationKind.Increment or OperationKind.Decrement => ((IIncrementOrDecrementOperation)operation).OperatorMethod,
+        OperationKind.CompoundAssignment => ((ICompoundAssignmentOperation)operation).OperatorMethod,
+        OperationKind.Conversion => ((IConversionOperation)operation).OperatorMethod,
+        _ => null,
     };
 
     /// <summary>
@@ -87,24 +93,8 @@ internal static class MethodsRun
                 Add(methods, assignment.Adds ? reference.Event.AddMethod : reference.Event.RemoveMethod);
                 break;
 
-            case IBinaryOperation binary:
-                Add(methods, binary.OperatorMethod);
-                break;
-
-            case IUnaryOperation unary:
-                Add(methods, unary.OperatorMethod);
-                break;
-
-            case IIncrementOrDecrementOperation increment:
-                Add(methods, increment.OperatorMethod);
-                break;
-
-            case ICompoundAssignmentOperation compound:
-                Add(methods, compound.OperatorMethod);
-                break;
-
-            case IConversionOperation conversion:
-                Add(methods, conversion.OperatorMethod);
+            case IBinaryOperation or IUnaryOperation or IIncrementOrDecrementOperation or ICompoundAssignmentOperation or IConversionOperation:
+                Add(methods, UserDefinedOperator(operation));
                 break;
 
             case IDeconstructionAssignmentOperation { Syntax: AssignmentExpressionSyntax assignment } when model is not null:
