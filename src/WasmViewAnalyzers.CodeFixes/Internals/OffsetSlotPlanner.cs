@@ -21,7 +21,8 @@ namespace WasmViewAnalyzers.CodeFixes.Internals;
 /// type and no fix is offered.
 /// </summary>
 /// <remarks>
-/// Refused for a slot another assembly may read (its readers would still expect a pointer) or one
+/// Refused for a slot another assembly may read (its readers would still expect a pointer: a public
+/// member of a library, or of an application another project references) or one
 /// named in another document, where the pointer stored cannot be taken apart
 /// (<c>memory.GetPointer() + offset</c>, or a local holding it), where a read of the slot is a
 /// comparison (an offset of 0 is no null pointer), where a read cannot reach the memory, and for a
@@ -40,7 +41,7 @@ internal static class OffsetSlotPlanner
         }
 
         if (SlotOf(model, handed, cancellationToken) is not { } slot
-            || !IsHiddenFromOtherAssemblies(slot)
+            || !IsHiddenFromOtherAssemblies(slot, finding.Document.Project)
             || slot.DeclaringSyntaxReferences.Length != 1
             || DeclaredType(slot.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken)) is not { } declaredType
             || declaredType.SyntaxTree != model.SyntaxTree
@@ -64,6 +65,7 @@ internal static class OffsetSlotPlanner
         var removals = new List<StatementSyntax>();
         ITypeSymbol? offsetType = null;
         ExpressionSyntax? memory = null;
+        var sameMemory = new SameMemory();
         foreach (var reference in references)
         {
             if (reference.Parent is MemberBindingExpressionSyntax)
@@ -73,6 +75,7 @@ internal static class OffsetSlotPlanner
 
             // this._frame, data.LastTransform: the member access is what is stored into or read.
             var access = reference.Parent is MemberAccessExpressionSyntax qualified && qualified.Name == reference ? (ExpressionSyntax)qualified : reference;
+            sameMemory.SeeSlotAccess(access);
             var stored = isScalar ? StoredIntoField(model, access, cancellationToken) : StoredIntoCollection(model, access, cancellationToken);
             if (stored is not null && access.Parent is AssignmentExpressionSyntax { Right: ObjectCreationExpressionSyntax created })
             {
@@ -127,6 +130,8 @@ internal static class OffsetSlotPlanner
                     return null;
                 }
 
+                sameMemory.SeeStoredFrom(model, parts.Memory, cancellationToken);
+
                 replacements.Add((pointer, parts.Offset.WithoutTrivia().WithTriviaFrom(pointer)));
                 if (parts.Local is { } local && LocalOnlyUsedAt(model, local, pointer, cancellationToken) is { } declarationStatement && !removals.Contains(declarationStatement))
                 {
@@ -144,7 +149,7 @@ internal static class OffsetSlotPlanner
         // a field of the reader's own type, or a parameter in scope where it reads.
         var reads = replacements.Where(r => r.Original == r.Replacement).Select(r => r.Original).ToList();
         replacements.RemoveAll(r => r.Original == r.Replacement);
-        if (reads.Count > 0 && !reads.All(read => MemoryReachableAt(model, memory, read, cancellationToken)))
+        if (reads.Count > 0 && (!sameMemory.HoldsFor(slot) || !reads.All(read => MemoryReachableAt(model, memory, read, cancellationToken))))
         {
             return null;
         }
@@ -228,7 +233,7 @@ internal static class OffsetSlotPlanner
         ExpressionSyntax? target = node.Parent switch
         {
             ArgumentSyntax { Parent: ArgumentListSyntax { Arguments: { Count: 2 } arguments, Parent: InvocationExpressionSyntax invocation } } stored
-                when arguments[1] == stored && arguments[0].RefKindKeyword.IsKind(SyntaxKind.RefKeyword) && IsAtomicStore(model, invocation, cancellationToken) => arguments[0].Expression,
+                when arguments[1] == stored && arguments[0].RefKindKeyword.IsKind(SyntaxKind.RefKeyword) && IsPlainStore(model, invocation, cancellationToken) => arguments[0].Expression,
             AssignmentExpressionSyntax assignment when assignment.Right == node => assignment.Left is ElementAccessExpressionSyntax element ? element.Expression : assignment.Left,
             ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax call } } } => call.Expression,
             _ => null,
@@ -252,9 +257,11 @@ internal static class OffsetSlotPlanner
 
     /// <summary>
     /// A member no other assembly can read or write: private, or in a private type, or internal in an
-    /// assembly that shows its internals to none. Another assembly's readers would still expect a pointer.
+    /// assembly that shows its internals to none, or any member of an application no project of the
+    /// solution references. Another assembly's readers would still expect a pointer; a library's public
+    /// members have readers the solution does not show.
     /// </summary>
-    private static bool IsHiddenFromOtherAssemblies(ISymbol slot)
+    private static bool IsHiddenFromOtherAssemblies(ISymbol slot, Project project)
     {
         var internalSomewhere = false;
         for (ISymbol? level = slot; level is INamedTypeSymbol or IFieldSymbol or IPropertySymbol; level = level.ContainingType)
@@ -269,8 +276,17 @@ internal static class OffsetSlotPlanner
             }
         }
 
-        return internalSomewhere && !slot.ContainingAssembly.GetAttributes().Any(a => a.AttributeClass?.Name == "InternalsVisibleToAttribute");
+        if (slot.ContainingAssembly.GetAttributes().Any(a => a.AttributeClass?.Name == "InternalsVisibleToAttribute"))
+        {
+            return false;
+        }
+
+        return internalSomewhere || IsApplicationNoProjectReferences(project);
     }
+
+    private static bool IsApplicationNoProjectReferences(Project project)
+        => project.CompilationOptions?.OutputKind is OutputKind.ConsoleApplication or OutputKind.WindowsApplication or OutputKind.WindowsRuntimeApplication
+           && project.Solution.GetProjectDependencyGraph().GetProjectsThatDirectlyDependOnThisProject(project.Id).Count == 0;
 
     /// <summary>Whether a document other than the finding's names the slot: the fix edits one document.</summary>
     private static bool ReferencedInAnotherDocument(SemanticModel model, ISymbol slot, CancellationToken cancellationToken)
@@ -316,6 +332,44 @@ internal static class OffsetSlotPlanner
                && SymbolEqualityComparer.Default.Equals(reader.ContainingType, field.ContainingType);
     }
 
+    /// <summary>
+    /// Whether every pointer kept in the slot came from the memory its reads will obtain it again
+    /// from: one static field, or one instance field of this object read only through this object's
+    /// own slot (<c>_frame</c>, <c>this._frame</c>). A slot of another object (<c>peer.LastSnapshot</c>)
+    /// or a static slot filled from an instance's memory may be read by another instance over another
+    /// memory; a parameter may be another memory at each call.
+    /// </summary>
+    private sealed class SameMemory
+    {
+        private ISymbol? _memory;
+        private bool _unknown;
+        private bool _slotOnlyOnThis = true;
+
+        public void SeeSlotAccess(ExpressionSyntax access)
+        {
+            var onThis = access is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax }
+                         || (access is IdentifierNameSyntax && access.Parent is not AssignmentExpressionSyntax { Parent: InitializerExpressionSyntax });
+            _slotOnlyOnThis &= onThis;
+        }
+
+        public void SeeStoredFrom(SemanticModel model, ExpressionSyntax memory, CancellationToken cancellationToken)
+        {
+            var symbol = model.GetOperation(memory, cancellationToken) switch
+            {
+                IFieldReferenceOperation { Field.IsStatic: true } reference => reference.Field,
+                IFieldReferenceOperation { Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } } reference => reference.Field,
+                _ => null,
+            };
+
+            _unknown |= symbol is null || (_memory is not null && !SymbolEqualityComparer.Default.Equals(_memory, symbol));
+            _memory ??= symbol;
+        }
+
+        public bool HoldsFor(ISymbol slot)
+            => !_unknown && _memory is not null
+               && (_memory.IsStatic || (!slot.IsStatic && _slotOnlyOnThis && SymbolEqualityComparer.Default.Equals(slot.ContainingType, _memory.ContainingType)));
+    }
+
     /// <summary><c>_field = pointer</c>, or <c>Interlocked.Exchange(ref _field, pointer);</c> and <c>Volatile.Write(ref _field, pointer)</c> (stores whose result is not read): the pointer stored.</summary>
     private static IReadOnlyList<ExpressionSyntax>? StoredIntoField(SemanticModel model, ExpressionSyntax access, CancellationToken cancellationToken)
     {
@@ -326,17 +380,48 @@ internal static class OffsetSlotPlanner
 
         return access.Parent is ArgumentSyntax { RefKindKeyword.RawKind: (int)SyntaxKind.RefKeyword, Parent: ArgumentListSyntax { Arguments: { Count: 2 } arguments, Parent: InvocationExpressionSyntax invocation } } argument
                && arguments[0] == argument
-               && IsAtomicStore(model, invocation, cancellationToken)
+               && IsPlainStore(model, invocation, cancellationToken)
                && model.GetOperation(invocation, cancellationToken)?.Parent is IExpressionStatementOperation
             ? new[] { arguments[1].Expression }
             : null;
     }
 
-    /// <summary><c>Interlocked.Exchange</c> or <c>Volatile.Write</c>: BCL stores of their second argument into their first.</summary>
-    private static bool IsAtomicStore(SemanticModel model, InvocationExpressionSyntax invocation, CancellationToken cancellationToken)
-        => model.GetSymbolInfo(invocation, cancellationToken).Symbol is IMethodSymbol { ContainingType: { ContainingNamespace: { } containing } type } method
-           && containing.ToDisplayString() == "System.Threading"
-           && ((type.Name == "Interlocked" && method.Name == "Exchange") || (type.Name == "Volatile" && method.Name == "Write"));
+    /// <summary>
+    /// A call that only stores its second argument into its first: <c>Interlocked.Exchange</c>,
+    /// <c>Volatile.Write</c>, or a method of the user's whose whole body is that assignment
+    /// (<c>static void Store&lt;T&gt;(ref T slot, T value) =&gt; slot = value;</c>).
+    /// </summary>
+    private static bool IsPlainStore(SemanticModel model, InvocationExpressionSyntax invocation, CancellationToken cancellationToken)
+    {
+        if (model.GetSymbolInfo(invocation, cancellationToken).Symbol is not IMethodSymbol { ContainingType: { ContainingNamespace: { } containing } type } method)
+        {
+            return false;
+        }
+
+        if (containing.ToDisplayString() == "System.Threading")
+        {
+            return (type.Name == "Interlocked" && method.Name == "Exchange") || (type.Name == "Volatile" && method.Name == "Write");
+        }
+
+        var references = method.OriginalDefinition.DeclaringSyntaxReferences;
+        var parameters = method.Parameters;
+        if (references.Length != 1 || parameters.Length != 2 || parameters[0].RefKind != RefKind.Ref || parameters[1].RefKind != RefKind.None)
+        {
+            return false;
+        }
+
+        var declaration = references[0].GetSyntax(cancellationToken);
+        var (expressionBody, body) = declaration switch
+        {
+            BaseMethodDeclarationSyntax declared => (declared.ExpressionBody, declared.Body),
+            LocalFunctionStatementSyntax function => (function.ExpressionBody, function.Body),
+            _ => (null, null),
+        };
+        var assignment = expressionBody?.Expression ?? (body is { Statements: { Count: 1 } statements } && statements[0] is ExpressionStatementSyntax only ? only.Expression : null);
+        return assignment is AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression, Left: IdentifierNameSyntax left, Right: IdentifierNameSyntax right }
+               && left.Identifier.ValueText == parameters[0].Name
+               && right.Identifier.ValueText == parameters[1].Name;
+    }
 
     /// <summary>The pointers a store into the collection field puts there: an element, a tuple's pointer elements, a collection expression's elements.</summary>
     private static IReadOnlyList<ExpressionSyntax>? StoredIntoCollection(SemanticModel model, ExpressionSyntax access, CancellationToken cancellationToken)
