@@ -63,6 +63,11 @@ internal static class OffsetSlotPlanner
         var isScalar = isNullable || IsPointerOrAddress(slotType);
         var replacements = new List<(SyntaxNode Original, SyntaxNode Replacement)>();
         var removals = new List<StatementSyntax>();
+
+        // _last != 0 of a pointer slot: a pointer into guest memory is never 0, so "no pointer kept"
+        // becomes "no offset kept" (an int? without a value), and clearing the slot sets none.
+        var zeroTests = new List<(ExpressionSyntax Test, ExpressionSyntax Access, bool Kept)>();
+        var zeroStores = new List<ExpressionSyntax>();
         ITypeSymbol? offsetType = null;
         ExpressionSyntax? memory = null;
         var sameMemory = new SameMemory();
@@ -94,6 +99,12 @@ internal static class OffsetSlotPlanner
                     continue;
                 }
 
+                if (isScalar && !isNullable && ZeroTest(model, access, cancellationToken) is { } zeroTest)
+                {
+                    zeroTests.Add((zeroTest.Test, access, zeroTest.Kept));
+                    continue;
+                }
+
                 if (isScalar && !isNullable && IsPointerRead(access))
                 {
                     replacements.Add((access, access));
@@ -105,6 +116,12 @@ internal static class OffsetSlotPlanner
 
             foreach (var pointer in stored)
             {
+                if (isScalar && !isNullable && IsZero(model, pointer, cancellationToken))
+                {
+                    zeroStores.Add(pointer);
+                    continue;
+                }
+
                 if (Decompose(model, pointer, cancellationToken) is not { } parts)
                 {
                     // A number stored beside the pointer (a length) is data; a pointer that cannot be taken apart is not.
@@ -160,6 +177,24 @@ internal static class OffsetSlotPlanner
         }
 
         var offsetTypeName = ParseTypeName(offsetType.ToMinimalDisplayString(model, declaration.SpanStart));
+        if (zeroTests.Count > 0 || zeroStores.Count > 0)
+        {
+            // A read as a pointer would need the value of an offset that may be missing (where the
+            // pointer was 0), and an initializer would keep one from the start.
+            if (reads.Count > 0 || HasInitializer(declaredType))
+            {
+                return null;
+            }
+
+            offsetTypeName = NullableType(offsetTypeName);
+            replacements.AddRange(zeroStores.Select(zero => ((SyntaxNode)zero, (SyntaxNode)LiteralExpression(SyntaxKind.NullLiteralExpression).WithTriviaFrom(zero))));
+            foreach (var (test, access, kept) in zeroTests)
+            {
+                ExpressionSyntax hasValue = MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, access.WithoutTrivia(), IdentifierName("HasValue"));
+                replacements.Add((test, (kept ? hasValue : PrefixUnaryExpression(SyntaxKind.LogicalNotExpression, hasValue)).WithTriviaFrom(test)));
+            }
+        }
+
         var retypedTypes = isNullable && declaredType is NullableTypeSyntax nullableType ? new[] { nullableType.ElementType }
             : isScalar ? new[] { declaredType }
             : PointerTypesWithin(model, declaration is VariableDeclarationSyntax ? declaration.Parent! : declaration, cancellationToken).Concat(createdTypes);
@@ -170,6 +205,50 @@ internal static class OffsetSlotPlanner
 
         return EditsIfTheyCompile(model, replacements, removals, cancellationToken);
     }
+
+    /// <summary><c>slot != 0</c>, <c>slot == IntPtr.Zero</c>, <c>null != slot</c>: the comparison, and whether it is true when a pointer is kept.</summary>
+    private static (ExpressionSyntax Test, bool Kept)? ZeroTest(SemanticModel model, ExpressionSyntax access, CancellationToken cancellationToken)
+    {
+        ExpressionSyntax node = access;
+        while (node.Parent is ParenthesizedExpressionSyntax parenthesized)
+        {
+            node = parenthesized;
+        }
+
+        if (node.Parent is not BinaryExpressionSyntax { RawKind: (int)SyntaxKind.EqualsExpression or (int)SyntaxKind.NotEqualsExpression } comparison)
+        {
+            return null;
+        }
+
+        var other = comparison.Left == node ? comparison.Right : comparison.Left;
+        return IsZero(model, other, cancellationToken) ? (comparison, comparison.IsKind(SyntaxKind.NotEqualsExpression)) : null;
+    }
+
+    /// <summary><c>0</c>, <c>null</c>, <c>default</c>, <c>IntPtr.Zero</c>, <c>nint.Zero</c>: no pointer.</summary>
+    private static bool IsZero(SemanticModel model, ExpressionSyntax expression, CancellationToken cancellationToken)
+    {
+        var operation = model.GetOperation(expression, cancellationToken)?.WalkDownConversions();
+        if (operation is IDefaultValueOperation)
+        {
+            return true;
+        }
+
+        if (operation is IFieldReferenceOperation { Field: { Name: "Zero", IsStatic: true, ContainingType.SpecialType: SpecialType.System_IntPtr or SpecialType.System_UIntPtr } })
+        {
+            return true;
+        }
+
+        var constant = model.GetConstantValue(expression, cancellationToken);
+        return constant.HasValue && (constant.Value is null || (constant.Value is System.IConvertible number && !(constant.Value is string or bool or char) && number.ToDecimal(System.Globalization.CultureInfo.InvariantCulture) == 0));
+    }
+
+    /// <summary>Whether the field or auto-property declared with <paramref name="type"/> is given a value where it is declared.</summary>
+    private static bool HasInitializer(TypeSyntax type) => type.Parent switch
+    {
+        VariableDeclarationSyntax declaration => declaration.Variables.Any(v => v.Initializer is not null),
+        PropertyDeclarationSyntax property => property.Initializer is not null,
+        _ => true,
+    };
 
     /// <summary>The replacements and the removed declarations as edits, when the document compiles with all of them.</summary>
     internal static IReadOnlyList<FixEdit>? EditsIfTheyCompile(SemanticModel model, List<(SyntaxNode Original, SyntaxNode Replacement)> replacements, List<StatementSyntax> removals, CancellationToken cancellationToken)

@@ -480,7 +480,7 @@ internal static class ViewReacquirePlanner
 
     /// <summary>
     /// What <paramref name="local"/> is declared from, and the statement that obtains it again:
-    /// <c>view = &lt;initializer&gt;;</c>, or <c>caller.TryGetMemorySpan(..., out view);</c>.
+    /// <c>view = &lt;initializer&gt;;</c>, <c>view = &lt;pattern input&gt;;</c>, or <c>caller.TryGetMemorySpan(..., out view);</c>.
     /// </summary>
     private static (SyntaxNode Source, StatementSyntax Reacquire)? Source(SemanticModel model, ILocalSymbol local, SyntaxNode body, CancellationToken cancellationToken)
     {
@@ -505,6 +505,15 @@ internal static class ViewReacquirePlanner
         if (declaration is SingleVariableDesignationSyntax designation && DeconstructedElement(designation) is { } element)
         {
             return (element, ExpressionStatement(AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, IdentifierName(local.Name), element.WithoutTrivia())));
+        }
+
+        // memory.GetPointer() is var basePointer: the pattern's input, when the variable takes it as it is.
+        if (declaration is SingleVariableDesignationSyntax { Parent: VarPatternSyntax or DeclarationPatternSyntax or RecursivePatternSyntax { PositionalPatternClause: null, PropertyPatternClause: { Subpatterns.Count: 0 } } } patternDesignation
+            && patternDesignation.Parent!.Parent is IsPatternExpressionSyntax isPattern
+            && isPattern.Pattern == patternDesignation.Parent
+            && SymbolEqualityComparer.Default.Equals(model.GetTypeInfo(isPattern.Expression, cancellationToken).Type, local.Type))
+        {
+            return (isPattern.Expression, ExpressionStatement(AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, IdentifierName(local.Name), isPattern.Expression.WithoutTrivia())));
         }
 
         if (declaration is SingleVariableDesignationSyntax { Parent: DeclarationExpressionSyntax { Parent: ArgumentSyntax outArgument } }

@@ -535,6 +535,78 @@ public sealed class StaleViewAfterGuestCallFixerTests
         Console.WriteLine(first[0]);
         """, First, outputKind: OutputKind.ConsoleApplication);
 
+    // ------------------------------------------------------------------ pattern variables
+
+    [Fact]
+    public Task PointerDeclaredByAPattern_ObtainedAgainAfterTheCall() => VerifyMembers("""
+        int Peek(int address)
+        {
+            if (memory.GetPointer() is var basePointer && basePointer != IntPtr.Zero)
+            {
+                reset();
+                return *((byte*){|WVA001:basePointer|} + address);
+            }
+
+            return -1;
+        }
+
+        int PeekTyped(int address)
+        {
+            if (memory.GetPointer() is nint start)
+            {
+                convert(address);
+                return *((byte*){|WVA001:start|} + address);
+            }
+
+            return -1;
+        }
+        """, """
+        int Peek(int address)
+        {
+            if (memory.GetPointer() is var basePointer && basePointer != IntPtr.Zero)
+            {
+                reset();
+                basePointer = memory.GetPointer();
+                return *((byte*)basePointer + address);
+            }
+
+            return -1;
+        }
+
+        int PeekTyped(int address)
+        {
+            if (memory.GetPointer() is nint start)
+            {
+                convert(address);
+                start = memory.GetPointer();
+                return *((byte*)start + address);
+            }
+
+            return -1;
+        }
+        """);
+
+    [Fact]
+    public async Task PointerDeclaredByAPatternOverAGuestCall_NotObtainedAgain()
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(HostCode.WithMembers("""
+            int Peek(int address)
+            {
+                if (memory.GetPointer() + convert(address) is var pointer)
+                {
+                    reset();
+                    return *(byte*)pointer;
+                }
+
+                return -1;
+            }
+            """));
+
+        // Evaluating the pattern's input again would call the guest again.
+        var finding = Assert.Single(findings);
+        Assert.DoesNotContain(finding.Fixes, fix => fix.Title == ObtainAgain);
+    }
+
     // ------------------------------------------------------------------ Caller.TryGetMemorySpan
 
     [Fact]
@@ -1103,6 +1175,82 @@ public sealed class StaleViewAfterGuestCallFixerTests
             view[0] = 1;
         }
         """);
+
+    private const string Entities = """
+        struct Vec
+        {
+            public float X;
+            public float Y;
+        }
+
+        struct EntityState
+        {
+            public Vec Position;
+            public int Flags;
+        }
+
+        ref EntityState Entity(int slot) => ref MemoryMarshal.AsRef<EntityState>(memory.GetSpan(1024 + slot * 12, 12));
+
+        ref Vec PositionOf(int slot) => ref Entity(slot).Position;
+
+        ref int FlagsOf(int slot)
+        {
+            return ref Entity(slot).Flags;
+        }
+
+        """;
+
+    [Fact]
+    public Task RefFromAHelperThatRefersToAFieldOfAnotherHelpersRef_ObtainedAgainThroughTheHelper() => VerifyMembers(Entities + """
+        float Height(int slot)
+        {
+            ref var position = ref PositionOf(slot);
+            reset();
+            return {|WVA001:position|}.Y;
+        }
+
+        void Flag(int slot)
+        {
+            ref var flags = ref FlagsOf(slot);
+            reset();
+            {|WVA001:flags|} |= 1;
+        }
+        """, Entities + """
+        float Height(int slot)
+        {
+            ref var position = ref PositionOf(slot);
+            reset();
+            position = ref PositionOf(slot);
+            return position.Y;
+        }
+
+        void Flag(int slot)
+        {
+            ref var flags = ref FlagsOf(slot);
+            reset();
+            flags = ref FlagsOf(slot);
+            flags |= 1;
+        }
+        """);
+
+    [Fact]
+    public async Task RefFromAHelperThatReadsTheGuestsMemory_NotObtainedAgain()
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(HostCode.WithMembers(Entities + """
+            ref Vec Indirect(int slot) => ref Entity(memory.ReadInt32(slot)).Position;
+
+            float Height(int slot)
+            {
+                ref var position = ref Indirect(slot);
+                reset();
+                return position.Y;
+            }
+            """));
+
+        // The slot's index is read out of guest memory, which the call may have rewritten.
+        var finding = Assert.Single(findings);
+        Assert.DoesNotContain(finding.Fixes, fix => fix.Title == ObtainAgain);
+    }
 
     [Fact]
     public Task GuestCallOnTheRightOfAWriteThroughTheRef_MadeFirstThenTheRefObtainedAgain() => VerifyMembers(Invocation + """

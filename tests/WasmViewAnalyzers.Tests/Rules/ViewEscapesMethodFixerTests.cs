@@ -347,6 +347,49 @@ public sealed class ViewEscapesMethodFixerTests
         """);
 
     [Fact]
+    public Task PointerSlotOnlyComparedWithZero_KeepsTheOffsetOrNone() => VerifyMembers("""
+        private nint _lastBody;
+        private byte* _lastFrame;
+
+        void Remember(int address) => _lastBody = {|WVA002:(nint)((byte*)memory.GetPointer() + address)|};
+
+        void Forget() => _lastBody = IntPtr.Zero;
+
+        bool HasBody => _lastBody != 0;
+
+        bool NoBody => IntPtr.Zero == (_lastBody);
+
+        void Frame(int address)
+        {
+            _lastFrame = {|WVA002:(byte*)memory.GetPointer() + address|};
+            if (_lastFrame == null)
+            {
+                _lastFrame = default;
+            }
+        }
+        """, """
+        private int? _lastBody;
+        private int? _lastFrame;
+
+        void Remember(int address) => _lastBody = address;
+
+        void Forget() => _lastBody = null;
+
+        bool HasBody => _lastBody.HasValue;
+
+        bool NoBody => !_lastBody.HasValue;
+
+        void Frame(int address)
+        {
+            _lastFrame = address;
+            if (!_lastFrame.HasValue)
+            {
+                _lastFrame = null;
+            }
+        }
+        """);
+
+    [Fact]
     public async Task PointerSlotComparedOrReadAsElements_KeepsItsType()
     {
         var titles = await Verify.GetOfferedFixesAsync(ViewEscapesMethodAnalyzerTests.Host("""
@@ -357,12 +400,21 @@ public sealed class ViewEscapesMethodFixerTests
 
             bool HasFrame => _frame != null;
 
+            byte First => HasFrame ? *_frame : (byte)0;
+
             void Queue(int address) => _pending.Add(memory.GetPointer() + address);
 
             nint Oldest => _pending[0];
+
+            private nint _seed = IntPtr.Zero;
+
+            void Seed(int address) => _seed = memory.GetPointer() + address;
+
+            bool Seeded => _seed != 0;
             """));
 
-        // An offset of 0 is no null pointer; an element read out would be an offset.
+        // A pointer read where it may be 0 would need an offset that may be missing; an element read
+        // out would be an offset; a slot given a value where it is declared holds one from the start.
         Assert.Empty(titles);
     }
 
@@ -453,7 +505,7 @@ public sealed class ViewEscapesMethodFixerTests
 
             void Receive(Peer peer, int address) => peer.LastSnapshot = memory.GetPointer() + address;
 
-            bool HasSnapshot(Peer peer) => peer.LastSnapshot != 0;
+            byte First(Peer peer) => peer.LastSnapshot != 0 ? *(byte*)peer.LastSnapshot : (byte)0;
 
             void Watch(Watcher watcher, int address) => watcher.Frame = memory.GetPointer() + address;
             """) + """
