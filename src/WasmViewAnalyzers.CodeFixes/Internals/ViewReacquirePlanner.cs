@@ -140,7 +140,7 @@ internal static class ViewReacquirePlanner
         {
             var (local, each, reacquire) = sources[i];
             if (before.SpanStart < each.Span.End
-                || IsRebound(model, local, body, local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken), each, cancellationToken))
+                || IsRebound(model, local, body, local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken), each, before, cancellationToken))
             {
                 return null;
             }
@@ -680,11 +680,11 @@ internal static class ViewReacquirePlanner
     }
 
     /// <summary>Whether the view variable is assigned anywhere but where it is declared (a ref local re-bound, a span or pointer reassigned).</summary>
-    private static bool IsRebound(SemanticModel model, ILocalSymbol view, SyntaxNode body, SyntaxNode declaration, SyntaxNode source, CancellationToken cancellationToken)
+    private static bool IsRebound(SemanticModel model, ILocalSymbol view, SyntaxNode body, SyntaxNode declaration, SyntaxNode source, StatementSyntax before, CancellationToken cancellationToken)
     {
         foreach (var reference in References(model, view, body, cancellationToken))
         {
-            if (declaration.Span.Contains(reference.Span) || IsReacquisition(reference, source))
+            if (declaration.Span.Contains(reference.Span) || IsReacquisition(reference, source) || IsOnlyAfter(reference, before, declaration))
             {
                 continue;
             }
@@ -701,6 +701,17 @@ internal static class ViewReacquirePlanner
 
         return false;
     }
+
+    /// <summary>
+    /// Whether <paramref name="reference"/> runs only after <paramref name="before"/> in every pass
+    /// that reaches the use (<c>inv = ref InvocationAt(address)</c> after it): later in the same
+    /// function, and in no loop that runs the use again without declaring the view first.
+    /// </summary>
+    private static bool IsOnlyAfter(SyntaxNode reference, StatementSyntax before, SyntaxNode declaration)
+        => reference.SpanStart >= before.Span.End
+           && EnclosingFunction(reference) == EnclosingFunction(before)
+           && !reference.Ancestors().Any(loop => IsLoop(loop) && loop.Span.Contains(before.Span) && !loop.Span.Contains(declaration.Span))
+           && !before.Ancestors().Any(node => node is BlockSyntax block && block.DescendantNodes().Any(n => n is GotoStatementSyntax));
 
     /// <summary>The view obtained again from the same source: <c>view = &lt;source&gt;</c> or <c>caller.TryGetMemorySpan(..., out view)</c> (this fix, applied before).</summary>
     private static bool IsReacquisition(IdentifierNameSyntax reference, SyntaxNode source)
