@@ -21,7 +21,8 @@ namespace WasmViewAnalyzers.CodeFixes.Internals;
 /// type and no fix is offered.
 /// </summary>
 /// <remarks>
-/// Refused for a slot another assembly may read (its readers would still expect a pointer) or one
+/// Refused for a slot another assembly may read (its readers would still expect a pointer: a public
+/// member of a library, or of an application another project references) or one
 /// named in another document, where the pointer stored cannot be taken apart
 /// (<c>memory.GetPointer() + offset</c>, or a local holding it), where a read of the slot is a
 /// comparison (an offset of 0 is no null pointer), where a read cannot reach the memory, and for a
@@ -40,7 +41,7 @@ internal static class OffsetSlotPlanner
         }
 
         if (SlotOf(model, handed, cancellationToken) is not { } slot
-            || !IsHiddenFromOtherAssemblies(slot)
+            || !IsHiddenFromOtherAssemblies(slot, finding.Document.Project)
             || slot.DeclaringSyntaxReferences.Length != 1
             || DeclaredType(slot.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken)) is not { } declaredType
             || declaredType.SyntaxTree != model.SyntaxTree
@@ -62,8 +63,14 @@ internal static class OffsetSlotPlanner
         var isScalar = isNullable || IsPointerOrAddress(slotType);
         var replacements = new List<(SyntaxNode Original, SyntaxNode Replacement)>();
         var removals = new List<StatementSyntax>();
+
+        // _last != 0 of a pointer slot: a pointer into guest memory is never 0, so "no pointer kept"
+        // becomes "no offset kept" (an int? without a value), and clearing the slot sets none.
+        var zeroTests = new List<(ExpressionSyntax Test, ExpressionSyntax Access, bool Kept)>();
+        var zeroStores = new List<ExpressionSyntax>();
         ITypeSymbol? offsetType = null;
         ExpressionSyntax? memory = null;
+        var sameMemory = new SameMemory();
         foreach (var reference in references)
         {
             if (reference.Parent is MemberBindingExpressionSyntax)
@@ -73,6 +80,7 @@ internal static class OffsetSlotPlanner
 
             // this._frame, data.LastTransform: the member access is what is stored into or read.
             var access = reference.Parent is MemberAccessExpressionSyntax qualified && qualified.Name == reference ? (ExpressionSyntax)qualified : reference;
+            sameMemory.SeeSlotAccess(access);
             var stored = isScalar ? StoredIntoField(model, access, cancellationToken) : StoredIntoCollection(model, access, cancellationToken);
             if (stored is not null && access.Parent is AssignmentExpressionSyntax { Right: ObjectCreationExpressionSyntax created })
             {
@@ -91,6 +99,12 @@ internal static class OffsetSlotPlanner
                     continue;
                 }
 
+                if (isScalar && !isNullable && ZeroTest(model, access, cancellationToken) is { } zeroTest)
+                {
+                    zeroTests.Add((zeroTest.Test, access, zeroTest.Kept));
+                    continue;
+                }
+
                 if (isScalar && !isNullable && IsPointerRead(access))
                 {
                     replacements.Add((access, access));
@@ -102,6 +116,12 @@ internal static class OffsetSlotPlanner
 
             foreach (var pointer in stored)
             {
+                if (isScalar && !isNullable && IsZero(model, pointer, cancellationToken))
+                {
+                    zeroStores.Add(pointer);
+                    continue;
+                }
+
                 if (Decompose(model, pointer, cancellationToken) is not { } parts)
                 {
                     // A number stored beside the pointer (a length) is data; a pointer that cannot be taken apart is not.
@@ -127,6 +147,8 @@ internal static class OffsetSlotPlanner
                     return null;
                 }
 
+                sameMemory.SeeStoredFrom(model, parts.Memory, cancellationToken);
+
                 replacements.Add((pointer, parts.Offset.WithoutTrivia().WithTriviaFrom(pointer)));
                 if (parts.Local is { } local && LocalOnlyUsedAt(model, local, pointer, cancellationToken) is { } declarationStatement && !removals.Contains(declarationStatement))
                 {
@@ -144,7 +166,7 @@ internal static class OffsetSlotPlanner
         // a field of the reader's own type, or a parameter in scope where it reads.
         var reads = replacements.Where(r => r.Original == r.Replacement).Select(r => r.Original).ToList();
         replacements.RemoveAll(r => r.Original == r.Replacement);
-        if (reads.Count > 0 && !reads.All(read => MemoryReachableAt(model, memory, read, cancellationToken)))
+        if (reads.Count > 0 && (!sameMemory.HoldsFor(slot) || !reads.All(read => MemoryReachableAt(model, memory, read, cancellationToken))))
         {
             return null;
         }
@@ -155,6 +177,24 @@ internal static class OffsetSlotPlanner
         }
 
         var offsetTypeName = ParseTypeName(offsetType.ToMinimalDisplayString(model, declaration.SpanStart));
+        if (zeroTests.Count > 0 || zeroStores.Count > 0)
+        {
+            // A read as a pointer would need the value of an offset that may be missing (where the
+            // pointer was 0), and an initializer would keep one from the start.
+            if (reads.Count > 0 || HasInitializer(declaredType))
+            {
+                return null;
+            }
+
+            offsetTypeName = NullableType(offsetTypeName);
+            replacements.AddRange(zeroStores.Select(zero => ((SyntaxNode)zero, (SyntaxNode)LiteralExpression(SyntaxKind.NullLiteralExpression).WithTriviaFrom(zero))));
+            foreach (var (test, access, kept) in zeroTests)
+            {
+                ExpressionSyntax hasValue = MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, access.WithoutTrivia(), IdentifierName("HasValue"));
+                replacements.Add((test, (kept ? hasValue : PrefixUnaryExpression(SyntaxKind.LogicalNotExpression, hasValue)).WithTriviaFrom(test)));
+            }
+        }
+
         var retypedTypes = isNullable && declaredType is NullableTypeSyntax nullableType ? new[] { nullableType.ElementType }
             : isScalar ? new[] { declaredType }
             : PointerTypesWithin(model, declaration is VariableDeclarationSyntax ? declaration.Parent! : declaration, cancellationToken).Concat(createdTypes);
@@ -165,6 +205,50 @@ internal static class OffsetSlotPlanner
 
         return EditsIfTheyCompile(model, replacements, removals, cancellationToken);
     }
+
+    /// <summary><c>slot != 0</c>, <c>slot == IntPtr.Zero</c>, <c>null != slot</c>: the comparison, and whether it is true when a pointer is kept.</summary>
+    private static (ExpressionSyntax Test, bool Kept)? ZeroTest(SemanticModel model, ExpressionSyntax access, CancellationToken cancellationToken)
+    {
+        ExpressionSyntax node = access;
+        while (node.Parent is ParenthesizedExpressionSyntax parenthesized)
+        {
+            node = parenthesized;
+        }
+
+        if (node.Parent is not BinaryExpressionSyntax { RawKind: (int)SyntaxKind.EqualsExpression or (int)SyntaxKind.NotEqualsExpression } comparison)
+        {
+            return null;
+        }
+
+        var other = comparison.Left == node ? comparison.Right : comparison.Left;
+        return IsZero(model, other, cancellationToken) ? (comparison, comparison.IsKind(SyntaxKind.NotEqualsExpression)) : null;
+    }
+
+    /// <summary><c>0</c>, <c>null</c>, <c>default</c>, <c>IntPtr.Zero</c>, <c>nint.Zero</c>: no pointer.</summary>
+    private static bool IsZero(SemanticModel model, ExpressionSyntax expression, CancellationToken cancellationToken)
+    {
+        var operation = model.GetOperation(expression, cancellationToken)?.WalkDownConversions();
+        if (operation is IDefaultValueOperation)
+        {
+            return true;
+        }
+
+        if (operation is IFieldReferenceOperation { Field: { Name: "Zero", IsStatic: true, ContainingType.SpecialType: SpecialType.System_IntPtr or SpecialType.System_UIntPtr } })
+        {
+            return true;
+        }
+
+        var constant = model.GetConstantValue(expression, cancellationToken);
+        return constant.HasValue && (constant.Value is null || (constant.Value is System.IConvertible number && !(constant.Value is string or bool or char) && number.ToDecimal(System.Globalization.CultureInfo.InvariantCulture) == 0));
+    }
+
+    /// <summary>Whether the field or auto-property declared with <paramref name="type"/> is given a value where it is declared.</summary>
+    private static bool HasInitializer(TypeSyntax type) => type.Parent switch
+    {
+        VariableDeclarationSyntax declaration => declaration.Variables.Any(v => v.Initializer is not null),
+        PropertyDeclarationSyntax property => property.Initializer is not null,
+        _ => true,
+    };
 
     /// <summary>The replacements and the removed declarations as edits, when the document compiles with all of them.</summary>
     internal static IReadOnlyList<FixEdit>? EditsIfTheyCompile(SemanticModel model, List<(SyntaxNode Original, SyntaxNode Replacement)> replacements, List<StatementSyntax> removals, CancellationToken cancellationToken)
@@ -228,7 +312,7 @@ internal static class OffsetSlotPlanner
         ExpressionSyntax? target = node.Parent switch
         {
             ArgumentSyntax { Parent: ArgumentListSyntax { Arguments: { Count: 2 } arguments, Parent: InvocationExpressionSyntax invocation } } stored
-                when arguments[1] == stored && arguments[0].RefKindKeyword.IsKind(SyntaxKind.RefKeyword) && IsAtomicStore(model, invocation, cancellationToken) => arguments[0].Expression,
+                when arguments[1] == stored && arguments[0].RefKindKeyword.IsKind(SyntaxKind.RefKeyword) && IsPlainStore(model, invocation, cancellationToken) => arguments[0].Expression,
             AssignmentExpressionSyntax assignment when assignment.Right == node => assignment.Left is ElementAccessExpressionSyntax element ? element.Expression : assignment.Left,
             ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax call } } } => call.Expression,
             _ => null,
@@ -252,9 +336,11 @@ internal static class OffsetSlotPlanner
 
     /// <summary>
     /// A member no other assembly can read or write: private, or in a private type, or internal in an
-    /// assembly that shows its internals to none. Another assembly's readers would still expect a pointer.
+    /// assembly that shows its internals to none, or any member of an application no project of the
+    /// solution references. Another assembly's readers would still expect a pointer; a library's public
+    /// members have readers the solution does not show.
     /// </summary>
-    private static bool IsHiddenFromOtherAssemblies(ISymbol slot)
+    private static bool IsHiddenFromOtherAssemblies(ISymbol slot, Project project)
     {
         var internalSomewhere = false;
         for (ISymbol? level = slot; level is INamedTypeSymbol or IFieldSymbol or IPropertySymbol; level = level.ContainingType)
@@ -269,8 +355,17 @@ internal static class OffsetSlotPlanner
             }
         }
 
-        return internalSomewhere && !slot.ContainingAssembly.GetAttributes().Any(a => a.AttributeClass?.Name == "InternalsVisibleToAttribute");
+        if (slot.ContainingAssembly.GetAttributes().Any(a => a.AttributeClass?.Name == "InternalsVisibleToAttribute"))
+        {
+            return false;
+        }
+
+        return internalSomewhere || IsApplicationNoProjectReferences(project);
     }
+
+    private static bool IsApplicationNoProjectReferences(Project project)
+        => project.CompilationOptions?.OutputKind is OutputKind.ConsoleApplication or OutputKind.WindowsApplication or OutputKind.WindowsRuntimeApplication
+           && project.Solution.GetProjectDependencyGraph().GetProjectsThatDirectlyDependOnThisProject(project.Id).Count == 0;
 
     /// <summary>Whether a document other than the finding's names the slot: the fix edits one document.</summary>
     private static bool ReferencedInAnotherDocument(SemanticModel model, ISymbol slot, CancellationToken cancellationToken)
@@ -316,6 +411,44 @@ internal static class OffsetSlotPlanner
                && SymbolEqualityComparer.Default.Equals(reader.ContainingType, field.ContainingType);
     }
 
+    /// <summary>
+    /// Whether every pointer kept in the slot came from the memory its reads will obtain it again
+    /// from: one static field, or one instance field of this object read only through this object's
+    /// own slot (<c>_frame</c>, <c>this._frame</c>). A slot of another object (<c>peer.LastSnapshot</c>)
+    /// or a static slot filled from an instance's memory may be read by another instance over another
+    /// memory; a parameter may be another memory at each call.
+    /// </summary>
+    private sealed class SameMemory
+    {
+        private ISymbol? _memory;
+        private bool _unknown;
+        private bool _slotOnlyOnThis = true;
+
+        public void SeeSlotAccess(ExpressionSyntax access)
+        {
+            var onThis = access is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax }
+                         || (access is IdentifierNameSyntax && access.Parent is not AssignmentExpressionSyntax { Parent: InitializerExpressionSyntax });
+            _slotOnlyOnThis &= onThis;
+        }
+
+        public void SeeStoredFrom(SemanticModel model, ExpressionSyntax memory, CancellationToken cancellationToken)
+        {
+            var symbol = model.GetOperation(memory, cancellationToken) switch
+            {
+                IFieldReferenceOperation { Field.IsStatic: true } reference => reference.Field,
+                IFieldReferenceOperation { Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } } reference => reference.Field,
+                _ => null,
+            };
+
+            _unknown |= symbol is null || (_memory is not null && !SymbolEqualityComparer.Default.Equals(_memory, symbol));
+            _memory ??= symbol;
+        }
+
+        public bool HoldsFor(ISymbol slot)
+            => !_unknown && _memory is not null
+               && (_memory.IsStatic || (!slot.IsStatic && _slotOnlyOnThis && SymbolEqualityComparer.Default.Equals(slot.ContainingType, _memory.ContainingType)));
+    }
+
     /// <summary><c>_field = pointer</c>, or <c>Interlocked.Exchange(ref _field, pointer);</c> and <c>Volatile.Write(ref _field, pointer)</c> (stores whose result is not read): the pointer stored.</summary>
     private static IReadOnlyList<ExpressionSyntax>? StoredIntoField(SemanticModel model, ExpressionSyntax access, CancellationToken cancellationToken)
     {
@@ -326,17 +459,48 @@ internal static class OffsetSlotPlanner
 
         return access.Parent is ArgumentSyntax { RefKindKeyword.RawKind: (int)SyntaxKind.RefKeyword, Parent: ArgumentListSyntax { Arguments: { Count: 2 } arguments, Parent: InvocationExpressionSyntax invocation } } argument
                && arguments[0] == argument
-               && IsAtomicStore(model, invocation, cancellationToken)
+               && IsPlainStore(model, invocation, cancellationToken)
                && model.GetOperation(invocation, cancellationToken)?.Parent is IExpressionStatementOperation
             ? new[] { arguments[1].Expression }
             : null;
     }
 
-    /// <summary><c>Interlocked.Exchange</c> or <c>Volatile.Write</c>: BCL stores of their second argument into their first.</summary>
-    private static bool IsAtomicStore(SemanticModel model, InvocationExpressionSyntax invocation, CancellationToken cancellationToken)
-        => model.GetSymbolInfo(invocation, cancellationToken).Symbol is IMethodSymbol { ContainingType: { ContainingNamespace: { } containing } type } method
-           && containing.ToDisplayString() == "System.Threading"
-           && ((type.Name == "Interlocked" && method.Name == "Exchange") || (type.Name == "Volatile" && method.Name == "Write"));
+    /// <summary>
+    /// A call that only stores its second argument into its first: <c>Interlocked.Exchange</c>,
+    /// <c>Volatile.Write</c>, or a method of the user's whose whole body is that assignment
+    /// (<c>static void Store&lt;T&gt;(ref T slot, T value) =&gt; slot = value;</c>).
+    /// </summary>
+    private static bool IsPlainStore(SemanticModel model, InvocationExpressionSyntax invocation, CancellationToken cancellationToken)
+    {
+        if (model.GetSymbolInfo(invocation, cancellationToken).Symbol is not IMethodSymbol { ContainingType: { ContainingNamespace: { } containing } type } method)
+        {
+            return false;
+        }
+
+        if (containing.ToDisplayString() == "System.Threading")
+        {
+            return (type.Name == "Interlocked" && method.Name == "Exchange") || (type.Name == "Volatile" && method.Name == "Write");
+        }
+
+        var references = method.OriginalDefinition.DeclaringSyntaxReferences;
+        var parameters = method.Parameters;
+        if (references.Length != 1 || parameters.Length != 2 || parameters[0].RefKind != RefKind.Ref || parameters[1].RefKind != RefKind.None)
+        {
+            return false;
+        }
+
+        var declaration = references[0].GetSyntax(cancellationToken);
+        var (expressionBody, body) = declaration switch
+        {
+            BaseMethodDeclarationSyntax declared => (declared.ExpressionBody, declared.Body),
+            LocalFunctionStatementSyntax function => (function.ExpressionBody, function.Body),
+            _ => (null, null),
+        };
+        var assignment = expressionBody?.Expression ?? (body is { Statements: { Count: 1 } statements } && statements[0] is ExpressionStatementSyntax only ? only.Expression : null);
+        return assignment is AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression, Left: IdentifierNameSyntax left, Right: IdentifierNameSyntax right }
+               && left.Identifier.ValueText == parameters[0].Name
+               && right.Identifier.ValueText == parameters[1].Name;
+    }
 
     /// <summary>The pointers a store into the collection field puts there: an element, a tuple's pointer elements, a collection expression's elements.</summary>
     private static IReadOnlyList<ExpressionSyntax>? StoredIntoCollection(SemanticModel model, ExpressionSyntax access, CancellationToken cancellationToken)

@@ -140,7 +140,7 @@ internal static class ViewReacquirePlanner
         {
             var (local, each, reacquire) = sources[i];
             if (before.SpanStart < each.Span.End
-                || IsRebound(model, local, body, local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken), each, cancellationToken))
+                || IsRebound(model, local, body, local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken), each, before, cancellationToken))
             {
                 return null;
             }
@@ -480,7 +480,7 @@ internal static class ViewReacquirePlanner
 
     /// <summary>
     /// What <paramref name="local"/> is declared from, and the statement that obtains it again:
-    /// <c>view = &lt;initializer&gt;;</c>, or <c>caller.TryGetMemorySpan(..., out view);</c>.
+    /// <c>view = &lt;initializer&gt;;</c>, <c>view = &lt;pattern input&gt;;</c>, or <c>caller.TryGetMemorySpan(..., out view);</c>.
     /// </summary>
     private static (SyntaxNode Source, StatementSyntax Reacquire)? Source(SemanticModel model, ILocalSymbol local, SyntaxNode body, CancellationToken cancellationToken)
     {
@@ -505,6 +505,15 @@ internal static class ViewReacquirePlanner
         if (declaration is SingleVariableDesignationSyntax designation && DeconstructedElement(designation) is { } element)
         {
             return (element, ExpressionStatement(AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, IdentifierName(local.Name), element.WithoutTrivia())));
+        }
+
+        // memory.GetPointer() is var basePointer: the pattern's input, when the variable takes it as it is.
+        if (declaration is SingleVariableDesignationSyntax { Parent: VarPatternSyntax or DeclarationPatternSyntax or RecursivePatternSyntax { PositionalPatternClause: null, PropertyPatternClause: { Subpatterns.Count: 0 } } } patternDesignation
+            && patternDesignation.Parent!.Parent is IsPatternExpressionSyntax isPattern
+            && isPattern.Pattern == patternDesignation.Parent
+            && SymbolEqualityComparer.Default.Equals(model.GetTypeInfo(isPattern.Expression, cancellationToken).Type, local.Type))
+        {
+            return (isPattern.Expression, ExpressionStatement(AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, IdentifierName(local.Name), isPattern.Expression.WithoutTrivia())));
         }
 
         if (declaration is SingleVariableDesignationSyntax { Parent: DeclarationExpressionSyntax { Parent: ArgumentSyntax outArgument } }
@@ -671,11 +680,11 @@ internal static class ViewReacquirePlanner
     }
 
     /// <summary>Whether the view variable is assigned anywhere but where it is declared (a ref local re-bound, a span or pointer reassigned).</summary>
-    private static bool IsRebound(SemanticModel model, ILocalSymbol view, SyntaxNode body, SyntaxNode declaration, SyntaxNode source, CancellationToken cancellationToken)
+    private static bool IsRebound(SemanticModel model, ILocalSymbol view, SyntaxNode body, SyntaxNode declaration, SyntaxNode source, StatementSyntax before, CancellationToken cancellationToken)
     {
         foreach (var reference in References(model, view, body, cancellationToken))
         {
-            if (declaration.Span.Contains(reference.Span) || IsReacquisition(reference, source))
+            if (declaration.Span.Contains(reference.Span) || IsReacquisition(reference, source) || IsOnlyAfter(reference, before, declaration))
             {
                 continue;
             }
@@ -692,6 +701,17 @@ internal static class ViewReacquirePlanner
 
         return false;
     }
+
+    /// <summary>
+    /// Whether <paramref name="reference"/> runs only after <paramref name="before"/> in every pass
+    /// that reaches the use (<c>inv = ref InvocationAt(address)</c> after it): later in the same
+    /// function, and in no loop that runs the use again without declaring the view first.
+    /// </summary>
+    private static bool IsOnlyAfter(SyntaxNode reference, StatementSyntax before, SyntaxNode declaration)
+        => reference.SpanStart >= before.Span.End
+           && EnclosingFunction(reference) == EnclosingFunction(before)
+           && !reference.Ancestors().Any(loop => IsLoop(loop) && loop.Span.Contains(before.Span) && !loop.Span.Contains(declaration.Span))
+           && !before.Ancestors().Any(node => node is BlockSyntax block && block.DescendantNodes().Any(n => n is GotoStatementSyntax));
 
     /// <summary>The view obtained again from the same source: <c>view = &lt;source&gt;</c> or <c>caller.TryGetMemorySpan(..., out view)</c> (this fix, applied before).</summary>
     private static bool IsReacquisition(IdentifierNameSyntax reference, SyntaxNode source)

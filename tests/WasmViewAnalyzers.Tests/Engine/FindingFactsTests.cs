@@ -59,6 +59,24 @@ public sealed class FindingFactsTests
 
             void Move(int to) => cursor = to;
 
+            struct Slot
+            {
+                public int Count;
+            }
+
+            ref Slot Entry(int i) => ref System.Runtime.InteropServices.MemoryMarshal.AsRef<Slot>(memory.GetSpan(i * 4, 4));
+
+            ref int CountOf(int i) => ref Entry(i).Count;
+
+            ref int CountOfInABlock(int i)
+            {
+                return ref Entry(i).Count;
+            }
+
+            ref int CountAtAddressReadFromTheGuest(int i) => ref Entry(memory.ReadInt32(i)).Count;
+
+            int CountRead(int i) => Entry(i).Count;
+
             int Stale(int address)
             {
                 var view = memory.GetSpan(address, 16);
@@ -156,6 +174,10 @@ public sealed class FindingFactsTests
     [InlineData("Advancing", false)]
     [InlineData("AtAddressReadFromTheGuest", false)]
     [InlineData("Move", false)]
+    [InlineData("CountOf", true)]
+    [InlineData("CountOfInABlock", true)]
+    [InlineData("CountAtAddressReadFromTheGuest", false)]
+    [InlineData("CountRead", false)]
     public void PureSources_AHelperIsPureWhenItsBodyIs(string helper, bool pure)
     {
         var compilation = CompilationAnalysis.Compile(Host);

@@ -535,6 +535,162 @@ public sealed class StaleViewAfterGuestCallFixerTests
         Console.WriteLine(first[0]);
         """, First, outputKind: OutputKind.ConsoleApplication);
 
+    // ------------------------------------------------------------------ foreach
+
+    private const string Records = """
+        IEnumerable<ReadOnlyMemory<byte>> Records()
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                yield return RecordAt(i);
+            }
+        }
+
+        async IAsyncEnumerable<ReadOnlyMemory<byte>> RecordsAsync()
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                yield return RecordAt(i);
+                await Task.Yield();
+            }
+        }
+
+        async IAsyncEnumerable<Memory<byte>> WritableRecordsAsync()
+        {
+            await Task.Yield();
+            yield return WritableAt(0);
+        }
+
+        """;
+
+    private const string RecordViews = """
+        ReadOnlyMemory<byte> RecordAt(int i) => new PointerManager((byte*)memory.GetPointer() + i * 4, 4).Memory;
+
+        Memory<byte> WritableAt(int i) => new PointerManager((byte*)memory.GetPointer() + i * 4, 4).Memory;
+        """;
+
+    [Fact]
+    public Task ReadOnlyViewAForEachHandsItsBody_CopiedFirstInTheBody() => Verify.VerifyCodeFixAsync(
+        HostCode.WithSafeMembers(Records + """
+            async Task<int> CountAsync(Stream audit)
+            {
+                var errors = 0;
+                await foreach (ReadOnlyMemory<byte> record in RecordsAsync())
+                {
+                    await audit.WriteAsync(new byte[1]);
+                    if ({|WVA001:record|}.Span[0] == 69) errors++;
+                }
+
+                return errors;
+            }
+            """, RecordViews) + PointerMemoryManager.Source,
+        HostCode.WithSafeMembers(Records + """
+            async Task<int> CountAsync(Stream audit)
+            {
+                var errors = 0;
+                await foreach (ReadOnlyMemory<byte> recordView in RecordsAsync())
+                {
+                    ReadOnlyMemory<byte> record = recordView.ToArray();
+                    await audit.WriteAsync(new byte[1]);
+                    if (record.Span[0] == 69) errors++;
+                }
+
+                return errors;
+            }
+            """, RecordViews) + PointerMemoryManager.Source,
+        First);
+
+    [Fact]
+    public async Task WritableViewAForEachHandsItsBody_NotCopied()
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(HostCode.WithSafeMembers(Records + """
+            async Task Clear()
+            {
+                await foreach (var record in WritableRecordsAsync())
+                {
+                    reset();
+                    record.Span[0] = 0;
+                }
+            }
+            """, RecordViews) + PointerMemoryManager.Source);
+
+        // The body writes guest memory through the view; a copy would take the write.
+        var finding = Assert.Single(findings);
+        Assert.DoesNotContain(finding.Fixes, fix => fix.Title == Copy);
+    }
+
+    // ------------------------------------------------------------------ pattern variables
+
+    [Fact]
+    public Task PointerDeclaredByAPattern_ObtainedAgainAfterTheCall() => VerifyMembers("""
+        int Peek(int address)
+        {
+            if (memory.GetPointer() is var basePointer && basePointer != IntPtr.Zero)
+            {
+                reset();
+                return *((byte*){|WVA001:basePointer|} + address);
+            }
+
+            return -1;
+        }
+
+        int PeekTyped(int address)
+        {
+            if (memory.GetPointer() is nint start)
+            {
+                convert(address);
+                return *((byte*){|WVA001:start|} + address);
+            }
+
+            return -1;
+        }
+        """, """
+        int Peek(int address)
+        {
+            if (memory.GetPointer() is var basePointer && basePointer != IntPtr.Zero)
+            {
+                reset();
+                basePointer = memory.GetPointer();
+                return *((byte*)basePointer + address);
+            }
+
+            return -1;
+        }
+
+        int PeekTyped(int address)
+        {
+            if (memory.GetPointer() is nint start)
+            {
+                convert(address);
+                start = memory.GetPointer();
+                return *((byte*)start + address);
+            }
+
+            return -1;
+        }
+        """);
+
+    [Fact]
+    public async Task PointerDeclaredByAPatternOverAGuestCall_NotObtainedAgain()
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(HostCode.WithMembers("""
+            int Peek(int address)
+            {
+                if (memory.GetPointer() + convert(address) is var pointer)
+                {
+                    reset();
+                    return *(byte*)pointer;
+                }
+
+                return -1;
+            }
+            """));
+
+        // Evaluating the pattern's input again would call the guest again.
+        var finding = Assert.Single(findings);
+        Assert.DoesNotContain(finding.Fixes, fix => fix.Title == ObtainAgain);
+    }
+
     // ------------------------------------------------------------------ Caller.TryGetMemorySpan
 
     [Fact]
@@ -1104,6 +1260,82 @@ public sealed class StaleViewAfterGuestCallFixerTests
         }
         """);
 
+    private const string Entities = """
+        struct Vec
+        {
+            public float X;
+            public float Y;
+        }
+
+        struct EntityState
+        {
+            public Vec Position;
+            public int Flags;
+        }
+
+        ref EntityState Entity(int slot) => ref MemoryMarshal.AsRef<EntityState>(memory.GetSpan(1024 + slot * 12, 12));
+
+        ref Vec PositionOf(int slot) => ref Entity(slot).Position;
+
+        ref int FlagsOf(int slot)
+        {
+            return ref Entity(slot).Flags;
+        }
+
+        """;
+
+    [Fact]
+    public Task RefFromAHelperThatRefersToAFieldOfAnotherHelpersRef_ObtainedAgainThroughTheHelper() => VerifyMembers(Entities + """
+        float Height(int slot)
+        {
+            ref var position = ref PositionOf(slot);
+            reset();
+            return {|WVA001:position|}.Y;
+        }
+
+        void Flag(int slot)
+        {
+            ref var flags = ref FlagsOf(slot);
+            reset();
+            {|WVA001:flags|} |= 1;
+        }
+        """, Entities + """
+        float Height(int slot)
+        {
+            ref var position = ref PositionOf(slot);
+            reset();
+            position = ref PositionOf(slot);
+            return position.Y;
+        }
+
+        void Flag(int slot)
+        {
+            ref var flags = ref FlagsOf(slot);
+            reset();
+            flags = ref FlagsOf(slot);
+            flags |= 1;
+        }
+        """);
+
+    [Fact]
+    public async Task RefFromAHelperThatReadsTheGuestsMemory_NotObtainedAgain()
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(HostCode.WithMembers(Entities + """
+            ref Vec Indirect(int slot) => ref Entity(memory.ReadInt32(slot)).Position;
+
+            float Height(int slot)
+            {
+                ref var position = ref Indirect(slot);
+                reset();
+                return position.Y;
+            }
+            """));
+
+        // The slot's index is read out of guest memory, which the call may have rewritten.
+        var finding = Assert.Single(findings);
+        Assert.DoesNotContain(finding.Fixes, fix => fix.Title == ObtainAgain);
+    }
+
     [Fact]
     public Task GuestCallOnTheRightOfAWriteThroughTheRef_MadeFirstThenTheRefObtainedAgain() => VerifyMembers(Invocation + """
         int CopyArgs(int count) => convert(count);
@@ -1124,6 +1356,55 @@ public sealed class StaleViewAfterGuestCallFixerTests
             inv.Argument = copyArgs;
         }
         """);
+
+    [Fact]
+    public Task RefReboundOnlyAfterTheUse_ObtainedAgainBeforeIt() => VerifyMembers(Invocation + """
+        int CopyArgs(int count) => convert(count);
+
+        int Prepare(int address)
+        {
+            ref var inv = ref MemoryMarshal.AsRef<Invocation>(memory.GetSpan(address, 12));
+            {|WVA001:inv|}.Argument = CopyArgs(4);
+            reset();
+            inv = ref MemoryMarshal.AsRef<Invocation>(memory.GetSpan(address + 12, 12));
+            return inv.Result;
+        }
+        """, Invocation + """
+        int CopyArgs(int count) => convert(count);
+
+        int Prepare(int address)
+        {
+            ref var inv = ref MemoryMarshal.AsRef<Invocation>(memory.GetSpan(address, 12));
+            var copyArgs = CopyArgs(4);
+            inv = ref MemoryMarshal.AsRef<Invocation>(memory.GetSpan(address, 12));
+            inv.Argument = copyArgs;
+            reset();
+            inv = ref MemoryMarshal.AsRef<Invocation>(memory.GetSpan(address + 12, 12));
+            return inv.Result;
+        }
+        """);
+
+    [Fact]
+    public async Task RefReboundLaterInALoopAroundTheUse_NotObtainedAgain()
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(HostCode.WithMembers(Invocation + """
+            int CopyArgs(int count) => convert(count);
+
+            void Prepare(int address)
+            {
+                ref var inv = ref MemoryMarshal.AsRef<Invocation>(memory.GetSpan(address, 12));
+                for (var i = 0; i < 2; i++)
+                {
+                    inv.Argument = CopyArgs(i);
+                    inv = ref MemoryMarshal.AsRef<Invocation>(memory.GetSpan(address + 12 * i, 12));
+                }
+            }
+            """));
+
+        // From the second turn on, the ref at the write is the one bound at the end of the turn before.
+        Assert.NotEmpty(findings);
+        Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == ObtainAgain);
+    }
 
     [Fact]
     public Task WriteThroughTheRefOfAValueThatReadsAChangingMember_TheWholeValueMadeFirst() => VerifyMembers(Invocation + """

@@ -1,3 +1,4 @@
+using Microsoft.CodeAnalysis;
 using WasmViewAnalyzers.CodeFixes.Rules;
 using WasmViewAnalyzers.Tests.Verifiers;
 using Verify = WasmViewAnalyzers.Tests.Verifiers.CSharpCodeFixVerifier<WasmViewAnalyzers.Rules.ViewEscapesMethodAnalyzer, WasmViewAnalyzers.CodeFixes.Rules.CopyViewBeforeHandoverFixer>;
@@ -346,6 +347,49 @@ public sealed class ViewEscapesMethodFixerTests
         """);
 
     [Fact]
+    public Task PointerSlotOnlyComparedWithZero_KeepsTheOffsetOrNone() => VerifyMembers("""
+        private nint _lastBody;
+        private byte* _lastFrame;
+
+        void Remember(int address) => _lastBody = {|WVA002:(nint)((byte*)memory.GetPointer() + address)|};
+
+        void Forget() => _lastBody = IntPtr.Zero;
+
+        bool HasBody => _lastBody != 0;
+
+        bool NoBody => IntPtr.Zero == (_lastBody);
+
+        void Frame(int address)
+        {
+            _lastFrame = {|WVA002:(byte*)memory.GetPointer() + address|};
+            if (_lastFrame == null)
+            {
+                _lastFrame = default;
+            }
+        }
+        """, """
+        private int? _lastBody;
+        private int? _lastFrame;
+
+        void Remember(int address) => _lastBody = address;
+
+        void Forget() => _lastBody = null;
+
+        bool HasBody => _lastBody.HasValue;
+
+        bool NoBody => !_lastBody.HasValue;
+
+        void Frame(int address)
+        {
+            _lastFrame = address;
+            if (!_lastFrame.HasValue)
+            {
+                _lastFrame = null;
+            }
+        }
+        """);
+
+    [Fact]
     public async Task PointerSlotComparedOrReadAsElements_KeepsItsType()
     {
         var titles = await Verify.GetOfferedFixesAsync(ViewEscapesMethodAnalyzerTests.Host("""
@@ -356,12 +400,21 @@ public sealed class ViewEscapesMethodFixerTests
 
             bool HasFrame => _frame != null;
 
+            byte First => HasFrame ? *_frame : (byte)0;
+
             void Queue(int address) => _pending.Add(memory.GetPointer() + address);
 
             nint Oldest => _pending[0];
+
+            private nint _seed = IntPtr.Zero;
+
+            void Seed(int address) => _seed = memory.GetPointer() + address;
+
+            bool Seeded => _seed != 0;
             """));
 
-        // An offset of 0 is no null pointer; an element read out would be an offset.
+        // A pointer read where it may be 0 would need an offset that may be missing; an element read
+        // out would be an offset; a slot given a value where it is declared holds one from the start.
         Assert.Empty(titles);
     }
 
@@ -376,7 +429,7 @@ public sealed class ViewEscapesMethodFixerTests
         """;
 
     [Fact]
-    public Task PointerInAMemberOfAnotherInternalType_KeepsTheOffset_ReadsObtainThePointerAgain() => Verify.VerifyCodeFixAsync(ViewEscapesMethodAnalyzerTests.Host("""
+    public Task PointerInAMemberOfAnotherInternalType_KeepsTheOffset() => Verify.VerifyCodeFixAsync(ViewEscapesMethodAnalyzerTests.Host("""
         void Receive(Peer peer, int address) => peer.LastSnapshot = {|WVA002:memory.GetPointer() + address|};
 
         void Resend(Peer peer, int address)
@@ -384,8 +437,6 @@ public sealed class ViewEscapesMethodFixerTests
             peer.LastSnapshot = {|WVA002:memory.GetPointer() + address|};
             peer.Touched.Add({|WVA002:memory.GetPointer() + address|});
         }
-
-        byte First(Peer peer) => *(byte*)peer.LastSnapshot;
 
         int TouchedCount(Peer peer) => peer.Touched.Count;
         """) + PeerTypes, ViewEscapesMethodAnalyzerTests.Host("""
@@ -397,10 +448,54 @@ public sealed class ViewEscapesMethodFixerTests
             peer.Touched.Add(address);
         }
 
-        byte First(Peer peer) => *(byte*)(memory.GetPointer() + peer.LastSnapshot);
-
         int TouchedCount(Peer peer) => peer.Touched.Count;
         """) + PeerTypes.Replace("public nint LastSnapshot", "public int LastSnapshot").Replace("List<nint>", "List<int>"), Key);
+
+    [Fact]
+    public Task PointerInAMemberOfAnotherInternalTypeFromTheOneStaticMemory_ReadsObtainThePointerAgain() => Verify.VerifyCodeFixAsync(ViewEscapesMethodAnalyzerTests.Host("""
+        private static Memory s_memory = null!;
+
+        void Receive(Peer peer, int address) => peer.LastSnapshot = {|WVA002:s_memory.GetPointer() + address|};
+
+        byte First(Peer peer) => *(byte*)peer.LastSnapshot;
+        """) + PeerTypes, ViewEscapesMethodAnalyzerTests.Host("""
+        private static Memory s_memory = null!;
+
+        void Receive(Peer peer, int address) => peer.LastSnapshot = address;
+
+        byte First(Peer peer) => *(byte*)(s_memory.GetPointer() + peer.LastSnapshot);
+        """) + PeerTypes.Replace("public nint LastSnapshot", "public int LastSnapshot"), Key);
+
+    [Fact]
+    public async Task PointerReadWhereTheReadersMemoryMayNotBeTheWritersOne_KeepsItsType()
+    {
+        var titles = await Verify.GetOfferedFixesAsync(ViewEscapesMethodAnalyzerTests.Host("""
+            private static nint s_last;
+            private nint _frame;
+
+            void Receive(Peer peer, int address) => peer.LastSnapshot = memory.GetPointer() + address;
+
+            byte First(Peer peer) => *(byte*)peer.LastSnapshot;
+
+            void Share(int address) => s_last = memory.GetPointer() + address;
+
+            byte Last => *(byte*)s_last;
+
+            void Hand(Host other, int address) => other._frame = memory.GetPointer() + address;
+
+            byte Frame => *(byte*)_frame;
+
+            void Keep(Memory scratch, int address) => _frame2 = scratch.GetPointer() + address;
+
+            private nint _frame2;
+
+            byte Frame2(Memory scratch) => *(byte*)_frame2;
+            """) + PeerTypes);
+
+        // The peer may be shared with a host over another memory; the static slot is filled by every
+        // host; another host's frame is filled from this one's memory; each call may pass another scratch memory.
+        Assert.Empty(titles);
+    }
 
     [Fact]
     public async Task PointerInAPublicOrComparedMemberOrOneReadWhereTheMemoryIsOutOfReach_KeepsItsType()
@@ -410,7 +505,7 @@ public sealed class ViewEscapesMethodFixerTests
 
             void Receive(Peer peer, int address) => peer.LastSnapshot = memory.GetPointer() + address;
 
-            bool HasSnapshot(Peer peer) => peer.LastSnapshot != 0;
+            byte First(Peer peer) => peer.LastSnapshot != 0 ? *(byte*)peer.LastSnapshot : (byte)0;
 
             void Watch(Watcher watcher, int address) => watcher.Frame = memory.GetPointer() + address;
             """) + """
@@ -436,6 +531,50 @@ public sealed class ViewEscapesMethodFixerTests
         // A public member is read by other assemblies the fix does not see; an offset of 0 is no null
         // pointer; the watcher reads its frame where the host's memory is out of reach.
         Assert.Empty(titles);
+    }
+
+    private const string PublicPeerAndMain = """
+
+        public sealed class PublicPeer
+        {
+            public nint LastSnapshot { get; set; }
+        }
+
+        public static class Program
+        {
+            public static void Main()
+            {
+            }
+        }
+
+        """;
+
+    [Fact]
+    public Task PointerInAPublicMemberOfAnApplication_KeepsTheOffset() => Verify.VerifyCodeFixAsync(ViewEscapesMethodAnalyzerTests.Host("""
+        void Publish(PublicPeer peer, int address) => peer.LastSnapshot = {|WVA002:memory.GetPointer() + address|};
+
+        void Again(PublicPeer peer, int address) => peer.LastSnapshot = {|WVA002:memory.GetPointer() + convert(address)|};
+        """) + PublicPeerAndMain, ViewEscapesMethodAnalyzerTests.Host("""
+        void Publish(PublicPeer peer, int address) => peer.LastSnapshot = address;
+
+        void Again(PublicPeer peer, int address) => peer.LastSnapshot = convert(address);
+        """) + PublicPeerAndMain.Replace("public nint LastSnapshot", "public int LastSnapshot"), Key, outputKind: OutputKind.ConsoleApplication);
+
+    [Theory]
+    [InlineData(OutputKind.DynamicallyLinkedLibrary, false)]
+    [InlineData(OutputKind.ConsoleApplication, true)]
+    public async Task PointerInAPublicMemberOfALibraryOrOfAnApplicationAnotherProjectReferences_KeepsItsType(OutputKind outputKind, bool referencedByAnotherProject)
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(
+            ViewEscapesMethodAnalyzerTests.Host("""
+                void Publish(PublicPeer peer, int address) => peer.LastSnapshot = memory.GetPointer() + address;
+                """) + PublicPeerAndMain,
+            outputKind: outputKind,
+            referencedByAnotherProject: referencedByAnotherProject);
+
+        // Another assembly may read the pointer: a library's users, or the project referencing the application.
+        var finding = Assert.Single(findings);
+        Assert.DoesNotContain(finding.Fixes, fix => fix.Title == "Keep the guest offset instead of the pointer");
     }
 
     [Fact]
@@ -504,6 +643,79 @@ public sealed class ViewEscapesMethodFixerTests
 
         bool IsPinned => _pinned.HasValue;
         """);
+
+    [Fact]
+    public Task PointerStoredThroughTheHostsOwnStoreHelper_KeepsTheOffset() => VerifyMembers("""
+        private static nint s_lastError;
+        private nint _current;
+
+        private static void Store<T>(ref T slot, T value) => slot = value;
+
+        private static void Put(ref nint slot, nint value)
+        {
+            slot = value;
+        }
+
+        void Fail(int offset) => Store(ref s_lastError, {|WVA002:memory.GetPointer() + offset|});
+
+        void Activate(int offset)
+        {
+            Store(ref _current, {|WVA002:memory.GetPointer() + offset|});
+            Store(ref _current, {|WVA002:memory.GetPointer() + convert(offset)|});
+        }
+
+        byte Current => *(byte*)_current;
+        """, """
+        private static int s_lastError;
+        private int _current;
+
+        private static void Store<T>(ref T slot, T value) => slot = value;
+
+        private static void Put(ref nint slot, nint value)
+        {
+            slot = value;
+        }
+
+        void Fail(int offset) => Store(ref s_lastError, offset);
+
+        void Activate(int offset)
+        {
+            Store(ref _current, offset);
+            Store(ref _current, convert(offset));
+        }
+
+        byte Current => *(byte*)(memory.GetPointer() + _current);
+        """);
+
+    [Fact]
+    public async Task PointerHandedToAHelperThatDoesMoreThanStoreIt_KeepsItsType()
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host("""
+            private nint _current;
+            private nint _previous;
+
+            private static void Put(ref nint slot, nint value) => slot = value;
+
+            private static long Swap(ref nint slot, nint value)
+            {
+                var moved = value - slot;
+                slot = value;
+                return moved;
+            }
+
+            private void Keep(ref nint slot, nint value) => slot = value + 1;
+
+            void Activate(int offset) => Put(ref _current, memory.GetPointer() + offset);
+
+            long Move(int offset) => Swap(ref _current, memory.GetPointer() + offset);
+
+            void Step(int offset) => Keep(ref _previous, memory.GetPointer() + offset);
+            """));
+
+        // Put takes a pointer, not the offset (the fix would not compile); Swap subtracts pointers; Keep stores another value.
+        Assert.Equal(3, findings.Length);
+        Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
+    }
 
     [Fact]
     public async Task PointerExchangedForTheOldOneOrANullableReadAsAValue_KeepsItsType()

@@ -42,9 +42,11 @@ public static class CSharpCodeFixVerifier<TAnalyzer, TCodeFix>
     /// <summary>
     /// Each diagnostic of <paramref name="source"/> the fixer declares fixable, with the fixes it
     /// offers for it. With <paramref name="requireCompiling"/>, the source must compile without
-    /// errors first (a near miss that does not compile proves nothing).
+    /// errors first (a near miss that does not compile proves nothing). <paramref name="outputKind"/>
+    /// makes it an application or a library; <paramref name="referencedByAnotherProject"/> adds a
+    /// second project of the solution that references it.
     /// </summary>
-    public static async Task<ImmutableArray<(Diagnostic Diagnostic, ImmutableArray<CodeAction> Fixes)>> GetFixesPerDiagnosticAsync(string source, bool withRuntimeLibrary = false, bool withArchiveLibraries = false, bool requireCompiling = true)
+    public static async Task<ImmutableArray<(Diagnostic Diagnostic, ImmutableArray<CodeAction> Fixes)>> GetFixesPerDiagnosticAsync(string source, bool withRuntimeLibrary = false, bool withArchiveLibraries = false, bool requireCompiling = true, OutputKind outputKind = OutputKind.DynamicallyLinkedLibrary, bool referencedByAnotherProject = false)
     {
         using var workspace = new AdhocWorkspace();
         var references = Basic.Reference.Assemblies.Net100.References.All.Cast<MetadataReference>().Append(TestProject.Wasmtime);
@@ -59,9 +61,15 @@ public static class CSharpCodeFixVerifier<TAnalyzer, TCodeFix>
         }
 
         var project = workspace.AddProject("Test", LanguageNames.CSharp)
-            .WithCompilationOptions(new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true, nullableContextOptions: NullableContextOptions.Enable))
+            .WithCompilationOptions(new CSharpCompilationOptions(outputKind, allowUnsafe: true, nullableContextOptions: NullableContextOptions.Enable))
             .WithParseOptions(new CSharpParseOptions(LanguageVersion.CSharp12))
             .WithMetadataReferences(references);
+        if (referencedByAnotherProject)
+        {
+            var tests = project.Solution.AddProject("Tests", "Tests", LanguageNames.CSharp).AddProjectReference(new ProjectReference(project.Id));
+            project = tests.Solution.GetProject(project.Id)!;
+        }
+
         var document = project.AddDocument("Test.cs", source);
         var compilation = (await document.Project.GetCompilationAsync())!;
         if (requireCompiling && compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList() is { Count: > 0 } errors)

@@ -211,7 +211,9 @@ internal sealed class PureSourceSummaries
             case IParameterReferenceOperation parameter:
                 return parameter.Parameter.RefKind is RefKind.None or RefKind.In && !inputChanged(parameter.Parameter);
             case IFieldReferenceOperation field:
-                return IsStableField(field.Field, solver.CancellationToken) || IsOwnStructField(field);
+                // ref Entity(id).Position: a field of a struct only referred to is a place, whatever it holds.
+                return IsStableField(field.Field, solver.CancellationToken) || IsOwnStructField(field)
+                       || (field.Field.ContainingType?.IsValueType == true && IsTakenByReference(field));
             case IPropertyReferenceOperation { Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver }, Parent: ISimpleAssignmentOperation }:
                 // The member an object initializer sets: judged with its assignment.
                 return true;
@@ -337,7 +339,9 @@ internal sealed class PureSourceSummaries
             switch (current)
             {
                 case IMethodBodyOperation or IBlockOperation { Parent: null }:
-                    return current.SemanticModel?.GetEnclosingSymbol(current.Syntax.SpanStart) is IMethodSymbol { ReturnsByRef: true } or IMethodSymbol { ReturnsByRefReadonly: true };
+                    // A method body's syntax is the declaration, which encloses nothing at its start.
+                    var method = current.SemanticModel?.GetDeclaredSymbol(current.Syntax) ?? current.SemanticModel?.GetEnclosingSymbol(current.Syntax.SpanStart);
+                    return method is IMethodSymbol { ReturnsByRef: true } or IMethodSymbol { ReturnsByRefReadonly: true };
                 case IAnonymousFunctionOperation lambda:
                     return lambda.Symbol.ReturnsByRef || lambda.Symbol.ReturnsByRefReadonly;
                 case ILocalFunctionOperation localFunction:
