@@ -256,6 +256,13 @@ internal sealed partial class ViewFlowAnalysis
                 return;
             }
 
+            if (!HasView(operands))
+            {
+                // Nothing handed over is a view: which parameters the callee keeps does not matter,
+                // and not asking spares summarizing the callee (and what it calls) for it.
+                return;
+            }
+
             var escaping = Semantics.Escapes.GetEscapingParameters(method, _analysis._visit, _analysis._cancellationToken);
             if (escaping.IsEmpty)
             {

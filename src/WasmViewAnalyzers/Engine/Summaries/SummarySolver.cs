@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -29,19 +30,27 @@ internal sealed class SummarySolver
     internal const int MaxDepth = 160;
 
     private readonly BottomUpScheduler? _scheduler;
+    private readonly ImmutableHashSet<ISummary> _preparing;
     private readonly Dictionary<(object Summary, ISymbol Symbol), Frame> _open = new(FrameKeyComparer.Instance);
     private readonly List<Frame> _active = new();
     private readonly List<Frame> _component = new();
     private int _nextIndex;
 
     /// <summary>
-    /// A chain of questions. With <paramref name="scheduler"/>, the first question about a method
-    /// summarizes what it calls first (bottom-up); without it (while the scheduler runs), questions
-    /// are answered directly.
+    /// A chain of questions. With <paramref name="scheduler"/>, the first question of a bottom-up
+    /// kind about a method summarizes what it calls first, for that kind; without it, questions are
+    /// answered directly.
     /// </summary>
     public SummarySolver(BottomUpScheduler? scheduler, CancellationToken cancellationToken)
+        : this(scheduler, ImmutableHashSet<ISummary>.Empty, cancellationToken)
+    {
+    }
+
+    /// <summary>The solver of one step of a preparation: the kinds in <paramref name="preparing"/> are answered directly.</summary>
+    internal SummarySolver(BottomUpScheduler? scheduler, ImmutableHashSet<ISummary> preparing, CancellationToken cancellationToken)
     {
         _scheduler = scheduler;
+        _preparing = preparing;
         CancellationToken = cancellationToken;
     }
 
@@ -62,15 +71,6 @@ internal sealed class SummarySolver
             return final;
         }
 
-        if (_active.Count == 0 && _scheduler is not null && symbol is IMethodSymbol method)
-        {
-            _scheduler.Prepare(method, CancellationToken);
-            if (summary.TryGetFinal(symbol, out final))
-            {
-                return final;
-            }
-        }
-
         if (_open.TryGetValue((summary, symbol), out var open))
         {
             // A cycle: answer with the current approximation; the component is solved to a fixed
@@ -83,6 +83,15 @@ internal sealed class SummarySolver
             }
 
             return ((Frame<TSymbol, TValue>)open).Value;
+        }
+
+        if (_scheduler is not null && symbol is IMethodSymbol method && _scheduler.NeedsPreparing(summary, method, _preparing))
+        {
+            _scheduler.Prepare(method, summary, _preparing, CancellationToken);
+            if (summary.TryGetFinal(symbol, out final))
+            {
+                return final;
+            }
         }
 
         if (_active.Count >= MaxDepth || !HasSufficientStack())
