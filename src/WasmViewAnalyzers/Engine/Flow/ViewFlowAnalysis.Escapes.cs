@@ -217,24 +217,11 @@ internal sealed partial class ViewFlowAnalysis
 
         private void EscapeThroughArguments(IMethodSymbol method, IOperation? instance, ImmutableArray<IArgumentOperation> arguments, List<Operand> operands, SyntaxTree tree)
         {
-            string? phrase = null;
-            string? delegatePhrase = null;
-            var kept = false;
-            if (Sinks.IsStoringCall(method))
+            var storing = Sinks.IsStoringCall(method);
+            if (storing || Sinks.IsDeferredRunner(method))
             {
-                var into = instance is null ? string.Empty : " in " + DescribeReceiver(instance);
-                phrase = "stored" + into + " by '" + Describe(method) + "'";
-                delegatePhrase = "a delegate stored" + into + " by '" + Describe(method) + "'";
-                kept = instance is not null && IsHeldByThis(instance);
-            }
-            else if (Sinks.IsDeferredRunner(method))
-            {
-                phrase = "handed to '" + Describe(method) + "', which uses it later";
-                delegatePhrase = "a delegate handed to '" + Describe(method) + "', which runs it later";
-            }
-
-            if (phrase is not null)
-            {
+                // The phrases are built only for what is reported: most such calls hand over no view.
+                var kept = storing && instance is not null && IsHeldByThis(instance);
                 foreach (var argument in arguments)
                 {
                     if (argument.Value.Type?.TypeKind == TypeKind.Delegate)
@@ -244,15 +231,22 @@ internal sealed partial class ViewFlowAnalysis
                             continue;
                         }
 
-                        EscapeCaptured(argument.Value, delegatePhrase!, kept);
+                        EscapeCaptured(argument.Value, HandOverPhrase(method, instance, storing, ofDelegate: true), kept);
                     }
                     else if (FindOperand(operands, argument.Value) is { } operand && CarriesView(operand) && Effective(operand) is { } value)
                     {
                         KeptStale(argument.Value, value);
-                        Escape(argument.Value, value, phrase, kept);
+                        Escape(argument.Value, value, HandOverPhrase(method, instance, storing, ofDelegate: false), kept);
                     }
                 }
 
+                return;
+            }
+
+            if (!HasView(operands))
+            {
+                // Nothing handed over is a view: which parameters the callee keeps does not matter,
+                // and not asking spares summarizing the callee (and what it calls) for it.
                 return;
             }
 
@@ -304,6 +298,20 @@ internal sealed partial class ViewFlowAnalysis
                 KeptStale(argument.Value, value);
                 Escape(argument.Value, value, "passed to '" + callee + "' and then " + escape.Destination, escape.IntoReceiver && instance is not null && IsHeldByThis(instance));
             }
+        }
+
+        /// <summary><c>stored in 'cache' by 'List.Add'</c>, <c>a delegate handed to 'Task.Run', which runs it later</c>.</summary>
+        private string HandOverPhrase(IMethodSymbol method, IOperation? instance, bool storing, bool ofDelegate)
+        {
+            if (storing)
+            {
+                var into = instance is null ? string.Empty : " in " + DescribeReceiver(instance);
+                return (ofDelegate ? "a delegate stored" : "stored") + into + " by '" + Describe(method) + "'";
+            }
+
+            return ofDelegate
+                ? "a delegate handed to '" + Describe(method) + "', which runs it later"
+                : "handed to '" + Describe(method) + "', which uses it later";
         }
 
         /// <summary>The views a delegate captures escape with it, reported at the captured variable.</summary>

@@ -72,7 +72,7 @@ internal enum SummaryScheduling
     /// <summary>Only when asked.</summary>
     OnDemand,
 
-    /// <summary>Also for every method reachable from the first one asked about, callees before callers (<see cref="BottomUpScheduler"/>).</summary>
+    /// <summary>Also for every method reachable from the first one asked about, callees before callers, when the kind is first asked about it (<see cref="BottomUpScheduler"/>).</summary>
     BottomUp,
 }
 
@@ -83,13 +83,13 @@ internal interface ISummary
     void Prepare(IMethodSymbol method, SummarySolver solver);
 }
 
-/// <summary>The kinds of summary of one compilation, in the order they were declared.</summary>
+/// <summary>The kinds of summary of one compilation, and which of them are computed bottom-up.</summary>
 internal sealed class SummaryCatalog
 {
-    private readonly List<ISummary> _bottomUp = new();
+    private readonly HashSet<ISummary> _bottomUp = new();
 
-    /// <summary>The kinds computed bottom-up for every reachable method.</summary>
-    public IReadOnlyList<ISummary> BottomUp => _bottomUp;
+    /// <summary>Whether <paramref name="summary"/> is computed bottom-up for every method a question of its kind reaches.</summary>
+    public bool IsBottomUp(ISummary summary) => _bottomUp.Contains(summary);
 
     public void Add(ISummary summary, SummaryScheduling scheduling)
     {

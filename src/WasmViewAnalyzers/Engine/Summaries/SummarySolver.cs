@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -29,19 +30,25 @@ internal sealed class SummarySolver
     internal const int MaxDepth = 160;
 
     private readonly BottomUpScheduler? _scheduler;
-    private readonly Dictionary<(object Summary, ISymbol Symbol), Frame> _open = new(FrameKeyComparer.Instance);
-    private readonly List<Frame> _active = new();
-    private readonly List<Frame> _component = new();
+    private readonly ImmutableHashSet<ISummary> _preparing;
+    private Frames? _frames;
     private int _nextIndex;
 
     /// <summary>
-    /// A chain of questions. With <paramref name="scheduler"/>, the first question about a method
-    /// summarizes what it calls first (bottom-up); without it (while the scheduler runs), questions
-    /// are answered directly.
+    /// A chain of questions. With <paramref name="scheduler"/>, the first question of a bottom-up
+    /// kind about a method summarizes what it calls first, for that kind; without it, questions are
+    /// answered directly.
     /// </summary>
     public SummarySolver(BottomUpScheduler? scheduler, CancellationToken cancellationToken)
+        : this(scheduler, ImmutableHashSet<ISummary>.Empty, cancellationToken)
+    {
+    }
+
+    /// <summary>The solver of one step of a preparation: the kinds in <paramref name="preparing"/> are answered directly.</summary>
+    internal SummarySolver(BottomUpScheduler? scheduler, ImmutableHashSet<ISummary> preparing, CancellationToken cancellationToken)
     {
         _scheduler = scheduler;
+        _preparing = preparing;
         CancellationToken = cancellationToken;
     }
 
@@ -62,43 +69,44 @@ internal sealed class SummarySolver
             return final;
         }
 
-        if (_active.Count == 0 && _scheduler is not null && symbol is IMethodSymbol method)
+        if (_frames is { } open && open.Open.TryGetValue((summary, symbol), out var openFrame))
         {
-            _scheduler.Prepare(method, CancellationToken);
+            // A cycle: answer with the current approximation; the component is solved to a fixed
+            // point when its first member completes.
+            var current = open.Active[open.Active.Count - 1];
+            current.LowLink = Math.Min(current.LowLink, openFrame.Index);
+            if (ReferenceEquals(current, openFrame))
+            {
+                current.ReadItself = true;
+            }
+
+            return ((Frame<TSymbol, TValue>)openFrame).Value;
+        }
+
+        if (_scheduler is not null && symbol is IMethodSymbol method && _scheduler.NeedsPreparing(summary, method, _preparing))
+        {
+            _scheduler.Prepare(method, summary, _preparing, CancellationToken);
             if (summary.TryGetFinal(symbol, out final))
             {
                 return final;
             }
         }
 
-        if (_open.TryGetValue((summary, symbol), out var open))
-        {
-            // A cycle: answer with the current approximation; the component is solved to a fixed
-            // point when its first member completes.
-            var current = _active[_active.Count - 1];
-            current.LowLink = Math.Min(current.LowLink, open.Index);
-            if (ReferenceEquals(current, open))
-            {
-                current.ReadItself = true;
-            }
-
-            return ((Frame<TSymbol, TValue>)open).Value;
-        }
-
-        if (_active.Count >= MaxDepth || !HasSufficientStack())
+        var frames = _frames ??= new Frames();
+        if (frames.Active.Count >= MaxDepth || !HasSufficientStack())
         {
             ConservativeAnswers++;
-            if (_active.Count > 0)
+            if (frames.Active.Count > 0)
             {
-                _active[_active.Count - 1].DependsOnConservative = true;
+                frames.Active[frames.Active.Count - 1].DependsOnConservative = true;
             }
 
             return summary.Top(symbol);
         }
 
         var frame = new Frame<TSymbol, TValue>(summary, symbol, _nextIndex++);
-        _open.Add((summary, symbol), frame);
-        _component.Add(frame);
+        frames.Open.Add((summary, symbol), frame);
+        frames.Component.Add(frame);
         frame.Recompute(this);
 
         if (frame.LowLink == frame.Index)
@@ -111,19 +119,20 @@ internal sealed class SummarySolver
 
     private void Run(Frame frame, Action compute)
     {
-        _active.Add(frame);
+        var active = _frames!.Active;
+        active.Add(frame);
         try
         {
             compute();
         }
         finally
         {
-            _active.RemoveAt(_active.Count - 1);
+            active.RemoveAt(active.Count - 1);
         }
 
-        if (_active.Count > 0)
+        if (active.Count > 0)
         {
-            var parent = _active[_active.Count - 1];
+            var parent = active[active.Count - 1];
             parent.LowLink = Math.Min(parent.LowLink, frame.LowLink);
             parent.DependsOnConservative |= frame.DependsOnConservative;
         }
@@ -135,8 +144,10 @@ internal sealed class SummarySolver
     /// </summary>
     private void CompleteComponent(Frame head)
     {
-        var start = _component.IndexOf(head);
-        if (_component.Count - start > 1 || head.ReadItself)
+        var open = _frames!.Open;
+        var component = _frames.Component;
+        var start = component.IndexOf(head);
+        if (component.Count - start > 1 || head.ReadItself)
         {
             var iterations = 0;
             bool changed;
@@ -146,23 +157,23 @@ internal sealed class SummarySolver
 
                 // Recomputing may discover new members (a provisional answer led to new questions):
                 // they join the component at its end and are iterated with it.
-                for (var i = start; i < _component.Count; i++)
+                for (var i = start; i < component.Count; i++)
                 {
-                    var member = _component[i];
+                    var member = component[i];
                     member.LowLink = head.Index;
                     changed |= member.Recompute(this);
                 }
 
-                if (++iterations > 64 * (_component.Count - start) + 64)
+                if (++iterations > 64 * (component.Count - start) + 64)
                 {
                     // Cannot happen with monotone summaries; if it does, the conservative answer
                     // keeps every warning, and Debug builds (our tests) stop here.
 #if DEBUG
                     throw new InvalidOperationException("Interprocedural summaries did not reach a fixed point around '" + head.Symbol.ToDisplayString() + "'.");
 #else
-                    for (var i = start; i < _component.Count; i++)
+                    for (var i = start; i < component.Count; i++)
                     {
-                        _component[i].GiveUp();
+                        component[i].GiveUp();
                     }
 
                     break;
@@ -172,14 +183,14 @@ internal sealed class SummarySolver
             while (changed);
         }
 
-        for (var i = start; i < _component.Count; i++)
+        for (var i = start; i < component.Count; i++)
         {
-            var member = _component[i];
-            _open.Remove((member.Summary, member.Symbol));
+            var member = component[i];
+            open.Remove((member.Summary, member.Symbol));
             member.Publish(final: !member.DependsOnConservative && !head.DependsOnConservative);
         }
 
-        _component.RemoveRange(start, _component.Count - start);
+        component.RemoveRange(start, component.Count - start);
     }
 
     private static bool HasSufficientStack()
@@ -193,6 +204,19 @@ internal sealed class SummarySolver
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// The frames of the questions being solved, made at the first question that needs solving: most
+    /// solvers are made for one question that is answered from the cache.
+    /// </summary>
+    private sealed class Frames
+    {
+        public Dictionary<(object Summary, ISymbol Symbol), Frame> Open { get; } = new(FrameKeyComparer.Instance);
+
+        public List<Frame> Active { get; } = new();
+
+        public List<Frame> Component { get; } = new();
     }
 
     private abstract class Frame
