@@ -344,5 +344,72 @@ public sealed class ReadTableTests
             }
             """,
             Types: PointerMemoryManager.Source),
+
+        ["an async iterator's items through ConfigureAwait and WithCancellation"] = new(
+            Members: """
+            Memory<byte> Output(int length) => new PointerManager((byte*)memory.GetPointer(), length).Memory;
+            """,
+            AsyncMembers: """
+            async IAsyncEnumerable<Memory<byte>> Chunks(int count)
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    await Task.Yield();
+                    yield return Output(convert(i));
+                }
+            }
+
+            async Task<int> Fires(System.Threading.CancellationToken token)
+            {
+                var kept = new List<Memory<byte>>();
+                await foreach (var chunk in Chunks(3).ConfigureAwait(false))
+                {
+                    kept.Add(chunk); // expect: WVA002
+                }
+
+                await foreach (var chunk in Chunks(3).WithCancellation(token).ConfigureAwait(false))
+                {
+                    kept.Add(chunk); // expect: WVA002
+                }
+
+                return kept[0].Span[0]; // expect: WVA001
+            }
+
+            async Task<int> Safe()
+            {
+                var kept = new List<byte[]>();
+                await foreach (var chunk in Chunks(3).ConfigureAwait(false))
+                {
+                    kept.Add(chunk.ToArray());
+                }
+
+                return kept[0][0];
+            }
+            """,
+            Types: PointerMemoryManager.Source),
+
+        ["a value of a generic type made from a span: built from its bytes, not over them"] = new("""
+            T? Fires<T>(int address)
+            {
+                ReadOnlySpan<byte> json = memory.GetSpan(address, 16);
+                convert(1);
+                return System.Text.Json.JsonSerializer.Deserialize<T>(json); // expect: WVA001
+            }
+
+            T? Safe<T>(int address)
+            {
+                ReadOnlySpan<byte> json = memory.GetSpan(address, 16);
+                T? value = System.Text.Json.JsonSerializer.Deserialize<T>(json);
+                convert(1);
+                return value;
+            }
+
+            T Kept<T>(T[] values)
+            {
+                T first = values[0];
+                convert(1);
+                return first;
+            }
+            """),
     };
 }

@@ -83,7 +83,7 @@ internal sealed partial class ViewFlowAnalysis
 
             var origin = ReceiverIsView(invocation.Instance, inputs) ? null : _analysis.GetOrigin(invocation);
             var guestCall = _analysis.GetGuestCall(invocation);
-            var resultCarries = method.ReturnsByRef || method.ReturnsByRefReadonly || Types.CanHoldView(method.ReturnType);
+            var resultCarries = method.ReturnsByRef || method.ReturnsByRefReadonly || (Types.CanHoldView(method.ReturnType) && !IsGenericValueOfSpans(method.ReturnType, inputs));
             var hasViewInput = HasView(inputs);
             CheckArchiveHandoff(invocation, inputs, consumed);
 
@@ -165,6 +165,33 @@ internal sealed partial class ViewFlowAnalysis
             }
 
             return hasViewInput && resultCarries ? Derive(inputs)?.AsAddress(false) : null;
+        }
+
+        /// <summary>
+        /// A result of a generic type (<c>T</c>, <c>T?</c>) computed from views that are all spans:
+        /// a span can reach such a value only boxed, and a boxed view is dropped anyway, so the result
+        /// is built from the bytes (<c>JsonSerializer.Deserialize&lt;T&gt;(span)</c>), not over them,
+        /// and the call reads the spans where it runs.
+        /// </summary>
+        private static bool IsGenericValueOfSpans(ITypeSymbol returnType, List<Operand> inputs)
+        {
+            var type = returnType is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable
+                ? nullable.TypeArguments[0]
+                : returnType;
+            if (type.TypeKind != TypeKind.TypeParameter)
+            {
+                return false;
+            }
+
+            foreach (var operand in inputs)
+            {
+                if (operand.Value is not null && operand.Operation.Type?.IsRefLikeType != true)
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         private ViewValue? EvaluateCreation(IObjectCreationOperation creation)

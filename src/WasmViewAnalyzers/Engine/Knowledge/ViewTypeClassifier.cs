@@ -217,8 +217,9 @@ internal sealed class ViewTypeClassifier
         }
 
         // A generic type of a library holds its values in its type parameters: KeyValuePair<string,
-        // nint>, Tuple<nint, int>, Task<nint>, Lazy<Memory<byte>>, IAsyncEnumerable<nint>.
-        if (type is INamedTypeSymbol { IsGenericType: true } wrapper)
+        // nint>, Tuple<nint, int>, Task<nint>, Lazy<Memory<byte>>, IAsyncEnumerable<nint>; a type
+        // nested in one in its container's (the enumerator of ConfigureAwait's sequence).
+        for (var wrapper = type as INamedTypeSymbol; wrapper is not null; wrapper = wrapper.ContainingType)
         {
             foreach (var argument in wrapper.TypeArguments)
             {
