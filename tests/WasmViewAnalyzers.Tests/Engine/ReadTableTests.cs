@@ -388,6 +388,38 @@ public sealed class ReadTableTests
             """,
             Types: PointerMemoryManager.Source),
 
+        ["an object keeping a view in its primary constructor's parameter"] = new(
+            Members: """
+            int Fires(int address)
+            {
+                var window = new Window(memory.GetSpan(address, 16).ToArray(), new Memory<byte>(new byte[4]));
+                var kept = new Window(Output(16), Memory<byte>.Empty);
+                convert(1);
+                return window.Kind + kept.Kind; // expect: WVA001
+            }
+
+            int Safe(int address)
+            {
+                var kept = new Window(Output(16), Memory<byte>.Empty);
+                var kind = kept.Kind;
+                convert(1);
+                return kind + kept.Size;
+            }
+
+            Memory<byte> Output(int length) => new PointerManager((byte*)memory.GetPointer(), length).Memory;
+            """,
+            Types: PointerMemoryManager.Source + """
+
+            sealed class Window(Memory<byte> bytes, Memory<byte> spare)
+            {
+                public int Sequence { get; } = spare.Length;
+
+                public int Size => bytes.Length;
+
+                public byte Kind => bytes.Span[0];
+            }
+            """),
+
         ["a value of a generic type made from a span: built from its bytes, not over them"] = new("""
             T? Fires<T>(int address)
             {
