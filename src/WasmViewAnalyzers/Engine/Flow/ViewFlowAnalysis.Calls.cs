@@ -164,7 +164,50 @@ internal sealed partial class ViewFlowAnalysis
                 return DeriveFresh(inputs);
             }
 
+            if (hasViewInput && IsCloneReplacingEveryView(invocation))
+            {
+                return null;
+            }
+
             return hasViewInput && resultCarries ? Derive(inputs)?.AsAddress(false) : null;
+        }
+
+        /// <summary>
+        /// <c>record with { Pixels = copy }</c>, which the control-flow graph lowers to the record's
+        /// clone and then the assignments: when the assignments replace every member of the record
+        /// that can hold a view, the clone keeps none of the original's views.
+        /// </summary>
+        private bool IsCloneReplacingEveryView(IInvocationOperation invocation)
+        {
+            if (invocation.Syntax is not Microsoft.CodeAnalysis.CSharp.Syntax.WithExpressionSyntax with
+                || invocation.TargetMethod.ContainingType is not { IsRecord: true } record)
+            {
+                return false;
+            }
+
+            var replaced = new HashSet<string>(System.StringComparer.Ordinal);
+            foreach (var expression in with.Initializer.Expressions)
+            {
+                if (expression is Microsoft.CodeAnalysis.CSharp.Syntax.AssignmentExpressionSyntax { Left: Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax name })
+                {
+                    replaced.Add(name.Identifier.ValueText);
+                }
+            }
+
+            for (var type = record; type is not null && type.IsRecord; type = type.BaseType)
+            {
+                foreach (var member in type.GetMembers())
+                {
+                    if (member is IFieldSymbol { IsStatic: false, IsConst: false } field
+                        && (field.RefKind != RefKind.None || Types.CanHoldView(field.Type))
+                        && !replaced.Contains((field.AssociatedSymbol ?? field).Name))
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            return true;
         }
 
         /// <summary>
