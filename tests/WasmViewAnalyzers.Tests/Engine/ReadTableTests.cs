@@ -420,6 +420,50 @@ public sealed class ReadTableTests
             }
             """),
 
+        ["an array element read back by the index it was just stored at"] = new(
+            Members: """
+            Memory<byte> Output(int length) => new PointerManager((byte*)memory.GetPointer(), length).Memory;
+
+            Memory<byte> Render(int i) => Output(convert(i));
+
+            int Fires(int count)
+            {
+                var row = new Memory<byte>[count];
+                var total = 0;
+                for (var i = 0; i < count; i++)
+                {
+                    row[i] = Render(i);
+                    total += row[0].Span[0]; // expect: WVA001
+                }
+
+                for (var j = 0; j + 1 < count; j++)
+                {
+                    row[j] = Render(j);
+                    j++;
+                    total += row[j].Span[0]; // expect: WVA001
+                }
+
+                var k = 0;
+                row[k] = Output(8);
+                convert(1);
+                return total + row[k].Span[0]; // expect: WVA001
+            }
+
+            int Safe(int count)
+            {
+                var row = new Memory<byte>[count];
+                var total = 0;
+                for (var i = 0; i < count; i++)
+                {
+                    row[i] = Render(i);
+                    total += row[i].Span[0];
+                }
+
+                return total;
+            }
+            """,
+            Types: PointerMemoryManager.Source),
+
         ["a value of a generic type made from a span: built from its bytes, not over them"] = new("""
             T? Fires<T>(int address)
             {

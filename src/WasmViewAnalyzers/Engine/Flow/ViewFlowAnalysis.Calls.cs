@@ -581,6 +581,7 @@ internal sealed partial class ViewFlowAnalysis
             if (call is not null)
             {
                 _state.MarkAllStale(call);
+                AgeElementStore(call);
                 _calls.Add(call);
             }
         }
