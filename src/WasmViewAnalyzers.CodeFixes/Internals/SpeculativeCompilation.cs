@@ -68,6 +68,14 @@ internal static class SpeculativeCompilation
     {
         foreach (var ancestor in node.AncestorsAndSelf())
         {
+            // UnmanagedMemoryStream content = OpenOutput(address): the local's own declaration.
+            if (ancestor is VariableDeclaratorSyntax { Initializer: { } initializer, Parent: VariableDeclarationSyntax { Type: { IsVar: false } declaredType } } declaredLocal
+                && initializer.Span.Contains(node.Span)
+                && model.GetDeclaredSymbol(declaredLocal, cancellationToken) is ILocalSymbol or IFieldSymbol { DeclaredAccessibility: Accessibility.Private })
+            {
+                return declaredType;
+            }
+
             ExpressionSyntax? target = ancestor switch
             {
                 InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax member } => member.Expression,

@@ -124,6 +124,19 @@ public sealed class CallTableTests
             public override void Prepare() => Guest.Convert(0);
         }
 
+        sealed class IdleStage : Stage
+        {
+        }
+
+        struct ResettingValue
+        {
+            public override string ToString()
+            {
+                Guest.Convert(0);
+                return "reset";
+            }
+        }
+
         abstract class Shape
         {
             public virtual int Sides() => 0;
@@ -547,6 +560,25 @@ public sealed class CallTableTests
             {
                 var view = memory.GetSpan(0, 8);
                 shape.Sides();
+                return view[0];
+            }
+            """, Types),
+
+        ["a virtual method on a receiver of a sealed type: that type's member runs, no other override"] = new("""
+            byte Fires(ResettingStage resetting, ResettingValue value)
+            {
+                var view = memory.GetSpan(0, 8);
+                ((Stage)resetting).Prepare();
+                var first = view[0]; // expect: WVA001
+                _ = value.ToString();
+                return (byte)(first + view[1]); // expect: WVA001
+            }
+
+            byte Safe(IdleStage idle)
+            {
+                var view = memory.GetSpan(0, 8);
+                idle.Prepare();
+                ((Stage)idle).Prepare();
                 return view[0];
             }
             """, Types),

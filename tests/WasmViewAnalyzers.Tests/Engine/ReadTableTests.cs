@@ -344,5 +344,148 @@ public sealed class ReadTableTests
             }
             """,
             Types: PointerMemoryManager.Source),
+
+        ["an async iterator's items through ConfigureAwait and WithCancellation"] = new(
+            Members: """
+            Memory<byte> Output(int length) => new PointerManager((byte*)memory.GetPointer(), length).Memory;
+            """,
+            AsyncMembers: """
+            async IAsyncEnumerable<Memory<byte>> Chunks(int count)
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    await Task.Yield();
+                    yield return Output(convert(i));
+                }
+            }
+
+            async Task<int> Fires(System.Threading.CancellationToken token)
+            {
+                var kept = new List<Memory<byte>>();
+                await foreach (var chunk in Chunks(3).ConfigureAwait(false))
+                {
+                    kept.Add(chunk); // expect: WVA002
+                }
+
+                await foreach (var chunk in Chunks(3).WithCancellation(token).ConfigureAwait(false))
+                {
+                    kept.Add(chunk); // expect: WVA002
+                }
+
+                return kept[0].Span[0]; // expect: WVA001
+            }
+
+            async Task<int> Safe()
+            {
+                var kept = new List<byte[]>();
+                await foreach (var chunk in Chunks(3).ConfigureAwait(false))
+                {
+                    kept.Add(chunk.ToArray());
+                }
+
+                return kept[0][0];
+            }
+            """,
+            Types: PointerMemoryManager.Source),
+
+        ["an object keeping a view in its primary constructor's parameter"] = new(
+            Members: """
+            int Fires(int address)
+            {
+                var window = new Window(memory.GetSpan(address, 16).ToArray(), new Memory<byte>(new byte[4]));
+                var kept = new Window(Output(16), Memory<byte>.Empty);
+                convert(1);
+                return window.Kind + kept.Kind; // expect: WVA001
+            }
+
+            int Safe(int address)
+            {
+                var kept = new Window(Output(16), Memory<byte>.Empty);
+                var kind = kept.Kind;
+                convert(1);
+                return kind + kept.Size;
+            }
+
+            Memory<byte> Output(int length) => new PointerManager((byte*)memory.GetPointer(), length).Memory;
+            """,
+            Types: PointerMemoryManager.Source + """
+
+            sealed class Window(Memory<byte> bytes, Memory<byte> spare)
+            {
+                public int Sequence { get; } = spare.Length;
+
+                public int Size => bytes.Length;
+
+                public byte Kind => bytes.Span[0];
+            }
+            """),
+
+        ["an array element read back by the index it was just stored at"] = new(
+            Members: """
+            Memory<byte> Output(int length) => new PointerManager((byte*)memory.GetPointer(), length).Memory;
+
+            Memory<byte> Render(int i) => Output(convert(i));
+
+            int Fires(int count)
+            {
+                var row = new Memory<byte>[count];
+                var total = 0;
+                for (var i = 0; i < count; i++)
+                {
+                    row[i] = Render(i);
+                    total += row[0].Span[0]; // expect: WVA001
+                }
+
+                for (var j = 0; j + 1 < count; j++)
+                {
+                    row[j] = Render(j);
+                    j++;
+                    total += row[j].Span[0]; // expect: WVA001
+                }
+
+                var k = 0;
+                row[k] = Output(8);
+                convert(1);
+                return total + row[k].Span[0]; // expect: WVA001
+            }
+
+            int Safe(int count)
+            {
+                var row = new Memory<byte>[count];
+                var total = 0;
+                for (var i = 0; i < count; i++)
+                {
+                    row[i] = Render(i);
+                    total += row[i].Span[0];
+                }
+
+                return total;
+            }
+            """,
+            Types: PointerMemoryManager.Source),
+
+        ["a value of a generic type made from a span: built from its bytes, not over them"] = new("""
+            T? Fires<T>(int address)
+            {
+                ReadOnlySpan<byte> json = memory.GetSpan(address, 16);
+                convert(1);
+                return System.Text.Json.JsonSerializer.Deserialize<T>(json); // expect: WVA001
+            }
+
+            T? Safe<T>(int address)
+            {
+                ReadOnlySpan<byte> json = memory.GetSpan(address, 16);
+                T? value = System.Text.Json.JsonSerializer.Deserialize<T>(json);
+                convert(1);
+                return value;
+            }
+
+            T Kept<T>(T[] values)
+            {
+                T first = values[0];
+                convert(1);
+                return first;
+            }
+            """),
     };
 }

@@ -408,6 +408,22 @@ public sealed class StoreTableTests
             }
             """, Types),
 
+        ["a with expression that replaces the view of a record holding one"] = new("""
+            private Frame _frame = new(0, 0);
+
+            void Fires(int length)
+            {
+                _frame = new Frame(memory.GetPointer(), length); // expect: WVA002
+                _frame = _frame with { Length = length + 1 }; // expect: WVA002
+            }
+
+            void Safe(int length)
+            {
+                _frame = new Frame(memory.GetPointer(), length); // expect: WVA002
+                _frame = _frame with { Address = 0, Length = length };
+            }
+            """, Types),
+
         ["a reader or writer over a stream in guest memory"] = new("""
             private BinaryReader? _reader;
 

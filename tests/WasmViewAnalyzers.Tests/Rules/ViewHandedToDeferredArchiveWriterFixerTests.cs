@@ -507,6 +507,91 @@ public sealed class ViewHandedToDeferredArchiveWriterFixerTests
         """);
 
     [Fact]
+    public Task StreamFromAHelperIntoExplicitlyTypedLocals_HelperCopiesAndTheLocalsBecomeStreams() => VerifyMembers(string.Empty, string.Empty, """
+
+        sealed class Exporter
+        {
+            private readonly Memory _memory;
+            private readonly Func<int> _length;
+            private readonly Func<int, int> _encode;
+
+            public Exporter(Memory memory, Func<int> length, Func<int, int> encode)
+            {
+                _memory = memory;
+                _length = length;
+                _encode = encode;
+            }
+
+            private unsafe UnmanagedMemoryStream OpenEncoded(int address)
+            {
+                int length = _length();
+                return new UnmanagedMemoryStream((byte*)_memory.GetPointer() + address, length);
+            }
+
+            public void Save(Stream destination, int[] batches)
+            {
+                using (var zip = new DotNetZip.ZipFile())
+                {
+                    foreach (var batch in batches)
+                    {
+                        UnmanagedMemoryStream content = OpenEncoded(_encode(batch));
+                        {|WVA003:zip.AddEntry(batch + ".pb", content)|};
+                    }
+
+                    zip.Save(destination);
+                }
+            }
+
+            public long Measure(int batch)
+            {
+                using UnmanagedMemoryStream content = OpenEncoded(_encode(batch));
+                return content.Length;
+            }
+        }
+        """, """
+
+        sealed class Exporter
+        {
+            private readonly Memory _memory;
+            private readonly Func<int> _length;
+            private readonly Func<int, int> _encode;
+
+            public Exporter(Memory memory, Func<int> length, Func<int, int> encode)
+            {
+                _memory = memory;
+                _length = length;
+                _encode = encode;
+            }
+
+            private unsafe MemoryStream OpenEncoded(int address)
+            {
+                int length = _length();
+                return new MemoryStream(_memory.GetSpan(address, length).ToArray());
+            }
+
+            public void Save(Stream destination, int[] batches)
+            {
+                using (var zip = new DotNetZip.ZipFile())
+                {
+                    foreach (var batch in batches)
+                    {
+                        Stream content = OpenEncoded(_encode(batch));
+                        zip.AddEntry(batch + ".pb", content);
+                    }
+
+                    zip.Save(destination);
+                }
+            }
+
+            public long Measure(int batch)
+            {
+                using Stream content = OpenEncoded(_encode(batch));
+                return content.Length;
+            }
+        }
+        """);
+
+    [Fact]
     public Task ViewStreamReadAgainOrSharedAcrossLoopTurns_CopiedWhereItIsCreated() => VerifyMembers("""
         long SaveOnce(Stream destination, int address, int length)
         {

@@ -287,6 +287,17 @@ internal sealed class StaleInputs
                     others.Add(Add(field, "field '" + field.Name + "'"), field);
                 }
             }
+
+            if (method.MethodKind != MethodKind.Constructor && ViewTypeClassifier.PrimaryConstructorOf(containingType) is { } primary)
+            {
+                foreach (var parameter in primary.Parameters)
+                {
+                    if (semantics.Types.CanHoldView(parameter.Type))
+                    {
+                        others.Add(Add(parameter, "parameter '" + parameter.Name + "' of the primary constructor"), parameter);
+                    }
+                }
+            }
         }
 
         return new StaleInputs(entry, others, parameters);

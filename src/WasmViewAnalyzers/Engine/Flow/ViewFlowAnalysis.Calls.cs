@@ -83,7 +83,7 @@ internal sealed partial class ViewFlowAnalysis
 
             var origin = ReceiverIsView(invocation.Instance, inputs) ? null : _analysis.GetOrigin(invocation);
             var guestCall = _analysis.GetGuestCall(invocation);
-            var resultCarries = method.ReturnsByRef || method.ReturnsByRefReadonly || Types.CanHoldView(method.ReturnType);
+            var resultCarries = method.ReturnsByRef || method.ReturnsByRefReadonly || (Types.CanHoldView(method.ReturnType) && !IsGenericValueOfSpans(method.ReturnType, inputs));
             var hasViewInput = HasView(inputs);
             CheckArchiveHandoff(invocation, inputs, consumed);
 
@@ -164,7 +164,77 @@ internal sealed partial class ViewFlowAnalysis
                 return DeriveFresh(inputs);
             }
 
+            if (hasViewInput && IsCloneReplacingEveryView(invocation))
+            {
+                return null;
+            }
+
             return hasViewInput && resultCarries ? Derive(inputs)?.AsAddress(false) : null;
+        }
+
+        /// <summary>
+        /// <c>record with { Pixels = copy }</c>, which the control-flow graph lowers to the record's
+        /// clone and then the assignments: when the assignments replace every member of the record
+        /// that can hold a view, the clone keeps none of the original's views.
+        /// </summary>
+        private bool IsCloneReplacingEveryView(IInvocationOperation invocation)
+        {
+            if (invocation.Syntax is not Microsoft.CodeAnalysis.CSharp.Syntax.WithExpressionSyntax with
+                || invocation.TargetMethod.ContainingType is not { IsRecord: true } record)
+            {
+                return false;
+            }
+
+            var replaced = new HashSet<string>(System.StringComparer.Ordinal);
+            foreach (var expression in with.Initializer.Expressions)
+            {
+                if (expression is Microsoft.CodeAnalysis.CSharp.Syntax.AssignmentExpressionSyntax { Left: Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax name })
+                {
+                    replaced.Add(name.Identifier.ValueText);
+                }
+            }
+
+            for (var type = record; type is not null && type.IsRecord; type = type.BaseType)
+            {
+                foreach (var member in type.GetMembers())
+                {
+                    if (member is IFieldSymbol { IsStatic: false, IsConst: false } field
+                        && (field.RefKind != RefKind.None || Types.CanHoldView(field.Type))
+                        && !replaced.Contains((field.AssociatedSymbol ?? field).Name))
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>
+        /// A result of a generic type (<c>T</c>, <c>T?</c>) computed from views that are all spans:
+        /// a span can reach such a value only boxed, and a boxed view is dropped anyway, so the result
+        /// is built from the bytes (<c>JsonSerializer.Deserialize&lt;T&gt;(span)</c>), not over them,
+        /// and the call reads the spans where it runs.
+        /// </summary>
+        private static bool IsGenericValueOfSpans(ITypeSymbol returnType, List<Operand> inputs)
+        {
+            var type = returnType is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable
+                ? nullable.TypeArguments[0]
+                : returnType;
+            if (type.TypeKind != TypeKind.TypeParameter)
+            {
+                return false;
+            }
+
+            foreach (var operand in inputs)
+            {
+                if (operand.Value is not null && operand.Operation.Type?.IsRefLikeType != true)
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         private ViewValue? EvaluateCreation(IObjectCreationOperation creation)
@@ -511,6 +581,7 @@ internal sealed partial class ViewFlowAnalysis
             if (call is not null)
             {
                 _state.MarkAllStale(call);
+                AgeElementStore(call);
                 _calls.Add(call);
             }
         }

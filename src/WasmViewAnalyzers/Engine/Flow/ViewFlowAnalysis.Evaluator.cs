@@ -71,6 +71,7 @@ internal sealed partial class ViewFlowAnalysis
         public ViewValue? Evaluate(IOperation operation)
         {
             _analysis._cancellationToken.ThrowIfCancellationRequested();
+            ForgetElementStoreWrittenBy(operation);
             switch (OperationRoles.Of(operation.Kind))
             {
                 case OperationRole.Irrelevant:
@@ -131,7 +132,7 @@ internal sealed partial class ViewFlowAnalysis
                         Consume(Capture(index));
                     }
 
-                    return array;
+                    return TryReadStoredElement(element, out var stored) ? stored : array;
 
                 default:
                     if (operation.Kind == OperationRoles.Spread)

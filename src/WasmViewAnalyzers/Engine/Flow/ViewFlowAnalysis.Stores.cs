@@ -142,6 +142,7 @@ internal sealed partial class ViewFlowAnalysis
                     }
 
                     var stored = Capture(assignment.Value);
+                    RememberElementStore(element, assignment.Value, stored.Value);
                     StoreIntoContainer(element.ArrayReference, stored);
                     ConsumeUnlessStored(stored, element.Type);
                     EscapeByStore(element, stored);

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace WasmViewAnalyzers.Engine.Knowledge;
 
@@ -213,12 +215,13 @@ internal sealed class ViewTypeClassifier
                 }
             }
 
-            return false;
+            return CapturesViewParameter(named, depth);
         }
 
         // A generic type of a library holds its values in its type parameters: KeyValuePair<string,
-        // nint>, Tuple<nint, int>, Task<nint>, Lazy<Memory<byte>>, IAsyncEnumerable<nint>.
-        if (type is INamedTypeSymbol { IsGenericType: true } wrapper)
+        // nint>, Tuple<nint, int>, Task<nint>, Lazy<Memory<byte>>, IAsyncEnumerable<nint>; a type
+        // nested in one in its container's (the enumerator of ConfigureAwait's sequence).
+        for (var wrapper = type as INamedTypeSymbol; wrapper is not null; wrapper = wrapper.ContainingType)
         {
             foreach (var argument in wrapper.TypeArguments)
             {
@@ -231,6 +234,87 @@ internal sealed class ViewTypeClassifier
 
         return false;
     }
+
+    /// <summary>
+    /// A class or struct whose members read a parameter of its primary constructor keeps that
+    /// parameter in a field the compiler makes and Roslyn does not list (<c>class Window(Memory&lt;byte&gt;
+    /// bytes) { public byte Kind =&gt; bytes.Span[0]; }</c>). A parameter read only by initializers is
+    /// not kept. Names are compared as written, which can only add a parameter that is not kept.
+    /// </summary>
+    private bool CapturesViewParameter(INamedTypeSymbol type, int depth)
+    {
+        if (PrimaryConstructorOf(type) is not { } constructor)
+        {
+            return false;
+        }
+
+        foreach (var parameter in constructor.Parameters)
+        {
+            if (Compute(parameter.Type, depth + 1) && IsReadByMembers(type, parameter.Name))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The primary constructor of a class or struct of the compilation (<c>class Window(Memory&lt;byte&gt;
+    /// bytes)</c>), whose parameters its members may read; a record's become properties instead.
+    /// </summary>
+    public static IMethodSymbol? PrimaryConstructorOf(INamedTypeSymbol type)
+    {
+        foreach (var constructor in type.InstanceConstructors)
+        {
+            foreach (var reference in constructor.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax() is TypeDeclarationSyntax { ParameterList: not null } and not RecordDeclarationSyntax)
+                {
+                    return constructor;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// A parameter of a primary constructor read from another member of its type (<paramref name="reader"/>):
+    /// a field of the object in all but name.
+    /// </summary>
+    public static bool IsKeptPrimaryParameter(IParameterSymbol parameter, ISymbol? reader)
+        => parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.Constructor } constructor
+           && !SymbolEqualityComparer.Default.Equals(constructor, reader);
+
+    private static bool IsReadByMembers(INamedTypeSymbol type, string name)
+    {
+        foreach (var reference in type.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax() is not TypeDeclarationSyntax declaration)
+            {
+                continue;
+            }
+
+            foreach (var member in declaration.Members)
+            {
+                foreach (var identifier in member.DescendantNodes().OfType<IdentifierNameSyntax>())
+                {
+                    if (identifier.Identifier.ValueText == name && !IsInInitializer(identifier, member))
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>A field's or auto-property's initializer runs once, in the constructor.</summary>
+    private static bool IsInInitializer(SyntaxNode node, MemberDeclarationSyntax member)
+        => member is FieldDeclarationSyntax
+           || (member is PropertyDeclarationSyntax property && property.Initializer is { } initializer && initializer.Span.Contains(node.Span));
 
     /// <summary>
     /// A library type that reads or writes the memory of the view it is built over whenever it is

@@ -14,12 +14,14 @@ internal sealed class GuestCallSummaries
 {
     private readonly WasmViewSemantics _semantics;
     private readonly MaySummary<IMethodSymbol> _mayCallGuest;
+    private readonly MaySummary<IMethodSymbol> _bodyMayCallGuest;
     private readonly ConcurrentDictionary<IMethodSymbol, (IOperation Call, IMethodSymbol Method)?> _guestCallBehind = new(SymbolEqualityComparer.Default);
 
     public GuestCallSummaries(WasmViewSemantics semantics, SummaryCatalog catalog)
     {
         _semantics = semantics;
         _mayCallGuest = new MaySummary<IMethodSymbol>(catalog, SummaryScheduling.BottomUp, ComputeMayCallGuest, semantics.AnswerOutsideSource);
+        _bodyMayCallGuest = new MaySummary<IMethodSymbol>(catalog, SummaryScheduling.OnDemand, BodyMayCallGuest, semantics.AnswerOutsideSource);
     }
 
     private WasmSymbols Symbols => _semantics.Symbols;
@@ -105,6 +107,8 @@ internal sealed class GuestCallSummaries
     {
         var method = operation switch
         {
+            IInvocationOperation { TargetMethod.MethodKind: not MethodKind.DelegateInvoke, Instance: { } receiver } invocation when IsExactReceiver(receiver)
+                => MethodsRun.Implementation(invocation.TargetMethod, receiver) ?? invocation.TargetMethod,
             IInvocationOperation { TargetMethod.MethodKind: not MethodKind.DelegateInvoke } invocation => invocation.TargetMethod,
             IObjectCreationOperation creation when !Symbols.IsWasmtimeType(creation.Type, Symbols.Instance) => creation.Constructor,
             IPropertyReferenceOperation property when !WasmSymbols.HasGuestCallAttribute(property.Property)
@@ -202,6 +206,19 @@ internal sealed class GuestCallSummaries
                 return true;
         }
 
+        if (operation is IInvocationOperation { Instance: { } receiver } dispatched
+            && SourceCallGraph.IsDispatched(dispatched.TargetMethod)
+            && IsExactReceiver(receiver))
+        {
+            // The receiver's type is sealed (or a struct): the call runs that type's member and no other override.
+            var target = MethodsRun.Implementation(dispatched.TargetMethod, receiver) ?? dispatched.TargetMethod;
+            return IsWasmtimeGuestCall(target)
+                   || WasmSymbols.HasGuestCallAttribute(target)
+                   || _semantics.Configured.IsGuestCall(target)
+                   || _semantics.Configured.IsGuestCall(dispatched.TargetMethod)
+                   || (target.IsAbstract ? MayCallGuest(target, solver) : _bodyMayCallGuest.Get(target, solver) && !_semantics.Iterators.IsIterator(target, solver.CancellationToken));
+        }
+
         // Every other method the operation runs, written or implicit (MethodsRun): accessors,
         // constructors, operators, conversions, Deconstruct, Dispose, the enumerator's members.
         foreach (var method in MethodsRun.By(operation, model))
@@ -261,19 +278,18 @@ internal sealed class GuestCallSummaries
     private bool StoresItsArgument(IInvocationOperation invocation)
         => invocation.Instance is not null && _semantics.EscapeSinks.IsStoringCall(invocation.TargetMethod);
 
+    /// <summary>
+    /// A receiver whose type fixes the member a virtual call runs: a sealed class or a struct
+    /// (below the conversions written at the call: <c>((Stage)validate).Run()</c> is still exact).
+    /// </summary>
+    private static bool IsExactReceiver(IOperation receiver)
+        => receiver.WalkDownConversions().Type is INamedTypeSymbol { IsSealed: true, TypeKind: TypeKind.Class or TypeKind.Struct };
+
     private bool ComputeMayCallGuest(IMethodSymbol method, SummarySolver solver)
     {
-        var body = _semantics.Bodies.GetBody(method, solver.CancellationToken);
-        if (body is not null)
+        if (BodyMayCallGuest(method, solver))
         {
-            foreach (var operation in body.DescendantsOutsideNestedFunctions())
-            {
-                solver.CancellationToken.ThrowIfCancellationRequested();
-                if (IsGuestCall(operation, captures: null, solver))
-                {
-                    return true;
-                }
-            }
+            return true;
         }
 
         // A call through an interface or a virtual member may land in any implementation the
@@ -283,6 +299,25 @@ internal sealed class GuestCallSummaries
             foreach (var implementation in _semantics.CallGraph.FindImplementations(method))
             {
                 if (MayCallGuest(implementation, solver))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether <paramref name="method"/>'s own body may run guest code, leaving aside the overrides a call of it may land in.</summary>
+    private bool BodyMayCallGuest(IMethodSymbol method, SummarySolver solver)
+    {
+        var body = _semantics.Bodies.GetBody(method, solver.CancellationToken);
+        if (body is not null)
+        {
+            foreach (var operation in body.DescendantsOutsideNestedFunctions())
+            {
+                solver.CancellationToken.ThrowIfCancellationRequested();
+                if (IsGuestCall(operation, captures: null, solver))
                 {
                     return true;
                 }

@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using WasmViewAnalyzers.Engine.Flow;
+using WasmViewAnalyzers.Engine.Knowledge;
 
 namespace WasmViewAnalyzers.Engine.Summaries;
 
@@ -48,7 +49,7 @@ internal sealed class InputReadSummaries
 
         foreach (var symbol in reads.Others)
         {
-            if (symbol is IFieldSymbol)
+            if (symbol is IFieldSymbol || (symbol is IParameterSymbol parameter && ViewTypeClassifier.IsKeptPrimaryParameter(parameter, member)))
             {
                 return true;
             }

@@ -182,12 +182,31 @@ internal sealed class Iterators
         return false;
     }
 
-    /// <summary>A sequence interface (<c>Select</c>'s, <c>Where</c>'s result): enumerated later, by whoever walks it.</summary>
+    /// <summary>
+    /// A sequence interface (<c>Select</c>'s, <c>Where</c>'s result) or an awaitable wrapper of one
+    /// (<c>ConfigureAwait</c>'s, <c>WithCancellation</c>'s): enumerated later, by whoever walks it.
+    /// </summary>
     private static bool IsLazySequenceType(ITypeSymbol? type)
-        => type?.TypeKind == TypeKind.Interface && IsSequenceType(type);
+        => (type?.TypeKind == TypeKind.Interface && IsSequenceType(type)) || IsConfiguredAsyncSequence(type);
 
     private static bool IsSequenceInterface(ITypeSymbol type)
         => type.OriginalDefinition.SpecialType is SpecialType.System_Collections_Generic_IEnumerable_T or SpecialType.System_Collections_Generic_IEnumerator_T
                or SpecialType.System_Collections_IEnumerable or SpecialType.System_Collections_IEnumerator
-           || type.OriginalDefinition is { Name: "IAsyncEnumerable" or "IAsyncEnumerator", ContainingNamespace: { Name: "Generic", ContainingNamespace: { Name: "Collections", ContainingNamespace.Name: "System" } } };
+           || type.OriginalDefinition is { Name: "IAsyncEnumerable" or "IAsyncEnumerator", ContainingNamespace: { Name: "Generic", ContainingNamespace: { Name: "Collections", ContainingNamespace.Name: "System" } } }
+           || IsConfiguredAsyncSequence(type);
+
+    /// <summary>
+    /// <c>ConfiguredCancelableAsyncEnumerable&lt;T&gt;</c> and its enumerator: a struct that implements no
+    /// sequence interface, yet <c>await foreach</c> walks the wrapped sequence through it.
+    /// </summary>
+    private static bool IsConfiguredAsyncSequence(ITypeSymbol? type)
+    {
+        var definition = type?.OriginalDefinition;
+        if (definition?.Name == "Enumerator" && definition.ContainingType is { } container)
+        {
+            definition = container.OriginalDefinition;
+        }
+
+        return definition is { Name: "ConfiguredCancelableAsyncEnumerable", ContainingNamespace: { Name: "CompilerServices", ContainingNamespace: { Name: "Runtime", ContainingNamespace.Name: "System" } } };
+    }
 }

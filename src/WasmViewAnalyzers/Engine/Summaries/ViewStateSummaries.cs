@@ -1,6 +1,7 @@
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
+using WasmViewAnalyzers.Engine.Knowledge;
 
 namespace WasmViewAnalyzers.Engine.Summaries;
 
@@ -44,6 +45,13 @@ internal sealed class ViewStateSummaries
         foreach (var operation in body.DescendantsAndSelf())
         {
             solver.CancellationToken.ThrowIfCancellationRequested();
+            if (operation is IParameterReferenceOperation captured && ViewTypeClassifier.IsKeptPrimaryParameter(captured.Parameter, member))
+            {
+                // A primary constructor's parameter, kept by the object like a field.
+                readsFields |= _semantics.Types.CanHoldView(captured.Parameter.Type);
+                continue;
+            }
+
             if (operation is not IInstanceReferenceOperation self)
             {
                 continue;
