@@ -153,7 +153,7 @@ internal static class ViewReacquirePlanner
             // memory.GetSpan(decompressInto(size), size): the inputs that call the guest (or are
             // otherwise not pure) go into locals first; the view is then obtained from them again.
             if (inputsFirst is not null
-                || InputsOf(model, semantics, local, each, before, cancellationToken) is not { } inputs)
+                || InputsOf(model, semantics, local, each, before, acquisitionSpan, cancellationToken) is not { } inputs)
             {
                 return null;
             }
@@ -211,7 +211,7 @@ internal static class ViewReacquirePlanner
     /// each an argument or an operand of the pure rest, so that made first into locals, in their
     /// order, they leave a source that can: <c>var address = decompressInto(size);</c>.
     /// </summary>
-    private static InputsFirst? InputsOf(SemanticModel model, WasmViewSemantics semantics, ILocalSymbol local, SyntaxNode source, StatementSyntax before, CancellationToken cancellationToken)
+    private static InputsFirst? InputsOf(SemanticModel model, WasmViewSemantics semantics, ILocalSymbol local, SyntaxNode source, StatementSyntax before, TextSpan acquisitionSpan, CancellationToken cancellationToken)
     {
         if (source is not ExpressionSyntax expression
             || expression.Parent is not EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Variables.Count: 1, Parent: LocalDeclarationStatementSyntax { Parent: BlockSyntax or SwitchSectionSyntax } declaration } } }
@@ -230,7 +230,10 @@ internal static class ViewReacquirePlanner
         var taken = new List<string>();
         foreach (var input in inputs)
         {
+            // new(x, y, RenderTile(x, y)): an input that obtains the view itself cannot be made
+            // first; the view would be the one obtained before the guest call, assigned again.
             if (input.Syntax is not ExpressionSyntax inputSyntax
+                || inputSyntax.Span.Contains(acquisitionSpan)
                 || input.Type is not { TypeKind: not TypeKind.Error, IsRefLikeType: false } type
                 || !SymbolEqualityComparer.Default.Equals(model.GetTypeInfo(inputSyntax, cancellationToken).Type, type)
                 || type.SpecialType == SpecialType.System_Void

@@ -57,7 +57,7 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
         if (AcquisitionNode(finding) is { } acquisition
             && ViewCopyPlanner.Plan(finding.Model, finding.Semantics, acquisition, strategy, finding.CancellationToken) is { } plan)
         {
-            return new FixEdit[] { new CopyEdit(plan) };
+            return IsFilledElsewhere(finding, acquisition) ? null : new FixEdit[] { new CopyEdit(plan) };
         }
 
         if (strategy != CopyStrategy.ToArray)
@@ -99,6 +99,54 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
         }
 
         return ViewReacquirePlanner.Plan(finding) is null ? DeclarationMovePlanner.Plan(finding) : null;
+    }
+
+    /// <summary>
+    /// A collection of views read stale (<c>byZoom.Values</c>) that other statements fill too
+    /// (<c>byZoom.Add(zoom + 1, Render(...))</c>): a copy where one of its views is obtained leaves
+    /// the others stale, so the copy is not this finding's fix.
+    /// </summary>
+    private static bool IsFilledElsewhere(FindingContext finding, SyntaxNode acquisition)
+    {
+        var model = finding.Model;
+        if (finding.Location is not IdentifierNameSyntax name
+            || model.GetSymbolInfo(name, finding.CancellationToken).Symbol is not ILocalSymbol holder
+            || !finding.Semantics.Types.IsContainerOfViews(holder.Type)
+            || holder.DeclaringSyntaxReferences.Length != 1
+            || holder.DeclaringSyntaxReferences[0].GetSyntax(finding.CancellationToken).FirstAncestorOrSelf<SyntaxNode>(n => n is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or AccessorDeclarationSyntax) is not { } body)
+        {
+            return false;
+        }
+
+        foreach (var node in body.DescendantNodes())
+        {
+            var store = node switch
+            {
+                InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax receiver }, ArgumentList.Arguments.Count: > 0 } invocation
+                    when receiver.Identifier.ValueText == holder.Name
+                         && model.GetSymbolInfo(invocation, finding.CancellationToken).Symbol is IMethodSymbol method
+                         && finding.Semantics.EscapeSinks.IsStoringCall(method) => invocation,
+                AssignmentExpressionSyntax { Left: ElementAccessExpressionSyntax { Expression: IdentifierNameSyntax target } } assignment
+                    when target.Identifier.ValueText == holder.Name => assignment,
+                VariableDeclaratorSyntax { Initializer.Value: BaseObjectCreationExpressionSyntax { Initializer.Expressions.Count: > 0 } } declarator
+                    when declarator.Identifier.ValueText == holder.Name => (SyntaxNode)declarator,
+                _ => null,
+            };
+
+            if (store is not null && !store.Span.Contains(acquisition.Span) && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(StoreTarget(store), finding.CancellationToken).Symbol ?? model.GetDeclaredSymbol(store, finding.CancellationToken), holder))
+            {
+                return true;
+            }
+        }
+
+        return false;
+
+        static SyntaxNode StoreTarget(SyntaxNode store) => store switch
+        {
+            InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax member } => member.Expression,
+            AssignmentExpressionSyntax { Left: ElementAccessExpressionSyntax element } => element.Expression,
+            _ => store,
+        };
     }
 
     /// <summary>Where the view was obtained: the expression, or the <c>out</c> argument that receives it.</summary>

@@ -619,6 +619,67 @@ public sealed class StaleViewAfterGuestCallFixerTests
         Assert.DoesNotContain(finding.Fixes, fix => fix.Title == Copy);
     }
 
+    [Fact]
+    public async Task CollectionFilledByTwoStatements_CopyWhereOneIsObtainedNotOffered()
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(HostCode.WithMembers("""
+            Memory<byte> Render(int i)
+            {
+                var offset = convert(i);
+                return new PointerManager((byte*)memory.GetPointer() + offset, 16).Memory;
+            }
+
+            int Both(int zoom)
+            {
+                var byZoom = new Dictionary<int, Memory<byte>>();
+                byZoom.Add(zoom, Render(zoom));
+                byZoom.Add(zoom + 1, Render(zoom + 1));
+                reset();
+                return System.Linq.Enumerable.Sum(byZoom.Values, tile => tile.Span[0]);
+            }
+
+            int One(int zoom)
+            {
+                var byZoom = new Dictionary<int, Memory<byte>>();
+                byZoom.Add(zoom, Render(zoom));
+                reset();
+                return byZoom.ContainsKey(zoom) ? byZoom[zoom].Span[0] : 0;
+            }
+            """) + PointerMemoryManager.Source);
+
+        // Copying the first view leaves the second one stale; with one store the copy is the fix.
+        Assert.Equal(2, findings.Length);
+        Assert.DoesNotContain(findings[0].Fixes, fix => fix.Title == Copy);
+        Assert.Contains(findings[1].Fixes, fix => fix.Title == Copy);
+    }
+
+    [Fact]
+    public async Task ObjectBuiltOverAHelperView_NotObtainedAgainByMakingTheHelperCallFirst()
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(HostCode.WithMembers("""
+            Memory<byte> Render(int i)
+            {
+                var offset = convert(i);
+                return new PointerManager((byte*)memory.GetPointer() + offset, 16).Memory;
+            }
+
+            int Late(int x)
+            {
+                Tile tile = new(x, Render(x));
+                reset();
+                return tile.Pixels.Span[0];
+            }
+            """) + PointerMemoryManager.Source + """
+
+            sealed record Tile(int X, Memory<byte> Pixels);
+            """);
+
+        // Making Render first and assigning its result again would keep the view obtained before reset().
+        var finding = Assert.Single(findings);
+        Assert.DoesNotContain(finding.Fixes, fix => fix.Title == ObtainAgain);
+        Assert.Contains(finding.Fixes, fix => fix.Title == Copy);
+    }
+
     // ------------------------------------------------------------------ pattern variables
 
     [Fact]
