@@ -133,8 +133,12 @@ internal static class CapturedSourcePlanner
             case ArgumentSyntax { Parent: ArgumentListSyntax { Parent: { } call } }:
                 var method = model.GetSymbolInfo(call, cancellationToken).Symbol as IMethodSymbol;
                 var type = method?.ContainingType?.ToDisplayString();
+                // A host function's callback (Function.FromCallback, Linker.DefineFunction) runs each
+                // time the guest calls it, and reads guest memory as it is then.
                 return type is "System.Threading.Timer" or "System.Threading.CancellationToken"
-                       || (method?.MethodKind == MethodKind.Constructor && type is "System.Threading.Timer");
+                       || (method?.MethodKind == MethodKind.Constructor && type is "System.Threading.Timer")
+                       || (type is "Wasmtime.Function" && method!.Name == "FromCallback")
+                       || (type is "Wasmtime.Linker" && method!.Name == "DefineFunction");
             default:
                 return false;
         }

@@ -877,6 +877,23 @@ public sealed class ViewEscapesMethodFixerTests
         """);
 
     [Fact]
+    public Task PointerReadByAHostFunctionCallback_ObtainedEachTimeTheGuestCallsIt() => VerifyMembers("""
+        void Link(Store store, Linker linker, long offset)
+        {
+            nint configBase = (nint)((byte*)memory.GetPointer() + offset);
+            linker.Define("child", "config_byte", Function.FromCallback(store, (int index) => (int)((byte*){|WVA002:configBase|})[index]));
+            var table = (byte*)memory.GetPointer() + offset;
+            linker.DefineFunction("child", "table_byte", (int index) => (int){|WVA002:table|}[index]);
+        }
+        """, """
+        void Link(Store store, Linker linker, long offset)
+        {
+            linker.Define("child", "config_byte", Function.FromCallback(store, (int index) => (int)((byte*)(nint)((byte*)memory.GetPointer() + offset))[index]));
+            linker.DefineFunction("child", "table_byte", (int index) => (int)((byte*)memory.GetPointer() + offset)[index]);
+        }
+        """);
+
+    [Fact]
     public Task PointerInWorkQueuedOnce_TheValueItReadsIsReadWhereTheWorkIsQueued() => VerifyMembers("""
         private readonly List<Action> _flushers = new();
 
