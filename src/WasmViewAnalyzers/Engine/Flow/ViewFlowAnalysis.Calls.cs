@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 using WasmViewAnalyzers.Engine.Knowledge;
 
@@ -179,7 +180,7 @@ internal sealed partial class ViewFlowAnalysis
         /// </summary>
         private bool IsCloneReplacingEveryView(IInvocationOperation invocation)
         {
-            if (invocation.Syntax is not Microsoft.CodeAnalysis.CSharp.Syntax.WithExpressionSyntax with
+            if (invocation.Syntax is not WithExpressionSyntax with
                 || invocation.TargetMethod.ContainingType is not { IsRecord: true } record)
             {
                 return false;
@@ -188,7 +189,7 @@ internal sealed partial class ViewFlowAnalysis
             var replaced = new HashSet<string>(System.StringComparer.Ordinal);
             foreach (var expression in with.Initializer.Expressions)
             {
-                if (expression is Microsoft.CodeAnalysis.CSharp.Syntax.AssignmentExpressionSyntax { Left: Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax name })
+                if (expression is AssignmentExpressionSyntax { Left: IdentifierNameSyntax name })
                 {
                     replaced.Add(name.Identifier.ValueText);
                 }

@@ -15,7 +15,7 @@ internal sealed partial class ViewFlowAnalysis
         /// array held before. An array is otherwise one container: a later guest call makes every
         /// element read out of it stale. Kept per block (the evaluator is), so no join is needed.
         /// </summary>
-        private (ISymbol Array, ISymbol Index, ViewValue? Value)? _lastElementStore;
+        private ElementStore? _lastElementStore;
 
         private void RememberElementStore(IArrayElementReferenceOperation element, IOperation assigned, ViewValue? value)
         {
@@ -28,7 +28,7 @@ internal sealed partial class ViewFlowAnalysis
             }
 
             // row[i] = Render(i++): the index was read before the value changed it.
-            var store = (array, index, value);
+            var store = new ElementStore(array, index, value);
             foreach (var part in assigned.DescendantsAndSelf())
             {
                 if (MayWrite(part, store))
@@ -60,7 +60,7 @@ internal sealed partial class ViewFlowAnalysis
         {
             if (_lastElementStore is { Value: { } value } store)
             {
-                _lastElementStore = (store.Array, store.Index, value.MarkStale(call));
+                _lastElementStore = new ElementStore(store.Array, store.Index, value.MarkStale(call));
             }
         }
 
@@ -85,7 +85,7 @@ internal sealed partial class ViewFlowAnalysis
         /// or the array by value: a callee may store into it), a lambda handed on, or a local function
         /// or delegate run (it may write what it captured).
         /// </summary>
-        private static bool MayWrite(IOperation operation, (ISymbol Array, ISymbol Index, ViewValue? Value) store) => operation switch
+        private static bool MayWrite(IOperation operation, ElementStore store) => operation switch
         {
             ISimpleAssignmentOperation assignment => Mentions(assignment.Target, store) || (assignment.IsRef ? Mentions(assignment.Value, store) : IsVariable(assignment.Value, store.Array)),
             ICompoundAssignmentOperation compound => Mentions(compound.Target, store),
@@ -97,7 +97,7 @@ internal sealed partial class ViewFlowAnalysis
             _ => false,
         };
 
-        private static bool HandsOn(System.Collections.Immutable.ImmutableArray<IArgumentOperation> arguments, (ISymbol Array, ISymbol Index, ViewValue? Value) store)
+        private static bool HandsOn(System.Collections.Immutable.ImmutableArray<IArgumentOperation> arguments, ElementStore store)
         {
             foreach (var argument in arguments)
             {
@@ -111,7 +111,7 @@ internal sealed partial class ViewFlowAnalysis
             return false;
         }
 
-        private static bool Mentions(IOperation operation, (ISymbol Array, ISymbol Index, ViewValue? Value) store)
+        private static bool Mentions(IOperation operation, ElementStore store)
         {
             foreach (var part in operation.DescendantsAndSelf())
             {
@@ -134,5 +134,21 @@ internal sealed partial class ViewFlowAnalysis
             IParameterReferenceOperation { Parameter.RefKind: RefKind.None } parameter => parameter.Parameter,
             _ => null,
         };
+
+        private readonly struct ElementStore
+        {
+            public ElementStore(ISymbol array, ISymbol index, ViewValue? value)
+            {
+                Array = array;
+                Index = index;
+                Value = value;
+            }
+
+            public ISymbol Array { get; }
+
+            public ISymbol Index { get; }
+
+            public ViewValue? Value { get; }
+        }
     }
 }

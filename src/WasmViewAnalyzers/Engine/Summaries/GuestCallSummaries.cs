@@ -107,8 +107,7 @@ internal sealed class GuestCallSummaries
     {
         var method = operation switch
         {
-            IInvocationOperation { TargetMethod.MethodKind: not MethodKind.DelegateInvoke, Instance: { } receiver } invocation when IsExactReceiver(receiver)
-                => MethodsRun.Implementation(invocation.TargetMethod, receiver) ?? invocation.TargetMethod,
+            IInvocationOperation invocation when ExactTarget(invocation) is { } exact => exact,
             IInvocationOperation { TargetMethod.MethodKind: not MethodKind.DelegateInvoke } invocation => invocation.TargetMethod,
             IObjectCreationOperation creation when !Symbols.IsWasmtimeType(creation.Type, Symbols.Instance) => creation.Constructor,
             IPropertyReferenceOperation property when !WasmSymbols.HasGuestCallAttribute(property.Property)
@@ -206,17 +205,12 @@ internal sealed class GuestCallSummaries
                 return true;
         }
 
-        if (operation is IInvocationOperation { Instance: { } receiver } dispatched
+        if (operation is IInvocationOperation dispatched
             && SourceCallGraph.IsDispatched(dispatched.TargetMethod)
-            && IsExactReceiver(receiver))
+            && ExactTarget(dispatched) is { } target)
         {
             // The receiver's type is sealed (or a struct): the call runs that type's member and no other override.
-            var target = MethodsRun.Implementation(dispatched.TargetMethod, receiver) ?? dispatched.TargetMethod;
-            return IsWasmtimeGuestCall(target)
-                   || WasmSymbols.HasGuestCallAttribute(target)
-                   || _semantics.Configured.IsGuestCall(target)
-                   || _semantics.Configured.IsGuestCall(dispatched.TargetMethod)
-                   || (target.IsAbstract ? MayCallGuest(target, solver) : _bodyMayCallGuest.Get(target, solver) && !_semantics.Iterators.IsIterator(target, solver.CancellationToken));
+            return _semantics.Configured.IsGuestCall(dispatched.TargetMethod) || IsGuestMethod(target, solver, ownBodyOnly: !target.IsAbstract);
         }
 
         // Every other method the operation runs, written or implicit (MethodsRun): accessors,
@@ -237,11 +231,12 @@ internal sealed class GuestCallSummaries
     /// Whether running <paramref name="method"/> (of any assembly) may run guest code. Calling an
     /// iterator runs none of its body: enumerating its sequence does.
     /// </summary>
-    private bool IsGuestMethod(IMethodSymbol method, SummarySolver solver)
+    /// <param name="ownBodyOnly">Judge the method's own body, leaving aside the overrides a call of it may land in.</param>
+    private bool IsGuestMethod(IMethodSymbol method, SummarySolver solver, bool ownBodyOnly = false)
         => IsWasmtimeGuestCall(method)
            || WasmSymbols.HasGuestCallAttribute(method)
            || _semantics.Configured.IsGuestCall(method)
-           || (MayCallGuest(method, solver) && !_semantics.Iterators.IsIterator(method, solver.CancellationToken));
+           || ((ownBodyOnly ? _bodyMayCallGuest.Get(method, solver) : MayCallGuest(method, solver)) && !_semantics.Iterators.IsIterator(method, solver.CancellationToken));
 
     private bool IsGuestInvocation(IInvocationOperation invocation, CaptureResolver? captures, SummarySolver solver)
     {
@@ -279,11 +274,16 @@ internal sealed class GuestCallSummaries
         => invocation.Instance is not null && _semantics.EscapeSinks.IsStoringCall(invocation.TargetMethod);
 
     /// <summary>
-    /// A receiver whose type fixes the member a virtual call runs: a sealed class or a struct
-    /// (below the conversions written at the call: <c>((Stage)validate).Run()</c> is still exact).
+    /// The member <paramref name="invocation"/> runs when its receiver's type fixes it: a sealed
+    /// class's or a struct's (below the conversions written at the call: <c>((Stage)validate).Run()</c>
+    /// is still exact). A delegate's Invoke runs whatever the delegate holds: none.
     /// </summary>
-    private static bool IsExactReceiver(IOperation receiver)
-        => receiver.WalkDownConversions().Type is INamedTypeSymbol { IsSealed: true, TypeKind: TypeKind.Class or TypeKind.Struct };
+    private static IMethodSymbol? ExactTarget(IInvocationOperation invocation)
+        => invocation.TargetMethod.MethodKind != MethodKind.DelegateInvoke
+           && invocation.Instance is { } receiver
+           && receiver.WalkDownConversions().Type is INamedTypeSymbol { IsSealed: true, TypeKind: TypeKind.Class or TypeKind.Struct }
+            ? MethodsRun.Implementation(invocation.TargetMethod, receiver) ?? invocation.TargetMethod
+            : null;
 
     private bool ComputeMayCallGuest(IMethodSymbol method, SummarySolver solver)
     {
