@@ -109,31 +109,39 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
     private static bool IsFilledElsewhere(FindingContext finding, SyntaxNode acquisition)
     {
         var model = finding.Model;
+        var cancellationToken = finding.CancellationToken;
         if (finding.Location is not IdentifierNameSyntax name
-            || model.GetSymbolInfo(name, finding.CancellationToken).Symbol is not ILocalSymbol holder
+            || model.GetSymbolInfo(name, cancellationToken).Symbol is not ILocalSymbol holder
             || !finding.Semantics.Types.IsContainerOfViews(holder.Type)
             || holder.DeclaringSyntaxReferences.Length != 1
-            || holder.DeclaringSyntaxReferences[0].GetSyntax(finding.CancellationToken).FirstAncestorOrSelf<SyntaxNode>(n => n is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or AccessorDeclarationSyntax) is not { } body)
+            || SyntaxHelpers.EnclosingFunction(holder.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken)) is not { } body)
         {
             return false;
         }
 
         foreach (var node in body.DescendantNodes())
         {
-            var store = node switch
+            if (node.Span.Contains(acquisition.Span))
+            {
+                continue;
+            }
+
+            // holder.Add(...), holder[key] = ..., or its declaration with an initializer that fills it.
+            var filled = node switch
             {
                 InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax receiver }, ArgumentList.Arguments.Count: > 0 } invocation
-                    when receiver.Identifier.ValueText == holder.Name
-                         && model.GetSymbolInfo(invocation, finding.CancellationToken).Symbol is IMethodSymbol method
-                         && finding.Semantics.EscapeSinks.IsStoringCall(method) => invocation,
-                AssignmentExpressionSyntax { Left: ElementAccessExpressionSyntax { Expression: IdentifierNameSyntax target } } assignment
-                    when target.Identifier.ValueText == holder.Name => assignment,
+                    => receiver.Identifier.ValueText == holder.Name
+                       && model.GetSymbolInfo(invocation, cancellationToken).Symbol is IMethodSymbol method
+                       && finding.Semantics.EscapeSinks.IsStoringCall(method)
+                       && IsHolder(model.GetSymbolInfo(receiver, cancellationToken).Symbol),
+                AssignmentExpressionSyntax { Left: ElementAccessExpressionSyntax { Expression: IdentifierNameSyntax target } }
+                    => target.Identifier.ValueText == holder.Name && IsHolder(model.GetSymbolInfo(target, cancellationToken).Symbol),
                 VariableDeclaratorSyntax { Initializer.Value: BaseObjectCreationExpressionSyntax { Initializer.Expressions.Count: > 0 } } declarator
-                    when declarator.Identifier.ValueText == holder.Name => (SyntaxNode)declarator,
-                _ => null,
+                    => declarator.Identifier.ValueText == holder.Name && IsHolder(model.GetDeclaredSymbol(declarator, cancellationToken)),
+                _ => false,
             };
 
-            if (store is not null && !store.Span.Contains(acquisition.Span) && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(StoreTarget(store), finding.CancellationToken).Symbol ?? model.GetDeclaredSymbol(store, finding.CancellationToken), holder))
+            if (filled)
             {
                 return true;
             }
@@ -141,12 +149,7 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
 
         return false;
 
-        static SyntaxNode StoreTarget(SyntaxNode store) => store switch
-        {
-            InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax member } => member.Expression,
-            AssignmentExpressionSyntax { Left: ElementAccessExpressionSyntax element } => element.Expression,
-            _ => store,
-        };
+        bool IsHolder(ISymbol? symbol) => SymbolEqualityComparer.Default.Equals(symbol, holder);
     }
 
     /// <summary>Where the view was obtained: the expression, or the <c>out</c> argument that receives it.</summary>
