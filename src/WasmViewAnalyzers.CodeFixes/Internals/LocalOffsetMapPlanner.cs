@@ -128,7 +128,7 @@ internal static class LocalOffsetMapPlanner
         foreach (var pointer in stores)
         {
             if (OffsetSlotPlanner.Decompose(model, pointer, cancellationToken) is not { } parts
-                || model.GetTypeInfo(parts.Offset, cancellationToken).Type is not { SpecialType: SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_UInt32 } thisType
+                || parts.OffsetType is not { SpecialType: SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_UInt32 } thisType
                 || (offsetType is not null && !SymbolEqualityComparer.Default.Equals(offsetType, thisType))
                 || (memory is not null && !parts.Memory.IsEquivalentTo(memory, topLevel: false))
                 || model.GetSymbolInfo(parts.Memory, cancellationToken).Symbol is not IFieldSymbol)

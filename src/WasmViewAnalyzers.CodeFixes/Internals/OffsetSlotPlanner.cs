@@ -94,6 +94,16 @@ internal static class OffsetSlotPlanner
                     continue;
                 }
 
+                if (!isScalar && IsElementRead(model, access, cancellationToken, out var pointerRead))
+                {
+                    if (pointerRead is not null)
+                    {
+                        replacements.Add((pointerRead, pointerRead));
+                    }
+
+                    continue;
+                }
+
                 if (isNullable && access.Parent is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "HasValue" } hasValue && hasValue.Expression == access)
                 {
                     continue;
@@ -133,8 +143,8 @@ internal static class OffsetSlotPlanner
                     return null;
                 }
 
-                var thisType = model.GetTypeInfo(parts.Offset, cancellationToken).Type;
-                if (thisType?.SpecialType is not (SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_UInt32)
+                var thisType = parts.OffsetType;
+                if (thisType.SpecialType is not (SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_UInt32)
                     || (offsetType is not null && !SymbolEqualityComparer.Default.Equals(offsetType, thisType)))
                 {
                     return null;
@@ -173,7 +183,7 @@ internal static class OffsetSlotPlanner
 
         foreach (var read in reads)
         {
-            replacements.Add((read, PointerAgain(model, memory, (ExpressionSyntax)read, slotType)));
+            replacements.Add((read, PointerAgain(model, memory, (ExpressionSyntax)read, model.GetTypeInfo(read, cancellationToken).Type ?? slotType)));
         }
 
         var offsetTypeName = ParseTypeName(offsetType.ToMinimalDisplayString(model, declaration.SpanStart));
@@ -546,8 +556,52 @@ internal static class OffsetSlotPlanner
     private static bool IsHarmlessCollectionUse(ExpressionSyntax access)
         => access.Parent is MemberAccessExpressionSyntax member
            && member.Expression == access
-           && member.Name.Identifier.ValueText is "Count" or "Length" or "Clear" or "RemoveFirst" or "RemoveLast" or "IsEmpty"
+           && member.Name.Identifier.ValueText is "Count" or "Length" or "Clear" or "RemoveFirst" or "RemoveLast" or "RemoveAt" or "IsEmpty"
            && (member.Name.Identifier.ValueText is "Count" or "Length" or "IsEmpty" || member.Parent is InvocationExpressionSyntax { Parent: ExpressionStatementSyntax });
+
+    /// <summary>
+    /// A use of a collection slot that takes an element out (<c>_pending[i]</c>, <c>_replay.Pop()</c>,
+    /// <c>_uploads.Dequeue().Start</c>) and uses it as a pointer (<paramref name="pointer"/>), or reads
+    /// only a number beside it (<c>.Length</c> of a tuple). False where an element is taken out
+    /// another way (<c>TryDequeue(out p)</c>, <c>foreach</c>, <c>FirstOrDefault()</c>, whose 0 for none
+    /// would become the memory's base), or where the pointer is compared or handed on by reference.
+    /// </summary>
+    private static bool IsElementRead(SemanticModel model, ExpressionSyntax access, CancellationToken cancellationToken, out ExpressionSyntax? pointer)
+    {
+        pointer = null;
+        ExpressionSyntax element;
+        switch (access.Parent)
+        {
+            case ElementAccessExpressionSyntax indexed when indexed.Expression == access:
+                element = indexed;
+                break;
+            case MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Pop" or "Peek" or "Dequeue" or "First" or "Last" or "ElementAt", Parent: InvocationExpressionSyntax invocation } member
+                when member.Expression == access:
+                element = invocation;
+                break;
+            default:
+                return false;
+        }
+
+        var type = model.GetTypeInfo(element, cancellationToken).Type;
+        if (IsPointerOrAddress(type))
+        {
+            pointer = element;
+            return IsPointerRead(element) && element.Parent is not (AssignmentExpressionSyntax or PostfixUnaryExpressionSyntax or PrefixUnaryExpressionSyntax { RawKind: not (int)SyntaxKind.PointerIndirectionExpression });
+        }
+
+        // A tuple's element: its pointer read by name (.Start, .Item1), or a number beside it.
+        if (type is INamedTypeSymbol { IsTupleType: true }
+            && element.Parent is MemberAccessExpressionSyntax { Parent: not AssignmentExpressionSyntax } tupleMember
+            && tupleMember.Expression == element
+            && model.GetSymbolInfo(tupleMember, cancellationToken).Symbol is IFieldSymbol tupleField)
+        {
+            pointer = IsPointerOrAddress(tupleField.Type) ? tupleMember : null;
+            return pointer is null || IsPointerRead(tupleMember);
+        }
+
+        return false;
+    }
 
     /// <summary>A read of a pointer field that uses it as a pointer (not a comparison, not a store).</summary>
     internal static bool IsPointerRead(ExpressionSyntax access)
@@ -564,22 +618,30 @@ internal static class OffsetSlotPlanner
 
     internal sealed class PointerParts
     {
-        public PointerParts(ExpressionSyntax memory, ExpressionSyntax offset, ILocalSymbol? local)
+        public PointerParts(ExpressionSyntax memory, ExpressionSyntax offset, ITypeSymbol offsetType, ILocalSymbol? local)
         {
             Memory = memory;
             Offset = offset;
+            OffsetType = offsetType;
             Local = local;
         }
 
         public ExpressionSyntax Memory { get; }
 
+        /// <summary>The offset: an expression of the code, or the sum of its terms (<c>a + b</c>), which the semantic model does not know.</summary>
         public ExpressionSyntax Offset { get; }
+
+        public ITypeSymbol OffsetType { get; }
 
         /// <summary>The local the pointer was held in, when the store reads it.</summary>
         public ILocalSymbol? Local { get; }
     }
 
-    /// <summary><c>(byte*)memory.GetPointer() + offset</c>, or a local declared as that, taken apart.</summary>
+    /// <summary>
+    /// <c>(byte*)memory.GetPointer() + offset</c> (or <c>+ a + b</c>, each term added in bytes), or a
+    /// local declared as that, taken apart. A sum over a wider pointer (<c>(int*)p + i</c>) adds
+    /// <c>i</c> elements, not bytes, and is not taken apart.
+    /// </summary>
     internal static PointerParts? Decompose(SemanticModel model, ExpressionSyntax pointer, CancellationToken cancellationToken)
     {
         ILocalSymbol? local = null;
@@ -591,31 +653,62 @@ internal static class OffsetSlotPlanner
             operation = model.GetOperation(initializer, cancellationToken)?.WalkDownConversions();
         }
 
-        if (operation is not IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } sum)
+        if (operation is not IBinaryOperation { OperatorKind: BinaryOperatorKind.Add })
         {
             return null;
         }
 
-        var baseOperation = sum.LeftOperand.WalkDownConversions();
-        if (baseOperation is ILocalReferenceOperation { Local: { } baseLocal } && baseLocal.DeclaringSyntaxReferences.Length == 1
-            && baseLocal.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer.Value: { } baseInitializer }
-            && local is null)
+        // Left-nested additions: the terms after the pointer, first term first.
+        var terms = new List<IOperation>();
+        var baseOperation = operation;
+        while (baseOperation is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } addition && AddsBytes(addition.Type))
         {
-            // basePointer + a where basePointer = memory.GetPointer(): the local goes with its last use.
-            local = baseLocal;
-            baseOperation = model.GetOperation(baseInitializer, cancellationToken)?.WalkDownConversions();
+            terms.Insert(0, addition.RightOperand.WalkDownConversions());
+            baseOperation = addition.LeftOperand.WalkDownConversions();
+            if (baseOperation is ILocalReferenceOperation { Local: { } baseLocal } && baseLocal.DeclaringSyntaxReferences.Length == 1
+                && baseLocal.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer.Value: { } baseInitializer }
+                && local is null)
+            {
+                // basePointer + a where basePointer = memory.GetPointer(): the local goes with its last use.
+                local = baseLocal;
+                baseOperation = model.GetOperation(baseInitializer, cancellationToken)?.WalkDownConversions();
+            }
         }
 
         if (baseOperation is not IInvocationOperation { TargetMethod.Name: "GetPointer", Instance: { } memory } getPointer
+            || terms.Count == 0
             || WasmViewAnalyzers.Engine.Knowledge.WasmSymbols.TryCreate(model.Compilation) is not { } symbols
             || !symbols.IsWasmtimeType(getPointer.TargetMethod.ContainingType, symbols.Memory)
-            || sum.RightOperand.WalkDownConversions().Syntax is not ExpressionSyntax offset
-            || memory.Syntax is not ExpressionSyntax memorySyntax)
+            || memory.Syntax is not ExpressionSyntax memorySyntax
+            || terms.Any(t => t.Syntax is not ExpressionSyntax || t.Type is null)
+            || OffsetTypeOf(model.Compilation, terms.Select(t => t.Type!)) is not { } offsetType)
         {
             return null;
         }
 
-        return new PointerParts(memorySyntax, offset, local);
+        var offset = terms.Count == 1
+            ? (ExpressionSyntax)terms[0].Syntax
+            : ParseExpression(string.Join(" + ", terms.Select(t => t.Syntax.WithoutTrivia().ToString())));
+        return new PointerParts(memorySyntax, offset, offsetType, local);
+    }
+
+    /// <summary>A sum that adds its right operand in bytes: an address, a byte pointer, or a number an address was widened to.</summary>
+    private static bool AddsBytes(ITypeSymbol? type)
+        => type is IPointerTypeSymbol { PointedAtType.SpecialType: SpecialType.System_Byte or SpecialType.System_SByte }
+           || type?.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr or SpecialType.System_Int64;
+
+    /// <summary>The type of the terms' sum: theirs when they agree, <c>long</c> when 32- and 64-bit integers mix.</summary>
+    private static ITypeSymbol? OffsetTypeOf(Compilation compilation, IEnumerable<ITypeSymbol> types)
+    {
+        var distinct = types.Distinct<ITypeSymbol>(SymbolEqualityComparer.Default).ToList();
+        if (distinct.Count == 1)
+        {
+            return distinct[0];
+        }
+
+        return distinct.All(t => t.SpecialType is SpecialType.System_Int32 or SpecialType.System_UInt32 or SpecialType.System_Int64)
+            ? compilation.GetSpecialType(SpecialType.System_Int64)
+            : null;
     }
 
     /// <summary>The declaration of <paramref name="local"/>, when <paramref name="use"/> (or an element of the same collection expression) is all that reads it.</summary>

@@ -395,6 +395,9 @@ public sealed class ViewEscapesMethodFixerTests
         var titles = await Verify.GetOfferedFixesAsync(ViewEscapesMethodAnalyzerTests.Host("""
             private byte* _frame;
             private readonly List<nint> _pending = new();
+            private readonly Queue<nint> _queue = new();
+            private readonly Stack<nint> _stack = new();
+            private nint _cell;
 
             void Remember(int address) => _frame = (byte*)memory.GetPointer() + address;
 
@@ -404,7 +407,17 @@ public sealed class ViewEscapesMethodFixerTests
 
             void Queue(int address) => _pending.Add(memory.GetPointer() + address);
 
-            nint Oldest => _pending[0];
+            nint Oldest => _pending.FirstOrDefault();
+
+            void Enqueue(int address) => _queue.Enqueue(memory.GetPointer() + address);
+
+            byte Next => _queue.TryDequeue(out var next) ? *(byte*)next : (byte)0;
+
+            void Push(int address) => _stack.Push(memory.GetPointer() + address);
+
+            bool TopIsSet => _stack.Peek() != 0;
+
+            void Cell(int index) => _cell = (nint)((int*)memory.GetPointer() + index);
 
             private nint _seed = IntPtr.Zero;
 
@@ -413,10 +426,69 @@ public sealed class ViewEscapesMethodFixerTests
             bool Seeded => _seed != 0;
             """));
 
-        // A pointer read where it may be 0 would need an offset that may be missing; an element read
-        // out would be an offset; a slot given a value where it is declared holds one from the start.
+        // A pointer read where it may be 0 would need an offset that may be missing; FirstOrDefault's 0
+        // for none would become the memory's base; an element taken out into a local would be an
+        // offset there; a pointer compared is no offset; (int*)p + index adds 4 bytes per index, not
+        // one; a slot given a value where it is declared holds one from the start.
         Assert.Empty(titles);
     }
+
+    [Fact]
+    public Task PointersTakenOutOfAPrivateCollection_KeepTheOffsets_ReadsObtainThePointerAgain() => VerifyMembers("""
+        private readonly Stack<nint> _replay = new();
+        private readonly List<nint> _pending = new();
+        private readonly Queue<(nint Start, int Length)> _uploads = new();
+
+        void Keep(int address, int index)
+        {
+            _replay.Push({|WVA002:memory.GetPointer() + address|});
+            _pending.Add({|WVA002:memory.GetPointer() + address + index * 4|});
+            _uploads.Enqueue({|WVA002:((nint)((byte*)memory.GetPointer() + address), 16)|});
+            if (_pending.Count > 8)
+            {
+                _pending.RemoveAt(0);
+            }
+        }
+
+        int Drain()
+        {
+            var sum = 0;
+            while (_replay.Count > 0)
+            {
+                sum += *(byte*)_replay.Pop();
+            }
+
+            sum += ((byte*)_uploads.Peek().Start)[1] + _uploads.Dequeue().Length;
+            return sum + *(byte*)_pending[0];
+        }
+        """, """
+        private readonly Stack<int> _replay = new();
+        private readonly List<int> _pending = new();
+        private readonly Queue<(int Start, int Length)> _uploads = new();
+
+        void Keep(int address, int index)
+        {
+            _replay.Push(address);
+            _pending.Add(address + index * 4);
+            _uploads.Enqueue((address, 16));
+            if (_pending.Count > 8)
+            {
+                _pending.RemoveAt(0);
+            }
+        }
+
+        int Drain()
+        {
+            var sum = 0;
+            while (_replay.Count > 0)
+            {
+                sum += *(byte*)(memory.GetPointer() + _replay.Pop());
+            }
+
+            sum += ((byte*)(memory.GetPointer() + _uploads.Peek().Start))[1] + _uploads.Dequeue().Length;
+            return sum + *(byte*)(memory.GetPointer() + _pending[0]);
+        }
+        """);
 
     private const string PeerTypes = """
 
