@@ -40,7 +40,7 @@ internal static class OffsetSlotPlanner
             return null;
         }
 
-        if (SlotOf(model, handed, cancellationToken) is not { } slot
+        if (SlotOf(model, finding.Document.Project, handed, 0, cancellationToken) is not { } slot
             || !IsHiddenFromOtherAssemblies(slot, finding.Document.Project)
             || slot.DeclaringSyntaxReferences.Length != 1
             || DeclaredType(slot.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken)) is not { } declaredType
@@ -68,6 +68,7 @@ internal static class OffsetSlotPlanner
         // becomes "no offset kept" (an int? without a value), and clearing the slot sets none.
         var zeroTests = new List<(ExpressionSyntax Test, ExpressionSyntax Access, bool Kept)>();
         var zeroStores = new List<ExpressionSyntax>();
+        var retypedParameters = new List<TypeSyntax>();
         ITypeSymbol? offsetType = null;
         ExpressionSyntax? memory = null;
         var sameMemory = new SameMemory();
@@ -124,7 +125,7 @@ internal static class OffsetSlotPlanner
                 return null;
             }
 
-            foreach (var pointer in stored)
+            foreach (var pointer in stored.SelectMany(value => ThroughHelpers(model, finding.Document.Project, value, retypedParameters, 0, cancellationToken)))
             {
                 if (isScalar && !isNullable && IsZero(model, pointer, cancellationToken))
                 {
@@ -208,12 +209,91 @@ internal static class OffsetSlotPlanner
         var retypedTypes = isNullable && declaredType is NullableTypeSyntax nullableType ? new[] { nullableType.ElementType }
             : isScalar ? new[] { declaredType }
             : PointerTypesWithin(model, declaration is VariableDeclarationSyntax ? declaration.Parent! : declaration, cancellationToken).Concat(createdTypes);
-        foreach (var retyped in retypedTypes)
+        foreach (var retyped in retypedTypes.Concat(retypedParameters))
         {
             replacements.Add((retyped, offsetTypeName.WithTriviaFrom(retyped)));
         }
 
         return EditsIfTheyCompile(model, replacements, removals, cancellationToken);
+    }
+
+    /// <summary>
+    /// The pointers a store puts into the slot, followed back through the user's own helpers
+    /// (<c>Track(p)</c> calls <c>Remember(pointer)</c>, which does <c>_recent.Add(pointer)</c>): where
+    /// the stored value is a parameter that its method only hands on to this store, the arguments
+    /// of every call of that method, which must all be in this document. The parameter's type is
+    /// added to <paramref name="retyped"/>: it will carry the offset. Otherwise the value itself.
+    /// </summary>
+    /// <remarks>
+    /// A method another assembly may call, one that overrides, is overridden or implements an
+    /// interface, or one used as a delegate has callers the fix cannot change; a parameter read
+    /// any other way in its method would need the pointer there.
+    /// </remarks>
+    private static IEnumerable<ExpressionSyntax> ThroughHelpers(SemanticModel model, Project project, ExpressionSyntax stored, List<TypeSyntax> retyped, int depth, CancellationToken cancellationToken)
+    {
+        var value = stored;
+        if (depth > 3
+            || value is not IdentifierNameSyntax
+            || model.GetSymbolInfo(value, cancellationToken).Symbol is not IParameterSymbol { RefKind: RefKind.None, IsParams: false, HasExplicitDefaultValue: false, ContainingSymbol: IMethodSymbol method } parameter
+            || !IsPlainHelper(method, project)
+            || method.DeclaringSyntaxReferences.Length != 1
+            || method.DeclaringSyntaxReferences[0].SyntaxTree != model.SyntaxTree
+            || parameter.DeclaringSyntaxReferences.Length != 1
+            || parameter.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not ParameterSyntax { Type: { } parameterType }
+            || ReferencedInAnotherDocument(model, method, cancellationToken))
+        {
+            return new[] { stored };
+        }
+
+        var declaration = method.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
+        var root = model.SyntaxTree.GetRoot(cancellationToken);
+        var parameterUses = declaration.DescendantNodes().OfType<IdentifierNameSyntax>()
+            .Where(n => n.Identifier.ValueText == parameter.Name && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(n, cancellationToken).Symbol, parameter));
+        var calls = root.DescendantNodes().OfType<SimpleNameSyntax>()
+            .Where(n => n.Identifier.ValueText == method.Name && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(n, cancellationToken).Symbol?.OriginalDefinition, method.OriginalDefinition))
+            .ToList();
+        var arguments = new List<ExpressionSyntax>();
+        foreach (var call in calls)
+        {
+            var callee = call.Parent is MemberAccessExpressionSyntax member && member.Name == call ? (ExpressionSyntax)member : call;
+            if (callee.Parent is not InvocationExpressionSyntax { ArgumentList.Arguments: var callArguments } invocation
+                || invocation.Expression != callee
+                || callArguments.Count != method.Parameters.Length
+                || callArguments.Any(a => a.NameColon is not null || !a.RefKindKeyword.IsKind(SyntaxKind.None)))
+            {
+                return new[] { stored };
+            }
+
+            arguments.Add(callArguments[parameter.Ordinal].Expression);
+        }
+
+        if (arguments.Count == 0 || parameterUses.Any(use => use != value))
+        {
+            return new[] { stored };
+        }
+
+        retyped.Add(parameterType);
+        return arguments.SelectMany(argument => ThroughHelpers(model, project, argument, retyped, depth + 1, cancellationToken)).ToList();
+    }
+
+    /// <summary>A method only this assembly calls, by name, and whose callers all call this very body.</summary>
+    private static bool IsPlainHelper(IMethodSymbol method, Project project)
+    {
+        if (method.MethodKind == MethodKind.LocalFunction)
+        {
+            return true;
+        }
+
+        if (method.MethodKind != MethodKind.Ordinary || method.IsVirtual || method.IsOverride || method.IsAbstract || method.IsExtern
+            || method.PartialDefinitionPart is not null || method.PartialImplementationPart is not null
+            || !method.ExplicitInterfaceImplementations.IsEmpty
+            || !IsHiddenFromOtherAssemblies(method, project))
+        {
+            return false;
+        }
+
+        var type = method.ContainingType;
+        return !type.AllInterfaces.SelectMany(i => i.GetMembers()).Any(member => SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(member), method));
     }
 
     /// <summary><c>slot != 0</c>, <c>slot == IntPtr.Zero</c>, <c>null != slot</c>: the comparison, and whether it is true when a pointer is kept.</summary>
@@ -333,6 +413,36 @@ internal static class OffsetSlotPlanner
     }
 
     /// <summary>
+    /// The slot <paramref name="handed"/> is stored into, here or by the user's own helpers it is
+    /// handed to (<c>Track(p)</c>, where <c>Track</c> hands its parameter to <c>Remember</c>, which
+    /// stores it): each helper's parameter must be used once, to hand it on or store it.
+    /// </summary>
+    private static ISymbol? SlotOf(SemanticModel model, Project project, ExpressionSyntax handed, int depth, CancellationToken cancellationToken)
+    {
+        if (SlotOf(model, handed, cancellationToken) is { } slot)
+        {
+            return slot;
+        }
+
+        if (depth > 3
+            || handed.Parent is not ArgumentSyntax { NameColon: null, RefKindKeyword.RawKind: (int)SyntaxKind.None, Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax invocation } arguments } argument
+            || model.GetSymbolInfo(invocation, cancellationToken).Symbol is not IMethodSymbol { OriginalDefinition: var method }
+            || arguments.Arguments.IndexOf(argument) is var ordinal && ordinal >= method.Parameters.Length
+            || !IsPlainHelper(method, project)
+            || method.DeclaringSyntaxReferences.Length != 1
+            || method.DeclaringSyntaxReferences[0].SyntaxTree != model.SyntaxTree)
+        {
+            return null;
+        }
+
+        var parameter = method.Parameters[ordinal];
+        var uses = method.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken).DescendantNodes().OfType<IdentifierNameSyntax>()
+            .Where(n => n.Identifier.ValueText == parameter.Name && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(n, cancellationToken).Symbol, parameter))
+            .ToList();
+        return uses.Count == 1 ? SlotOf(model, project, uses[0], depth + 1, cancellationToken) : null;
+    }
+
+    /// <summary>
     /// The type written in the declaration of a field declared alone or of an auto-property: the
     /// type the offset replaces. A property with accessor bodies may compute what it returns.
     /// </summary>
@@ -353,7 +463,7 @@ internal static class OffsetSlotPlanner
     private static bool IsHiddenFromOtherAssemblies(ISymbol slot, Project project)
     {
         var internalSomewhere = false;
-        for (ISymbol? level = slot; level is INamedTypeSymbol or IFieldSymbol or IPropertySymbol; level = level.ContainingType)
+        for (ISymbol? level = slot; level is INamedTypeSymbol or IFieldSymbol or IPropertySymbol or IMethodSymbol; level = level.ContainingType)
         {
             switch (level.DeclaredAccessibility)
             {

@@ -760,6 +760,110 @@ public sealed class ViewEscapesMethodFixerTests
         """);
 
     [Fact]
+    public Task PointerHandedThroughTheHostsOwnHelpersIntoAField_KeepsTheOffset() => VerifyMembers("""
+        private readonly List<nint> _recent = new();
+        private byte* _last;
+
+        void Record(int offset) => Track({|WVA002:memory.GetPointer() + offset|});
+
+        void RecordAt(int offset, int index)
+        {
+            var pointer = memory.GetPointer() + offset + index;
+            Track({|WVA002:pointer|});
+        }
+
+        private void Track(nint pointer) => Remember(pointer);
+
+        private void Remember(nint pointer)
+        {
+            if (_recent.Count == 64)
+            {
+                _recent.RemoveAt(0);
+            }
+
+            _recent.Add(pointer);
+        }
+
+        void Keep(int offset)
+        {
+            void Store(byte* source) => _last = source;
+            Store({|WVA002:(byte*)memory.GetPointer() + offset|});
+        }
+
+        byte Last => *_last;
+        """, """
+        private readonly List<int> _recent = new();
+        private int _last;
+
+        void Record(int offset) => Track(offset);
+
+        void RecordAt(int offset, int index)
+        {
+            Track(offset + index);
+        }
+
+        private void Track(int pointer) => Remember(pointer);
+
+        private void Remember(int pointer)
+        {
+            if (_recent.Count == 64)
+            {
+                _recent.RemoveAt(0);
+            }
+
+            _recent.Add(pointer);
+        }
+
+        void Keep(int offset)
+        {
+            void Store(int source) => _last = source;
+            Store(offset);
+        }
+
+        byte Last => *(byte*)(memory.GetPointer() + _last);
+        """);
+
+    [Fact]
+    public async Task PointerHandedToHelpersThatReadItOrAreCalledOtherwise_KeepsItsType()
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host("""
+            private readonly List<nint> _seen = new();
+            private readonly List<nint> _marked = new();
+            private readonly List<nint> _noted = new();
+            private readonly List<nint> _mixed = new();
+
+            void See(int offset) => Peek(memory.GetPointer() + offset);
+
+            private void Peek(nint pointer)
+            {
+                Console.WriteLine(*(byte*)pointer);
+                _seen.Add(pointer);
+            }
+
+            void Mark(int offset) => Keep(memory.GetPointer() + offset);
+
+            private void Keep(nint pointer) => _marked.Add(pointer);
+
+            Action<nint> Marker => Keep;
+
+            void Note(int offset) => NoteAt(memory.GetPointer() + offset);
+
+            protected virtual void NoteAt(nint pointer) => _noted.Add(pointer);
+
+            void Mix(int offset) => Put(memory.GetPointer() + offset);
+
+            void MixNumber(int offset) => Put(offset);
+
+            private void Put(nint pointer) => _mixed.Add(pointer);
+            """));
+
+        // Peek reads the pointer itself; Keep is also a delegate its callers do not pass an offset to;
+        // NoteAt may be overridden; Put is also handed a plain number, which would become an offset.
+        Assert.Equal(4, findings.Length);
+        Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
+    }
+
+    [Fact]
     public async Task PointerHandedToAHelperThatDoesMoreThanStoreIt_KeepsItsType()
     {
         var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host("""
