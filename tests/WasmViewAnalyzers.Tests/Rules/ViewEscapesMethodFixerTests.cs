@@ -1095,6 +1095,61 @@ public sealed class ViewEscapesMethodFixerTests
         """);
 
     [Fact]
+    public Task PointerInWorkQueuedOnce_TheBytesItReadsIntoAStringOrArrayAreReadWhereTheWorkIsQueued() => VerifyMembers("""
+        private readonly List<Action> _flushers = new();
+
+        void Later(int address, int length)
+        {
+            var start = (byte*)memory.GetPointer() + address;
+            _flushers.Add(() => Console.Out.Write(System.Text.Encoding.UTF8.GetString({|WVA002:start|}, length)));
+            var text = memory.GetPointer() + address;
+            Task.Run(() => Console.WriteLine(System.Runtime.InteropServices.Marshal.PtrToStringUTF8({|WVA002:text|}, length)));
+            var bytes = (byte*)memory.GetPointer() + address;
+            ThreadPool.QueueUserWorkItem(_ => Console.WriteLine(new ReadOnlySpan<byte>({|WVA002:bytes|}, length).ToArray().Length + 1));
+        }
+        """, """
+        private readonly List<Action> _flushers = new();
+
+        void Later(int address, int length)
+        {
+            var start = (byte*)memory.GetPointer() + address;
+            var startValue = System.Text.Encoding.UTF8.GetString(start, length);
+            _flushers.Add(() => Console.Out.Write(startValue));
+            var text = memory.GetPointer() + address;
+            var textValue = System.Runtime.InteropServices.Marshal.PtrToStringUTF8(text, length);
+            Task.Run(() => Console.WriteLine(textValue));
+            var bytes = (byte*)memory.GetPointer() + address;
+            var bytesValue = new ReadOnlySpan<byte>(bytes, length).ToArray();
+            ThreadPool.QueueUserWorkItem(_ => Console.WriteLine(bytesValue.Length + 1));
+        }
+        """);
+
+    [Fact]
+    public async Task PointerInWorkQueuedOnce_NoCopyOfTheBytesWhereTheLengthMayChangeBeforeItRuns()
+    {
+        // The length is the lambda's own parameter, assigned after the work is queued, or a field
+        // that may change meanwhile: read where the work is queued, the bytes would not be the same.
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host("""
+            private int _length;
+            private readonly List<Func<int, string>> _readers = new();
+
+            void Later(int address, int length)
+            {
+                var start = (byte*)memory.GetPointer() + address;
+                _readers.Add(n => System.Text.Encoding.UTF8.GetString(start, n));
+                var text = memory.GetPointer() + address;
+                Task.Run(() => Console.WriteLine(System.Runtime.InteropServices.Marshal.PtrToStringUTF8(text, length)));
+                length++;
+                var bytes = (byte*)memory.GetPointer() + address;
+                Task.Run(() => Console.WriteLine(new ReadOnlySpan<byte>(bytes, _length).ToArray().Length));
+            }
+            """));
+
+        Assert.Equal(3, findings.Count(f => f.Diagnostic.Id == "WVA002"));
+        Assert.All(findings, f => Assert.Empty(f.Fixes));
+    }
+
+    [Fact]
     public async Task PointerInWorkQueuedOnce_NoCopyWhereTheWorkWritesOrReadsMoreThanOneValue()
     {
         // Work queued once is meant for what is there now, so a fresh pointer where it runs is no
