@@ -1245,6 +1245,95 @@ public sealed class StaleViewAfterGuestCallFixerTests
     }
 
     [Fact]
+    public Task ObtainAgain_PointerDeclaredFirstAndAssignedItsSourceLater_AssignedAgainAfterTheCall() => VerifyMembers("""
+        int Peak(int a)
+        {
+            nint? lastPacket = null;
+            int output = convert(a);
+            lastPacket = memory.GetPointer() + output;
+            int peak = *(byte*)lastPacket.Value;
+            convert(a);
+            if (lastPacket.HasValue)
+            {
+                peak = Math.Max(peak, *(byte*){|WVA001:lastPacket|}.Value);
+            }
+
+            return peak;
+        }
+
+        int Plain(int a)
+        {
+            byte* last = null;
+            int output = convert(a);
+            last = (byte*)memory.GetPointer() + output;
+            convert(a);
+            return *{|WVA001:last|} + {|WVA001:last|}[1];
+        }
+        """, """
+        int Peak(int a)
+        {
+            nint? lastPacket = null;
+            int output = convert(a);
+            lastPacket = memory.GetPointer() + output;
+            int peak = *(byte*)lastPacket.Value;
+            convert(a);
+            lastPacket = memory.GetPointer() + output;
+            if (lastPacket.HasValue)
+            {
+                peak = Math.Max(peak, *(byte*)lastPacket.Value);
+            }
+
+            return peak;
+        }
+
+        int Plain(int a)
+        {
+            byte* last = null;
+            int output = convert(a);
+            last = (byte*)memory.GetPointer() + output;
+            convert(a);
+            last = (byte*)memory.GetPointer() + output;
+            return *last + last[1];
+        }
+        """);
+
+    [Fact]
+    public async Task ObtainAgain_NoFixWhereThePointerIsAssignedOnSomePathsOrTwice()
+    {
+        // Assigned again after the call on every path, the pointer would be set where it was not
+        // (null before, HasValue true after); assigned twice, which value reaches the use depends on the path.
+        var findings = await Verify.GetFixesPerDiagnosticAsync(HostCode.WithMembers("""
+            int Branch(int a, bool b)
+            {
+                byte* p = null;
+                if (b)
+                {
+                    p = (byte*)memory.GetPointer() + a;
+                }
+
+                convert(a);
+                return p == null ? 0 : *p;
+            }
+
+            int Twice(int a, bool b)
+            {
+                nint p = memory.GetPointer();
+                p = memory.GetPointer() + a;
+                if (b)
+                {
+                    p = memory.GetPointer() + 2 * a;
+                }
+
+                convert(a);
+                return *(byte*)p;
+            }
+            """));
+
+        Assert.NotEmpty(findings);
+        Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == ObtainAgain);
+    }
+
+    [Fact]
     public async Task ObtainAgain_NoFixWhenTheViewIsReassigned()
     {
         var offered = await Verify.GetOfferedFixesAsync(HostCode.WithMembers("""
