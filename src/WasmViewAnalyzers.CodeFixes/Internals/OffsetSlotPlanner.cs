@@ -68,7 +68,7 @@ internal static class OffsetSlotPlanner
         // becomes "no offset kept" (an int? without a value), and clearing the slot sets none.
         var zeroTests = new List<(ExpressionSyntax Test, ExpressionSyntax Access, bool Kept)>();
         var zeroStores = new List<ExpressionSyntax>();
-        var retypedParameters = new List<TypeSyntax>();
+        var retypedElsewhere = new List<TypeSyntax>();
         ITypeSymbol? offsetType = null;
         ExpressionSyntax? memory = null;
         var sameMemory = new SameMemory();
@@ -92,6 +92,12 @@ internal static class OffsetSlotPlanner
             {
                 if (!isScalar && IsHarmlessCollectionUse(access))
                 {
+                    continue;
+                }
+
+                if (!isScalar && ForEachReads(model, access, retypedElsewhere, cancellationToken) is { } loopReads)
+                {
+                    replacements.AddRange(loopReads.Select(read => ((SyntaxNode)read, (SyntaxNode)read)));
                     continue;
                 }
 
@@ -125,7 +131,7 @@ internal static class OffsetSlotPlanner
                 return null;
             }
 
-            foreach (var pointer in stored.SelectMany(value => ThroughHelpers(model, finding.Document.Project, value, retypedParameters, 0, cancellationToken)))
+            foreach (var pointer in stored.SelectMany(value => ThroughHelpers(model, finding.Document.Project, value, retypedElsewhere, 0, cancellationToken)))
             {
                 if (isScalar && !isNullable && IsZero(model, pointer, cancellationToken))
                 {
@@ -209,7 +215,7 @@ internal static class OffsetSlotPlanner
         var retypedTypes = isNullable && declaredType is NullableTypeSyntax nullableType ? new[] { nullableType.ElementType }
             : isScalar ? new[] { declaredType }
             : PointerTypesWithin(model, declaration is VariableDeclarationSyntax ? declaration.Parent! : declaration, cancellationToken).Concat(createdTypes);
-        foreach (var retyped in retypedTypes.Concat(retypedParameters))
+        foreach (var retyped in retypedTypes.Concat(retypedElsewhere))
         {
             replacements.Add((retyped, offsetTypeName.WithTriviaFrom(retyped)));
         }
@@ -668,6 +674,72 @@ internal static class OffsetSlotPlanner
            && member.Expression == access
            && member.Name.Identifier.ValueText is "Count" or "Length" or "Clear" or "RemoveFirst" or "RemoveLast" or "RemoveAt" or "IsEmpty"
            && (member.Name.Identifier.ValueText is "Count" or "Length" or "IsEmpty" || member.Parent is InvocationExpressionSyntax { Parent: ExpressionStatementSyntax });
+
+    /// <summary>
+    /// <c>foreach (var frame in _pending)</c>: the loop's reads of each pointer (<c>*(byte*)frame</c>,
+    /// <c>upload.Start</c> of a tuple), which obtain it again; a type written for the loop variable
+    /// is added to <paramref name="retyped"/>. Null where the loop variable is used otherwise
+    /// (compared, handed on by reference, assigned, captured by a lambda).
+    /// </summary>
+    private static IReadOnlyList<ExpressionSyntax>? ForEachReads(SemanticModel model, ExpressionSyntax access, List<TypeSyntax> retyped, CancellationToken cancellationToken)
+    {
+        if (access.Parent is not ForEachStatementSyntax { AwaitKeyword.RawKind: (int)SyntaxKind.None } loop
+            || loop.Expression != access
+            || model.GetDeclaredSymbol(loop, cancellationToken) is not { } element)
+        {
+            return null;
+        }
+
+        var reads = new List<ExpressionSyntax>();
+        var isTuple = element.Type is INamedTypeSymbol { IsTupleType: true };
+        foreach (var reference in loop.Statement.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>())
+        {
+            if (reference.Identifier.ValueText != element.Name || !SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(reference, cancellationToken).Symbol, element))
+            {
+                continue;
+            }
+
+            if (reference.Ancestors().TakeWhile(n => n != loop).Any(n => n is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax))
+            {
+                return null;
+            }
+
+            if (!isTuple)
+            {
+                if (!IsPointerOrAddress(element.Type) || !IsPointerRead(reference))
+                {
+                    return null;
+                }
+
+                reads.Add(reference);
+                continue;
+            }
+
+            if (reference.Parent is not MemberAccessExpressionSyntax { Parent: not AssignmentExpressionSyntax } member
+                || member.Expression != reference
+                || model.GetSymbolInfo(member, cancellationToken).Symbol is not IFieldSymbol field)
+            {
+                return null;
+            }
+
+            if (IsPointerOrAddress(field.Type))
+            {
+                if (!IsPointerRead(member))
+                {
+                    return null;
+                }
+
+                reads.Add(member);
+            }
+        }
+
+        if (!loop.Type.IsVar)
+        {
+            retyped.AddRange(PointerTypesWithin(model, loop.Type, cancellationToken));
+        }
+
+        return reads;
+    }
 
     /// <summary>
     /// A use of a collection slot that takes an element out (<c>_pending[i]</c>, <c>_replay.Pop()</c>,

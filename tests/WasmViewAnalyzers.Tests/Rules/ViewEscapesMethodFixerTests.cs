@@ -419,6 +419,20 @@ public sealed class ViewEscapesMethodFixerTests
 
             void Cell(int index) => _cell = (nint)((int*)memory.GetPointer() + index);
 
+            private readonly List<nint> _ring = new();
+
+            void Ring(int address) => _ring.Add(memory.GetPointer() + address);
+
+            int Set => _ring.Count(p => p != 0);
+
+            void Zero()
+            {
+                foreach (var p in _ring)
+                {
+                    Console.WriteLine(p == 0);
+                }
+            }
+
             private nint _seed = IntPtr.Zero;
 
             void Seed(int address) => _seed = memory.GetPointer() + address;
@@ -426,7 +440,8 @@ public sealed class ViewEscapesMethodFixerTests
             bool Seeded => _seed != 0;
             """));
 
-        // A pointer read where it may be 0 would need an offset that may be missing; FirstOrDefault's 0
+        // A pointer read where it may be 0 would need an offset that may be missing (nor may a loop
+        // or a lambda compare an element with 0); FirstOrDefault's 0
         // for none would become the memory's base; an element taken out into a local would be an
         // offset there; a pointer compared is no offset; (int*)p + index adds 4 bytes per index, not
         // one; a slot given a value where it is declared holds one from the start.
@@ -458,6 +473,16 @@ public sealed class ViewEscapesMethodFixerTests
                 sum += *(byte*)_replay.Pop();
             }
 
+            foreach (var upload in _uploads)
+            {
+                sum += *(byte*)upload.Start + upload.Length;
+            }
+
+            foreach (nint pending in _pending)
+            {
+                sum += ((byte*)pending)[0];
+            }
+
             sum += ((byte*)_uploads.Peek().Start)[1] + _uploads.Dequeue().Length;
             return sum + *(byte*)_pending[0];
         }
@@ -483,6 +508,16 @@ public sealed class ViewEscapesMethodFixerTests
             while (_replay.Count > 0)
             {
                 sum += *(byte*)(memory.GetPointer() + _replay.Pop());
+            }
+
+            foreach (var upload in _uploads)
+            {
+                sum += *(byte*)(memory.GetPointer() + upload.Start) + upload.Length;
+            }
+
+            foreach (int pending in _pending)
+            {
+                sum += ((byte*)(memory.GetPointer() + pending))[0];
             }
 
             sum += ((byte*)(memory.GetPointer() + _uploads.Peek().Start))[1] + _uploads.Dequeue().Length;
