@@ -72,7 +72,13 @@ internal static class OffsetSlotPlanner
         ITypeSymbol? offsetType = null;
         ExpressionSyntax? memory = null;
         var sameMemory = new SameMemory();
-        foreach (var reference in references)
+        // record PagePointer(int Number, nint Address): each new PagePointer(n, p) stores p, into another object.
+        if (PositionalArguments(model, slot, cancellationToken) is not { } positionalArguments)
+        {
+            return null;
+        }
+
+        foreach (var reference in references.Concat<ExpressionSyntax>(positionalArguments))
         {
             if (reference.Parent is MemberBindingExpressionSyntax)
             {
@@ -81,8 +87,19 @@ internal static class OffsetSlotPlanner
 
             // this._frame, data.LastTransform: the member access is what is stored into or read.
             var access = reference.Parent is MemberAccessExpressionSyntax qualified && qualified.Name == reference ? (ExpressionSyntax)qualified : reference;
-            sameMemory.SeeSlotAccess(access);
-            var stored = isScalar ? StoredIntoField(model, access, cancellationToken) : StoredIntoCollection(model, access, cancellationToken);
+            var positional = positionalArguments.Contains(reference);
+            if (positional)
+            {
+                sameMemory.SeeStoreIntoAnotherObject();
+            }
+            else
+            {
+                sameMemory.SeeSlotAccess(access);
+            }
+
+            var stored = positional ? new[] { reference }
+                : isScalar ? StoredIntoField(model, access, cancellationToken)
+                : StoredIntoCollection(model, access, cancellationToken);
             if (stored is not null && access.Parent is AssignmentExpressionSyntax { Right: ObjectCreationExpressionSyntax created })
             {
                 createdTypes.AddRange(PointerTypesWithin(model, created.Type, cancellationToken));
@@ -419,13 +436,57 @@ internal static class OffsetSlotPlanner
     }
 
     /// <summary>
+    /// For a positional member of a record (<c>record PagePointer(int Number, nint Address)</c>), the
+    /// argument each <c>new PagePointer(...)</c> of this document passes it; none for another slot.
+    /// Null where the record is also made another way (another constructor, an argument by name)
+    /// or taken apart (<c>var (n, a) = page</c>, <c>is PagePointer(_, var a)</c>): its
+    /// <c>Deconstruct</c> reads the member where the fix cannot see it.
+    /// </summary>
+    private static IReadOnlyList<ExpressionSyntax>? PositionalArguments(SemanticModel model, ISymbol slot, CancellationToken cancellationToken)
+    {
+        if (slot is not IPropertySymbol { ContainingType: { IsRecord: true } record } property
+            || property.DeclaringSyntaxReferences.Length != 1
+            || property.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not ParameterSyntax { Parent: ParameterListSyntax { Parent: RecordDeclarationSyntax } parameters } parameter)
+        {
+            return System.Array.Empty<ExpressionSyntax>();
+        }
+
+        var ordinal = parameters.Parameters.IndexOf(parameter);
+        var arguments = new List<ExpressionSyntax>();
+        foreach (var node in model.SyntaxTree.GetRoot(cancellationToken).DescendantNodes())
+        {
+            switch (node)
+            {
+                case BaseObjectCreationExpressionSyntax creation when model.GetSymbolInfo(creation, cancellationToken).Symbol is IMethodSymbol { MethodKind: MethodKind.Constructor } constructor
+                                                                      && SymbolEqualityComparer.Default.Equals(constructor.ContainingType, record):
+                    if (constructor.DeclaringSyntaxReferences.Length != 1
+                        || constructor.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) != parameters.Parent
+                        || creation.ArgumentList is not { } argumentList
+                        || argumentList.Arguments.Count != parameters.Parameters.Count
+                        || argumentList.Arguments.Any(a => a.NameColon is not null))
+                    {
+                        return null;
+                    }
+
+                    arguments.Add(argumentList.Arguments[ordinal].Expression);
+                    break;
+                case PositionalPatternClauseSyntax or ForEachVariableStatementSyntax:
+                case AssignmentExpressionSyntax { Left: TupleExpressionSyntax or DeclarationExpressionSyntax }:
+                    return null;
+            }
+        }
+
+        return arguments;
+    }
+
+    /// <summary>
     /// The slot <paramref name="handed"/> is stored into, here or by the user's own helpers it is
     /// handed to (<c>Track(p)</c>, where <c>Track</c> hands its parameter to <c>Remember</c>, which
     /// stores it): each helper's parameter must be used once, to hand it on or store it.
     /// </summary>
     private static ISymbol? SlotOf(SemanticModel model, Project project, ExpressionSyntax handed, int depth, CancellationToken cancellationToken)
     {
-        if (SlotOf(model, handed, cancellationToken) is { } slot)
+        if ((MemberOfCreated(model, handed, cancellationToken) ?? SlotOf(model, handed, cancellationToken)) is { } slot)
         {
             return slot;
         }
@@ -449,11 +510,56 @@ internal static class OffsetSlotPlanner
     }
 
     /// <summary>
+    /// <c>new PagePointer(number, pointer, length)</c>, <c>new State { Preview = pointer }</c>,
+    /// <c>state with { Preview = pointer }</c>: the one member of the object made that takes a
+    /// pointer, a record's positional member or one set by the initializer.
+    /// </summary>
+    private static ISymbol? MemberOfCreated(SemanticModel model, ExpressionSyntax handed, CancellationToken cancellationToken)
+    {
+        var (arguments, initializer) = handed switch
+        {
+            BaseObjectCreationExpressionSyntax creation => (creation.ArgumentList?.Arguments.Select(a => a.Expression) ?? Enumerable.Empty<ExpressionSyntax>(), creation.Initializer),
+            WithExpressionSyntax with => (Enumerable.Empty<ExpressionSyntax>(), with.Initializer),
+            _ => (null, null),
+        };
+        if (arguments is null)
+        {
+            return null;
+        }
+
+        var members = new List<ISymbol>();
+        if (arguments.Any() && model.GetSymbolInfo(handed, cancellationToken).Symbol is IMethodSymbol { ContainingType.IsRecord: true } constructor)
+        {
+            var list = arguments.ToList();
+            for (var i = 0; i < list.Count && i < constructor.Parameters.Length; i++)
+            {
+                if (IsPointerOrAddress(model.GetTypeInfo(list[i], cancellationToken).ConvertedType) && constructor.Parameters[i].Type.SpecialType != SpecialType.System_Int64)
+                {
+                    members.AddRange(constructor.ContainingType.GetMembers(constructor.Parameters[i].Name).OfType<IPropertySymbol>());
+                }
+            }
+        }
+
+        foreach (var expression in initializer?.Expressions ?? default)
+        {
+            if (expression is AssignmentExpressionSyntax { Left: IdentifierNameSyntax member } assignment
+                && IsPointerOrAddress(model.GetTypeInfo(assignment.Right, cancellationToken).ConvertedType)
+                && model.GetSymbolInfo(member, cancellationToken).Symbol is IFieldSymbol or IPropertySymbol { IsIndexer: false })
+            {
+                members.Add(model.GetSymbolInfo(member, cancellationToken).Symbol!);
+            }
+        }
+
+        return members.Count == 1 ? members[0] : null;
+    }
+
+    /// <summary>
     /// The type written in the declaration of a field declared alone or of an auto-property: the
     /// type the offset replaces. A property with accessor bodies may compute what it returns.
     /// </summary>
     private static TypeSyntax? DeclaredType(SyntaxNode declaration) => declaration switch
     {
+        ParameterSyntax { Type: { } type, Parent: ParameterListSyntax { Parent: RecordDeclarationSyntax } } => type,
         VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Variables.Count: 1 } variables } => variables.Type,
         PropertyDeclarationSyntax { ExpressionBody: null, AccessorList.Accessors: { Count: > 0 } accessors } property
             when accessors.All(a => a.Body is null && a.ExpressionBody is null) => property.Type,
@@ -556,6 +662,8 @@ internal static class OffsetSlotPlanner
                          || (access is IdentifierNameSyntax && access.Parent is not AssignmentExpressionSyntax { Parent: InitializerExpressionSyntax });
             _slotOnlyOnThis &= onThis;
         }
+
+        public void SeeStoreIntoAnotherObject() => _slotOnlyOnThis = false;
 
         public void SeeStoredFrom(SemanticModel model, ExpressionSyntax memory, CancellationToken cancellationToken)
         {

@@ -525,6 +525,77 @@ public sealed class ViewEscapesMethodFixerTests
         }
         """);
 
+    private const string CreatedTypes = """
+
+        record PagePointer(int Number, nint Address, int Length);
+
+        sealed class State
+        {
+            public string Name = "";
+            public nint Preview;
+        }
+
+        record struct Snapshot(nint Start, int Length);
+        """;
+
+    [Fact]
+    public Task PointerInARecordOrAnObjectInitializer_KeepsTheOffset() => Verify.VerifyCodeFixAsync(ViewEscapesMethodAnalyzerTests.Host("""
+        private readonly List<PagePointer> _pages = new();
+        private State _state = new();
+        private Snapshot _snapshot;
+
+        void Page(int number, int address, int length) => _pages.Add({|WVA002:new PagePointer(number, memory.GetPointer() + address, length)|});
+
+        void Keep(string name, int address) => _state = {|WVA002:new State { Name = name, Preview = memory.GetPointer() + address }|};
+
+        void Move(int address) => _snapshot = _snapshot with { Start = {|WVA002:memory.GetPointer() + address|} };
+
+        int Pages => _pages.Count + _state.Name.Length + _snapshot.Length;
+        """) + CreatedTypes, ViewEscapesMethodAnalyzerTests.Host("""
+        private readonly List<PagePointer> _pages = new();
+        private State _state = new();
+        private Snapshot _snapshot;
+
+        void Page(int number, int address, int length) => _pages.Add(new PagePointer(number, address, length));
+
+        void Keep(string name, int address) => _state = new State { Name = name, Preview = address };
+
+        void Move(int address) => _snapshot = _snapshot with { Start = address };
+
+        int Pages => _pages.Count + _state.Name.Length + _snapshot.Length;
+        """) + CreatedTypes.Replace("nint", "int"), Key);
+
+    [Fact]
+    public async Task PointerInARecordReadOrTakenApart_KeepsItsType()
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host("""
+            private readonly List<Frame> _frames = new();
+            private readonly List<Cell> _cells = new();
+
+            void Add(int address) => _frames.Add(new Frame(memory.GetPointer() + address));
+
+            byte First => *(byte*)_frames[0].Start;
+
+            void Put(int address) => _cells.Add(new Cell(memory.GetPointer() + address, 4));
+
+            int Count()
+            {
+                var (at, count) = _cells[0];
+                return count;
+            }
+            """) + """
+
+            record Frame(nint Start);
+
+            record Cell(nint At, int Count);
+            """);
+
+        // A frame is another object: where it is read, the reader's memory may not be the writer's.
+        // Taking a cell apart reads At through Deconstruct, which the fix cannot change.
+        Assert.Equal(2, findings.Length);
+        Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
+    }
+
     private const string PeerTypes = """
 
         internal sealed class Peer
