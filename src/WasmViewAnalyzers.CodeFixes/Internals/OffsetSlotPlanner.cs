@@ -69,6 +69,7 @@ internal static class OffsetSlotPlanner
         var zeroTests = new List<(ExpressionSyntax Test, ExpressionSyntax Access, bool Kept)>();
         var zeroStores = new List<ExpressionSyntax>();
         var retypedElsewhere = new List<TypeSyntax>();
+        var helperParameters = new List<(ParameterSyntax Parameter, IdentifierNameSyntax Use)>();
         ITypeSymbol? offsetType = null;
         ExpressionSyntax? memory = null;
         var sameMemory = new SameMemory();
@@ -148,7 +149,7 @@ internal static class OffsetSlotPlanner
                 return null;
             }
 
-            foreach (var pointer in stored.SelectMany(value => ThroughHelpers(model, finding.Document.Project, value, retypedElsewhere, 0, cancellationToken)))
+            foreach (var pointer in stored.SelectMany(value => ThroughHelpers(model, finding.Document.Project, value, helperParameters, 0, cancellationToken)))
             {
                 if (isScalar && !isNullable && IsZero(model, pointer, cancellationToken))
                 {
@@ -237,6 +238,20 @@ internal static class OffsetSlotPlanner
             replacements.Add((retyped, offsetTypeName.WithTriviaFrom(retyped)));
         }
 
+        // A helper's parameter that now carries the offset is named for it (pointer becomes offset).
+        foreach (var (parameter, use) in helperParameters.Distinct())
+        {
+            var name = parameter.Identifier.ValueText;
+            var offsetName = OffsetName(name);
+            if (offsetName != name && model.LookupSymbols(use.SpanStart, name: offsetName).Length == 0)
+            {
+                name = offsetName;
+                replacements.Add((use, IdentifierName(name).WithTriviaFrom(use)));
+            }
+
+            replacements.Add((parameter, parameter.WithType(offsetTypeName.WithTriviaFrom(parameter.Type!)).WithIdentifier(Identifier(name).WithTriviaFrom(parameter.Identifier))));
+        }
+
         return EditsIfTheyCompile(model, replacements, removals, cancellationToken);
     }
 
@@ -244,15 +259,15 @@ internal static class OffsetSlotPlanner
     /// The pointers a store puts into the slot, followed back through the user's own helpers
     /// (<c>Track(p)</c> calls <c>Remember(pointer)</c>, which does <c>_recent.Add(pointer)</c>): where
     /// the stored value is a parameter that its method only hands on to this store, the arguments
-    /// of every call of that method, which must all be in this document. The parameter's type is
-    /// added to <paramref name="retyped"/>: it will carry the offset. Otherwise the value itself.
+    /// of every call of that method, which must all be in this document. The parameter and its use
+    /// are added to <paramref name="retyped"/>: it will carry the offset. Otherwise the value itself.
     /// </summary>
     /// <remarks>
     /// A method another assembly may call, one that overrides, is overridden or implements an
     /// interface, or one used as a delegate has callers the fix cannot change; a parameter read
     /// any other way in its method would need the pointer there.
     /// </remarks>
-    private static IEnumerable<ExpressionSyntax> ThroughHelpers(SemanticModel model, Project project, ExpressionSyntax stored, List<TypeSyntax> retyped, int depth, CancellationToken cancellationToken)
+    private static IEnumerable<ExpressionSyntax> ThroughHelpers(SemanticModel model, Project project, ExpressionSyntax stored, List<(ParameterSyntax Parameter, IdentifierNameSyntax Use)> retyped, int depth, CancellationToken cancellationToken)
     {
         var value = stored;
         if (depth > 3
@@ -262,7 +277,7 @@ internal static class OffsetSlotPlanner
             || method.DeclaringSyntaxReferences.Length != 1
             || method.DeclaringSyntaxReferences[0].SyntaxTree != model.SyntaxTree
             || parameter.DeclaringSyntaxReferences.Length != 1
-            || parameter.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not ParameterSyntax { Type: { } parameterType }
+            || parameter.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not ParameterSyntax { Type: not null } parameterSyntax
             || ReferencedInAnotherDocument(model, method, cancellationToken))
         {
             return new[] { stored };
@@ -295,8 +310,27 @@ internal static class OffsetSlotPlanner
             return new[] { stored };
         }
 
-        retyped.Add(parameterType);
+        retyped.Add((parameterSyntax, (IdentifierNameSyntax)value));
         return arguments.SelectMany(argument => ThroughHelpers(model, project, argument, retyped, depth + 1, cancellationToken)).ToList();
+    }
+
+    /// <summary><c>pointer</c> and <c>ptr</c> become <c>offset</c>, <c>framePointer</c> <c>frameOffset</c>; other names stay.</summary>
+    private static string OffsetName(string name)
+    {
+        if (name is "pointer" or "ptr")
+        {
+            return "offset";
+        }
+
+        foreach (var suffix in new[] { "Pointer", "Ptr" })
+        {
+            if (name.Length > suffix.Length && name.EndsWith(suffix, System.StringComparison.Ordinal))
+            {
+                return name.Substring(0, name.Length - suffix.Length) + "Offset";
+            }
+        }
+
+        return name;
     }
 
     /// <summary>A method only this assembly calls, by name, and whose callers all call this very body.</summary>

@@ -908,16 +908,16 @@ public sealed class ViewEscapesMethodFixerTests
             Track(offset + index);
         }
 
-        private void Track(int pointer) => Remember(pointer);
+        private void Track(int offset) => Remember(offset);
 
-        private void Remember(int pointer)
+        private void Remember(int offset)
         {
             if (_recent.Count == 64)
             {
                 _recent.RemoveAt(0);
             }
 
-            _recent.Add(pointer);
+            _recent.Add(offset);
         }
 
         void Keep(int offset)
