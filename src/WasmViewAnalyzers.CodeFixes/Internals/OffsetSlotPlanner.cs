@@ -40,8 +40,33 @@ internal static class OffsetSlotPlanner
             return null;
         }
 
-        if (SlotOf(model, finding.Document.Project, handed, 0, cancellationToken) is not { } slot
-            || !IsHiddenFromOtherAssemblies(slot, finding.Document.Project)
+        return SlotOf(model, finding.Document.Project, handed, 0, cancellationToken) is { } slot ? PlanSlot(finding, slot) : null;
+    }
+
+    /// <summary>
+    /// WVA001 on a read of a pointer slot after a guest call (<c>*(byte*)_replay.Pop()</c>): the same
+    /// change as for the store that filled it.
+    /// </summary>
+    public static IReadOnlyList<FixEdit>? PlanForRead(FindingContext finding)
+    {
+        var model = finding.Model;
+        foreach (var name in finding.Location.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>())
+        {
+            var slot = model.GetSymbolInfo(name, finding.CancellationToken).Symbol;
+            if (slot is IFieldSymbol or IPropertySymbol { IsIndexer: false })
+            {
+                return PlanSlot(finding, slot);
+            }
+        }
+
+        return null;
+    }
+
+    private static IReadOnlyList<FixEdit>? PlanSlot(FindingContext finding, ISymbol slot)
+    {
+        var model = finding.Model;
+        var cancellationToken = finding.CancellationToken;
+        if (!IsHiddenFromOtherAssemblies(slot, finding.Document.Project)
             || slot.DeclaringSyntaxReferences.Length != 1
             || DeclaredType(slot.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken)) is not { } declaredType
             || declaredType.SyntaxTree != model.SyntaxTree

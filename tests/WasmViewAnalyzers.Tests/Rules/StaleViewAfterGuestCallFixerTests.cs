@@ -1334,6 +1334,72 @@ public sealed class StaleViewAfterGuestCallFixerTests
     }
 
     [Fact]
+    public Task PointersOfAPrivateCollectionReadAfterTheCall_KeepTheOffsets() => VerifyMembers("""
+        private readonly Stack<nint> _replay = new();
+
+        int Replay(int address, int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                _replay.Push(memory.GetPointer() + address + i * 8);
+            }
+
+            reset();
+            var sum = 0;
+            while (_replay.Count > 0)
+            {
+                sum += *(byte*){|WVA001:_replay|}.Pop();
+            }
+
+            return sum;
+        }
+        """, """
+        private readonly Stack<int> _replay = new();
+
+        int Replay(int address, int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                _replay.Push(address + i * 8);
+            }
+
+            reset();
+            var sum = 0;
+            while (_replay.Count > 0)
+            {
+                sum += *(byte*)(memory.GetPointer() + _replay.Pop());
+            }
+
+            return sum;
+        }
+        """);
+
+    [Fact]
+    public async Task PointersOfACollectionOthersSee_KeepTheirType()
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(HostCode.WithMembers("""
+            internal readonly Stack<nint> Replay = new();
+
+            int Drain(int address)
+            {
+                Replay.Push(memory.GetPointer() + address);
+                reset();
+                return *(byte*)Replay.Pop();
+            }
+            """) + """
+
+            unsafe class Reader
+            {
+                int Peek(Host host) => *(byte*)host.Replay.Peek();
+            }
+            """);
+
+        // The reader reads another host's stack: its memory may not be the one the pointers came from.
+        Assert.Contains(findings, f => f.Diagnostic.Id == "WVA001");
+        Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
+    }
+
+    [Fact]
     public async Task ObtainAgain_NoFixWhenTheViewIsReassigned()
     {
         var offered = await Verify.GetOfferedFixesAsync(HostCode.WithMembers("""
