@@ -47,7 +47,8 @@ internal sealed class CapturedCopy
 /// the view (a copy would drop the writes) or assigns the variable. A pointer or address has no copy
 /// of its type: for a lambda queued to run once (<c>Task.Run</c>, a thread-pool item), which carries
 /// work to be done with what was there, the one value it reads through the pointer (<c>*p</c>,
-/// <c>p[0]</c>, <c>p-&gt;Count</c>) is read where the lambda is created instead.
+/// <c>p[0]</c>, <c>p-&gt;Count</c>, or the bytes the BCL reads into a string or array:
+/// <c>Encoding.UTF8.GetString(p, length)</c>) is read where the lambda is created instead.
 /// </summary>
 internal static class CapturedCopyPlanner
 {

@@ -16,18 +16,22 @@ namespace WasmViewAnalyzers.CodeFixes.Internals;
 /// queue of tuples, an array, a dictionary's values), of this type or another of the user's
 /// (<c>peer.LastSnapshot = p</c>): the slot keeps the guest offset instead (<c>_lastFrame = address</c>,
 /// <c>_uploads.Enqueue((address, length))</c>), its type becomes the offset's, and where the slot is
-/// read the pointer is obtained again from the same memory (<c>(byte*)(_memory.GetPointer() + _lastFrame)</c>).
-/// Every store into the slot must be a pointer into that memory plus an offset, or the slot keeps its
-/// type and no fix is offered.
+/// read the pointer is obtained again from the same memory (<c>(byte*)(_memory.GetPointer() + _lastFrame)</c>),
+/// as is each element taken out of a collection slot (<c>_replay.Pop()</c>, <c>foreach</c>). The slot
+/// may be a record's positional member or one an object initializer sets, and the pointer may reach
+/// it through the user's own helpers (<c>Track(p)</c> hands it on to a store), whose parameters
+/// then carry the offset. Every store into the slot must be a pointer into that memory plus an
+/// offset, or the slot keeps its type and no fix is offered.
 /// </summary>
 /// <remarks>
 /// Refused for a slot another assembly may read (its readers would still expect a pointer: a public
 /// member of a library, or of an application another project references) or one
 /// named in another document, where the pointer stored cannot be taken apart
 /// (<c>memory.GetPointer() + offset</c>, or a local holding it), where a read of the slot is a
-/// comparison (an offset of 0 is no null pointer), where a read cannot reach the memory, and for a
-/// collection whose elements are read at all (only <c>Count</c>, <c>Clear</c> and the stores are
-/// left): a pointer read out of it would need the memory too. The result must compile.
+/// comparison (an offset of 0 is no null pointer), where a read cannot reach the memory or may be of
+/// another object over another memory, and where a collection's element is taken out in a way that
+/// cannot be rewritten (<c>TryDequeue(out p)</c>, <c>FirstOrDefault()</c>, a deconstruction). The
+/// result must compile.
 /// </remarks>
 internal static class OffsetSlotPlanner
 {

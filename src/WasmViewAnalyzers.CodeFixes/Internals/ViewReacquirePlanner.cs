@@ -72,8 +72,9 @@ internal sealed class InputsFirst
 
 /// <summary>
 /// Decides whether a stale view can be obtained again right before the statement that reads it,
-/// with the same meaning: the view is a local declared once from an expression (or the
-/// <c>out</c> span of <c>Caller.TryGetMemorySpan</c>) that has no side effects and whose inputs —
+/// with the same meaning: the view is a local declared once from an expression, or given it by one
+/// assignment every pass to the use runs (or the <c>out</c> span of <c>Caller.TryGetMemorySpan</c>),
+/// that has no side effects and whose inputs —
 /// locals, parameters, readonly fields, get-only auto-properties, constants — are not assigned
 /// between where the view was obtained and that statement; and that statement runs no guest code
 /// of its own before it reads the view. This is the fix for views that are written through, for
