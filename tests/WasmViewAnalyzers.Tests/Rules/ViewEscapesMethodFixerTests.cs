@@ -1068,6 +1068,100 @@ public sealed class ViewEscapesMethodFixerTests
         """);
 
     [Fact]
+    public Task PointersInALocalQueueOrStack_KeepTheOffsets_ReadsObtainThePointerAgain() => VerifyMembers("""
+        int DrainUploads(int address)
+        {
+            var uploads = new Queue<(nint Start, int Length)>();
+            uploads.Enqueue({|WVA002:((nint)((byte*)memory.GetPointer() + address), 16)|});
+            var total = 0;
+            while (uploads.TryDequeue(out var upload))
+            {
+                total += *(byte*)upload.Start + upload.Length;
+            }
+
+            return total + uploads.Count;
+        }
+
+        int Replay(int address, int count)
+        {
+            var pending = new Stack<nint>();
+            for (var i = 0; i < count; i++)
+            {
+                pending.Push({|WVA002:memory.GetPointer() + address + i|});
+            }
+
+            var sum = 0;
+            foreach (var p in pending)
+            {
+                sum += *(byte*)p;
+            }
+
+            return sum + *(byte*)pending.Pop();
+        }
+        """, """
+        int DrainUploads(int address)
+        {
+            var uploads = new Queue<(int Start, int Length)>();
+            uploads.Enqueue((address, 16));
+            var total = 0;
+            while (uploads.TryDequeue(out var upload))
+            {
+                total += *(byte*)(memory.GetPointer() + upload.Start) + upload.Length;
+            }
+
+            return total + uploads.Count;
+        }
+
+        int Replay(int address, int count)
+        {
+            var pending = new Stack<int>();
+            for (var i = 0; i < count; i++)
+            {
+                pending.Push(address + i);
+            }
+
+            var sum = 0;
+            foreach (var p in pending)
+            {
+                sum += *(byte*)(memory.GetPointer() + p);
+            }
+
+            return sum + *(byte*)(memory.GetPointer() + pending.Pop());
+        }
+        """);
+
+    [Fact]
+    public async Task PointersInALocalQueueTakenOutWholeOrWithATypedLoop_KeepTheirType()
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host("""
+            (nint, int) Whole(int address)
+            {
+                var uploads = new Queue<(nint Start, int Length)>();
+                uploads.Enqueue((memory.GetPointer() + address, 16));
+                return uploads.Dequeue();
+            }
+
+            int Typed(int address)
+            {
+                var pending = new List<nint>();
+                pending.Add(memory.GetPointer() + address);
+                var sum = 0;
+                foreach (nint p in pending)
+                {
+                    sum += *(byte*)p;
+                }
+
+                return sum;
+            }
+            """));
+
+        // A tuple handed on whole would carry an offset where a pointer is expected; a loop variable
+        // with a written type casts each element to it.
+        Assert.Equal(2, findings.Length);
+        Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
+    }
+
+    [Fact]
     public async Task PointersInALocalDictionaryHandedOnOrCompared_KeepTheirType()
     {
         var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host("""
