@@ -1400,6 +1400,81 @@ public sealed class StaleViewAfterGuestCallFixerTests
     }
 
     [Fact]
+    public Task PointerInANullableLocalFilledInABranch_KeepsTheOffset() => VerifyMembers("""
+        float Life(int emitter, bool fill)
+        {
+            nint? cached = null;
+            if (fill)
+            {
+                var address = convert(emitter);
+                cached = memory.GetPointer() + address;
+            }
+
+            convert(0);
+            return cached.HasValue ? *(float*){|WVA001:cached|}.GetValueOrDefault() : 0;
+        }
+
+        int First(int a)
+        {
+            nint? start = null;
+            if (a > 0)
+            {
+                start = (nint)((byte*)memory.GetPointer() + a);
+            }
+
+            convert(a);
+            return start == null ? -1 : *(byte*){|WVA001:start|}.Value;
+        }
+        """, """
+        float Life(int emitter, bool fill)
+        {
+            int? cached = null;
+            if (fill)
+            {
+                var address = convert(emitter);
+                cached = address;
+            }
+
+            convert(0);
+            return cached.HasValue ? *(float*)(memory.GetPointer() + cached.GetValueOrDefault()) : 0;
+        }
+
+        int First(int a)
+        {
+            int? start = null;
+            if (a > 0)
+            {
+                start = a;
+            }
+
+            convert(a);
+            return start == null ? -1 : *(byte*)(memory.GetPointer() + start.Value);
+        }
+        """);
+
+    [Fact]
+    public async Task PointerInANullableLocalReadWithoutAGuard_KeepsItsType()
+    {
+        // For none, GetValueOrDefault() was a null pointer; an offset's 0 would be the memory's base.
+        var findings = await Verify.GetFixesPerDiagnosticAsync(HostCode.WithMembers("""
+            int First(int a)
+            {
+                nint? start = null;
+                if (a > 0)
+                {
+                    start = (nint)((byte*)memory.GetPointer() + a);
+                }
+
+                convert(a);
+                return *(byte*)start.GetValueOrDefault();
+            }
+            """));
+
+        Assert.Single(findings);
+        Assert.Empty(findings[0].Fixes);
+    }
+
+    [Fact]
     public async Task ObtainAgain_NoFixWhenTheViewIsReassigned()
     {
         var offered = await Verify.GetOfferedFixesAsync(HostCode.WithMembers("""
