@@ -141,26 +141,9 @@ internal static class LocalOffsetMapPlanner
 
         var replacements = new List<(SyntaxNode Original, SyntaxNode Replacement)>();
         var removals = new List<StatementSyntax>();
-        ITypeSymbol? offsetType = null;
-        ExpressionSyntax? memory = null;
-        foreach (var pointer in stores)
+        if (!OffsetSlotPlanner.ReplaceByOffsets(model, stores, replacements, removals, out var offsetType, out var memory, cancellationToken))
         {
-            if (OffsetSlotPlanner.Decompose(model, pointer, cancellationToken) is not { } parts
-                || parts.OffsetType is not { SpecialType: SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_UInt32 } thisType
-                || (offsetType is not null && !SymbolEqualityComparer.Default.Equals(offsetType, thisType))
-                || (memory is not null && !parts.Memory.IsEquivalentTo(memory, topLevel: false))
-                || model.GetSymbolInfo(parts.Memory, cancellationToken).Symbol is not IFieldSymbol)
-            {
-                return null;
-            }
-
-            offsetType = thisType;
-            memory = parts.Memory;
-            replacements.Add((pointer, parts.Offset.WithoutTrivia().WithTriviaFrom(pointer)));
-            if (parts.Local is { } local && OffsetSlotPlanner.LocalOnlyUsedAt(model, local, pointer, cancellationToken) is { } held && !removals.Contains(held))
-            {
-                removals.Add(held);
-            }
+            return null;
         }
 
         if (offsetType is null || memory is null || reads.Count == 0 || !reads.All(OffsetSlotPlanner.IsPointerRead))

@@ -85,31 +85,11 @@ internal static class NullableOffsetLocalPlanner
 
         var replacements = new List<(SyntaxNode Original, SyntaxNode Replacement)>();
         var removals = new List<StatementSyntax>();
-        ITypeSymbol? offsetType = null;
-        ExpressionSyntax? memory = null;
-        foreach (var stored in stores)
+        // null and default stay: no offset where there was no pointer.
+        var pointers = stores.Where(stored => !(model.GetConstantValue(stored, cancellationToken) is { HasValue: true, Value: null } || stored.IsKind(SyntaxKind.DefaultLiteralExpression)));
+        if (!OffsetSlotPlanner.ReplaceByOffsets(model, pointers, replacements, removals, out var offsetType, out var memory, cancellationToken))
         {
-            if (model.GetConstantValue(stored, cancellationToken) is { HasValue: true, Value: null } || stored.IsKind(SyntaxKind.DefaultLiteralExpression))
-            {
-                continue;
-            }
-
-            if (OffsetSlotPlanner.Decompose(model, stored, cancellationToken) is not { } parts
-                || parts.OffsetType is not { SpecialType: SpecialType.System_Int32 or SpecialType.System_UInt32 or SpecialType.System_Int64 } thisType
-                || (offsetType is not null && !SymbolEqualityComparer.Default.Equals(offsetType, thisType))
-                || (memory is not null && !parts.Memory.IsEquivalentTo(memory, topLevel: false))
-                || model.GetSymbolInfo(parts.Memory, cancellationToken).Symbol is not IFieldSymbol)
-            {
-                return null;
-            }
-
-            offsetType = thisType;
-            memory = parts.Memory;
-            replacements.Add((stored, parts.Offset.WithoutTrivia().WithTriviaFrom(stored)));
-            if (parts.Local is { } held && OffsetSlotPlanner.LocalOnlyUsedAt(model, held, stored, cancellationToken) is { } declaration && !removals.Contains(declaration))
-            {
-                removals.Add(declaration);
-            }
+            return null;
         }
 
         if (offsetType is null || memory is null || reads.Count == 0)

@@ -440,6 +440,38 @@ internal static class OffsetSlotPlanner
         return edits;
     }
 
+    /// <summary>
+    /// Each pointer of <paramref name="stores"/> replaced by its guest offset (and a local that held
+    /// it, read nowhere else, removed): false where one is not a memory field's pointer plus an
+    /// offset, or not of the same memory and offset type as the others.
+    /// </summary>
+    internal static bool ReplaceByOffsets(SemanticModel model, IEnumerable<ExpressionSyntax> stores, List<(SyntaxNode Original, SyntaxNode Replacement)> replacements, List<StatementSyntax> removals, out ITypeSymbol? offsetType, out ExpressionSyntax? memory, CancellationToken cancellationToken)
+    {
+        offsetType = null;
+        memory = null;
+        foreach (var pointer in stores)
+        {
+            if (Decompose(model, pointer, cancellationToken) is not { } parts
+                || parts.OffsetType is not { SpecialType: SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_UInt32 } thisType
+                || (offsetType is not null && !SymbolEqualityComparer.Default.Equals(offsetType, thisType))
+                || (memory is not null && !parts.Memory.IsEquivalentTo(memory, topLevel: false))
+                || model.GetSymbolInfo(parts.Memory, cancellationToken).Symbol is not IFieldSymbol)
+            {
+                return false;
+            }
+
+            offsetType = thisType;
+            memory = parts.Memory;
+            replacements.Add((pointer, parts.Offset.WithoutTrivia().WithTriviaFrom(pointer)));
+            if (parts.Local is { } local && LocalOnlyUsedAt(model, local, pointer, cancellationToken) is { } held && !removals.Contains(held))
+            {
+                removals.Add(held);
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>The pointer obtained again where the offset kept in its place is read: <c>(byte*)(memory.GetPointer() + offset)</c>.</summary>
     internal static ExpressionSyntax PointerAgain(SemanticModel model, ExpressionSyntax memory, ExpressionSyntax read, ITypeSymbol pointerType)
     {
