@@ -47,7 +47,8 @@ internal sealed class CapturedCopy
 /// the view (a copy would drop the writes) or assigns the variable. A pointer or address has no copy
 /// of its type: for a lambda queued to run once (<c>Task.Run</c>, a thread-pool item), which carries
 /// work to be done with what was there, the one value it reads through the pointer (<c>*p</c>,
-/// <c>p[0]</c>, <c>p-&gt;Count</c>) is read where the lambda is created instead.
+/// <c>p[0]</c>, <c>p-&gt;Count</c>, or the bytes the BCL reads into a string or array:
+/// <c>Encoding.UTF8.GetString(p, length)</c>) is read where the lambda is created instead.
 /// </summary>
 internal static class CapturedCopyPlanner
 {
@@ -150,7 +151,8 @@ internal static class CapturedCopyPlanner
         foreach (var reference in function.DescendantNodes().OfType<IdentifierNameSyntax>().Where(n => n.Identifier.ValueText == captured.Name && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(n, cancellationToken).Symbol, captured)))
         {
             if (ValueReadThrough(model, reference, cancellationToken) is not { } read
-                || (reads.Count > 0 && !read.IsEquivalentTo(reads[0], topLevel: false)))
+                || (reads.Count > 0 && !read.IsEquivalentTo(reads[0], topLevel: false))
+                || !InputsStayAsTheyAre(model, read, captured, function, body, cancellationToken))
             {
                 return null;
             }
@@ -175,13 +177,25 @@ internal static class CapturedCopyPlanner
         return new CapturedCopy(before, declaration, reads, copyName, function, captured);
     }
 
-    /// <summary>The value read through the captured pointer at <paramref name="reference"/>: <c>*p</c>, <c>p[0]</c>, <c>p-&gt;Count</c>, <c>*(int*)address</c>; none for anything else.</summary>
+    /// <summary>
+    /// The value read through the captured pointer at <paramref name="reference"/>: <c>*p</c>,
+    /// <c>p[0]</c>, <c>p-&gt;Count</c>, <c>*(int*)address</c>, or the bytes read into a new object by
+    /// the BCL (<c>Encoding.UTF8.GetString(p, length)</c>, <c>Marshal.PtrToStringUTF8(address, length)</c>,
+    /// <c>new string((sbyte*)p, 0, length)</c>, <c>new ReadOnlySpan&lt;byte&gt;(p, length).ToArray()</c>);
+    /// none for anything else.
+    /// </summary>
     private static ExpressionSyntax? ValueReadThrough(SemanticModel model, IdentifierNameSyntax reference, CancellationToken cancellationToken)
     {
         ExpressionSyntax pointer = reference;
         while (pointer.Parent is ParenthesizedExpressionSyntax or CastExpressionSyntax)
         {
             pointer = (ExpressionSyntax)pointer.Parent;
+        }
+
+        if (pointer.Parent is ArgumentSyntax { RefKindKeyword.RawKind: (int)SyntaxKind.None, Parent: ArgumentListSyntax { Parent: ExpressionSyntax call } }
+            && BytesReadInto(model, call, cancellationToken) is { } copied)
+        {
+            return copied;
         }
 
         ExpressionSyntax? read = pointer.Parent switch
@@ -202,6 +216,78 @@ internal static class CapturedCopyPlanner
             ? null
             : read;
     }
+
+    /// <summary>
+    /// The expression that reads the bytes at a pointer into a new string or array, when
+    /// <paramref name="call"/> is (or, for a span over them, is copied by) one of the BCL's: its
+    /// value is all it does.
+    /// </summary>
+    private static ExpressionSyntax? BytesReadInto(SemanticModel model, ExpressionSyntax call, CancellationToken cancellationToken)
+    {
+        if (model.GetSymbolInfo(call, cancellationToken).Symbol is not IMethodSymbol { ContainingType: { } type } method)
+        {
+            return null;
+        }
+
+        var typeName = type.OriginalDefinition.ToDisplayString();
+        switch (call)
+        {
+            case InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Expression: var encoding } }
+                when typeName == "System.Text.Encoding" && method.Name == "GetString" && IsStaticEncoding(model.GetSymbolInfo(encoding, cancellationToken).Symbol):
+            case InvocationExpressionSyntax when typeName == "System.Runtime.InteropServices.Marshal" && method.Name.StartsWith("PtrToString", System.StringComparison.Ordinal):
+            case ObjectCreationExpressionSyntax when type.SpecialType == SpecialType.System_String:
+                return call;
+            case ObjectCreationExpressionSyntax when typeName is "System.ReadOnlySpan<T>" or "System.Span<T>"
+                                                     && call.Parent is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "ToArray", Parent: InvocationExpressionSyntax toArray } member
+                                                     && member.Expression == call:
+                return toArray;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>
+    /// Whether everything <paramref name="read"/> reads besides the captured pointer has, where the
+    /// lambda is created, the value it has when the lambda runs: constants, types, the BCL's static
+    /// encodings, and locals and parameters from outside the lambda that nothing assigns.
+    /// </summary>
+    private static bool InputsStayAsTheyAre(SemanticModel model, ExpressionSyntax read, ISymbol captured, SyntaxNode function, SyntaxNode body, CancellationToken cancellationToken)
+    {
+        foreach (var name in read.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>())
+        {
+            if (name.Parent is MemberAccessExpressionSyntax { RawKind: (int)SyntaxKind.PointerMemberAccessExpression } arrow && arrow.Name == name)
+            {
+                // p->Count: read through the pointer, which the copy is for.
+                continue;
+            }
+
+            var symbol = model.GetSymbolInfo(name, cancellationToken).Symbol;
+            switch (symbol)
+            {
+                case null:
+                    return false;
+                case INamespaceOrTypeSymbol or IMethodSymbol:
+                case IFieldSymbol { IsConst: true }:
+                case IPropertySymbol when IsStaticEncoding(symbol):
+                    continue;
+                case ILocalSymbol or IParameterSymbol when SymbolEqualityComparer.Default.Equals(symbol, captured):
+                    continue;
+                case ILocalSymbol or IParameterSymbol when symbol.DeclaringSyntaxReferences.Length == 1
+                                                           && !function.Span.Contains(symbol.DeclaringSyntaxReferences[0].Span)
+                                                           && !(symbol is ILocalSymbol { IsRef: true })
+                                                           && !ViewReacquirePlanner.References(model, symbol, body, cancellationToken).Any(ViewReacquirePlanner.IsWrite):
+                    continue;
+                default:
+                    return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary><c>Encoding.UTF8</c>, <c>Encoding.ASCII</c>: the same encoding each time it is read.</summary>
+    private static bool IsStaticEncoding(ISymbol? symbol)
+        => symbol is IPropertySymbol { IsStatic: true, ContainingType: { } type } && type.ToDisplayString() == "System.Text.Encoding";
 
     /// <summary>
     /// A use inside the lambda that only reads the bytes: its length, an element, its span or

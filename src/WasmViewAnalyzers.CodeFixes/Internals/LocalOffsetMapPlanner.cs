@@ -9,7 +9,8 @@ using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 namespace WasmViewAnalyzers.CodeFixes.Internals;
 
 /// <summary>
-/// Raw pointers kept in a local dictionary or array while the guest runs (<c>local.Add(key,
+/// Raw pointers kept in a local dictionary, array, list, queue or stack (of pointers, or of tuples
+/// holding one) while the guest runs (<c>local.Add(key,
 /// (nint)((byte*)_memory.GetPointer() + offset))</c> in a loop that calls <c>_malloc</c>): the
 /// collection keeps the guest offsets instead, its element type becomes the offset's, and where a
 /// value is read the pointer is obtained again from the same memory (<c>*(byte*)(_memory.GetPointer()
@@ -19,7 +20,9 @@ namespace WasmViewAnalyzers.CodeFixes.Internals;
 /// Offered only where every use of the collection is known: stores whose pointer is a memory
 /// field's <c>GetPointer()</c> plus an offset; reads through <c>foreach</c> over it
 /// (<c>pair.Value</c>, a deconstructed value) or over its <c>Values</c>,
-/// <c>TryGetValue(key, out var value)</c>, an array's element read as a value (<c>ring[0]</c>),
+/// <c>TryGetValue(key, out var value)</c>, an element read as a value (<c>ring[0]</c>), taken out
+/// (<c>Dequeue()</c>, <c>Pop()</c>, <c>Peek()</c>, <c>TryDequeue(out var upload)</c>) or a <c>foreach</c>'s
+/// variable, a tuple's pointer element read by name (<c>upload.Start</c>),
 /// each value read as a pointer (not compared: an offset of 0 is no null pointer); and
 /// <c>Count</c>, <c>ContainsKey</c>, <c>Keys</c>, <c>Clear</c>, <c>Length</c>. A collection handed
 /// anywhere else keeps its type. The result must compile.
@@ -37,6 +40,18 @@ internal static class LocalOffsetMapPlanner
 
         var node = finding.Root.FindNode(additional[0].SourceSpan, getInnermostNodeForTie: true);
         var handed = node is ArgumentSyntax argument ? argument.Expression : node as ExpressionSyntax;
+
+        // uploads.Enqueue(((nint)((byte*)memory.GetPointer() + address), length)): the tuple is what is stored.
+        while (handed?.Parent is ParenthesizedExpressionSyntax or CastExpressionSyntax)
+        {
+            handed = (ExpressionSyntax)handed.Parent;
+        }
+
+        if (handed?.Parent is ArgumentSyntax { Parent: TupleExpressionSyntax tuple })
+        {
+            handed = tuple;
+        }
+
         ExpressionSyntax? target = handed?.Parent switch
         {
             ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax call } } } => call.Expression,
@@ -82,7 +97,7 @@ internal static class LocalOffsetMapPlanner
         {
             ForEachStatementSyntax loop => loop.Expression,
             SingleVariableDesignationSyntax { Parent: ParenthesizedVariableDesignationSyntax { Parent: DeclarationExpressionSyntax { Parent: ForEachVariableStatementSyntax loop } } } => loop.Expression,
-            SingleVariableDesignationSyntax { Parent: DeclarationExpressionSyntax { Parent: ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "TryGetValue" } call } } } } } => call.Expression,
+            SingleVariableDesignationSyntax { Parent: DeclarationExpressionSyntax { Parent: ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "TryGetValue" or "TryDequeue" or "TryPop" or "TryPeek" } call } } } } } => call.Expression,
             _ => null,
         };
 
@@ -100,10 +115,13 @@ internal static class LocalOffsetMapPlanner
         {
             IArrayTypeSymbol { Rank: 1 } array => array.ElementType,
             INamedTypeSymbol { Name: "Dictionary", Arity: 2, ContainingNamespace: { } containing } dictionary when containing.ToDisplayString() == "System.Collections.Generic" => dictionary.TypeArguments[1],
+            INamedTypeSymbol { Name: "Queue" or "Stack" or "List", Arity: 1, ContainingNamespace: { } containing } sequence when containing.ToDisplayString() == "System.Collections.Generic" => sequence.TypeArguments[0],
             _ => null,
         };
-        if (!OffsetSlotPlanner.IsPointerOrAddress(pointerType)
-            || pointerType!.SpecialType == SpecialType.System_Int64
+
+        // A queue of (pointer, length) tuples: each pointer element is kept as an offset, the numbers beside it stay.
+        var pointerElements = pointerType is INamedTypeSymbol { IsTupleType: true } tupleType ? tupleType.TupleElements.Where(e => IsPointer(e.Type)).ToList() : null;
+        if ((pointerElements is null ? !IsPointer(pointerType) : pointerElements.Count == 0)
             || map.DeclaringSyntaxReferences.Length != 1
             || map.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Variables.Count: 1, Parent: LocalDeclarationStatementSyntax statement } declaration }
             || SyntaxHelpers.EnclosingFunction(statement) is not { } body)
@@ -123,26 +141,9 @@ internal static class LocalOffsetMapPlanner
 
         var replacements = new List<(SyntaxNode Original, SyntaxNode Replacement)>();
         var removals = new List<StatementSyntax>();
-        ITypeSymbol? offsetType = null;
-        ExpressionSyntax? memory = null;
-        foreach (var pointer in stores)
+        if (!OffsetSlotPlanner.ReplaceByOffsets(model, stores, replacements, removals, out var offsetType, out var memory, cancellationToken))
         {
-            if (OffsetSlotPlanner.Decompose(model, pointer, cancellationToken) is not { } parts
-                || model.GetTypeInfo(parts.Offset, cancellationToken).Type is not { SpecialType: SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_UInt32 } thisType
-                || (offsetType is not null && !SymbolEqualityComparer.Default.Equals(offsetType, thisType))
-                || (memory is not null && !parts.Memory.IsEquivalentTo(memory, topLevel: false))
-                || model.GetSymbolInfo(parts.Memory, cancellationToken).Symbol is not IFieldSymbol)
-            {
-                return null;
-            }
-
-            offsetType = thisType;
-            memory = parts.Memory;
-            replacements.Add((pointer, parts.Offset.WithoutTrivia().WithTriviaFrom(pointer)));
-            if (parts.Local is { } local && OffsetSlotPlanner.LocalOnlyUsedAt(model, local, pointer, cancellationToken) is { } held && !removals.Contains(held))
-            {
-                removals.Add(held);
-            }
+            return null;
         }
 
         if (offsetType is null || memory is null || reads.Count == 0 || !reads.All(OffsetSlotPlanner.IsPointerRead))
@@ -150,7 +151,7 @@ internal static class LocalOffsetMapPlanner
             return null;
         }
 
-        replacements.AddRange(reads.Select(read => ((SyntaxNode)read, (SyntaxNode)OffsetSlotPlanner.PointerAgain(model, memory, read, pointerType))));
+        replacements.AddRange(reads.Select(read => ((SyntaxNode)read, (SyntaxNode)OffsetSlotPlanner.PointerAgain(model, memory, read, model.GetTypeInfo(read, cancellationToken).Type ?? pointerType!))));
         var offsetTypeName = ParseTypeName(offsetType.ToMinimalDisplayString(model, declaration.SpanStart));
         replacements.AddRange(OffsetSlotPlanner.PointerTypesIn(model, declaration, cancellationToken).Select(retyped => ((SyntaxNode)retyped, (SyntaxNode)offsetTypeName.WithTriviaFrom(retyped))));
 
@@ -168,6 +169,16 @@ internal static class LocalOffsetMapPlanner
                     case "Add" or "TryAdd" when member.Parent is InvocationExpressionSyntax { ArgumentList.Arguments: { Count: 2 } arguments, Parent: ExpressionStatementSyntax }:
                         stores.Add(arguments[1].Expression);
                         return true;
+                    case "Add" or "Enqueue" or "Push" when member.Parent is InvocationExpressionSyntax { ArgumentList.Arguments: { Count: 1 } arguments, Parent: ExpressionStatementSyntax }:
+                        stores.AddRange(arguments[0].Expression is TupleExpressionSyntax tuple
+                            ? tuple.Arguments.Select(a => a.Expression).Where(e => IsPointer(model.GetTypeInfo(e, cancellationToken).Type))
+                            : new[] { arguments[0].Expression });
+                        return true;
+                    case "Dequeue" or "Pop" or "Peek" when member.Parent is InvocationExpressionSyntax { ArgumentList.Arguments.Count: 0 } taken:
+                        return ValueRead(model, taken, reads, cancellationToken);
+                    case "TryDequeue" or "TryPop" or "TryPeek" when member.Parent is InvocationExpressionSyntax { ArgumentList.Arguments: { Count: 1 } arguments }
+                                                                  && arguments[0] is { RefKindKeyword.RawKind: (int)SyntaxKind.OutKeyword, Expression: DeclarationExpressionSyntax { Designation: SingleVariableDesignationSyntax designation } }:
+                        return ReadsOf(model, designation, SyntaxHelpers.EnclosingFunction(member)!, reads, cancellationToken);
                     case "Values" when member.Parent is ForEachStatementSyntax loop && loop.Expression == member:
                         return ReadsOf(model, loop, loop.Statement, reads, cancellationToken);
                     case "TryGetValue" when member.Parent is InvocationExpressionSyntax { ArgumentList.Arguments: { Count: 2 } arguments }
@@ -184,9 +195,11 @@ internal static class LocalOffsetMapPlanner
                                                           && assignment.Left == element:
                 stores.Add(assignment.Right);
                 return true;
-            case ElementAccessExpressionSyntax element when element.Expression == reference && model.GetTypeInfo(reference, cancellationToken).Type is IArrayTypeSymbol && !ViewReacquirePlanner.IsWrite(element):
-                reads.Add(element);
-                return true;
+            case ElementAccessExpressionSyntax element when element.Expression == reference && !ViewReacquirePlanner.IsWrite(element):
+                return ValueRead(model, element, reads, cancellationToken);
+            case ForEachStatementSyntax loop when loop.Expression == reference && model.GetTypeInfo(reference, cancellationToken).Type is not INamedTypeSymbol { Name: "Dictionary" }:
+                // foreach casts each element to a type written for the variable: only var follows the offset.
+                return loop.Type.IsVar && ReadsOf(model, loop, loop.Statement, reads, cancellationToken);
             case ForEachStatementSyntax loop when loop.Expression == reference:
                 // foreach (var pair in map): only pair.Key and pair.Value.
                 if (model.GetDeclaredSymbol(loop, cancellationToken) is not { } pair)
@@ -228,14 +241,45 @@ internal static class LocalOffsetMapPlanner
 
         foreach (var use in ViewReacquirePlanner.References(model, value, scope, cancellationToken))
         {
-            if (ViewReacquirePlanner.IsWrite(use))
+            if (ViewReacquirePlanner.IsWrite(use) || !ValueRead(model, use, reads, cancellationToken))
             {
                 return false;
             }
-
-            reads.Add(use);
         }
 
         return true;
     }
+
+    /// <summary>
+    /// A value taken out (<c>value</c>, <c>queue.Dequeue()</c>) as a pointer read, or for a tuple,
+    /// its pointer element read by name (<c>upload.Start</c>) or a number beside it; false for a
+    /// tuple used whole.
+    /// </summary>
+    private static bool ValueRead(SemanticModel model, ExpressionSyntax value, List<ExpressionSyntax> reads, CancellationToken cancellationToken)
+    {
+        if (model.GetTypeInfo(value, cancellationToken).Type is not INamedTypeSymbol { IsTupleType: true })
+        {
+            reads.Add(value);
+            return true;
+        }
+
+        if (value.Parent is not MemberAccessExpressionSyntax member
+            || member.Expression != value
+            || ViewReacquirePlanner.IsWrite(member)
+            || model.GetSymbolInfo(member, cancellationToken).Symbol is not IFieldSymbol element)
+        {
+            return false;
+        }
+
+        if (IsPointer(element.Type))
+        {
+            reads.Add(member);
+        }
+
+        return true;
+    }
+
+    /// <summary>A pointer or address (a <c>long</c> may as well be a number).</summary>
+    private static bool IsPointer(ITypeSymbol? type)
+        => OffsetSlotPlanner.IsPointerOrAddress(type) && type!.SpecialType != SpecialType.System_Int64;
 }

@@ -16,18 +16,22 @@ namespace WasmViewAnalyzers.CodeFixes.Internals;
 /// queue of tuples, an array, a dictionary's values), of this type or another of the user's
 /// (<c>peer.LastSnapshot = p</c>): the slot keeps the guest offset instead (<c>_lastFrame = address</c>,
 /// <c>_uploads.Enqueue((address, length))</c>), its type becomes the offset's, and where the slot is
-/// read the pointer is obtained again from the same memory (<c>(byte*)(_memory.GetPointer() + _lastFrame)</c>).
-/// Every store into the slot must be a pointer into that memory plus an offset, or the slot keeps its
-/// type and no fix is offered.
+/// read the pointer is obtained again from the same memory (<c>(byte*)(_memory.GetPointer() + _lastFrame)</c>),
+/// as is each element taken out of a collection slot (<c>_replay.Pop()</c>, <c>foreach</c>). The slot
+/// may be a record's positional member or one an object initializer sets, and the pointer may reach
+/// it through the user's own helpers (<c>Track(p)</c> hands it on to a store), whose parameters
+/// then carry the offset. Every store into the slot must be a pointer into that memory plus an
+/// offset, or the slot keeps its type and no fix is offered.
 /// </summary>
 /// <remarks>
 /// Refused for a slot another assembly may read (its readers would still expect a pointer: a public
 /// member of a library, or of an application another project references) or one
 /// named in another document, where the pointer stored cannot be taken apart
 /// (<c>memory.GetPointer() + offset</c>, or a local holding it), where a read of the slot is a
-/// comparison (an offset of 0 is no null pointer), where a read cannot reach the memory, and for a
-/// collection whose elements are read at all (only <c>Count</c>, <c>Clear</c> and the stores are
-/// left): a pointer read out of it would need the memory too. The result must compile.
+/// comparison (an offset of 0 is no null pointer), where a read cannot reach the memory or may be of
+/// another object over another memory, and where a collection's element is taken out in a way that
+/// cannot be rewritten (<c>TryDequeue(out p)</c>, <c>FirstOrDefault()</c>, a deconstruction). The
+/// result must compile.
 /// </remarks>
 internal static class OffsetSlotPlanner
 {
@@ -40,8 +44,33 @@ internal static class OffsetSlotPlanner
             return null;
         }
 
-        if (SlotOf(model, handed, cancellationToken) is not { } slot
-            || !IsHiddenFromOtherAssemblies(slot, finding.Document.Project)
+        return SlotOf(model, finding.Document.Project, handed, 0, cancellationToken) is { } slot ? PlanSlot(finding, slot) : null;
+    }
+
+    /// <summary>
+    /// WVA001 on a read of a pointer slot after a guest call (<c>*(byte*)_replay.Pop()</c>): the same
+    /// change as for the store that filled it.
+    /// </summary>
+    public static IReadOnlyList<FixEdit>? PlanForRead(FindingContext finding)
+    {
+        var model = finding.Model;
+        foreach (var name in finding.Location.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>())
+        {
+            var slot = model.GetSymbolInfo(name, finding.CancellationToken).Symbol;
+            if (slot is IFieldSymbol or IPropertySymbol { IsIndexer: false })
+            {
+                return PlanSlot(finding, slot);
+            }
+        }
+
+        return null;
+    }
+
+    private static IReadOnlyList<FixEdit>? PlanSlot(FindingContext finding, ISymbol slot)
+    {
+        var model = finding.Model;
+        var cancellationToken = finding.CancellationToken;
+        if (!IsHiddenFromOtherAssemblies(slot, finding.Document.Project)
             || slot.DeclaringSyntaxReferences.Length != 1
             || DeclaredType(slot.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken)) is not { } declaredType
             || declaredType.SyntaxTree != model.SyntaxTree
@@ -68,10 +97,18 @@ internal static class OffsetSlotPlanner
         // becomes "no offset kept" (an int? without a value), and clearing the slot sets none.
         var zeroTests = new List<(ExpressionSyntax Test, ExpressionSyntax Access, bool Kept)>();
         var zeroStores = new List<ExpressionSyntax>();
+        var retypedElsewhere = new List<TypeSyntax>();
+        var helperParameters = new List<(ParameterSyntax Parameter, IdentifierNameSyntax Use)>();
         ITypeSymbol? offsetType = null;
         ExpressionSyntax? memory = null;
         var sameMemory = new SameMemory();
-        foreach (var reference in references)
+        // record PagePointer(int Number, nint Address): each new PagePointer(n, p) stores p, into another object.
+        if (PositionalArguments(model, slot, cancellationToken) is not { } positionalArguments)
+        {
+            return null;
+        }
+
+        foreach (var reference in references.Concat<ExpressionSyntax>(positionalArguments))
         {
             if (reference.Parent is MemberBindingExpressionSyntax)
             {
@@ -80,8 +117,19 @@ internal static class OffsetSlotPlanner
 
             // this._frame, data.LastTransform: the member access is what is stored into or read.
             var access = reference.Parent is MemberAccessExpressionSyntax qualified && qualified.Name == reference ? (ExpressionSyntax)qualified : reference;
-            sameMemory.SeeSlotAccess(access);
-            var stored = isScalar ? StoredIntoField(model, access, cancellationToken) : StoredIntoCollection(model, access, cancellationToken);
+            var positional = positionalArguments.Contains(reference);
+            if (positional)
+            {
+                sameMemory.SeeStoreIntoAnotherObject();
+            }
+            else
+            {
+                sameMemory.SeeSlotAccess(access);
+            }
+
+            var stored = positional ? new[] { reference }
+                : isScalar ? StoredIntoField(model, access, cancellationToken)
+                : StoredIntoCollection(model, access, cancellationToken);
             if (stored is not null && access.Parent is AssignmentExpressionSyntax { Right: ObjectCreationExpressionSyntax created })
             {
                 createdTypes.AddRange(PointerTypesWithin(model, created.Type, cancellationToken));
@@ -91,6 +139,22 @@ internal static class OffsetSlotPlanner
             {
                 if (!isScalar && IsHarmlessCollectionUse(access))
                 {
+                    continue;
+                }
+
+                if (!isScalar && ForEachReads(model, access, retypedElsewhere, cancellationToken) is { } loopReads)
+                {
+                    replacements.AddRange(loopReads.Select(read => ((SyntaxNode)read, (SyntaxNode)read)));
+                    continue;
+                }
+
+                if (!isScalar && IsElementRead(model, access, cancellationToken, out var pointerRead))
+                {
+                    if (pointerRead is not null)
+                    {
+                        replacements.Add((pointerRead, pointerRead));
+                    }
+
                     continue;
                 }
 
@@ -114,7 +178,7 @@ internal static class OffsetSlotPlanner
                 return null;
             }
 
-            foreach (var pointer in stored)
+            foreach (var pointer in stored.SelectMany(value => ThroughHelpers(model, finding.Document.Project, value, helperParameters, 0, cancellationToken)))
             {
                 if (isScalar && !isNullable && IsZero(model, pointer, cancellationToken))
                 {
@@ -133,8 +197,8 @@ internal static class OffsetSlotPlanner
                     return null;
                 }
 
-                var thisType = model.GetTypeInfo(parts.Offset, cancellationToken).Type;
-                if (thisType?.SpecialType is not (SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_UInt32)
+                var thisType = parts.OffsetType;
+                if (thisType.SpecialType is not (SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_UInt32)
                     || (offsetType is not null && !SymbolEqualityComparer.Default.Equals(offsetType, thisType)))
                 {
                     return null;
@@ -173,7 +237,7 @@ internal static class OffsetSlotPlanner
 
         foreach (var read in reads)
         {
-            replacements.Add((read, PointerAgain(model, memory, (ExpressionSyntax)read, slotType)));
+            replacements.Add((read, PointerAgain(model, memory, (ExpressionSyntax)read, model.GetTypeInfo(read, cancellationToken).Type ?? slotType)));
         }
 
         var offsetTypeName = ParseTypeName(offsetType.ToMinimalDisplayString(model, declaration.SpanStart));
@@ -198,12 +262,124 @@ internal static class OffsetSlotPlanner
         var retypedTypes = isNullable && declaredType is NullableTypeSyntax nullableType ? new[] { nullableType.ElementType }
             : isScalar ? new[] { declaredType }
             : PointerTypesWithin(model, declaration is VariableDeclarationSyntax ? declaration.Parent! : declaration, cancellationToken).Concat(createdTypes);
-        foreach (var retyped in retypedTypes)
+        foreach (var retyped in retypedTypes.Concat(retypedElsewhere))
         {
             replacements.Add((retyped, offsetTypeName.WithTriviaFrom(retyped)));
         }
 
+        // A helper's parameter that now carries the offset is named for it (pointer becomes offset).
+        foreach (var (parameter, use) in helperParameters.Distinct())
+        {
+            var name = parameter.Identifier.ValueText;
+            var offsetName = OffsetName(name);
+            if (offsetName != name && model.LookupSymbols(use.SpanStart, name: offsetName).Length == 0)
+            {
+                name = offsetName;
+                replacements.Add((use, IdentifierName(name).WithTriviaFrom(use)));
+            }
+
+            replacements.Add((parameter, parameter.WithType(offsetTypeName.WithTriviaFrom(parameter.Type!)).WithIdentifier(Identifier(name).WithTriviaFrom(parameter.Identifier))));
+        }
+
         return EditsIfTheyCompile(model, replacements, removals, cancellationToken);
+    }
+
+    /// <summary>
+    /// The pointers a store puts into the slot, followed back through the user's own helpers
+    /// (<c>Track(p)</c> calls <c>Remember(pointer)</c>, which does <c>_recent.Add(pointer)</c>): where
+    /// the stored value is a parameter that its method only hands on to this store, the arguments
+    /// of every call of that method, which must all be in this document. The parameter and its use
+    /// are added to <paramref name="retyped"/>: it will carry the offset. Otherwise the value itself.
+    /// </summary>
+    /// <remarks>
+    /// A method another assembly may call, one that overrides, is overridden or implements an
+    /// interface, or one used as a delegate has callers the fix cannot change; a parameter read
+    /// any other way in its method would need the pointer there.
+    /// </remarks>
+    private static IEnumerable<ExpressionSyntax> ThroughHelpers(SemanticModel model, Project project, ExpressionSyntax stored, List<(ParameterSyntax Parameter, IdentifierNameSyntax Use)> retyped, int depth, CancellationToken cancellationToken)
+    {
+        var value = stored;
+        if (depth > 3
+            || value is not IdentifierNameSyntax
+            || model.GetSymbolInfo(value, cancellationToken).Symbol is not IParameterSymbol { RefKind: RefKind.None, IsParams: false, HasExplicitDefaultValue: false, ContainingSymbol: IMethodSymbol method } parameter
+            || !IsPlainHelper(method, project)
+            || method.DeclaringSyntaxReferences.Length != 1
+            || method.DeclaringSyntaxReferences[0].SyntaxTree != model.SyntaxTree
+            || parameter.DeclaringSyntaxReferences.Length != 1
+            || parameter.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not ParameterSyntax { Type: not null } parameterSyntax
+            || ReferencedInAnotherDocument(model, method, cancellationToken))
+        {
+            return new[] { stored };
+        }
+
+        var declaration = method.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
+        var root = model.SyntaxTree.GetRoot(cancellationToken);
+        var parameterUses = declaration.DescendantNodes().OfType<IdentifierNameSyntax>()
+            .Where(n => n.Identifier.ValueText == parameter.Name && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(n, cancellationToken).Symbol, parameter));
+        var calls = root.DescendantNodes().OfType<SimpleNameSyntax>()
+            .Where(n => n.Identifier.ValueText == method.Name && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(n, cancellationToken).Symbol?.OriginalDefinition, method.OriginalDefinition))
+            .ToList();
+        var arguments = new List<ExpressionSyntax>();
+        foreach (var call in calls)
+        {
+            var callee = call.Parent is MemberAccessExpressionSyntax member && member.Name == call ? (ExpressionSyntax)member : call;
+            if (callee.Parent is not InvocationExpressionSyntax { ArgumentList.Arguments: var callArguments } invocation
+                || invocation.Expression != callee
+                || callArguments.Count != method.Parameters.Length
+                || callArguments.Any(a => a.NameColon is not null || !a.RefKindKeyword.IsKind(SyntaxKind.None)))
+            {
+                return new[] { stored };
+            }
+
+            arguments.Add(callArguments[parameter.Ordinal].Expression);
+        }
+
+        if (arguments.Count == 0 || parameterUses.Any(use => use != value))
+        {
+            return new[] { stored };
+        }
+
+        retyped.Add((parameterSyntax, (IdentifierNameSyntax)value));
+        return arguments.SelectMany(argument => ThroughHelpers(model, project, argument, retyped, depth + 1, cancellationToken)).ToList();
+    }
+
+    /// <summary><c>pointer</c> and <c>ptr</c> become <c>offset</c>, <c>framePointer</c> <c>frameOffset</c>; other names stay.</summary>
+    private static string OffsetName(string name)
+    {
+        if (name is "pointer" or "ptr")
+        {
+            return "offset";
+        }
+
+        foreach (var suffix in new[] { "Pointer", "Ptr" })
+        {
+            if (name.Length > suffix.Length && name.EndsWith(suffix, System.StringComparison.Ordinal))
+            {
+                return name.Substring(0, name.Length - suffix.Length) + "Offset";
+            }
+        }
+
+        return name;
+    }
+
+    /// <summary>A method only this assembly calls, by name, and whose callers all call this very body.</summary>
+    private static bool IsPlainHelper(IMethodSymbol method, Project project)
+    {
+        if (method.MethodKind == MethodKind.LocalFunction)
+        {
+            return true;
+        }
+
+        if (method.MethodKind != MethodKind.Ordinary || method.IsVirtual || method.IsOverride || method.IsAbstract || method.IsExtern
+            || method.PartialDefinitionPart is not null || method.PartialImplementationPart is not null
+            || !method.ExplicitInterfaceImplementations.IsEmpty
+            || !IsHiddenFromOtherAssemblies(method, project))
+        {
+            return false;
+        }
+
+        var type = method.ContainingType;
+        return !type.AllInterfaces.SelectMany(i => i.GetMembers()).Any(member => SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(member), method));
     }
 
     /// <summary><c>slot != 0</c>, <c>slot == IntPtr.Zero</c>, <c>null != slot</c>: the comparison, and whether it is true when a pointer is kept.</summary>
@@ -262,6 +438,38 @@ internal static class OffsetSlotPlanner
         var edits = replacements.Select(r => (FixEdit)new ReplaceEdit(r.Original, r.Replacement)).ToList();
         edits.AddRange(removals.Select(r => (FixEdit)new RemoveStatementEdit(r)));
         return edits;
+    }
+
+    /// <summary>
+    /// Each pointer of <paramref name="stores"/> replaced by its guest offset (and a local that held
+    /// it, read nowhere else, removed): false where one is not a memory field's pointer plus an
+    /// offset, or not of the same memory and offset type as the others.
+    /// </summary>
+    internal static bool ReplaceByOffsets(SemanticModel model, IEnumerable<ExpressionSyntax> stores, List<(SyntaxNode Original, SyntaxNode Replacement)> replacements, List<StatementSyntax> removals, out ITypeSymbol? offsetType, out ExpressionSyntax? memory, CancellationToken cancellationToken)
+    {
+        offsetType = null;
+        memory = null;
+        foreach (var pointer in stores)
+        {
+            if (Decompose(model, pointer, cancellationToken) is not { } parts
+                || parts.OffsetType is not { SpecialType: SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_UInt32 } thisType
+                || (offsetType is not null && !SymbolEqualityComparer.Default.Equals(offsetType, thisType))
+                || (memory is not null && !parts.Memory.IsEquivalentTo(memory, topLevel: false))
+                || model.GetSymbolInfo(parts.Memory, cancellationToken).Symbol is not IFieldSymbol)
+            {
+                return false;
+            }
+
+            offsetType = thisType;
+            memory = parts.Memory;
+            replacements.Add((pointer, parts.Offset.WithoutTrivia().WithTriviaFrom(pointer)));
+            if (parts.Local is { } local && LocalOnlyUsedAt(model, local, pointer, cancellationToken) is { } held && !removals.Contains(held))
+            {
+                removals.Add(held);
+            }
+        }
+
+        return true;
     }
 
     /// <summary>The pointer obtained again where the offset kept in its place is read: <c>(byte*)(memory.GetPointer() + offset)</c>.</summary>
@@ -323,11 +531,130 @@ internal static class OffsetSlotPlanner
     }
 
     /// <summary>
+    /// For a positional member of a record (<c>record PagePointer(int Number, nint Address)</c>), the
+    /// argument each <c>new PagePointer(...)</c> of this document passes it; none for another slot.
+    /// Null where the record is also made another way (another constructor, an argument by name)
+    /// or taken apart (<c>var (n, a) = page</c>, <c>is PagePointer(_, var a)</c>): its
+    /// <c>Deconstruct</c> reads the member where the fix cannot see it.
+    /// </summary>
+    private static IReadOnlyList<ExpressionSyntax>? PositionalArguments(SemanticModel model, ISymbol slot, CancellationToken cancellationToken)
+    {
+        if (slot is not IPropertySymbol { ContainingType: { IsRecord: true } record } property
+            || property.DeclaringSyntaxReferences.Length != 1
+            || property.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not ParameterSyntax { Parent: ParameterListSyntax { Parent: RecordDeclarationSyntax } parameters } parameter)
+        {
+            return System.Array.Empty<ExpressionSyntax>();
+        }
+
+        var ordinal = parameters.Parameters.IndexOf(parameter);
+        var arguments = new List<ExpressionSyntax>();
+        foreach (var node in model.SyntaxTree.GetRoot(cancellationToken).DescendantNodes())
+        {
+            switch (node)
+            {
+                case BaseObjectCreationExpressionSyntax creation when model.GetSymbolInfo(creation, cancellationToken).Symbol is IMethodSymbol { MethodKind: MethodKind.Constructor } constructor
+                                                                      && SymbolEqualityComparer.Default.Equals(constructor.ContainingType, record):
+                    if (constructor.DeclaringSyntaxReferences.Length != 1
+                        || constructor.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) != parameters.Parent
+                        || creation.ArgumentList is not { } argumentList
+                        || argumentList.Arguments.Count != parameters.Parameters.Count
+                        || argumentList.Arguments.Any(a => a.NameColon is not null))
+                    {
+                        return null;
+                    }
+
+                    arguments.Add(argumentList.Arguments[ordinal].Expression);
+                    break;
+                case PositionalPatternClauseSyntax or ForEachVariableStatementSyntax:
+                case AssignmentExpressionSyntax { Left: TupleExpressionSyntax or DeclarationExpressionSyntax }:
+                    return null;
+            }
+        }
+
+        return arguments;
+    }
+
+    /// <summary>
+    /// The slot <paramref name="handed"/> is stored into, here or by the user's own helpers it is
+    /// handed to (<c>Track(p)</c>, where <c>Track</c> hands its parameter to <c>Remember</c>, which
+    /// stores it): each helper's parameter must be used once, to hand it on or store it.
+    /// </summary>
+    private static ISymbol? SlotOf(SemanticModel model, Project project, ExpressionSyntax handed, int depth, CancellationToken cancellationToken)
+    {
+        if ((MemberOfCreated(model, handed, cancellationToken) ?? SlotOf(model, handed, cancellationToken)) is { } slot)
+        {
+            return slot;
+        }
+
+        if (depth > 3
+            || handed.Parent is not ArgumentSyntax { NameColon: null, RefKindKeyword.RawKind: (int)SyntaxKind.None, Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax invocation } arguments } argument
+            || model.GetSymbolInfo(invocation, cancellationToken).Symbol is not IMethodSymbol { OriginalDefinition: var method }
+            || arguments.Arguments.IndexOf(argument) is var ordinal && ordinal >= method.Parameters.Length
+            || !IsPlainHelper(method, project)
+            || method.DeclaringSyntaxReferences.Length != 1
+            || method.DeclaringSyntaxReferences[0].SyntaxTree != model.SyntaxTree)
+        {
+            return null;
+        }
+
+        var parameter = method.Parameters[ordinal];
+        var uses = method.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken).DescendantNodes().OfType<IdentifierNameSyntax>()
+            .Where(n => n.Identifier.ValueText == parameter.Name && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(n, cancellationToken).Symbol, parameter))
+            .ToList();
+        return uses.Count == 1 ? SlotOf(model, project, uses[0], depth + 1, cancellationToken) : null;
+    }
+
+    /// <summary>
+    /// <c>new PagePointer(number, pointer, length)</c>, <c>new State { Preview = pointer }</c>,
+    /// <c>state with { Preview = pointer }</c>: the one member of the object made that takes a
+    /// pointer, a record's positional member or one set by the initializer.
+    /// </summary>
+    private static ISymbol? MemberOfCreated(SemanticModel model, ExpressionSyntax handed, CancellationToken cancellationToken)
+    {
+        var (arguments, initializer) = handed switch
+        {
+            BaseObjectCreationExpressionSyntax creation => (creation.ArgumentList?.Arguments.Select(a => a.Expression) ?? Enumerable.Empty<ExpressionSyntax>(), creation.Initializer),
+            WithExpressionSyntax with => (Enumerable.Empty<ExpressionSyntax>(), with.Initializer),
+            _ => (null, null),
+        };
+        if (arguments is null)
+        {
+            return null;
+        }
+
+        var members = new List<ISymbol>();
+        if (arguments.Any() && model.GetSymbolInfo(handed, cancellationToken).Symbol is IMethodSymbol { ContainingType.IsRecord: true } constructor)
+        {
+            var list = arguments.ToList();
+            for (var i = 0; i < list.Count && i < constructor.Parameters.Length; i++)
+            {
+                if (IsPointerOrAddress(model.GetTypeInfo(list[i], cancellationToken).ConvertedType) && constructor.Parameters[i].Type.SpecialType != SpecialType.System_Int64)
+                {
+                    members.AddRange(constructor.ContainingType.GetMembers(constructor.Parameters[i].Name).OfType<IPropertySymbol>());
+                }
+            }
+        }
+
+        foreach (var expression in initializer?.Expressions ?? default)
+        {
+            if (expression is AssignmentExpressionSyntax { Left: IdentifierNameSyntax member } assignment
+                && IsPointerOrAddress(model.GetTypeInfo(assignment.Right, cancellationToken).ConvertedType)
+                && model.GetSymbolInfo(member, cancellationToken).Symbol is IFieldSymbol or IPropertySymbol { IsIndexer: false })
+            {
+                members.Add(model.GetSymbolInfo(member, cancellationToken).Symbol!);
+            }
+        }
+
+        return members.Count == 1 ? members[0] : null;
+    }
+
+    /// <summary>
     /// The type written in the declaration of a field declared alone or of an auto-property: the
     /// type the offset replaces. A property with accessor bodies may compute what it returns.
     /// </summary>
     private static TypeSyntax? DeclaredType(SyntaxNode declaration) => declaration switch
     {
+        ParameterSyntax { Type: { } type, Parent: ParameterListSyntax { Parent: RecordDeclarationSyntax } } => type,
         VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Variables.Count: 1 } variables } => variables.Type,
         PropertyDeclarationSyntax { ExpressionBody: null, AccessorList.Accessors: { Count: > 0 } accessors } property
             when accessors.All(a => a.Body is null && a.ExpressionBody is null) => property.Type,
@@ -343,7 +670,7 @@ internal static class OffsetSlotPlanner
     private static bool IsHiddenFromOtherAssemblies(ISymbol slot, Project project)
     {
         var internalSomewhere = false;
-        for (ISymbol? level = slot; level is INamedTypeSymbol or IFieldSymbol or IPropertySymbol; level = level.ContainingType)
+        for (ISymbol? level = slot; level is INamedTypeSymbol or IFieldSymbol or IPropertySymbol or IMethodSymbol; level = level.ContainingType)
         {
             switch (level.DeclaredAccessibility)
             {
@@ -430,6 +757,8 @@ internal static class OffsetSlotPlanner
                          || (access is IdentifierNameSyntax && access.Parent is not AssignmentExpressionSyntax { Parent: InitializerExpressionSyntax });
             _slotOnlyOnThis &= onThis;
         }
+
+        public void SeeStoreIntoAnotherObject() => _slotOnlyOnThis = false;
 
         public void SeeStoredFrom(SemanticModel model, ExpressionSyntax memory, CancellationToken cancellationToken)
         {
@@ -546,8 +875,118 @@ internal static class OffsetSlotPlanner
     private static bool IsHarmlessCollectionUse(ExpressionSyntax access)
         => access.Parent is MemberAccessExpressionSyntax member
            && member.Expression == access
-           && member.Name.Identifier.ValueText is "Count" or "Length" or "Clear" or "RemoveFirst" or "RemoveLast" or "IsEmpty"
+           && member.Name.Identifier.ValueText is "Count" or "Length" or "Clear" or "RemoveFirst" or "RemoveLast" or "RemoveAt" or "IsEmpty"
            && (member.Name.Identifier.ValueText is "Count" or "Length" or "IsEmpty" || member.Parent is InvocationExpressionSyntax { Parent: ExpressionStatementSyntax });
+
+    /// <summary>
+    /// <c>foreach (var frame in _pending)</c>: the loop's reads of each pointer (<c>*(byte*)frame</c>,
+    /// <c>upload.Start</c> of a tuple), which obtain it again; a type written for the loop variable
+    /// is added to <paramref name="retyped"/>. Null where the loop variable is used otherwise
+    /// (compared, handed on by reference, assigned, captured by a lambda).
+    /// </summary>
+    private static IReadOnlyList<ExpressionSyntax>? ForEachReads(SemanticModel model, ExpressionSyntax access, List<TypeSyntax> retyped, CancellationToken cancellationToken)
+    {
+        if (access.Parent is not ForEachStatementSyntax { AwaitKeyword.RawKind: (int)SyntaxKind.None } loop
+            || loop.Expression != access
+            || model.GetDeclaredSymbol(loop, cancellationToken) is not { } element)
+        {
+            return null;
+        }
+
+        var reads = new List<ExpressionSyntax>();
+        var isTuple = element.Type is INamedTypeSymbol { IsTupleType: true };
+        foreach (var reference in loop.Statement.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>())
+        {
+            if (reference.Identifier.ValueText != element.Name || !SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(reference, cancellationToken).Symbol, element))
+            {
+                continue;
+            }
+
+            if (reference.Ancestors().TakeWhile(n => n != loop).Any(n => n is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax))
+            {
+                return null;
+            }
+
+            if (!isTuple)
+            {
+                if (!IsPointerOrAddress(element.Type) || !IsPointerRead(reference))
+                {
+                    return null;
+                }
+
+                reads.Add(reference);
+                continue;
+            }
+
+            if (reference.Parent is not MemberAccessExpressionSyntax { Parent: not AssignmentExpressionSyntax } member
+                || member.Expression != reference
+                || model.GetSymbolInfo(member, cancellationToken).Symbol is not IFieldSymbol field)
+            {
+                return null;
+            }
+
+            if (IsPointerOrAddress(field.Type))
+            {
+                if (!IsPointerRead(member))
+                {
+                    return null;
+                }
+
+                reads.Add(member);
+            }
+        }
+
+        if (!loop.Type.IsVar)
+        {
+            retyped.AddRange(PointerTypesWithin(model, loop.Type, cancellationToken));
+        }
+
+        return reads;
+    }
+
+    /// <summary>
+    /// A use of a collection slot that takes an element out (<c>_pending[i]</c>, <c>_replay.Pop()</c>,
+    /// <c>_uploads.Dequeue().Start</c>) and uses it as a pointer (<paramref name="pointer"/>), or reads
+    /// only a number beside it (<c>.Length</c> of a tuple). False where an element is taken out
+    /// another way (<c>TryDequeue(out p)</c>, <c>foreach</c>, <c>FirstOrDefault()</c>, whose 0 for none
+    /// would become the memory's base), or where the pointer is compared or handed on by reference.
+    /// </summary>
+    private static bool IsElementRead(SemanticModel model, ExpressionSyntax access, CancellationToken cancellationToken, out ExpressionSyntax? pointer)
+    {
+        pointer = null;
+        ExpressionSyntax element;
+        switch (access.Parent)
+        {
+            case ElementAccessExpressionSyntax indexed when indexed.Expression == access:
+                element = indexed;
+                break;
+            case MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Pop" or "Peek" or "Dequeue" or "First" or "Last" or "ElementAt", Parent: InvocationExpressionSyntax invocation } member
+                when member.Expression == access:
+                element = invocation;
+                break;
+            default:
+                return false;
+        }
+
+        var type = model.GetTypeInfo(element, cancellationToken).Type;
+        if (IsPointerOrAddress(type))
+        {
+            pointer = element;
+            return IsPointerRead(element) && element.Parent is not (AssignmentExpressionSyntax or PostfixUnaryExpressionSyntax or PrefixUnaryExpressionSyntax { RawKind: not (int)SyntaxKind.PointerIndirectionExpression });
+        }
+
+        // A tuple's element: its pointer read by name (.Start, .Item1), or a number beside it.
+        if (type is INamedTypeSymbol { IsTupleType: true }
+            && element.Parent is MemberAccessExpressionSyntax { Parent: not AssignmentExpressionSyntax } tupleMember
+            && tupleMember.Expression == element
+            && model.GetSymbolInfo(tupleMember, cancellationToken).Symbol is IFieldSymbol tupleField)
+        {
+            pointer = IsPointerOrAddress(tupleField.Type) ? tupleMember : null;
+            return pointer is null || IsPointerRead(tupleMember);
+        }
+
+        return false;
+    }
 
     /// <summary>A read of a pointer field that uses it as a pointer (not a comparison, not a store).</summary>
     internal static bool IsPointerRead(ExpressionSyntax access)
@@ -564,22 +1003,30 @@ internal static class OffsetSlotPlanner
 
     internal sealed class PointerParts
     {
-        public PointerParts(ExpressionSyntax memory, ExpressionSyntax offset, ILocalSymbol? local)
+        public PointerParts(ExpressionSyntax memory, ExpressionSyntax offset, ITypeSymbol offsetType, ILocalSymbol? local)
         {
             Memory = memory;
             Offset = offset;
+            OffsetType = offsetType;
             Local = local;
         }
 
         public ExpressionSyntax Memory { get; }
 
+        /// <summary>The offset: an expression of the code, or the sum of its terms (<c>a + b</c>), which the semantic model does not know.</summary>
         public ExpressionSyntax Offset { get; }
+
+        public ITypeSymbol OffsetType { get; }
 
         /// <summary>The local the pointer was held in, when the store reads it.</summary>
         public ILocalSymbol? Local { get; }
     }
 
-    /// <summary><c>(byte*)memory.GetPointer() + offset</c>, or a local declared as that, taken apart.</summary>
+    /// <summary>
+    /// <c>(byte*)memory.GetPointer() + offset</c> (or <c>+ a + b</c>, each term added in bytes), or a
+    /// local declared as that, taken apart. A sum over a wider pointer (<c>(int*)p + i</c>) adds
+    /// <c>i</c> elements, not bytes, and is not taken apart.
+    /// </summary>
     internal static PointerParts? Decompose(SemanticModel model, ExpressionSyntax pointer, CancellationToken cancellationToken)
     {
         ILocalSymbol? local = null;
@@ -591,31 +1038,62 @@ internal static class OffsetSlotPlanner
             operation = model.GetOperation(initializer, cancellationToken)?.WalkDownConversions();
         }
 
-        if (operation is not IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } sum)
+        if (operation is not IBinaryOperation { OperatorKind: BinaryOperatorKind.Add })
         {
             return null;
         }
 
-        var baseOperation = sum.LeftOperand.WalkDownConversions();
-        if (baseOperation is ILocalReferenceOperation { Local: { } baseLocal } && baseLocal.DeclaringSyntaxReferences.Length == 1
-            && baseLocal.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer.Value: { } baseInitializer }
-            && local is null)
+        // Left-nested additions: the terms after the pointer, first term first.
+        var terms = new List<IOperation>();
+        var baseOperation = operation;
+        while (baseOperation is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } addition && AddsBytes(addition.Type))
         {
-            // basePointer + a where basePointer = memory.GetPointer(): the local goes with its last use.
-            local = baseLocal;
-            baseOperation = model.GetOperation(baseInitializer, cancellationToken)?.WalkDownConversions();
+            terms.Insert(0, addition.RightOperand.WalkDownConversions());
+            baseOperation = addition.LeftOperand.WalkDownConversions();
+            if (baseOperation is ILocalReferenceOperation { Local: { } baseLocal } && baseLocal.DeclaringSyntaxReferences.Length == 1
+                && baseLocal.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer.Value: { } baseInitializer }
+                && local is null)
+            {
+                // basePointer + a where basePointer = memory.GetPointer(): the local goes with its last use.
+                local = baseLocal;
+                baseOperation = model.GetOperation(baseInitializer, cancellationToken)?.WalkDownConversions();
+            }
         }
 
         if (baseOperation is not IInvocationOperation { TargetMethod.Name: "GetPointer", Instance: { } memory } getPointer
+            || terms.Count == 0
             || WasmViewAnalyzers.Engine.Knowledge.WasmSymbols.TryCreate(model.Compilation) is not { } symbols
             || !symbols.IsWasmtimeType(getPointer.TargetMethod.ContainingType, symbols.Memory)
-            || sum.RightOperand.WalkDownConversions().Syntax is not ExpressionSyntax offset
-            || memory.Syntax is not ExpressionSyntax memorySyntax)
+            || memory.Syntax is not ExpressionSyntax memorySyntax
+            || terms.Any(t => t.Syntax is not ExpressionSyntax || t.Type is null)
+            || OffsetTypeOf(model.Compilation, terms.Select(t => t.Type!)) is not { } offsetType)
         {
             return null;
         }
 
-        return new PointerParts(memorySyntax, offset, local);
+        var offset = terms.Count == 1
+            ? (ExpressionSyntax)terms[0].Syntax
+            : ParseExpression(string.Join(" + ", terms.Select(t => t.Syntax.WithoutTrivia().ToString())));
+        return new PointerParts(memorySyntax, offset, offsetType, local);
+    }
+
+    /// <summary>A sum that adds its right operand in bytes: an address, a byte pointer, or a number an address was widened to.</summary>
+    private static bool AddsBytes(ITypeSymbol? type)
+        => type is IPointerTypeSymbol { PointedAtType.SpecialType: SpecialType.System_Byte or SpecialType.System_SByte }
+           || type?.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr or SpecialType.System_Int64;
+
+    /// <summary>The type of the terms' sum: theirs when they agree, <c>long</c> when 32- and 64-bit integers mix.</summary>
+    private static ITypeSymbol? OffsetTypeOf(Compilation compilation, IEnumerable<ITypeSymbol> types)
+    {
+        var distinct = types.Distinct<ITypeSymbol>(SymbolEqualityComparer.Default).ToList();
+        if (distinct.Count == 1)
+        {
+            return distinct[0];
+        }
+
+        return distinct.All(t => t.SpecialType is SpecialType.System_Int32 or SpecialType.System_UInt32 or SpecialType.System_Int64)
+            ? compilation.GetSpecialType(SpecialType.System_Int64)
+            : null;
     }
 
     /// <summary>The declaration of <paramref name="local"/>, when <paramref name="use"/> (or an element of the same collection expression) is all that reads it.</summary>

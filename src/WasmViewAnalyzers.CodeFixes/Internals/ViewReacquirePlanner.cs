@@ -72,8 +72,9 @@ internal sealed class InputsFirst
 
 /// <summary>
 /// Decides whether a stale view can be obtained again right before the statement that reads it,
-/// with the same meaning: the view is a local declared once from an expression (or the
-/// <c>out</c> span of <c>Caller.TryGetMemorySpan</c>) that has no side effects and whose inputs —
+/// with the same meaning: the view is a local declared once from an expression, or given it by one
+/// assignment every pass to the use runs (or the <c>out</c> span of <c>Caller.TryGetMemorySpan</c>),
+/// that has no side effects and whose inputs —
 /// locals, parameters, readonly fields, get-only auto-properties, constants — are not assigned
 /// between where the view was obtained and that statement; and that statement runs no guest code
 /// of its own before it reads the view. This is the fix for views that are written through, for
@@ -109,15 +110,22 @@ internal static class ViewReacquirePlanner
         // The view itself, or a view derived from one that was (ref var header = ref
         // MemoryMarshal.AsRef<Header>(span)): then both are obtained again, the first one first.
         var sources = new List<(ILocalSymbol Local, SyntaxNode Source, StatementSyntax Reacquire)>();
-        if (Source(model, view, body, cancellationToken) is not { } source)
+        var source = Source(model, view, body, cancellationToken);
+        if ((source is null || !IsObtainedAt(model, view, body, source.Value.Source, acquisitionSpan, cancellationToken))
+            && AssignedBeforeTheUse(model, view, body, name, acquisitionSpan, cancellationToken) is { } assigned)
+        {
+            source = assigned;
+        }
+
+        if (source is null)
         {
             return null;
         }
 
-        sources.Add((view, source.Source, source.Reacquire));
-        if (!IsObtainedAt(model, view, body, source.Source, acquisitionSpan, cancellationToken))
+        sources.Add((view, source.Value.Source, source.Value.Reacquire));
+        if (!IsObtainedAt(model, view, body, source.Value.Source, acquisitionSpan, cancellationToken))
         {
-            var roots = (model.GetOperation(Evaluated(source.Source), cancellationToken)?.DescendantsAndSelf() ?? Enumerable.Empty<IOperation>())
+            var roots = (model.GetOperation(Evaluated(source.Value.Source), cancellationToken)?.DescendantsAndSelf() ?? Enumerable.Empty<IOperation>())
                 .OfType<ILocalReferenceOperation>()
                 .Select(reference => reference.Local)
                 .Where(local => !SymbolEqualityComparer.Default.Equals(local, view))
@@ -527,6 +535,34 @@ internal static class ViewReacquirePlanner
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// <c>nint? last = null; ... last = memory.GetPointer() + output;</c>: a local declared first and
+    /// given the view later, by the assignment that obtains it, where every pass to the use runs
+    /// that assignment (it stands before the use, in a block around it). Any other write to the
+    /// local the planner refuses as a re-binding.
+    /// </summary>
+    private static (SyntaxNode Source, StatementSyntax Reacquire)? AssignedBeforeTheUse(SemanticModel model, ILocalSymbol local, SyntaxNode body, SyntaxNode use, TextSpan acquisitionSpan, CancellationToken cancellationToken)
+    {
+        if (local.IsRef
+            || local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not VariableDeclaratorSyntax { Parent.Parent: LocalDeclarationStatementSyntax { UsingKeyword.RawKind: 0 } })
+        {
+            return null;
+        }
+
+        var assignment = References(model, local, body, cancellationToken)
+            .Select(reference => reference.Parent is AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression } assigned && assigned.Left == reference ? assigned : null)
+            .FirstOrDefault(assigned => assigned is not null && assigned.Right.Span.Contains(acquisitionSpan));
+        if (assignment?.Parent is not ExpressionStatementSyntax { Parent: BlockSyntax block } statement
+            || !block.Span.Contains(use.Span)
+            || statement.Span.End > use.SpanStart
+            || EnclosingFunction(statement) != body)
+        {
+            return null;
+        }
+
+        return (assignment.Right, ExpressionStatement(AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, IdentifierName(local.Name), assignment.Right.WithoutTrivia())));
     }
 
     /// <summary><c>var (a, b) = (x, y)</c> or <c>(var a, var b) = (x, y)</c>: the element of the tuple literal <paramref name="designation"/> receives.</summary>

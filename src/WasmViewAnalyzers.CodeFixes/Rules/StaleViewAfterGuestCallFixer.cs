@@ -41,7 +41,7 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
         new FixStrategy(CallFirstKey, "Call the guest before obtaining the view", CallFirst),
         new FixStrategy(CopyInHelperKey, "Make the helper return a copy", HelperCopyPlanner.Plan),
         new FixStrategy(ObtainInFunctionKey, "Obtain the view where the lambda runs", CapturedSourcePlanner.Plan),
-        new FixStrategy(KeepOffsetKey, "Keep the guest offset instead of the pointer", LocalOffsetMapPlanner.PlanForRead),
+        new FixStrategy(KeepOffsetKey, "Keep the guest offset instead of the pointer", finding => LocalOffsetMapPlanner.PlanForRead(finding) ?? OffsetSlotPlanner.PlanForRead(finding) ?? NullableOffsetLocalPlanner.Plan(finding)),
     };
 
     public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIdentifiers.StaleViewAfterGuestCall);

@@ -1245,6 +1245,236 @@ public sealed class StaleViewAfterGuestCallFixerTests
     }
 
     [Fact]
+    public Task ObtainAgain_PointerDeclaredFirstAndAssignedItsSourceLater_AssignedAgainAfterTheCall() => VerifyMembers("""
+        int Peak(int a)
+        {
+            nint? lastPacket = null;
+            int output = convert(a);
+            lastPacket = memory.GetPointer() + output;
+            int peak = *(byte*)lastPacket.Value;
+            convert(a);
+            if (lastPacket.HasValue)
+            {
+                peak = Math.Max(peak, *(byte*){|WVA001:lastPacket|}.Value);
+            }
+
+            return peak;
+        }
+
+        int Plain(int a)
+        {
+            byte* last = null;
+            int output = convert(a);
+            last = (byte*)memory.GetPointer() + output;
+            convert(a);
+            return *{|WVA001:last|} + {|WVA001:last|}[1];
+        }
+        """, """
+        int Peak(int a)
+        {
+            nint? lastPacket = null;
+            int output = convert(a);
+            lastPacket = memory.GetPointer() + output;
+            int peak = *(byte*)lastPacket.Value;
+            convert(a);
+            lastPacket = memory.GetPointer() + output;
+            if (lastPacket.HasValue)
+            {
+                peak = Math.Max(peak, *(byte*)lastPacket.Value);
+            }
+
+            return peak;
+        }
+
+        int Plain(int a)
+        {
+            byte* last = null;
+            int output = convert(a);
+            last = (byte*)memory.GetPointer() + output;
+            convert(a);
+            last = (byte*)memory.GetPointer() + output;
+            return *last + last[1];
+        }
+        """);
+
+    [Fact]
+    public async Task ObtainAgain_NoFixWhereThePointerIsAssignedOnSomePathsOrTwice()
+    {
+        // Assigned again after the call on every path, the pointer would be set where it was not
+        // (null before, HasValue true after); assigned twice, which value reaches the use depends on the path.
+        var findings = await Verify.GetFixesPerDiagnosticAsync(HostCode.WithMembers("""
+            int Branch(int a, bool b)
+            {
+                byte* p = null;
+                if (b)
+                {
+                    p = (byte*)memory.GetPointer() + a;
+                }
+
+                convert(a);
+                return p == null ? 0 : *p;
+            }
+
+            int Twice(int a, bool b)
+            {
+                nint p = memory.GetPointer();
+                p = memory.GetPointer() + a;
+                if (b)
+                {
+                    p = memory.GetPointer() + 2 * a;
+                }
+
+                convert(a);
+                return *(byte*)p;
+            }
+            """));
+
+        Assert.NotEmpty(findings);
+        Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == ObtainAgain);
+    }
+
+    [Fact]
+    public Task PointersOfAPrivateCollectionReadAfterTheCall_KeepTheOffsets() => VerifyMembers("""
+        private readonly Stack<nint> _replay = new();
+
+        int Replay(int address, int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                _replay.Push(memory.GetPointer() + address + i * 8);
+            }
+
+            reset();
+            var sum = 0;
+            while (_replay.Count > 0)
+            {
+                sum += *(byte*){|WVA001:_replay|}.Pop();
+            }
+
+            return sum;
+        }
+        """, """
+        private readonly Stack<int> _replay = new();
+
+        int Replay(int address, int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                _replay.Push(address + i * 8);
+            }
+
+            reset();
+            var sum = 0;
+            while (_replay.Count > 0)
+            {
+                sum += *(byte*)(memory.GetPointer() + _replay.Pop());
+            }
+
+            return sum;
+        }
+        """);
+
+    [Fact]
+    public async Task PointersOfACollectionOthersSee_KeepTheirType()
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(HostCode.WithMembers("""
+            internal readonly Stack<nint> Replay = new();
+
+            int Drain(int address)
+            {
+                Replay.Push(memory.GetPointer() + address);
+                reset();
+                return *(byte*)Replay.Pop();
+            }
+            """) + """
+
+            unsafe class Reader
+            {
+                int Peek(Host host) => *(byte*)host.Replay.Peek();
+            }
+            """);
+
+        // The reader reads another host's stack: its memory may not be the one the pointers came from.
+        Assert.Contains(findings, f => f.Diagnostic.Id == "WVA001");
+        Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
+    }
+
+    [Fact]
+    public Task PointerInANullableLocalFilledInABranch_KeepsTheOffset() => VerifyMembers("""
+        float Life(int emitter, bool fill)
+        {
+            nint? cached = null;
+            if (fill)
+            {
+                var address = convert(emitter);
+                cached = memory.GetPointer() + address;
+            }
+
+            convert(0);
+            return cached.HasValue ? *(float*){|WVA001:cached|}.GetValueOrDefault() : 0;
+        }
+
+        int First(int a)
+        {
+            nint? start = null;
+            if (a > 0)
+            {
+                start = (nint)((byte*)memory.GetPointer() + a);
+            }
+
+            convert(a);
+            return start == null ? -1 : *(byte*){|WVA001:start|}.Value;
+        }
+        """, """
+        float Life(int emitter, bool fill)
+        {
+            int? cached = null;
+            if (fill)
+            {
+                var address = convert(emitter);
+                cached = address;
+            }
+
+            convert(0);
+            return cached.HasValue ? *(float*)(memory.GetPointer() + cached.GetValueOrDefault()) : 0;
+        }
+
+        int First(int a)
+        {
+            int? start = null;
+            if (a > 0)
+            {
+                start = a;
+            }
+
+            convert(a);
+            return start == null ? -1 : *(byte*)(memory.GetPointer() + start.Value);
+        }
+        """);
+
+    [Fact]
+    public async Task PointerInANullableLocalReadWithoutAGuard_KeepsItsType()
+    {
+        // For none, GetValueOrDefault() was a null pointer; an offset's 0 would be the memory's base.
+        var findings = await Verify.GetFixesPerDiagnosticAsync(HostCode.WithMembers("""
+            int First(int a)
+            {
+                nint? start = null;
+                if (a > 0)
+                {
+                    start = (nint)((byte*)memory.GetPointer() + a);
+                }
+
+                convert(a);
+                return *(byte*)start.GetValueOrDefault();
+            }
+            """));
+
+        Assert.Single(findings);
+        Assert.Empty(findings[0].Fixes);
+    }
+
+    [Fact]
     public async Task ObtainAgain_NoFixWhenTheViewIsReassigned()
     {
         var offered = await Verify.GetOfferedFixesAsync(HostCode.WithMembers("""

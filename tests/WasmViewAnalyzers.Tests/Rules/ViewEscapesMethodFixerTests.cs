@@ -395,6 +395,9 @@ public sealed class ViewEscapesMethodFixerTests
         var titles = await Verify.GetOfferedFixesAsync(ViewEscapesMethodAnalyzerTests.Host("""
             private byte* _frame;
             private readonly List<nint> _pending = new();
+            private readonly Queue<nint> _queue = new();
+            private readonly Stack<nint> _stack = new();
+            private nint _cell;
 
             void Remember(int address) => _frame = (byte*)memory.GetPointer() + address;
 
@@ -404,7 +407,31 @@ public sealed class ViewEscapesMethodFixerTests
 
             void Queue(int address) => _pending.Add(memory.GetPointer() + address);
 
-            nint Oldest => _pending[0];
+            nint Oldest => _pending.FirstOrDefault();
+
+            void Enqueue(int address) => _queue.Enqueue(memory.GetPointer() + address);
+
+            byte Next => _queue.TryDequeue(out var next) ? *(byte*)next : (byte)0;
+
+            void Push(int address) => _stack.Push(memory.GetPointer() + address);
+
+            bool TopIsSet => _stack.Peek() != 0;
+
+            void Cell(int index) => _cell = (nint)((int*)memory.GetPointer() + index);
+
+            private readonly List<nint> _ring = new();
+
+            void Ring(int address) => _ring.Add(memory.GetPointer() + address);
+
+            int Set => _ring.Count(p => p != 0);
+
+            void Zero()
+            {
+                foreach (var p in _ring)
+                {
+                    Console.WriteLine(p == 0);
+                }
+            }
 
             private nint _seed = IntPtr.Zero;
 
@@ -413,9 +440,160 @@ public sealed class ViewEscapesMethodFixerTests
             bool Seeded => _seed != 0;
             """));
 
-        // A pointer read where it may be 0 would need an offset that may be missing; an element read
-        // out would be an offset; a slot given a value where it is declared holds one from the start.
+        // A pointer read where it may be 0 would need an offset that may be missing (nor may a loop
+        // or a lambda compare an element with 0); FirstOrDefault's 0
+        // for none would become the memory's base; an element taken out into a local would be an
+        // offset there; a pointer compared is no offset; (int*)p + index adds 4 bytes per index, not
+        // one; a slot given a value where it is declared holds one from the start.
         Assert.Empty(titles);
+    }
+
+    [Fact]
+    public Task PointersTakenOutOfAPrivateCollection_KeepTheOffsets_ReadsObtainThePointerAgain() => VerifyMembers("""
+        private readonly Stack<nint> _replay = new();
+        private readonly List<nint> _pending = new();
+        private readonly Queue<(nint Start, int Length)> _uploads = new();
+
+        void Keep(int address, int index)
+        {
+            _replay.Push({|WVA002:memory.GetPointer() + address|});
+            _pending.Add({|WVA002:memory.GetPointer() + address + index * 4|});
+            _uploads.Enqueue({|WVA002:((nint)((byte*)memory.GetPointer() + address), 16)|});
+            if (_pending.Count > 8)
+            {
+                _pending.RemoveAt(0);
+            }
+        }
+
+        int Drain()
+        {
+            var sum = 0;
+            while (_replay.Count > 0)
+            {
+                sum += *(byte*)_replay.Pop();
+            }
+
+            foreach (var upload in _uploads)
+            {
+                sum += *(byte*)upload.Start + upload.Length;
+            }
+
+            foreach (nint pending in _pending)
+            {
+                sum += ((byte*)pending)[0];
+            }
+
+            sum += ((byte*)_uploads.Peek().Start)[1] + _uploads.Dequeue().Length;
+            return sum + *(byte*)_pending[0];
+        }
+        """, """
+        private readonly Stack<int> _replay = new();
+        private readonly List<int> _pending = new();
+        private readonly Queue<(int Start, int Length)> _uploads = new();
+
+        void Keep(int address, int index)
+        {
+            _replay.Push(address);
+            _pending.Add(address + index * 4);
+            _uploads.Enqueue((address, 16));
+            if (_pending.Count > 8)
+            {
+                _pending.RemoveAt(0);
+            }
+        }
+
+        int Drain()
+        {
+            var sum = 0;
+            while (_replay.Count > 0)
+            {
+                sum += *(byte*)(memory.GetPointer() + _replay.Pop());
+            }
+
+            foreach (var upload in _uploads)
+            {
+                sum += *(byte*)(memory.GetPointer() + upload.Start) + upload.Length;
+            }
+
+            foreach (int pending in _pending)
+            {
+                sum += ((byte*)(memory.GetPointer() + pending))[0];
+            }
+
+            sum += ((byte*)(memory.GetPointer() + _uploads.Peek().Start))[1] + _uploads.Dequeue().Length;
+            return sum + *(byte*)(memory.GetPointer() + _pending[0]);
+        }
+        """);
+
+    private const string CreatedTypes = """
+
+        record PagePointer(int Number, nint Address, int Length);
+
+        sealed class State
+        {
+            public string Name = "";
+            public nint Preview;
+        }
+
+        record struct Snapshot(nint Start, int Length);
+        """;
+
+    [Fact]
+    public Task PointerInARecordOrAnObjectInitializer_KeepsTheOffset() => Verify.VerifyCodeFixAsync(ViewEscapesMethodAnalyzerTests.Host("""
+        private readonly List<PagePointer> _pages = new();
+        private State _state = new();
+        private Snapshot _snapshot;
+
+        void Page(int number, int address, int length) => _pages.Add({|WVA002:new PagePointer(number, memory.GetPointer() + address, length)|});
+
+        void Keep(string name, int address) => _state = {|WVA002:new State { Name = name, Preview = memory.GetPointer() + address }|};
+
+        void Move(int address) => _snapshot = _snapshot with { Start = {|WVA002:memory.GetPointer() + address|} };
+
+        int Pages => _pages.Count + _state.Name.Length + _snapshot.Length;
+        """) + CreatedTypes, ViewEscapesMethodAnalyzerTests.Host("""
+        private readonly List<PagePointer> _pages = new();
+        private State _state = new();
+        private Snapshot _snapshot;
+
+        void Page(int number, int address, int length) => _pages.Add(new PagePointer(number, address, length));
+
+        void Keep(string name, int address) => _state = new State { Name = name, Preview = address };
+
+        void Move(int address) => _snapshot = _snapshot with { Start = address };
+
+        int Pages => _pages.Count + _state.Name.Length + _snapshot.Length;
+        """) + CreatedTypes.Replace("nint", "int"), Key);
+
+    [Fact]
+    public async Task PointerInARecordReadOrTakenApart_KeepsItsType()
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host("""
+            private readonly List<Frame> _frames = new();
+            private readonly List<Cell> _cells = new();
+
+            void Add(int address) => _frames.Add(new Frame(memory.GetPointer() + address));
+
+            byte First => *(byte*)_frames[0].Start;
+
+            void Put(int address) => _cells.Add(new Cell(memory.GetPointer() + address, 4));
+
+            int Count()
+            {
+                var (at, count) = _cells[0];
+                return count;
+            }
+            """) + """
+
+            record Frame(nint Start);
+
+            record Cell(nint At, int Count);
+            """);
+
+        // A frame is another object: where it is read, the reader's memory may not be the writer's.
+        // Taking a cell apart reads At through Deconstruct, which the fix cannot change.
+        Assert.Equal(2, findings.Length);
+        Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
     }
 
     private const string PeerTypes = """
@@ -688,6 +866,110 @@ public sealed class ViewEscapesMethodFixerTests
         """);
 
     [Fact]
+    public Task PointerHandedThroughTheHostsOwnHelpersIntoAField_KeepsTheOffset() => VerifyMembers("""
+        private readonly List<nint> _recent = new();
+        private byte* _last;
+
+        void Record(int offset) => Track({|WVA002:memory.GetPointer() + offset|});
+
+        void RecordAt(int offset, int index)
+        {
+            var pointer = memory.GetPointer() + offset + index;
+            Track({|WVA002:pointer|});
+        }
+
+        private void Track(nint pointer) => Remember(pointer);
+
+        private void Remember(nint pointer)
+        {
+            if (_recent.Count == 64)
+            {
+                _recent.RemoveAt(0);
+            }
+
+            _recent.Add(pointer);
+        }
+
+        void Keep(int offset)
+        {
+            void Store(byte* source) => _last = source;
+            Store({|WVA002:(byte*)memory.GetPointer() + offset|});
+        }
+
+        byte Last => *_last;
+        """, """
+        private readonly List<int> _recent = new();
+        private int _last;
+
+        void Record(int offset) => Track(offset);
+
+        void RecordAt(int offset, int index)
+        {
+            Track(offset + index);
+        }
+
+        private void Track(int offset) => Remember(offset);
+
+        private void Remember(int offset)
+        {
+            if (_recent.Count == 64)
+            {
+                _recent.RemoveAt(0);
+            }
+
+            _recent.Add(offset);
+        }
+
+        void Keep(int offset)
+        {
+            void Store(int source) => _last = source;
+            Store(offset);
+        }
+
+        byte Last => *(byte*)(memory.GetPointer() + _last);
+        """);
+
+    [Fact]
+    public async Task PointerHandedToHelpersThatReadItOrAreCalledOtherwise_KeepsItsType()
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host("""
+            private readonly List<nint> _seen = new();
+            private readonly List<nint> _marked = new();
+            private readonly List<nint> _noted = new();
+            private readonly List<nint> _mixed = new();
+
+            void See(int offset) => Peek(memory.GetPointer() + offset);
+
+            private void Peek(nint pointer)
+            {
+                Console.WriteLine(*(byte*)pointer);
+                _seen.Add(pointer);
+            }
+
+            void Mark(int offset) => Keep(memory.GetPointer() + offset);
+
+            private void Keep(nint pointer) => _marked.Add(pointer);
+
+            Action<nint> Marker => Keep;
+
+            void Note(int offset) => NoteAt(memory.GetPointer() + offset);
+
+            protected virtual void NoteAt(nint pointer) => _noted.Add(pointer);
+
+            void Mix(int offset) => Put(memory.GetPointer() + offset);
+
+            void MixNumber(int offset) => Put(offset);
+
+            private void Put(nint pointer) => _mixed.Add(pointer);
+            """));
+
+        // Peek reads the pointer itself; Keep is also a delegate its callers do not pass an offset to;
+        // NoteAt may be overridden; Put is also handed a plain number, which would become an offset.
+        Assert.Equal(4, findings.Length);
+        Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
+    }
+
+    [Fact]
     public async Task PointerHandedToAHelperThatDoesMoreThanStoreIt_KeepsItsType()
     {
         var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host("""
@@ -784,6 +1066,100 @@ public sealed class ViewEscapesMethodFixerTests
             return slots.TryGetValue(key, out var slot) ? *(int*)(memory.GetPointer() + slot) : slots.Count;
         }
         """);
+
+    [Fact]
+    public Task PointersInALocalQueueOrStack_KeepTheOffsets_ReadsObtainThePointerAgain() => VerifyMembers("""
+        int DrainUploads(int address)
+        {
+            var uploads = new Queue<(nint Start, int Length)>();
+            uploads.Enqueue({|WVA002:((nint)((byte*)memory.GetPointer() + address), 16)|});
+            var total = 0;
+            while (uploads.TryDequeue(out var upload))
+            {
+                total += *(byte*)upload.Start + upload.Length;
+            }
+
+            return total + uploads.Count;
+        }
+
+        int Replay(int address, int count)
+        {
+            var pending = new Stack<nint>();
+            for (var i = 0; i < count; i++)
+            {
+                pending.Push({|WVA002:memory.GetPointer() + address + i|});
+            }
+
+            var sum = 0;
+            foreach (var p in pending)
+            {
+                sum += *(byte*)p;
+            }
+
+            return sum + *(byte*)pending.Pop();
+        }
+        """, """
+        int DrainUploads(int address)
+        {
+            var uploads = new Queue<(int Start, int Length)>();
+            uploads.Enqueue((address, 16));
+            var total = 0;
+            while (uploads.TryDequeue(out var upload))
+            {
+                total += *(byte*)(memory.GetPointer() + upload.Start) + upload.Length;
+            }
+
+            return total + uploads.Count;
+        }
+
+        int Replay(int address, int count)
+        {
+            var pending = new Stack<int>();
+            for (var i = 0; i < count; i++)
+            {
+                pending.Push(address + i);
+            }
+
+            var sum = 0;
+            foreach (var p in pending)
+            {
+                sum += *(byte*)(memory.GetPointer() + p);
+            }
+
+            return sum + *(byte*)(memory.GetPointer() + pending.Pop());
+        }
+        """);
+
+    [Fact]
+    public async Task PointersInALocalQueueTakenOutWholeOrWithATypedLoop_KeepTheirType()
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host("""
+            (nint, int) Whole(int address)
+            {
+                var uploads = new Queue<(nint Start, int Length)>();
+                uploads.Enqueue((memory.GetPointer() + address, 16));
+                return uploads.Dequeue();
+            }
+
+            int Typed(int address)
+            {
+                var pending = new List<nint>();
+                pending.Add(memory.GetPointer() + address);
+                var sum = 0;
+                foreach (nint p in pending)
+                {
+                    sum += *(byte*)p;
+                }
+
+                return sum;
+            }
+            """));
+
+        // A tuple handed on whole would carry an offset where a pointer is expected; a loop variable
+        // with a written type casts each element to it.
+        Assert.Equal(2, findings.Length);
+        Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
+    }
 
     [Fact]
     public async Task PointersInALocalDictionaryHandedOnOrCompared_KeepTheirType()
@@ -917,6 +1293,61 @@ public sealed class ViewEscapesMethodFixerTests
             _flushers.Add(() => Console.WriteLine(counterValue));
         }
         """);
+
+    [Fact]
+    public Task PointerInWorkQueuedOnce_TheBytesItReadsIntoAStringOrArrayAreReadWhereTheWorkIsQueued() => VerifyMembers("""
+        private readonly List<Action> _flushers = new();
+
+        void Later(int address, int length)
+        {
+            var start = (byte*)memory.GetPointer() + address;
+            _flushers.Add(() => Console.Out.Write(System.Text.Encoding.UTF8.GetString({|WVA002:start|}, length)));
+            var text = memory.GetPointer() + address;
+            Task.Run(() => Console.WriteLine(System.Runtime.InteropServices.Marshal.PtrToStringUTF8({|WVA002:text|}, length)));
+            var bytes = (byte*)memory.GetPointer() + address;
+            ThreadPool.QueueUserWorkItem(_ => Console.WriteLine(new ReadOnlySpan<byte>({|WVA002:bytes|}, length).ToArray().Length + 1));
+        }
+        """, """
+        private readonly List<Action> _flushers = new();
+
+        void Later(int address, int length)
+        {
+            var start = (byte*)memory.GetPointer() + address;
+            var startValue = System.Text.Encoding.UTF8.GetString(start, length);
+            _flushers.Add(() => Console.Out.Write(startValue));
+            var text = memory.GetPointer() + address;
+            var textValue = System.Runtime.InteropServices.Marshal.PtrToStringUTF8(text, length);
+            Task.Run(() => Console.WriteLine(textValue));
+            var bytes = (byte*)memory.GetPointer() + address;
+            var bytesValue = new ReadOnlySpan<byte>(bytes, length).ToArray();
+            ThreadPool.QueueUserWorkItem(_ => Console.WriteLine(bytesValue.Length + 1));
+        }
+        """);
+
+    [Fact]
+    public async Task PointerInWorkQueuedOnce_NoCopyOfTheBytesWhereTheLengthMayChangeBeforeItRuns()
+    {
+        // The length is the lambda's own parameter, assigned after the work is queued, or a field
+        // that may change meanwhile: read where the work is queued, the bytes would not be the same.
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host("""
+            private int _length;
+            private readonly List<Func<int, string>> _readers = new();
+
+            void Later(int address, int length)
+            {
+                var start = (byte*)memory.GetPointer() + address;
+                _readers.Add(n => System.Text.Encoding.UTF8.GetString(start, n));
+                var text = memory.GetPointer() + address;
+                Task.Run(() => Console.WriteLine(System.Runtime.InteropServices.Marshal.PtrToStringUTF8(text, length)));
+                length++;
+                var bytes = (byte*)memory.GetPointer() + address;
+                Task.Run(() => Console.WriteLine(new ReadOnlySpan<byte>(bytes, _length).ToArray().Length));
+            }
+            """));
+
+        Assert.Equal(3, findings.Count(f => f.Diagnostic.Id == "WVA002"));
+        Assert.All(findings, f => Assert.Empty(f.Fixes));
+    }
 
     [Fact]
     public async Task PointerInWorkQueuedOnce_NoCopyWhereTheWorkWritesOrReadsMoreThanOneValue()
