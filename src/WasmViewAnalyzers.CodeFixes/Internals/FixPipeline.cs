@@ -244,24 +244,57 @@ internal sealed class StrategyFixes
 #endif
     }
 
-    /// <summary>One edit per key; none that rewrites text an earlier one rewrites, or that an earlier one makes unnecessary.</summary>
+    /// <summary>
+    /// One edit per key; none that rewrites text an earlier one rewrites, or that an earlier one makes
+    /// unnecessary. A finding's fix is applied whole or not at all: when one of its edits rewrites
+    /// text another finding's fix rewrites, none of its edits is kept (a slot retyped to an offset
+    /// whose store another fix rewrote would not compile, nor keep the meaning).
+    /// </summary>
     public static IReadOnlyList<FixEdit> Combine(IEnumerable<(FixEdit Edit, FindingContext Finding)> edits)
     {
-        var kept = new List<FixEdit>();
-        var keys = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (edit, finding) in edits.OrderBy(e => e.Edit.Tree.FilePath, StringComparer.Ordinal).ThenBy(e => e.Edit.Span.Start).ThenBy(e => e.Finding.Diagnostic.Location.SourceSpan.Start))
+        var ordered = edits
+            .OrderBy(e => e.Edit.Tree.FilePath, StringComparer.Ordinal)
+            .ThenBy(e => e.Edit.Span.Start)
+            .ThenBy(e => e.Finding.Diagnostic.Location.SourceSpan.Start)
+            .ToList();
+        var left = new HashSet<FindingContext>();
+        while (true)
         {
-            if (!keys.Add(edit.Tree.FilePath + "|" + edit.Key)
-                || kept.Any(other => other.Tree == edit.Tree && other.Span.OverlapsWith(edit.Span))
-                || edit.IsCoveredBy(kept.Where(other => other.Tree == edit.Tree).ToList(), finding))
+            var kept = new List<(FixEdit Edit, FindingContext Finding)>();
+            var keys = new HashSet<string>(StringComparer.Ordinal);
+            var conflicting = new HashSet<FindingContext>();
+            foreach (var (edit, finding) in ordered)
             {
-                continue;
+                if (left.Contains(finding) || !keys.Add(edit.Tree.FilePath + "|" + edit.Key))
+                {
+                    continue;
+                }
+
+                var overlapped = kept.Where(other => other.Edit.Tree == edit.Tree && other.Edit.Span.OverlapsWith(edit.Span)).ToList();
+                if (overlapped.Count > 0)
+                {
+                    if (overlapped.Any(other => other.Finding != finding))
+                    {
+                        conflicting.Add(finding);
+                    }
+
+                    continue;
+                }
+
+                if (!edit.IsCoveredBy(kept.Where(other => other.Edit.Tree == edit.Tree).Select(other => other.Edit).ToList(), finding))
+                {
+                    kept.Add((edit, finding));
+                }
             }
 
-            kept.Add(edit);
-        }
+            // Leaving a finding out can free text a later one needs: combine again without it.
+            if (conflicting.Count == 0)
+            {
+                return kept.Select(k => k.Edit).ToList();
+            }
 
-        return kept;
+            left.UnionWith(conflicting);
+        }
     }
 }
 
