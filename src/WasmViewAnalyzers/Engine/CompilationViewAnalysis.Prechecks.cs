@@ -1,4 +1,3 @@
-using System.Collections.Generic;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -28,9 +27,8 @@ internal sealed partial class CompilationViewAnalysis
     /// The flow analysis starts with no view and can only report about views the block obtains
     /// (the same premise as skipping a block that obtains none). A span of bytes from
     /// <c>Memory.GetSpan</c> is a ref struct: it cannot be captured, boxed or stored in the heap,
-    /// so with no lambda or local function in the block and only span members run on it, it can
-    /// leave only through a local or <c>return</c>, which the rules do not report (a method
-    /// returning a view is a view source to its callers). It is stale only if a guest call or
+    /// so with no lambda or local function in the block, only span members run on it and a method
+    /// whose signature hands no view back, it stays in the block's locals. It is stale only if a guest call or
     /// <c>Memory.Grow</c> runs after it is obtained; every operation whose code may run after the
     /// first span completes is whitelisted below, and a whitelisted operation runs no method but
     /// a span member or <c>Memory.GetSpan</c>. Code written before the first span runs before it:
@@ -42,9 +40,15 @@ internal sealed partial class CompilationViewAnalysis
     /// </summary>
     private static BlockOutlook Foresee(WasmViewSemantics semantics, IOperation block, ISymbol owner, CancellationToken cancellationToken)
     {
-        var skippable = block is IBlockOperation && owner is not IMethodSymbol { ReturnsByRef: true } and not IMethodSymbol { ReturnsByRefReadonly: true };
+        // A method that may hand a view back is analyzed anyway: its view-return summary, which
+        // its callers ask for, needs the graph the driver's analysis would build and share.
+        var skippable = block is IBlockOperation && owner is IMethodSymbol method && !semantics.ViewSources.MayReturnView(method);
         IOperation? first = null;
-        List<IOperation>? notWhitelisted = null;
+
+        // Where the last of the operations that may run other code ends: the block is skipped only
+        // if that is before the first span ends. An operation inside that span (its receiver, its
+        // arguments) ends before it and runs before it; one that contains it or follows it does not.
+        var latestEnd = -1;
         foreach (var operation in block.DescendantsAndSelf())
         {
             if (semantics.Archives.HandsOverDataSourceReadingGuestMemory(operation, cancellationToken)
@@ -83,14 +87,14 @@ internal sealed partial class CompilationViewAnalysis
 
                 skippable = false;
             }
-            else if (!RunsOnlySpanCode(semantics, operation))
+            else if (operation.Syntax.Span.End > latestEnd && !RunsOnlySpanCode(semantics, operation))
             {
                 if (first is not null && operation.Syntax.SpanStart >= first.Syntax.Span.End)
                 {
                     return BlockOutlook.NeedsAnalysis;
                 }
 
-                (notWhitelisted ??= new List<IOperation>()).Add(operation);
+                latestEnd = operation.Syntax.Span.End;
             }
         }
 
@@ -99,18 +103,11 @@ internal sealed partial class CompilationViewAnalysis
             return BlockOutlook.NoViews;
         }
 
-        // Reached with a span only while the block stayed skippable: any reason not to skip, met
-        // before or after the first span, has returned already.
-        if (notWhitelisted is not null)
+        // Every other reason not to skip has returned already: a view obtained otherwise, a nested
+        // function, code that is not span code starting after the first span.
+        if (latestEnd >= first.Syntax.Span.End)
         {
-            var boundary = first.Syntax.Span.End;
-            foreach (var operation in notWhitelisted)
-            {
-                if (operation.Syntax.Span.End >= boundary && !IsWithin(operation, first))
-                {
-                    return BlockOutlook.NeedsAnalysis;
-                }
-            }
+            return BlockOutlook.NeedsAnalysis;
         }
 
         return BlockOutlook.ReportsNothing;
@@ -196,18 +193,5 @@ internal sealed partial class CompilationViewAnalysis
     {
         var configured = semantics.Configured;
         return configured.IsGuestCall(member) || configured.IsViewSource(member) || configured.IsEscapeSink(member) || configured.IsDeferredSink(member);
-    }
-
-    private static bool IsWithin(IOperation operation, IOperation ancestor)
-    {
-        for (var current = operation; current is not null; current = current.Parent)
-        {
-            if (current == ancestor)
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }
