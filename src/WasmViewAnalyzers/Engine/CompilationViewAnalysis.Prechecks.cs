@@ -48,6 +48,8 @@ internal sealed partial class CompilationViewAnalysis
         // Where the last of the operations that may run other code ends: the block is skipped only
         // if that is before the first span ends. An operation inside that span (its receiver, its
         // arguments) ends before it and runs before it; one that contains it or follows it does not.
+        // Full spans compare the same way (by the node's last token) without the walk to the first
+        // and last tokens that a span without trivia costs.
         var latestEnd = -1;
         foreach (var operation in block.DescendantsAndSelf())
         {
@@ -64,9 +66,15 @@ internal sealed partial class CompilationViewAnalysis
                     return BlockOutlook.NeedsAnalysis;
                 }
 
-                if (first is null || operation.Syntax.Span.End < first.Syntax.Span.End)
+                if (first is null || operation.Syntax.FullSpan.End < first.Syntax.FullSpan.End)
                 {
                     first = operation;
+                }
+
+                if (latestEnd >= first.Syntax.FullSpan.End)
+                {
+                    // Around the span (a loop, a call taking it) or before its end: may run after it.
+                    return BlockOutlook.NeedsAnalysis;
                 }
 
                 continue;
@@ -87,14 +95,13 @@ internal sealed partial class CompilationViewAnalysis
 
                 skippable = false;
             }
-            else if (operation.Syntax.Span.End > latestEnd && !RunsOnlySpanCode(semantics, operation))
+            else if (operation.Syntax.FullSpan.End > latestEnd && !RunsOnlySpanCode(semantics, operation))
             {
-                if (first is not null && operation.Syntax.SpanStart >= first.Syntax.Span.End)
+                latestEnd = operation.Syntax.FullSpan.End;
+                if (first is not null && latestEnd >= first.Syntax.FullSpan.End)
                 {
                     return BlockOutlook.NeedsAnalysis;
                 }
-
-                latestEnd = operation.Syntax.Span.End;
             }
         }
 
@@ -103,13 +110,8 @@ internal sealed partial class CompilationViewAnalysis
             return BlockOutlook.NoViews;
         }
 
-        // Every other reason not to skip has returned already: a view obtained otherwise, a nested
-        // function, code that is not span code starting after the first span.
-        if (latestEnd >= first.Syntax.Span.End)
-        {
-            return BlockOutlook.NeedsAnalysis;
-        }
-
+        // Every reason not to skip has returned already: a view obtained otherwise, a nested
+        // function, code that is not span code ending after the first span.
         return BlockOutlook.ReportsNothing;
     }
 
