@@ -599,6 +599,98 @@ public sealed class CallTableTests
             }
             """, Types),
 
+        ["an interface method whose implementation reads the view it is handed after calling the guest"] = new("""
+            int Fires(IPoller poller)
+            {
+                return poller.Poll(memory.GetSpan(0, 8)); // expect: WVA001
+            }
+
+            int Safe(IPeeker peeker)
+            {
+                return peeker.Peek(memory.GetSpan(0, 8));
+            }
+            """, Types + """
+            interface IPoller
+            {
+                int Poll(ReadOnlySpan<byte> events);
+            }
+
+            sealed class AsyncifyPoller : IPoller
+            {
+                public int Poll(ReadOnlySpan<byte> events)
+                {
+                    Guest.Convert(0);
+                    return events[0];
+                }
+            }
+
+            interface IPeeker
+            {
+                int Peek(ReadOnlySpan<byte> events);
+            }
+
+            sealed class Peeker : IPeeker
+            {
+                public int Peek(ReadOnlySpan<byte> events)
+                {
+                    var first = events[0];
+                    return Guest.Convert(first);
+                }
+            }
+            """),
+
+        ["an abstract member whose implementation hands out a view or a guest delegate"] = new("""
+            int Fires(GuestMemory guest, GuestFunctions functions)
+            {
+                var view = guest.Window(0, 8);
+                Guest.Convert(1);
+                var first = view[0]; // expect: WVA001
+                var step = functions.Get("step");
+                var again = guest.Window(0, 8);
+                step(1);
+                return first + again[0]; // expect: WVA001
+            }
+
+            int Safe(GuestMemory guest, GuestFunctions functions)
+            {
+                var copy = guest.Copy(0, 8);
+                Guest.Convert(1);
+                var first = copy[0];
+                var log = functions.Logger();
+                var view = guest.Window(0, 8);
+                log(1);
+                return first + view[0];
+            }
+            """, Types + """
+            abstract class GuestMemory
+            {
+                public abstract Span<byte> Window(int address, int length);
+
+                public abstract byte[] Copy(int address, int length);
+            }
+
+            sealed class WasmtimeGuestMemory(Memory memory) : GuestMemory
+            {
+                public override Span<byte> Window(int address, int length) => memory.GetSpan(address, length);
+
+                public override byte[] Copy(int address, int length) => memory.GetSpan(address, length).ToArray();
+            }
+
+            abstract class GuestFunctions
+            {
+                public abstract Func<int, int> Get(string name);
+
+                public abstract Action<int> Logger();
+            }
+
+            sealed class WasmtimeGuestFunctions(Instance instance) : GuestFunctions
+            {
+                public override Func<int, int> Get(string name) => instance.GetFunction<int, int>(name)!;
+
+                public override Action<int> Logger() => Console.WriteLine;
+            }
+            """),
+
         ["an iterator's sequence walked by a library method"] = new("""
             IEnumerable<int> Steps(int count)
             {

@@ -167,6 +167,59 @@ public sealed class JudgedByBodyTests
             }
             """, Types),
 
+        ["a callee handed a view that returns a span of its own"] = new("""
+            int Fires(IEcho echo)
+            {
+                var reply = echo.Call(memory.GetSpan(0, 8));
+                convert(1);
+                return reply[0]; // expect: WVA001
+            }
+
+            int Safe(IReply replies, OwnBuffer own)
+            {
+                // Each returns a buffer of its own, not the view it was given: nothing to go stale.
+                var viaInterface = replies.Call(memory.GetSpan(0, 8));
+                var viaClass = own.Call(memory.GetSpan(0, 8));
+                var viaScoped = ScopedReply.Call(memory.GetSpan(0, 8));
+                convert(1);
+                return viaInterface[0] + viaClass[0] + viaScoped[0];
+            }
+            """, """
+            interface IEcho
+            {
+                ReadOnlySpan<byte> Call(ReadOnlySpan<byte> request);
+            }
+
+            sealed class Echo : IEcho
+            {
+                public ReadOnlySpan<byte> Call(ReadOnlySpan<byte> request) => request[..2];
+            }
+
+            interface IReply
+            {
+                ReadOnlySpan<byte> Call(ReadOnlySpan<byte> request);
+            }
+
+            sealed class OwnBuffer : IReply
+            {
+                private readonly byte[] _reply = new byte[8];
+
+                public ReadOnlySpan<byte> Call(ReadOnlySpan<byte> request)
+                {
+                    request.CopyTo(_reply);
+                    return _reply;
+                }
+            }
+
+            static class ScopedReply
+            {
+                private static readonly byte[] s_reply = new byte[8];
+
+                // The compiler keeps a scoped parameter out of the result, whatever the body is.
+                public static ReadOnlySpan<byte> Call(scoped ReadOnlySpan<byte> request) => s_reply;
+            }
+            """),
+
         ["the runtime library's guarded view"] = new("""
             private readonly WasmViewAnalyzers.Runtime.GuestMemoryGuard guard = null!;
 

@@ -174,6 +174,36 @@ public sealed class StoreTableTests
             }
             """),
 
+        ["an element of a local array: the view, or a value read out of it"] = new("""
+            byte Fires()
+            {
+                var slots = new nint[1];
+                slots[0] = memory.GetPointer();
+                convert(1);
+                return *(byte*)slots[0]; // expect: WVA001
+            }
+
+            byte[] Safe(int length)
+            {
+                // A copy made element by element holds bytes, not the view they came from.
+                var bytes = memory.GetSpan(0, length);
+                var copy = new byte[length];
+                for (var i = 0; i < length; i++)
+                {
+                    copy[i] = bytes[i];
+                }
+
+                var cells = memory.GetSpan<double>(0, 2);
+                var values = new double[2];
+                values[0] = cells[0];
+                var first = (double*)memory.GetPointer();
+                values[1] = *first;
+                convert(1);
+                copy[0] = (byte)(values[0] + values[1]);
+                return copy;
+            }
+            """),
+
         ["an entry of a dictionary held in a local"] = new("""
             void Fires()
             {

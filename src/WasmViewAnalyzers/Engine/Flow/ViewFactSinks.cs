@@ -39,8 +39,8 @@ internal abstract class ViewFactSink
     {
     }
 
-    /// <summary>A view leaves the method through <c>return</c> (or a returned ref).</summary>
-    public virtual void ViewReturned()
+    /// <summary>A view leaves the method through <c>return</c> (or a returned ref, or <c>yield return</c>).</summary>
+    public virtual void ViewReturned(ViewValue value)
     {
     }
 
@@ -118,7 +118,7 @@ internal sealed class ViewReturnSink : ViewFactSink
 
     public bool ReturnsView { get; private set; }
 
-    public override void ViewReturned() => ReturnsView = true;
+    public override void ViewReturned(ViewValue value) => ReturnsView = true;
 }
 
 /// <summary>
@@ -185,6 +185,35 @@ internal sealed class ParameterUseSink : ViewFactSink
         if (_parameters.Ordinals.TryGetValue(value.Origin, out var ordinal))
         {
             ReadStale = ReadStale.Add(ordinal);
+        }
+    }
+}
+
+/// <summary>Whether the method hands back, as its result, a view it was given through a parameter.</summary>
+internal sealed class ParameterReturnSink : ViewFactSink
+{
+    private readonly ParameterViews _parameters;
+
+    public ParameterReturnSink(ParameterViews parameters)
+    {
+        _parameters = parameters;
+    }
+
+    public override FlowState EntryState => _parameters.Entry;
+
+    public override bool CollectsWhileSolving => true;
+
+    public bool ReturnsParameter { get; private set; }
+
+    /// <remarks>
+    /// A joined value keeps the origin that comes first in source, and the parameters' origins are
+    /// at the start of the body: a result that may be a parameter's view carries a parameter's origin.
+    /// </remarks>
+    public override void ViewReturned(ViewValue value)
+    {
+        if (_parameters.Ordinals.ContainsKey(value.Origin))
+        {
+            ReturnsParameter = true;
         }
     }
 }

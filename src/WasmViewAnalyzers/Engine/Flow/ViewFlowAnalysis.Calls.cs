@@ -3,6 +3,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 using WasmViewAnalyzers.Engine.Knowledge;
+using WasmViewAnalyzers.Engine.Summaries;
 
 namespace WasmViewAnalyzers.Engine.Flow;
 
@@ -57,6 +58,7 @@ internal sealed partial class ViewFlowAnalysis
             }
 
             var outArguments = new List<(IArgumentOperation Argument, int Index)>();
+            var argumentInputs = new List<(Operand Operand, IParameterSymbol? Parameter)>();
             for (var i = 0; i < invocation.Arguments.Length; i++)
             {
                 var argument = invocation.Arguments[i];
@@ -75,6 +77,7 @@ internal sealed partial class ViewFlowAnalysis
                 if (argument.Parameter?.RefKind is RefKind.Ref or RefKind.In or RefKind.RefReadOnlyParameter || CarriesView(operand))
                 {
                     inputs.Add(operand);
+                    argumentInputs.Add((operand, argument.Parameter));
                 }
                 else
                 {
@@ -170,7 +173,55 @@ internal sealed partial class ViewFlowAnalysis
                 return null;
             }
 
-            return hasViewInput && resultCarries ? Derive(inputs)?.AsAddress(false) : null;
+            return hasViewInput && resultCarries ? DeriveResult(invocation, inputs, argumentInputs)?.AsAddress(false) : null;
+        }
+
+        /// <summary>
+        /// What a call hands back from the views it is given: the receiver's, and the arguments' unless
+        /// the callee cannot return them — a <c>scoped</c> parameter (the compiler keeps it out of the
+        /// result), or a method whose body (every implementation of it the call may land in) returns
+        /// something else: a buffer of its own, a copy, a view it obtains itself.
+        /// </summary>
+        private ViewValue? DeriveResult(IInvocationOperation invocation, List<Operand> inputs, List<(Operand Operand, IParameterSymbol? Parameter)> argumentInputs)
+        {
+            var returnable = new List<Operand>(inputs.Count);
+            bool? mayReturnArguments = null;
+            foreach (var input in inputs)
+            {
+                var parameter = ParameterOf(input, argumentInputs, out var isArgument);
+                if (isArgument)
+                {
+                    if (parameter is { ScopedKind: ScopedKind.ScopedValue })
+                    {
+                        continue;
+                    }
+
+                    mayReturnArguments ??= Semantics.ViewSources.MayReturnParameterView(GuestCallSummaries.ExactTarget(invocation) ?? invocation.TargetMethod, _analysis._visit, _analysis._cancellationToken);
+                    if (mayReturnArguments == false)
+                    {
+                        continue;
+                    }
+                }
+
+                returnable.Add(input);
+            }
+
+            return Derive(returnable);
+        }
+
+        private static IParameterSymbol? ParameterOf(Operand input, List<(Operand Operand, IParameterSymbol? Parameter)> argumentInputs, out bool isArgument)
+        {
+            foreach (var (operand, parameter) in argumentInputs)
+            {
+                if (operand.Operation == input.Operation)
+                {
+                    isArgument = true;
+                    return parameter;
+                }
+            }
+
+            isArgument = false;
+            return null;
         }
 
         /// <summary>

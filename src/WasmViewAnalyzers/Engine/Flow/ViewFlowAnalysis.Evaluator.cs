@@ -64,7 +64,7 @@ internal sealed partial class ViewFlowAnalysis
                 return;
             }
 
-            _facts.ViewReturned();
+            _facts.ViewReturned(value);
             Use(new Operand(returned, value, _calls.Count));
         }
 
@@ -260,9 +260,9 @@ internal sealed partial class ViewFlowAnalysis
                     if (yield.ReturnedValue is not null)
                     {
                         var item = Capture(yield.ReturnedValue);
-                        if (item.Value is not null && CarriesView(item))
+                        if (item.Value is { } yielded && CarriesView(item))
                         {
-                            _facts.ViewReturned();
+                            _facts.ViewReturned(yielded);
                         }
 
                         Consume(item);

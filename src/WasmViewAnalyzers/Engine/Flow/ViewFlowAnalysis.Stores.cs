@@ -141,9 +141,15 @@ internal sealed partial class ViewFlowAnalysis
                         Consume(Capture(index));
                     }
 
+                    // copy[i] = view[i] into a byte[] stores the byte read out of the view, not the view.
                     var stored = Capture(assignment.Value);
-                    RememberElementStore(element, assignment.Value, stored.Value);
-                    StoreIntoContainer(element.ArrayReference, stored);
+                    var kept = stored.Value is { } value && KeepsView(element.Type, stored, value) ? stored.Value : null;
+                    RememberElementStore(element, assignment.Value, kept);
+                    if (kept is not null)
+                    {
+                        StoreIntoContainer(element.ArrayReference, stored);
+                    }
+
                     ConsumeUnlessStored(stored, element.Type);
                     EscapeByStore(element, stored);
                     return stored.Value;

@@ -137,6 +137,23 @@ internal sealed partial class ViewFlowAnalysis
     }
 
     /// <summary>
+    /// Whether <paramref name="method"/>'s own body may return a view one of its parameters was
+    /// given (<c>a[..2]</c>, <c>flag ? a : b</c>), rather than one it made or a buffer of its own.
+    /// </summary>
+    public static bool SummarizeParameterReturns(WasmViewSemantics semantics, ControlFlowGraph graph, IMethodSymbol method, SummarySolver visit, CancellationToken cancellationToken)
+    {
+        var parameters = ParameterViews.Of(semantics, graph.OriginalOperation, method, includeRuntimeChecked: true);
+        if (parameters.IsEmpty)
+        {
+            return false;
+        }
+
+        var facts = new ParameterReturnSink(parameters);
+        new ViewFlowAnalysis(semantics, graph, visit, facts, cancellationToken).SolveAndReport();
+        return facts.ReturnsParameter;
+    }
+
+    /// <summary>
     /// Which parameters of <paramref name="method"/> that can hold a view it reads after a guest
     /// call of its own: a caller passing a view there has it read stale.
     /// </summary>

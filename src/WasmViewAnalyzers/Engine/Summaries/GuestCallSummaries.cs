@@ -278,7 +278,7 @@ internal sealed class GuestCallSummaries
     /// class's or a struct's (below the conversions written at the call: <c>((Stage)validate).Run()</c>
     /// is still exact). A delegate's Invoke runs whatever the delegate holds: none.
     /// </summary>
-    private static IMethodSymbol? ExactTarget(IInvocationOperation invocation)
+    internal static IMethodSymbol? ExactTarget(IInvocationOperation invocation)
         => invocation.TargetMethod.MethodKind != MethodKind.DelegateInvoke
            && invocation.Instance is { } receiver
            && receiver.WalkDownConversions().Type is INamedTypeSymbol { IsSealed: true, TypeKind: TypeKind.Class or TypeKind.Struct }

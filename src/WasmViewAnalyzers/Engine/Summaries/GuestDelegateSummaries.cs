@@ -182,18 +182,28 @@ internal sealed class GuestDelegateSummaries
 
     private bool ComputeReturnsGuestDelegate(IMethodSymbol method, SummarySolver solver)
     {
-        var body = _semantics.Bodies.GetBody(method, solver.CancellationToken);
-        if (body is null)
+        if (_semantics.Bodies.GetBody(method, solver.CancellationToken) is { } body)
         {
-            return false;
+            foreach (var operation in body.DescendantsOutsideNestedFunctions())
+            {
+                if (operation is IReturnOperation { ReturnedValue: { } returned }
+                    && IsGuestDelegateValue(returned, captures: null, solver))
+                {
+                    return true;
+                }
+            }
         }
 
-        foreach (var operation in body.DescendantsOutsideNestedFunctions())
+        // An abstract GetFunction of a backend, implemented over Instance.GetFunction: a call hands
+        // back what any implementation it may land in hands back.
+        if (SourceCallGraph.MayLandElsewhere(method))
         {
-            if (operation is IReturnOperation { ReturnedValue: { } returned }
-                && IsGuestDelegateValue(returned, captures: null, solver))
+            foreach (var implementation in _semantics.CallGraph.FindImplementations(method))
             {
-                return true;
+                if (ReturnsGuestDelegate(implementation, solver))
+                {
+                    return true;
+                }
             }
         }
 

@@ -38,6 +38,13 @@ internal sealed class SourceCallGraph
     public static bool IsDispatched(IMethodSymbol method)
         => method.IsAbstract || method.IsVirtual || method.ContainingType?.TypeKind == TypeKind.Interface;
 
+    /// <summary>
+    /// Whether a call of <paramref name="method"/> may run an override or implementation of it
+    /// instead: a dispatched member, or an override that is not sealed.
+    /// </summary>
+    public static bool MayLandElsewhere(IMethodSymbol method)
+        => IsDispatched(method) || (method.IsOverride && !method.IsSealed && method.ContainingType is { IsSealed: false });
+
     private ImmutableArray<IMethodSymbol> ComputeCallees(IMethodSymbol method, CancellationToken cancellationToken)
     {
         var callees = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);

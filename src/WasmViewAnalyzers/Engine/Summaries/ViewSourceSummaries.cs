@@ -18,12 +18,14 @@ internal sealed class ViewSourceSummaries
     private readonly WasmViewSemantics _semantics;
     private readonly ViewReturnsSummary _viewReturns;
     private readonly ParameterUsesSummary _parameterUses;
+    private readonly ParameterReturnsSummary _parameterReturns;
 
     public ViewSourceSummaries(WasmViewSemantics semantics, SummaryCatalog catalog)
     {
         _semantics = semantics;
         _viewReturns = new ViewReturnsSummary(this, catalog);
         _parameterUses = new ParameterUsesSummary(this, catalog);
+        _parameterReturns = new ParameterReturnsSummary(this, catalog);
     }
 
     private WasmSymbols Symbols => _semantics.Symbols;
@@ -107,6 +109,15 @@ internal sealed class ViewSourceSummaries
     public ImmutableHashSet<int> GetParameterUses(IMethodSymbol method, SummarySolver? solver, CancellationToken cancellationToken)
         => _parameterUses.Get(method, solver ?? _semantics.NewSolver(cancellationToken));
 
+    /// <summary>
+    /// Whether a call of <paramref name="method"/> may hand back, as its result, a view passed to one
+    /// of its parameters: judged by the body of a method of the compilation, and by every
+    /// implementation the compilation declares when the call is dispatched; a library's method,
+    /// or a dispatched one with no implementation here, may.
+    /// </summary>
+    public bool MayReturnParameterView(IMethodSymbol method, SummarySolver? solver, CancellationToken cancellationToken)
+        => _parameterReturns.Get(method, solver ?? _semantics.NewSolver(cancellationToken));
+
     private ViewReturnSummary GetViewReturns(IMethodSymbol method, SummarySolver? solver, CancellationToken cancellationToken)
         => _viewReturns.Get(method, solver ?? _semantics.NewSolver(cancellationToken));
 
@@ -188,9 +199,23 @@ internal sealed class ViewSourceSummaries
         public override ViewReturnSummary Top(IMethodSymbol symbol) => _owner.ConservativeViewReturns(symbol);
 
         public override ViewReturnSummary Compute(IMethodSymbol symbol, SummarySolver solver)
-            => _owner._semantics.Bodies.GetGraph(symbol, solver.CancellationToken) is { } graph
+        {
+            var returns = _owner._semantics.Bodies.GetGraph(symbol, solver.CancellationToken) is { } graph
                 ? ViewFlowAnalysis.Summarize(_owner._semantics, graph, symbol, solver, solver.CancellationToken)
                 : ViewReturnSummary.None;
+
+            // WasmMemory.GetSpan, abstract, overridden by the backend's Memory.GetSpan: a call hands
+            // back what any implementation it may land in hands back.
+            if (SourceCallGraph.MayLandElsewhere(symbol))
+            {
+                foreach (var implementation in _owner._semantics.CallGraph.FindImplementations(symbol))
+                {
+                    returns = returns.Join(Get(implementation, solver));
+                }
+            }
+
+            return returns;
+        }
 
         protected override bool TryAnswerWithoutSolving(ref IMethodSymbol symbol, out ViewReturnSummary answer)
         {
@@ -224,9 +249,20 @@ internal sealed class ViewSourceSummaries
                 return ImmutableHashSet<int>.Empty;
             }
 
-            return _owner._semantics.Bodies.GetGraph(symbol, solver.CancellationToken) is { } graph
+            var uses = _owner._semantics.Bodies.GetGraph(symbol, solver.CancellationToken) is { } graph
                 ? ViewFlowAnalysis.SummarizeParameterUses(_owner._semantics, graph, symbol, solver, solver.CancellationToken)
                 : ImmutableHashSet<int>.Empty;
+
+            // A call through an interface or a virtual member reads what any implementation it may land in reads.
+            if (SourceCallGraph.MayLandElsewhere(symbol))
+            {
+                foreach (var implementation in _owner._semantics.CallGraph.FindImplementations(symbol))
+                {
+                    uses = uses.Union(Get(implementation, solver));
+                }
+            }
+
+            return uses;
         }
 
         protected override bool TryAnswerWithoutSolving(ref IMethodSymbol symbol, out ImmutableHashSet<int> answer)
@@ -235,6 +271,65 @@ internal sealed class ViewSourceSummaries
             return !_owner._semantics.IsSourceMethod(symbol, out symbol)
                    || !_owner.HasViewParameter(symbol);
         }
+    }
+
+    /// <summary>Whether a method may return a view one of its parameters was given (<see cref="MayReturnParameterView"/>).</summary>
+    private sealed class ParameterReturnsSummary : Summary<IMethodSymbol, bool>
+    {
+        private readonly ViewSourceSummaries _owner;
+
+        public ParameterReturnsSummary(ViewSourceSummaries owner, SummaryCatalog catalog)
+            : base(catalog, SummaryScheduling.BottomUp)
+        {
+            _owner = owner;
+        }
+
+        public override bool Bottom => false;
+
+        public override bool Top(IMethodSymbol symbol) => true;
+
+        public override bool Compute(IMethodSymbol symbol, SummarySolver solver)
+        {
+            var graph = _owner._semantics.Bodies.GetGraph(symbol, solver.CancellationToken);
+            if (graph is not null && ViewFlowAnalysis.SummarizeParameterReturns(_owner._semantics, graph, symbol, solver, solver.CancellationToken))
+            {
+                return true;
+            }
+
+            if (!SourceCallGraph.MayLandElsewhere(symbol))
+            {
+                return graph is null;
+            }
+
+            var implementations = _owner._semantics.CallGraph.FindImplementations(symbol);
+            if (graph is null && implementations.IsEmpty)
+            {
+                return true;
+            }
+
+            foreach (var implementation in implementations)
+            {
+                if (Get(implementation, solver))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        protected override bool TryAnswerWithoutSolving(ref IMethodSymbol symbol, out bool answer)
+        {
+            if (!_owner._semantics.IsSourceMethod(symbol, out symbol))
+            {
+                answer = true;
+                return true;
+            }
+
+            answer = false;
+            return !_owner.HasViewParameter(symbol) || !(symbol.ReturnsByRef || symbol.ReturnsByRefReadonly || _owner.Types.CanHoldView(symbol.ReturnType));
+        }
+
     }
 }
 
@@ -253,6 +348,9 @@ internal sealed class ViewReturnSummary : IEquatable<ViewReturnSummary>
 
     /// <summary>Ordinals of <c>out</c>/<c>ref</c> parameters that receive a view.</summary>
     public ImmutableHashSet<int> OutParameters { get; }
+
+    public ViewReturnSummary Join(ViewReturnSummary other)
+        => new(ReturnsView || other.ReturnsView, OutParameters.Union(other.OutParameters));
 
     public bool Equals(ViewReturnSummary? other)
         => other is not null && ReturnsView == other.ReturnsView && OutParameters.SetEquals(other.OutParameters);
