@@ -95,7 +95,7 @@ internal sealed partial class CompilationViewAnalysis
         // blocks; each executable one has its own control-flow graph.
         foreach (var block in context.OperationBlocks)
         {
-            if (!MayContainViews(semantics, block, context.CancellationToken))
+            if (Foresee(semantics, block, context.OwningSymbol, context.CancellationToken) != BlockOutlook.NeedsAnalysis)
             {
                 continue;
             }
@@ -127,36 +127,6 @@ internal sealed partial class CompilationViewAnalysis
                    or OperationKind.FieldInitializer or OperationKind.PropertyInitializer or OperationKind.ParameterInitializer
             ? context.GetControlFlowGraph(block)
             : null;
-    }
-
-    /// <summary>
-    /// A cheap pre-check: a body that obtains no view (directly, through a helper of the
-    /// compilation, or through an <c>out</c> argument) has nothing to report.
-    /// </summary>
-    private static bool MayContainViews(WasmViewSemantics semantics, IOperation block, CancellationToken cancellationToken)
-    {
-        foreach (var operation in block.DescendantsAndSelf())
-        {
-            if (semantics.ViewSources.TryGetAcquisition(operation, solver: null, cancellationToken) is not null
-                || semantics.Archives.HandsOverDataSourceReadingGuestMemory(operation, cancellationToken))
-            {
-                return true;
-            }
-
-            if (operation is IInvocationOperation invocation)
-            {
-                foreach (var argument in invocation.Arguments)
-                {
-                    if (argument.Parameter?.RefKind is RefKind.Out or RefKind.Ref
-                        && semantics.ViewSources.TryGetOutAcquisition(invocation, argument, solver: null, cancellationToken) is not null)
-                    {
-                        return true;
-                    }
-                }
-            }
-        }
-
-        return false;
     }
 
     private static IEnumerable<ControlFlowGraph> WithNestedGraphs(ControlFlowGraph root, CancellationToken cancellationToken)

@@ -164,7 +164,8 @@ internal sealed class ViewSourceSummaries
         return false;
     }
 
-    private bool MayReturnView(IMethodSymbol method)
+    /// <summary>Whether <paramref name="method"/>'s signature lets it hand a view back (its result, a ref result, an out or ref parameter): only then is its view-return summary ever computed.</summary>
+    public bool MayReturnView(IMethodSymbol method)
     {
         if (method.ReturnsByRef || method.ReturnsByRefReadonly || Types.CanHoldView(method.ReturnType))
         {
