@@ -71,8 +71,9 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
             return plans.Select(each => (FixEdit)new CopyEdit(each)).ToArray();
         }
 
-        // A view stream: a MemoryStream over a copy, where it is created; a foreach's view, first in its body.
-        return StreamCopyPlanner.Plan(finding) ?? ForEachCopyPlanner.Plan(finding);
+        // A view stream: a MemoryStream over a copy, where it is created; a foreach's view, first in
+        // its body; a ref local only read: the struct it refers to.
+        return StreamCopyPlanner.Plan(finding) ?? ForEachCopyPlanner.Plan(finding) ?? RefValueCopyPlanner.Plan(finding, AcquisitionNode(finding));
     }
 
     private static IReadOnlyList<FixEdit>? Reacquire(FindingContext finding)

@@ -1069,6 +1069,66 @@ public sealed class StaleViewAfterGuestCallFixerTests
         """, First);
 
     [Fact]
+    public Task RefLocalOnlyRead_CopiesTheStructWhereObtained_FixAll() => VerifyMembers(Invocation + """
+        ref Invocation At(int slot) => ref MemoryMarshal.AsRef<Invocation>(memory.GetSpan(slot, 12));
+
+        int Compare(int a, int b)
+        {
+            ref Invocation first = ref At(a);
+            convert(b);
+            ref readonly Invocation second = ref At(b);
+            return {|WVA001:first|}.Result - second.Result;
+        }
+
+        bool Ready(int slot)
+        {
+            ref var pending = ref At(slot);
+            reset();
+            return {|WVA001:pending|}.Target == 0 && Describe(in {|WVA001:pending|}.Argument) > 0;
+        }
+
+        int Describe(in int value) => value;
+        """, Invocation + """
+        ref Invocation At(int slot) => ref MemoryMarshal.AsRef<Invocation>(memory.GetSpan(slot, 12));
+
+        int Compare(int a, int b)
+        {
+            Invocation first = At(a);
+            convert(b);
+            ref readonly Invocation second = ref At(b);
+            return first.Result - second.Result;
+        }
+
+        bool Ready(int slot)
+        {
+            ref var pending = ref At(slot);
+            reset();
+            pending = ref At(slot);
+            return pending.Target == 0 && Describe(in pending.Argument) > 0;
+        }
+
+        int Describe(in int value) => value;
+        """);
+
+    [Fact]
+    public async Task RefLocalWrittenOrRebound_StructNotCopied()
+    {
+        var offered = await Verify.GetOfferedFixesAsync(HostCode.WithMembers(Invocation + """
+            ref Invocation At(int slot) => ref MemoryMarshal.AsRef<Invocation>(memory.GetSpan(slot, 12));
+
+            int Written(int a)
+            {
+                ref Invocation call = ref At(a);
+                reset();
+                call.Result++;
+                return call.Target;
+            }
+            """), withRuntimeLibrary: false);
+
+        Assert.DoesNotContain(Copy, offered);
+    }
+
+    [Fact]
     public async Task StaleRefWrittenThrough_OnlyObtainingAgainIsOffered()
     {
         // A copy under the ref does not compile (CS8329 where AsRef takes the read-only span) and
