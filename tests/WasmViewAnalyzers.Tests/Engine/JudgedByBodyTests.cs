@@ -175,6 +175,14 @@ public sealed class JudgedByBodyTests
                 return reply[0]; // expect: WVA001
             }
 
+            int FiresByRef(int address)
+            {
+                // A reference handed by ref may come back as itself, whatever the body does with values.
+                ref var chosen = ref Choose.First(ref MemoryMarshal.AsRef<int>(memory.GetSpan(address, 4)), ref MemoryMarshal.AsRef<int>(memory.GetSpan(address + 4, 4)));
+                convert(1);
+                return chosen; // expect: WVA001
+            }
+
             int Safe(IReply replies, OwnBuffer own)
             {
                 // Each returns a buffer of its own, not the view it was given: nothing to go stale.
@@ -209,6 +217,11 @@ public sealed class JudgedByBodyTests
                     request.CopyTo(_reply);
                     return _reply;
                 }
+            }
+
+            static class Choose
+            {
+                public static ref int First(ref int a, ref int b) => ref a;
             }
 
             static class ScopedReply

@@ -188,8 +188,10 @@ internal sealed partial class ViewFlowAnalysis
             bool? mayReturnArguments = null;
             foreach (var input in inputs)
             {
+                // A ref, in or ref readonly argument may come back as the reference itself (return ref
+                // a): only values handed over by value are judged by the callee's body.
                 var parameter = ParameterOf(input, argumentInputs, out var isArgument);
-                if (isArgument)
+                if (isArgument && parameter is { RefKind: RefKind.None })
                 {
                     if (parameter is { ScopedKind: ScopedKind.ScopedValue })
                     {
