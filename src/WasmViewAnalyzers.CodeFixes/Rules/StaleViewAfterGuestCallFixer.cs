@@ -32,6 +32,7 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
     public const string CopyInHelperKey = RuleIdentifiers.StaleViewAfterGuestCall + ".CopyInHelper";
     public const string ObtainInFunctionKey = RuleIdentifiers.StaleViewAfterGuestCall + ".ObtainInFunction";
     public const string KeepOffsetKey = RuleIdentifiers.StaleViewAfterGuestCall + ".KeepOffset";
+    public const string CopyStructKey = RuleIdentifiers.StaleViewAfterGuestCall + ".CopyStruct";
 
     private static readonly IReadOnlyList<FixStrategy> Strategies = new[]
     {
@@ -39,6 +40,10 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
         new FixStrategy(LeaseCopyKey, "Use a pooled lease copy", finding => FixApplier.HasRuntimeLibrary(finding.Model.Compilation) ? Copy(finding, CopyStrategy.Lease) : null),
         new FixStrategy(ReacquireKey, "Obtain the view again after the call", Reacquire),
         new FixStrategy(CallFirstKey, "Call the guest before obtaining the view", CallFirst),
+
+        // After obtaining again: a ref read after the call reads what is there then, which a copy
+        // made before the call does not; the copy is the fix where the ref cannot be obtained again.
+        new FixStrategy(CopyStructKey, "Copy the struct when it is obtained", finding => RefValueCopyPlanner.Plan(finding, AcquisitionNode(finding))),
         new FixStrategy(CopyInHelperKey, "Make the helper return a copy", HelperCopyPlanner.Plan),
         new FixStrategy(ObtainInFunctionKey, "Obtain the view where the lambda runs", CapturedSourcePlanner.Plan),
         new FixStrategy(KeepOffsetKey, "Keep the guest offset instead of the pointer", finding => LocalOffsetMapPlanner.PlanForRead(finding) ?? OffsetSlotPlanner.PlanForRead(finding) ?? NullableOffsetLocalPlanner.Plan(finding)),
@@ -57,7 +62,7 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
         if (AcquisitionNode(finding) is { } acquisition
             && ViewCopyPlanner.Plan(finding.Model, finding.Semantics, acquisition, strategy, finding.CancellationToken) is { } plan)
         {
-            return IsFilledElsewhere(finding, acquisition) ? null : new FixEdit[] { new CopyEdit(plan) };
+            return IsFilledElsewhere(finding, acquisition) || IsReassigned(finding, plan) ? null : new FixEdit[] { new CopyEdit(plan) };
         }
 
         if (strategy != CopyStrategy.ToArray)
@@ -71,9 +76,8 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
             return plans.Select(each => (FixEdit)new CopyEdit(each)).ToArray();
         }
 
-        // A view stream: a MemoryStream over a copy, where it is created; a foreach's view, first in
-        // its body; a ref local only read: the struct it refers to.
-        return StreamCopyPlanner.Plan(finding) ?? ForEachCopyPlanner.Plan(finding) ?? RefValueCopyPlanner.Plan(finding, AcquisitionNode(finding));
+        // A view stream: a MemoryStream over a copy, where it is created; a foreach's view, first in its body.
+        return StreamCopyPlanner.Plan(finding) ?? ForEachCopyPlanner.Plan(finding);
     }
 
     private static IReadOnlyList<FixEdit>? Reacquire(FindingContext finding)
@@ -100,6 +104,37 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
         }
 
         return ViewReacquirePlanner.Plan(finding) is null ? DeclarationMovePlanner.Plan(finding) : null;
+    }
+
+    /// <summary>
+    /// A local declared from the view and given another one later (<c>last = _dsp.Frame(n)</c> in
+    /// a loop): a copy where it is declared leaves the other view stale where the finding reads it.
+    /// </summary>
+    private static bool IsReassigned(FindingContext finding, CopyPlan plan)
+    {
+        if (plan.Declarator is not { } declarator
+            || finding.Model.GetDeclaredSymbol(declarator, finding.CancellationToken) is not ILocalSymbol local
+            || SyntaxHelpers.EnclosingFunction(declarator) is not { } body)
+        {
+            return false;
+        }
+
+        foreach (var name in body.DescendantNodes().OfType<IdentifierNameSyntax>())
+        {
+            if (name.Identifier.ValueText == local.Name
+                && (name.Parent is AssignmentExpressionSyntax assignment && assignment.Left == name && !Mentions(assignment.Right, local.Name)
+                    || name.Parent is ArgumentSyntax { RefKindKeyword.RawKind: not 0 })
+                && SymbolEqualityComparer.Default.Equals(finding.Model.GetSymbolInfo(name, finding.CancellationToken).Symbol, local))
+            {
+                return true;
+            }
+        }
+
+        return false;
+
+        // view = view.Slice(2): a part of the copy is still a copy.
+        static bool Mentions(ExpressionSyntax expression, string name)
+            => expression.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Any(n => n.Identifier.ValueText == name);
     }
 
     /// <summary>
