@@ -329,7 +329,6 @@ internal sealed class ViewSourceSummaries
             answer = false;
             return !_owner.HasViewParameter(symbol) || !(symbol.ReturnsByRef || symbol.ReturnsByRefReadonly || _owner.Types.CanHoldView(symbol.ReturnType));
         }
-
     }
 }
 
