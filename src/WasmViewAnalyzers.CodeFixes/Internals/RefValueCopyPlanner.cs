@@ -1,9 +1,9 @@
 using System.Collections.Generic;
-using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
+using WasmViewAnalyzers.Engine.Flow;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
 namespace WasmViewAnalyzers.CodeFixes.Internals;
@@ -56,14 +56,8 @@ internal static class RefValueCopyPlanner
     /// <summary>Whether every reference to <paramref name="local"/> after its declaration only reads the struct's value.</summary>
     private static bool IsOnlyRead(ILocalSymbol local, SyntaxNode body, StatementSyntax declaration, SemanticModel model, CancellationToken cancellationToken)
     {
-        foreach (var name in body.DescendantNodes().OfType<IdentifierNameSyntax>())
+        foreach (var name in ViewReacquirePlanner.References(model, local, body, cancellationToken))
         {
-            if (name.Identifier.ValueText != local.Name
-                || !SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, local))
-            {
-                continue;
-            }
-
             if (name.FirstAncestorOrSelf<AnonymousFunctionExpressionSyntax>() is not null
                 || name.FirstAncestorOrSelf<LocalFunctionStatementSyntax>() is { } function && !function.Contains(declaration)
                 || !IsValueRead(model.GetOperation(name, cancellationToken)))
@@ -125,19 +119,8 @@ internal static class RefValueCopyPlanner
                     return false;
                 default:
                     // Read as a value: an operand, an initializer, a condition, a conversion.
-                    return current.Syntax.Parent is not RefExpressionSyntax && !IsTupleTarget(current);
+                    return current.Syntax.Parent is not RefExpressionSyntax && !MethodsRun.IsDeconstructionTarget(current);
             }
         }
-    }
-
-    private static bool IsTupleTarget(IOperation operation)
-    {
-        var current = operation;
-        while (current.Parent is ITupleOperation)
-        {
-            current = current.Parent;
-        }
-
-        return current.Parent is IDeconstructionAssignmentOperation deconstruction && deconstruction.Target == current;
     }
 }

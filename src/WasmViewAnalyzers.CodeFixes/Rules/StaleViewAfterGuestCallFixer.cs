@@ -119,18 +119,9 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
             return false;
         }
 
-        foreach (var name in body.DescendantNodes().OfType<IdentifierNameSyntax>())
-        {
-            if (name.Identifier.ValueText == local.Name
-                && (name.Parent is AssignmentExpressionSyntax assignment && assignment.Left == name && !Mentions(assignment.Right, local.Name)
-                    || name.Parent is ArgumentSyntax { RefKindKeyword.RawKind: not 0 })
-                && SymbolEqualityComparer.Default.Equals(finding.Model.GetSymbolInfo(name, finding.CancellationToken).Symbol, local))
-            {
-                return true;
-            }
-        }
-
-        return false;
+        return ViewReacquirePlanner.References(finding.Model, local, body, finding.CancellationToken)
+            .Any(name => name.Parent is AssignmentExpressionSyntax assignment && assignment.Left == name && !Mentions(assignment.Right, local.Name)
+                         || name.Parent is ArgumentSyntax { RefKindKeyword.RawKind: not 0 });
 
         // view = view.Slice(2): a part of the copy is still a copy.
         static bool Mentions(ExpressionSyntax expression, string name)

@@ -162,7 +162,8 @@ internal static class MethodsRun
         }
     }
 
-    private static bool IsDeconstructionTarget(IOperation operation)
+    /// <summary>Whether <paramref name="operation"/> is (an element of) the target of a deconstruction: <c>(a, b) = pair</c>.</summary>
+    internal static bool IsDeconstructionTarget(IOperation operation)
     {
         var current = operation;
         while (current.Parent is ITupleOperation or IDeclarationExpressionOperation)

@@ -58,7 +58,6 @@ internal sealed partial class ViewFlowAnalysis
             }
 
             var outArguments = new List<(IArgumentOperation Argument, int Index)>();
-            var argumentInputs = new List<(Operand Operand, IParameterSymbol? Parameter)>();
             for (var i = 0; i < invocation.Arguments.Length; i++)
             {
                 var argument = invocation.Arguments[i];
@@ -77,7 +76,6 @@ internal sealed partial class ViewFlowAnalysis
                 if (argument.Parameter?.RefKind is RefKind.Ref or RefKind.In or RefKind.RefReadOnlyParameter || CarriesView(operand))
                 {
                     inputs.Add(operand);
-                    argumentInputs.Add((operand, argument.Parameter));
                 }
                 else
                 {
@@ -173,7 +171,7 @@ internal sealed partial class ViewFlowAnalysis
                 return null;
             }
 
-            return hasViewInput && resultCarries ? DeriveResult(invocation, inputs, argumentInputs)?.AsAddress(false) : null;
+            return hasViewInput && resultCarries ? DeriveResult(invocation, inputs)?.AsAddress(false) : null;
         }
 
         /// <summary>
@@ -182,7 +180,7 @@ internal sealed partial class ViewFlowAnalysis
         /// result), or a method whose body (every implementation of it the call may land in) returns
         /// something else: a buffer of its own, a copy, a view it obtains itself.
         /// </summary>
-        private ViewValue? DeriveResult(IInvocationOperation invocation, List<Operand> inputs, List<(Operand Operand, IParameterSymbol? Parameter)> argumentInputs)
+        private ViewValue? DeriveResult(IInvocationOperation invocation, List<Operand> inputs)
         {
             var returnable = new List<Operand>(inputs.Count);
             bool? mayReturnArguments = null;
@@ -190,10 +188,9 @@ internal sealed partial class ViewFlowAnalysis
             {
                 // A ref, in or ref readonly argument may come back as the reference itself (return ref
                 // a): only values handed over by value are judged by the callee's body.
-                var parameter = ParameterOf(input, argumentInputs, out var isArgument);
-                if (isArgument && parameter is { RefKind: RefKind.None })
+                if (input.Operation.Parent is IArgumentOperation { Parameter: { RefKind: RefKind.None } parameter })
                 {
-                    if (parameter is { ScopedKind: ScopedKind.ScopedValue })
+                    if (parameter.ScopedKind == ScopedKind.ScopedValue)
                     {
                         continue;
                     }
@@ -209,21 +206,6 @@ internal sealed partial class ViewFlowAnalysis
             }
 
             return Derive(returnable);
-        }
-
-        private static IParameterSymbol? ParameterOf(Operand input, List<(Operand Operand, IParameterSymbol? Parameter)> argumentInputs, out bool isArgument)
-        {
-            foreach (var (operand, parameter) in argumentInputs)
-            {
-                if (operand.Operation == input.Operation)
-                {
-                    isArgument = true;
-                    return parameter;
-                }
-            }
-
-            isArgument = false;
-            return null;
         }
 
         /// <summary>

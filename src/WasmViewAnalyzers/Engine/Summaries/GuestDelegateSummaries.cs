@@ -196,14 +196,11 @@ internal sealed class GuestDelegateSummaries
 
         // An abstract GetFunction of a backend, implemented over Instance.GetFunction: a call hands
         // back what any implementation it may land in hands back.
-        if (SourceCallGraph.MayLandElsewhere(method))
+        foreach (var implementation in _semantics.CallGraph.FindImplementationsRunInstead(method))
         {
-            foreach (var implementation in _semantics.CallGraph.FindImplementations(method))
+            if (ReturnsGuestDelegate(implementation, solver))
             {
-                if (ReturnsGuestDelegate(implementation, solver))
-                {
-                    return true;
-                }
+                return true;
             }
         }
 

@@ -39,11 +39,14 @@ internal sealed class SourceCallGraph
         => method.IsAbstract || method.IsVirtual || method.ContainingType?.TypeKind == TypeKind.Interface;
 
     /// <summary>
-    /// Whether a call of <paramref name="method"/> may run an override or implementation of it
-    /// instead: a dispatched member, or an override that is not sealed.
+    /// The overrides and implementations the compilation declares that a call of
+    /// <paramref name="method"/> may run instead of its own body: none unless it is a dispatched
+    /// member, or an override that is not sealed.
     /// </summary>
-    public static bool MayLandElsewhere(IMethodSymbol method)
-        => IsDispatched(method) || (method.IsOverride && !method.IsSealed && method.ContainingType is { IsSealed: false });
+    public ImmutableArray<IMethodSymbol> FindImplementationsRunInstead(IMethodSymbol method)
+        => IsDispatched(method) || (method.IsOverride && !method.IsSealed && method.ContainingType is { IsSealed: false })
+            ? FindImplementations(method)
+            : ImmutableArray<IMethodSymbol>.Empty;
 
     private ImmutableArray<IMethodSymbol> ComputeCallees(IMethodSymbol method, CancellationToken cancellationToken)
     {

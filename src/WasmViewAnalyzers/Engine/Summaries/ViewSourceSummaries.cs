@@ -206,12 +206,9 @@ internal sealed class ViewSourceSummaries
 
             // WasmMemory.GetSpan, abstract, overridden by the backend's Memory.GetSpan: a call hands
             // back what any implementation it may land in hands back.
-            if (SourceCallGraph.MayLandElsewhere(symbol))
+            foreach (var implementation in _owner._semantics.CallGraph.FindImplementationsRunInstead(symbol))
             {
-                foreach (var implementation in _owner._semantics.CallGraph.FindImplementations(symbol))
-                {
-                    returns = returns.Join(Get(implementation, solver));
-                }
+                returns = returns.Join(Get(implementation, solver));
             }
 
             return returns;
@@ -254,12 +251,9 @@ internal sealed class ViewSourceSummaries
                 : ImmutableHashSet<int>.Empty;
 
             // A call through an interface or a virtual member reads what any implementation it may land in reads.
-            if (SourceCallGraph.MayLandElsewhere(symbol))
+            foreach (var implementation in _owner._semantics.CallGraph.FindImplementationsRunInstead(symbol))
             {
-                foreach (var implementation in _owner._semantics.CallGraph.FindImplementations(symbol))
-                {
-                    uses = uses.Union(Get(implementation, solver));
-                }
+                uses = uses.Union(Get(implementation, solver));
             }
 
             return uses;
@@ -296,12 +290,8 @@ internal sealed class ViewSourceSummaries
                 return true;
             }
 
-            if (!SourceCallGraph.MayLandElsewhere(symbol))
-            {
-                return graph is null;
-            }
-
-            var implementations = _owner._semantics.CallGraph.FindImplementations(symbol);
+            // A method with no body (abstract, an interface's) and no implementation here may return anything.
+            var implementations = _owner._semantics.CallGraph.FindImplementationsRunInstead(symbol);
             if (graph is null && implementations.IsEmpty)
             {
                 return true;
