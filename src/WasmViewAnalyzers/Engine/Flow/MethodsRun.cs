@@ -259,6 +259,18 @@ internal static class MethodsRun
         }
     }
 
+    /// <summary>
+    /// The member <paramref name="invocation"/> runs when its receiver's type fixes it: a sealed
+    /// class's or a struct's (below the conversions written at the call: <c>((Stage)validate).Run()</c>
+    /// is still exact). A delegate's Invoke runs whatever the delegate holds: none.
+    /// </summary>
+    public static IMethodSymbol? ExactTarget(IInvocationOperation invocation)
+        => invocation.TargetMethod.MethodKind != MethodKind.DelegateInvoke
+           && invocation.Instance is { } receiver
+           && receiver.WalkDownConversions().Type is INamedTypeSymbol { IsSealed: true, TypeKind: TypeKind.Class or TypeKind.Struct }
+            ? Implementation(invocation.TargetMethod, receiver) ?? invocation.TargetMethod
+            : null;
+
     /// <summary>The member a call of <paramref name="method"/> on <paramref name="instance"/> lands in, when the receiver's type says.</summary>
     public static IMethodSymbol? Implementation(IMethodSymbol method, IOperation? instance)
     {

@@ -3,7 +3,6 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 using WasmViewAnalyzers.Engine.Knowledge;
-using WasmViewAnalyzers.Engine.Summaries;
 
 namespace WasmViewAnalyzers.Engine.Flow;
 
@@ -195,7 +194,7 @@ internal sealed partial class ViewFlowAnalysis
                         continue;
                     }
 
-                    mayReturnArguments ??= Semantics.ViewSources.MayReturnParameterView(GuestCallSummaries.ExactTarget(invocation) ?? invocation.TargetMethod, _analysis._visit, _analysis._cancellationToken);
+                    mayReturnArguments ??= Semantics.ViewSources.MayReturnParameterView(MethodsRun.ExactTarget(invocation) ?? invocation.TargetMethod, _analysis._visit, _analysis._cancellationToken);
                     if (mayReturnArguments == false)
                     {
                         continue;

@@ -107,7 +107,7 @@ internal sealed class GuestCallSummaries
     {
         var method = operation switch
         {
-            IInvocationOperation invocation when ExactTarget(invocation) is { } exact => exact,
+            IInvocationOperation invocation when MethodsRun.ExactTarget(invocation) is { } exact => exact,
             IInvocationOperation { TargetMethod.MethodKind: not MethodKind.DelegateInvoke } invocation => invocation.TargetMethod,
             IObjectCreationOperation creation when !Symbols.IsWasmtimeType(creation.Type, Symbols.Instance) => creation.Constructor,
             IPropertyReferenceOperation property when !WasmSymbols.HasGuestCallAttribute(property.Property)
@@ -207,7 +207,7 @@ internal sealed class GuestCallSummaries
 
         if (operation is IInvocationOperation dispatched
             && SourceCallGraph.IsDispatched(dispatched.TargetMethod)
-            && ExactTarget(dispatched) is { } target)
+            && MethodsRun.ExactTarget(dispatched) is { } target)
         {
             // The receiver's type is sealed (or a struct): the call runs that type's member and no other override.
             return _semantics.Configured.IsGuestCall(dispatched.TargetMethod) || IsGuestMethod(target, solver, ownBodyOnly: !target.IsAbstract);
@@ -272,18 +272,6 @@ internal sealed class GuestCallSummaries
     /// </summary>
     private bool StoresItsArgument(IInvocationOperation invocation)
         => invocation.Instance is not null && _semantics.EscapeSinks.IsStoringCall(invocation.TargetMethod);
-
-    /// <summary>
-    /// The member <paramref name="invocation"/> runs when its receiver's type fixes it: a sealed
-    /// class's or a struct's (below the conversions written at the call: <c>((Stage)validate).Run()</c>
-    /// is still exact). A delegate's Invoke runs whatever the delegate holds: none.
-    /// </summary>
-    internal static IMethodSymbol? ExactTarget(IInvocationOperation invocation)
-        => invocation.TargetMethod.MethodKind != MethodKind.DelegateInvoke
-           && invocation.Instance is { } receiver
-           && receiver.WalkDownConversions().Type is INamedTypeSymbol { IsSealed: true, TypeKind: TypeKind.Class or TypeKind.Struct }
-            ? MethodsRun.Implementation(invocation.TargetMethod, receiver) ?? invocation.TargetMethod
-            : null;
 
     private bool ComputeMayCallGuest(IMethodSymbol method, SummarySolver solver)
     {
