@@ -45,6 +45,9 @@ internal static class OperationExtensions
             {
                 IInvocationOperation invocation => invocation.TargetMethod.Name,
                 IPropertyReferenceOperation property => property.Property.Name,
+
+                // GuestRead read = text: the user's conversion operator runs; the syntax is only its operand.
+                IConversionOperation { OperatorMethod: not null, IsImplicit: true, Type: { } type } conversion => "(" + type.Name + ")" + conversion.Operand.Syntax,
                 _ => syntax.ToString(),
             },
         };

@@ -42,6 +42,37 @@ public sealed class DiagnosticMessageTests
     }
 
     [Fact]
+    public Task UserConversionThatCallsTheGuest_IsNamedAsTheConversion()
+    {
+        var test = new Stale.Test
+        {
+            TestCode = HostCode.WithMembers("""
+                int Read(int address, int length)
+                {
+                    var view = memory.GetSpan(address, 16);
+                    GuestText text = length;
+                    return {|#0:view|}[0] + text.Address;
+                }
+                """) + """
+
+                readonly struct GuestText
+                {
+                    public static Func<int, int>? Alloc;
+                    public GuestText(int address) => Address = address;
+                    public static void Bind(Instance instance) => Alloc = instance.GetFunction<int, int>("alloc");
+                    public int Address { get; }
+                    public static implicit operator GuestText(int length) => new(Alloc!(length));
+                }
+                """,
+        };
+        test.ExpectedDiagnostics.Add(Stale.Diagnostic("WVA001")
+            .WithLocation(0)
+            .WithArguments("view", "was obtained from Memory.GetSpan", "the call to '(GuestText)length'")
+            .WithOptions(Microsoft.CodeAnalysis.Testing.DiagnosticOptions.IgnoreAdditionalLocations));
+        return test.RunAsync(CancellationToken.None);
+    }
+
+    [Fact]
     public Task PlainView_SaysWhereItWasObtained()
     {
         var test = new Stale.Test

@@ -117,6 +117,75 @@ public sealed class GuestDelegateHolderTests
         }
         """);
 
+    /// <summary>Every way an element of a collection of delegates comes back out into a local, then is invoked.</summary>
+    public static TheoryData<string, string> ElementsTakenOut() => new()
+    {
+        { "foreach", "foreach (var run in RUNS) run();" },
+        { "TryDequeue", "while (QUEUE.TryDequeue(out var next)) next();" },
+        { "TryPop", "if (STACK.TryPop(out Action? top)) top();" },
+        { "TryGetValue", "if (BYNAME.TryGetValue(\"scan\", out var named)) named();" },
+        { "indexer", "RUNS[0]();" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ElementsTakenOut))]
+    public Task DelegateTakenOutOfACollectionOfGuestCalls_Reports(string form, string invocation)
+        => VerifyDeferred(form, invocation, guestCalls: true);
+
+    [Theory]
+    [MemberData(nameof(ElementsTakenOut))]
+    public Task DelegateTakenOutOfACollectionOfPlainLambdas_NoDiagnostic(string form, string invocation)
+        => VerifyDeferred(form, invocation, guestCalls: false);
+
+    private static Task VerifyDeferred(string form, string invocation, bool guestCalls)
+    {
+        var prefix = guestCalls ? "_" : "_plain";
+        var read = guestCalls ? "{|WVA001:probe|}[1]" : "probe[1]";
+        var code = """
+            using System;
+            using System.Collections.Generic;
+            using Wasmtime;
+
+            class Host
+            {
+                private readonly Memory _memory;
+                private readonly Action<int> _scan;
+                private readonly List<Action> _runs = new(), _plainruns = new();
+                private readonly Queue<Action> _queue = new(), _plainqueue = new();
+                private readonly Stack<Action> _stack = new(), _plainstack = new();
+                private readonly Dictionary<string, Action> _byname = new(), _plainbyname = new();
+
+                public Host(Instance instance)
+                {
+                    _memory = instance.GetMemory("memory")!;
+                    _scan = instance.GetAction<int>("scan")!;
+                }
+
+                public void Defer(int a)
+                {
+                    _runs.Add(() => _scan(a));
+                    _queue.Enqueue(() => _scan(a));
+                    _stack.Push(() => _scan(a));
+                    _byname["scan"] = () => _scan(a);
+                    _plainruns.Add(() => Console.WriteLine(a));
+                    _plainqueue.Enqueue(() => Console.WriteLine(a));
+                    _plainstack.Push(() => Console.WriteLine(a));
+                    _plainbyname["scan"] = () => Console.WriteLine(a);
+                }
+
+                public int RunDeferred()
+                {
+                    var probe = _memory.GetSpan(0, 8);
+                    // FORM
+                    INVOCATION
+                    return READ;
+                }
+            }
+            """.Replace("INVOCATION", invocation.Replace("RUNS", prefix + "runs").Replace("QUEUE", prefix + "queue").Replace("STACK", prefix + "stack").Replace("BYNAME", prefix + "byname"))
+            .Replace("READ", read).Replace("FORM", form);
+        return Verify.VerifyAnalyzerAsync(code);
+    }
+
     [Fact]
     public Task SameNamesOnAnotherType_NoDiagnostic() => VerifyAsync("""
         using System;

@@ -459,6 +459,101 @@ public sealed partial class StaleViewAfterGuestCallAnalyzerTests
         """);
 
     [Fact]
+    public Task GuardedViewReadWhereItsOwnCheckSaidFresh_NoDiagnostic() => Verify.VerifyAnalyzerAsync("""
+        using System;
+        using Wasmtime;
+        using WasmViewAnalyzers.Runtime;
+
+        class Host
+        {
+            int Run(Instance instance, Memory memory)
+            {
+                var guard = new GuestMemoryGuard(memory);
+                var convert = guard.GetFunction<int, int>(instance, "convert")!;
+                var view = guard.GetView(0, 16);
+                convert(1);
+                var first = view.IsStale ? -1 : view.Span[0];
+                if (!view.IsStale)
+                {
+                    first += view.Span[1];
+                }
+
+                view.ThrowIfStale();
+                return first + view.Span[2];
+            }
+        }
+        """, withRuntimeLibrary: true, OutputKind.DynamicallyLinkedLibrary);
+
+    [Fact]
+    public Task GuardedViewReadWhereItsOwnCheckSaidStaleOrAfterAnotherCall_Reports() => Verify.VerifyAnalyzerAsync("""
+        using System;
+        using Wasmtime;
+        using WasmViewAnalyzers.Runtime;
+
+        class Host
+        {
+            int Run(Instance instance, Memory memory)
+            {
+                var guard = new GuestMemoryGuard(memory);
+                var convert = guard.GetFunction<int, int>(instance, "convert")!;
+                var view = guard.GetView(0, 16);
+                convert(1);
+                var first = view.IsStale ? {|WVA001:view|}.Span[0] : -1;
+                view.ThrowIfStale();
+                convert(2);
+                return first + {|WVA001:view|}.Span[2];
+            }
+        }
+        """, withRuntimeLibrary: true, OutputKind.DynamicallyLinkedLibrary);
+
+    [Fact]
+    public Task MemoryManagerThatTakesThePointerItself_IsAView() => Verify.VerifyAnalyzerAsync("""
+        using System;
+        using System.Buffers;
+        using Wasmtime;
+
+        sealed unsafe class GuestMemory : MemoryManager<byte>
+        {
+            private readonly byte* _pointer;
+            private readonly int _length;
+
+            // The object is the view: its own field is not a place the pointer escapes to.
+            public GuestMemory(Memory memory, int address, int length)
+            {
+                _pointer = (byte*)memory.GetPointer() + address;
+                _length = length;
+            }
+
+            public override Span<byte> GetSpan() => new Span<byte>(_pointer, _length);
+            public override MemoryHandle Pin(int elementIndex = 0) => new(_pointer + elementIndex);
+            public override void Unpin() { }
+            protected override void Dispose(bool disposing) { }
+        }
+
+        sealed class CopyingMemory : MemoryManager<byte>
+        {
+            private readonly byte[] _bytes;
+            public CopyingMemory(Memory memory, int address, int length) => _bytes = memory.GetSpan(address, length).ToArray();
+            public override Span<byte> GetSpan() => _bytes;
+            public override MemoryHandle Pin(int elementIndex = 0) => default;
+            public override void Unpin() { }
+            protected override void Dispose(bool disposing) { }
+        }
+
+        class Host
+        {
+            int Run(Instance instance, Memory memory)
+            {
+                var run = instance.GetAction("run")!;
+                ReadOnlyMemory<byte> view = new GuestMemory(memory, 0, 8).Memory;
+                ReadOnlyMemory<byte> copy = new CopyingMemory(memory, 0, 8).Memory;
+                run();
+                return {|WVA001:view|}.Span[0] + copy.Span[0];
+            }
+        }
+        """);
+
+    [Fact]
     public Task ThrowIfStale_IsTheRuntimesCheck_NoDiagnostic() => Verify.VerifyAnalyzerAsync("""
         using System;
         using Wasmtime;

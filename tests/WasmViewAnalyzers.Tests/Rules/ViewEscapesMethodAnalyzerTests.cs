@@ -18,6 +18,40 @@ public sealed class ViewEscapesMethodAnalyzerTests
     // ------------------------------------------------------------------ fields and properties
 
     [Fact]
+    public Task MemoryManagerKeepsThePointerItTakes_ReportedWhereTheManagerIsKept() => Verify.VerifyAnalyzerAsync("""
+        using System;
+        using System.Buffers;
+        using Wasmtime;
+
+        sealed unsafe class GuestMemory : MemoryManager<byte>
+        {
+            private readonly byte* _pointer;
+            private readonly int _length;
+
+            public GuestMemory(Memory memory, int address, int length)
+            {
+                _pointer = (byte*)memory.GetPointer() + address;
+                _length = length;
+            }
+
+            public override Span<byte> GetSpan() => new Span<byte>(_pointer, _length);
+            public override MemoryHandle Pin(int elementIndex = 0) => new(_pointer + elementIndex);
+            public override void Unpin() { }
+            protected override void Dispose(bool disposing) { }
+        }
+
+        class Host
+        {
+            private ReadOnlyMemory<byte> _last;
+
+            void Keep(Memory memory, int address)
+            {
+                _last = {|WVA002:new GuestMemory(memory, address, 8).Memory|};
+            }
+        }
+        """);
+
+    [Fact]
     public Task PointerStoredInInstanceField_Reports() => VerifyMembers("""
         private byte* _last;
         void Run() => _last = {|WVA002:(byte*)memory.GetPointer()|};

@@ -123,6 +123,14 @@ internal sealed partial class ViewFlowAnalysis
             UseCapturedViews(invocation);
             UseElementsHandedToDelegates(invocation, inputs);
             ApplyGuestCall(guestCall);
+            if (method.Name == "ThrowIfStale" && ViewTypeClassifier.IsRuntimeChecked(method.ContainingType)
+                && invocation.Instance is { } checkedView && RuntimeCheckedEntity(checkedView) is { } checkedEntity
+                && _state.Get(checkedEntity) is { } checkedValue)
+            {
+                // After the guarded view's own check, the companion library answers for it.
+                _state.Set(checkedEntity, ViewValue.Fresh(checkedValue.Origin).AsAddress(checkedValue.IsAddress));
+            }
+
             var iterator = guestCall is null ? null : _analysis.EnumeratedIterator(invocation);
             if (iterator is not null && method.Name == "MoveNext" && invocation.Instance is { } enumerator)
             {
@@ -315,6 +323,12 @@ internal sealed partial class ViewFlowAnalysis
 
             EscapeThroughCreation(creation, inputs);
             ApplyGuestCall(creation);
+            if (_analysis.GetOrigin(creation) is { } origin)
+            {
+                // new GuestMemory(memory, address, length): a MemoryManager that takes the pointer itself.
+                return ViewValue.Fresh(origin);
+            }
+
             return wraps ? Derive(inputs)?.AsAddress(false) : null;
         }
 

@@ -107,7 +107,7 @@ internal sealed partial class ViewFlowAnalysis
                 return;
             }
 
-            if (Effective(stored) is not { } value || !KeepsView(target.Type, stored, value))
+            if (Effective(stored) is not { } value || !KeepsView(target.Type, stored, value) || Semantics.ViewSources.IsOwnStateOfViewType(target))
             {
                 return;
             }

@@ -418,7 +418,7 @@ internal sealed partial class ViewFlowAnalysis
         FlowState? state = block.Kind == BasicBlockKind.Entry ? _facts.EntryState?.Clone() ?? new FlowState() : null;
         foreach (var branch in block.Predecessors)
         {
-            state = FlowState.Join(state, ThroughFinally(_out[branch.Source.Ordinal], branch, FinallyRegions(branch).Length));
+            state = FlowState.Join(state, ThroughFinally(CheckedByRuntime(_out[branch.Source.Ordinal], branch), branch, FinallyRegions(branch).Length));
         }
 
         if (_handlerEntries.TryGetValue(block.Ordinal, out var tryRegion))
@@ -440,6 +440,54 @@ internal sealed partial class ViewFlowAnalysis
 
         return state;
     }
+
+    /// <summary>
+    /// The state on the branch where a guarded view's own check said it is fresh
+    /// (<c>view.IsStale ? ... : Read(view.Span)</c>, <c>if (!view.IsStale) ...</c>): the companion
+    /// library answers for it there, as it does after <c>view.ThrowIfStale()</c>.
+    /// </summary>
+    private static FlowState? CheckedByRuntime(FlowState? state, ControlFlowBranch branch)
+    {
+        var source = branch.Source;
+        if (state is null || source.BranchValue is not { } condition || source.ConditionalSuccessor is null)
+        {
+            return state;
+        }
+
+        var negated = false;
+        while (condition.WalkDownConversions() is IUnaryOperation { OperatorKind: UnaryOperatorKind.Not } not)
+        {
+            negated = !negated;
+            condition = not.Operand;
+        }
+
+        if (condition.WalkDownConversions() is not IPropertyReferenceOperation { Property.Name: "IsStale", Instance: { } instance } check
+            || !Knowledge.ViewTypeClassifier.IsRuntimeChecked(check.Property.ContainingType)
+            || RuntimeCheckedEntity(instance) is not { } entity
+            || state.Get(entity) is not { IsStale: true } value)
+        {
+            return state;
+        }
+
+        // The conditional successor is taken when the condition is ConditionKind's value.
+        var conditionValue = ReferenceEquals(branch, source.ConditionalSuccessor) == (source.ConditionKind == ControlFlowConditionKind.WhenTrue);
+        if (conditionValue != negated)
+        {
+            return state;
+        }
+
+        var refined = state.Clone();
+        refined.Set(entity, ViewValue.Fresh(value.Origin).AsAddress(value.IsAddress));
+        return refined;
+    }
+
+    /// <summary>The variable a runtime-checked view's own check is made on.</summary>
+    internal static object? RuntimeCheckedEntity(IOperation instance) => instance.WalkDownConversions() switch
+    {
+        ILocalReferenceOperation local => local.Local,
+        IParameterReferenceOperation parameter => parameter.Parameter,
+        _ => null,
+    };
 
     /// <summary>The state after the first <paramref name="count"/> finally blocks a branch runs on its way out.</summary>
     private FlowState? ThroughFinally(FlowState? state, ControlFlowBranch branch, int count)

@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
@@ -213,13 +214,21 @@ internal sealed class GuestDelegateSummaries
     {
         foreach (var assigned in FindAssignedValues(local, solver))
         {
-            if (IsGuestDelegateValue(assigned, captures: null, solver))
+            if (assigned is IInvocationOperation { Instance: { } container } && IsElementHandedOut(assigned, local)
+                ? IsGuestDelegateContainer(container, captures: null, solver)
+                : assigned is IForEachLoopOperation loop
+                    ? IsGuestDelegateContainer(loop.Collection, captures: null, solver)
+                    : IsGuestDelegateValue(assigned, captures: null, solver))
             {
                 return true;
             }
         }
 
         return false;
+
+        // queue.TryDequeue(out var next), exports.TryGetValue(name, out var run): an element of the receiver.
+        static bool IsElementHandedOut(IOperation call, ILocalSymbol local)
+            => ((IInvocationOperation)call).Arguments.Any(argument => argument.Parameter?.RefKind == RefKind.Out && ReferencesLocal(argument.Value, local));
     }
 
     /// <summary>Every value the body that declares <paramref name="local"/> assigns to it.</summary>
@@ -268,10 +277,13 @@ internal sealed class GuestDelegateSummaries
                     case IArgumentOperation { Value: ILocalReferenceOperation or IDeclarationExpressionOperation } argument
                         when argument.Parameter?.RefKind == RefKind.Out
                              && ReferencesLocal(argument.Value, local)
-                             && argument.Parent is IInvocationOperation { Instance: { } receiver }
-                             && IsGuestDelegateContainer(receiver, captures: null, solver):
-                        // exports.TryGetValue("convert", out var convert)
+                             && argument.Parent is IInvocationOperation { Instance: not null }:
+                        // exports.TryGetValue("convert", out var convert), queue.TryDequeue(out var next): the call, whose receiver holds what the local receives.
                         yield return argument.Parent;
+                        break;
+                    case IForEachLoopOperation loop when loop.Locals.Contains(local, SymbolEqualityComparer.Default):
+                        // foreach (var action in _pending): each element of the collection.
+                        yield return loop;
                         break;
                 }
             }

@@ -19,6 +19,7 @@ internal sealed class ViewSourceSummaries
     private readonly ViewReturnsSummary _viewReturns;
     private readonly ParameterUsesSummary _parameterUses;
     private readonly ParameterReturnsSummary _parameterReturns;
+    private readonly MaySummary<IMethodSymbol> _constructorObtainsView;
 
     public ViewSourceSummaries(WasmViewSemantics semantics, SummaryCatalog catalog)
     {
@@ -26,6 +27,7 @@ internal sealed class ViewSourceSummaries
         _viewReturns = new ViewReturnsSummary(this, catalog);
         _parameterUses = new ParameterUsesSummary(this, catalog);
         _parameterReturns = new ParameterReturnsSummary(this, catalog);
+        _constructorObtainsView = new MaySummary<IMethodSymbol>(catalog, SummaryScheduling.OnDemand, ComputeConstructorObtainsView, AnswerIfNotSourceConstructor);
     }
 
     private WasmSymbols Symbols => _semantics.Symbols;
@@ -69,8 +71,75 @@ internal sealed class ViewSourceSummaries
 
                 return null;
 
+            case IObjectCreationOperation { Constructor: { } constructor } when IsViewType(constructor.ContainingType)
+                                                                            && _constructorObtainsView.Get(constructor, solver ?? _semantics.NewSolver(cancellationToken)):
+                return "new " + constructor.ContainingType.Name;
+
             default:
                 return null;
+        }
+    }
+
+    /// <summary>
+    /// A type whose instances are views themselves: a <c>MemoryManager&lt;T&gt;</c> or a stream of
+    /// the user's over guest memory. What such an object keeps in its own fields is its view, not a
+    /// view that escapes (see <see cref="IsOwnStateOfViewType"/>).
+    /// </summary>
+    public bool IsViewType(ITypeSymbol? type)
+        => type is not null && (Symbols.DerivesFrom(type, Symbols.MemoryManager) || Symbols.DerivesFrom(type, Symbols.Stream));
+
+    /// <summary>
+    /// <c>_pointer = ...</c> inside a <c>MemoryManager&lt;T&gt;</c> or a stream of the user's: the
+    /// object is the view, followed where it is created and used, so its own fields are not a place a
+    /// view escapes to.
+    /// </summary>
+    public bool IsOwnStateOfViewType(IOperation target)
+        => target switch
+        {
+            IFieldReferenceOperation { Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance }, Field: var field } => IsViewType(field.ContainingType),
+            IPropertyReferenceOperation { Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance }, Property: var property } => IsViewType(property.ContainingType),
+            _ => false,
+        };
+
+    private static bool AnswerIfNotSourceConstructor(ref IMethodSymbol constructor, out bool answer)
+    {
+        answer = false;
+        return constructor.MethodKind != MethodKind.Constructor || constructor.Locations.Length == 0 || !constructor.Locations[0].IsInSource;
+    }
+
+    /// <summary>
+    /// Whether a constructor of a view type keeps, in a field of the object, a view it obtains
+    /// itself (<c>_p = (byte*)memory.GetPointer() + address</c>): the object it makes is then a new
+    /// view. A copy it keeps (<c>_bytes = memory.GetSpan(a, n).ToArray()</c>) is not.
+    /// </summary>
+    private bool ComputeConstructorObtainsView(IMethodSymbol constructor, SummarySolver solver)
+    {
+        if (_semantics.Bodies.GetBody(constructor, solver.CancellationToken) is not { } body)
+        {
+            return false;
+        }
+
+        foreach (var operation in body.DescendantsAndSelf())
+        {
+            solver.CancellationToken.ThrowIfCancellationRequested();
+            if (operation is ISimpleAssignmentOperation { Target: var target, Value: var value }
+                && IsOwnStateOfViewType(target)
+                && Types.CanHoldView(target.Type)
+                && IsObtainedHere(value, solver))
+            {
+                return true;
+            }
+        }
+
+        return false;
+
+        // The value itself, converted, or an offset from it (pointer or address arithmetic).
+        bool IsObtainedHere(IOperation value, SummarySolver solver)
+        {
+            var operation = value.WalkDownConversions();
+            return operation is IBinaryOperation binary
+                ? IsObtainedHere(binary.LeftOperand, solver) || IsObtainedHere(binary.RightOperand, solver)
+                : TryGetAcquisition(operation, solver, solver.CancellationToken) is not null;
         }
     }
 
