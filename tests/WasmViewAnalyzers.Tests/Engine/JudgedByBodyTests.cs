@@ -118,6 +118,35 @@ public sealed class JudgedByBodyTests
             }
             """, Types),
 
+        ["a reference into guest memory passed by ref or out to a callee that calls the guest first"] = new("""
+            ref int Slot(int address) => ref MemoryMarshal.AsRef<int>(memory.GetSpan(address, 4));
+
+            void Wait(out int events) { var got = convert(1); events = got; }
+
+            void Add(ref int events) { var got = convert(1); events += got; }
+
+            void Forward(out int events) { reset(); Count(out events); }
+
+            static void Count(out int n) => n = 3;
+
+            void WriteFirst(out int events) { events = 0; reset(); }
+
+            void Fires(int address)
+            {
+                Wait(out Slot(address)); // expect: WVA001
+                Add(ref Slot(address)); // expect: WVA001
+                Forward(out Slot(address)); // expect: WVA001
+            }
+
+            void Safe(int address)
+            {
+                WriteFirst(out Slot(address));
+                Wait(out var local);
+                Slot(address) = local;
+                Count(out Slot(address));
+            }
+            """),
+
         ["a callee's parameters, scoped or not"] = new("""
             int Fires()
             {

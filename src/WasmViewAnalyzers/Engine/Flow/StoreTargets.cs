@@ -72,7 +72,14 @@ internal static class StoreTargets
             case ILocalReferenceOperation local:
                 return IsInGuestMemory(local, semantics.Types) ? StoreTargetKind.GuestMemory : StoreTargetKind.Variable;
 
-            case IParameterReferenceOperation or IFlowCaptureReferenceOperation:
+            case IParameterReferenceOperation { Parameter: { RefKind: RefKind.Out } parameter } when !semantics.Types.CanHoldView(parameter.Type):
+                // events = got where the caller passed out Slot(address): a write into the caller's location.
+                return StoreTargetKind.GuestMemory;
+
+            case IParameterReferenceOperation parameter:
+                return IsInGuestMemory(parameter, semantics.Types) ? StoreTargetKind.GuestMemory : StoreTargetKind.Variable;
+
+            case IFlowCaptureReferenceOperation:
                 return StoreTargetKind.Variable;
 
             case IFieldReferenceOperation field:

@@ -144,15 +144,21 @@ internal sealed class ParameterViews
     /// Whether parameters of runtime-checked view types (guarded views and streams) count: they
     /// throw when read stale, but keeping one does not corrupt anything.
     /// </param>
-    public static ParameterViews Of(WasmViewSemantics semantics, IOperation body, IMethodSymbol method, bool includeRuntimeChecked)
+    /// <param name="includeByReference">
+    /// Whether every <c>ref</c>, <c>in</c> and <c>out</c> parameter counts, whatever its type: the
+    /// caller may pass a reference into guest memory (<c>Wait(out Slot(address))</c>), which the
+    /// method then reads or writes through.
+    /// </param>
+    public static ParameterViews Of(WasmViewSemantics semantics, IOperation body, IMethodSymbol method, bool includeRuntimeChecked, bool includeByReference = false)
     {
         var entry = new FlowState();
         var ordinals = new Dictionary<ViewOrigin, int>();
         foreach (var parameter in method.Parameters)
         {
-            if (parameter.RefKind != RefKind.Out
-                && semantics.Types.CanHoldView(parameter.Type)
-                && (includeRuntimeChecked || !ViewTypeClassifier.IsRuntimeChecked(parameter.Type)))
+            if ((includeByReference && parameter.RefKind != RefKind.None && !ViewTypeClassifier.IsRuntimeChecked(parameter.Type))
+                || (parameter.RefKind != RefKind.Out
+                    && semantics.Types.CanHoldView(parameter.Type)
+                    && (includeRuntimeChecked || !ViewTypeClassifier.IsRuntimeChecked(parameter.Type))))
             {
                 var origin = new ViewOrigin(body, "parameter '" + parameter.Name + "'");
                 ordinals.Add(origin, parameter.Ordinal);

@@ -159,7 +159,7 @@ internal sealed partial class ViewFlowAnalysis
     /// </summary>
     public static ImmutableHashSet<int> SummarizeParameterUses(WasmViewSemantics semantics, ControlFlowGraph graph, IMethodSymbol method, SummarySolver visit, CancellationToken cancellationToken)
     {
-        var parameters = ParameterViews.Of(semantics, graph.OriginalOperation, method, includeRuntimeChecked: true);
+        var parameters = ParameterViews.Of(semantics, graph.OriginalOperation, method, includeRuntimeChecked: true, includeByReference: true);
         if (parameters.IsEmpty)
         {
             return ImmutableHashSet<int>.Empty;

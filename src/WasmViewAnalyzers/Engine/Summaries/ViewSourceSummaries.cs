@@ -332,7 +332,21 @@ internal sealed class ViewSourceSummaries
         {
             answer = ImmutableHashSet<int>.Empty;
             return !_owner._semantics.IsSourceMethod(symbol, out symbol)
-                   || !_owner.HasViewParameter(symbol);
+                   || (!_owner.HasViewParameter(symbol) && !HasByReferenceParameter(symbol));
+        }
+
+        // Wait(n, out Slot(address)): a ref, in or out parameter may be handed a reference into guest memory.
+        private static bool HasByReferenceParameter(IMethodSymbol method)
+        {
+            foreach (var parameter in method.Parameters)
+            {
+                if (parameter.RefKind != RefKind.None)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
     }
 
