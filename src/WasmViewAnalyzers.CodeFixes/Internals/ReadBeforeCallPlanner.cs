@@ -443,10 +443,22 @@ internal static class ReadBeforeCallPlanner
     /// </summary>
     private static bool InputsKept(SemanticModel model, WasmViewSemantics semantics, ExpressionSyntax read, StatementSyntax callStatement, SyntaxNode function, CancellationToken cancellationToken)
     {
-        var inputs = read.DescendantNodesAndSelf()
-            .OfType<IdentifierNameSyntax>()
+        // byte Tag() => start[0]; ... Tag(): what a local function of this one reads is an input too.
+        var names = read.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().ToList();
+        foreach (var name in names.ToList())
+        {
+            if (model.GetSymbolInfo(name, cancellationToken).Symbol is IMethodSymbol { MethodKind: MethodKind.LocalFunction } local
+                && local.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is { } declaration
+                && declaration.SyntaxTree == model.SyntaxTree)
+            {
+                names.AddRange(declaration.DescendantNodes().OfType<IdentifierNameSyntax>());
+            }
+        }
+
+        var inputs = names
             .Select(name => model.GetSymbolInfo(name, cancellationToken).Symbol)
             .Where(symbol => symbol is ILocalSymbol or IParameterSymbol or IFieldSymbol { IsConst: false } or IPropertySymbol)
+            .Where(symbol => symbol is not (ILocalSymbol or IParameterSymbol) || SyntaxHelpers.EnclosingFunction(symbol.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) ?? function) == function || symbol.ContainingSymbol is IMethodSymbol { MethodKind: not MethodKind.LocalFunction })
             .Distinct(SymbolEqualityComparer.Default)
             .ToList();
         var between = new TextSpan(callStatement.SpanStart, read.SpanStart - callStatement.SpanStart);

@@ -495,6 +495,19 @@ public sealed partial class StaleViewAfterGuestCallFixerTests
             """
         },
         {
+            "what a local function reads, reassigned between",
+            """
+            byte Moved(int address)
+            {
+                var start = (byte*)memory.GetPointer() + address;
+                byte Tag() => start[0];
+                reset();
+                start++;
+                return Tag();
+            }
+            """
+        },
+        {
             "a write, not a read",
             """
             void Store(int value)
