@@ -690,36 +690,46 @@ internal static class ReadBeforeCallPlanner
             }
         }
 
+        // Every guest call from the call's statement to the read: the one the finding names may not be
+        // the one given the address (_instantiate(CopyString(name), error.Address)).
         var sources = AcquisitionInputs(model, semantics, facts.Acquisition, cancellationToken);
-        var call = facts.InvalidatedBy!.Operation;
-        var given = call switch
+        var range = TextSpan.FromBounds(callStatement.SpanStart, read.SpanStart);
+        var calls = function.DescendantNodes(n => n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax))
+            .Where(n => range.Contains(n.Span) && n is InvocationExpressionSyntax or BaseObjectCreationExpressionSyntax)
+            .Select(n => model.GetOperation(n, cancellationToken))
+            .Where(operation => operation is IInvocationOperation or IObjectCreationOperation && GuestCallFinder.Contains(model, semantics, operation.Syntax, cancellationToken))
+            .Append(facts.InvalidatedBy!.Operation);
+        foreach (var call in calls)
         {
-            IInvocationOperation invocation => invocation.Arguments.Select(a => a.Value.Syntax),
-            IObjectCreationOperation creation => creation.Arguments.Select(a => a.Value.Syntax),
-            _ => Enumerable.Empty<SyntaxNode>(),
-        };
-        foreach (var argument in given)
-        {
-            foreach (var name in argument.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>())
+            var given = call switch
             {
-                if (model.GetSymbolInfo(name, cancellationToken).Symbol is { } symbol
-                    && (sources.Contains(symbol) || (family.Contains(symbol) && !IsPlainPart(model, semantics, name, cancellationToken))))
+                IInvocationOperation invocation => invocation.Arguments.Select(a => a.Value.Syntax),
+                IObjectCreationOperation creation => creation.Arguments.Select(a => a.Value.Syntax),
+                _ => Enumerable.Empty<SyntaxNode>(),
+            };
+            foreach (var argument in given)
+            {
+                foreach (var name in argument.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>())
                 {
-                    return true;
+                    if (model.GetSymbolInfo(name, cancellationToken).Symbol is { } symbol
+                        && (sources.Contains(symbol) || (family.Contains(symbol) && !IsPlainPart(model, semantics, name, cancellationToken))))
+                    {
+                        return true;
+                    }
                 }
             }
-        }
 
-        // A helper that calls the guest with what the view was obtained from.
-        if (call is IInvocationOperation { TargetMethod: { } helper } && semantics.IsDeclaredInSource(helper) && sources.Count > 0)
-        {
-            foreach (var declaration in helper.DeclaringSyntaxReferences)
+            // A helper that calls the guest with what the view was obtained from.
+            if (call is IInvocationOperation { TargetMethod: { } helper } && semantics.IsDeclaredInSource(helper) && sources.Count > 0)
             {
-                var body = declaration.GetSyntax(cancellationToken);
-                if (body.SyntaxTree == model.SyntaxTree
-                    && body.DescendantNodes().OfType<IdentifierNameSyntax>().Any(n => sources.Any(s => s.Name == n.Identifier.ValueText) && model.GetSymbolInfo(n, cancellationToken).Symbol is { } read2 && sources.Contains(read2)))
+                foreach (var declaration in helper.DeclaringSyntaxReferences)
                 {
-                    return true;
+                    var body = declaration.GetSyntax(cancellationToken);
+                    if (body.SyntaxTree == model.SyntaxTree
+                        && body.DescendantNodes().OfType<IdentifierNameSyntax>().Any(n => sources.Any(s => s.Name == n.Identifier.ValueText) && model.GetSymbolInfo(n, cancellationToken).Symbol is { } input && sources.Contains(input)))
+                    {
+                        return true;
+                    }
                 }
             }
         }

@@ -508,6 +508,17 @@ public sealed partial class StaleViewAfterGuestCallFixerTests
             """
         },
         {
+            "a later guest call of the same statement given the address",
+            """
+            int Output(int address)
+            {
+                var result = memory.GetSpan<int>(address, 1);
+                var status = convert(1) + convert(address);
+                return result[0] + status;
+            }
+            """
+        },
+        {
             "a write, not a read",
             """
             void Store(int value)
