@@ -214,6 +214,113 @@ internal static class ViewReacquirePlanner
     }
 
     /// <summary>
+    /// The stale reference itself replaced by the view's source, where no statement can go before the
+    /// use or one would not help: a <c>while</c> condition whose loop calls the guest
+    /// (<c>body.Read(_memory.GetSpan(buffer, ChunkSize))</c>), a <c>catch ... when</c> filter, a
+    /// switch arm, an expression body, a branch of <c>?:</c>. The same conditions as the statement: a
+    /// local declared once from a source that can be evaluated again with the same inputs there, never
+    /// assigned again nor taken by reference; and nothing of the expression that holds the use calls
+    /// the guest after it evaluates the source.
+    /// </summary>
+    public static (IdentifierNameSyntax Use, ExpressionSyntax Source)? PlanInPlace(FindingContext finding)
+    {
+        var model = finding.Model;
+        var semantics = finding.Semantics;
+        var cancellationToken = finding.CancellationToken;
+        if (finding.Facts is not { } facts
+            || facts.Acquisition.Syntax.SyntaxTree != model.SyntaxTree
+            || finding.Location is not IdentifierNameSyntax name
+            || model.GetSymbolInfo(name, cancellationToken).Symbol is not ILocalSymbol view
+            || view.DeclaringSyntaxReferences.Length != 1
+            || EnclosingFunction(view.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken)) is not { } body
+            || EnclosingFunction(name) != body
+            || Source(model, view, body, cancellationToken) is not { Source: ExpressionSyntax source }
+            || !IsObtainedAt(model, view, body, source, facts.Acquisition.Syntax.Span, cancellationToken)
+            || name.SpanStart < source.Span.End
+            || ViewReacquirePlanner.IsWrite(name)
+            || References(model, view, body, cancellationToken).Any(reference => !source.Span.Contains(reference.Span) && IsWrite(reference))
+            || !IsReevaluable(model, semantics, Evaluated(source), name, cancellationToken)
+            || !SymbolEqualityComparer.Default.Equals(model.GetTypeInfo(Evaluated(source), cancellationToken).Type, view.Type)
+            || IsKeptBeyondTheUse(name)
+            || CallsGuestAfter(model, semantics, name, cancellationToken))
+        {
+            return null;
+        }
+
+        var replacement = (ExpressionSyntax)Evaluated(source).WithoutTrivia();
+        if (replacement is not (InvocationExpressionSyntax or MemberAccessExpressionSyntax or ElementAccessExpressionSyntax or IdentifierNameSyntax or ObjectCreationExpressionSyntax or ParenthesizedExpressionSyntax))
+        {
+            replacement = ParenthesizedExpression(replacement);
+        }
+
+        return (name, replacement.WithTriviaFrom(name));
+    }
+
+    /// <summary>
+    /// Where the view obtained in place would be kept and read later, not read there: a loop's
+    /// enumerated view (read on every turn), a value stored or returned, a resource.
+    /// </summary>
+    private static bool IsKeptBeyondTheUse(IdentifierNameSyntax use)
+    {
+        SyntaxNode node = use;
+        while (node.Parent is ParenthesizedExpressionSyntax or CastExpressionSyntax or ConditionalExpressionSyntax or BinaryExpressionSyntax { RawKind: (int)SyntaxKind.CoalesceExpression })
+        {
+            node = node.Parent;
+        }
+
+        return node.Parent is CommonForEachStatementSyntax or EqualsValueClauseSyntax or AssignmentExpressionSyntax or ReturnStatementSyntax or ArrowExpressionClauseSyntax
+            or UsingStatementSyntax or FixedStatementSyntax or YieldStatementSyntax or SwitchExpressionArmSyntax or InitializerExpressionSyntax or TupleExpressionSyntax or RefExpressionSyntax
+            || node.Parent is ArgumentSyntax { Parent.Parent: BaseObjectCreationExpressionSyntax or TupleExpressionSyntax };
+    }
+
+    /// <summary>
+    /// Whether the expression the use is part of (up to its statement, filter, arm or body) may call
+    /// the guest after the use is evaluated and before it is read: a later argument, or a call that
+    /// is given the view (<c>Print(view)</c> where <c>Print</c> calls the guest first).
+    /// </summary>
+    private static bool CallsGuestAfter(SemanticModel model, WasmViewSemantics semantics, IdentifierNameSyntax use, CancellationToken cancellationToken)
+    {
+        var unit = use.Ancestors().FirstOrDefault(n => n is StatementSyntax or CatchFilterClauseSyntax or SwitchExpressionArmSyntax or ArrowExpressionClauseSyntax or EqualsValueClauseSyntax { Parent: not VariableDeclaratorSyntax { Parent.Parent: LocalDeclarationStatementSyntax } } or AnonymousFunctionExpressionSyntax);
+        SyntaxNode? scope = unit switch
+        {
+            WhileStatementSyntax loop => loop.Condition,
+            DoStatementSyntax loop => loop.Condition,
+            ForStatementSyntax loop => loop.Condition is { } condition && condition.Span.Contains(use.Span) ? condition : loop.Incrementors.FirstOrDefault(i => i.Span.Contains(use.Span)),
+            IfStatementSyntax branch => branch.Condition,
+            SwitchStatementSyntax choice => choice.Expression,
+            CommonForEachStatementSyntax loop => loop.Expression,
+            StatementSyntax statement => statement,
+            _ => unit,
+        };
+
+        if (scope is null || !scope.Span.Contains(use.Span))
+        {
+            return true;
+        }
+
+        for (SyntaxNode node = use; node != scope; )
+        {
+            var parent = node.Parent!;
+            if (parent is AwaitExpressionSyntax || (parent is ExpressionSyntax expression && IsGuestCallItself(model, semantics, expression, cancellationToken)))
+            {
+                return true;
+            }
+
+            foreach (var later in parent.ChildNodes())
+            {
+                if (later.SpanStart >= node.Span.End && GuestCallFinder.Contains(model, semantics, later, cancellationToken))
+                {
+                    return true;
+                }
+            }
+
+            node = parent;
+        }
+
+        return false;
+    }
+
+    /// <summary>
     /// The parts of <paramref name="source"/> (the initializer of a local declared alone in a block)
     /// that cannot be evaluated again — a guest call, a read of guest memory, a mutable field —
     /// each an argument or an operand of the pure rest, so that made first into locals, in their
@@ -771,16 +878,17 @@ internal static class ViewReacquirePlanner
     /// view it gave where it was first evaluated, and does nothing else (the engine's pure sources:
     /// Wasmtime's and the BCL's view members, helpers of the compilation whose body is pure).
     /// </summary>
-    private static bool IsReevaluable(SemanticModel model, WasmViewSemantics semantics, SyntaxNode source, StatementSyntax before, CancellationToken cancellationToken)
+    private static bool IsReevaluable(SemanticModel model, WasmViewSemantics semantics, SyntaxNode source, SyntaxNode before, CancellationToken cancellationToken)
         => model.GetOperation(source, cancellationToken) is { } root
            && semantics.PureSources.IsReevaluable(root, variable => IsAssignedBetween(model, variable, source, before, cancellationToken), null, cancellationToken);
 
     /// <summary>
     /// Whether <paramref name="variable"/> may hold another value at <paramref name="before"/> than
     /// when the view was obtained: assigned between the two, in a loop around the first but not the
-    /// second, or in a lambda or local function (which may run anywhere).
+    /// second, or in a lambda or local function (which may run anywhere). <paramref name="before"/>
+    /// is the statement a re-acquisition goes before, or the use itself where it is obtained in place.
     /// </summary>
-    internal static bool IsAssignedBetween(SemanticModel model, ISymbol variable, SyntaxNode source, StatementSyntax before, CancellationToken cancellationToken)
+    internal static bool IsAssignedBetween(SemanticModel model, ISymbol variable, SyntaxNode source, SyntaxNode before, CancellationToken cancellationToken)
     {
         var member = source.AncestorsAndSelf().FirstOrDefault(n => n is BaseMethodDeclarationSyntax or BasePropertyDeclarationSyntax or CompilationUnitSyntax);
         if (member is null)

@@ -12,8 +12,9 @@ namespace WasmViewAnalyzers.CodeFixes.Rules;
 /// <summary>
 /// Fixes WVA001 by copying the view where it is obtained (<c>.ToArray()</c>, or a pooled lease
 /// copy when the project references the runtime companion library), by obtaining the view again
-/// right before the stale use where its source can be evaluated again with the same meaning, or by
-/// making the guest calls of the statement that obtains it first.
+/// right before the stale use where its source can be evaluated again with the same meaning, by
+/// making the guest calls of the statement that obtains it first, or by making the read the stale
+/// use is part of before the guest call.
 /// </summary>
 /// <remarks>
 /// Each finding is offered the strategies that keep its meaning, in this order; the first one
@@ -33,6 +34,7 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
     public const string ObtainInFunctionKey = RuleIdentifiers.StaleViewAfterGuestCall + ".ObtainInFunction";
     public const string KeepOffsetKey = RuleIdentifiers.StaleViewAfterGuestCall + ".KeepOffset";
     public const string CopyStructKey = RuleIdentifiers.StaleViewAfterGuestCall + ".CopyStruct";
+    public const string ReadBeforeCallKey = RuleIdentifiers.StaleViewAfterGuestCall + ".ReadBeforeCall";
 
     private static readonly IReadOnlyList<FixStrategy> Strategies = new[]
     {
@@ -47,6 +49,9 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
         new FixStrategy(CopyInHelperKey, "Make the helper return a copy", HelperCopyPlanner.Plan),
         new FixStrategy(ObtainInFunctionKey, "Obtain the view where the lambda runs", CapturedSourcePlanner.Plan),
         new FixStrategy(KeepOffsetKey, "Keep the guest offset instead of the pointer", finding => LocalOffsetMapPlanner.PlanForRead(finding) ?? OffsetSlotPlanner.PlanForRead(finding) ?? NullableOffsetLocalPlanner.Plan(finding)),
+
+        // Last: it only adds reach, keyed on the stale use rather than on what holds the view.
+        new FixStrategy(ReadBeforeCallKey, "Read the value before the call", finding => ReadBeforeCallPlanner.Plan(finding) is { } plan ? new FixEdit[] { new ReadBeforeCallEdit(plan, finding.CancellationToken) } : null),
     };
 
     public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIdentifiers.StaleViewAfterGuestCall);
@@ -84,7 +89,9 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
     {
         if (ViewReacquirePlanner.Plan(finding) is not { } plan)
         {
-            return null;
+            // Where no statement can go before the use (a loop condition, a filter, an arm), the
+            // view is obtained again in place of the stale reference.
+            return ViewReacquirePlanner.PlanInPlace(finding) is { } inPlace ? new FixEdit[] { new ReplaceEdit(inPlace.Use, inPlace.Source) } : null;
         }
 
         var reacquire = new ReacquireEdit(plan, finding.Semantics, finding.Model);
