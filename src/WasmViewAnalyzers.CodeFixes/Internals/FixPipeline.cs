@@ -135,6 +135,9 @@ internal sealed class FixApplication
 
     /// <summary>Names declared by the edits so far, so that two of one Fix All do not declare the same.</summary>
     public HashSet<string> DeclaredNames { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Names chosen when applying, by what chose them, for the other edits of the same finding that use them.</summary>
+    public Dictionary<object, IReadOnlyDictionary<string, string>> ChosenNames { get; } = new();
 }
 
 /// <summary>

@@ -59,15 +59,49 @@ internal sealed class ReacquirePlan
 /// </summary>
 internal sealed class InputsFirst
 {
-    public InputsFirst(LocalDeclarationStatementSyntax declaration, IReadOnlyList<(ExpressionSyntax Expression, string Name)> inputs)
+    public InputsFirst(LocalDeclarationStatementSyntax declaration, IReadOnlyList<(ExpressionSyntax Expression, string Name)> inputs, string viewName)
     {
         Declaration = declaration;
         Inputs = inputs;
+        ViewName = viewName;
     }
 
     public LocalDeclarationStatementSyntax Declaration { get; }
 
+    /// <summary>Each input and the name planned for it, unique in the document as it was.</summary>
     public IReadOnlyList<(ExpressionSyntax Expression, string Name)> Inputs { get; }
+
+    public string ViewName { get; }
+
+    /// <summary>
+    /// The names the inputs get in <paramref name="application"/>: the planned ones, unless another
+    /// edit of the same Fix All declared one already (two views of one method, each from an
+    /// <c>address</c> made first: <c>frameAddress</c> for the second). Chosen once per application,
+    /// for the declaration and every re-acquisition that uses them.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> NamesIn(FixApplication application, CancellationToken cancellationToken)
+    {
+        if (application.ChosenNames.TryGetValue(this, out var chosen))
+        {
+            return chosen;
+        }
+
+        var names = new Dictionary<string, string>(System.StringComparer.Ordinal);
+        foreach (var (_, planned) in Inputs)
+        {
+            var name = planned;
+            if (application.DeclaredNames.Contains(name))
+            {
+                name = SyntaxHelpers.UniqueName(application.Model, Declaration.SpanStart, ViewName + char.ToUpperInvariant(planned[0]) + planned.Substring(1), cancellationToken, application.DeclaredNames);
+            }
+
+            application.DeclaredNames.Add(name);
+            names[planned] = name;
+        }
+
+        application.ChosenNames[this] = names;
+        return names;
+    }
 }
 
 /// <summary>
@@ -198,6 +232,7 @@ internal static class ViewReacquirePlanner
             // Up to right after the last guest call: out of the loops and blocks around the use that
             // run no guest code on the way to it (a span written in a loop is obtained again once,
             // before the loop; a use at the top of an else, before the if).
+            var atTheUse = before;
             while (Enclosing(before) is { } outer
                    && sources.All(each => outer.SpanStart >= each.Source.Span.End && IsReevaluable(model, semantics, Evaluated(each.Source), outer, cancellationToken))
                    && !CallsGuestOnTheWayTo(model, semantics, outer, before, cancellationToken))
@@ -208,6 +243,22 @@ internal static class ViewReacquirePlanner
             // Then up the statement list to right after the last guest call: several views a call
             // leaves stale are obtained again together, under it, as a person writes it.
             before = RightAfterTheLastGuestCall(model, semantics, before, sources.Select(each => each.Source).Concat(sources.Select(each => (SyntaxNode)each.Reacquire)).ToList(), cancellationToken);
+
+            // The engine's last guest call before the use, above it in source (the enumerator of a
+            // foreach over an iterator that calls the guest, which no syntax shows): never above it.
+            if (facts.View.LatestCall?.Operation.Syntax is { } latest
+                && latest.SyntaxTree == name.SyntaxTree
+                && latest.Span.End <= name.SpanStart
+                && before.SpanStart < latest.Span.End
+                && !before.Span.Contains(latest.Span))
+            {
+                if (atTheUse.SpanStart < latest.Span.End)
+                {
+                    return null;
+                }
+
+                before = atTheUse;
+            }
         }
 
         return new ReacquirePlan(before, view, sources.Select(each => each.Reacquire.WithAdditionalAnnotations(Microsoft.CodeAnalysis.Formatting.Formatter.Annotation)).ToList(), callsFirst, inputsFirst);
@@ -375,7 +426,7 @@ internal static class ViewReacquirePlanner
             named.Add((inputSyntax, name));
         }
 
-        return new InputsFirst(declaration, named);
+        return new InputsFirst(declaration, named, local.Name);
     }
 
     /// <summary>Walks down from <paramref name="operation"/>: pure operations are kept, the largest impure arguments and operands under them collected.</summary>

@@ -68,7 +68,7 @@ internal sealed class ReacquireEdit : FixEdit
                 .WithAdditionalAnnotations(Formatter.Annotation));
         }
 
-        statements.AddRange(_plan.Reacquire);
+        statements.AddRange(_plan.InputsFirst is { } inputsFirst ? _plan.Reacquire.Select(statement => Renamed(statement, inputsFirst.NamesIn(application, CancellationToken.None))) : _plan.Reacquire);
         var inserted = statements.Select(statement => statement.WithLeadingTrivia(SyntaxHelpers.Indentation(before)).WithTrailingTrivia(endOfLine)).ToList();
         foreach (var (call, name, _) in _plan.CallsFirst)
         {
@@ -89,6 +89,12 @@ internal sealed class ReacquireEdit : FixEdit
                 break;
         }
     }
+
+    /// <summary>The re-acquisition with the names its inputs got when they were made first.</summary>
+    private static StatementSyntax Renamed(StatementSyntax statement, IReadOnlyDictionary<string, string> names)
+        => statement.ReplaceNodes(
+            statement.DescendantNodes().OfType<IdentifierNameSyntax>().Where(name => names.TryGetValue(name.Identifier.ValueText, out var chosen) && chosen != name.Identifier.ValueText),
+            (original, _) => IdentifierName(names[original.Identifier.ValueText]).WithTriviaFrom(original));
 }
 
 /// <summary>
@@ -114,14 +120,15 @@ internal sealed class InputsFirstEdit : FixEdit
     {
         var declaration = _inputs.Declaration;
         var endOfLine = SyntaxHelpers.EndOfLineAfter(declaration);
-        var locals = _inputs.Inputs.Select(input => (SyntaxNode)LocalDeclarationStatement(VariableDeclaration(IdentifierName("var"), SingletonSeparatedList(VariableDeclarator(Identifier(input.Name)).WithInitializer(EqualsValueClause(input.Expression.WithoutTrivia())))))
+        var names = _inputs.NamesIn(application, CancellationToken.None);
+        var locals = _inputs.Inputs.Select(input => (SyntaxNode)LocalDeclarationStatement(VariableDeclaration(IdentifierName("var"), SingletonSeparatedList(VariableDeclarator(Identifier(names[input.Name])).WithInitializer(EqualsValueClause(input.Expression.WithoutTrivia())))))
             .WithLeadingTrivia(SyntaxHelpers.Indentation(declaration))
             .WithTrailingTrivia(endOfLine)
             .WithAdditionalAnnotations(Formatter.Annotation));
         editor.InsertBefore(declaration, locals);
         foreach (var (expression, name) in _inputs.Inputs)
         {
-            editor.ReplaceNode(expression, IdentifierName(name).WithTriviaFrom(expression));
+            editor.ReplaceNode(expression, IdentifierName(names[name]).WithTriviaFrom(expression));
         }
     }
 }

@@ -1616,6 +1616,75 @@ public sealed partial class StaleViewAfterGuestCallFixerTests
         }
         """);
 
+    [Fact]
+    public Task ObtainAgain_TwoViewsOfOneMethodEachWithInputsMadeFirst_GetTheirOwnNames() => VerifyMembers("""
+        void Frame(int buttons)
+        {
+            var frame = memory.GetSpan(convert(buttons), 16);
+            var samples = memory.GetSpan(convert(2), 8);
+            reset();
+            {|WVA001:frame|}[0] = 1;
+            {|WVA001:samples|}[0] = 2;
+        }
+        """, """
+        void Frame(int buttons)
+        {
+            var address = convert(buttons);
+            var frame = memory.GetSpan(address, 16);
+            var samplesAddress = convert(2);
+            var samples = memory.GetSpan(samplesAddress, 8);
+            reset();
+            frame = memory.GetSpan(address, 16);
+            samples = memory.GetSpan(samplesAddress, 8);
+            frame[0] = 1;
+            samples[0] = 2;
+        }
+        """);
+
+    [Fact]
+    public Task ObtainAgain_AfterAForeachWhoseIteratorCallsTheGuest_NotAboveTheLoop() => VerifyMembers("""
+        IEnumerable<int> Children(int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                yield return convert(i);
+            }
+        }
+
+        void Count(int address)
+        {
+            var header = memory.GetSpan(address, 16);
+            var total = 0;
+            foreach (var child in Children(3))
+            {
+                total += child;
+            }
+
+            {|WVA001:header|}[0] = (byte)total;
+        }
+        """, """
+        IEnumerable<int> Children(int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                yield return convert(i);
+            }
+        }
+
+        void Count(int address)
+        {
+            var header = memory.GetSpan(address, 16);
+            var total = 0;
+            foreach (var child in Children(3))
+            {
+                total += child;
+            }
+            header = memory.GetSpan(address, 16);
+
+            header[0] = (byte)total;
+        }
+        """);
+
     private const string Entities = """
         struct Vec
         {
