@@ -94,6 +94,13 @@ public sealed class CopyViewBeforeHandoverFixer : CodeFixProvider
         var model = finding.Model;
         var cancellationToken = finding.CancellationToken;
 
+        // A lambda handed to a writer that calls it later ((name, s) => output.CopyTo(s)): the view
+        // it captures is what the writer reads, copied where the lambda is created.
+        if (handed is AnonymousFunctionExpressionSyntax lambda && CapturedView(finding, lambda) is { } capturedInside)
+        {
+            handed = capturedInside;
+        }
+
         // A view captured by a lambda that runs later: a copy in the lambda would still be taken
         // when it runs; it has to be taken where the lambda is created.
         if (CapturedCopyPlanner.IsCapturedReference(model, handed, cancellationToken, out var captured, out var function))
@@ -106,6 +113,20 @@ public sealed class CopyViewBeforeHandoverFixer : CodeFixProvider
         return HandoverCopyPlanner.Plan(model, finding.Semantics, handed, cancellationToken) is { } plan
             ? plan.Select(replacement => (FixEdit)new ReplaceEdit(replacement.Original, replacement.Copy)).ToArray()
             : null;
+    }
+
+    /// <summary>The first use in <paramref name="lambda"/> of the view the finding names, captured from outside it.</summary>
+    private static ExpressionSyntax? CapturedView(FindingContext finding, AnonymousFunctionExpressionSyntax lambda)
+    {
+        if (!finding.Diagnostic.Properties.TryGetValue(Engine.FindingProperties.View, out var name))
+        {
+            return null;
+        }
+
+        return lambda.DescendantNodes().OfType<IdentifierNameSyntax>().FirstOrDefault(reference =>
+            reference.Identifier.ValueText == name
+            && CapturedCopyPlanner.IsCapturedReference(finding.Model, reference, finding.CancellationToken, out _, out var function)
+            && function == lambda);
     }
 
     /// <summary>The expression whose value is handed over: <c>AdditionalLocations[0]</c>.</summary>

@@ -635,4 +635,80 @@ public sealed class ViewHandedToDeferredArchiveWriterFixerTests
             zip.Save(destination);
         }
         """);
+
+    // ------------------------------------------------------------------ a writer delegate that captures a view stream
+
+    private const string PublicOutputs = """
+
+        public static unsafe class Outputs
+        {
+            public static UnmanagedMemoryStream Open(Memory memory, int address, int length) => new((byte*)memory.GetPointer() + address, length);
+        }
+        """;
+
+    /// <summary>The forms of a DotNetZip write delegate that copies a captured view stream into the entry at Save.</summary>
+    public static TheoryData<string, string> WriteDelegates() => new()
+    {
+        { "(name, stream) => output.CopyTo(stream)", "(name, stream) => outputCopy.CopyTo(stream)" },
+        { "(name, stream) => { output.CopyTo(stream); }", "(name, stream) => { outputCopy.CopyTo(stream); }" },
+        { "delegate (string name, Stream stream) { output.CopyTo(stream, 4096); }", "delegate (string name, Stream stream) { outputCopy.CopyTo(stream, 4096); }" },
+    };
+
+    [Theory]
+    [MemberData(nameof(WriteDelegates))]
+    public Task ViewStreamCapturedByAWriteDelegate_CopiedWhereTheDelegateIsCreated(string writer, string fixedWriter) => VerifyMembers($$"""
+        void Save(Stream destination, int address, int length)
+        {
+            using var zip = new DotNetZip.ZipFile();
+            var output = Outputs.Open(memory, address, length);
+            {|WVA003:zip.AddEntry("out.png", {{writer}})|};
+            zip.Save(destination);
+        }
+        """, $$"""
+        void Save(Stream destination, int address, int length)
+        {
+            using var zip = new DotNetZip.ZipFile();
+            var output = Outputs.Open(memory, address, length);
+            Stream outputCopy = new MemoryStream(new ReadOnlySpan<byte>(output.PositionPointer, checked((int)(output.Length - output.Position))).ToArray());
+            zip.AddEntry("out.png", {{fixedWriter}});
+            zip.Save(destination);
+        }
+        """, PublicOutputs);
+
+    [Theory]
+    [MemberData(nameof(WriteDelegates))]
+    public async Task ViewStreamCapturedByAWriteDelegateAndReadAgain_NoCopyOffered(string writer, string unused)
+    {
+        _ = unused;
+
+        // The method reads the stream after the hand-off, or hands it over on each turn of a loop:
+        // the writer and the method share one position, which a copy would not.
+        var fixes = await Verify.GetFixesPerDiagnosticAsync(
+            ArchiveHostCode.WithMembers($$"""
+                long SaveOnce(Stream destination, int address, int length)
+                {
+                    using var zip = new DotNetZip.ZipFile();
+                    var output = Outputs.Open(memory, address, length);
+                    zip.AddEntry("out.png", {{writer}});
+                    zip.Save(destination);
+                    return output.Position;
+                }
+
+                void SaveEach(Stream destination, string[] names, int address, int length)
+                {
+                    using var zip = new DotNetZip.ZipFile();
+                    var output = Outputs.Open(memory, address, length);
+                    foreach (var entry in names)
+                    {
+                        zip.AddEntry(entry, {{writer}});
+                    }
+
+                    zip.Save(destination);
+                }
+                """, PublicOutputs),
+            withArchiveLibraries: true);
+
+        Assert.Equal(2, fixes.Count(f => f.Diagnostic.Id == "WVA003"));
+        Assert.All(fixes, f => Assert.Empty(f.Fixes));
+    }
 }
