@@ -110,9 +110,13 @@ public sealed class CopyViewBeforeHandoverFixer : CodeFixProvider
                 : null;
         }
 
-        return HandoverCopyPlanner.Plan(model, finding.Semantics, handed, cancellationToken) is { } plan
-            ? plan.Select(replacement => (FixEdit)new ReplaceEdit(replacement.Original, replacement.Copy)).ToArray()
-            : null;
+        if (HandoverCopyPlanner.Plan(model, finding.Semantics, handed, cancellationToken) is { } plan)
+        {
+            return plan.Select(replacement => (FixEdit)new ReplaceEdit(replacement.Original, replacement.Copy)).ToArray();
+        }
+
+        // A view stream a call returns, copied from a local just before the statement.
+        return StreamCallCopyPlanner.Plan(finding, handed);
     }
 
     /// <summary>The first use in <paramref name="lambda"/> of the view the finding names, captured from outside it.</summary>

@@ -643,6 +643,8 @@ public sealed class ViewHandedToDeferredArchiveWriterFixerTests
         public static unsafe class Outputs
         {
             public static UnmanagedMemoryStream Open(Memory memory, int address, int length) => new((byte*)memory.GetPointer() + address, length);
+
+            public static UnmanagedMemoryStream OpenOutput(Memory memory, int address, int length) => new((byte*)memory.GetPointer() + address, length);
         }
         """;
 
@@ -704,6 +706,75 @@ public sealed class ViewHandedToDeferredArchiveWriterFixerTests
                     }
 
                     zip.Save(destination);
+                }
+                """, PublicOutputs),
+            withArchiveLibraries: true);
+
+        Assert.Equal(2, fixes.Count(f => f.Diagnostic.Id == "WVA003"));
+        Assert.All(fixes, f => Assert.Empty(f.Fixes));
+    }
+
+    // ------------------------------------------------------------------ a view stream a call returns, handed over where it is made
+
+    /// <summary>Each place a writer takes a stream a public helper returns, and the statement after the fix.</summary>
+    public static TheoryData<string, string> HandedWhereMade() => new()
+    {
+        {
+            "var entry = new PaxTarEntry(TarEntryType.RegularFile, name) { {|WVA003:DataStream = Outputs.OpenOutput(memory, address, length)|} };",
+            "var entry = new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(new ReadOnlySpan<byte>(output.PositionPointer, checked((int)(output.Length - output.Position))).ToArray()) };"
+        },
+        {
+            "{|WVA003:tarEntry.DataStream = Outputs.OpenOutput(memory, address, length)|};",
+            "tarEntry.DataStream = new MemoryStream(new ReadOnlySpan<byte>(output.PositionPointer, checked((int)(output.Length - output.Position))).ToArray());"
+        },
+        {
+            "{|WVA003:zip.AddEntry(name, Outputs.OpenOutput(memory, address, length))|};",
+            "zip.AddEntry(name, new MemoryStream(new ReadOnlySpan<byte>(output.PositionPointer, checked((int)(output.Length - output.Position))).ToArray()));"
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(HandedWhereMade))]
+    public Task ViewStreamFromAPublicHelperHandedWhereItIsMade_TakenIntoALocalAndCopied(string handover, string fixedHandover) => VerifyMembers($$"""
+        void Save(Stream destination, DotNetZip.ZipFile zip, PaxTarEntry tarEntry, TarWriter tar, string name, int address, int length)
+        {
+            {{handover}}
+            zip.Save(destination);
+            tar.WriteEntry(tarEntry);
+        }
+        """, $$"""
+        void Save(Stream destination, DotNetZip.ZipFile zip, PaxTarEntry tarEntry, TarWriter tar, string name, int address, int length)
+        {
+            var output = Outputs.OpenOutput(memory, address, length);
+            {{fixedHandover}}
+            zip.Save(destination);
+            tar.WriteEntry(tarEntry);
+        }
+        """, PublicOutputs);
+
+    [Theory]
+    [MemberData(nameof(HandedWhereMade))]
+    public async Task ViewStreamFromAPublicHelperAfterAGuestCallOrNotAlwaysMade_NoCopyOffered(string handover, string unused)
+    {
+        _ = unused;
+        var plain = System.Text.RegularExpressions.Regex.Replace(handover, @"\{\|WVA003:(.*)\|\}", "$1");
+
+        // Moved before its statement, the call would run before a guest call the statement makes
+        // first, or run where the statement would not have run it (one branch of a condition).
+        var fixes = await Verify.GetFixesPerDiagnosticAsync(
+            ArchiveHostCode.WithMembers($$"""
+                void AfterAGuestCall(Stream destination, DotNetZip.ZipFile zip, PaxTarEntry tarEntry, TarWriter tar, string name, int address, int length)
+                {
+                    {{plain.Replace("name", "name + convert(length)").Replace("tarEntry.DataStream", "(convert(length) > 0 ? tarEntry : tarEntry).DataStream")}}
+                    zip.Save(destination);
+                    tar.WriteEntry(tarEntry);
+                }
+
+                void NotAlwaysMade(Stream destination, DotNetZip.ZipFile zip, PaxTarEntry tarEntry, TarWriter tar, string name, int address, int length)
+                {
+                    {{plain.Replace("Outputs.OpenOutput(memory, address, length)", "(length > 0 ? Outputs.OpenOutput(memory, address, length) : Outputs.OpenOutput(memory, 0, 0))")}}
+                    zip.Save(destination);
+                    tar.WriteEntry(tarEntry);
                 }
                 """, PublicOutputs),
             withArchiveLibraries: true);
