@@ -34,6 +34,7 @@ internal static class StreamCallCopyPlanner
         if (handed is not InvocationExpressionSyntax call
             || !finding.Semantics.Symbols.IsUnmanagedMemoryStream(model.GetTypeInfo(call, cancellationToken).Type)
             || !SyntaxHelpers.IsUnsafeContext(call)
+            || MayReturnACopyInstead(model, call, cancellationToken)
             || call.FirstAncestorOrSelf<StatementSyntax>() is not { } statement
             || statement is not (LocalDeclarationStatementSyntax { UsingKeyword.RawKind: 0 } or ExpressionStatementSyntax)
             || statement.Parent is not BlockSyntax block
@@ -51,6 +52,15 @@ internal static class StreamCallCopyPlanner
             ? new FixEdit[] { edit }
             : null;
     }
+
+    /// <summary>
+    /// Whether <paramref name="call"/> calls a helper of the compilation that the fix for another
+    /// finding may make return a <c>MemoryStream</c> (<see cref="HelperCopyPlanner"/>): the copy
+    /// here reads the view stream's pointer, which that one has not.
+    /// </summary>
+    public static bool MayReturnACopyInstead(SemanticModel model, ExpressionSyntax call, CancellationToken cancellationToken)
+        => model.GetSymbolInfo(call, cancellationToken).Symbol is IMethodSymbol { DeclaringSyntaxReferences.Length: > 0 } helper
+           && !HelperCopyPlanner.IsVisibleOutside(helper);
 
     /// <summary>Whether every node between the call and its statement evaluates it once, whenever the statement runs.</summary>
     private static bool RunsOnceWithTheStatement(SyntaxNode call, StatementSyntax statement)

@@ -127,10 +127,13 @@ public sealed class CopyViewBeforeHandoverFixer : CodeFixProvider
             return null;
         }
 
+        // A stream from a helper the fix for another finding may make return a copy has no pointer to copy from then.
         return lambda.DescendantNodes().OfType<IdentifierNameSyntax>().FirstOrDefault(reference =>
             reference.Identifier.ValueText == name
-            && CapturedCopyPlanner.IsCapturedReference(finding.Model, reference, finding.CancellationToken, out _, out var function)
-            && function == lambda);
+            && CapturedCopyPlanner.IsCapturedReference(finding.Model, reference, finding.CancellationToken, out var captured, out var function)
+            && function == lambda
+            && !(captured!.DeclaringSyntaxReferences[0].GetSyntax(finding.CancellationToken) is VariableDeclaratorSyntax { Initializer.Value: InvocationExpressionSyntax source }
+                 && StreamCallCopyPlanner.MayReturnACopyInstead(finding.Model, source, finding.CancellationToken)));
     }
 
     /// <summary>The expression whose value is handed over: <c>AdditionalLocations[0]</c>.</summary>

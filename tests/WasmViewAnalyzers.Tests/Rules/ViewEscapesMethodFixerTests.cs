@@ -391,6 +391,90 @@ public sealed class ViewEscapesMethodFixerTests
         }
         """);
 
+    /// <summary>Each way a read of a pointer slot is guarded by its own test with 0, and the read after the fix.</summary>
+    public static TheoryData<string, string> GuardedReads() => new()
+    {
+        { "_frame != null ? *_frame : (byte)0", "_frame.HasValue ? *(byte*)(memory.GetPointer() + _frame.Value) : (byte)0" },
+        { "_frame == null ? (byte)0 : _frame[1]", "!_frame.HasValue ? (byte)0 : ((byte*)(memory.GetPointer() + _frame.Value))[1]" },
+        { "_frame != null && *_frame > 0 ? (byte)1 : (byte)0", "_frame.HasValue && *(byte*)(memory.GetPointer() + _frame.Value) > 0 ? (byte)1 : (byte)0" },
+    };
+
+    [Theory]
+    [MemberData(nameof(GuardedReads))]
+    public Task PointerSlotReadWhereItsTestSaysItIsKept_KeepsANullableOffset(string read, string fixedRead) => VerifyMembers($$"""
+        private byte* _frame;
+
+        void Remember(int address) => _frame = {|WVA002:(byte*)memory.GetPointer() + address|};
+
+        void Forget() => _frame = null;
+
+        byte First => {{read}};
+
+        byte Guarded()
+        {
+            if (_frame != null)
+            {
+                return *_frame;
+            }
+            else
+            {
+                return 0;
+            }
+        }
+        """, $$"""
+        private int? _frame;
+
+        void Remember(int address) => _frame = address;
+
+        void Forget() => _frame = null;
+
+        byte First => {{fixedRead}};
+
+        byte Guarded()
+        {
+            if (_frame.HasValue)
+            {
+                return *(byte*)(memory.GetPointer() + _frame.Value);
+            }
+            else
+            {
+                return 0;
+            }
+        }
+        """);
+
+    [Fact]
+    public async Task PointerSlotReadWhereItsGuardMayNoLongerHold_KeepsItsType()
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host("""
+            private byte* _frame;
+            private byte* _other;
+
+            void Remember(int address) => _frame = (byte*)memory.GetPointer() + address;
+
+            void Forget() => _frame = null;
+
+            byte First()
+            {
+                if (_frame != null)
+                {
+                    _frame = null;
+                    return *_frame;
+                }
+
+                return 0;
+            }
+
+            void RememberOther(int address) => _other = (byte*)memory.GetPointer() + address;
+
+            byte Second => _other == null ? *_other : (byte)0;
+            """));
+
+        // The branch clears the slot before it reads it; the other reads where its test says none is kept.
+        Assert.Equal(2, findings.Count(f => f.Diagnostic.Id == "WVA002"));
+        Assert.All(findings, f => Assert.Empty(f.Fixes));
+    }
+
     [Fact]
     public async Task PointerSlotComparedOrReadAsElements_KeepsItsType()
     {
