@@ -240,8 +240,8 @@ internal static class OffsetSlotPlanner
         var mayBeEmpty = zeroTests.Count > 0 || zeroStores.Count > 0;
         foreach (var read in reads)
         {
-            var offset = mayBeEmpty ? MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, ((ExpressionSyntax)read).WithoutTrivia(), IdentifierName("Value")).WithTriviaFrom(read) : (ExpressionSyntax)read;
-            replacements.Add((read, PointerAgain(model, memory, offset, model.GetTypeInfo(read, cancellationToken).Type ?? slotType)));
+            var offset = mayBeEmpty ? MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, ((ExpressionSyntax)read).WithoutTrivia(), IdentifierName("Value")) : null;
+            replacements.Add((read, PointerAgain(model, memory, (ExpressionSyntax)read, model.GetTypeInfo(read, cancellationToken).Type ?? slotType, offset)));
         }
 
         var offsetTypeName = ParseTypeName(offsetType.ToMinimalDisplayString(model, declaration.SpanStart));
@@ -511,10 +511,13 @@ internal static class OffsetSlotPlanner
         return true;
     }
 
-    /// <summary>The pointer obtained again where the offset kept in its place is read: <c>(byte*)(memory.GetPointer() + offset)</c>.</summary>
-    internal static ExpressionSyntax PointerAgain(SemanticModel model, ExpressionSyntax memory, ExpressionSyntax read, ITypeSymbol pointerType)
+    /// <summary>
+    /// The pointer obtained again where the offset kept in its place is read: <c>(byte*)(memory.GetPointer() + offset)</c>;
+    /// <paramref name="offset"/> where it is not the read itself (<c>_player.Value</c> of a nullable offset).
+    /// </summary>
+    internal static ExpressionSyntax PointerAgain(SemanticModel model, ExpressionSyntax memory, ExpressionSyntax read, ITypeSymbol pointerType, ExpressionSyntax? offset = null)
     {
-        var sum = ParseExpression($"{memory.WithoutTrivia()}.GetPointer() + {read.WithoutTrivia()}");
+        var sum = ParseExpression($"{memory.WithoutTrivia()}.GetPointer() + {(offset ?? read).WithoutTrivia()}");
         ExpressionSyntax rebuilt = pointerType.TypeKind == TypeKind.Pointer || pointerType.SpecialType != SpecialType.System_IntPtr
             ? ParenthesizedExpression(CastExpression(ParseTypeName(pointerType.ToMinimalDisplayString(model, read.SpanStart)), ParenthesizedExpression(sum)))
             : ParenthesizedExpression(sum);

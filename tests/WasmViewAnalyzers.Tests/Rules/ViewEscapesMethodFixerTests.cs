@@ -444,6 +444,31 @@ public sealed class ViewEscapesMethodFixerTests
         """);
 
     [Fact]
+    public Task StructPointerSlotReadWhereItsTestSaysItIsKept_ObtainsItAgainAsItsType() => VerifyMembers("""
+        private struct Entity
+        {
+            public int Health;
+        }
+
+        private Entity* _player;
+
+        void Capture(int address) => _player = {|WVA002:(Entity*)((byte*)memory.GetPointer() + address)|};
+
+        int Health => _player != null ? _player->Health : 0;
+        """, """
+        private struct Entity
+        {
+            public int Health;
+        }
+
+        private int? _player;
+
+        void Capture(int address) => _player = address;
+
+        int Health => _player.HasValue ? ((Entity*)(memory.GetPointer() + _player.Value))->Health : 0;
+        """);
+
+    [Fact]
     public async Task PointerSlotReadWhereItsGuardMayNoLongerHold_KeepsItsType()
     {
         var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host("""
