@@ -21,9 +21,14 @@ namespace WasmViewAnalyzers.CodeFixes.Internals;
 /// in the lambda evaluates the source.
 /// </summary>
 /// <remarks>
-/// Offered where the local is declared once from a source the engine can evaluate again
+/// <para>Also offered for a lambda queued once (<c>Task.Run</c>, <c>StartNew</c>, a list of actions),
+/// after the copy where one can be taken: that lambda, too, reads the view when it runs, at the
+/// address it was given, so obtaining it there reads the same bytes wherever the memory has not
+/// moved, and the right ones where it has. A copy taken before it is the better fix (the work
+/// then carries what was there when it was queued), and comes first.</para>
+/// <para>Offered where the local is declared once from a source the engine can evaluate again
 /// (<see cref="Engine.Summaries.PureSourceSummaries"/>), and neither it nor any input of the source
-/// is assigned after it is declared: the lambda may run at any time after it is created.
+/// is assigned after it is declared: the lambda may run at any time after it is created.</para>
 /// </remarks>
 internal static class CapturedSourcePlanner
 {
@@ -32,7 +37,6 @@ internal static class CapturedSourcePlanner
         var model = finding.Model;
         var cancellationToken = finding.CancellationToken;
         if (Captured(finding) is not ({ } local, { } function)
-            || !ReadsWhenItRuns(model, function, cancellationToken)
             || local.DeclaringSyntaxReferences.Length != 1
             || local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not VariableDeclaratorSyntax { Initializer.Value: { } source } declarator
             || declarator.Parent is not VariableDeclarationSyntax { Variables.Count: 1 } declaration

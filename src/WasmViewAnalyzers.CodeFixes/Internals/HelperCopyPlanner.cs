@@ -184,7 +184,7 @@ internal static class HelperCopyPlanner
     };
 
     /// <summary>Whether code of another assembly can call <paramref name="method"/>.</summary>
-    private static bool IsVisibleOutside(IMethodSymbol method)
+    internal static bool IsVisibleOutside(IMethodSymbol method)
     {
         if (method.MethodKind == MethodKind.LocalFunction)
         {

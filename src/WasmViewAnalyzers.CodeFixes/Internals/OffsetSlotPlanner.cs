@@ -235,17 +235,21 @@ internal static class OffsetSlotPlanner
             return null;
         }
 
+        // _player != null ? _player->Health : 0: where the slot may hold no pointer, the offset is
+        // nullable, and a read is offered only where its own test says an offset is kept.
+        var mayBeEmpty = zeroTests.Count > 0 || zeroStores.Count > 0;
         foreach (var read in reads)
         {
-            replacements.Add((read, PointerAgain(model, memory, (ExpressionSyntax)read, model.GetTypeInfo(read, cancellationToken).Type ?? slotType)));
+            var offset = mayBeEmpty ? MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, ((ExpressionSyntax)read).WithoutTrivia(), IdentifierName("Value")) : null;
+            replacements.Add((read, PointerAgain(model, memory, (ExpressionSyntax)read, model.GetTypeInfo(read, cancellationToken).Type ?? slotType, offset)));
         }
 
         var offsetTypeName = ParseTypeName(offsetType.ToMinimalDisplayString(model, declaration.SpanStart));
-        if (zeroTests.Count > 0 || zeroStores.Count > 0)
+        if (mayBeEmpty)
         {
-            // A read as a pointer would need the value of an offset that may be missing (where the
+            // A read as a pointer needs the value of an offset that may be missing (where the
             // pointer was 0), and an initializer would keep one from the start.
-            if (reads.Count > 0 || HasInitializer(declaredType))
+            if (HasInitializer(declaredType) || !reads.All(read => GuardedByItsTest(read, zeroTests.Select(t => (t.Test, t.Kept)).ToList(), slot.Name)))
             {
                 return null;
             }
@@ -400,6 +404,41 @@ internal static class OffsetSlotPlanner
         return IsZero(model, other, cancellationToken) ? (comparison, comparison.IsKind(SyntaxKind.NotEqualsExpression)) : null;
     }
 
+    /// <summary>
+    /// Whether <paramref name="read"/> runs only where one of <paramref name="tests"/> of its slot
+    /// says a pointer is kept: the branch of a conditional or an <c>if</c> it selects (an <c>if</c>
+    /// whose branch stores nothing into the slot), or the right side of <c>&amp;&amp;</c> after it.
+    /// </summary>
+    private static bool GuardedByItsTest(SyntaxNode read, IReadOnlyList<(ExpressionSyntax Test, bool Kept)> tests, string slotName)
+    {
+        bool IsTest(ExpressionSyntax condition, bool kept)
+        {
+            while (condition is ParenthesizedExpressionSyntax parenthesized)
+            {
+                condition = parenthesized.Expression;
+            }
+
+            return tests.Any(t => t.Test == condition && t.Kept == kept);
+        }
+
+        for (var node = read; node.Parent is { } parent; node = parent)
+        {
+            switch (parent)
+            {
+                case ConditionalExpressionSyntax conditional when (conditional.WhenTrue == node && IsTest(conditional.Condition, kept: true)) || (conditional.WhenFalse == node && IsTest(conditional.Condition, kept: false)):
+                case BinaryExpressionSyntax { RawKind: (int)SyntaxKind.LogicalAndExpression } conjunction when conjunction.Right == node && IsTest(conjunction.Left, kept: true):
+                    return true;
+                case IfStatementSyntax @if when @if.Statement == node && IsTest(@if.Condition, kept: true):
+                case ElseClauseSyntax { Parent: IfStatementSyntax elseOf } when IsTest(elseOf.Condition, kept: false):
+                    return !node.DescendantNodesAndSelf().OfType<AssignmentExpressionSyntax>().Any(a => a.Left.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Any(n => n.Identifier.ValueText == slotName));
+                case AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or MemberDeclarationSyntax:
+                    return false;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary><c>0</c>, <c>null</c>, <c>default</c>, <c>IntPtr.Zero</c>, <c>nint.Zero</c>: no pointer.</summary>
     private static bool IsZero(SemanticModel model, ExpressionSyntax expression, CancellationToken cancellationToken)
     {
@@ -472,10 +511,13 @@ internal static class OffsetSlotPlanner
         return true;
     }
 
-    /// <summary>The pointer obtained again where the offset kept in its place is read: <c>(byte*)(memory.GetPointer() + offset)</c>.</summary>
-    internal static ExpressionSyntax PointerAgain(SemanticModel model, ExpressionSyntax memory, ExpressionSyntax read, ITypeSymbol pointerType)
+    /// <summary>
+    /// The pointer obtained again where the offset kept in its place is read: <c>(byte*)(memory.GetPointer() + offset)</c>;
+    /// <paramref name="offset"/> where it is not the read itself (<c>_player.Value</c> of a nullable offset).
+    /// </summary>
+    internal static ExpressionSyntax PointerAgain(SemanticModel model, ExpressionSyntax memory, ExpressionSyntax read, ITypeSymbol pointerType, ExpressionSyntax? offset = null)
     {
-        var sum = ParseExpression($"{memory.WithoutTrivia()}.GetPointer() + {read.WithoutTrivia()}");
+        var sum = ParseExpression($"{memory.WithoutTrivia()}.GetPointer() + {(offset ?? read).WithoutTrivia()}");
         ExpressionSyntax rebuilt = pointerType.TypeKind == TypeKind.Pointer || pointerType.SpecialType != SpecialType.System_IntPtr
             ? ParenthesizedExpression(CastExpression(ParseTypeName(pointerType.ToMinimalDisplayString(model, read.SpanStart)), ParenthesizedExpression(sum)))
             : ParenthesizedExpression(sum);

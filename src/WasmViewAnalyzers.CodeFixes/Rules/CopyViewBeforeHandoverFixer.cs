@@ -94,6 +94,13 @@ public sealed class CopyViewBeforeHandoverFixer : CodeFixProvider
         var model = finding.Model;
         var cancellationToken = finding.CancellationToken;
 
+        // A lambda handed to a writer that calls it later ((name, s) => output.CopyTo(s)): the view
+        // it captures is what the writer reads, copied where the lambda is created.
+        if (handed is AnonymousFunctionExpressionSyntax lambda && CapturedView(finding, lambda) is { } capturedInside)
+        {
+            handed = capturedInside;
+        }
+
         // A view captured by a lambda that runs later: a copy in the lambda would still be taken
         // when it runs; it has to be taken where the lambda is created.
         if (CapturedCopyPlanner.IsCapturedReference(model, handed, cancellationToken, out var captured, out var function))
@@ -103,9 +110,30 @@ public sealed class CopyViewBeforeHandoverFixer : CodeFixProvider
                 : null;
         }
 
-        return HandoverCopyPlanner.Plan(model, finding.Semantics, handed, cancellationToken) is { } plan
-            ? plan.Select(replacement => (FixEdit)new ReplaceEdit(replacement.Original, replacement.Copy)).ToArray()
-            : null;
+        if (HandoverCopyPlanner.Plan(model, finding.Semantics, handed, cancellationToken) is { } plan)
+        {
+            return plan.Select(replacement => (FixEdit)new ReplaceEdit(replacement.Original, replacement.Copy)).ToArray();
+        }
+
+        // A view stream a call returns, copied from a local just before the statement.
+        return StreamCallCopyPlanner.Plan(finding, handed);
+    }
+
+    /// <summary>The first use in <paramref name="lambda"/> of the view the finding names, captured from outside it.</summary>
+    private static ExpressionSyntax? CapturedView(FindingContext finding, AnonymousFunctionExpressionSyntax lambda)
+    {
+        if (!finding.Diagnostic.Properties.TryGetValue(Engine.FindingProperties.View, out var name))
+        {
+            return null;
+        }
+
+        // A stream from a helper the fix for another finding may make return a copy has no pointer to copy from then.
+        return lambda.DescendantNodes().OfType<IdentifierNameSyntax>().FirstOrDefault(reference =>
+            reference.Identifier.ValueText == name
+            && CapturedCopyPlanner.IsCapturedReference(finding.Model, reference, finding.CancellationToken, out var captured, out var function)
+            && function == lambda
+            && !(captured!.DeclaringSyntaxReferences[0].GetSyntax(finding.CancellationToken) is VariableDeclaratorSyntax { Initializer.Value: InvocationExpressionSyntax source }
+                 && StreamCallCopyPlanner.MayReturnACopyInstead(finding.Model, source, finding.CancellationToken)));
     }
 
     /// <summary>The expression whose value is handed over: <c>AdditionalLocations[0]</c>.</summary>

@@ -77,6 +77,34 @@ public sealed class FindingFactsTests
 
             int CountRead(int i) => Entry(i).Count;
 
+            record PayloadRef(nint Address, int Length);
+
+            record struct SlotRef(nint Address, int Length);
+
+            record Base(int Length);
+
+            record Based(nint Address, int Length) : Base(Length);
+
+            record Stamped(nint Address)
+            {
+                public int Stamp { get; } = Guid.NewGuid().GetHashCode();
+            }
+
+            sealed class Plain(nint address)
+            {
+                public nint Address => address;
+            }
+
+            PayloadRef PayloadAt(int a) => new(memory.GetPointer() + a, length);
+
+            SlotRef SlotAt(int a) => new SlotRef(memory.GetPointer() + a, length);
+
+            Based BasedAt(int a) => new(memory.GetPointer() + a, length);
+
+            Stamped StampedAt(int a) => new(memory.GetPointer() + a);
+
+            Plain PlainAt(int a) => new(memory.GetPointer() + a);
+
             int Stale(int address)
             {
                 var view = memory.GetSpan(address, 16);
@@ -178,6 +206,11 @@ public sealed class FindingFactsTests
     [InlineData("CountOfInABlock", true)]
     [InlineData("CountAtAddressReadFromTheGuest", false)]
     [InlineData("CountRead", false)]
+    [InlineData("PayloadAt", true)]
+    [InlineData("SlotAt", true)]
+    [InlineData("BasedAt", false)]
+    [InlineData("StampedAt", false)]
+    [InlineData("PlainAt", false)]
     public void PureSources_AHelperIsPureWhenItsBodyIs(string helper, bool pure)
     {
         var compilation = CompilationAnalysis.Compile(Host);

@@ -13,6 +13,7 @@ namespace WasmViewAnalyzers.Tests.Rules;
 public sealed class ViewEscapesMethodFixerTests
 {
     private const string Key = CopyViewBeforeHandoverFixer.CopyKey;
+    private const string ObtainInFunctionTitle = "Obtain the view where the lambda runs";
 
     private static Task VerifyMembers(string members, string fixedMembers)
         => Verify.VerifyCodeFixAsync(ViewEscapesMethodAnalyzerTests.Host(members), ViewEscapesMethodAnalyzerTests.Host(fixedMembers), Key);
@@ -214,9 +215,10 @@ public sealed class ViewEscapesMethodFixerTests
 
             """ + PointerMemoryManager.Source));
 
-        // The lambda writes through the memory (a copy would drop the write); the pointer goes
-        // with work queued once, meant for what is there now (no copy has its type).
-        Assert.Empty(titles);
+        // The lambda writes through the memory (a copy would drop the write); no copy has the
+        // pointer's type. The pointer is obtained where the work runs, as it is read there; a
+        // memory manager's constructor stores state, so it is not created again.
+        Assert.Equal(new[] { ObtainInFunctionTitle }, titles);
     }
 
     [Fact]
@@ -388,6 +390,115 @@ public sealed class ViewEscapesMethodFixerTests
             }
         }
         """);
+
+    /// <summary>Each way a read of a pointer slot is guarded by its own test with 0, and the read after the fix.</summary>
+    public static TheoryData<string, string> GuardedReads() => new()
+    {
+        { "_frame != null ? *_frame : (byte)0", "_frame.HasValue ? *(byte*)(memory.GetPointer() + _frame.Value) : (byte)0" },
+        { "_frame == null ? (byte)0 : _frame[1]", "!_frame.HasValue ? (byte)0 : ((byte*)(memory.GetPointer() + _frame.Value))[1]" },
+        { "_frame != null && *_frame > 0 ? (byte)1 : (byte)0", "_frame.HasValue && *(byte*)(memory.GetPointer() + _frame.Value) > 0 ? (byte)1 : (byte)0" },
+    };
+
+    [Theory]
+    [MemberData(nameof(GuardedReads))]
+    public Task PointerSlotReadWhereItsTestSaysItIsKept_KeepsANullableOffset(string read, string fixedRead) => VerifyMembers($$"""
+        private byte* _frame;
+
+        void Remember(int address) => _frame = {|WVA002:(byte*)memory.GetPointer() + address|};
+
+        void Forget() => _frame = null;
+
+        byte First => {{read}};
+
+        byte Guarded()
+        {
+            if (_frame != null)
+            {
+                return *_frame;
+            }
+            else
+            {
+                return 0;
+            }
+        }
+        """, $$"""
+        private int? _frame;
+
+        void Remember(int address) => _frame = address;
+
+        void Forget() => _frame = null;
+
+        byte First => {{fixedRead}};
+
+        byte Guarded()
+        {
+            if (_frame.HasValue)
+            {
+                return *(byte*)(memory.GetPointer() + _frame.Value);
+            }
+            else
+            {
+                return 0;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task StructPointerSlotReadWhereItsTestSaysItIsKept_ObtainsItAgainAsItsType() => VerifyMembers("""
+        private struct Entity
+        {
+            public int Health;
+        }
+
+        private Entity* _player;
+
+        void Capture(int address) => _player = {|WVA002:(Entity*)((byte*)memory.GetPointer() + address)|};
+
+        int Health => _player != null ? _player->Health : 0;
+        """, """
+        private struct Entity
+        {
+            public int Health;
+        }
+
+        private int? _player;
+
+        void Capture(int address) => _player = address;
+
+        int Health => _player.HasValue ? ((Entity*)(memory.GetPointer() + _player.Value))->Health : 0;
+        """);
+
+    [Fact]
+    public async Task PointerSlotReadWhereItsGuardMayNoLongerHold_KeepsItsType()
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host("""
+            private byte* _frame;
+            private byte* _other;
+
+            void Remember(int address) => _frame = (byte*)memory.GetPointer() + address;
+
+            void Forget() => _frame = null;
+
+            byte First()
+            {
+                if (_frame != null)
+                {
+                    _frame = null;
+                    return *_frame;
+                }
+
+                return 0;
+            }
+
+            void RememberOther(int address) => _other = (byte*)memory.GetPointer() + address;
+
+            byte Second => _other == null ? *_other : (byte)0;
+            """));
+
+        // The branch clears the slot before it reads it; the other reads where its test says none is kept.
+        Assert.Equal(2, findings.Count(f => f.Diagnostic.Id == "WVA002"));
+        Assert.All(findings, f => Assert.Empty(f.Fixes));
+    }
 
     [Fact]
     public async Task PointerSlotComparedOrReadAsElements_KeepsItsType()
@@ -1252,6 +1363,74 @@ public sealed class ViewEscapesMethodFixerTests
         }
         """);
 
+    /// <summary>Each way of queueing work once, and its form with a source that cannot be evaluated again.</summary>
+    public static TheoryData<string, string> QueuedOnce() => new()
+    {
+        { "Task.Run(() => Console.WriteLine(Sum({|WVA002:p|})));", "Task.Run(() => Console.WriteLine(Sum((int*)((byte*)memory.GetPointer() + address))));" },
+        { "Task.Factory.StartNew(() => Console.WriteLine(Sum({|WVA002:p|})));", "Task.Factory.StartNew(() => Console.WriteLine(Sum((int*)((byte*)memory.GetPointer() + address))));" },
+        { "ThreadPool.QueueUserWorkItem(_ => Console.WriteLine(Sum({|WVA002:p|})));", "ThreadPool.QueueUserWorkItem(_ => Console.WriteLine(Sum((int*)((byte*)memory.GetPointer() + address))));" },
+        { "new Thread(() => Console.WriteLine(Sum({|WVA002:p|}))).Start();", "new Thread(() => Console.WriteLine(Sum((int*)((byte*)memory.GetPointer() + address)))).Start();" },
+        { "_work.Add(() => *{|WVA002:p|} = 1);", "_work.Add(() => *(int*)((byte*)memory.GetPointer() + address) = 1);" },
+        { "Action work = () => Console.WriteLine(Sum(p)); _work.Add({|WVA002:work|});", "Action work = () => Console.WriteLine(Sum((int*)((byte*)memory.GetPointer() + address))); _work.Add(work);" },
+    };
+
+    [Theory]
+    [MemberData(nameof(QueuedOnce))]
+    public Task PointerInWorkQueuedOnce_ObtainedWhereTheWorkRuns(string queue, string fixedQueue) => VerifyMembers($$"""
+        private readonly List<Action> _work = new();
+
+        static int Sum(int* values) => values[0] + values[1];
+
+        void Later(int address)
+        {
+            var p = (int*)((byte*)memory.GetPointer() + address);
+            {{queue}}
+        }
+        """, $$"""
+        private readonly List<Action> _work = new();
+
+        static int Sum(int* values) => values[0] + values[1];
+
+        void Later(int address)
+        {
+            {{fixedQueue}}
+        }
+        """);
+
+    [Theory]
+    [MemberData(nameof(QueuedOnce))]
+    public async Task PointerInWorkQueuedOnce_FromASourceThatMayChangeOrCallsTheGuest_NotObtainedWhereTheWorkRuns(string queue, string unused)
+    {
+        _ = unused;
+
+        // The address is assigned after the work is queued, or the pointer comes from a helper that
+        // calls the guest (evaluated again, it would run the guest on the worker).
+        queue = System.Text.RegularExpressions.Regex.Replace(queue, @"\{\|WVA002:(\w+)\|\}", "$1");
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host($$"""
+            private readonly List<Action> _work = new();
+
+            static int Sum(int* values) => values[0] + values[1];
+
+            void Later(int address)
+            {
+                var p = (int*)((byte*)memory.GetPointer() + address);
+                {{queue}}
+                address++;
+            }
+
+            int* Allocated() => (int*)((byte*)memory.GetPointer() + (int)instance.GetFunction("alloc")!.Invoke(4)!);
+
+            void Allocating()
+            {
+                var p = Allocated();
+                {{queue}}
+            }
+            """));
+
+        Assert.Equal(2, findings.Count(f => f.Diagnostic.Id == "WVA002"));
+        Assert.All(findings, f => Assert.DoesNotContain(ObtainInFunctionTitle, f.Fixes.Select(a => a.Title)));
+    }
+
     [Fact]
     public Task PointerReadByAHostFunctionCallback_ObtainedEachTimeTheGuestCallsIt() => VerifyMembers("""
         void Link(Store store, Linker linker, long offset)
@@ -1345,16 +1524,17 @@ public sealed class ViewEscapesMethodFixerTests
             }
             """));
 
+        // The pointer itself does not depend on the length: the work obtains it where it runs.
         Assert.Equal(3, findings.Count(f => f.Diagnostic.Id == "WVA002"));
-        Assert.All(findings, f => Assert.Empty(f.Fixes));
+        Assert.All(findings, f => Assert.Equal(new[] { ObtainInFunctionTitle }, f.Fixes.Select(a => a.Title)));
     }
 
     [Fact]
     public async Task PointerInWorkQueuedOnce_NoCopyWhereTheWorkWritesOrReadsMoreThanOneValue()
     {
-        // Work queued once is meant for what is there now, so a fresh pointer where it runs is no
-        // fix; nor is a value read before it where the work writes through the pointer, reads at
-        // an index it computes, or reads two different values.
+        // No value read before the work where it writes through the pointer, reads at an index it
+        // computes, or reads two different values: it obtains the pointer where it runs, which
+        // reads and writes what it did, unless the local is assigned again (moved = null).
         var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host("""
             void Later(int address, int index)
             {
@@ -1371,7 +1551,8 @@ public sealed class ViewEscapesMethodFixerTests
             """));
 
         Assert.Equal(4, findings.Count(f => f.Diagnostic.Id == "WVA002"));
-        Assert.All(findings, f => Assert.Empty(f.Fixes));
+        Assert.Equal(new[] { 1, 1, 1, 0 }, findings.OrderBy(f => f.Diagnostic.Location.SourceSpan.Start).Select(f => f.Fixes.Count(a => a.Title == ObtainInFunctionTitle)));
+        Assert.All(findings, f => Assert.All(f.Fixes, a => Assert.Equal(ObtainInFunctionTitle, a.Title)));
     }
 
     // ------------------------------------------------------------------ copies in helpers and initializers

@@ -635,4 +635,151 @@ public sealed class ViewHandedToDeferredArchiveWriterFixerTests
             zip.Save(destination);
         }
         """);
+
+    // ------------------------------------------------------------------ a writer delegate that captures a view stream
+
+    private const string PublicOutputs = """
+
+        public static unsafe class Outputs
+        {
+            public static UnmanagedMemoryStream Open(Memory memory, int address, int length) => new((byte*)memory.GetPointer() + address, length);
+
+            public static UnmanagedMemoryStream OpenOutput(Memory memory, int address, int length) => new((byte*)memory.GetPointer() + address, length);
+        }
+        """;
+
+    /// <summary>The forms of a DotNetZip write delegate that copies a captured view stream into the entry at Save.</summary>
+    public static TheoryData<string, string> WriteDelegates() => new()
+    {
+        { "(name, stream) => output.CopyTo(stream)", "(name, stream) => outputCopy.CopyTo(stream)" },
+        { "(name, stream) => { output.CopyTo(stream); }", "(name, stream) => { outputCopy.CopyTo(stream); }" },
+        { "delegate (string name, Stream stream) { output.CopyTo(stream, 4096); }", "delegate (string name, Stream stream) { outputCopy.CopyTo(stream, 4096); }" },
+    };
+
+    [Theory]
+    [MemberData(nameof(WriteDelegates))]
+    public Task ViewStreamCapturedByAWriteDelegate_CopiedWhereTheDelegateIsCreated(string writer, string fixedWriter) => VerifyMembers($$"""
+        void Save(Stream destination, int address, int length)
+        {
+            using var zip = new DotNetZip.ZipFile();
+            var output = Outputs.Open(memory, address, length);
+            {|WVA003:zip.AddEntry("out.png", {{writer}})|};
+            zip.Save(destination);
+        }
+        """, $$"""
+        void Save(Stream destination, int address, int length)
+        {
+            using var zip = new DotNetZip.ZipFile();
+            var output = Outputs.Open(memory, address, length);
+            Stream outputCopy = new MemoryStream(new ReadOnlySpan<byte>(output.PositionPointer, checked((int)(output.Length - output.Position))).ToArray());
+            zip.AddEntry("out.png", {{fixedWriter}});
+            zip.Save(destination);
+        }
+        """, PublicOutputs);
+
+    [Theory]
+    [MemberData(nameof(WriteDelegates))]
+    public async Task ViewStreamCapturedByAWriteDelegateAndReadAgain_NoCopyOffered(string writer, string unused)
+    {
+        _ = unused;
+
+        // The method reads the stream after the hand-off, or hands it over on each turn of a loop:
+        // the writer and the method share one position, which a copy would not.
+        var fixes = await Verify.GetFixesPerDiagnosticAsync(
+            ArchiveHostCode.WithMembers($$"""
+                long SaveOnce(Stream destination, int address, int length)
+                {
+                    using var zip = new DotNetZip.ZipFile();
+                    var output = Outputs.Open(memory, address, length);
+                    zip.AddEntry("out.png", {{writer}});
+                    zip.Save(destination);
+                    return output.Position;
+                }
+
+                void SaveEach(Stream destination, string[] names, int address, int length)
+                {
+                    using var zip = new DotNetZip.ZipFile();
+                    var output = Outputs.Open(memory, address, length);
+                    foreach (var entry in names)
+                    {
+                        zip.AddEntry(entry, {{writer}});
+                    }
+
+                    zip.Save(destination);
+                }
+                """, PublicOutputs),
+            withArchiveLibraries: true);
+
+        Assert.Equal(2, fixes.Count(f => f.Diagnostic.Id == "WVA003"));
+        Assert.All(fixes, f => Assert.Empty(f.Fixes));
+    }
+
+    // ------------------------------------------------------------------ a view stream a call returns, handed over where it is made
+
+    /// <summary>Each place a writer takes a stream a public helper returns, and the statement after the fix.</summary>
+    public static TheoryData<string, string> HandedWhereMade() => new()
+    {
+        {
+            "var entry = new PaxTarEntry(TarEntryType.RegularFile, name) { {|WVA003:DataStream = Outputs.OpenOutput(memory, address, length)|} };",
+            "var entry = new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(new ReadOnlySpan<byte>(output.PositionPointer, checked((int)(output.Length - output.Position))).ToArray()) };"
+        },
+        {
+            "{|WVA003:tarEntry.DataStream = Outputs.OpenOutput(memory, address, length)|};",
+            "tarEntry.DataStream = new MemoryStream(new ReadOnlySpan<byte>(output.PositionPointer, checked((int)(output.Length - output.Position))).ToArray());"
+        },
+        {
+            "{|WVA003:zip.AddEntry(name, Outputs.OpenOutput(memory, address, length))|};",
+            "zip.AddEntry(name, new MemoryStream(new ReadOnlySpan<byte>(output.PositionPointer, checked((int)(output.Length - output.Position))).ToArray()));"
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(HandedWhereMade))]
+    public Task ViewStreamFromAPublicHelperHandedWhereItIsMade_TakenIntoALocalAndCopied(string handover, string fixedHandover) => VerifyMembers($$"""
+        void Save(Stream destination, DotNetZip.ZipFile zip, PaxTarEntry tarEntry, TarWriter tar, string name, int address, int length)
+        {
+            {{handover}}
+            zip.Save(destination);
+            tar.WriteEntry(tarEntry);
+        }
+        """, $$"""
+        void Save(Stream destination, DotNetZip.ZipFile zip, PaxTarEntry tarEntry, TarWriter tar, string name, int address, int length)
+        {
+            var output = Outputs.OpenOutput(memory, address, length);
+            {{fixedHandover}}
+            zip.Save(destination);
+            tar.WriteEntry(tarEntry);
+        }
+        """, PublicOutputs);
+
+    [Theory]
+    [MemberData(nameof(HandedWhereMade))]
+    public async Task ViewStreamFromAPublicHelperAfterAGuestCallOrNotAlwaysMade_NoCopyOffered(string handover, string unused)
+    {
+        _ = unused;
+        var plain = System.Text.RegularExpressions.Regex.Replace(handover, @"\{\|WVA003:(.*)\|\}", "$1");
+
+        // Moved before its statement, the call would run before a guest call the statement makes
+        // first, or run where the statement would not have run it (one branch of a condition).
+        var fixes = await Verify.GetFixesPerDiagnosticAsync(
+            ArchiveHostCode.WithMembers($$"""
+                void AfterAGuestCall(Stream destination, DotNetZip.ZipFile zip, PaxTarEntry tarEntry, TarWriter tar, string name, int address, int length)
+                {
+                    {{plain.Replace("name", "name + convert(length)").Replace("tarEntry.DataStream", "(convert(length) > 0 ? tarEntry : tarEntry).DataStream")}}
+                    zip.Save(destination);
+                    tar.WriteEntry(tarEntry);
+                }
+
+                void NotAlwaysMade(Stream destination, DotNetZip.ZipFile zip, PaxTarEntry tarEntry, TarWriter tar, string name, int address, int length)
+                {
+                    {{plain.Replace("Outputs.OpenOutput(memory, address, length)", "(length > 0 ? Outputs.OpenOutput(memory, address, length) : Outputs.OpenOutput(memory, 0, 0))")}}
+                    zip.Save(destination);
+                    tar.WriteEntry(tarEntry);
+                }
+                """, PublicOutputs),
+            withArchiveLibraries: true);
+
+        Assert.Equal(2, fixes.Count(f => f.Diagnostic.Id == "WVA003"));
+        Assert.All(fixes, f => Assert.Empty(f.Fixes));
+    }
 }

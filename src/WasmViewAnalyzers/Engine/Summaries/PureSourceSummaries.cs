@@ -239,10 +239,20 @@ internal sealed class PureSourceSummaries
         }
     }
 
-    /// <summary>The constructor C# declares for a type that declares none: pure unless an initializer of an instance member calls something.</summary>
+    /// <summary>
+    /// The constructor C# declares for a type that declares none, or a record's or struct's primary
+    /// constructor (<c>record PayloadRef(nint Address, int Length)</c>), which only sets the members from its
+    /// parameters: pure unless it hands arguments to a base constructor or an initializer of an
+    /// instance member calls something.
+    /// </summary>
     private static bool IsPureImplicitConstructor(IMethodSymbol constructor)
     {
-        if (!constructor.IsImplicitlyDeclared)
+        // Only a record's or struct's: created again, it equals the one created before.
+        var isPrimary = (constructor.ContainingType.IsRecord || constructor.ContainingType.IsValueType)
+                        && constructor.DeclaringSyntaxReferences.Length == 1
+                        && constructor.DeclaringSyntaxReferences[0].GetSyntax() is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax { ParameterList: not null } type
+                        && type.BaseList?.Types.Any(t => t is Microsoft.CodeAnalysis.CSharp.Syntax.PrimaryConstructorBaseTypeSyntax) != true;
+        if (!constructor.IsImplicitlyDeclared && !isPrimary)
         {
             return false;
         }
