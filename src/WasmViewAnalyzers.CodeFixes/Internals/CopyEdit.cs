@@ -53,12 +53,12 @@ internal sealed class CopyEdit : FixEdit
 
             case { CopyPoint: { } copyPoint, Declarator: { } declarator, Strategy: CopyStrategy.Lease }:
                 application.NeedsRuntimeImport = true;
-                ApplyLeaseDeclaration(editor, copyPoint, declarator, model, application.DeclaredNames, cancellationToken);
+                ApplyLeaseDeclaration(editor, copyPoint, declarator, model, application.DeclaredNamesAt(declarator), cancellationToken);
                 break;
 
             case { Anchor: { } anchor, OutLocal: { } local }:
                 application.NeedsRuntimeImport |= plan.Strategy == CopyStrategy.Lease;
-                ApplyOutCopy(editor, anchor, local, plan.Strategy, plan.InsertIntoThen, model, application.DeclaredNames, cancellationToken);
+                ApplyOutCopy(editor, anchor, local, plan.Strategy, plan.InsertIntoThen, model, application.DeclaredNamesAt(anchor), cancellationToken);
                 break;
         }
     }

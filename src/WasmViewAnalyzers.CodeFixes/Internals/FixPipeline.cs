@@ -133,10 +133,24 @@ internal sealed class FixApplication
     /// <summary>An edit uses the runtime companion library (<c>LeaseCopy</c>): its namespace is imported.</summary>
     public bool NeedsRuntimeImport { get; set; }
 
-    /// <summary>Names declared by the edits so far, so that two of one Fix All do not declare the same.</summary>
-    public HashSet<string> DeclaredNames { get; } = new(StringComparer.Ordinal);
+    private readonly Dictionary<SyntaxNode, HashSet<string>> _declaredNames = new();
 
-    /// <summary>Names chosen when applying, by what chose them, for the other edits of the same finding that use them.</summary>
+    /// <summary>
+    /// Names the edits so far declared in the function around <paramref name="node"/>, so that two of
+    /// one Fix All do not declare the same there; another method may reuse them (as a single fix does).
+    /// </summary>
+    public HashSet<string> DeclaredNamesAt(SyntaxNode node)
+    {
+        var scope = SyntaxHelpers.EnclosingFunction(node) ?? node.SyntaxTree.GetRoot();
+        if (!_declaredNames.TryGetValue(scope, out var names))
+        {
+            _declaredNames[scope] = names = new HashSet<string>(StringComparer.Ordinal);
+        }
+
+        return names;
+    }
+
+    /// <summary>Names chosen when applying, by the node they are declared for, for the other edits that use them.</summary>
     public Dictionary<object, IReadOnlyDictionary<string, string>> ChosenNames { get; } = new();
 }
 

@@ -52,10 +52,10 @@ internal sealed class CapturedCopyEdit : FixEdit
         // Two copies of one Fix All before the same scope need two names.
         var name = _copy.CopyName;
         var declaration = _copy.Declaration;
-        if (!application.DeclaredNames.Add(name))
+        if (!application.DeclaredNamesAt(_copy.Before).Add(name))
         {
-            name = SyntaxHelpers.UniqueName(application.Model, _copy.Before.SpanStart, _copy.CopyName, default, application.DeclaredNames);
-            application.DeclaredNames.Add(name);
+            name = SyntaxHelpers.UniqueName(application.Model, _copy.Before.SpanStart, _copy.CopyName, default, application.DeclaredNamesAt(_copy.Before));
+            application.DeclaredNamesAt(_copy.Before).Add(name);
             var declarator = declaration.DescendantNodes().OfType<VariableDeclaratorSyntax>().First();
             declaration = declaration.ReplaceNode(declarator, declarator.WithIdentifier(Identifier(name)));
         }

@@ -942,8 +942,8 @@ internal static class ReadBeforeCallPlanner
 
     public static void Apply(DocumentEditor editor, ReadBeforeCallPlan plan, FixApplication application, CancellationToken cancellationToken)
     {
-        var name = SyntaxHelpers.UniqueName(application.Model, plan.Before.SpanStart, plan.BaseName, cancellationToken, application.DeclaredNames);
-        application.DeclaredNames.Add(name);
+        var name = SyntaxHelpers.UniqueName(application.Model, plan.Before.SpanStart, plan.BaseName, cancellationToken, application.DeclaredNamesAt(plan.Before));
+        application.DeclaredNamesAt(plan.Before).Add(name);
         var declaration = Declaration(name, plan.Read, plan.Before).WithAdditionalAnnotations(Formatter.Annotation);
         editor.InsertBefore(plan.Before, declaration);
         editor.ReplaceNode(plan.Read, IdentifierName(name).WithTriviaFrom(plan.Read));

@@ -63,7 +63,7 @@ internal static class StreamCallCopyPlanner
            && !HelperCopyPlanner.IsVisibleOutside(helper);
 
     /// <summary>Whether every node between the call and its statement evaluates it once, whenever the statement runs.</summary>
-    private static bool RunsOnceWithTheStatement(SyntaxNode call, StatementSyntax statement)
+    internal static bool RunsOnceWithTheStatement(SyntaxNode call, StatementSyntax statement)
     {
         for (var node = call.Parent; node is not null && node != statement; node = node.Parent)
         {
@@ -83,7 +83,7 @@ internal static class StreamCallCopyPlanner
     /// variable: moved before it, the call would see another state. A constructor of source whose
     /// initializer holds the call runs before it, too.
     /// </summary>
-    private static bool EarlierEffects(FindingContext finding, SyntaxNode call, StatementSyntax statement)
+    internal static bool EarlierEffects(FindingContext finding, SyntaxNode call, StatementSyntax statement)
     {
         foreach (var node in statement.DescendantNodes())
         {
@@ -130,7 +130,7 @@ internal static class StreamCallCopyPlanner
     }
 
     /// <summary>The call that receives the stream binds to the same method when handed the copy.</summary>
-    private static bool SameBinding(SemanticModel model, SyntaxNode call, CancellationToken cancellationToken)
+    internal static bool SameBinding(SemanticModel model, SyntaxNode call, CancellationToken cancellationToken)
     {
         if (call.Parent is not ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax or BaseObjectCreationExpressionSyntax } arguments })
         {
@@ -145,7 +145,7 @@ internal static class StreamCallCopyPlanner
     }
 
     /// <summary><c>output</c> for <c>OpenOutput(...)</c>, <c>stream</c> where the call's name is only a verb.</summary>
-    private static string NameFor(SemanticModel model, InvocationExpressionSyntax call, CancellationToken cancellationToken)
+    internal static string NameFor(SemanticModel model, InvocationExpressionSyntax call, CancellationToken cancellationToken)
     {
         var method = model.GetSymbolInfo(call, cancellationToken).Symbol?.Name ?? string.Empty;
         foreach (var verb in new[] { "Open", "Get", "Create", "Make", "New" })
@@ -197,10 +197,10 @@ internal sealed class HoistedStreamCopyEdit : FixEdit
     {
         // Two of one Fix All before the same statement need two names.
         var name = _name;
-        if (!application.DeclaredNames.Add(name))
+        if (!application.DeclaredNamesAt(_statement).Add(name))
         {
-            name = SyntaxHelpers.UniqueName(application.Model, _statement.SpanStart, _name, default, application.DeclaredNames);
-            application.DeclaredNames.Add(name);
+            name = SyntaxHelpers.UniqueName(application.Model, _statement.SpanStart, _name, default, application.DeclaredNamesAt(_statement));
+            application.DeclaredNamesAt(_statement).Add(name);
         }
 
         editor.InsertBefore(_statement, Declaration(name).WithLeadingTrivia(_statement.GetLeadingTrivia().Where(t => t.IsKind(SyntaxKind.WhitespaceTrivia))));

@@ -81,7 +81,8 @@ internal sealed class InputsFirst
     /// </summary>
     public IReadOnlyDictionary<string, string> NamesIn(FixApplication application, CancellationToken cancellationToken)
     {
-        if (application.ChosenNames.TryGetValue(this, out var chosen))
+        // Keyed by the declaration: the stale uses of one view plan the same inputs, each its own InputsFirst.
+        if (application.ChosenNames.TryGetValue(Declaration, out var chosen))
         {
             return chosen;
         }
@@ -90,16 +91,16 @@ internal sealed class InputsFirst
         foreach (var (_, planned) in Inputs)
         {
             var name = planned;
-            if (application.DeclaredNames.Contains(name))
+            if (application.DeclaredNamesAt(Declaration).Contains(name))
             {
-                name = SyntaxHelpers.UniqueName(application.Model, Declaration.SpanStart, ViewName + char.ToUpperInvariant(planned[0]) + planned.Substring(1), cancellationToken, application.DeclaredNames);
+                name = SyntaxHelpers.UniqueName(application.Model, Declaration.SpanStart, ViewName + char.ToUpperInvariant(planned[0]) + planned.Substring(1), cancellationToken, application.DeclaredNamesAt(Declaration));
             }
 
-            application.DeclaredNames.Add(name);
+            application.DeclaredNamesAt(Declaration).Add(name);
             names[planned] = name;
         }
 
-        application.ChosenNames[this] = names;
+        application.ChosenNames[Declaration] = names;
         return names;
     }
 }

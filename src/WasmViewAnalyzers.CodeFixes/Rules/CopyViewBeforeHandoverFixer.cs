@@ -115,8 +115,9 @@ public sealed class CopyViewBeforeHandoverFixer : CodeFixProvider
             return plan.Select(replacement => (FixEdit)new ReplaceEdit(replacement.Original, replacement.Copy)).ToArray();
         }
 
-        // A view stream a call returns, copied from a local just before the statement.
-        return StreamCallCopyPlanner.Plan(finding, handed);
+        // A view stream a call returns, copied from a local just before the statement; a stream of
+        // any type, its bytes copied into a MemoryStream before the statement.
+        return StreamCallCopyPlanner.Plan(finding, handed) ?? StreamHandoffCopyPlanner.Plan(finding, handed);
     }
 
     /// <summary>The first use in <paramref name="lambda"/> of the view the finding names, captured from outside it.</summary>

@@ -245,6 +245,111 @@ public sealed class ViewHandedToDeferredArchiveWriterFixerTests
 
     // ------------------------------------------------------------------ no compiling copy: no fix
 
+    private const string SnapshotBackend = """
+
+        public interface ISnapshots
+        {
+            Stream Open(int length);
+        }
+
+        public sealed unsafe class WasmSnapshots : ISnapshots
+        {
+            private readonly Memory _memory;
+            private readonly Func<int> _output;
+            public WasmSnapshots(Memory memory, Func<int> output) { _memory = memory; _output = output; }
+            public Stream Open(int length) => new UnmanagedMemoryStream((byte*)_memory.GetPointer() + _output(), length);
+        }
+        """;
+
+    [Fact]
+    public Task StreamOfAnyTypeFromAPublicBackend_BytesCopiedBeforeTheHandOff_FixAll() => VerifyMembers("""
+        void Save(Stream destination, WasmSnapshots snapshots, int length)
+        {
+            using var zip = new DotNetZip.ZipFile();
+            var content = snapshots.Open(length);
+            {|WVA003:zip.AddEntry("content.bin", content)|};
+            var entry = zip.AddEntry("input.bin", Array.Empty<byte>());
+            {|WVA003:entry.InputStream = snapshots.Open(length)|};
+            zip.Save(destination);
+            content.Dispose();
+        }
+
+        void Tar(Stream destination, WasmSnapshots snapshots, int length)
+        {
+            using var tar = new System.Formats.Tar.TarWriter(destination);
+            var entry = new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "t.bin")
+            {
+                {|WVA003:DataStream = snapshots.Open(length)|},
+            };
+            tar.WriteEntry(entry);
+        }
+        """, """
+        void Save(Stream destination, WasmSnapshots snapshots, int length)
+        {
+            using var zip = new DotNetZip.ZipFile();
+            var content = snapshots.Open(length);
+            var contentCopy = new MemoryStream();
+            content.CopyTo(contentCopy);
+            contentCopy.Position = 0;
+            zip.AddEntry("content.bin", contentCopy);
+            var entry = zip.AddEntry("input.bin", Array.Empty<byte>());
+            var stream = snapshots.Open(length);
+            var streamCopy = new MemoryStream();
+            stream.CopyTo(streamCopy);
+            streamCopy.Position = 0;
+            entry.InputStream = streamCopy;
+            zip.Save(destination);
+            content.Dispose();
+        }
+
+        void Tar(Stream destination, WasmSnapshots snapshots, int length)
+        {
+            using var tar = new System.Formats.Tar.TarWriter(destination);
+            var stream = snapshots.Open(length);
+            var streamCopy = new MemoryStream();
+            stream.CopyTo(streamCopy);
+            streamCopy.Position = 0;
+            var entry = new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "t.bin")
+            {
+                DataStream = streamCopy,
+            };
+            tar.WriteEntry(entry);
+        }
+        """, SnapshotBackend);
+
+    [Fact]
+    public async Task StreamOfAnyTypeReadAgainOrHandedOnEachTurn_NoCopyBeforeTheHandOff()
+    {
+        var fixes = await Verify.GetFixesPerDiagnosticAsync(
+            ArchiveHostCode.WithMembers("""
+                private Stream? _kept;
+
+                void Save(Stream destination, WasmSnapshots snapshots, int length, string[] names)
+                {
+                    using var zip = new DotNetZip.ZipFile();
+                    var content = snapshots.Open(length);
+                    zip.AddEntry("content.bin", content);
+                    content.Position = 0;
+
+                    var shared = snapshots.Open(length);
+                    foreach (var name in names)
+                    {
+                        zip.AddEntry(name, shared);
+                    }
+
+                    _kept = snapshots.Open(length);
+                    zip.AddEntry("kept.bin", _kept);
+                    zip.Save(destination);
+                }
+                """, SnapshotBackend),
+            withArchiveLibraries: true);
+
+        // Read again after the hand-off, handed on each turn from outside the loop, a field: the
+        // copy would read the stream to its end where the program reads it again.
+        Assert.Equal(3, fixes.Count(f => f.Diagnostic.Id == "WVA003"));
+        Assert.All(fixes.Where(f => f.Diagnostic.Id == "WVA003"), f => Assert.Empty(f.Fixes));
+    }
+
     [Fact]
     public async Task DataSourcesThatKeepAPointerOrAnAddressThatChanges_ReportedButNoFixOffered()
     {

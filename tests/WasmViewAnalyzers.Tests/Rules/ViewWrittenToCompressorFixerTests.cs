@@ -25,6 +25,39 @@ public sealed class ViewWrittenToCompressorFixerTests
     // ------------------------------------------------------------------ spans and memories written
 
     [Fact]
+    public Task StreamOfAnyTypeCopiedIntoACompressor_WritesACopyOfItsBytes() => VerifyMembers("""
+        void Compress(Stream destination, Reports reports, int length)
+        {
+            var report = reports.Open(length);
+            using var gzip = new GZipStream(destination, CompressionLevel.Optimal);
+            {|WVA004:report.CopyTo(gzip)|};
+        }
+        """, """
+        void Compress(Stream destination, Reports reports, int length)
+        {
+            var report = reports.Open(length);
+            using var gzip = new GZipStream(destination, CompressionLevel.Optimal);
+            var reportCopy = new MemoryStream();
+            report.CopyTo(reportCopy);
+            reportCopy.Position = 0;
+            reportCopy.CopyTo(gzip);
+        }
+        """, """
+
+        public interface IReports
+        {
+            Stream Open(int length);
+        }
+
+        public sealed unsafe class Reports : IReports
+        {
+            private readonly Memory _memory;
+            public Reports(Memory memory) => _memory = memory;
+            public Stream Open(int length) => new UnmanagedMemoryStream((byte*)_memory.GetPointer(), length);
+        }
+        """);
+
+    [Fact]
     public Task SpanWrittenIntoGZipStream_WritesAnArrayCopy() => VerifyMembers("""
         void Save(Stream destination, int address, int length)
         {
