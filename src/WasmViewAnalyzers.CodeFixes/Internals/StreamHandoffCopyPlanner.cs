@@ -23,7 +23,8 @@ namespace WasmViewAnalyzers.CodeFixes.Internals;
 /// zip.AddEntry(name, contentCopy);
 /// </code>
 /// The writer would have read the stream from its position on; the copy holds those bytes. A stream
-/// a call returns there goes into a local first.
+/// a call returns there goes into a local first; a stream wrapped where it is handed over
+/// (<c>_reader = new BinaryReader(output)</c>) is copied, and the wrapper made over the copy.
 /// </summary>
 /// <remarks>
 /// The stream is read to its end where the copy is made: offered only where nothing reads it after
@@ -39,6 +40,16 @@ internal static class StreamHandoffCopyPlanner
         var model = finding.Model;
         var symbols = finding.Semantics.Symbols;
         var cancellationToken = finding.CancellationToken;
+
+        // _reader = new BinaryReader(output): the stream a reader or writer of the BCL wraps is the one copied.
+        if (handed is BaseObjectCreationExpressionSyntax { ArgumentList.Arguments.Count: > 0 } creation
+            && creation.ArgumentList!.Arguments[0].Expression is IdentifierNameSyntax wrapped
+            && finding.Diagnostic.Properties.TryGetValue(Engine.FindingProperties.View, out var viewName)
+            && wrapped.Identifier.ValueText == viewName)
+        {
+            handed = wrapped;
+        }
+
         var type = model.GetTypeInfo(handed, cancellationToken).Type;
         if (!symbols.DerivesFrom(type, symbols.Stream)
             || symbols.DerivesFrom(type, symbols.MemoryStream)

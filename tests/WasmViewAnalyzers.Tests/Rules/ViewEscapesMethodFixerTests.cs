@@ -18,6 +18,55 @@ public sealed class ViewEscapesMethodFixerTests
     private static Task VerifyMembers(string members, string fixedMembers)
         => Verify.VerifyCodeFixAsync(ViewEscapesMethodAnalyzerTests.Host(members), ViewEscapesMethodAnalyzerTests.Host(fixedMembers), Key);
 
+    private const string ReportBackend = """
+
+        public interface IReports
+        {
+            Stream Open(int length);
+        }
+
+        public sealed unsafe class Reports : IReports
+        {
+            private readonly Memory _memory;
+            public Reports(Memory memory) => _memory = memory;
+            public Stream Open(int length) => new UnmanagedMemoryStream((byte*)_memory.GetPointer(), length);
+        }
+        """;
+
+    [Fact]
+    public Task StreamOfAnyTypeKeptInAFieldOrWrappedByAReader_BytesCopiedFirst() => Verify.VerifyCodeFixAsync(
+        ViewEscapesMethodAnalyzerTests.Host("""
+            private Stream? _pending;
+            private BinaryReader? _reader;
+
+            void Keep(Reports reports, int length)
+            {
+                var output = reports.Open(length);
+                _pending = {|WVA002:output|};
+                var next = reports.Open(length);
+                _reader = {|WVA002:new BinaryReader(next)|};
+            }
+            """) + ReportBackend,
+        ViewEscapesMethodAnalyzerTests.Host("""
+            private Stream? _pending;
+            private BinaryReader? _reader;
+
+            void Keep(Reports reports, int length)
+            {
+                var output = reports.Open(length);
+                var outputCopy = new MemoryStream();
+                output.CopyTo(outputCopy);
+                outputCopy.Position = 0;
+                _pending = outputCopy;
+                var next = reports.Open(length);
+                var nextCopy = new MemoryStream();
+                next.CopyTo(nextCopy);
+                nextCopy.Position = 0;
+                _reader = new BinaryReader(nextCopy);
+            }
+            """) + ReportBackend,
+        Key);
+
     [Fact]
     public Task ManagerMemoryStoredInProperty_BecomesArrayCopy() => VerifyMembers("""
         public static ReadOnlyMemory<byte> Pending { get; set; }
