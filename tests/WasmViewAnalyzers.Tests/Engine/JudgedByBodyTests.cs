@@ -144,7 +144,15 @@ public sealed class JudgedByBodyTests
                 Wait(out var local);
                 Slot(address) = local;
                 Count(out Slot(address));
+
+                // An element of the host's own array, overwritten: not a location in guest memory.
+                var slots = new nint[2];
+                slots[0] = (nint)memory.GetPointer();
+                reset();
+                Fill(out slots[0]);
             }
+
+            static void Fill(out nint pointer) => pointer = 0;
             """),
 
         ["a callee's parameters, scoped or not"] = new("""

@@ -63,10 +63,11 @@ internal sealed partial class ViewFlowAnalysis
                 if (argument.Parameter?.RefKind == RefKind.Out)
                 {
                     outArguments.Add((argument, i));
-                    if (IsReferenceComputedHere(argument.Value) || StoreTargets.IsInGuestMemory(argument.Value, Types) || IsOutParameterInGuestMemory(argument.Value))
+                    if (Classify(argument.Value) == StoreTargetKind.GuestMemory)
                     {
                         // out Slot(address), out span[0], out count where count is a ref into guest
-                        // memory: the callee writes through the reference it is given, stale or not.
+                        // memory: the callee writes through the reference it is given, stale or not;
+                        // as an assignment to the same target would.
                         var location = Capture(argument.Value);
                         Use(location);
                         inputs.Add(location);
@@ -288,15 +289,6 @@ internal sealed partial class ViewFlowAnalysis
 
             return true;
         }
-
-        /// <summary>An <c>out int</c> parameter handed on: the caller's location, which may be in guest memory.</summary>
-        private bool IsOutParameterInGuestMemory(IOperation value)
-            => value.WalkDownConversions() is IParameterReferenceOperation { Parameter: { RefKind: RefKind.Out } parameter } && !Types.CanHoldView(parameter.Type);
-
-        /// <summary>An <c>out</c> argument that is not a variable: a reference returned by a call, an element.</summary>
-        private static bool IsReferenceComputedHere(IOperation value)
-            => value.WalkDownConversions() is IInvocationOperation { TargetMethod.ReturnsByRef: true } or IArrayElementReferenceOperation
-                   or IPropertyReferenceOperation { Property.ReturnsByRef: true };
 
         private ViewValue? EvaluateCreation(IObjectCreationOperation creation)
         {
