@@ -197,8 +197,7 @@ internal static class GuestCallHoistPlanner
 
         var indentation = plan.Statement.GetLeadingTrivia().Where(t => t.IsKind(SyntaxKind.WhitespaceTrivia)).LastOrDefault();
         var endOfLine = plan.Statement.GetTrailingTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
-        var declarations = plan.Calls.Select(c => (SyntaxNode)LocalDeclarationStatement(
-                VariableDeclaration(IdentifierName("var"), SingletonSeparatedList(VariableDeclarator(Identifier(c.Name)).WithInitializer(EqualsValueClause(c.Call.WithoutTrivia())))))
+        var declarations = plan.Calls.Select(c => (SyntaxNode)SyntaxHelpers.LocalDeclaration(c.Name, c.Call)
             .WithLeadingTrivia(indentation)
             .WithTrailingTrivia(endOfLine.IsKind(SyntaxKind.None) ? ElasticCarriageReturnLineFeed : endOfLine)
             .WithAdditionalAnnotations(Formatter.Annotation));
@@ -215,7 +214,7 @@ internal static class GuestCallHoistPlanner
         var member = body.Parent!.Parent!;
         var rewritten = body.ReplaceNodes(plan.Calls.Select(c => c.Call), (original, _) => IdentifierName(plan.Calls.First(c => c.Call == original).Name).WithTriviaFrom(original));
         var returnsVoid = editor.SemanticModel.GetDeclaredSymbol(member) is IMethodSymbol { ReturnsVoid: true };
-        var statements = plan.Calls.Select(c => (StatementSyntax)LocalDeclarationStatement(VariableDeclaration(IdentifierName("var"), SingletonSeparatedList(VariableDeclarator(Identifier(c.Name)).WithInitializer(EqualsValueClause(c.Call.WithoutTrivia()))))))
+        var statements = plan.Calls.Select(c => (StatementSyntax)SyntaxHelpers.LocalDeclaration(c.Name, c.Call))
             .Append(returnsVoid ? ExpressionStatement(rewritten.WithoutTrivia()) : ReturnStatement(rewritten.WithoutTrivia()));
         var block = Block(statements).WithAdditionalAnnotations(Formatter.Annotation);
         SyntaxNode replacement = member switch

@@ -101,8 +101,7 @@ internal static class ReadBeforeCallPlanner
     }
 
     private static LocalDeclarationStatementSyntax Declaration(string name, ExpressionSyntax read, StatementSyntax before)
-        => LocalDeclarationStatement(
-                VariableDeclaration(IdentifierName("var"), SingletonSeparatedList(VariableDeclarator(Identifier(name)).WithInitializer(EqualsValueClause(read.WithoutTrivia())))))
+        => SyntaxHelpers.LocalDeclaration(name, read)
             .WithLeadingTrivia(SyntaxHelpers.Indentation(before))
             .WithTrailingTrivia(SyntaxHelpers.EndOfLineAfter(before));
 

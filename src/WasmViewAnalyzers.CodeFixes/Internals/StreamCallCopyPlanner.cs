@@ -182,7 +182,7 @@ internal sealed class HoistedStreamCopyEdit : FixEdit
     public override SyntaxTree Tree => _call.SyntaxTree;
 
     public StatementSyntax Declaration(string name)
-        => LocalDeclarationStatement(VariableDeclaration(IdentifierName("var"), SingletonSeparatedList(VariableDeclarator(Identifier(name)).WithInitializer(EqualsValueClause(_call.WithoutTrivia())))))
+        => SyntaxHelpers.LocalDeclaration(name, _call)
             .WithAdditionalAnnotations(Formatter.Annotation);
 
     public ExpressionSyntax CopyOf(string name)

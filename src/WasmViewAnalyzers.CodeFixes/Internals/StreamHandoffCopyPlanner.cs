@@ -183,10 +183,10 @@ internal sealed class StreamHandoffCopyEdit : FixEdit
         var statements = new List<StatementSyntax>();
         if (_hoisted)
         {
-            statements.Add(Declare(names.Source, _handed.WithoutTrivia()));
+            statements.Add(SyntaxHelpers.LocalDeclaration(names.Source, _handed));
         }
 
-        statements.Add(Declare(names.Copy, ObjectCreationExpression(ParseTypeName("System.IO.MemoryStream").WithAdditionalAnnotations(Simplifier.Annotation)).WithArgumentList(ArgumentList())));
+        statements.Add(SyntaxHelpers.LocalDeclaration(names.Copy, ObjectCreationExpression(ParseTypeName("System.IO.MemoryStream").WithAdditionalAnnotations(Simplifier.Annotation)).WithArgumentList(ArgumentList())));
         statements.Add(ExpressionStatement(InvocationExpression(
             MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, IdentifierName(names.Source), IdentifierName("CopyTo")),
             ArgumentList(SingletonSeparatedList(Argument(IdentifierName(names.Copy)))))));
@@ -205,7 +205,4 @@ internal sealed class StreamHandoffCopyEdit : FixEdit
         editor.InsertBefore(_statement, Statements(names));
         editor.ReplaceNode(_handed, CopyReference(names));
     }
-
-    private static StatementSyntax Declare(string name, ExpressionSyntax value)
-        => LocalDeclarationStatement(VariableDeclaration(IdentifierName("var"), SingletonSeparatedList(VariableDeclarator(Identifier(name)).WithInitializer(EqualsValueClause(value)))));
 }

@@ -12,6 +12,10 @@ namespace WasmViewAnalyzers.CodeFixes.Internals;
 /// <summary>Small syntax helpers the fixes share.</summary>
 internal static class SyntaxHelpers
 {
+    /// <summary><c>var name = value;</c>, or <c>Type name = value;</c> where the value needs its target type.</summary>
+    public static LocalDeclarationStatementSyntax LocalDeclaration(string name, ExpressionSyntax value, TypeSyntax? type = null)
+        => LocalDeclarationStatement(VariableDeclaration(type ?? IdentifierName("var"), SingletonSeparatedList(VariableDeclarator(Identifier(name)).WithInitializer(EqualsValueClause(value.WithoutTrivia())))));
+
     /// <summary><c>expression.method()</c>, parenthesized where the receiver needs it.</summary>
     public static ExpressionSyntax AppendCall(ExpressionSyntax expression, string method)
     {

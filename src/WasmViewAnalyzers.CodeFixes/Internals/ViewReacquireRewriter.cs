@@ -64,7 +64,7 @@ internal sealed class ReacquireEdit : FixEdit
         var statements = new List<StatementSyntax>();
         foreach (var (call, name, type) in _plan.CallsFirst)
         {
-            statements.Add(LocalDeclarationStatement(VariableDeclaration(type ?? IdentifierName("var"), SingletonSeparatedList(VariableDeclarator(Identifier(name)).WithInitializer(EqualsValueClause(call.WithoutTrivia())))))
+            statements.Add(SyntaxHelpers.LocalDeclaration(name, call, type)
                 .WithAdditionalAnnotations(Formatter.Annotation));
         }
 
@@ -121,7 +121,7 @@ internal sealed class InputsFirstEdit : FixEdit
         var declaration = _inputs.Declaration;
         var endOfLine = SyntaxHelpers.EndOfLineAfter(declaration);
         var names = _inputs.NamesIn(application, CancellationToken.None);
-        var locals = _inputs.Inputs.Select(input => (SyntaxNode)LocalDeclarationStatement(VariableDeclaration(IdentifierName("var"), SingletonSeparatedList(VariableDeclarator(Identifier(names[input.Name])).WithInitializer(EqualsValueClause(input.Expression.WithoutTrivia())))))
+        var locals = _inputs.Inputs.Select(input => (SyntaxNode)SyntaxHelpers.LocalDeclaration(names[input.Name], input.Expression)
             .WithLeadingTrivia(SyntaxHelpers.Indentation(declaration))
             .WithTrailingTrivia(endOfLine)
             .WithAdditionalAnnotations(Formatter.Annotation));
