@@ -186,6 +186,75 @@ public sealed class GuestDelegateHolderTests
         return Verify.VerifyAnalyzerAsync(code);
     }
 
+    /// <summary>
+    /// Every C# form that puts a delegate into a field or property: each is a store the holder
+    /// question must see, for a guest function (reported) as for a plain lambda (not).
+    /// </summary>
+    public static TheoryData<string, string, string> HolderStores() => new()
+    {
+        { "assignment", "_held = VALUE;", "_held!(1)" },
+        { "lazy ??= in a getter", "", "Held(1)" },
+        { "??= statement", "_held ??= VALUE;", "_held(1)" },
+        { "chained assignment", "_other = _held = VALUE;", "_held!(1)" },
+        { "deconstruction", "(_held, _other) = (VALUE, null);", "_held!(1)" },
+        { "conditional value", "_held = _memory is null ? null : VALUE;", "_held!(1)" },
+        { "Interlocked.CompareExchange", "Interlocked.CompareExchange(ref _held, VALUE, null);", "_held!(1)" },
+        { "Interlocked.Exchange", "Interlocked.Exchange(ref _held, VALUE);", "_held!(1)" },
+        { "Volatile.Write", "Volatile.Write(ref _held, VALUE);", "_held!(1)" },
+        { "LazyInitializer", "", "LazyInitializer.EnsureInitialized(ref _held, () => VALUE)(1)" },
+        { "out argument of a helper", "Bind(out _held);", "_held!(1)" },
+    };
+
+    [Theory]
+    [MemberData(nameof(HolderStores))]
+    public Task DelegateStoredIntoAHolder_GuestFunction_Reports(string form, string store, string invocation)
+        => VerifyHolderStore(form, store, invocation, guest: true);
+
+    [Theory]
+    [MemberData(nameof(HolderStores))]
+    public Task DelegateStoredIntoAHolder_PlainLambda_NoDiagnostic(string form, string store, string invocation)
+        => VerifyHolderStore(form, store, invocation, guest: false);
+
+    private static Task VerifyHolderStore(string form, string store, string invocation, bool guest)
+    {
+        var value = guest ? "_instance.GetFunction<int, int>(\"convert\")!" : "(Func<int, int>)(x => x + 1)";
+        var read = guest ? "{|WVA001:probe|}[1]" : "probe[1]";
+        var code = """
+            using System;
+            using System.Threading;
+            using Wasmtime;
+
+            class Host
+            {
+                private readonly Instance _instance;
+                private readonly Memory _memory;
+                private Func<int, int>? _held;
+                private Func<int, int>? _other;
+
+                public Host(Instance instance)
+                {
+                    _instance = instance;
+                    _memory = instance.GetMemory("memory")!;
+                    STORE
+                }
+
+                // FORM
+                private Func<int, int> Held => _held ??= VALUE;
+
+                private void Bind(out Func<int, int>? bound) => bound = VALUE;
+
+                public int Run()
+                {
+                    var probe = _memory.GetSpan(0, 8);
+                    INVOCATION;
+                    return READ;
+                }
+            }
+            """.Replace("STORE", store).Replace("INVOCATION", invocation).Replace("VALUE", value)
+            .Replace("READ", read).Replace("FORM", form);
+        return Verify.VerifyAnalyzerAsync(code);
+    }
+
     [Fact]
     public Task SameNamesOnAnotherType_NoDiagnostic() => VerifyAsync("""
         using System;

@@ -13,11 +13,13 @@ namespace WasmViewAnalyzers.Engine.Knowledge;
 internal sealed class RefArgumentStores
 {
     private readonly HashSet<IMethodSymbol> _storesSecondIntoFirst = new(SymbolEqualityComparer.Default);
+    private readonly Dictionary<IMethodSymbol, int> _storesFactoryResultIntoFirst = new(SymbolEqualityComparer.Default);
 
     public RefArgumentStores(Compilation compilation)
     {
         Add(compilation, "System.Threading.Interlocked", "Exchange", "CompareExchange");
         Add(compilation, "System.Threading.Volatile", "Write");
+        AddFactoryStores(compilation, "System.Threading.LazyInitializer", "EnsureInitialized");
     }
 
     /// <summary>
@@ -29,6 +31,37 @@ internal sealed class RefArgumentStores
         location = 0;
         value = 1;
         return _storesSecondIntoFirst.Contains(method.OriginalDefinition);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="method"/> stores what its delegate argument <paramref name="factory"/>
+    /// returns into the location of its <c>ref</c> argument <paramref name="location"/>
+    /// (<c>LazyInitializer.EnsureInitialized(ref _run, () => ...)</c>), and hands that value back.
+    /// </summary>
+    public bool TryGetFactoryStore(IMethodSymbol method, out int location, out int factory)
+    {
+        location = 0;
+        return _storesFactoryResultIntoFirst.TryGetValue(method.OriginalDefinition, out factory);
+    }
+
+    private void AddFactoryStores(Compilation compilation, string metadataName, string name)
+    {
+        if (compilation.GetTypeByMetadataName(metadataName) is not { } type)
+        {
+            return;
+        }
+
+        foreach (var member in type.GetMembers(name))
+        {
+            if (member is IMethodSymbol { Parameters.Length: >= 2 } method && method.Parameters[0].RefKind == RefKind.Ref)
+            {
+                var last = method.Parameters[method.Parameters.Length - 1];
+                if (last.Type.TypeKind == TypeKind.Delegate)
+                {
+                    _storesFactoryResultIntoFirst[method.OriginalDefinition] = last.Ordinal;
+                }
+            }
+        }
     }
 
     private void Add(Compilation compilation, string metadataName, params string[] names)

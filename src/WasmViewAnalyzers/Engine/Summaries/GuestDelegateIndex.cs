@@ -418,7 +418,7 @@ internal sealed class GuestDelegateIndex
     }
 
     /// <summary>Files what a bound candidate stores under the symbol it stores into.</summary>
-    private static void AddStores(IOperation? operation, StoreKind kind, List<Store> stores)
+    private void AddStores(IOperation? operation, StoreKind kind, List<Store> stores)
     {
         void Add(ISymbol? symbol, IOperation value)
         {
@@ -450,6 +450,20 @@ internal sealed class GuestDelegateIndex
                 Add(GetReferencedSymbol(assignment.Target), assignment.Value);
                 break;
 
+            case (StoreKind.Holder, ICoalesceAssignmentOperation coalesce):
+                // _tick ??= instance.GetFunction<float, int>("tick"): a lazily cached export.
+                Add(GetReferencedSymbol(coalesce.Target), coalesce.Value);
+                break;
+
+            case (StoreKind.Holder, IDeconstructionAssignmentOperation deconstruction):
+                // (_convert, _reset) = (instance.GetFunction<int, int>("convert"), instance.GetAction("reset")).
+                AddDeconstructed(deconstruction.Target, deconstruction.Value);
+                break;
+
+            case (StoreKind.Holder, IInvocationOperation invocation):
+                AddByReference(invocation);
+                break;
+
             case (StoreKind.Holder, IEventAssignmentOperation { Adds: true } subscription):
                 Add(GetReferencedSymbol(subscription.EventReference), subscription.HandlerValue);
                 break;
@@ -458,7 +472,7 @@ internal sealed class GuestDelegateIndex
                 Add(GetReferencedSymbol(combination.Target), combination.Value);
                 break;
 
-            case (StoreKind.Container, ISimpleAssignmentOperation assignment):
+            case (StoreKind.Container, IAssignmentOperation assignment) when assignment is ISimpleAssignmentOperation or ICoalesceAssignmentOperation:
                 var container = assignment.Target.WalkDownConversions() switch
                 {
                     IPropertyReferenceOperation { Property.IsIndexer: true, Instance: { } indexed } => indexed,
@@ -491,11 +505,86 @@ internal sealed class GuestDelegateIndex
                 break;
         }
 
+        void AddDeconstructed(IOperation target, IOperation value)
+        {
+            if (target is ITupleOperation targets)
+            {
+                // Element by element where the value is a tuple written out; a Deconstruct
+                // method's outputs are not followed.
+                if (value.WalkDownConversions() is ITupleOperation values && values.Elements.Length == targets.Elements.Length)
+                {
+                    for (var i = 0; i < targets.Elements.Length; i++)
+                    {
+                        AddDeconstructed(targets.Elements[i], values.Elements[i]);
+                    }
+                }
+
+                return;
+            }
+
+            Add(GetReferencedSymbol(target), value);
+        }
+
+        // A location passed by ref or out is stored into by the call: Interlocked.Exchange(ref _run, run),
+        // LazyInitializer.EnsureInitialized(ref _run, () => instance.GetAction("run")!), Bind(out _run).
+        void AddByReference(IInvocationOperation invocation)
+        {
+            var method = invocation.TargetMethod;
+            foreach (var argument in invocation.Arguments)
+            {
+                if (argument.Parameter is not { RefKind: RefKind.Ref or RefKind.Out } parameter
+                    || GetReferencedSymbol(argument.Value) is not { } location)
+                {
+                    continue;
+                }
+
+                if (_semantics.RefArgumentStores.TryGetStore(method, out var locationOrdinal, out var valueOrdinal))
+                {
+                    if (parameter.Ordinal == locationOrdinal && ArgumentFor(invocation, valueOrdinal) is { } stored)
+                    {
+                        Add(location, stored);
+                    }
+                }
+                else if (_semantics.RefArgumentStores.TryGetFactoryStore(method, out locationOrdinal, out var factoryOrdinal))
+                {
+                    if (parameter.Ordinal == locationOrdinal && ArgumentFor(invocation, factoryOrdinal) is IDelegateCreationOperation { Target: IAnonymousFunctionOperation factory })
+                    {
+                        foreach (var operation in factory.Body.DescendantsAndSelf())
+                        {
+                            if (operation is IReturnOperation { ReturnedValue: { } returned })
+                            {
+                                Add(location, returned);
+                            }
+                        }
+                    }
+                }
+                else if (method.Locations.Length > 0 && method.Locations[0].IsInSource)
+                {
+                    // The user's own method stores into its parameter: the location holds what the parameter holds.
+                    Add(location, argument);
+                }
+            }
+        }
+
+        static IOperation? ArgumentFor(IInvocationOperation invocation, int ordinal)
+        {
+            foreach (var argument in invocation.Arguments)
+            {
+                if (argument.Parameter?.Ordinal == ordinal)
+                {
+                    return argument.Value;
+                }
+            }
+
+            return null;
+        }
+
         void AddArguments(IEnumerable<IArgumentOperation> arguments)
         {
             foreach (var argument in arguments)
             {
-                if (argument.Parameter is { } parameter)
+                // An out argument gives the parameter nothing: the call stores into the argument instead.
+                if (argument.Parameter is { RefKind: not RefKind.Out } parameter)
                 {
                     Add(parameter.OriginalDefinition, argument.Value);
                 }
@@ -780,12 +869,17 @@ internal sealed class GuestDelegateIndex
             {
                 switch (node)
                 {
-                    case AssignmentExpressionSyntax assignment when assignment.IsKind(SyntaxKind.SimpleAssignmentExpression):
+                    case AssignmentExpressionSyntax assignment when assignment.IsKind(SyntaxKind.SimpleAssignmentExpression)
+                                                                     || assignment.IsKind(SyntaxKind.CoalesceAssignmentExpression):
                         // An object initializer's `Name = value` names a member of the created type.
                         var inInitializer = assignment.Parent is InitializerExpressionSyntax;
                         if (assignment.Left is ElementAccessExpressionSyntax element)
                         {
                             Add(StoreKind.Container, LastName(element.Expression), node, !inInitializer && IsUnqualified(element.Expression));
+                        }
+                        else if (assignment.Left is TupleExpressionSyntax tuple)
+                        {
+                            AddDeconstructionTargets(tuple, node);
                         }
                         else
                         {
@@ -810,6 +904,15 @@ internal sealed class GuestDelegateIndex
                     case InvocationExpressionSyntax invocation:
                         cancellationToken.ThrowIfCancellationRequested();
                         Add(StoreKind.Call, LastName(invocation.Expression), node, IsUnqualified(invocation.Expression));
+                        foreach (var argument in invocation.ArgumentList.Arguments)
+                        {
+                            if (!argument.RefKindKeyword.IsKind(SyntaxKind.None))
+                            {
+                                // Interlocked.Exchange(ref _run, run), Bind(out _run): the call stores into the argument.
+                                Add(StoreKind.Holder, LastName(argument.Expression), node, IsUnqualified(argument.Expression));
+                            }
+                        }
+
                         if (invocation.Expression is MemberAccessExpressionSyntax access)
                         {
                             // exports.Add("convert", instance.GetFunction<int, int>("convert"))
@@ -829,6 +932,21 @@ internal sealed class GuestDelegateIndex
             }
 
             return candidates;
+
+            void AddDeconstructionTargets(TupleExpressionSyntax tuple, SyntaxNode node)
+            {
+                foreach (var argument in tuple.Arguments)
+                {
+                    if (argument.Expression is TupleExpressionSyntax nested)
+                    {
+                        AddDeconstructionTargets(nested, node);
+                    }
+                    else
+                    {
+                        Add(StoreKind.Holder, LastName(argument.Expression), node, IsUnqualified(argument.Expression));
+                    }
+                }
+            }
         }
 
         /// <summary><c>Name</c>, <c>Name&lt;T&gt;</c>, <c>this.Name</c>, <c>base.Name</c>: no receiver of another type.</summary>

@@ -50,7 +50,21 @@ internal sealed class GuestDelegateSummaries
         {
             case IInvocationOperation invocation:
                 return IsGuestDelegateSource(invocation.TargetMethod)
-                       || ReturnsGuestDelegate(invocation.TargetMethod, solver);
+                       || ReturnsGuestDelegate(invocation.TargetMethod, solver)
+                       || ReturnsWhatItsLocationHolds(invocation, captures, solver, depth);
+
+            case ISimpleAssignmentOperation assignment:
+                // run(_run = instance.GetAction("run")!): an assignment's value is what it assigns.
+                return IsGuestDelegateValue(assignment.Value, captures, solver, depth + 1);
+
+            case ICoalesceAssignmentOperation coalesce:
+                // _tick ??= instance.GetFunction<float, int>("tick"): the cached export or the new one.
+                return IsGuestDelegateValue(coalesce.Target, captures, solver, depth + 1)
+                       || IsGuestDelegateValue(coalesce.Value, captures, solver, depth + 1);
+
+            case IArgumentOperation { Parameter: { RefKind: RefKind.Ref or RefKind.Out } parameter }:
+                // Bind(out _run): what the method stores into its parameter (the index's by-reference store).
+                return _index.Contains(parameter.OriginalDefinition, solver);
 
             case IDelegateCreationOperation creation:
                 return IsGuestDelegateValue(creation.Target, captures, solver, depth + 1);
@@ -134,6 +148,31 @@ internal sealed class GuestDelegateSummaries
             default:
                 return false;
         }
+    }
+
+    /// <summary>
+    /// <c>Interlocked.Exchange(ref _run, run)</c>, <c>LazyInitializer.EnsureInitialized(ref _run, factory)</c>:
+    /// a BCL store by reference hands back the location's old or new value, which the location holds.
+    /// </summary>
+    private bool ReturnsWhatItsLocationHolds(IInvocationOperation invocation, CaptureResolver? captures, SummarySolver solver, int depth)
+    {
+        var method = invocation.TargetMethod;
+        if (method.ReturnType.TypeKind != TypeKind.Delegate
+            || !(_semantics.RefArgumentStores.TryGetStore(method, out var location, out _)
+                 || _semantics.RefArgumentStores.TryGetFactoryStore(method, out location, out _)))
+        {
+            return false;
+        }
+
+        foreach (var argument in invocation.Arguments)
+        {
+            if (argument.Parameter?.Ordinal == location)
+            {
+                return IsGuestDelegateValue(argument.Value, captures, solver, depth + 1);
+            }
+        }
+
+        return false;
     }
 
     private bool IsGuestDelegateContainer(IOperation container, CaptureResolver? captures, SummarySolver solver)
@@ -265,8 +304,9 @@ internal sealed class GuestDelegateSummaries
                         when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local) && declarator.Initializer is { } initializer:
                         yield return initializer.Value;
                         break;
-                    case ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment
-                        when SymbolEqualityComparer.Default.Equals(target.Local, local):
+                    case IAssignmentOperation { Target: ILocalReferenceOperation target } assignment
+                        when assignment is ISimpleAssignmentOperation or ICoalesceAssignmentOperation
+                             && SymbolEqualityComparer.Default.Equals(target.Local, local):
                         yield return assignment.Value;
                         break;
                     case ICompoundAssignmentOperation { Target: ILocalReferenceOperation target } combination
