@@ -99,6 +99,13 @@ internal abstract class FixEdit
 
     /// <summary>Whether this edit is made unnecessary by the edits <paramref name="kept"/> before it in the same Fix All (re-acquisitions already done on every path).</summary>
     public virtual bool IsCoveredBy(IReadOnlyList<FixEdit> kept, FindingContext context) => false;
+
+    /// <summary>
+    /// Text, in <see cref="Tree"/>, that this edit relies on staying as it is without rewriting it: the
+    /// declaration of a local it assigns again. Another finding's edit that rewrites it (a local
+    /// retyped to an offset, its declaration removed) conflicts with this one in a Fix All.
+    /// </summary>
+    public virtual IEnumerable<TextSpan> ReliesOn => Array.Empty<TextSpan>();
 }
 
 /// <summary>A way to fix a finding: its title, its equivalence key, and how it is planned.</summary>
@@ -298,6 +305,12 @@ internal sealed class StrategyFixes
                     continue;
                 }
 
+                if (kept.Any(other => other.Finding != finding && other.Edit.Tree == edit.Tree && (RewritesWhatTheOtherReliesOn(edit, other.Edit) || RewritesWhatTheOtherReliesOn(other.Edit, edit))))
+                {
+                    conflicting.Add(finding);
+                    continue;
+                }
+
                 if (!edit.IsCoveredBy(kept.Where(other => other.Edit.Tree == edit.Tree).Select(other => other.Edit).ToList(), finding))
                 {
                     kept.Add((edit, finding));
@@ -312,6 +325,9 @@ internal sealed class StrategyFixes
 
             left.UnionWith(conflicting);
         }
+
+        static bool RewritesWhatTheOtherReliesOn(FixEdit rewriting, FixEdit relying)
+            => relying.ReliesOn.Any(span => rewriting.Span.Length > 0 ? rewriting.Span.OverlapsWith(span) : span.Contains(rewriting.Span.Start) && span.Start != rewriting.Span.Start);
     }
 }
 

@@ -41,6 +41,11 @@ internal sealed class ReacquireEdit : FixEdit
 
     public override SyntaxTree Tree => _plan.Before.SyntaxTree;
 
+    /// <summary>The view is assigned again: its declaration must stay a declaration of that local, of that type.</summary>
+    public override IEnumerable<TextSpan> ReliesOn => _plan.View.DeclaringSyntaxReferences
+        .Where(reference => reference.SyntaxTree == Tree)
+        .Select(reference => (reference.GetSyntax().FirstAncestorOrSelf<StatementSyntax>() ?? reference.GetSyntax()).Span);
+
     public override bool IsCoveredBy(IReadOnlyList<FixEdit> kept, FindingContext context)
     {
         if (_plan.CallsFirst.Count != 0)

@@ -2184,6 +2184,68 @@ public sealed partial class StaleViewAfterGuestCallFixerTests
 
     // ------------------------------------------------------------------ call the guest before obtaining the view
 
+    /// <summary>
+    /// Two findings on one pointer local: its push onto a stack (obtained again after the call) and the
+    /// read of what was popped (the stack keeps the offset instead, which removes the local's
+    /// declaration). Fix All applies one of them, not both: obtaining again a local whose declaration
+    /// another fix removed would not compile.
+    /// </summary>
+    [Fact]
+    public Task FixAll_ObtainAgainAndKeepTheOffsetOfOneLocal_AppliesOnlyOne()
+    {
+        var test = new Verify.Test
+        {
+            CodeActionEquivalenceKey = First,
+            TestCode = HostCode.WithMembers("""
+                void Flush(System.IO.Stream file)
+                {
+                    var pending = new Stack<nint>();
+                    var firstAt = convert(0);
+                    var first = memory.GetPointer() + firstAt;
+                    reset();
+                    pending.Push({|WVA001:first|});
+                    while (pending.TryPop(out var p))
+                    {
+                        file.Write(new ReadOnlySpan<byte>((void*){|WVA001:p|}, 16));
+                    }
+                }
+                """),
+
+            // One finding at a time: the pointer obtained again before the push leaves the popped one fresh.
+            FixedCode = HostCode.WithMembers("""
+                void Flush(System.IO.Stream file)
+                {
+                    var pending = new Stack<nint>();
+                    var firstAt = convert(0);
+                    var first = memory.GetPointer() + firstAt;
+                    reset();
+                    first = memory.GetPointer() + firstAt;
+                    pending.Push(first);
+                    while (pending.TryPop(out var p))
+                    {
+                        file.Write(new ReadOnlySpan<byte>((void*)p, 16));
+                    }
+                }
+                """),
+
+            // Fix All: the stack keeps the offset (the edit that comes first), and the pointer is not also obtained again.
+            BatchFixedCode = HostCode.WithMembers("""
+                void Flush(System.IO.Stream file)
+                {
+                    var pending = new Stack<int>();
+                    var firstAt = convert(0);
+                    reset();
+                    pending.Push(firstAt);
+                    while (pending.TryPop(out var p))
+                    {
+                        file.Write(new ReadOnlySpan<byte>((void*)(memory.GetPointer() + p), 16));
+                    }
+                }
+                """),
+        };
+        return test.RunAsync(CancellationToken.None);
+    }
+
     [Fact]
     public Task PointersInALocalDictionaryOrArrayReadAfterTheGuestRan_KeepTheOffsets_FixAll() => VerifyMembers("""
         long SumValues(string[] keys)
