@@ -111,16 +111,22 @@ internal abstract class FixEdit
 /// <summary>A way to fix a finding: its title, its equivalence key, and how it is planned.</summary>
 internal sealed class FixStrategy
 {
-    public FixStrategy(string equivalenceKey, string title, Func<FindingContext, IReadOnlyList<FixEdit>?> plan)
+    public FixStrategy(string equivalenceKey, string title, Func<FindingContext, IReadOnlyList<FixEdit>?> plan, Func<FindingContext, string>? titleFor = null)
     {
         EquivalenceKey = equivalenceKey;
         Title = title;
         Plan = plan;
+        _titleFor = titleFor;
     }
+
+    private readonly Func<FindingContext, string>? _titleFor;
 
     public string EquivalenceKey { get; }
 
     public string Title { get; }
+
+    /// <summary>The title offered for <paramref name="finding"/>: <see cref="Title"/>, or one that names what the fix changes.</summary>
+    public string TitleFor(FindingContext finding) => _titleFor?.Invoke(finding) ?? Title;
 
     /// <summary>The edits that fix the finding, or <see langword="null"/> where this strategy does not keep the code's meaning.</summary>
     public Func<FindingContext, IReadOnlyList<FixEdit>?> Plan { get; }
@@ -205,7 +211,7 @@ internal sealed class StrategyFixes
 
                 var solution = context.Document.Project.Solution;
                 var key = first ? _firstFixKeyFor(finding.Diagnostic) : strategy.EquivalenceKey;
-                context.RegisterCodeFix(CodeAction.Create(strategy.Title, ct => FixApplier.ApplyAsync(solution, Combine(edits.Select(edit => (edit, finding))), ct), key), finding.Diagnostic);
+                context.RegisterCodeFix(CodeAction.Create(strategy.TitleFor(finding), ct => FixApplier.ApplyAsync(solution, Combine(edits.Select(edit => (edit, finding))), ct), key), finding.Diagnostic);
                 first = false;
             }
         }

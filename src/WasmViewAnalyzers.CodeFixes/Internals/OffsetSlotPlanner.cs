@@ -36,16 +36,26 @@ namespace WasmViewAnalyzers.CodeFixes.Internals;
 internal static class OffsetSlotPlanner
 {
     public static IReadOnlyList<FixEdit>? Plan(FindingContext finding)
-    {
-        var model = finding.Model;
-        var cancellationToken = finding.CancellationToken;
-        if (HandedValue(finding) is not { } handed)
-        {
-            return null;
-        }
+        => StoredSlot(finding) is { } slot && IsHiddenFromOtherAssemblies(slot, finding.Document.Project) ? PlanSlot(finding, slot) : null;
 
-        return SlotOf(model, finding.Document.Project, handed, 0, cancellationToken) is { } slot ? PlanSlot(finding, slot) : null;
-    }
+    /// <summary>
+    /// The same change for a member other assemblies may see (a public field of a public type): a
+    /// pointer into guest memory kept there is the bug for every reader, so its type may change where
+    /// every reference to it is in this document (no project of the solution references this one).
+    /// </summary>
+    public static IReadOnlyList<FixEdit>? PlanPublic(FindingContext finding)
+        => StoredSlot(finding) is { } slot && IsPublic(slot) && !IsHiddenFromOtherAssemblies(slot, finding.Document.Project) && NoProjectReferences(finding.Document.Project)
+            ? PlanSlot(finding, slot)
+            : null;
+
+    /// <summary>The title of <see cref="PlanPublic"/>'s fix: it names the member whose type it changes.</summary>
+    public static string PublicTitle(FindingContext finding)
+        => StoredSlot(finding) is { } slot
+            ? $"Keep the guest offset in public {(slot is IFieldSymbol ? "field" : "property")} '{slot.Name}' instead of the pointer (changes its type)"
+            : "Keep the guest offset in the public member instead of the pointer (changes its type)";
+
+    private static ISymbol? StoredSlot(FindingContext finding)
+        => HandedValue(finding) is { } handed ? SlotOf(finding.Model, finding.Document.Project, handed, 0, finding.CancellationToken) : null;
 
     /// <summary>
     /// WVA001 on a read of a pointer slot after a guest call (<c>*(byte*)_replay.Pop()</c>): the same
@@ -59,7 +69,7 @@ internal static class OffsetSlotPlanner
             var slot = model.GetSymbolInfo(name, finding.CancellationToken).Symbol;
             if (slot is IFieldSymbol or IPropertySymbol { IsIndexer: false })
             {
-                return PlanSlot(finding, slot);
+                return IsHiddenFromOtherAssemblies(slot, finding.Document.Project) ? PlanSlot(finding, slot) : null;
             }
         }
 
@@ -70,8 +80,7 @@ internal static class OffsetSlotPlanner
     {
         var model = finding.Model;
         var cancellationToken = finding.CancellationToken;
-        if (!IsHiddenFromOtherAssemblies(slot, finding.Document.Project)
-            || slot.DeclaringSyntaxReferences.Length != 1
+        if (slot.DeclaringSyntaxReferences.Length != 1
             || DeclaredType(slot.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken)) is not { } declaredType
             || declaredType.SyntaxTree != model.SyntaxTree
             || slot.ContainingType.DeclaringSyntaxReferences.Length != 1
@@ -101,6 +110,10 @@ internal static class OffsetSlotPlanner
         var helperParameters = new List<(ParameterSyntax Parameter, IdentifierNameSyntax Use)>();
         ITypeSymbol? offsetType = null;
         ExpressionSyntax? memory = null;
+
+        // Pointers from memories written differently (memory, caller.GetMemory("memory")!) can be
+        // kept as offsets only where nothing reads them back: no read could tell which memory to use.
+        var mixedMemories = false;
         var sameMemory = new SameMemory();
         // record PagePointer(int Number, nint Address): each new PagePointer(n, p) stores p, into another object.
         if (PositionalArguments(model, slot, cancellationToken) is not { } positionalArguments)
@@ -158,6 +171,12 @@ internal static class OffsetSlotPlanner
                     continue;
                 }
 
+                if (!isScalar && DeconstructedReads(model, access, cancellationToken) is { } takenApart)
+                {
+                    replacements.AddRange(takenApart.Select(read => ((SyntaxNode)read, (SyntaxNode)read)));
+                    continue;
+                }
+
                 if (isNullable && access.Parent is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "HasValue" } hasValue && hasValue.Expression == access)
                 {
                     continue;
@@ -206,12 +225,9 @@ internal static class OffsetSlotPlanner
 
                 offsetType = thisType;
                 memory ??= parts.Memory;
-                if (!parts.Memory.IsEquivalentTo(memory, topLevel: false))
-                {
-                    return null;
-                }
+                mixedMemories |= parts.MemoryOfAnotherObject || !parts.Memory.IsEquivalentTo(memory, topLevel: false);
 
-                sameMemory.SeeStoredFrom(model, parts.Memory, cancellationToken);
+                sameMemory.SeeStoredFrom(model, parts, cancellationToken);
 
                 replacements.Add((pointer, parts.Offset.WithoutTrivia().WithTriviaFrom(pointer)));
                 if (parts.Local is { } local && LocalOnlyUsedAt(model, local, pointer, cancellationToken) is { } declarationStatement && !removals.Contains(declarationStatement))
@@ -230,7 +246,7 @@ internal static class OffsetSlotPlanner
         // a field of the reader's own type, or a parameter in scope where it reads.
         var reads = replacements.Where(r => r.Original == r.Replacement).Select(r => r.Original).ToList();
         replacements.RemoveAll(r => r.Original == r.Replacement);
-        if (reads.Count > 0 && (!sameMemory.HoldsFor(slot) || !reads.All(read => MemoryReachableAt(model, memory, read, cancellationToken))))
+        if (reads.Count > 0 && (mixedMemories || !sameMemory.HoldsFor(slot) || !reads.All(read => MemoryReachableAt(model, memory, read, cancellationToken))))
         {
             return null;
         }
@@ -490,7 +506,7 @@ internal static class OffsetSlotPlanner
         memory = null;
         foreach (var pointer in stores)
         {
-            if (Decompose(model, pointer, cancellationToken) is not { } parts
+            if (Decompose(model, pointer, cancellationToken) is not { MemoryOfAnotherObject: false } parts
                 || parts.OffsetType is not { SpecialType: SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_UInt32 } thisType
                 || (offsetType is not null && !SymbolEqualityComparer.Default.Equals(offsetType, thisType))
                 || (memory is not null && !parts.Memory.IsEquivalentTo(memory, topLevel: false))
@@ -623,7 +639,7 @@ internal static class OffsetSlotPlanner
     /// </summary>
     private static ISymbol? SlotOf(SemanticModel model, Project project, ExpressionSyntax handed, int depth, CancellationToken cancellationToken)
     {
-        if ((MemberOfCreated(model, handed, cancellationToken) ?? SlotOf(model, handed, cancellationToken)) is { } slot)
+        if ((MemberOfCreated(model, handed, cancellationToken) ?? MemberOfCreatedLocal(model, handed, cancellationToken) ?? SlotOf(model, handed, cancellationToken)) is { } slot)
         {
             return slot;
         }
@@ -644,6 +660,27 @@ internal static class OffsetSlotPlanner
             .Where(n => n.Identifier.ValueText == parameter.Name && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(n, cancellationToken).Symbol, parameter))
             .ToList();
         return uses.Count == 1 ? SlotOf(model, project, uses[0], depth + 1, cancellationToken) : null;
+    }
+
+    /// <summary>
+    /// A local of a struct or record made where it is declared and never assigned again
+    /// (<c>var staged = new Block { Samples = pointer }; _pending = staged;</c>): the member of the
+    /// object made that takes the pointer, which every copy of the value carries.
+    /// </summary>
+    private static ISymbol? MemberOfCreatedLocal(SemanticModel model, ExpressionSyntax handed, CancellationToken cancellationToken)
+    {
+        if (model.GetSymbolInfo(handed, cancellationToken).Symbol is not ILocalSymbol { IsRef: false } local
+            || local.DeclaringSyntaxReferences.Length != 1
+            || local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not VariableDeclaratorSyntax { Initializer.Value: { } initializer }
+            || SyntaxHelpers.EnclosingFunction(handed) is not { } body
+            || body.DescendantNodes().OfType<IdentifierNameSyntax>().Any(n => n.Identifier.ValueText == local.Name
+                   && (n.Parent is AssignmentExpressionSyntax assigned && assigned.Left == n || n.Parent is ArgumentSyntax { RefKindKeyword.RawKind: not 0 })
+                   && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(n, cancellationToken).Symbol, local)))
+        {
+            return null;
+        }
+
+        return MemberOfCreated(model, initializer, cancellationToken);
     }
 
     /// <summary>
@@ -677,17 +714,33 @@ internal static class OffsetSlotPlanner
             }
         }
 
-        foreach (var expression in initializer?.Expressions ?? default)
+        if (initializer is not null)
         {
-            if (expression is AssignmentExpressionSyntax { Left: IdentifierNameSyntax member } assignment
+            MembersSetBy(model, initializer, members, cancellationToken);
+        }
+
+        return members.Count == 1 ? members[0] : null;
+    }
+
+    /// <summary>
+    /// The members an object initializer sets to a pointer, and those of a member's own initializer
+    /// (<c>new Report { Block = { Samples = pointer } }</c> sets <c>Samples</c> of the report's block).
+    /// </summary>
+    private static void MembersSetBy(SemanticModel model, InitializerExpressionSyntax initializer, List<ISymbol> members, CancellationToken cancellationToken)
+    {
+        foreach (var expression in initializer.Expressions)
+        {
+            if (expression is AssignmentExpressionSyntax { Left: IdentifierNameSyntax, Right: InitializerExpressionSyntax { RawKind: (int)SyntaxKind.ObjectInitializerExpression } nested })
+            {
+                MembersSetBy(model, nested, members, cancellationToken);
+            }
+            else if (expression is AssignmentExpressionSyntax { Left: IdentifierNameSyntax member } assignment
                 && IsPointerOrAddress(model.GetTypeInfo(assignment.Right, cancellationToken).ConvertedType)
                 && model.GetSymbolInfo(member, cancellationToken).Symbol is IFieldSymbol or IPropertySymbol { IsIndexer: false })
             {
                 members.Add(model.GetSymbolInfo(member, cancellationToken).Symbol!);
             }
         }
-
-        return members.Count == 1 ? members[0] : null;
     }
 
     /// <summary>
@@ -731,6 +784,23 @@ internal static class OffsetSlotPlanner
 
         return internalSomewhere || IsApplicationNoProjectReferences(project);
     }
+
+    /// <summary>A member of the public surface: public (or protected) itself and in every type around it.</summary>
+    private static bool IsPublic(ISymbol slot)
+    {
+        for (var level = slot; level is INamedTypeSymbol or IFieldSymbol or IPropertySymbol; level = level.ContainingType)
+        {
+            if (level.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Protected or Accessibility.ProtectedOrInternal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool NoProjectReferences(Project project)
+        => !project.Solution.GetProjectDependencyGraph().GetProjectsThatTransitivelyDependOnThisProject(project.Id).Any();
 
     private static bool IsApplicationNoProjectReferences(Project project)
         => project.CompilationOptions?.OutputKind is OutputKind.ConsoleApplication or OutputKind.WindowsApplication or OutputKind.WindowsRuntimeApplication
@@ -802,9 +872,9 @@ internal static class OffsetSlotPlanner
 
         public void SeeStoreIntoAnotherObject() => _slotOnlyOnThis = false;
 
-        public void SeeStoredFrom(SemanticModel model, ExpressionSyntax memory, CancellationToken cancellationToken)
+        public void SeeStoredFrom(SemanticModel model, PointerParts parts, CancellationToken cancellationToken)
         {
-            var symbol = model.GetOperation(memory, cancellationToken) switch
+            var symbol = parts.MemoryOfAnotherObject ? null : model.GetOperation(parts.Memory, cancellationToken) switch
             {
                 IFieldReferenceOperation { Field.IsStatic: true } reference => reference.Field,
                 IFieldReferenceOperation { Instance: IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance } } reference => reference.Field,
@@ -1030,6 +1100,61 @@ internal static class OffsetSlotPlanner
         return false;
     }
 
+    /// <summary>
+    /// <c>var (start, length) = _rewind.Pop();</c>: a tuple taken out of a collection slot into new
+    /// locals, each pointer local only read as a pointer where it is in scope (not compared, assigned,
+    /// handed on by reference or captured): its reads, which obtain the pointer again. Null otherwise.
+    /// </summary>
+    private static IReadOnlyList<ExpressionSyntax>? DeconstructedReads(SemanticModel model, ExpressionSyntax access, CancellationToken cancellationToken)
+    {
+        if (access.Parent is not MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Pop" or "Peek" or "Dequeue" or "First" or "Last", Parent: InvocationExpressionSyntax taken } member
+            || member.Expression != access
+            || taken.Parent is not AssignmentExpressionSyntax { Left: DeclarationExpressionSyntax { Type.IsVar: true, Designation: ParenthesizedVariableDesignationSyntax designation } } deconstruction
+            || deconstruction.Right != taken
+            || model.GetTypeInfo(taken, cancellationToken).Type is not INamedTypeSymbol { IsTupleType: true } tuple
+            || tuple.TupleElements.Length != designation.Variables.Count
+            || SyntaxHelpers.EnclosingFunction(deconstruction) is not { } body)
+        {
+            return null;
+        }
+
+        var reads = new List<ExpressionSyntax>();
+        for (var i = 0; i < designation.Variables.Count; i++)
+        {
+            if (!IsPointerOrAddress(tuple.TupleElements[i].Type))
+            {
+                continue;
+            }
+
+            if (designation.Variables[i] is DiscardDesignationSyntax)
+            {
+                continue;
+            }
+
+            if (designation.Variables[i] is not SingleVariableDesignationSyntax variable || model.GetDeclaredSymbol(variable, cancellationToken) is not ILocalSymbol local)
+            {
+                return null;
+            }
+
+            foreach (var reference in body.DescendantNodes().OfType<IdentifierNameSyntax>())
+            {
+                if (reference.Identifier.ValueText != local.Name || !SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(reference, cancellationToken).Symbol, local))
+                {
+                    continue;
+                }
+
+                if (!IsPointerRead(reference) || reference.Ancestors().TakeWhile(n => n != body).Any(n => n is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax))
+                {
+                    return null;
+                }
+
+                reads.Add(reference);
+            }
+        }
+
+        return reads;
+    }
+
     /// <summary>A read of a pointer field that uses it as a pointer (not a comparison, not a store).</summary>
     internal static bool IsPointerRead(ExpressionSyntax access)
     {
@@ -1045,18 +1170,29 @@ internal static class OffsetSlotPlanner
 
     internal sealed class PointerParts
     {
-        public PointerParts(ExpressionSyntax memory, ExpressionSyntax offset, ITypeSymbol offsetType, ILocalSymbol? local)
+        public PointerParts(ExpressionSyntax memory, ExpressionSyntax offset, ITypeSymbol offsetType, ILocalSymbol? local, bool memoryOfAnotherObject = false, IReadOnlyList<ExpressionSyntax>? terms = null)
         {
             Memory = memory;
             Offset = offset;
+            Terms = terms ?? new[] { offset };
             OffsetType = offsetType;
             Local = local;
+            MemoryOfAnotherObject = memoryOfAnotherObject;
         }
 
         public ExpressionSyntax Memory { get; }
 
+        /// <summary>
+        /// The pointer came from a helper called on another object (<c>plugin.Pointer(address)</c>):
+        /// <see cref="Memory"/> is written as that helper reads it, which names nothing where the pointer is stored.
+        /// </summary>
+        public bool MemoryOfAnotherObject { get; }
+
         /// <summary>The offset: an expression of the code, or the sum of its terms (<c>a + b</c>), which the semantic model does not know.</summary>
         public ExpressionSyntax Offset { get; }
+
+        /// <summary>The terms the offset sums, as written in the code.</summary>
+        public IReadOnlyList<ExpressionSyntax> Terms { get; }
 
         public ITypeSymbol OffsetType { get; }
 
@@ -1073,6 +1209,11 @@ internal static class OffsetSlotPlanner
     {
         ILocalSymbol? local = null;
         var operation = model.GetOperation(pointer, cancellationToken)?.WalkDownConversions();
+        if (operation is IInvocationOperation call)
+        {
+            return ThroughPointerHelper(model, call, cancellationToken);
+        }
+
         if (operation is ILocalReferenceOperation { Local: { } held } && held.DeclaringSyntaxReferences.Length == 1
             && held.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer.Value: { } initializer })
         {
@@ -1116,8 +1257,78 @@ internal static class OffsetSlotPlanner
         var offset = terms.Count == 1
             ? (ExpressionSyntax)terms[0].Syntax
             : ParseExpression(string.Join(" + ", terms.Select(t => t.Syntax.WithoutTrivia().ToString())));
-        return new PointerParts(memorySyntax, offset, offsetType, local);
+        return new PointerParts(memorySyntax, offset, offsetType, local, terms: terms.Select(t => (ExpressionSyntax)t.Syntax).ToList());
     }
+
+    /// <summary>
+    /// <c>plugin.Pointer(address)</c> of a helper whose whole body is <c>Memory.GetPointer() + address</c>
+    /// over its own parameters: the offset is the sum with the call's arguments in their place, and
+    /// the memory the helper's field or auto-property. Only a helper of this file that cannot be
+    /// overridden, whose memory is a field or auto-property of its own type and whose offset reads
+    /// only its parameters and constants, called on this object or on a variable (nothing the store
+    /// no longer evaluates has effects).
+    /// </summary>
+    private static PointerParts? ThroughPointerHelper(SemanticModel model, IInvocationOperation call, CancellationToken cancellationToken)
+    {
+        var method = call.TargetMethod;
+        if (method.MethodKind != MethodKind.Ordinary || method.IsVirtual || method.IsOverride || method.IsAbstract || method.IsExtern
+            || method.DeclaringSyntaxReferences.Length != 1
+            || method.DeclaringSyntaxReferences[0].SyntaxTree != model.SyntaxTree
+            || call.Syntax is not InvocationExpressionSyntax invocation
+            || invocation.ArgumentList.Arguments.Count != method.Parameters.Length
+            || invocation.ArgumentList.Arguments.Any(a => a.NameColon is not null || !a.RefKindKeyword.IsKind(SyntaxKind.None))
+            || call.Instance is not (null or IInstanceReferenceOperation or ILocalReferenceOperation or IParameterReferenceOperation or IFieldReferenceOperation { Instance: null or IInstanceReferenceOperation })
+            || ReturnedExpression(method.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken)) is not { } returned
+            || Decompose(model, returned, cancellationToken) is not { Local: null, MemoryOfAnotherObject: false } parts
+            || model.GetOperation(parts.Memory, cancellationToken) is not (IFieldReferenceOperation { Instance: null or IInstanceReferenceOperation } or IPropertyReferenceOperation { Instance: null or IInstanceReferenceOperation, Property: { Parameters.IsEmpty: true } })
+            || (model.GetSymbolInfo(parts.Memory, cancellationToken).Symbol is IPropertySymbol property && property.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is not PropertyDeclarationSyntax { ExpressionBody: null, AccessorList.Accessors: var accessors } || accessors.Any(a => a.Body is not null || a.ExpressionBody is not null)))
+        {
+            return null;
+        }
+
+        // Each parameter the offset reads once becomes the call's argument, which reads only
+        // variables and constants (nothing the call evaluated is lost or repeated); anything else the
+        // offset reads must be a constant.
+        if (invocation.ArgumentList.Arguments.Any(a => !IsPlainValue(a.Expression)))
+        {
+            return null;
+        }
+
+        var arguments = new Dictionary<SyntaxNode, SyntaxNode>();
+        foreach (var name in parts.Terms.SelectMany(term => term.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>()))
+        {
+            if (model.GetSymbolInfo(name, cancellationToken).Symbol is IParameterSymbol parameter && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, method))
+            {
+                var argument = invocation.ArgumentList.Arguments[parameter.Ordinal].Expression.WithoutTrivia();
+                arguments[name] = argument is IdentifierNameSyntax or LiteralExpressionSyntax or MemberAccessExpressionSyntax
+                    ? argument
+                    : ParenthesizedExpression(argument).WithAdditionalAnnotations(Simplifier.Annotation);
+            }
+            else if (!model.GetConstantValue(name, cancellationToken).HasValue)
+            {
+                return null;
+            }
+        }
+
+        var terms = parts.Terms.Select(term => arguments.TryGetValue(term, out var whole) ? (ExpressionSyntax)whole : term.ReplaceNodes(arguments.Keys.Where(term.Contains), (original, _) => arguments[original])).ToList();
+        var substituted = terms.Count == 1 ? terms[0] : ParseExpression(string.Join(" + ", terms.Select(t => t.WithoutTrivia().ToFullString())));
+        var onThisObject = call.Instance is null or IInstanceReferenceOperation
+                           && SymbolEqualityComparer.Default.Equals(model.GetEnclosingSymbol(invocation.SpanStart, cancellationToken)?.ContainingType, method.ContainingType);
+        return new PointerParts(parts.Memory, substituted, parts.OffsetType, null, memoryOfAnotherObject: !onThisObject);
+    }
+
+    /// <summary>An argument whose evaluation has no effect: variables, members of them, constants and arithmetic over them.</summary>
+    private static bool IsPlainValue(ExpressionSyntax argument)
+        => argument.DescendantNodesAndSelf().All(n => n is IdentifierNameSyntax or MemberAccessExpressionSyntax or LiteralExpressionSyntax or ParenthesizedExpressionSyntax or CastExpressionSyntax or PredefinedTypeSyntax
+            or BinaryExpressionSyntax { RawKind: (int)SyntaxKind.AddExpression or (int)SyntaxKind.SubtractExpression or (int)SyntaxKind.MultiplyExpression });
+
+    /// <summary>The expression a method returns when that is all its body does: <c>=> expr</c> or <c>{ return expr; }</c>.</summary>
+    private static ExpressionSyntax? ReturnedExpression(SyntaxNode declaration) => declaration switch
+    {
+        MethodDeclarationSyntax { ExpressionBody.Expression: { } expression } => expression,
+        MethodDeclarationSyntax { Body.Statements: { Count: 1 } statements } when statements[0] is ReturnStatementSyntax { Expression: { } returned } => returned,
+        _ => null,
+    };
 
     /// <summary>A sum that adds its right operand in bytes: an address, a byte pointer, or a number an address was widened to.</summary>
     private static bool AddsBytes(ITypeSymbol? type)

@@ -35,7 +35,13 @@ namespace WasmViewAnalyzers.CodeFixes.Internals;
 /// </remarks>
 internal static class StreamHandoffCopyPlanner
 {
-    public static IReadOnlyList<FixEdit>? Plan(FindingContext finding, ExpressionSyntax handed)
+    /// <param name="finding">The finding.</param>
+    /// <param name="handed">The stream handed over.</param>
+    /// <param name="delegateHandedOver">
+    /// A write delegate handed to the writer that reads <paramref name="handed"/> when it runs
+    /// (<c>(name, output) =&gt; content.CopyTo(output)</c>): the copy goes before its statement.
+    /// </param>
+    public static IReadOnlyList<FixEdit>? Plan(FindingContext finding, ExpressionSyntax handed, AnonymousFunctionExpressionSyntax? delegateHandedOver = null)
     {
         var model = finding.Model;
         var symbols = finding.Semantics.Symbols;
@@ -51,12 +57,13 @@ internal static class StreamHandoffCopyPlanner
         }
 
         var type = model.GetTypeInfo(handed, cancellationToken).Type;
+        var handOff = (ExpressionSyntax?)delegateHandedOver ?? handed;
         if (!symbols.DerivesFrom(type, symbols.Stream)
             || symbols.DerivesFrom(type, symbols.MemoryStream)
-            || handed.FirstAncestorOrSelf<StatementSyntax>() is not { } statement
+            || handOff.FirstAncestorOrSelf<StatementSyntax>() is not { } statement
             || statement.Parent is not (BlockSyntax or SwitchSectionSyntax)
             || statement is LocalDeclarationStatementSyntax { UsingKeyword.RawKind: not 0 }
-            || !StreamCallCopyPlanner.RunsOnceWithTheStatement(handed, statement))
+            || !StreamCallCopyPlanner.RunsOnceWithTheStatement(handOff, statement))
         {
             return null;
         }

@@ -50,6 +50,7 @@ public sealed class CopyViewBeforeHandoverFixer : CodeFixProvider
     private static readonly IReadOnlyList<FixStrategy> Escapes = Required
         .Append(new FixStrategy(CopyKey + ".KeepOffset", "Keep the guest offset instead of the pointer", finding => OffsetSlotPlanner.Plan(finding) ?? LocalOffsetMapPlanner.PlanForStore(finding)))
         .Append(new FixStrategy(CopyKey + ".ObtainInFunction", "Obtain the view where the lambda runs", CapturedSourcePlanner.Plan))
+        .Append(new FixStrategy(CopyKey + ".KeepOffsetInPublicMember", "Keep the guest offset in the public member instead of the pointer (changes its type)", OffsetSlotPlanner.PlanPublic, OffsetSlotPlanner.PublicTitle))
         .ToArray();
 
     private static readonly IReadOnlyList<FixStrategy> Optional = Required
@@ -96,18 +97,23 @@ public sealed class CopyViewBeforeHandoverFixer : CodeFixProvider
 
         // A lambda handed to a writer that calls it later ((name, s) => output.CopyTo(s)): the view
         // it captures is what the writer reads, copied where the lambda is created.
-        if (handed is AnonymousFunctionExpressionSyntax lambda && CapturedView(finding, lambda) is { } capturedInside)
+        var writeDelegate = handed as AnonymousFunctionExpressionSyntax;
+        if (writeDelegate is not null && CapturedView(finding, writeDelegate) is { } capturedInside)
         {
             handed = capturedInside;
         }
 
         // A view captured by a lambda that runs later: a copy in the lambda would still be taken
-        // when it runs; it has to be taken where the lambda is created.
+        // when it runs; it has to be taken where the lambda is created. A stream of another type
+        // a write delegate reads is copied into a MemoryStream before the delegate's statement.
         if (CapturedCopyPlanner.IsCapturedReference(model, handed, cancellationToken, out var captured, out var function))
         {
-            return CapturedCopyPlanner.Plan(model, finding.Semantics, captured!, function!, new List<string>(), cancellationToken) is { } copy
-                ? new FixEdit[] { new CapturedCopyEdit(copy) }
-                : null;
+            if (CapturedCopyPlanner.Plan(model, finding.Semantics, captured!, function!, new List<string>(), cancellationToken) is { } copy)
+            {
+                return new FixEdit[] { new CapturedCopyEdit(copy) };
+            }
+
+            return writeDelegate is not null && function == writeDelegate ? StreamHandoffCopyPlanner.Plan(finding, handed, writeDelegate) : null;
         }
 
         if (HandoverCopyPlanner.Plan(model, finding.Semantics, handed, cancellationToken) is { } plan)

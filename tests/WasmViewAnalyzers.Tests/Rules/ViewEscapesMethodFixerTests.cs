@@ -839,19 +839,12 @@ public sealed class ViewEscapesMethodFixerTests
     public async Task PointerInAPublicOrComparedMemberOrOneReadWhereTheMemoryIsOutOfReach_KeepsItsType()
     {
         var titles = await Verify.GetOfferedFixesAsync(ViewEscapesMethodAnalyzerTests.Host("""
-            void Publish(PublicPeer peer, int address) => peer.LastSnapshot = memory.GetPointer() + address;
-
             void Receive(Peer peer, int address) => peer.LastSnapshot = memory.GetPointer() + address;
 
             byte First(Peer peer) => peer.LastSnapshot != 0 ? *(byte*)peer.LastSnapshot : (byte)0;
 
             void Watch(Watcher watcher, int address) => watcher.Frame = memory.GetPointer() + address;
             """) + """
-
-            public sealed class PublicPeer
-            {
-                public nint LastSnapshot { get; set; }
-            }
 
             internal sealed class Peer
             {
@@ -866,8 +859,7 @@ public sealed class ViewEscapesMethodFixerTests
             }
             """);
 
-        // A public member is read by other assemblies the fix does not see; an offset of 0 is no null
-        // pointer; the watcher reads its frame where the host's memory is out of reach.
+        // An offset of 0 is no null pointer; the watcher reads its frame where the host's memory is out of reach.
         Assert.Empty(titles);
     }
 
@@ -899,20 +891,111 @@ public sealed class ViewEscapesMethodFixerTests
         """) + PublicPeerAndMain.Replace("public nint LastSnapshot", "public int LastSnapshot"), Key, outputKind: OutputKind.ConsoleApplication);
 
     [Theory]
-    [InlineData(OutputKind.DynamicallyLinkedLibrary, false)]
-    [InlineData(OutputKind.ConsoleApplication, true)]
-    public async Task PointerInAPublicMemberOfALibraryOrOfAnApplicationAnotherProjectReferences_KeepsItsType(OutputKind outputKind, bool referencedByAnotherProject)
+    [InlineData(OutputKind.DynamicallyLinkedLibrary)]
+    [InlineData(OutputKind.ConsoleApplication)]
+    public async Task PointerInAPublicMemberOfAProjectAnotherProjectReferences_KeepsItsType(OutputKind outputKind)
     {
         var findings = await Verify.GetFixesPerDiagnosticAsync(
             ViewEscapesMethodAnalyzerTests.Host("""
                 void Publish(PublicPeer peer, int address) => peer.LastSnapshot = memory.GetPointer() + address;
                 """) + PublicPeerAndMain,
             outputKind: outputKind,
-            referencedByAnotherProject: referencedByAnotherProject);
+            referencedByAnotherProject: true);
 
-        // Another assembly may read the pointer: a library's users, or the project referencing the application.
+        // The referencing project may read the pointer, and the fix edits this document only.
         var finding = Assert.Single(findings);
-        Assert.DoesNotContain(finding.Fixes, fix => fix.Title == "Keep the guest offset instead of the pointer");
+        Assert.Empty(finding.Fixes);
+    }
+
+    private const string PublicSlotTypes = """
+
+        public sealed class Session
+        {
+            public nint LastPage;
+            public nint Cursor { get; set; }
+            public List<nint> Touched { get; } = new();
+            public static nint Shared;
+            public Report Report;
+        }
+
+        public record Frame(nint Start, int Length);
+
+        public struct Report
+        {
+            public nint Samples;
+            public int Frames;
+        }
+
+        """;
+
+    /// <summary>
+    /// A public member of a public type of a library, of this object or another, that keeps a pointer:
+    /// the pointer is the bug for every reader, so the member keeps the offset and its type changes,
+    /// under a title that says so. The fixed code of each kind: the store, then the type written.
+    /// </summary>
+    public static TheoryData<string, string, string, string, string> PublicSlots() => new()
+    {
+        { "field of another object", "void Keep(Session session, int address) => session.LastPage = {|WVA002:memory.GetPointer() + address|};", "void Keep(Session session, int address) => session.LastPage = address;", "public nint LastPage;", "field 'LastPage'" },
+        { "auto-property of another object", "void Keep(Session session, int address) => session.Cursor = {|WVA002:memory.GetPointer() + address|};", "void Keep(Session session, int address) => session.Cursor = address;", "public nint Cursor { get; set; }", "property 'Cursor'" },
+        { "static field", "void Keep(int address) => Session.Shared = {|WVA002:memory.GetPointer() + address|};", "void Keep(int address) => Session.Shared = address;", "public static nint Shared;", "field 'Shared'" },
+        { "collection element", "void Keep(Session session, int address) => session.Touched.Add({|WVA002:memory.GetPointer() + address|});", "void Keep(Session session, int address) => session.Touched.Add(address);", "public List<nint> Touched { get; } = new();", "property 'Touched'" },
+        { "record member", "void Keep(List<Frame> frames, int address, int length) => frames.Add({|WVA002:new Frame(memory.GetPointer() + address, length)|});", "void Keep(List<Frame> frames, int address, int length) => frames.Add(new Frame(address, length));", "public record Frame(nint Start, int Length);", "property 'Start'" },
+        { "struct member set by an initializer", "void Keep(Session session, int address, int frames) => session.Report = {|WVA002:new Report { Samples = memory.GetPointer() + address, Frames = frames }|};", "void Keep(Session session, int address, int frames) => session.Report = new Report { Samples = address, Frames = frames };", "public nint Samples;", "field 'Samples'" },
+        { "pointers from two memories never read back", "void Keep(Session session, Caller caller, int address)\n{\n    session.LastPage = {|WVA002:memory.GetPointer() + address|};\n    session.LastPage = {|WVA002:caller.GetMemory(\"memory\")!.GetPointer() + address|};\n}", "void Keep(Session session, Caller caller, int address)\n{\n    session.LastPage = address;\n    session.LastPage = address;\n}", "public nint LastPage;", "field 'LastPage'" },
+    };
+
+    [Theory]
+    [MemberData(nameof(PublicSlots))]
+    public async Task PointerInAPublicMemberOfALibrary_KeepsTheOffsetAndSaysItsTypeChanges(string kind, string members, string fixedMembers, string declaration, string named)
+    {
+        var source = ViewEscapesMethodAnalyzerTests.Host(members) + PublicSlotTypes;
+        var fixedSource = ViewEscapesMethodAnalyzerTests.Host(fixedMembers) + PublicSlotTypes.Replace(declaration, declaration.Replace("nint", "int"));
+        await Verify.VerifyCodeFixAsync(source, fixedSource, Key);
+
+        var findings = await Verify.GetFixesPerDiagnosticAsync(source.Replace("{|WVA002:", "").Replace("|}", ""));
+        Assert.True(findings.Length > 0, kind);
+        Assert.All(findings, finding => Assert.Equal($"Keep the guest offset in public {named} instead of the pointer (changes its type)", Assert.Single(finding.Fixes).Title));
+    }
+
+    [Fact]
+    public Task PointerInAPublicMemberReadWhereTheOneStaticMemoryIsInReach_ReadsObtainThePointerAgain() => Verify.VerifyCodeFixAsync(ViewEscapesMethodAnalyzerTests.Host("""
+        private static Memory s_memory = null!;
+
+        void Keep(int address) => Session.Shared = {|WVA002:s_memory.GetPointer() + address|};
+
+        byte First() => *(byte*)Session.Shared;
+        """) + PublicSlotTypes, ViewEscapesMethodAnalyzerTests.Host("""
+        private static Memory s_memory = null!;
+
+        void Keep(int address) => Session.Shared = address;
+
+        byte First() => *(byte*)(s_memory.GetPointer() + Session.Shared);
+        """) + PublicSlotTypes.Replace("public static nint Shared;", "public static int Shared;"), Key);
+
+    [Fact]
+    public async Task PointerInAPublicMemberReadBackWhereItsMemoryIsUnknown_KeepsItsType()
+    {
+        var titles = await Verify.GetOfferedFixesAsync(ViewEscapesMethodAnalyzerTests.Host("""
+            void Keep(Session session, int address) => session.LastPage = memory.GetPointer() + address;
+
+            byte First(Session session) => *(byte*)session.LastPage;
+
+            void Mark(Caller caller, int address)
+            {
+                Session.Shared = memory.GetPointer() + address;
+                Session.Shared = caller.GetMemory("memory")!.GetPointer() + address;
+            }
+
+            byte Marked => *(byte*)Session.Shared;
+
+            void Touch(Session session, int address) => session.Touched.Add(memory.GetPointer() + address);
+
+            bool Seen(Session session, nint pointer) => session.Touched.Contains(pointer);
+            """) + PublicSlotTypes);
+
+        // The session may come from a host over another memory; the shared pointer may be of either
+        // memory; a pointer looked up by value is compared, and an offset of the same bytes is another value.
+        Assert.Empty(titles);
     }
 
     [Fact]
@@ -925,6 +1008,214 @@ public sealed class ViewEscapesMethodFixerTests
         // The other assembly may read the pointer.
         var finding = Assert.Single(findings);
         Assert.Empty(finding.Fixes);
+    }
+
+    private const string PluginType = """
+
+        internal sealed unsafe class Plugin
+        {
+            public Plugin(Memory memory) => Memory = memory;
+
+            public Memory Memory { get; }
+
+            public nint Pointer(int address) => Memory.GetPointer() + address;
+        }
+
+        """;
+
+    /// <summary>
+    /// A pointer from a helper of yours whose whole body is the memory's pointer plus its parameters
+    /// (<c>nint Pointer(int address) =&gt; memory.GetPointer() + address;</c>): the slot keeps the sum
+    /// with the call's arguments in their place, and a read obtains the pointer again where the
+    /// helper's memory is this object's; a helper of another object fills a slot nothing reads back.
+    /// </summary>
+    [Fact]
+    public Task PointerFromAHelperThatOnlyAddsItsParameters_KeepsTheOffset() => Verify.VerifyCodeFixAsync(ViewEscapesMethodAnalyzerTests.Host("""
+        private nint _last;
+
+        nint Pointer(int address) => memory.GetPointer() + address;
+
+        byte* At(int address, int index)
+        {
+            return (byte*)memory.GetPointer() + address + index;
+        }
+
+        void Keep(int address) => _last = {|WVA002:Pointer(address + 4)|};
+
+        byte Last => *(byte*)_last;
+
+        void Share(Plugin plugin, Peer peer, int address) => peer.LastSnapshot = {|WVA002:plugin.Pointer(address)|};
+
+        void Touch(Peer peer, int address) => peer.Touched.Add({|WVA002:(nint)At(address, 2)|});
+        """) + PeerTypes + PluginType, ViewEscapesMethodAnalyzerTests.Host("""
+        private int _last;
+
+        nint Pointer(int address) => memory.GetPointer() + address;
+
+        byte* At(int address, int index)
+        {
+            return (byte*)memory.GetPointer() + address + index;
+        }
+
+        void Keep(int address) => _last = address + 4;
+
+        byte Last => *(byte*)(memory.GetPointer() + _last);
+
+        void Share(Plugin plugin, Peer peer, int address) => peer.LastSnapshot = address;
+
+        void Touch(Peer peer, int address) => peer.Touched.Add(address + 2);
+        """) + PeerTypes.Replace("public nint LastSnapshot", "public int LastSnapshot").Replace("List<nint>", "List<int>") + PluginType, Key);
+
+    [Fact]
+    public async Task PointerFromAHelperThatCallsTheGuestReadsAFieldOrIsReadBackFromAnotherObject_KeepsItsType()
+    {
+        var titles = await Verify.GetOfferedFixesAsync(ViewEscapesMethodAnalyzerTests.Host("""
+            private nint _fresh;
+            private nint _board;
+            private nint _shared;
+            private nint _converted;
+            private int _boardAddress;
+
+            nint Fresh(int address)
+            {
+                var at = convert(address);
+                return memory.GetPointer() + at;
+            }
+
+            nint Board() => memory.GetPointer() + _boardAddress;
+
+            nint Pointer(int address) => memory.GetPointer() + address;
+
+            void Keep(Plugin plugin, int address)
+            {
+                _fresh = Fresh(address);
+                _board = Board();
+                _shared = plugin.Pointer(address);
+                _converted = Pointer(convert(address));
+            }
+
+            int Sum => *(byte*)_fresh + *(byte*)_board + *(byte*)_shared + *(byte*)_converted;
+            """) + PluginType);
+
+        // The first helper calls the guest; the second reads a field that may change before the read;
+        // the plugin's memory is not in reach where its pointer is read; an argument that is more than
+        // variables and constants is not moved into the offset.
+        Assert.Empty(titles);
+    }
+
+    private const string BlockTypes = """
+
+        internal sealed class Report
+        {
+            public Block Block { get; } = new();
+        }
+
+        internal sealed class Block
+        {
+            public nint Samples;
+            public int Frames;
+        }
+
+        internal struct Staged
+        {
+            public nint Samples;
+            public int Frames;
+        }
+
+        """;
+
+    /// <summary>
+    /// More forms of a private slot: a member a nested initializer sets (<c>Block = { Samples = p }</c>),
+    /// a struct made in a local and then kept, and a tuple taken apart where it comes out of a
+    /// collection (<c>var (start, length) = _rewind.Pop();</c>), whose pointer is obtained again where
+    /// the local is read.
+    /// </summary>
+    [Fact]
+    public Task PointerSetByANestedInitializerMadeInALocalOrTakenApart_KeepsTheOffset() => Verify.VerifyCodeFixAsync(ViewEscapesMethodAnalyzerTests.Host("""
+        private Report? _lastReport;
+        private Staged _pending;
+        private readonly Stack<(nint Start, int Length)> _rewind = new();
+
+        void Render(int address, int frames) => _lastReport = {|WVA002:new Report { Block = { Samples = memory.GetPointer() + address, Frames = frames } }|};
+
+        void Stage(int address, int frames)
+        {
+            var staged = new Staged { Samples = memory.GetPointer() + address, Frames = frames };
+            if (staged.Frames > 0)
+            {
+                _pending = {|WVA002:staged|};
+            }
+        }
+
+        void Save(int address, int length) => _rewind.Push({|WVA002:(memory.GetPointer() + address, length)|});
+
+        byte[] Rewind()
+        {
+            var (start, length) = _rewind.Pop();
+            reset();
+            return new ReadOnlySpan<byte>((void*)start, length).ToArray();
+        }
+
+        int Kept => (_lastReport?.Block.Frames ?? 0) + _pending.Frames;
+        """) + BlockTypes, ViewEscapesMethodAnalyzerTests.Host("""
+        private Report? _lastReport;
+        private Staged _pending;
+        private readonly Stack<(int Start, int Length)> _rewind = new();
+
+        void Render(int address, int frames) => _lastReport = new Report { Block = { Samples = address, Frames = frames } };
+
+        void Stage(int address, int frames)
+        {
+            var staged = new Staged { Samples = address, Frames = frames };
+            if (staged.Frames > 0)
+            {
+                _pending = staged;
+            }
+        }
+
+        void Save(int address, int length) => _rewind.Push((address, length));
+
+        byte[] Rewind()
+        {
+            var (start, length) = _rewind.Pop();
+            reset();
+            return new ReadOnlySpan<byte>((void*)(memory.GetPointer() + start), length).ToArray();
+        }
+
+        int Kept => (_lastReport?.Block.Frames ?? 0) + _pending.Frames;
+        """) + BlockTypes.Replace("public nint Samples;", "public int Samples;"), Key);
+
+    [Fact]
+    public async Task PointerInAStructLocalAssignedAgainOrATupleLocalCompared_KeepsItsType()
+    {
+        var titles = await Verify.GetOfferedFixesAsync(ViewEscapesMethodAnalyzerTests.Host("""
+            private Staged _pending;
+            private readonly Stack<(nint Start, int Length)> _rewind = new();
+
+            void Stage(int address, int frames)
+            {
+                var staged = new Staged { Samples = memory.GetPointer() + address, Frames = frames };
+                if (frames > 1)
+                {
+                    staged = new Staged { Samples = memory.GetPointer() + address + 1, Frames = frames };
+                }
+
+                _pending = staged;
+            }
+
+            void Save(int address, int length) => _rewind.Push((memory.GetPointer() + address, length));
+
+            bool Rewind()
+            {
+                var (start, length) = _rewind.Pop();
+                return start != 0 && length > 0;
+            }
+
+            int Kept => _pending.Frames;
+            """) + BlockTypes);
+
+        // The local may hold another struct than the one made where it is declared; an offset of 0 is no null pointer.
+        Assert.Empty(titles);
     }
 
     [Fact]

@@ -789,35 +789,75 @@ public sealed class ViewHandedToDeferredArchiveWriterFixerTests
         _ = unused;
 
         // The method reads the stream after the hand-off, or hands it over on each turn of a loop:
-        // the writer and the method share one position, which a copy would not.
-        var fixes = await Verify.GetFixesPerDiagnosticAsync(
-            ArchiveHostCode.WithMembers($$"""
-                long SaveOnce(Stream destination, int address, int length)
-                {
-                    using var zip = new DotNetZip.ZipFile();
-                    var output = Outputs.Open(memory, address, length);
-                    zip.AddEntry("out.png", {{writer}});
-                    zip.Save(destination);
-                    return output.Position;
-                }
-
-                void SaveEach(Stream destination, string[] names, int address, int length)
-                {
-                    using var zip = new DotNetZip.ZipFile();
-                    var output = Outputs.Open(memory, address, length);
-                    foreach (var entry in names)
+        // the writer and the method share one position, which a copy would not. The same for an
+        // UnmanagedMemoryStream and for a stream of another type.
+        foreach (var open in new[] { "Outputs.Open(memory, address, length)", "snapshots.Open(length)" })
+        {
+            var fixes = await Verify.GetFixesPerDiagnosticAsync(
+                ArchiveHostCode.WithMembers($$"""
+                    long SaveOnce(Stream destination, WasmSnapshots snapshots, int address, int length)
                     {
-                        zip.AddEntry(entry, {{writer}});
+                        using var zip = new DotNetZip.ZipFile();
+                        var output = {{open}};
+                        zip.AddEntry("out.png", {{writer}});
+                        zip.Save(destination);
+                        return output.Position;
                     }
 
-                    zip.Save(destination);
-                }
-                """, PublicOutputs),
-            withArchiveLibraries: true);
+                    void SaveEach(Stream destination, WasmSnapshots snapshots, string[] names, int address, int length)
+                    {
+                        using var zip = new DotNetZip.ZipFile();
+                        var output = {{open}};
+                        foreach (var entry in names)
+                        {
+                            zip.AddEntry(entry, {{writer}});
+                        }
 
-        Assert.Equal(2, fixes.Count(f => f.Diagnostic.Id == "WVA003"));
-        Assert.All(fixes, f => Assert.Empty(f.Fixes));
+                        zip.Save(destination);
+                    }
+                    """, PublicOutputs + SnapshotBackend),
+                withArchiveLibraries: true);
+
+            Assert.Equal(2, fixes.Count(f => f.Diagnostic.Id == "WVA003"));
+            Assert.All(fixes, f => Assert.Empty(f.Fixes));
+        }
     }
+
+    /// <summary>
+    /// A write delegate that captures a stream of another type (<c>Stream</c> from a backend's
+    /// <c>Open</c>): its bytes are copied into a MemoryStream before the delegate's statement, in each
+    /// turn of the loop the stream is made in, and the delegate reads the copy.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(WriteDelegates))]
+    public Task StreamOfAnyTypeCapturedByAWriteDelegate_BytesCopiedBeforeTheHandOff(string writer, string fixedWriter) => VerifyMembers($$"""
+        void Save(Stream destination, WasmSnapshots snapshots, string[] files, int length)
+        {
+            using var zip = new DotNetZip.ZipFile();
+            foreach (var file in files)
+            {
+                var output = snapshots.Open(length);
+                {|WVA003:zip.AddEntry(file, {{writer}})|};
+            }
+
+            zip.Save(destination);
+        }
+        """, $$"""
+        void Save(Stream destination, WasmSnapshots snapshots, string[] files, int length)
+        {
+            using var zip = new DotNetZip.ZipFile();
+            foreach (var file in files)
+            {
+                var output = snapshots.Open(length);
+                var outputCopy = new MemoryStream();
+                output.CopyTo(outputCopy);
+                outputCopy.Position = 0;
+                zip.AddEntry(file, {{fixedWriter}});
+            }
+
+            zip.Save(destination);
+        }
+        """, SnapshotBackend);
 
     // ------------------------------------------------------------------ a view stream a call returns, handed over where it is made
 
