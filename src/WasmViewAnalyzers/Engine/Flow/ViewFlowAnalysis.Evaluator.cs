@@ -307,10 +307,11 @@ internal sealed partial class ViewFlowAnalysis
                 return EvaluateUserDefinedOperator(operation, operands);
             }
 
-            if (operation is IBinaryOperation { OperatorKind: BinaryOperatorKind.Subtract } && operands.Count == 2 && operands.TrueForAll(o => o.Value is not null))
+            if (operation is IBinaryOperation { OperatorKind: BinaryOperatorKind.Subtract, Type: not IPointerTypeSymbol } && operands.Count == 2 && operands.TrueForAll(o => o.Value is not null))
             {
                 // p - memory.GetPointer(): the distance between two addresses is a number (a guest
-                // offset), not an address; computing it reads no guest memory.
+                // offset), not an address; computing it reads no guest memory. (A pointer less an
+                // integer is still a pointer.)
                 operands.ForEach(Consume);
                 return null;
             }
