@@ -90,6 +90,55 @@ internal static class LocalOffsetMapPlanner
         return null;
     }
 
+    /// <summary>
+    /// WVA001, where the pointers stored do not all read <c>memory.GetPointer() + offset</c> (a
+    /// helper's pointer, <c>(nint)Unsafe.AsPointer(ref Entity(id))</c>) or the element type written
+    /// elsewhere must stay: each pointer is stored rebased, as its guest offset from the memory it
+    /// points into (<c>positions[m] = BoardAddress() - _memory.GetPointer()</c>), taken where it is
+    /// stored, while it is fresh, and each value read out is rebased on that memory. The collection
+    /// keeps its type (its elements are native integers, which now hold offsets).
+    /// </summary>
+    public static IReadOnlyList<FixEdit>? PlanRebasedForRead(FindingContext finding)
+    {
+        var model = finding.Model;
+        var cancellationToken = finding.CancellationToken;
+        foreach (var name in finding.Location.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>())
+        {
+            if (model.GetSymbolInfo(name, cancellationToken).Symbol is not ILocalSymbol { DeclaringSyntaxReferences.Length: 1 } value)
+            {
+                continue;
+            }
+
+            if (value.Type is IArrayTypeSymbol && name.Parent is ElementAccessExpressionSyntax)
+            {
+                return Plan(model, value, rebasing: finding, cancellationToken);
+            }
+
+            if ((MapOf(model, value.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken), cancellationToken) ?? FilledBy(model, value, cancellationToken)) is { } map)
+            {
+                return Plan(model, map, rebasing: finding, cancellationToken);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The collection whose <c>TryDequeue(out value)</c> (or <c>TryPop</c>, <c>TryPeek</c>) fills a variable declared before it without a value.</summary>
+    private static ILocalSymbol? FilledBy(SemanticModel model, ILocalSymbol value, CancellationToken cancellationToken)
+    {
+        if (value.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not VariableDeclaratorSyntax { Initializer: null } declarator
+            || SyntaxHelpers.EnclosingFunction(declarator) is not { } body)
+        {
+            return null;
+        }
+
+        return ViewReacquirePlanner.References(model, value, body, cancellationToken)
+            .Select(reference => reference.Parent is ArgumentSyntax { RefKindKeyword.RawKind: (int)SyntaxKind.OutKeyword, Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "TryDequeue" or "TryPop" or "TryPeek", Expression: IdentifierNameSyntax collection } } } }
+                ? model.GetSymbolInfo(collection, cancellationToken).Symbol as ILocalSymbol
+                : null)
+            .FirstOrDefault(collection => collection is not null);
+    }
+
     /// <summary>The dictionary a value variable comes out of: a <c>foreach</c> over it or its <c>Values</c>, or an <c>out var</c> of its <c>TryGetValue</c>.</summary>
     private static ILocalSymbol? MapOf(SemanticModel model, SyntaxNode declaration, CancellationToken cancellationToken)
     {
@@ -109,7 +158,11 @@ internal static class LocalOffsetMapPlanner
         return source is IdentifierNameSyntax && model.GetSymbolInfo(source, cancellationToken).Symbol is ILocalSymbol map ? map : null;
     }
 
+    /// <summary>The plan over <paramref name="map"/>; with <paramref name="rebasing"/>, the pointers stored rebased and the collection's type kept.</summary>
     private static IReadOnlyList<FixEdit>? Plan(SemanticModel model, ILocalSymbol map, CancellationToken cancellationToken)
+        => Plan(model, map, rebasing: null, cancellationToken);
+
+    private static IReadOnlyList<FixEdit>? Plan(SemanticModel model, ILocalSymbol map, FindingContext? rebasing, CancellationToken cancellationToken)
     {
         var pointerType = map.Type switch
         {
@@ -133,7 +186,7 @@ internal static class LocalOffsetMapPlanner
         var reads = new List<ExpressionSyntax>();
         foreach (var reference in ViewReacquirePlanner.References(model, map, body, cancellationToken))
         {
-            if (!Classify(model, reference, stores, reads, cancellationToken))
+            if (!Classify(model, reference, stores, reads, rebasing is not null, cancellationToken))
             {
                 return null;
             }
@@ -141,6 +194,16 @@ internal static class LocalOffsetMapPlanner
 
         var replacements = new List<(SyntaxNode Original, SyntaxNode Replacement)>();
         var removals = new List<StatementSyntax>();
+        if (rebasing is not null)
+        {
+            return (pointerElements?.All(e => e.Type.SpecialType == SpecialType.System_IntPtr) ?? pointerType!.SpecialType == SpecialType.System_IntPtr)
+                   && reads.Count > 0
+                   && reads.All(OffsetSlotPlanner.IsPointerRead)
+                   && PointerRebasePlanner.RebasedStores(rebasing, body, stores, reads, replacements) is { } rebasedOn
+                ? OffsetSlotPlanner.EditsIfTheyCompile(model, replacements.Concat(reads.Select(read => ((SyntaxNode)read, (SyntaxNode)OffsetSlotPlanner.PointerAgain(model, IdentifierName(rebasedOn.Name), read, model.GetTypeInfo(read, cancellationToken).Type ?? pointerType!)))).ToList(), removals, cancellationToken)
+                : null;
+        }
+
         if (!OffsetSlotPlanner.ReplaceByOffsets(model, stores, replacements, removals, out var offsetType, out var memory, cancellationToken))
         {
             return null;
@@ -159,7 +222,7 @@ internal static class LocalOffsetMapPlanner
     }
 
     /// <summary>Sorts one use of the dictionary into the pointers it stores or the value reads it leads to; false for a use the plan does not know.</summary>
-    private static bool Classify(SemanticModel model, IdentifierNameSyntax reference, List<ExpressionSyntax> stores, List<ExpressionSyntax> reads, CancellationToken cancellationToken)
+    private static bool Classify(SemanticModel model, IdentifierNameSyntax reference, List<ExpressionSyntax> stores, List<ExpressionSyntax> reads, bool typeKept, CancellationToken cancellationToken)
     {
         switch (reference.Parent)
         {
@@ -179,6 +242,14 @@ internal static class LocalOffsetMapPlanner
                     case "TryDequeue" or "TryPop" or "TryPeek" when member.Parent is InvocationExpressionSyntax { ArgumentList.Arguments: { Count: 1 } arguments }
                                                                   && arguments[0] is { RefKindKeyword.RawKind: (int)SyntaxKind.OutKeyword, Expression: DeclarationExpressionSyntax { Designation: SingleVariableDesignationSyntax designation } }:
                         return ReadsOf(model, designation, SyntaxHelpers.EnclosingFunction(member)!, reads, cancellationToken);
+                    case "TryDequeue" or "TryPop" or "TryPeek" when typeKept
+                                                                  && member.Parent is InvocationExpressionSyntax { ArgumentList.Arguments: { Count: 1 } arguments }
+                                                                  && arguments[0] is { RefKindKeyword.RawKind: (int)SyntaxKind.OutKeyword, Expression: IdentifierNameSyntax declaredBefore }
+                                                                  && model.GetSymbolInfo(declaredBefore, cancellationToken).Symbol is ILocalSymbol { DeclaringSyntaxReferences.Length: 1 } taken
+                                                                  && taken.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer: null } declarator:
+                        // (nint Start, int Length) slot; while (pending.TryDequeue(out slot)): a variable of the
+                        // element's type written out, which keeps it, filled by this call only.
+                        return ReadsOf(model, declarator, SyntaxHelpers.EnclosingFunction(member)!, reads, cancellationToken, declaredBefore);
                     case "Values" when member.Parent is ForEachStatementSyntax loop && loop.Expression == member:
                         return ReadsOf(model, loop, loop.Statement, reads, cancellationToken);
                     case "TryGetValue" when member.Parent is InvocationExpressionSyntax { ArgumentList.Arguments: { Count: 2 } arguments }
@@ -232,7 +303,7 @@ internal static class LocalOffsetMapPlanner
     }
 
     /// <summary>The reads of the value variable <paramref name="declaration"/> declares, within <paramref name="scope"/>; false when it is assigned.</summary>
-    private static bool ReadsOf(SemanticModel model, SyntaxNode declaration, SyntaxNode scope, List<ExpressionSyntax> reads, CancellationToken cancellationToken)
+    private static bool ReadsOf(SemanticModel model, SyntaxNode declaration, SyntaxNode scope, List<ExpressionSyntax> reads, CancellationToken cancellationToken, IdentifierNameSyntax? filledBy = null)
     {
         if (model.GetDeclaredSymbol(declaration, cancellationToken) is not ILocalSymbol value)
         {
@@ -241,6 +312,11 @@ internal static class LocalOffsetMapPlanner
 
         foreach (var use in ViewReacquirePlanner.References(model, value, scope, cancellationToken))
         {
+            if (use == filledBy)
+            {
+                continue;
+            }
+
             if (ViewReacquirePlanner.IsWrite(use) || !ValueRead(model, use, reads, cancellationToken))
             {
                 return false;

@@ -668,7 +668,7 @@ internal static class ReadBeforeCallPlanner
     /// or what it was obtained from (<c>_process(_block, n)</c> after <c>Block()</c> over <c>_block</c>).
     /// Then the read after the call reads the guest's output.
     /// </summary>
-    private static bool GuestMayWriteWhatIsRead(SemanticModel model, WasmViewSemantics semantics, FindingFacts facts, ExpressionSyntax use, ExpressionSyntax read, StatementSyntax callStatement, SyntaxNode function, CancellationToken cancellationToken)
+    internal static bool GuestMayWriteWhatIsRead(SemanticModel model, WasmViewSemantics semantics, FindingFacts facts, ExpressionSyntax use, ExpressionSyntax read, StatementSyntax callStatement, SyntaxNode function, CancellationToken cancellationToken)
     {
         // Writes before the read, or anywhere in a loop that runs the call again after them.
         var loops = callStatement.Ancestors().TakeWhile(n => n != function).Where(n => n is WhileStatementSyntax or DoStatementSyntax or ForStatementSyntax or CommonForEachStatementSyntax).ToList();

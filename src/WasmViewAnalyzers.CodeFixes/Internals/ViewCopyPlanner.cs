@@ -93,7 +93,8 @@ internal readonly struct TextSpanKey : System.IEquatable<TextSpanKey>
 /// </summary>
 internal static class ViewCopyPlanner
 {
-    public static CopyPlan? Plan(SemanticModel model, WasmViewSemantics semantics, SyntaxNode acquisition, CopyStrategy strategy, CancellationToken cancellationToken)
+    /// <param name="throughAwait">Whether the view may be one a task carries, copied where it is awaited (<c>(await RenderAsync(c)).ToArray()</c>).</param>
+    public static CopyPlan? Plan(SemanticModel model, WasmViewSemantics semantics, SyntaxNode acquisition, CopyStrategy strategy, CancellationToken cancellationToken, bool throughAwait = false)
     {
         if (acquisition is ArgumentSyntax argument)
         {
@@ -105,7 +106,7 @@ internal static class ViewCopyPlanner
             return null;
         }
 
-        var (copyPoint, sink, top) = FindCopyPoint(model, expression, semantics, cancellationToken);
+        var (copyPoint, sink, top) = FindCopyPoint(model, expression, semantics, throughAwait, cancellationToken);
         if (copyPoint is null)
         {
             return null;
@@ -343,7 +344,7 @@ internal static class ViewCopyPlanner
     /// is both available and closest to what the code keeps.
     /// </summary>
     private static (ExpressionSyntax? CopyPoint, VariableDeclaratorSyntax? Sink, ExpressionSyntax Top) FindCopyPoint(
-        SemanticModel model, ExpressionSyntax acquisition, WasmViewSemantics semantics, CancellationToken cancellationToken)
+        SemanticModel model, ExpressionSyntax acquisition, WasmViewSemantics semantics, bool throughAwait, CancellationToken cancellationToken)
     {
         ExpressionSyntax? copyPoint = null;
         var current = acquisition;
@@ -355,7 +356,7 @@ internal static class ViewCopyPlanner
                 copyPoint = current;
             }
 
-            var next = DerivedParent(model, current, semantics, cancellationToken);
+            var next = current.Parent is AwaitExpressionSyntax awaited && throughAwait ? awaited : DerivedParent(model, current, semantics, cancellationToken);
             if (next is null)
             {
                 break;

@@ -207,6 +207,31 @@ internal static class ViewReacquirePlanner
                 (original, _) => IdentifierName(inputs.Inputs.First(input => input.Expression.IsEquivalentTo(original, topLevel: false)).Name).WithTriviaFrom(original)));
         }
 
+        return Placed(finding, name, before, sources, (source, at) => IsReevaluable(model, semantics, Evaluated(source), at, cancellationToken), inputsFirst);
+    }
+
+    /// <summary>
+    /// Where the statements <paramref name="sources"/> planned go, from the statement that holds the
+    /// use up to right after the last guest call before it: out of the blocks and loops around the
+    /// use that run no guest code, while each source is still <paramref name="isReevaluableAt"/>
+    /// there; or the guest calls of that statement made first. <see langword="null"/> where none keeps the meaning.
+    /// </summary>
+    internal static ReacquirePlan? Placed(
+        FindingContext finding,
+        IdentifierNameSyntax name,
+        StatementSyntax before,
+        IReadOnlyList<(ILocalSymbol Local, SyntaxNode Source, StatementSyntax Reacquire)> sources,
+        System.Func<SyntaxNode, StatementSyntax, bool> isReevaluableAt,
+        InputsFirst? inputsFirst)
+    {
+        var model = finding.Model;
+        var semantics = finding.Semantics;
+        var cancellationToken = finding.CancellationToken;
+        if (finding.Facts is not { } facts || model.GetSymbolInfo(name, cancellationToken).Symbol is not ILocalSymbol view)
+        {
+            return null;
+        }
+
         // foreach (var b in view) { convert(b); }: the loop reads the view on every turn, after the
         // guest calls of the turns before; obtaining it again before the loop changes nothing.
         if (before is CommonForEachStatementSyntax loop
@@ -235,7 +260,7 @@ internal static class ViewReacquirePlanner
             // before the loop; a use at the top of an else, before the if).
             var atTheUse = before;
             while (Enclosing(before) is { } outer
-                   && sources.All(each => outer.SpanStart >= each.Source.Span.End && IsReevaluable(model, semantics, Evaluated(each.Source), outer, cancellationToken))
+                   && sources.All(each => outer.SpanStart >= each.Source.Span.End && isReevaluableAt(each.Source, outer))
                    && !CallsGuestOnTheWayTo(model, semantics, outer, before, cancellationToken))
             {
                 before = outer;
@@ -345,12 +370,16 @@ internal static class ViewReacquirePlanner
             _ => unit,
         };
 
-        if (scope is null || !scope.Span.Contains(use.Span))
-        {
-            return true;
-        }
+        return scope is null || !scope.Span.Contains(use.Span) || CallsGuestAfterWithin(model, semantics, use, scope, cancellationToken);
+    }
 
-        for (SyntaxNode node = use; node != scope; )
+    /// <summary>
+    /// Whether evaluating <paramref name="scope"/> may call the guest after it evaluates
+    /// <paramref name="node"/>: a later argument or operand, an enclosing call, an <c>await</c>.
+    /// </summary>
+    internal static bool CallsGuestAfterWithin(SemanticModel model, WasmViewSemantics semantics, SyntaxNode node, SyntaxNode scope, CancellationToken cancellationToken)
+    {
+        while (node != scope)
         {
             var parent = node.Parent!;
             if (parent is AwaitExpressionSyntax || (parent is ExpressionSyntax expression && IsGuestCallItself(model, semantics, expression, cancellationToken)))
@@ -848,7 +877,7 @@ internal static class ViewReacquirePlanner
            && SymbolEqualityComparer.Default.Equals(method.ContainingType, model.Compilation.GetTypeByMetadataName("Wasmtime.Caller"));
 
     /// <summary>The method, accessor, lambda or local function whose body holds <paramref name="node"/>.</summary>
-    private static SyntaxNode? EnclosingFunction(SyntaxNode node)
+    internal static SyntaxNode? EnclosingFunction(SyntaxNode node)
         => node.AncestorsAndSelf().FirstOrDefault(n => n is BaseMethodDeclarationSyntax or AccessorDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or CompilationUnitSyntax);
 
     /// <summary>
@@ -856,7 +885,7 @@ internal static class ViewReacquirePlanner
     /// be inserted before it; none when the use is in a loop's condition or increment (evaluated
     /// again each turn) or outside a statement.
     /// </summary>
-    private static StatementSyntax? StatementBefore(SyntaxNode use, SyntaxNode body)
+    internal static StatementSyntax? StatementBefore(SyntaxNode use, SyntaxNode body)
     {
         for (var node = use; node is not null && node != body; node = node.Parent)
         {

@@ -35,6 +35,8 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
     public const string KeepOffsetKey = RuleIdentifiers.StaleViewAfterGuestCall + ".KeepOffset";
     public const string CopyStructKey = RuleIdentifiers.StaleViewAfterGuestCall + ".CopyStruct";
     public const string ReadBeforeCallKey = RuleIdentifiers.StaleViewAfterGuestCall + ".ReadBeforeCall";
+    public const string RebaseKey = RuleIdentifiers.StaleViewAfterGuestCall + ".Rebase";
+    public const string CopyAwaitedKey = RuleIdentifiers.StaleViewAfterGuestCall + ".CopyAwaited";
 
     private static readonly IReadOnlyList<FixStrategy> Strategies = new[]
     {
@@ -52,6 +54,11 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
 
         // Last: it only adds reach, keyed on the stale use rather than on what holds the view.
         new FixStrategy(ReadBeforeCallKey, "Read the value before the call", finding => ReadBeforeCallPlanner.Plan(finding) is { } plan ? new FixEdit[] { new ReadBeforeCallEdit(plan, finding.CancellationToken) } : null),
+
+        // After the fixes that existed before it, so that their findings keep their first fix: a
+        // pointer whose source cannot run again keeps its guest offset and is rebased after the call.
+        new FixStrategy(RebaseKey, "Rebase the pointer on the memory after the call", finding => PointerRebasePlanner.Plan(finding) ?? LocalOffsetMapPlanner.PlanRebasedForRead(finding)),
+        new FixStrategy(CopyAwaitedKey, "Copy the view when it is awaited", CopyAwaited),
     };
 
     public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIdentifiers.StaleViewAfterGuestCall);
@@ -83,6 +90,30 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
 
         // A view stream: a MemoryStream over a copy, where it is created; a foreach's view, first in its body.
         return StreamCopyPlanner.Plan(finding) ?? ForEachCopyPlanner.Plan(finding);
+    }
+
+    /// <summary>
+    /// A view a task carries (<c>var tile = await RenderAsync(c);</c>), copied where the await hands
+    /// it over, with the conditions of the copy where a view is obtained: <c>(await RenderAsync(c)).ToArray()</c>.
+    /// Not where a guest call on the way to the use is given the view or what it was obtained from
+    /// (<c>Warm(c.X + 1)</c> after <c>RenderAsync(c)</c>): the use reads the guest's output there.
+    /// </summary>
+    private static IReadOnlyList<FixEdit>? CopyAwaited(FindingContext finding)
+    {
+        if (AcquisitionNode(finding) is not ExpressionSyntax acquisition
+            || acquisition.Parent is not AwaitExpressionSyntax
+            || finding.Facts is not { InvalidatedBy: not null } facts
+            || finding.Location is not ExpressionSyntax use
+            || acquisition.FirstAncestorOrSelf<StatementSyntax>() is not { } obtained
+            || SyntaxHelpers.EnclosingFunction(use) is not { } function
+            || SyntaxHelpers.EnclosingFunction(acquisition) != function
+            || ReadBeforeCallPlanner.GuestMayWriteWhatIsRead(finding.Model, finding.Semantics, facts, use, use, obtained, function, finding.CancellationToken)
+            || ViewCopyPlanner.Plan(finding.Model, finding.Semantics, acquisition, CopyStrategy.ToArray, finding.CancellationToken, throughAwait: true) is not { } plan)
+        {
+            return null;
+        }
+
+        return IsFilledElsewhere(finding, acquisition) || IsReassigned(finding, plan) ? null : new FixEdit[] { new CopyEdit(plan) };
     }
 
     private static IReadOnlyList<FixEdit>? Reacquire(FindingContext finding)

@@ -14,6 +14,25 @@ public sealed partial class StaleViewAfterGuestCallAnalyzerTests
     // ------------------------------------------------------------------ patterns
 
     [Fact]
+    public Task DistanceBetweenTwoAddresses_IsANumber_PointerLessAnAddressIsNot() => VerifyMembers("""
+        int Offset()
+        {
+            var p = (byte*)memory.GetPointer() + 16;
+            var offset = (nint)p - memory.GetPointer();
+            convert(1);
+            return *((byte*)memory.GetPointer() + offset);
+        }
+
+        int PointerLessAnAddress()
+        {
+            var p = (byte*)memory.GetPointer() + 64;
+            var back = p - (long)memory.GetPointer();
+            convert(1);
+            return *{|WVA001:back|};
+        }
+        """);
+
+    [Fact]
     public Task ListPattern_InSwitchExpression_Reports() => VerifyMembers("""
         int Stale()
         {

@@ -307,6 +307,15 @@ internal sealed partial class ViewFlowAnalysis
                 return EvaluateUserDefinedOperator(operation, operands);
             }
 
+            if (operation is IBinaryOperation { OperatorKind: BinaryOperatorKind.Subtract, Type: not IPointerTypeSymbol } && operands.Count == 2 && operands.TrueForAll(o => o.Value is not null))
+            {
+                // p - memory.GetPointer(): the distance between two addresses is a number (a guest
+                // offset), not an address; computing it reads no guest memory. (A pointer less an
+                // integer is still a pointer.)
+                operands.ForEach(Consume);
+                return null;
+            }
+
             var addressArithmetic = operation is IBinaryOperation && IsAddressSizedInteger(operation.Type) && operands.Exists(o => o.Value?.IsAddress == true);
             if (HasView(operands) && (Types.CanHoldView(operation.Type) || addressArithmetic))
             {

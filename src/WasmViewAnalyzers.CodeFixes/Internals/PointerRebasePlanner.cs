@@ -1,0 +1,395 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Editing;
+using Microsoft.CodeAnalysis.Formatting;
+using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Simplification;
+using Microsoft.CodeAnalysis.Text;
+using WasmViewAnalyzers.Engine;
+using WasmViewAnalyzers.Engine.Knowledge;
+using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
+
+namespace WasmViewAnalyzers.CodeFixes.Internals;
+
+/// <summary>
+/// A pointer, address or <c>ref</c> into guest memory kept in a local across a guest call, from a
+/// source that cannot be evaluated again (a helper that calls the guest or allocates): its guest
+/// offset is taken where it is obtained, while it is fresh (<c>var cellsOffset = cells -
+/// _memory.GetPointer();</c>), and after the call the pointer is rebased on the same memory
+/// (<c>cells = _memory.GetPointer() + cellsOffset;</c>). Where the memory did not move, that is the
+/// pointer the code held; where it moved, the same guest address. The program reads and writes
+/// what it did, at the same place in guest memory, whatever the guest wrote there in between.
+/// </summary>
+/// <remarks>
+/// Offered where the local is declared once, from an expression that obtains the view and calls
+/// the guest nowhere after it, is never assigned (nor re-bound) elsewhere, and the memory the view
+/// was obtained from is known from the code that obtains it: the receiver of <c>GetPointer</c> or
+/// <c>GetSpan</c> there, or in the bodies of the helpers of the same type it calls (every return of
+/// which is built on that memory), and is a readonly field, a get-only auto-property, or a local or
+/// parameter never assigned, that the method can name. A <c>ref</c> is rebased in <c>unsafe</c> code
+/// only, through <c>Unsafe.AsPointer</c>/<c>Unsafe.AsRef</c>, and only for an unmanaged struct.
+/// </remarks>
+internal static class PointerRebasePlanner
+{
+    private const int HelperDepth = 4;
+
+    public static IReadOnlyList<FixEdit>? Plan(FindingContext finding)
+    {
+        var model = finding.Model;
+        var semantics = finding.Semantics;
+        var cancellationToken = finding.CancellationToken;
+        if (finding.Facts is not { } facts
+            || facts.Acquisition.Syntax.SyntaxTree != model.SyntaxTree
+            || finding.Location is not IdentifierNameSyntax name
+            || model.GetSymbolInfo(name, cancellationToken).Symbol is not ILocalSymbol { DeclaringSyntaxReferences.Length: 1 } view
+            || view.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not VariableDeclaratorSyntax { Initializer.Value: { } initializer } declarator
+            || declarator.Parent is not VariableDeclarationSyntax { Variables.Count: 1 }
+            || declarator.Parent.Parent is not LocalDeclarationStatementSyntax { UsingKeyword.RawKind: 0, Parent: BlockSyntax or SwitchSectionSyntax } declaration
+            || ViewReacquirePlanner.EnclosingFunction(declaration) is not { } body
+            || ViewReacquirePlanner.EnclosingFunction(name) != body
+            || ViewReacquirePlanner.StatementBefore(name, body) is not { } before
+            || before.SpanStart < declaration.Span.End
+            || MemoryOf(model, initializer is RefExpressionSyntax reference ? reference.Expression : initializer, body, cancellationToken) is not { } memory
+            || !IsNamedAt(model, memory, declaration.Span.End, cancellationToken)
+            || !IsNamedAt(model, memory, before.SpanStart, cancellationToken))
+        {
+            return null;
+        }
+
+        // The offset this fix took for an earlier use (applied one at a time) serves this one too.
+        var offsetName = SyntaxHelpers.UniqueName(model, declaration.Span.End, view.Name + "Offset", cancellationToken);
+        var next = (declaration.Parent as BlockSyntax)?.Statements.SkipWhile(statement => statement != declaration).Skip(1).FirstOrDefault();
+        var taken = next is LocalDeclarationStatementSyntax { Declaration.Variables: { Count: 1 } earlier } ? earlier[0].Identifier.ValueText : null;
+        var existing = taken is not null && Rebasing(model, view, declaration, memory.Name, taken) is { } earlierStatements && next!.IsEquivalentTo(earlierStatements.Offset.WithTriviaFrom(next), topLevel: false)
+            ? earlierStatements
+            : ((StatementSyntax Offset, StatementSyntax Rebase)?)null;
+        if ((existing ?? Rebasing(model, view, declaration, memory.Name, offsetName)) is not { } statements
+            || IsAssignedElsewhere(model, view, body, declarator, statements.Rebase, cancellationToken))
+        {
+            return null;
+        }
+
+        // Obtained where it is declared, with no guest call after it there, by a source that cannot
+        // run again (where it can, obtaining it again says the same more plainly); or rebased by this
+        // fix before, for an earlier use.
+        var acquisition = facts.Acquisition.Syntax;
+        if (initializer.Span.Contains(acquisition.Span)
+                ? ViewReacquirePlanner.CallsGuestAfterWithin(model, semantics, acquisition, initializer, cancellationToken) || ViewReacquirePlanner.Plan(finding) is not null
+                : !acquisition.Ancestors().OfType<ExpressionStatementSyntax>().Any(rebased => rebased.IsEquivalentTo(statements.Rebase.WithTriviaFrom(rebased), topLevel: false)))
+        {
+            return null;
+        }
+
+        // The memory is a readonly field or a variable never assigned: the same wherever the pointer is rebased.
+        var plan = ViewReacquirePlanner.Placed(
+            finding,
+            name,
+            before,
+            new[] { (view, (SyntaxNode)declaration, statements.Rebase) },
+            (_, _) => true,
+            null);
+        if (plan is null)
+        {
+            return null;
+        }
+
+        return existing is null ? new FixEdit[] { new OffsetEdit(declaration, statements.Offset), new ReacquireEdit(plan, semantics, model) } : new FixEdit[] { new ReacquireEdit(plan, semantics, model) };
+    }
+
+    /// <summary>
+    /// Each pointer <paramref name="stores"/> puts in a collection, replaced by its guest offset
+    /// taken there (<c>BoardAddress() - _memory.GetPointer()</c>, or the offset itself where it reads
+    /// <c>_memory.GetPointer() + offset</c>): the one memory they all point into, which every store and
+    /// read can name; none where a pointer may be stale when it is stored (a guest call after it is
+    /// obtained, in the statement that stores it) or comes from elsewhere.
+    /// </summary>
+    internal static ISymbol? RebasedStores(FindingContext finding, SyntaxNode body, IReadOnlyList<ExpressionSyntax> stores, IReadOnlyList<ExpressionSyntax> reads, List<(SyntaxNode Original, SyntaxNode Replacement)> replacements)
+    {
+        var model = finding.Model;
+        var semantics = finding.Semantics;
+        var cancellationToken = finding.CancellationToken;
+        ISymbol? memory = null;
+        foreach (var pointer in stores)
+        {
+            if (pointer.FirstAncestorOrSelf<StatementSyntax>() is not { } statement
+                || !IsObtainedLast(model, semantics, pointer, cancellationToken)
+                || ViewReacquirePlanner.CallsGuestAfterWithin(model, semantics, pointer, statement, cancellationToken)
+                || MemoryOf(model, pointer, body, cancellationToken) is not { } each
+                || (memory is not null && !SymbolEqualityComparer.Default.Equals(memory, each))
+                || !IsNamedAt(model, each, pointer.SpanStart, cancellationToken))
+            {
+                return null;
+            }
+
+            memory = each;
+            ExpressionSyntax offset;
+            if (OffsetSlotPlanner.Decompose(model, pointer, cancellationToken) is { Local: null } parts && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(parts.Memory, cancellationToken).Symbol, each))
+            {
+                offset = parts.Offset.WithoutTrivia();
+            }
+            else
+            {
+                var stored = pointer.WithoutTrivia();
+                if (stored is not (InvocationExpressionSyntax or MemberAccessExpressionSyntax or IdentifierNameSyntax or CastExpressionSyntax or ElementAccessExpressionSyntax or ParenthesizedExpressionSyntax))
+                {
+                    stored = ParenthesizedExpression(stored);
+                }
+
+                offset = ParseExpression($"{(model.GetTypeInfo(pointer, cancellationToken).Type?.SpecialType == SpecialType.System_IntPtr ? stored.ToString() : "(nint)" + stored)} - {each.Name}.GetPointer()");
+            }
+
+            replacements.Add((pointer, offset.WithTriviaFrom(pointer)));
+        }
+
+        return memory is not null && reads.All(read => IsNamedAt(model, memory, read.SpanStart, cancellationToken)) ? memory : null;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="pointer"/> obtains its view last of what it runs: it calls no guest,
+    /// or it is a call (under casts, <c>Unsafe.AsPointer(ref ...)</c>) whose arguments call none.
+    /// </summary>
+    private static bool IsObtainedLast(SemanticModel model, WasmViewSemantics semantics, ExpressionSyntax pointer, CancellationToken cancellationToken)
+    {
+        var inner = pointer;
+        while (true)
+        {
+            switch (inner)
+            {
+                case ParenthesizedExpressionSyntax parenthesized:
+                    inner = parenthesized.Expression;
+                    continue;
+                case CastExpressionSyntax cast:
+                    inner = cast.Expression;
+                    continue;
+                case InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "AsPointer" }, ArgumentList.Arguments: { Count: 1 } arguments } asPointer
+                    when arguments[0].RefKindKeyword.IsKind(SyntaxKind.RefKeyword) && model.GetSymbolInfo(asPointer, cancellationToken).Symbol?.ContainingType?.Name == "Unsafe":
+                    inner = arguments[0].Expression;
+                    continue;
+            }
+
+            break;
+        }
+
+        return !GuestCallFinder.Contains(model, semantics, inner, cancellationToken)
+               || (inner is InvocationExpressionSyntax call && !GuestCallFinder.Contains(model, semantics, call.ArgumentList, cancellationToken) && !GuestCallFinder.Contains(model, semantics, call.Expression is MemberAccessExpressionSyntax member ? member.Expression : call.ArgumentList, cancellationToken));
+    }
+
+    /// <summary>
+    /// <c>var pOffset = p - memory.GetPointer();</c> and <c>p = memory.GetPointer() + pOffset;</c>,
+    /// with the casts the local's type needs; none for a type that is no pointer or address, or a
+    /// <c>ref</c> outside <c>unsafe</c> code.
+    /// </summary>
+    private static (StatementSyntax Offset, StatementSyntax Rebase)? Rebasing(SemanticModel model, ILocalSymbol view, LocalDeclarationStatementSyntax declaration, string memory, string offset)
+    {
+        var type = view.Type;
+        var position = declaration.SpanStart;
+        var typeName = type.ToMinimalDisplayString(model, position);
+        var basePointer = memory + ".GetPointer()";
+        string offsetValue;
+        string rebased;
+        if (view.IsRef)
+        {
+            if (!type.IsUnmanagedType || type.TypeKind != TypeKind.Struct || !SyntaxHelpers.IsUnsafeContext(declaration))
+            {
+                return null;
+            }
+
+            offsetValue = $"(nint)System.Runtime.CompilerServices.Unsafe.AsPointer(ref {view.Name}) - {basePointer}";
+            rebased = $"{view.Name} = ref System.Runtime.CompilerServices.Unsafe.AsRef<{typeName}>((void*)({basePointer} + {offset}));";
+        }
+        else if (IsNativeInteger(type) || type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T, TypeArguments.Length: 1 } nullable && IsNativeInteger(nullable.TypeArguments[0]))
+        {
+            // Lifted for a nullable pointer: none stays none, where a pointer's 0 would become the memory's base.
+            offsetValue = $"{view.Name} - {basePointer}";
+            rebased = $"{view.Name} = {basePointer} + {offset};";
+        }
+        else if (type is IPointerTypeSymbol || type.SpecialType is SpecialType.System_UIntPtr or SpecialType.System_Int64 or SpecialType.System_UInt64)
+        {
+            offsetValue = $"(nint){view.Name} - {basePointer}";
+            rebased = $"{view.Name} = ({typeName})({basePointer} + {offset});";
+        }
+        else
+        {
+            return null;
+        }
+
+        var offsetStatement = SyntaxHelpers.LocalDeclaration(offset, ParseExpression(offsetValue)).WithAdditionalAnnotations(Simplifier.Annotation);
+        return (offsetStatement, ParseStatement(rebased).WithAdditionalAnnotations(Simplifier.Annotation));
+    }
+
+    private static bool IsNativeInteger(ITypeSymbol type) => type.SpecialType == SpecialType.System_IntPtr;
+
+    /// <summary>Whether the local is written anywhere but its declaration (a pointer moved on, a <c>ref</c> re-bound), or a rebasing as this fix writes it.</summary>
+    private static bool IsAssignedElsewhere(SemanticModel model, ILocalSymbol view, SyntaxNode body, VariableDeclaratorSyntax declarator, StatementSyntax rebase, CancellationToken cancellationToken)
+        => ViewReacquirePlanner.References(model, view, body, cancellationToken)
+            .Any(reference => !declarator.Span.Contains(reference.Span)
+                              && !(reference.Parent is AssignmentExpressionSyntax { Parent: ExpressionStatementSyntax rebased } && rebased.IsEquivalentTo(rebase.WithTriviaFrom(rebased), topLevel: false))
+                              && (view.IsRef
+                                  ? reference.Parent is AssignmentExpressionSyntax { Right: RefExpressionSyntax } rebinding && rebinding.Left == reference
+                                  : ViewReacquirePlanner.IsWrite(reference) || reference.Parent is PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.AddressOfExpression }));
+
+    /// <summary>
+    /// The one memory the view is obtained from: the receiver of Wasmtime's <c>GetPointer</c> or
+    /// <c>GetSpan</c> in <paramref name="initializer"/>, or in the helpers of this type it calls on
+    /// this object (and theirs), whose every return is built on it; a readonly field, a get-only
+    /// auto-property, or a local or parameter of <paramref name="body"/> never assigned.
+    /// </summary>
+    private static ISymbol? MemoryOf(SemanticModel model, ExpressionSyntax initializer, SyntaxNode body, CancellationToken cancellationToken)
+    {
+        if (WasmSymbols.TryCreate(model.Compilation) is not { } symbols
+            || model.GetOperation(initializer, cancellationToken) is not { } root
+            || model.GetEnclosingSymbol(initializer.SpanStart, cancellationToken) is not { ContainingType: { } type })
+        {
+            return null;
+        }
+
+        var found = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        var visited = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+        if (!Collect(root, HelperDepth) || found.Count != 1)
+        {
+            return null;
+        }
+
+        var memory = found.Single();
+        return memory switch
+        {
+            IFieldSymbol { IsReadOnly: true } or IPropertySymbol { SetMethod: null, IsIndexer: false, IsAbstract: false } => memory,
+            ILocalSymbol or IParameterSymbol when !ViewReacquirePlanner.References(model, memory, body, cancellationToken).Any(ViewReacquirePlanner.IsWrite) => memory,
+            _ => null,
+        };
+
+        // Every Memory member the operation reads, through the helpers it calls on this object.
+        bool Collect(IOperation operation, int depth)
+        {
+            foreach (var each in operation.DescendantsAndSelf())
+            {
+                if (each is not IInvocationOperation invocation)
+                {
+                    continue;
+                }
+
+                var method = invocation.TargetMethod;
+                if (symbols.IsWasmtimeType(method.ContainingType, symbols.Memory) && method.Name is "GetPointer" or "GetSpan")
+                {
+                    var receiver = invocation.Instance?.WalkDownConversions();
+                    var symbol = receiver switch
+                    {
+                        IFieldReferenceOperation { Instance: null or IInstanceReferenceOperation } field => field.Field,
+                        IPropertyReferenceOperation { Instance: null or IInstanceReferenceOperation } property => property.Property,
+                        ILocalReferenceOperation local when depth == HelperDepth => local.Local,
+                        IParameterReferenceOperation parameter when depth == HelperDepth => parameter.Parameter,
+                        _ => (ISymbol?)null,
+                    };
+
+                    if (symbol is null)
+                    {
+                        return false;
+                    }
+
+                    found.Add(symbol);
+                }
+                else if (SymbolEqualityComparer.Default.Equals(method.ContainingType, type)
+                         && invocation.Instance is null or IInstanceReferenceOperation
+                         && method.DeclaringSyntaxReferences.Length == 1
+                         && visited.Add(method.OriginalDefinition))
+                {
+                    if (depth == 0 || !HelperBuiltOnMemory(method, depth - 1))
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            return true;
+        }
+
+        // A helper of the view: every value it returns is built in it, on the memory it reads.
+        bool HelperBuiltOnMemory(IMethodSymbol method, int depth)
+        {
+            var syntax = method.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
+            var helperModel = syntax.SyntaxTree == model.SyntaxTree ? model : model.Compilation.GetSemanticModel(syntax.SyntaxTree);
+            var returned = syntax switch
+            {
+                MethodDeclarationSyntax { ExpressionBody.Expression: { } expression } => new[] { expression },
+                MethodDeclarationSyntax { Body: { } block } => block.DescendantNodes(n => n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax))
+                    .OfType<ReturnStatementSyntax>()
+                    .Select(statement => statement.Expression)
+                    .ToArray(),
+                _ => null,
+            };
+
+            if (returned is null || returned.Length == 0 || syntax is not MethodDeclarationSyntax declaration)
+            {
+                return false;
+            }
+
+            var before = found.Count;
+            var bodyOperation = helperModel.GetOperation((SyntaxNode?)declaration.Body ?? declaration.ExpressionBody!, cancellationToken);
+            return bodyOperation is not null
+                   && Collect(bodyOperation, depth)
+                   && found.Count > 0
+                   && returned.All(expression => expression is not null && BuiltOnMemory(helperModel, expression));
+        }
+
+        // The returned value reads the memory or a helper of this type (or a local declared from one).
+        bool BuiltOnMemory(SemanticModel helperModel, ExpressionSyntax expression)
+        {
+            var operation = helperModel.GetOperation(expression is RefExpressionSyntax reference ? reference.Expression : expression, cancellationToken);
+            for (var hops = 0; operation is not null && hops < 3; hops++)
+            {
+                if (operation.DescendantsAndSelf().Any(each => each is IInvocationOperation invocation
+                        && (symbols.IsWasmtimeType(invocation.TargetMethod.ContainingType, symbols.Memory) && invocation.TargetMethod.Name is "GetPointer" or "GetSpan"
+                            || SymbolEqualityComparer.Default.Equals(invocation.TargetMethod.ContainingType, type) && visited.Contains(invocation.TargetMethod.OriginalDefinition))))
+                {
+                    return true;
+                }
+
+                // return p; where var p = ...: the value the local was declared from.
+                operation = operation.WalkDownConversions() is ILocalReferenceOperation { Local.DeclaringSyntaxReferences: { Length: 1 } references }
+                            && references[0].GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer.Value: { } value }
+                    ? helperModel.GetOperation(value, cancellationToken)
+                    : null;
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>Whether the simple name of <paramref name="memory"/> means it at <paramref name="position"/>.</summary>
+    private static bool IsNamedAt(SemanticModel model, ISymbol memory, int position, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var seen = model.LookupSymbols(position, name: memory.Name);
+        return seen.Length == 1 && SymbolEqualityComparer.Default.Equals(seen[0], memory)
+               && (memory.IsStatic || memory is ILocalSymbol or IParameterSymbol || model.GetEnclosingSymbol(position, cancellationToken) is { IsStatic: false });
+    }
+
+    /// <summary>The offset taken right after the declaration of the view, while it is fresh: one edit for all its rebasings.</summary>
+    private sealed class OffsetEdit : FixEdit
+    {
+        private readonly LocalDeclarationStatementSyntax _declaration;
+        private readonly StatementSyntax _offset;
+
+        public OffsetEdit(LocalDeclarationStatementSyntax declaration, StatementSyntax offset)
+        {
+            _declaration = declaration;
+            _offset = offset;
+        }
+
+        public override string Key => "rebase-offset:" + _declaration.SpanStart;
+
+        public override TextSpan Span => new(_declaration.Span.End, 0);
+
+        public override SyntaxTree Tree => _declaration.SyntaxTree;
+
+        public override void Apply(DocumentEditor editor, FixApplication application)
+            => editor.InsertAfter(_declaration, _offset
+                .WithLeadingTrivia(SyntaxHelpers.Indentation(_declaration))
+                .WithTrailingTrivia(SyntaxHelpers.EndOfLineAfter(_declaration))
+                .WithAdditionalAnnotations(Formatter.Annotation));
+    }
+}
