@@ -45,14 +45,14 @@ PARTS = [
     ("message: the guest call behind a helper", r"FindGuestCallBehind"),
     ("reporting (Diagnostic.Create, the driver's ReportDiagnostic, FindingProperties)", r"FindingProperties|Diagnostic\.Create|ReportDiagnostic"),
     ("GuestDelegateIndex", r"GuestDelegateIndex"),
-    ("MayContainViews pre-check", r"MayContainViews"),
+    ("pre-check (Foresee, formerly MayContainViews)", r"CompilationViewAnalysis\.Foresee|MayContainViews"),
     ("summary: parameter uses", r"ParameterUsesSummary\.Compute"),
     ("summary: escaping parameters", r"EscapingParametersSummary\.Compute"),
     ("summary: views returned", r"ViewReturnsSummary\.Compute"),
     ("summary: may-kinds and others", r"Summaries\..*Compute"),
     ("call graph (its binding excluded)", r"SourceCallGraph"),
     ("the rules' flow analysis", r"ViewFlowAnalysis\.Analyze"),
-    ("compilation start", r"CompilationViewAnalysis\.For"),
+    ("compilation start", r"CompilationViewAnalysis\.For\("),
 ]
 
 

@@ -60,14 +60,17 @@ internal sealed class WasmViewSemantics
 
     public WasmViewOptions Options => Configured.Options;
 
+    // These tables are read for nearly every operation the flow analysis evaluates: the field is read
+    // first because the factory is a closure, allocated on every call that reaches EnsureInitialized.
+
     /// <summary>The archive and compression writers the compilation references (WVA003, WVA004).</summary>
-    public ArchiveWriters Archives => LazyInitializer.EnsureInitialized(ref _archives, () => new ArchiveWriters(this))!;
+    public ArchiveWriters Archives => Volatile.Read(ref _archives) ?? LazyInitializer.EnsureInitialized(ref _archives, () => new ArchiveWriters(this))!;
 
     /// <summary>The APIs that keep what they are given (WVA002).</summary>
-    public EscapeSinks EscapeSinks => LazyInitializer.EnsureInitialized(ref _escapeSinks, () => new EscapeSinks(Compilation, Configured.IsEscapeSink))!;
+    public EscapeSinks EscapeSinks => Volatile.Read(ref _escapeSinks) ?? LazyInitializer.EnsureInitialized(ref _escapeSinks, () => new EscapeSinks(Compilation, Configured.IsEscapeSink))!;
 
     /// <summary>The BCL members that store an argument through a <c>ref</c> argument (<c>Interlocked.Exchange</c>, <c>Volatile.Write</c>).</summary>
-    public RefArgumentStores RefArgumentStores => LazyInitializer.EnsureInitialized(ref _refArgumentStores, () => new RefArgumentStores(Compilation))!;
+    public RefArgumentStores RefArgumentStores => Volatile.Read(ref _refArgumentStores) ?? LazyInitializer.EnsureInitialized(ref _refArgumentStores, () => new RefArgumentStores(Compilation))!;
 
     public SourceBodies Bodies { get; }
 

@@ -10,7 +10,14 @@ namespace WasmViewAnalyzers.Engine.Flow;
 /// </summary>
 internal sealed class FlowState
 {
-    private readonly Dictionary<object, ViewValue> _values;
+    private Dictionary<object, ViewValue> _values;
+
+    /// <summary>
+    /// Whether <see cref="_values"/> may also be another state's: a clone shares its source's
+    /// dictionary until one of them writes. The solver clones every block's input and every join
+    /// starts from a clone, while most blocks of a method write no view at all.
+    /// </summary>
+    private bool _shared;
 
     public FlowState()
     {
@@ -19,7 +26,8 @@ internal sealed class FlowState
 
     private FlowState(Dictionary<object, ViewValue> values)
     {
-        _values = new Dictionary<object, ViewValue>(values, EntityComparer.Instance);
+        _values = values;
+        _shared = true;
     }
 
     public ViewValue? Get(object entity) => _values.TryGetValue(entity, out var value) ? value : null;
@@ -28,12 +36,26 @@ internal sealed class FlowState
     {
         if (value is null)
         {
-            _values.Remove(entity);
+            if (_values.ContainsKey(entity))
+            {
+                Writable().Remove(entity);
+            }
         }
-        else
+        else if (!_values.TryGetValue(entity, out var current) || !ReferenceEquals(current, value))
         {
-            _values[entity] = value;
+            Writable()[entity] = value;
         }
+    }
+
+    private Dictionary<object, ViewValue> Writable()
+    {
+        if (_shared)
+        {
+            _values = new Dictionary<object, ViewValue>(_values, EntityComparer.Instance);
+            _shared = false;
+        }
+
+        return _values;
     }
 
     /// <summary>Whether some location holds a view that may be stale.</summary>
@@ -61,13 +83,18 @@ internal sealed class FlowState
             return;
         }
 
-        foreach (var key in new List<object>(_values.Keys))
+        var values = Writable();
+        foreach (var key in new List<object>(values.Keys))
         {
-            _values[key] = _values[key].MarkStale(call);
+            values[key] = values[key].MarkStale(call);
         }
     }
 
-    public FlowState Clone() => new(_values);
+    public FlowState Clone()
+    {
+        _shared = true;
+        return new FlowState(_values);
+    }
 
     public static FlowState? Join(FlowState? left, FlowState? right)
     {
@@ -89,14 +116,22 @@ internal sealed class FlowState
     /// <summary>Joins <paramref name="other"/> into this state, in place.</summary>
     public void JoinWith(FlowState other)
     {
-        if (ReferenceEquals(this, other))
+        if (ReferenceEquals(_values, other._values))
         {
             return;
         }
 
         foreach (var pair in other._values)
         {
-            _values[pair.Key] = _values.TryGetValue(pair.Key, out var mine) ? ViewValue.Join(mine, pair.Value)! : pair.Value;
+            if (!_values.TryGetValue(pair.Key, out var mine))
+            {
+                Writable()[pair.Key] = pair.Value;
+            }
+            else if (ViewValue.Join(mine, pair.Value) is { } joined && !joined.Equals(mine))
+            {
+                // An equal value (every field the same object) is not written: values are compared, never their identity.
+                Writable()[pair.Key] = joined;
+            }
         }
     }
 
@@ -105,6 +140,11 @@ internal sealed class FlowState
         if (other is null || other._values.Count != _values.Count)
         {
             return false;
+        }
+
+        if (ReferenceEquals(other._values, _values))
+        {
+            return true;
         }
 
         foreach (var pair in _values)

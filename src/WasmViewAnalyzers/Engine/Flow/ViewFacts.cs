@@ -28,22 +28,35 @@ internal sealed class ViewOrigin
 /// </summary>
 internal sealed class GuestCall
 {
+    private string? _description;
+
+    /// <summary>A call described as it reads in source (<see cref="OperationExtensions.DescribeCall"/>), when a message first needs it.</summary>
+    /// <remarks>
+    /// Every guest call an analysis meets is one of these, once per analysis of a method that makes
+    /// it, and only those a finding names are ever described: the text is the call's syntax as a
+    /// string with its whitespace collapsed, three strings and a builder per call.
+    /// </remarks>
+    public GuestCall(IOperation operation)
+        : this(operation, description: null, isSuspension: false)
+    {
+    }
+
     public GuestCall(IOperation operation, string description)
         : this(operation, description, isSuspension: false)
     {
     }
 
-    private GuestCall(IOperation operation, string description, bool isSuspension)
+    private GuestCall(IOperation operation, string? description, bool isSuspension)
     {
         Operation = operation;
-        Description = description;
+        _description = description;
         IsSuspension = isSuspension;
     }
 
     public IOperation Operation { get; }
 
     /// <summary>How the call reads in source, e.g. <c>convert.Invoke</c> or <c>memory.Grow</c>; <c>await</c> or <c>yield return</c> for a suspension.</summary>
-    public string Description { get; }
+    public string Description => _description ??= Operation.DescribeCall();
 
     /// <summary>An <c>await</c> or <c>yield return</c> rather than a call.</summary>
     public bool IsSuspension { get; }

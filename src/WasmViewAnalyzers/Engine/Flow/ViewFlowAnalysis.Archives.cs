@@ -146,7 +146,7 @@ internal sealed partial class ViewFlowAnalysis
                 }
 
                 callsGuest |= operation.Kind is OperationKind.Invocation or OperationKind.ObjectCreation or OperationKind.PropertyReference
-                              && _semantics.GuestCalls.TryGetGuestCall(operation, captures: null, _visit, _cancellationToken) is not null;
+                              && _semantics.GuestCalls.TryGetGuestCall(operation, captures: null, Solver, _cancellationToken) is not null;
             }
 
             if (callsGuest)
@@ -286,7 +286,7 @@ internal sealed partial class ViewFlowAnalysis
             // A data source of the compilation whose GetSource() builds a stream over guest memory
             // when the archive asks for it: the bytes are whatever the guest left there by then.
             var source = handed.WalkDownConversions();
-            if (Semantics.Archives.FindGetSource(source.Type) is { } getSource && Semantics.ViewSources.ReturnsView(getSource, _analysis._visit, _analysis._cancellationToken))
+            if (Semantics.Archives.FindGetSource(source.Type) is { } getSource && Semantics.ViewSources.ReturnsView(getSource, _analysis.Solver, _analysis._cancellationToken))
             {
                 var origin = new ViewOrigin(source, source.Type!.Name + "." + getSource.Name);
                 Handoff(invocation, handed, ViewValue.Fresh(origin), ArchiveHandoffKind.Deferred, "'" + consumer.Name + "'", consumer.ReadsWhen);

@@ -33,11 +33,26 @@ internal sealed partial class ViewFlowAnalysis
             }
         }
 
+        private static readonly List<(IArgumentOperation Argument, int Index)> NoOutArguments = new();
+
         private ViewValue? EvaluateInvocation(IInvocationOperation invocation)
         {
+            var inputs = RentOperands();
+            var consumed = RentOperands();
+            try
+            {
+                return EvaluateInvocation(invocation, inputs, consumed);
+            }
+            finally
+            {
+                ReturnOperands(inputs);
+                ReturnOperands(consumed);
+            }
+        }
+
+        private ViewValue? EvaluateInvocation(IInvocationOperation invocation, List<Operand> inputs, List<Operand> consumed)
+        {
             var method = invocation.TargetMethod;
-            var inputs = new List<Operand>();
-            var consumed = new List<Operand>();
 
             if (invocation.Instance is { } instance)
             {
@@ -56,13 +71,13 @@ internal sealed partial class ViewFlowAnalysis
                 }
             }
 
-            var outArguments = new List<(IArgumentOperation Argument, int Index)>();
+            List<(IArgumentOperation Argument, int Index)>? outArguments = null;
             for (var i = 0; i < invocation.Arguments.Length; i++)
             {
                 var argument = invocation.Arguments[i];
                 if (argument.Parameter?.RefKind == RefKind.Out)
                 {
-                    outArguments.Add((argument, i));
+                    (outArguments ??= new()).Add((argument, i));
                     if (Classify(argument.Value) == StoreTargetKind.GuestMemory)
                     {
                         // out Slot(address), out span[0], out count where count is a ref into guest
@@ -79,7 +94,7 @@ internal sealed partial class ViewFlowAnalysis
                 var operand = Capture(argument.Value);
                 if (argument.Parameter?.RefKind is RefKind.Ref or RefKind.In or RefKind.RefReadOnlyParameter)
                 {
-                    outArguments.Add((argument, i));
+                    (outArguments ??= new()).Add((argument, i));
                 }
 
                 if (argument.Parameter?.RefKind is RefKind.Ref or RefKind.In or RefKind.RefReadOnlyParameter || CarriesView(operand))
@@ -147,7 +162,7 @@ internal sealed partial class ViewFlowAnalysis
                 RefreshIterated(enumerator);
             }
 
-            foreach (var (argument, index) in outArguments)
+            foreach (var (argument, index) in outArguments ?? NoOutArguments)
             {
                 if (TrackedEntity(argument.Value) is not { } entity)
                 {
@@ -212,7 +227,7 @@ internal sealed partial class ViewFlowAnalysis
                         continue;
                     }
 
-                    mayReturnArguments ??= Semantics.ViewSources.MayReturnParameterView(MethodsRun.ExactTarget(invocation) ?? invocation.TargetMethod, _analysis._visit, _analysis._cancellationToken);
+                    mayReturnArguments ??= Semantics.ViewSources.MayReturnParameterView(MethodsRun.ExactTarget(invocation) ?? invocation.TargetMethod, _analysis.Solver, _analysis._cancellationToken);
                     if (mayReturnArguments == false)
                     {
                         continue;
@@ -292,8 +307,21 @@ internal sealed partial class ViewFlowAnalysis
 
         private ViewValue? EvaluateCreation(IObjectCreationOperation creation)
         {
-            var inputs = new List<Operand>();
-            var consumed = new List<Operand>();
+            var inputs = RentOperands();
+            var consumed = RentOperands();
+            try
+            {
+                return EvaluateCreation(creation, inputs, consumed);
+            }
+            finally
+            {
+                ReturnOperands(inputs);
+                ReturnOperands(consumed);
+            }
+        }
+
+        private ViewValue? EvaluateCreation(IObjectCreationOperation creation, List<Operand> inputs, List<Operand> consumed)
+        {
             foreach (var argument in creation.Arguments)
             {
                 var operand = Capture(argument.Value);
@@ -344,14 +372,26 @@ internal sealed partial class ViewFlowAnalysis
 
         private ViewValue? EvaluateProperty(IPropertyReferenceOperation propertyReference)
         {
-            var property = propertyReference.Property;
             if (TrackedEntity(propertyReference) is { } entity && _analysis.GetOrigin(propertyReference) is null)
             {
                 // An auto-property of this object: its field.
                 return _state.Get(entity)?.WithReference(propertyReference);
             }
 
-            var inputs = new List<Operand>();
+            var inputs = RentOperands();
+            try
+            {
+                return EvaluateProperty(propertyReference, inputs);
+            }
+            finally
+            {
+                ReturnOperands(inputs);
+            }
+        }
+
+        private ViewValue? EvaluateProperty(IPropertyReferenceOperation propertyReference, List<Operand> inputs)
+        {
+            var property = propertyReference.Property;
             if (propertyReference.Instance is { } instance)
             {
                 var receiver = Capture(instance);
@@ -476,7 +516,7 @@ internal sealed partial class ViewFlowAnalysis
 
             if (Semantics.IsDeclaredInSource(member))
             {
-                return IsGuestStorage(instance) || Semantics.ViewState.UsesViewState(member, _analysis._visit, _analysis._cancellationToken);
+                return IsGuestStorage(instance) || Semantics.ViewState.UsesViewState(member, _analysis.Solver, _analysis._cancellationToken);
             }
 
             return !Types.IsContainerOfViews(receiver.Operation.Type);
@@ -503,7 +543,7 @@ internal sealed partial class ViewFlowAnalysis
 
             if (Semantics.IsSourceMethod(method, out _))
             {
-                return Semantics.InputReads.ReadsParameter(method, ordinal, _analysis._visit, _analysis._cancellationToken);
+                return Semantics.InputReads.ReadsParameter(method, ordinal, _analysis.Solver, _analysis._cancellationToken);
             }
 
             return ordinal >= method.Parameters.Length || !PassesValuesAlong(method.Parameters[ordinal]);
@@ -731,7 +771,7 @@ internal sealed partial class ViewFlowAnalysis
                 foreach (var parameter in function.Parameters)
                 {
                     if (Types.CanHoldView(parameter.Type)
-                        && Semantics.InputReads.ReadsParameter(function, parameter.Ordinal, _analysis._visit, _analysis._cancellationToken))
+                        && Semantics.InputReads.ReadsParameter(function, parameter.Ordinal, _analysis.Solver, _analysis._cancellationToken))
                     {
                         return true;
                     }
@@ -755,7 +795,7 @@ internal sealed partial class ViewFlowAnalysis
             foreach (var captured in Semantics.Captures.GetCapturedReads(function, _analysis._cancellationToken))
             {
                 if (_state.Get(captured) is not { IsStale: true } value
-                    || !Semantics.InputReads.ReadsCaptured(function, captured, _analysis._visit, _analysis._cancellationToken))
+                    || !Semantics.InputReads.ReadsCaptured(function, captured, _analysis.Solver, _analysis._cancellationToken))
                 {
                     continue;
                 }
@@ -771,7 +811,7 @@ internal sealed partial class ViewFlowAnalysis
         /// </summary>
         private void CheckArgumentsReadAfterCalleeGuestCall(IInvocationOperation invocation, List<Operand> inputs)
         {
-            var uses = Semantics.ViewSources.GetParameterUses(invocation.TargetMethod, _analysis._visit, _analysis._cancellationToken);
+            var uses = Semantics.ViewSources.GetParameterUses(invocation.TargetMethod, _analysis.Solver, _analysis._cancellationToken);
             if (uses.IsEmpty)
             {
                 return;

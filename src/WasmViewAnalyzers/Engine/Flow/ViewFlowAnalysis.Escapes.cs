@@ -250,7 +250,7 @@ internal sealed partial class ViewFlowAnalysis
                 return;
             }
 
-            var escaping = Semantics.Escapes.GetEscapingParameters(method, _analysis._visit, _analysis._cancellationToken);
+            var escaping = Semantics.Escapes.GetEscapingParameters(method, _analysis.Solver, _analysis._cancellationToken);
             if (escaping.IsEmpty)
             {
                 return;
@@ -334,7 +334,7 @@ internal sealed partial class ViewFlowAnalysis
                     }
 
                     var reference = FirstReference(function, symbol) ?? delegateValue;
-                    if (value.IsStale && Semantics.InputReads.ReadsCaptured(function, symbol, _analysis._visit, _analysis._cancellationToken))
+                    if (value.IsStale && Semantics.InputReads.ReadsCaptured(function, symbol, _analysis.Solver, _analysis._cancellationToken))
                     {
                         // Already stale when the delegate leaves: whenever it runs, it reads it stale (WVA001 beside WVA002).
                         Record(reference, value.WithoutReference(), symbol.Name);

@@ -295,7 +295,19 @@ internal sealed partial class ViewFlowAnalysis
 
         private ViewValue? EvaluateGeneric(IOperation operation)
         {
-            var operands = new List<Operand>();
+            var operands = RentOperands();
+            try
+            {
+                return EvaluateGeneric(operation, operands);
+            }
+            finally
+            {
+                ReturnOperands(operands);
+            }
+        }
+
+        private ViewValue? EvaluateGeneric(IOperation operation, List<Operand> operands)
+        {
             foreach (var child in operation.ChildOperations)
             {
                 operands.Add(Capture(child));
@@ -346,7 +358,7 @@ internal sealed partial class ViewFlowAnalysis
 
         // -------------------------------------------------------------- operands
 
-        private readonly struct Operand
+        internal readonly struct Operand
         {
             public Operand(IOperation operation, ViewValue? value, int epoch)
             {
@@ -361,6 +373,20 @@ internal sealed partial class ViewFlowAnalysis
 
             /// <summary>How many guest calls had run in this block when the operand was evaluated.</summary>
             public int Epoch { get; }
+        }
+
+        /// <summary>
+        /// An empty list for the operands of one operation, given back by <see cref="ReturnOperands"/>
+        /// when that operation is evaluated: nothing keeps such a list, and most operations of a method
+        /// are calls and operators evaluated again at every pass over their block.
+        /// </summary>
+        private List<Operand> RentOperands()
+            => _analysis._spareOperandLists.Count > 0 ? _analysis._spareOperandLists.Pop() : new List<Operand>();
+
+        private void ReturnOperands(List<Operand> operands)
+        {
+            operands.Clear();
+            _analysis._spareOperandLists.Push(operands);
         }
 
         private Operand Capture(IOperation operation) => new(operation, Evaluate(operation), _calls.Count);

@@ -35,6 +35,7 @@ internal sealed partial class ViewFlowAnalysis
     private readonly WasmViewSemantics _semantics;
     private readonly ControlFlowGraph _graph;
     private readonly SummarySolver? _visit;
+    private SummarySolver? _solver;
     private readonly CancellationToken _cancellationToken;
     private readonly Dictionary<CaptureId, List<IOperation>> _captureValues = new();
     private readonly Dictionary<IOperation, GuestCall?> _guestCalls = new();
@@ -50,6 +51,20 @@ internal sealed partial class ViewFlowAnalysis
     private readonly Dictionary<IOperation, GuestCall> _calleeCalls = new();
     private Dictionary<object, bool>? _ownedHolders;
     private readonly ViewFactSink _facts;
+
+    /// <summary><see cref="ResolveCapture"/> as the delegate the summaries take: made once, not at every call that passes it.</summary>
+    private readonly CaptureResolver _resolveCapture;
+
+    /// <summary>
+    /// The solver of this analysis' questions: the summary's own when this analysis computes one,
+    /// else one made at the first question and kept for the others. Between two questions a solver
+    /// holds nothing (every frame is closed when its question is answered), and the rules' analysis
+    /// of a method asks a question at nearly every call it evaluates.
+    /// </summary>
+    private SummarySolver Solver => _visit ?? (_solver ??= _semantics.NewSolver(_cancellationToken));
+
+    /// <summary>The evaluators' operand lists not in use (<c>Evaluator.RentOperands</c>).</summary>
+    private readonly Stack<List<Evaluator.Operand>> _spareOperandLists = new();
 
 #if DEBUG
     /// <summary>Our own builds (the tests) stop at a fixed point that is not reached: it is a bug of the domain.</summary>
@@ -79,6 +94,7 @@ internal sealed partial class ViewFlowAnalysis
         _graph = graph;
         _visit = visit;
         _cancellationToken = cancellationToken;
+        _resolveCapture = ResolveCapture;
         var count = graph.Blocks.Length;
         _in = new FlowState?[count];
         _out = new FlowState?[count];
@@ -319,9 +335,15 @@ internal sealed partial class ViewFlowAnalysis
             _reportedWhileSolving = true;
         }
 
-        var pending = new SortedSet<int> { 0 };
+        // The pending blocks, lowest ordinal first: a flag per block and the lowest one set, since a
+        // graph has few blocks and a sorted set allocates a node for every block it is given.
+        var pending = new bool[blocks.Length];
+        pending[0] = true;
+        var pendingCount = 1;
+        var lowest = 0;
+        var dependents = new List<int>();
         var visits = 0;
-        while (pending.Count > 0)
+        while (pendingCount > 0)
         {
             if (visits++ >= limit)
             {
@@ -330,8 +352,14 @@ internal sealed partial class ViewFlowAnalysis
             }
 
             _cancellationToken.ThrowIfCancellationRequested();
-            var ordinal = pending.Min;
-            pending.Remove(ordinal);
+            while (!pending[lowest])
+            {
+                lowest++;
+            }
+
+            var ordinal = lowest;
+            pending[ordinal] = false;
+            pendingCount--;
             var input = ComputeInput(blocks[ordinal]);
             if (input is null || (input.SameAs(_in[ordinal]) && _out[ordinal] is not null))
             {
@@ -349,9 +377,15 @@ internal sealed partial class ViewFlowAnalysis
             var (output, anyPoint) = Transfer(blocks[ordinal], input.Clone(), solvingFacts);
             _out[ordinal] = output;
             _anyPoint[ordinal] = anyPoint;
-            foreach (var next in Dependents(blocks[ordinal]))
+            AddDependents(blocks[ordinal], dependents);
+            foreach (var next in dependents)
             {
-                pending.Add(next);
+                if (!pending[next])
+                {
+                    pending[next] = true;
+                    pendingCount++;
+                    lowest = Math.Min(lowest, next);
+                }
             }
         }
     }
@@ -364,9 +398,11 @@ internal sealed partial class ViewFlowAnalysis
     /// </summary>
     private bool TransfersOnceInOrder()
     {
+        var dependents = new List<int>();
         foreach (var block in _graph.Blocks)
         {
-            foreach (var next in Dependents(block))
+            AddDependents(block, dependents);
+            foreach (var next in dependents)
             {
                 if (next <= block.Ordinal)
                 {
@@ -508,35 +544,39 @@ internal sealed partial class ViewFlowAnalysis
         return state;
     }
 
-    private IEnumerable<int> Dependents(BasicBlock block)
+    /// <summary>Fills <paramref name="dependents"/> with the blocks whose input reads <paramref name="block"/>'s output or states.</summary>
+    private void AddDependents(BasicBlock block, List<int> dependents)
     {
-        foreach (var branch in new[] { block.FallThroughSuccessor, block.ConditionalSuccessor })
-        {
-            if (branch is null)
-            {
-                continue;
-            }
-
-            if (branch.Destination is not null)
-            {
-                yield return branch.Destination.Ordinal;
-            }
-
-            foreach (var region in FinallyRegions(branch))
-            {
-                yield return region.FirstBlockOrdinal;
-            }
-        }
-
+        dependents.Clear();
+        AddDestinations(block.FallThroughSuccessor, dependents);
+        AddDestinations(block.ConditionalSuccessor, dependents);
         if (_guardedBlocks.Contains(block.Ordinal))
         {
             foreach (var pair in _handlerEntries)
             {
                 if (pair.Value.FirstBlockOrdinal <= block.Ordinal && block.Ordinal <= pair.Value.LastBlockOrdinal)
                 {
-                    yield return pair.Key;
+                    dependents.Add(pair.Key);
                 }
             }
+        }
+    }
+
+    private void AddDestinations(ControlFlowBranch? branch, List<int> dependents)
+    {
+        if (branch is null)
+        {
+            return;
+        }
+
+        if (branch.Destination is not null)
+        {
+            dependents.Add(branch.Destination.Ordinal);
+        }
+
+        foreach (var region in FinallyRegions(branch))
+        {
+            dependents.Add(region.FirstBlockOrdinal);
         }
     }
 
@@ -572,7 +612,7 @@ internal sealed partial class ViewFlowAnalysis
     {
         if (!_guestCalls.TryGetValue(operation, out var call))
         {
-            call = _semantics.GuestCalls.TryGetGuestCall(operation, ResolveCapture, _visit, _cancellationToken, RootOperation().SemanticModel) ?? UnknownDelegateCall(operation);
+            call = _semantics.GuestCalls.TryGetGuestCall(operation, _resolveCapture, Solver, _cancellationToken, RootOperation().SemanticModel) ?? UnknownDelegateCall(operation);
             _guestCalls[operation] = call;
         }
 
@@ -684,7 +724,7 @@ internal sealed partial class ViewFlowAnalysis
 
     /// <summary>The iterator of the compilation whose body <paramref name="operation"/> runs by enumerating its sequence (<see cref="Iterators"/>).</summary>
     private IMethodSymbol? EnumeratedIterator(IOperation operation)
-        => _semantics.Iterators.EnumeratedBy(operation, ResolveCapture, _visit ?? _semantics.NewSolver(_cancellationToken));
+        => _semantics.Iterators.EnumeratedBy(operation, _resolveCapture, Solver);
 
     /// <summary>
     /// With <c>wasm_view_analyzers.unknown_delegates = guest_call</c>: invoking a delegate the method
@@ -694,7 +734,7 @@ internal sealed partial class ViewFlowAnalysis
         => _semantics.Options.UnknownDelegatesAreGuestCalls
            && operation is IInvocationOperation { TargetMethod.MethodKind: MethodKind.DelegateInvoke, Instance: { } instance } invocation
            && IsOfUnknownOrigin(instance, depth: 0)
-            ? new GuestCall(invocation, invocation.DescribeCall())
+            ? new GuestCall(invocation)
             : null;
 
     private bool IsOfUnknownOrigin(IOperation @delegate, int depth)
@@ -723,7 +763,7 @@ internal sealed partial class ViewFlowAnalysis
     {
         if (!_origins.TryGetValue(operation, out var origin))
         {
-            var description = _semantics.ViewSources.TryGetAcquisition(operation, _visit, _cancellationToken);
+            var description = _semantics.ViewSources.TryGetAcquisition(operation, Solver, _cancellationToken);
             origin = description is null ? null : new ViewOrigin(operation, description);
             _origins[operation] = origin;
         }
@@ -735,7 +775,7 @@ internal sealed partial class ViewFlowAnalysis
     {
         if (!_outOrigins.TryGetValue((invocation, index), out var origin))
         {
-            var description = _semantics.ViewSources.TryGetOutAcquisition(invocation, argument, _visit, _cancellationToken);
+            var description = _semantics.ViewSources.TryGetOutAcquisition(invocation, argument, Solver, _cancellationToken);
             origin = description is null ? null : new ViewOrigin(argument, description);
             _outOrigins[(invocation, index)] = origin;
         }
@@ -758,7 +798,7 @@ internal sealed partial class ViewFlowAnalysis
     {
         if (!_calleeCalls.TryGetValue(invocation, out var call))
         {
-            _calleeCalls[invocation] = call = new GuestCall(invocation, invocation.DescribeCall());
+            _calleeCalls[invocation] = call = new GuestCall(invocation);
         }
 
         return call;

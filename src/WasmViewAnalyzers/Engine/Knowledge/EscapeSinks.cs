@@ -155,40 +155,46 @@ internal sealed class EscapeSinks
             return false;
         }
 
-        return _implementsStoring.GetOrAdd(method, m =>
+        // Asked for nearly every call the flow analysis evaluates: the cached answer is read without
+        // making the closure that computing it needs.
+        return _implementsStoring.TryGetValue(method, out var implements)
+            ? implements
+            : _implementsStoring.GetOrAdd(method, ComputeImplementsStoringInterface(method, type));
+    }
+
+    private bool ComputeImplementsStoringInterface(IMethodSymbol method, INamedTypeSymbol type)
+    {
+        foreach (var interfaceMethod in _storingInterfaceMethods)
         {
-            foreach (var interfaceMethod in _storingInterfaceMethods)
+            if (interfaceMethod.Name != method.Name)
             {
-                if (interfaceMethod.Name != m.Name)
+                continue;
+            }
+
+            if (SymbolEqualityComparer.Default.Equals(method.OriginalDefinition, interfaceMethod))
+            {
+                return true;
+            }
+
+            foreach (var implemented in type.AllInterfaces)
+            {
+                if (!SymbolEqualityComparer.Default.Equals(implemented.OriginalDefinition, interfaceMethod.ContainingType))
                 {
                     continue;
                 }
 
-                if (SymbolEqualityComparer.Default.Equals(m.OriginalDefinition, interfaceMethod))
+                foreach (var member in implemented.GetMembers(interfaceMethod.Name))
                 {
-                    return true;
-                }
-
-                foreach (var implemented in type.AllInterfaces)
-                {
-                    if (!SymbolEqualityComparer.Default.Equals(implemented.OriginalDefinition, interfaceMethod.ContainingType))
+                    if (SymbolEqualityComparer.Default.Equals(member.OriginalDefinition, interfaceMethod)
+                        && SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(member)?.OriginalDefinition, method.OriginalDefinition))
                     {
-                        continue;
-                    }
-
-                    foreach (var member in implemented.GetMembers(interfaceMethod.Name))
-                    {
-                        if (SymbolEqualityComparer.Default.Equals(member.OriginalDefinition, interfaceMethod)
-                            && SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(member)?.OriginalDefinition, m.OriginalDefinition))
-                        {
-                            return true;
-                        }
+                        return true;
                     }
                 }
             }
+        }
 
-            return false;
-        });
+        return false;
     }
 
     private void AddStoring(Compilation compilation, string metadataName, params string[] methods)

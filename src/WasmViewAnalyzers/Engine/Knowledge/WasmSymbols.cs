@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 
 namespace WasmViewAnalyzers.Engine.Knowledge;
@@ -88,11 +89,11 @@ internal sealed class WasmSymbols
 
     /// <summary>The BCL members that read no element of the span, stream or collection they are called on.</summary>
     public NonReadingMembers NonReadingMembers
-        => System.Threading.LazyInitializer.EnsureInitialized(ref _nonReadingMembers, () => new NonReadingMembers(Compilation))!;
+        => Volatile.Read(ref _nonReadingMembers) ?? LazyInitializer.EnsureInitialized(ref _nonReadingMembers, () => new NonReadingMembers(Compilation))!;
 
     /// <summary>What the BCL's span, memory and pointer helpers do to a view: write it, only read it, compute a new one from it.</summary>
     public ViewMemberEffects Effects
-        => System.Threading.LazyInitializer.EnsureInitialized(ref _effects, () => new ViewMemberEffects(this))!;
+        => Volatile.Read(ref _effects) ?? LazyInitializer.EnsureInitialized(ref _effects, () => new ViewMemberEffects(this))!;
 
     /// <summary>
     /// The table of <paramref name="compilation"/>, built once; <see langword="null"/> when the

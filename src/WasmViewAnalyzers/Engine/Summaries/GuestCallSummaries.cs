@@ -33,7 +33,7 @@ internal sealed class GuestCallSummaries
     /// <param name="model">The semantic model of the operation's tree, for the operations of a control-flow graph (which carry none).</param>
     public GuestCall? TryGetGuestCall(IOperation operation, CaptureResolver? captures, SummarySolver? solver, CancellationToken cancellationToken, SemanticModel? model = null)
         => IsGuestCall(operation, captures, solver ?? _semantics.NewSolver(cancellationToken), model)
-            ? new GuestCall(operation, operation.DescribeCall())
+            ? new GuestCall(operation)
             : null;
 
     /// <summary>

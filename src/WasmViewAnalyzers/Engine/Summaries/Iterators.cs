@@ -33,23 +33,27 @@ internal sealed class Iterators
             return false;
         }
 
-        return _isIterator.GetOrAdd(normalized, m =>
+        return _isIterator.TryGetValue(normalized, out var isIterator)
+            ? isIterator
+            : _isIterator.GetOrAdd(normalized, ComputeIsIterator(normalized, cancellationToken));
+    }
+
+    private bool ComputeIsIterator(IMethodSymbol method, CancellationToken cancellationToken)
+    {
+        if (_semantics.Bodies.GetBody(method, cancellationToken) is not { } body)
         {
-            if (_semantics.Bodies.GetBody(m, cancellationToken) is not { } body)
-            {
-                return false;
-            }
-
-            foreach (var operation in body.DescendantsOutsideNestedFunctions())
-            {
-                if (operation is IReturnOperation { Kind: OperationKind.YieldReturn or OperationKind.YieldBreak })
-                {
-                    return true;
-                }
-            }
-
             return false;
-        });
+        }
+
+        foreach (var operation in body.DescendantsOutsideNestedFunctions())
+        {
+            if (operation is IReturnOperation { Kind: OperationKind.YieldReturn or OperationKind.YieldBreak })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

@@ -91,7 +91,10 @@ internal sealed class PureSourceSummaries
             return false;
         }
 
-        return _stableMembers.GetOrAdd(member.OriginalDefinition, m => !IsAssignedOutsideConstruction(m, cancellationToken));
+        var definition = member.OriginalDefinition;
+        return _stableMembers.TryGetValue(definition, out var stable)
+            ? stable
+            : _stableMembers.GetOrAdd(definition, !IsAssignedOutsideConstruction(definition, cancellationToken));
     }
 
     private bool IsAssignedOutsideConstruction(ISymbol field, CancellationToken cancellationToken)

@@ -28,11 +28,11 @@ internal sealed class SourceCallGraph
 
     /// <summary>The methods of the compilation that <paramref name="method"/>'s body may run (<see cref="MethodsRun"/>) or hand out (method groups), and its overrides and implementations.</summary>
     public ImmutableArray<IMethodSymbol> GetCallees(IMethodSymbol method, CancellationToken cancellationToken)
-        => _callees.GetOrAdd(method, m => ComputeCallees(m, cancellationToken));
+        => _callees.TryGetValue(method, out var callees) ? callees : _callees.GetOrAdd(method, ComputeCallees(method, cancellationToken));
 
     /// <summary>The overrides and implementations of <paramref name="method"/> that the compilation declares.</summary>
     public ImmutableArray<IMethodSymbol> FindImplementations(IMethodSymbol method)
-        => _implementations.GetOrAdd(method, m => ImmutableArray.CreateRange(EnumerateImplementations(m)));
+        => _implementations.TryGetValue(method, out var implementations) ? implementations : _implementations.GetOrAdd(method, ImmutableArray.CreateRange(EnumerateImplementations(method)));
 
     /// <summary>Whether a call of <paramref name="method"/> may land in an implementation declared elsewhere.</summary>
     public static bool IsDispatched(IMethodSymbol method)
