@@ -66,29 +66,7 @@ internal static class LocalOffsetMapPlanner
 
     /// <summary>WVA001: a value read out of the dictionary after the guest ran.</summary>
     public static IReadOnlyList<FixEdit>? PlanForRead(FindingContext finding)
-    {
-        var model = finding.Model;
-        var cancellationToken = finding.CancellationToken;
-        foreach (var name in finding.Location.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>())
-        {
-            if (model.GetSymbolInfo(name, cancellationToken).Symbol is not ILocalSymbol { DeclaringSyntaxReferences.Length: 1 } value)
-            {
-                continue;
-            }
-
-            if (value.Type is IArrayTypeSymbol && name.Parent is ElementAccessExpressionSyntax)
-            {
-                return Plan(model, value, cancellationToken);
-            }
-
-            if (MapOf(model, value.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken), cancellationToken) is { } map)
-            {
-                return Plan(model, map, cancellationToken);
-            }
-        }
-
-        return null;
-    }
+        => CollectionRead(finding, alsoFilledByACall: false) is { } map ? Plan(finding.Model, map, finding.CancellationToken) : null;
 
     /// <summary>
     /// WVA001, where the pointers stored do not all read <c>memory.GetPointer() + offset</c> (a
@@ -99,6 +77,14 @@ internal static class LocalOffsetMapPlanner
     /// keeps its type (its elements are native integers, which now hold offsets).
     /// </summary>
     public static IReadOnlyList<FixEdit>? PlanRebasedForRead(FindingContext finding)
+        => CollectionRead(finding, alsoFilledByACall: true) is { } map ? Plan(finding.Model, map, rebasing: finding, finding.CancellationToken) : null;
+
+    /// <summary>
+    /// The local collection the stale value of <paramref name="finding"/> was read out of: an array
+    /// indexed at the use, or the collection a local was declared from (or, with
+    /// <paramref name="alsoFilledByACall"/>, filled by its <c>TryDequeue(out value)</c>).
+    /// </summary>
+    private static ILocalSymbol? CollectionRead(FindingContext finding, bool alsoFilledByACall)
     {
         var model = finding.Model;
         var cancellationToken = finding.CancellationToken;
@@ -111,12 +97,14 @@ internal static class LocalOffsetMapPlanner
 
             if (value.Type is IArrayTypeSymbol && name.Parent is ElementAccessExpressionSyntax)
             {
-                return Plan(model, value, rebasing: finding, cancellationToken);
+                return value;
             }
 
-            if ((MapOf(model, value.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken), cancellationToken) ?? FilledBy(model, value, cancellationToken)) is { } map)
+            var map = MapOf(model, value.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken), cancellationToken)
+                      ?? (alsoFilledByACall ? FilledBy(model, value, cancellationToken) : null);
+            if (map is not null)
             {
-                return Plan(model, map, rebasing: finding, cancellationToken);
+                return map;
             }
         }
 
