@@ -7,6 +7,20 @@ namespace WasmViewAnalyzers.Engine;
 
 internal static class OperationExtensions
 {
+    /// <summary>The value passed for the parameter of ordinal <paramref name="ordinal"/>, whatever order the arguments are written in.</summary>
+    public static IOperation? ArgumentFor(this IInvocationOperation invocation, int ordinal)
+    {
+        foreach (var argument in invocation.Arguments)
+        {
+            if (argument.Parameter?.Ordinal == ordinal)
+            {
+                return argument.Value;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Looks through conversions, parentheses and <c>!</c> to the value actually computed.</summary>
     public static IOperation WalkDownConversions(this IOperation operation)
     {

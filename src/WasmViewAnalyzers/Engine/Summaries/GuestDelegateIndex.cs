@@ -79,7 +79,7 @@ internal sealed class GuestDelegateIndex
     internal IEnumerable<SyntaxTree> TreesBound => _bound.Keys.Select(key => key.Node.SyntaxTree).Distinct();
 
     /// <summary>The symbol a storage location expression names: <c>_convert</c>, <c>this.exports</c>, <c>exports</c>.</summary>
-    public static ISymbol? GetReferencedSymbol(IOperation operation) => operation.WalkDownConversions() switch
+    public static ISymbol? GetReferencedSymbol(IOperation? operation) => operation?.WalkDownConversions() switch
     {
         IFieldReferenceOperation field => field.Field.OriginalDefinition,
         IPropertyReferenceOperation { Property.IsIndexer: false } property => property.Property.OriginalDefinition,
@@ -530,53 +530,46 @@ internal sealed class GuestDelegateIndex
         void AddByReference(IInvocationOperation invocation)
         {
             var method = invocation.TargetMethod;
-            foreach (var argument in invocation.Arguments)
+            if (_semantics.RefArgumentStores.TryGetStore(method, out var location, out var value))
             {
-                if (argument.Parameter is not { RefKind: RefKind.Ref or RefKind.Out } parameter
-                    || GetReferencedSymbol(argument.Value) is not { } location)
+                if (GetReferencedSymbol(invocation.ArgumentFor(location)) is { } target && invocation.ArgumentFor(value) is { } stored)
                 {
-                    continue;
+                    Add(target, stored);
                 }
 
-                if (_semantics.RefArgumentStores.TryGetStore(method, out var locationOrdinal, out var valueOrdinal))
+                return;
+            }
+
+            if (_semantics.RefArgumentStores.TryGetFactoryStore(method, out location, out var factoryOrdinal))
+            {
+                if (GetReferencedSymbol(invocation.ArgumentFor(location)) is { } target
+                    && invocation.ArgumentFor(factoryOrdinal) is IDelegateCreationOperation { Target: IAnonymousFunctionOperation factory })
                 {
-                    if (parameter.Ordinal == locationOrdinal && ArgumentFor(invocation, valueOrdinal) is { } stored)
+                    foreach (var operation in factory.Body.DescendantsAndSelf())
                     {
-                        Add(location, stored);
-                    }
-                }
-                else if (_semantics.RefArgumentStores.TryGetFactoryStore(method, out locationOrdinal, out var factoryOrdinal))
-                {
-                    if (parameter.Ordinal == locationOrdinal && ArgumentFor(invocation, factoryOrdinal) is IDelegateCreationOperation { Target: IAnonymousFunctionOperation factory })
-                    {
-                        foreach (var operation in factory.Body.DescendantsAndSelf())
+                        if (operation is IReturnOperation { ReturnedValue: { } returned })
                         {
-                            if (operation is IReturnOperation { ReturnedValue: { } returned })
-                            {
-                                Add(location, returned);
-                            }
+                            Add(target, returned);
                         }
                     }
                 }
-                else if (method.Locations.Length > 0 && method.Locations[0].IsInSource)
-                {
-                    // The user's own method stores into its parameter: the location holds what the parameter holds.
-                    Add(location, argument);
-                }
-            }
-        }
 
-        static IOperation? ArgumentFor(IInvocationOperation invocation, int ordinal)
-        {
+                return;
+            }
+
+            if (method.Locations.Length == 0 || !method.Locations[0].IsInSource)
+            {
+                return;
+            }
+
+            // The user's own method stores into its parameter: the location holds what the parameter holds.
             foreach (var argument in invocation.Arguments)
             {
-                if (argument.Parameter?.Ordinal == ordinal)
+                if (argument.Parameter is { RefKind: RefKind.Ref or RefKind.Out } && GetReferencedSymbol(argument.Value) is { } target)
                 {
-                    return argument.Value;
+                    Add(target, argument);
                 }
             }
-
-            return null;
         }
 
         void AddArguments(IEnumerable<IArgumentOperation> arguments)

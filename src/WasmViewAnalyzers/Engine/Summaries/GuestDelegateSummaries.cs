@@ -164,15 +164,7 @@ internal sealed class GuestDelegateSummaries
             return false;
         }
 
-        foreach (var argument in invocation.Arguments)
-        {
-            if (argument.Parameter?.Ordinal == location)
-            {
-                return IsGuestDelegateValue(argument.Value, captures, solver, depth + 1);
-            }
-        }
-
-        return false;
+        return invocation.ArgumentFor(location) is { } held && IsGuestDelegateValue(held, captures, solver, depth + 1);
     }
 
     private bool IsGuestDelegateContainer(IOperation container, CaptureResolver? captures, SummarySolver solver)
