@@ -1208,6 +1208,7 @@ internal static class OffsetSlotPlanner
     internal static PointerParts? Decompose(SemanticModel model, ExpressionSyntax pointer, CancellationToken cancellationToken)
     {
         ILocalSymbol? local = null;
+        var termsMoved = false;
         var operation = model.GetOperation(pointer, cancellationToken)?.WalkDownConversions();
         if (operation is IInvocationOperation call)
         {
@@ -1218,6 +1219,7 @@ internal static class OffsetSlotPlanner
             && held.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer.Value: { } initializer })
         {
             local = held;
+            termsMoved = true;
             operation = model.GetOperation(initializer, cancellationToken)?.WalkDownConversions();
         }
 
@@ -1245,6 +1247,7 @@ internal static class OffsetSlotPlanner
 
         if (baseOperation is not IInvocationOperation { TargetMethod.Name: "GetPointer", Instance: { } memory } getPointer
             || terms.Count == 0
+            || (local is not null && !HeldUnchanged(model, local, termsMoved ? terms : [], pointer, cancellationToken))
             || WasmViewAnalyzers.Engine.Knowledge.WasmSymbols.TryCreate(model.Compilation) is not { } symbols
             || !symbols.IsWasmtimeType(getPointer.TargetMethod.ContainingType, symbols.Memory)
             || memory.Syntax is not ExpressionSyntax memorySyntax
@@ -1258,6 +1261,70 @@ internal static class OffsetSlotPlanner
             ? (ExpressionSyntax)terms[0].Syntax
             : ParseExpression(string.Join(" + ", terms.Select(t => t.Syntax.WithoutTrivia().ToString())));
         return new PointerParts(memorySyntax, offset, offsetType, local, terms: terms.Select(t => (ExpressionSyntax)t.Syntax).ToList());
+    }
+
+    /// <summary>
+    /// Whether the pointer a local was declared with is still its value at <paramref name="use"/>, so
+    /// that it can be taken apart there: the local is never written after its declaration, and each
+    /// of its terms moved to the use reads only constants and variables not assigned between the
+    /// declaration and the use (<c>var p = memory.GetPointer() + address; address = 0; _frame = p;</c>
+    /// keeps the first address, which <c>_frame = address</c> would not).
+    /// </summary>
+    private static bool HeldUnchanged(SemanticModel model, ILocalSymbol local, IReadOnlyList<IOperation> terms, ExpressionSyntax use, CancellationToken cancellationToken)
+    {
+        if (local.IsRef
+            || local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not VariableDeclaratorSyntax { Initializer.Value: { } declared } declarator
+            || SyntaxHelpers.EnclosingFunction(declarator) is not { } body
+            || ViewReacquirePlanner.References(model, local, body, cancellationToken).Any(ViewReacquirePlanner.IsWrite))
+        {
+            return false;
+        }
+
+        return terms.All(term => term.DescendantsAndSelf().All(part => part switch
+        {
+            { ConstantValue.HasValue: true } => true,
+            ILocalReferenceOperation { Local.IsRef: false } or IParameterReferenceOperation { Parameter.RefKind: RefKind.None }
+                => !ViewReacquirePlanner.IsAssignedBetween(model, part is ILocalReferenceOperation l ? l.Local : ((IParameterReferenceOperation)part).Parameter, declared, use, cancellationToken),
+            IFieldReferenceOperation { Instance: null or IInstanceReferenceOperation, Field: var field }
+                => field.IsReadOnly || field.IsConst || !MayChangeFieldBetween(model, field, body, declarator, use, cancellationToken),
+            IInstanceReferenceOperation or IConversionOperation or IBinaryOperation or IUnaryOperation or IParenthesizedOperation or ISizeOfOperation => true,
+            _ => false,
+        }));
+    }
+
+    /// <summary>
+    /// Whether code between <paramref name="declarator"/> and <paramref name="use"/> may change
+    /// <paramref name="field"/>: it writes it, or runs code of its own (a call, a constructor, a
+    /// property or indexer setter, an <c>await</c>) that might. A use in a loop the declaration is
+    /// not in counts the whole loop as between.
+    /// </summary>
+    private static bool MayChangeFieldBetween(SemanticModel model, IFieldSymbol field, SyntaxNode body, SyntaxNode declarator, SyntaxNode use, CancellationToken cancellationToken)
+    {
+        var start = declarator.Span.End;
+        var end = use.SpanStart;
+        foreach (var loop in use.Ancestors().TakeWhile(a => a != body).Where(a => a is WhileStatementSyntax or DoStatementSyntax or ForStatementSyntax or CommonForEachStatementSyntax))
+        {
+            if (!loop.Span.Contains(declarator.Span))
+            {
+                start = System.Math.Min(start, loop.SpanStart);
+                end = System.Math.Max(end, loop.Span.End);
+            }
+        }
+
+        return body.DescendantNodes(n => n.Span.End > start && n.SpanStart < end)
+            .Where(n => n.SpanStart >= start && n.Span.End <= end)
+            .Any(node => node switch
+            {
+                InvocationExpressionSyntax or BaseObjectCreationExpressionSyntax or AwaitExpressionSyntax => true,
+                AssignmentExpressionSyntax assignment => model.GetSymbolInfo(assignment.Left, cancellationToken).Symbol switch
+                {
+                    IPropertySymbol => true,
+                    IFieldSymbol written => SymbolEqualityComparer.Default.Equals(written, field),
+                    _ => assignment.Left is ElementAccessExpressionSyntax,
+                },
+                IdentifierNameSyntax name => ViewReacquirePlanner.IsWrite(name) && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, field),
+                _ => false,
+            });
     }
 
     /// <summary>

@@ -332,6 +332,44 @@ public sealed class ViewEscapesMethodFixerTests
 
     // ------------------------------------------------------------------ keep the guest offset
 
+    /// <summary>
+    /// A pointer held in a local and stored later: its offset terms stand at the store only where
+    /// they still have the values the pointer was built from, and the local still holds it.
+    /// </summary>
+    [Theory]
+    [InlineData("address = 0;", false)]
+    [InlineData("address++;", false)]
+    [InlineData("Touch(ref address);", false)]
+    [InlineData("p += 4;", false)]
+    [InlineData("if (address > 8) { p = (byte*)memory.GetPointer(); }", false)]
+    [InlineData("Action reset = () => address = 0; reset();", false)]
+    [InlineData("_base = 16;", false)]
+    [InlineData("Shift();", false)]
+    [InlineData("_count = 1;", true)]
+    [InlineData("", true)]
+    [InlineData("var copy = address + _base;", true)]
+    public async Task PointerHeldInLocal_KeepsTheOffsetOnlyWhereItsTermsAreUnchangedAtTheStore(string between, bool offered)
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host($$"""
+            private byte* _frame;
+            private int _base = 8;
+            private int _count;
+            void Shift() => _base += 8;
+            void Remember(int address)
+            {
+                address += 2;
+                var p = (byte*)memory.GetPointer() + _base + address;
+                {{between}}
+                _frame = p;
+            }
+            static void Touch(ref int value) => value = 0;
+            byte First() => _frame[0];
+            """));
+
+        var titles = Assert.Single(findings).Fixes.Select(fix => fix.Title);
+        Assert.Equal(offered, titles.Contains("Keep the guest offset instead of the pointer"));
+    }
+
     [Fact]
     public Task PointerInPrivateField_KeepsTheOffset_ReadsObtainThePointerAgain() => VerifyMembers("""
         private byte* _frame;
