@@ -111,6 +111,64 @@ internal sealed class MethodFactSink : ViewFactSink
     }
 }
 
+/// <summary>
+/// The facts of each block's latest transfer, told to the run's sink after the fixed point in block
+/// order: what the reporting pass would report, without transferring every block once more. The
+/// solver transfers a block again whenever its input changes, so its latest transfer was from its
+/// input at the fixed point, and a transfer reports the same facts from the same input.
+/// </summary>
+internal sealed class BlockFactRecorder : ViewFactSink
+{
+    private readonly ViewFactSink _target;
+    private readonly List<System.Action<ViewFactSink>>?[] _byBlock;
+    private int _block;
+
+    public BlockFactRecorder(ViewFactSink target, int blockCount)
+    {
+        _target = target;
+        _byBlock = new List<System.Action<ViewFactSink>>?[blockCount];
+    }
+
+    public override bool WantsEscapes => _target.WantsEscapes;
+
+    public override bool WantsHandoffs => _target.WantsHandoffs;
+
+    /// <summary>The block about to be transferred: what its earlier transfers reported is dropped.</summary>
+    public void Transferring(int block)
+    {
+        _block = block;
+        _byBlock[block]?.Clear();
+    }
+
+    public override void StaleUse(IOperation use, ViewValue value, string? name) => Record(sink => sink.StaleUse(use, value, name));
+
+    public override void ViewReturned(ViewValue value) => Record(sink => sink.ViewReturned(value));
+
+    public override void Escape(ViewEscape escape, bool intoReceiver) => Record(sink => sink.Escape(escape, intoReceiver));
+
+    public override void Handoff(ArchiveHandoff handoff) => Record(sink => sink.Handoff(handoff));
+
+    /// <summary>Tells the target every recorded fact, block by block in ordinal order, each block's in the order they were found.</summary>
+    public void Replay()
+    {
+        foreach (var facts in _byBlock)
+        {
+            if (facts is null)
+            {
+                continue;
+            }
+
+            foreach (var fact in facts)
+            {
+                fact(_target);
+            }
+        }
+    }
+
+    private void Record(System.Action<ViewFactSink> fact)
+        => (_byBlock[_block] ??= new List<System.Action<ViewFactSink>>()).Add(fact);
+}
+
 /// <summary>Whether the method hands back a view through its result (the out parameters are read from the exit state).</summary>
 internal sealed class ViewReturnSink : ViewFactSink
 {

@@ -25,9 +25,10 @@ namespace WasmViewAnalyzers.Engine.Flow;
 /// One analysis answers one question, told by its <see cref="ViewFactSink"/>: the rules' facts of a
 /// method, or one of the interprocedural summaries (views returned, parameters read stale,
 /// parameters kept). The solver's passes report to it only when its answer cannot depend on how far
-/// the solver got; otherwise, once the fixed point is reached, each block
-/// is evaluated once more and its facts go to the sink (a summary whose answer only grows with the
-/// states takes its facts while solving instead, as <see cref="ViewFactSink.CollectsWhileSolving"/>).
+/// the solver got; otherwise, once the fixed point is reached, the facts of each block's latest
+/// transfer go to the sink (the rules' analysis, <see cref="BlockFactRecorder"/>) or each block is
+/// evaluated once more (a summary's); a summary whose answer only grows with the states takes its
+/// facts while solving instead, as <see cref="ViewFactSink.CollectsWhileSolving"/>.
 /// </para>
 /// </remarks>
 internal sealed partial class ViewFlowAnalysis
@@ -79,7 +80,7 @@ internal sealed partial class ViewFlowAnalysis
     /// <summary>Whether the fixed point was not reached and every view was taken as stale everywhere instead.</summary>
     internal bool GaveUp { get; private set; }
 
-    /// <summary>Whether the solver's one pass over a forward graph gave the sink its facts (<see cref="TransfersOnceInOrder"/>), so that no reporting pass is needed.</summary>
+    /// <summary>Whether the solver gave the sink its facts (its one pass over a forward graph, <see cref="TransfersOnceInOrder"/>, or the blocks' latest transfers), so that no reporting pass is needed.</summary>
     private bool _reportedWhileSolving;
 
     private ViewFlowAnalysis(
@@ -328,11 +329,22 @@ internal sealed partial class ViewFlowAnalysis
 
         // Where every block is transferred once, from its final input, and in the order of the
         // reporting pass, that pass would repeat the solver's work: the sink takes its facts now.
+        // Elsewhere the rules' analysis keeps what each block's latest transfer found instead of
+        // evaluating every block once more; a summary's, solved inside its callers' questions,
+        // still reports from the fixed point.
         var solvingFacts = SolvingFacts;
-        if (!_facts.CollectsWhileSolving && limit >= blocks.Length && TransfersOnceInOrder())
+        BlockFactRecorder? recorder = null;
+        if (!_facts.CollectsWhileSolving && limit >= blocks.Length)
         {
-            solvingFacts = _facts;
-            _reportedWhileSolving = true;
+            if (TransfersOnceInOrder())
+            {
+                solvingFacts = _facts;
+                _reportedWhileSolving = true;
+            }
+            else if (_visit is null)
+            {
+                solvingFacts = recorder = new BlockFactRecorder(_facts, blocks.Length);
+            }
         }
 
         // The pending blocks, lowest ordinal first: a flag per block and the lowest one set, since a
@@ -374,6 +386,7 @@ internal sealed partial class ViewFlowAnalysis
 #endif
 
             _in[ordinal] = input;
+            recorder?.Transferring(ordinal);
             var (output, anyPoint) = Transfer(blocks[ordinal], input.Clone(), solvingFacts);
             _out[ordinal] = output;
             _anyPoint[ordinal] = anyPoint;
@@ -387,6 +400,12 @@ internal sealed partial class ViewFlowAnalysis
                     lowest = Math.Min(lowest, next);
                 }
             }
+        }
+
+        if (recorder is not null)
+        {
+            recorder.Replay();
+            _reportedWhileSolving = true;
         }
     }
 
