@@ -205,7 +205,7 @@ internal static class OffsetSlotPlanner
                     continue;
                 }
 
-                if (Decompose(model, pointer, cancellationToken) is not { } parts)
+                if ((Decompose(model, pointer, cancellationToken) ?? FreshOffset(finding, pointer)) is not { } parts)
                 {
                     // A number stored beside the pointer (a length) is data; a pointer that cannot be taken apart is not.
                     if (model.GetTypeInfo(pointer, cancellationToken).Type?.SpecialType is SpecialType.System_Int64 && !isScalar)
@@ -217,13 +217,13 @@ internal static class OffsetSlotPlanner
                 }
 
                 var thisType = parts.OffsetType;
-                if (thisType.SpecialType is not (SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_UInt32)
-                    || (offsetType is not null && !SymbolEqualityComparer.Default.Equals(offsetType, thisType)))
+                if (thisType.SpecialType is not (SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_UInt32 or SpecialType.System_IntPtr)
+                    || (offsetType is not null && CommonOffsetType(offsetType, thisType) is null))
                 {
                     return null;
                 }
 
-                offsetType = thisType;
+                offsetType = offsetType is null ? thisType : CommonOffsetType(offsetType, thisType);
                 memory ??= parts.Memory;
                 mixedMemories |= parts.MemoryOfAnotherObject || !parts.Memory.IsEquivalentTo(memory, topLevel: false);
 
@@ -246,7 +246,7 @@ internal static class OffsetSlotPlanner
         // a field of the reader's own type, or a parameter in scope where it reads.
         var reads = replacements.Where(r => r.Original == r.Replacement).Select(r => r.Original).ToList();
         replacements.RemoveAll(r => r.Original == r.Replacement);
-        if (reads.Count > 0 && (mixedMemories || !sameMemory.HoldsFor(slot) || !reads.All(read => MemoryReachableAt(model, memory, read, cancellationToken))))
+        if ((reads.Count > 0 || TellsPointersApart(slotType)) && (mixedMemories || !sameMemory.HoldsFor(slot) || !reads.All(read => MemoryReachableAt(model, memory, read, cancellationToken))))
         {
             return null;
         }
@@ -260,7 +260,7 @@ internal static class OffsetSlotPlanner
             replacements.Add((read, PointerAgain(model, memory, (ExpressionSyntax)read, model.GetTypeInfo(read, cancellationToken).Type ?? slotType, offset)));
         }
 
-        var offsetTypeName = ParseTypeName(offsetType.ToMinimalDisplayString(model, declaration.SpanStart));
+        var offsetTypeName = offsetType.SpecialType == SpecialType.System_IntPtr ? ParseTypeName("nint") : ParseTypeName(offsetType.ToMinimalDisplayString(model, declaration.SpanStart));
         if (mayBeEmpty)
         {
             // A read as a pointer needs the value of an offset that may be missing (where the
@@ -361,6 +361,134 @@ internal static class OffsetSlotPlanner
 
         retyped.Add((parameterSyntax, (IdentifierNameSyntax)value));
         return arguments.SelectMany(argument => ThroughHelpers(model, project, argument, retyped, depth + 1, cancellationToken)).ToList();
+    }
+
+    /// <summary>
+    /// A set of pointers or a dictionary keyed by them, which tells its pointers apart even where
+    /// nothing reads one back (<c>_seen.Add(p)</c> says whether it was new, <c>Count</c> how many):
+    /// offsets into one memory are equal where the pointers were, those of two memories may not be.
+    /// </summary>
+    private static bool TellsPointersApart(ITypeSymbol slotType)
+        => slotType.AllInterfaces.Append(slotType).OfType<INamedTypeSymbol>().Any(type =>
+            type.ContainingNamespace?.ToDisplayString() == "System.Collections.Generic"
+            && type.Name is "ISet" or "IReadOnlySet" or "IDictionary" or "IReadOnlyDictionary"
+            && IsPointerOrAddress(type.TypeArguments.FirstOrDefault()));
+
+    /// <summary>
+    /// The type that holds the offsets of two stores: theirs when they agree, else the wider one an
+    /// <c>int</c> converts to without a cast (<c>long</c>, or <c>nint</c> for an offset taken at its
+    /// store by <see cref="FreshOffset"/>).
+    /// </summary>
+    private static ITypeSymbol? CommonOffsetType(ITypeSymbol first, ITypeSymbol second)
+        => SymbolEqualityComparer.Default.Equals(first, second) ? first
+            : second.SpecialType == SpecialType.System_Int32 && first.SpecialType is SpecialType.System_IntPtr or SpecialType.System_Int64 ? first
+            : first.SpecialType == SpecialType.System_Int32 && second.SpecialType is SpecialType.System_IntPtr or SpecialType.System_Int64 ? second
+            : null;
+
+    /// <summary>
+    /// A pointer that is not the memory's pointer plus an offset written out, but is fresh where it
+    /// is stored: obtained by a call whose value is built on one memory of this type (a helper that
+    /// calls the guest, then returns <c>_memory.GetPointer() + address</c>), in the store itself or
+    /// in a local declared from that call alone, never assigned again, with nothing that may call
+    /// the guest from there to the store (no loop between, no statement before it that calls one).
+    /// Its guest offset is taken at the store: <c>cells - _memory.GetPointer()</c>, a native integer,
+    /// the address it points at as long as the memory does not move, which is what the store kept.
+    /// </summary>
+    private static PointerParts? FreshOffset(FindingContext finding, ExpressionSyntax pointer)
+    {
+        var model = finding.Model;
+        var cancellationToken = finding.CancellationToken;
+        var pointerType = model.GetTypeInfo(pointer, cancellationToken).Type;
+        if (pointerType is not (IPointerTypeSymbol or { SpecialType: SpecialType.System_IntPtr })
+            || pointer.FirstAncestorOrSelf<StatementSyntax>() is not { } store
+            || SyntaxHelpers.EnclosingFunction(store) is not { } body)
+        {
+            return null;
+        }
+
+        var source = pointer;
+        while (source is ParenthesizedExpressionSyntax or CastExpressionSyntax)
+        {
+            source = source is ParenthesizedExpressionSyntax parenthesized ? parenthesized.Expression : ((CastExpressionSyntax)source).Expression;
+        }
+
+        // Memory.GetPointer() itself is the memory's base, whose offset is 0: no helper's pointer.
+        ExpressionSyntax obtained;
+        if (source is InvocationExpressionSyntax && IsOwnHelperCall(model, source, cancellationToken))
+        {
+            obtained = pointer;
+        }
+        else if (model.GetSymbolInfo(source, cancellationToken).Symbol is ILocalSymbol { IsRef: false, DeclaringSyntaxReferences.Length: 1 } local
+                 && local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer.Value: { } initializer, Parent: VariableDeclarationSyntax { Variables.Count: 1, Parent: LocalDeclarationStatementSyntax { UsingKeyword.RawKind: 0 } declaration } }
+                 && IsOwnHelperCall(model, initializer, cancellationToken)
+                 && SyntaxHelpers.EnclosingFunction(declaration) == body
+                 && !ViewReacquirePlanner.References(model, local, body, cancellationToken).Any(r => ViewReacquirePlanner.IsWrite(r) || r.Parent is PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.AddressOfExpression } or ArgumentSyntax { RefKindKeyword.RawKind: not 0 })
+                 && !MayCallGuestBetween(finding, declaration, store))
+        {
+            obtained = initializer;
+        }
+        else
+        {
+            return null;
+        }
+
+        if (PointerRebasePlanner.RebasedStores(finding, body, new[] { obtained }, System.Array.Empty<ExpressionSyntax>(), new List<(SyntaxNode Original, SyntaxNode Replacement)>()) is not IFieldSymbol memory
+            || model.LookupSymbols(pointer.SpanStart, name: memory.Name) is not { Length: 1 } named
+            || !SymbolEqualityComparer.Default.Equals(named[0], memory)
+            || model.SyntaxTree.GetRoot(cancellationToken).DescendantNodes().OfType<IdentifierNameSyntax>()
+                   .FirstOrDefault(n => n.Identifier.ValueText == memory.Name && n.Parent is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "GetPointer" } && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(n, cancellationToken).Symbol, memory)) is not { } memoryReference)
+        {
+            return null;
+        }
+
+        var stored = pointerType.SpecialType == SpecialType.System_IntPtr ? Parenthesized(pointer) : "(nint)" + Parenthesized(pointer);
+        var offset = ParseExpression($"{stored} - {memory.Name}.GetPointer()").WithAdditionalAnnotations(Simplifier.Annotation);
+        return new PointerParts(memoryReference, offset, model.Compilation.GetSpecialType(SpecialType.System_IntPtr), null);
+    }
+
+    /// <summary>A call, under casts, of a method declared in source (a helper of the user's, not Wasmtime's <c>GetPointer</c>).</summary>
+    private static bool IsOwnHelperCall(SemanticModel model, ExpressionSyntax expression, CancellationToken cancellationToken)
+    {
+        while (expression is ParenthesizedExpressionSyntax or CastExpressionSyntax)
+        {
+            expression = expression is ParenthesizedExpressionSyntax parenthesized ? parenthesized.Expression : ((CastExpressionSyntax)expression).Expression;
+        }
+
+        return expression is InvocationExpressionSyntax && model.GetSymbolInfo(expression, cancellationToken).Symbol is IMethodSymbol { MethodKind: MethodKind.Ordinary, DeclaringSyntaxReferences.Length: > 0 };
+    }
+
+    /// <summary>
+    /// Whether anything that runs after <paramref name="declaration"/> and before <paramref name="store"/>
+    /// (both in one function, the store within the declaration's block) may call the guest: the
+    /// statements before the store at each level, what an enclosing statement evaluates first (an
+    /// <c>if</c>'s condition), the store's own statement; a loop between them runs more than that.
+    /// </summary>
+    private static bool MayCallGuestBetween(FindingContext finding, StatementSyntax declaration, StatementSyntax store)
+    {
+        if (GuestCallFinder.Contains(finding.Model, finding.Semantics, store, finding.CancellationToken))
+        {
+            return true;
+        }
+
+        for (SyntaxNode node = store; node != declaration.Parent; node = node.Parent)
+        {
+            if (node.Parent is null or AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or CommonForEachStatementSyntax or ForStatementSyntax or WhileStatementSyntax or DoStatementSyntax)
+            {
+                return true;
+            }
+
+            foreach (var before in node.Parent.ChildNodes())
+            {
+                if (before.Span.End <= node.SpanStart
+                    && (node.Parent != declaration.Parent || before.SpanStart > declaration.SpanStart)
+                    && GuestCallFinder.Contains(finding.Model, finding.Semantics, before, finding.CancellationToken))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     /// <summary><c>pointer</c> and <c>ptr</c> become <c>offset</c>, <c>framePointer</c> <c>frameOffset</c>; other names stay.</summary>
@@ -561,9 +689,12 @@ internal static class OffsetSlotPlanner
             node = node.Parent;
         }
 
-        // (pointer, length) in a tuple, [a, b] in a collection expression: the slot of the whole.
-        if (node.Parent is ArgumentSyntax { Parent: TupleExpressionSyntax tuple })
+        // (pointer, length) in a tuple, [a, b] in a collection expression: the slot of the whole, or
+        // the variable in the same place where the tuple is taken apart ((_cursor, _count) = (p, n)).
+        var element = -1;
+        if (node.Parent is ArgumentSyntax { Parent: TupleExpressionSyntax tuple } inTuple)
         {
+            element = tuple.Arguments.IndexOf(inTuple);
             node = tuple;
         }
         else if (node.Parent is ExpressionElementSyntax { Parent: CollectionExpressionSyntax collection })
@@ -579,8 +710,10 @@ internal static class OffsetSlotPlanner
         {
             ArgumentSyntax { Parent: ArgumentListSyntax { Arguments: { Count: 2 } arguments, Parent: InvocationExpressionSyntax invocation } } stored
                 when arguments[1] == stored && arguments[0].RefKindKeyword.IsKind(SyntaxKind.RefKeyword) && IsPlainStore(model, invocation, cancellationToken) => arguments[0].Expression,
-            AssignmentExpressionSyntax assignment when assignment.Right == node => assignment.Left is ElementAccessExpressionSyntax element ? element.Expression : assignment.Left,
-            ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax call } } } => call.Expression,
+            AssignmentExpressionSyntax { Left: TupleExpressionSyntax variables } assignment when assignment.Right == node && node is TupleExpressionSyntax values && element >= 0
+                => variables.Arguments.Count == values.Arguments.Count ? variables.Arguments[element].Expression : null,
+            AssignmentExpressionSyntax assignment when assignment.Right == node => assignment.Left is ElementAccessExpressionSyntax indexed ? indexed.Expression : assignment.Left,
+            ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax call } } } when IsCollectionStore(call.Name.Identifier.ValueText) => call.Expression,
             _ => null,
         };
 
@@ -890,12 +1023,20 @@ internal static class OffsetSlotPlanner
                && (_memory.IsStatic || (!slot.IsStatic && _slotOnlyOnThis && SymbolEqualityComparer.Default.Equals(slot.ContainingType, _memory.ContainingType)));
     }
 
-    /// <summary><c>_field = pointer</c>, or <c>Interlocked.Exchange(ref _field, pointer);</c> and <c>Volatile.Write(ref _field, pointer)</c> (stores whose result is not read): the pointer stored.</summary>
+    /// <summary><c>_field = pointer</c>, <c>(_field, _count) = (pointer, count)</c>, or <c>Interlocked.Exchange(ref _field, pointer);</c> and <c>Volatile.Write(ref _field, pointer)</c> (stores whose result is not read): the pointer stored.</summary>
     private static IReadOnlyList<ExpressionSyntax>? StoredIntoField(SemanticModel model, ExpressionSyntax access, CancellationToken cancellationToken)
     {
         if (access.Parent is AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression } assignment && assignment.Left == access)
         {
             return new[] { assignment.Right };
+        }
+
+        // (_cursor, _count) = (pointer, count): the value in the same place of the tuple taken apart.
+        if (access.Parent is ArgumentSyntax { NameColon: null, Parent: TupleExpressionSyntax { Parent: AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression, Right: TupleExpressionSyntax values } deconstruction } variables } variable
+            && deconstruction.Left == variables
+            && values.Arguments.Count == variables.Arguments.Count)
+        {
+            return new[] { values.Arguments[variables.Arguments.IndexOf(variable)].Expression };
         }
 
         return access.Parent is ArgumentSyntax { RefKindKeyword.RawKind: (int)SyntaxKind.RefKeyword, Parent: ArgumentListSyntax { Arguments: { Count: 2 } arguments, Parent: InvocationExpressionSyntax invocation } } argument
@@ -949,8 +1090,7 @@ internal static class OffsetSlotPlanner
         IEnumerable<ExpressionSyntax> values;
         switch (access.Parent)
         {
-            case MemberAccessExpressionSyntax { Parent: InvocationExpressionSyntax invocation } member when member.Expression == access
-                                                                                                        && member.Name.Identifier.ValueText is "Add" or "AddLast" or "AddFirst" or "Enqueue" or "Push" or "TryAdd" or "Insert":
+            case MemberAccessExpressionSyntax { Parent: InvocationExpressionSyntax invocation } member when member.Expression == access && IsCollectionStore(member.Name.Identifier.ValueText):
                 values = invocation.ArgumentList.Arguments.Select(a => a.Expression);
                 break;
             case ElementAccessExpressionSyntax { Parent: AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression } assignment } element when element.Expression == access && assignment.Left == element:
@@ -982,6 +1122,12 @@ internal static class OffsetSlotPlanner
 
         return pointers;
     }
+
+    /// <summary>
+    /// The methods that put their argument into a collection. A call of any other method on a
+    /// field (<c>_journal.Remember(p)</c>) is a helper's, which may store it in a slot of its own.
+    /// </summary>
+    private static bool IsCollectionStore(string method) => method is "Add" or "AddLast" or "AddFirst" or "Enqueue" or "Push" or "TryAdd" or "Insert";
 
     /// <summary>A use of a collection field that reads no element: its count, clearing it, dropping its oldest.</summary>
     private static bool IsHarmlessCollectionUse(ExpressionSyntax access)
@@ -1228,12 +1374,29 @@ internal static class OffsetSlotPlanner
             return null;
         }
 
-        // Left-nested additions: the terms after the pointer, first term first.
-        var terms = new List<IOperation>();
+        // Left-nested additions: the terms after the pointer, first term first; a term added to a
+        // pointer of a wider type ((long*)p + 1) counts its elements, so its bytes are the term
+        // times the element's size.
+        var terms = new List<(ExpressionSyntax Syntax, ITypeSymbol? Type)>();
+        var termOperations = new List<IOperation>();
         var baseOperation = operation;
-        while (baseOperation is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } addition && AddsBytes(addition.Type))
+        while (baseOperation is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } addition
+               && (AddsBytes(addition.Type) || ElementSize(model, addition, cancellationToken) is not null))
         {
-            terms.Insert(0, addition.RightOperand.WalkDownConversions());
+            var term = addition.RightOperand.WalkDownConversions();
+            if (term.Syntax is not ExpressionSyntax termSyntax)
+            {
+                return null;
+            }
+
+            // A constant count stays a constant of its type; any other is widened first, as the
+            // pointer's own arithmetic is, so that the product cannot overflow.
+            termOperations.Add(term);
+            var isConstant = term.ConstantValue.HasValue;
+            terms.Insert(0, AddsBytes(addition.Type)
+                ? (termSyntax, term.Type)
+                : (ParseExpression($"{(isConstant ? Parenthesized(termSyntax) : "(long)" + Parenthesized(termSyntax))} * {ElementSize(model, addition, cancellationToken)}"),
+                   isConstant ? term.Type : model.Compilation.GetSpecialType(SpecialType.System_Int64)));
             baseOperation = addition.LeftOperand.WalkDownConversions();
             if (baseOperation is ILocalReferenceOperation { Local: { } baseLocal } && baseLocal.DeclaringSyntaxReferences.Length == 1
                 && baseLocal.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer.Value: { } baseInitializer }
@@ -1247,20 +1410,20 @@ internal static class OffsetSlotPlanner
 
         if (baseOperation is not IInvocationOperation { TargetMethod.Name: "GetPointer", Instance: { } memory } getPointer
             || terms.Count == 0
-            || (local is not null && !HeldUnchanged(model, local, termsMoved ? terms : [], pointer, cancellationToken))
+            || (local is not null && !HeldUnchanged(model, local, termsMoved ? termOperations : [], pointer, cancellationToken))
             || WasmViewAnalyzers.Engine.Knowledge.WasmSymbols.TryCreate(model.Compilation) is not { } symbols
             || !symbols.IsWasmtimeType(getPointer.TargetMethod.ContainingType, symbols.Memory)
             || memory.Syntax is not ExpressionSyntax memorySyntax
-            || terms.Any(t => t.Syntax is not ExpressionSyntax || t.Type is null)
+            || terms.Any(t => t.Type is null)
             || OffsetTypeOf(model.Compilation, terms.Select(t => t.Type!)) is not { } offsetType)
         {
             return null;
         }
 
         var offset = terms.Count == 1
-            ? (ExpressionSyntax)terms[0].Syntax
+            ? terms[0].Syntax
             : ParseExpression(string.Join(" + ", terms.Select(t => t.Syntax.WithoutTrivia().ToString())));
-        return new PointerParts(memorySyntax, offset, offsetType, local, terms: terms.Select(t => (ExpressionSyntax)t.Syntax).ToList());
+        return new PointerParts(memorySyntax, offset, offsetType, local, terms: terms.Select(t => t.Syntax).ToList());
     }
 
     /// <summary>
@@ -1328,6 +1491,22 @@ internal static class OffsetSlotPlanner
     }
 
     /// <summary>
+    /// <c>sizeof(long)</c> for a sum over a <c>long*</c>: what one element adds to the address, for a
+    /// pointer to an unmanaged type (not <c>void*</c>, not a byte); null for any other sum.
+    /// </summary>
+    private static string? ElementSize(SemanticModel model, IBinaryOperation addition, CancellationToken cancellationToken)
+        => addition.Type is IPointerTypeSymbol { PointedAtType: { IsUnmanagedType: true, SpecialType: not (SpecialType.System_Void or SpecialType.System_Byte or SpecialType.System_SByte) } element }
+           && addition.LeftOperand.Type is IPointerTypeSymbol
+           && !cancellationToken.IsCancellationRequested
+            ? $"sizeof({element.ToMinimalDisplayString(model, addition.Syntax.SpanStart)})"
+            : null;
+
+    private static string Parenthesized(ExpressionSyntax term)
+        => term is IdentifierNameSyntax or LiteralExpressionSyntax or MemberAccessExpressionSyntax or InvocationExpressionSyntax or ParenthesizedExpressionSyntax
+            ? term.WithoutTrivia().ToString()
+            : $"({term.WithoutTrivia()})";
+
+    /// <summary>
     /// <c>plugin.Pointer(address)</c> of a helper whose whole body is <c>Memory.GetPointer() + address</c>
     /// over its own parameters: the offset is the sum with the call's arguments in their place, and
     /// the memory the helper's field or auto-property. Only a helper of this file that cannot be
@@ -1347,6 +1526,7 @@ internal static class OffsetSlotPlanner
             || call.Instance is not (null or IInstanceReferenceOperation or ILocalReferenceOperation or IParameterReferenceOperation or IFieldReferenceOperation { Instance: null or IInstanceReferenceOperation })
             || ReturnedExpression(method.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken)) is not { } returned
             || Decompose(model, returned, cancellationToken) is not { Local: null, MemoryOfAnotherObject: false } parts
+            || parts.Terms.Any(term => term.SyntaxTree != model.SyntaxTree)
             || model.GetOperation(parts.Memory, cancellationToken) is not (IFieldReferenceOperation { Instance: null or IInstanceReferenceOperation } or IPropertyReferenceOperation { Instance: null or IInstanceReferenceOperation, Property: { Parameters.IsEmpty: true } })
             || (model.GetSymbolInfo(parts.Memory, cancellationToken).Symbol is IPropertySymbol property && property.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is not PropertyDeclarationSyntax { ExpressionBody: null, AccessorList.Accessors: var accessors } || accessors.Any(a => a.Body is not null || a.ExpressionBody is not null)))
         {

@@ -595,8 +595,6 @@ public sealed class ViewEscapesMethodFixerTests
             private readonly List<nint> _pending = new();
             private readonly Queue<nint> _queue = new();
             private readonly Stack<nint> _stack = new();
-            private nint _cell;
-
             void Remember(int address) => _frame = (byte*)memory.GetPointer() + address;
 
             bool HasFrame => _frame != null;
@@ -614,8 +612,6 @@ public sealed class ViewEscapesMethodFixerTests
             void Push(int address) => _stack.Push(memory.GetPointer() + address);
 
             bool TopIsSet => _stack.Peek() != 0;
-
-            void Cell(int index) => _cell = (nint)((int*)memory.GetPointer() + index);
 
             private readonly List<nint> _ring = new();
 
@@ -641,8 +637,7 @@ public sealed class ViewEscapesMethodFixerTests
         // A pointer read where it may be 0 would need an offset that may be missing (nor may a loop
         // or a lambda compare an element with 0); FirstOrDefault's 0
         // for none would become the memory's base; an element taken out into a local would be an
-        // offset there; a pointer compared is no offset; (int*)p + index adds 4 bytes per index, not
-        // one; a slot given a value where it is declared holds one from the start.
+        // offset there; a pointer compared is no offset; a slot given a value where it is declared holds one from the start.
         Assert.Empty(titles);
     }
 
@@ -1104,10 +1099,16 @@ public sealed class ViewEscapesMethodFixerTests
         void Touch(Peer peer, int address) => peer.Touched.Add(address + 2);
         """) + PeerTypes.Replace("public nint LastSnapshot", "public int LastSnapshot").Replace("List<nint>", "List<int>") + PluginType, Key);
 
+    /// <summary>
+    /// A helper's pointer the offset cannot be written for: one whose helper calls the guest or reads
+    /// a field that may change is fresh where it is stored, so its offset is taken there (the rows
+    /// of <see cref="FreshPointerSlots"/>); the plugin's memory is not in reach where its pointer is
+    /// read, and a helper whose argument calls the guest is not known to obtain its pointer last.
+    /// </summary>
     [Fact]
-    public async Task PointerFromAHelperThatCallsTheGuestReadsAFieldOrIsReadBackFromAnotherObject_KeepsItsType()
+    public async Task PointerFromAHelperThatCallsTheGuestReadsAFieldOrIsReadBackFromAnotherObject_OnlyTheFreshOnesKeepTheOffset()
     {
-        var titles = await Verify.GetOfferedFixesAsync(ViewEscapesMethodAnalyzerTests.Host("""
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host("""
             private nint _fresh;
             private nint _board;
             private nint _shared;
@@ -1135,11 +1136,242 @@ public sealed class ViewEscapesMethodFixerTests
             int Sum => *(byte*)_fresh + *(byte*)_board + *(byte*)_shared + *(byte*)_converted;
             """) + PluginType);
 
-        // The first helper calls the guest; the second reads a field that may change before the read;
-        // the plugin's memory is not in reach where its pointer is read; an argument that is more than
-        // variables and constants is not moved into the offset.
-        Assert.Empty(titles);
+        var offered = findings.Where(finding => !finding.Fixes.IsEmpty).Select(finding => finding.Diagnostic.GetMessage()).ToList();
+        Assert.Equal(2, offered.Count);
+        Assert.Contains(offered, message => message.Contains("'Fresh(address)'", StringComparison.Ordinal));
+        Assert.Contains(offered, message => message.Contains("'Board()'", StringComparison.Ordinal));
     }
+
+    private const string FreshHelper = """
+
+        nint Board()
+        {
+            var address = convert(0);
+            return memory.GetPointer() + address;
+        }
+
+        """;
+
+    /// <summary>
+    /// A pointer from a helper of this type that calls the guest and then returns its memory's
+    /// pointer plus an address (<c>Board()</c>), which cannot be evaluated again: the slot keeps the
+    /// guest offset taken where the pointer is stored, while it is fresh (<c>cells -
+    /// memory.GetPointer()</c>), as a native integer, and each read obtains the pointer again. One
+    /// row per kind of slot, the pointer stored from the call or from a local declared from it.
+    /// </summary>
+    public static TheoryData<string, string, string, string, string, string, string> FreshPointerSlots() => new()
+    {
+        {
+            "field, from a local", "private nint _board;", "private nint _board;",
+            "void Keep()\n{\n    var cells = Board();\n    _board = {|WVA002:cells|};\n}", "void Keep()\n{\n    var cells = Board();\n    _board = cells - memory.GetPointer();\n}",
+            "byte Read() => *(byte*)_board;", "byte Read() => *(byte*)(memory.GetPointer() + _board);"
+        },
+        {
+            "byte pointer field, from a cast call", "private byte* _cells;", "private nint _cells;",
+            "void Keep()\n{\n    _cells = {|WVA002:(byte*)Board()|};\n}", "void Keep()\n{\n    _cells = (nint)((byte*)Board()) - memory.GetPointer();\n}",
+            "byte Read() => _cells[1];", "byte Read() => ((byte*)(memory.GetPointer() + _cells))[1];"
+        },
+        {
+            "auto-property", "private nint Cells { get; set; }", "private nint Cells { get; set; }",
+            "void Keep()\n{\n    Cells = {|WVA002:Board()|};\n}", "void Keep()\n{\n    Cells = Board() - memory.GetPointer();\n}",
+            "byte Read() => *(byte*)Cells;", "byte Read() => *(byte*)(memory.GetPointer() + Cells);"
+        },
+        {
+            "list element", "private readonly List<nint> _boards = new();", "private readonly List<nint> _boards = new();",
+            "void Keep()\n{\n    _boards.Add({|WVA002:Board()|});\n}", "void Keep()\n{\n    _boards.Add(Board() - memory.GetPointer());\n}",
+            "byte Read() => *(byte*)_boards[0];", "byte Read() => *(byte*)(memory.GetPointer() + _boards[0]);"
+        },
+        {
+            "queue element", "private readonly Queue<nint> _boards = new();", "private readonly Queue<nint> _boards = new();",
+            "void Keep()\n{\n    var cells = Board();\n    _boards.Enqueue({|WVA002:cells|});\n}", "void Keep()\n{\n    var cells = Board();\n    _boards.Enqueue(cells - memory.GetPointer());\n}",
+            "byte Read() => *(byte*)_boards.Dequeue();", "byte Read() => *(byte*)(memory.GetPointer() + _boards.Dequeue());"
+        },
+        {
+            "dictionary value", "private readonly Dictionary<int, nint> _boards = new();", "private readonly Dictionary<int, nint> _boards = new();",
+            "void Keep(int move)\n{\n    _boards[move] = {|WVA002:Board()|};\n}", "void Keep(int move)\n{\n    _boards[move] = Board() - memory.GetPointer();\n}",
+            "byte Read(int move) => *(byte*)_boards[move];", "byte Read(int move) => *(byte*)(memory.GetPointer() + _boards[move]);"
+        },
+        {
+            "array element", "private readonly nint[] _ring = new nint[4];", "private readonly nint[] _ring = new nint[4];",
+            "void Keep(int move)\n{\n    var cells = Board();\n    if (move >= 0)\n    {\n        _ring[move % 4] = {|WVA002:cells|};\n    }\n}", "void Keep(int move)\n{\n    var cells = Board();\n    if (move >= 0)\n    {\n        _ring[move % 4] = cells - memory.GetPointer();\n    }\n}",
+            "byte Read() => *(byte*)_ring[0];", "byte Read() => *(byte*)(memory.GetPointer() + _ring[0]);"
+        },
+        {
+            "field in a tuple taken apart", "private nint _board;\nprivate int _move;", "private nint _board;\nprivate int _move;",
+            "void Keep(int move)\n{\n    var cells = Board();\n    (_board, _move) = ({|WVA002:cells|}, move);\n}", "void Keep(int move)\n{\n    var cells = Board();\n    (_board, _move) = (cells - memory.GetPointer(), move);\n}",
+            "byte Read() => *(byte*)_board;", "byte Read() => *(byte*)(memory.GetPointer() + _board);"
+        },
+        {
+            "field beside an offset written out", "private nint _board;", "private nint _board;",
+            "void Keep()\n{\n    _board = {|WVA002:Board()|};\n}\n\nvoid Reset(int address) => _board = {|WVA002:memory.GetPointer() + address|};", "void Keep()\n{\n    _board = Board() - memory.GetPointer();\n}\n\nvoid Reset(int address) => _board = address;",
+            "byte Read() => *(byte*)_board;", "byte Read() => *(byte*)(memory.GetPointer() + _board);"
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(FreshPointerSlots))]
+    public Task PointerFromAHelperThatCallsTheGuest_SlotKeepsTheOffsetTakenWhereItIsStored(string kind, string declaration, string fixedDeclaration, string store, string fixedStore, string read, string fixedRead)
+    {
+        Assert.NotEmpty(kind);
+        return Verify.VerifyCodeFixAsync(
+            ViewEscapesMethodAnalyzerTests.Host(declaration + "\n" + FreshHelper + store + "\n\n" + read),
+            ViewEscapesMethodAnalyzerTests.Host(fixedDeclaration + "\n" + FreshHelper + fixedStore + "\n\n" + fixedRead),
+            Key);
+    }
+
+    /// <summary>
+    /// The twins of <see cref="FreshPointerSlots"/> that keep their type: a guest call between the
+    /// local and the store (the pointer may be stale there, so its offset would be wrong), a store
+    /// in a loop the local is declared outside of, a local assigned again, a helper of another
+    /// object, a set of pointers and a dictionary keyed by them that also hold a pointer of another
+    /// memory (two different pointers, equal offsets: <c>Add</c> and <c>Count</c> would tell it),
+    /// and a static slot read back by any instance over its own memory.
+    /// </summary>
+    [Fact]
+    public async Task PointerFromAHelperThatCallsTheGuest_StaleAtTheStoreOrInASlotThatTellsPointersApart_KeepsItsType()
+    {
+        var titles = await Verify.GetOfferedFixesAsync(ViewEscapesMethodAnalyzerTests.Host("""
+            private nint _afterCall;
+            private nint _inLoop;
+            private nint _moved;
+            private nint _shared;
+            private static nint s_last;
+            private readonly HashSet<nint> _seen = new();
+            private readonly Dictionary<nint, int> _visits = new();
+
+            void KeepAfterCall()
+            {
+                var cells = Board();
+                reset();
+                _afterCall = cells;
+            }
+
+            void KeepInLoop(int count)
+            {
+                var cells = Board();
+                for (var i = 0; i < count; i++)
+                {
+                    _inLoop = cells;
+                }
+            }
+
+            void KeepMoved(bool next)
+            {
+                var cells = Board();
+                if (next)
+                {
+                    cells += 4;
+                }
+
+                _moved = cells;
+            }
+
+            void KeepShared(Other other) => _shared = other.Board();
+
+            void KeepStatic() => s_last = Board();
+
+            void KeepSeen(Caller caller, int address)
+            {
+                _seen.Add(Board());
+                _seen.Add(caller.GetMemory("memory")!.GetPointer() + address);
+                _visits.Add(Board(), 1);
+                _visits.Add(caller.GetMemory("memory")!.GetPointer() + address, 2);
+            }
+
+            int Sum => *(byte*)_afterCall + *(byte*)_inLoop + *(byte*)_moved + *(byte*)_shared + *(byte*)s_last + _seen.Count + _visits.Count;
+            """ + FreshHelper) + """
+
+            internal sealed unsafe class Other
+            {
+                private readonly Memory _memory;
+                private readonly Func<int> _next;
+
+                public Other(Memory memory, Func<int> next)
+                {
+                    _memory = memory;
+                    _next = next;
+                }
+
+                public nint Board() => _memory.GetPointer() + _next();
+            }
+            """);
+
+        Assert.DoesNotContain(titles, title => title.StartsWith("Keep the guest offset", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// A pointer of a wider type moved on by elements (<c>times + 1</c> of a <c>long*</c>) is the
+    /// memory's pointer plus the offset and the elements' bytes: the slot keeps that sum.
+    /// </summary>
+    [Fact]
+    public Task PointerOfAWiderTypeMovedOnByElements_KeepsTheOffsetAndTheElementsBytes() => Verify.VerifyCodeFixAsync(ViewEscapesMethodAnalyzerTests.Host("""
+        private readonly List<nint> _recent = new();
+
+        void Keep(int at)
+        {
+            var times = (long*)((byte*)memory.GetPointer() + at);
+            _recent.Add({|WVA002:(nint)(times + 1)|});
+        }
+
+        void KeepAt(int at, int index) => _recent.Add({|WVA002:(nint)((long*)((byte*)memory.GetPointer() + at) + index)|});
+
+        long First => *(long*)_recent[0];
+        """), ViewEscapesMethodAnalyzerTests.Host("""
+        private readonly List<long> _recent = new();
+
+        void Keep(int at)
+        {
+            _recent.Add(at + 1 * sizeof(long));
+        }
+
+        void KeepAt(int at, int index) => _recent.Add(at + (long)index * sizeof(long));
+
+        long First => *(long*)(memory.GetPointer() + _recent[0]);
+        """), Key);
+
+    private const string JournalType = """
+
+        internal sealed class Journal
+        {
+            private readonly List<nint> _recent = new();
+
+            public void Remember(nint occurrence) => _recent.Add(occurrence);
+
+            public int Count => _recent.Count;
+        }
+
+        """;
+
+    /// <summary>
+    /// A pointer handed to a method of another of your types that a field holds
+    /// (<c>_journal.Remember(p)</c>, which adds it to its own list): the helper's slot keeps the
+    /// offset, its parameter typed as it, through a private helper of this type too, and a sum over
+    /// a wider pointer moved on by an element (<c>times + 1</c> of a <c>long*</c>).
+    /// </summary>
+    [Fact]
+    public Task PointerHandedToAMethodOfAnotherTypeThatStoresIt_ItsSlotKeepsTheOffset() => Verify.VerifyCodeFixAsync(ViewEscapesMethodAnalyzerTests.Host("""
+        private readonly Journal _journal = new();
+
+        private void Track(nint occurrence) => _journal.Remember(occurrence);
+
+        void Keep(int at)
+        {
+            var times = (long*)((byte*)memory.GetPointer() + at);
+            _journal.Remember({|WVA002:(nint)times|});
+            Track({|WVA002:(nint)(times + 1)|});
+        }
+        """) + JournalType, ViewEscapesMethodAnalyzerTests.Host("""
+        private readonly Journal _journal = new();
+
+        private void Track(int occurrence) => _journal.Remember(occurrence);
+
+        void Keep(int at)
+        {
+            var times = (long*)((byte*)memory.GetPointer() + at);
+            _journal.Remember(at);
+            Track(at + 1 * sizeof(long));
+        }
+        """) + JournalType.Replace("List<nint>", "List<int>").Replace("Remember(nint", "Remember(int"), Key);
 
     private const string BlockTypes = """
 
