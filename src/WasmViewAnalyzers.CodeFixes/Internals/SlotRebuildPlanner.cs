@@ -42,16 +42,15 @@ internal static class SlotRebuildPlanner
             || finding.Location is not IdentifierNameSyntax name
             || model.GetSymbolInfo(name, cancellationToken).Symbol is not ILocalSymbol { IsRef: false, DeclaringSyntaxReferences.Length: 1, Type: INamedTypeSymbol { TypeKind: TypeKind.Struct } slotType } slot
             || slot.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not VariableDeclaratorSyntax { Initializer.Value: { } initializer } declarator
-            || model.GetOperation(initializer, cancellationToken) is not IInvocationOperation { TargetMethod: { } called, Instance: null or IInstanceReferenceOperation }
+            || model.GetOperation(initializer, cancellationToken) is not IInvocationOperation { TargetMethod: { } called } invocation
             || declarator.Parent?.Parent is not LocalDeclarationStatementSyntax { UsingKeyword.RawKind: 0, Parent: BlockSyntax or SwitchSectionSyntax } declaration
             || ViewReacquirePlanner.EnclosingFunction(declaration) is not { } body
             || ViewReacquirePlanner.EnclosingFunction(name) != body
             || ViewReacquirePlanner.StatementBefore(name, body) is not { } before
             || before.SpanStart < declaration.Span.End
             || model.GetEnclosingSymbol(name.SpanStart, cancellationToken) is not { } caller
-            || !SymbolEqualityComparer.Default.Equals(caller.ContainingType, called.ContainingType)
-            || (caller.IsStatic && !called.IsStatic)
-            || Rebuilt(finding, called, slot, slotType, before.SpanStart) is not { } rebuilt)
+            || Receiver(finding, invocation, caller, before.SpanStart) is not { } receiver
+            || Rebuilt(finding, called, slot, slotType, before.SpanStart, receiver) is not { } rebuilt)
         {
             return null;
         }
@@ -75,11 +74,122 @@ internal static class SlotRebuildPlanner
     }
 
     /// <summary>
+    /// How the use names the helper's object: itself (<see cref="HelperObject.This"/>), or a readonly
+    /// field of the method's type made once by <c>new</c> of the helper's type (<c>_stack = new
+    /// ShadowStack(_memory, ...)</c>), whose members the use reads back through what the
+    /// constructor was given; none for another object.
+    /// </summary>
+    private static HelperObject? Receiver(FindingContext finding, IInvocationOperation invocation, ISymbol caller, int position)
+    {
+        var called = invocation.TargetMethod;
+        switch (invocation.Instance?.WalkDownConversions())
+        {
+            case null or IInstanceReferenceOperation:
+                return SymbolEqualityComparer.Default.Equals(caller.ContainingType, called.ContainingType) && (!caller.IsStatic || called.IsStatic) ? HelperObject.This : null;
+            case IFieldReferenceOperation { Instance: null or IInstanceReferenceOperation, Field: { IsReadOnly: true, IsStatic: false } field }
+                when SymbolEqualityComparer.Default.Equals(field.ContainingType, caller.ContainingType)
+                     && !caller.IsStatic
+                     && finding.Model.LookupSymbols(position, name: field.Name) is { Length: 1 } seen
+                     && SymbolEqualityComparer.Default.Equals(seen[0], field):
+                return Creation(finding, field, called.ContainingType) is { } creation ? new HelperObject(field.Name, creation) : null;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>The one <c>new</c> of <paramref name="type"/> the readonly <paramref name="field"/> is given, in its initializer or a constructor.</summary>
+    private static IObjectCreationOperation? Creation(FindingContext finding, IFieldSymbol field, INamedTypeSymbol type)
+    {
+        var cancellationToken = finding.CancellationToken;
+        var compilation = finding.Model.Compilation;
+        var values = new List<IOperation>();
+        foreach (var declaration in field.ContainingType.DeclaringSyntaxReferences.Select(reference => reference.GetSyntax(cancellationToken)))
+        {
+            var model = declaration.SyntaxTree == finding.Model.SyntaxTree ? finding.Model : compilation.GetSemanticModel(declaration.SyntaxTree);
+            foreach (var node in declaration.DescendantNodes())
+            {
+                if (node is VariableDeclaratorSyntax { Initializer.Value: { } value } declarator && SymbolEqualityComparer.Default.Equals(model.GetDeclaredSymbol(declarator, cancellationToken), field))
+                {
+                    values.Add(model.GetOperation(value, cancellationToken)!);
+                }
+                else if (node is AssignmentExpressionSyntax { Left: var left } assignment
+                         && left is IdentifierNameSyntax or MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax }
+                         && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(left, cancellationToken).Symbol, field))
+                {
+                    values.Add(model.GetOperation(assignment.Right, cancellationToken)!);
+                }
+            }
+        }
+
+        return values.Count == 1 && values[0]?.WalkDownConversions() is IObjectCreationOperation creation && SymbolEqualityComparer.Default.Equals(creation.Type, type) ? creation : null;
+    }
+
+    /// <summary>
+    /// A member of the helper's object as the use names it: itself, or through the object's creation,
+    /// a readonly field or primary-constructor parameter of it that holds what its constructor was
+    /// given, where that was a readonly field or get-only property of the use's type.
+    /// </summary>
+    private sealed class HelperObject
+    {
+        public static readonly HelperObject This = new(null, null);
+
+        private readonly IObjectCreationOperation? _creation;
+
+        public HelperObject(string? name, IObjectCreationOperation? creation)
+        {
+            Name = name;
+            _creation = creation;
+        }
+
+        /// <summary>The field that holds the object; none where it is this one.</summary>
+        public string? Name { get; }
+
+        public ISymbol? Given(ISymbol member, CancellationToken cancellationToken)
+        {
+            if (_creation?.Constructor is not { } constructor || ParameterHolding(member, constructor, cancellationToken) is not { } parameter)
+            {
+                return null;
+            }
+
+            var given = _creation.Arguments.FirstOrDefault(argument => SymbolEqualityComparer.Default.Equals(argument.Parameter, parameter))?.Value.WalkDownConversions();
+            return given switch
+            {
+                IFieldReferenceOperation { Instance: null or IInstanceReferenceOperation, Field: { IsReadOnly: true } field } => field,
+                IPropertyReferenceOperation { Instance: null or IInstanceReferenceOperation, Property: { SetMethod: null, IsIndexer: false } property } => property,
+                _ => null,
+            };
+        }
+
+        /// <summary>The constructor parameter <paramref name="member"/> is: a primary constructor's, or the one a readonly field is given in the constructor's body and nowhere else.</summary>
+        private static IParameterSymbol? ParameterHolding(ISymbol member, IMethodSymbol constructor, CancellationToken cancellationToken)
+        {
+            switch (member)
+            {
+                case IParameterSymbol parameter when SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, constructor):
+                    return parameter;
+                case IFieldSymbol { IsReadOnly: true } field when constructor.ContainingType.InstanceConstructors.Length == 1
+                                                                 && constructor.DeclaringSyntaxReferences.Length == 1
+                                                                 && constructor.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is ConstructorDeclarationSyntax { Body: { } body }:
+                    var stores = body.Statements
+                        .Select(statement => (statement as ExpressionStatementSyntax)?.Expression as AssignmentExpressionSyntax)
+                        .Where(assignment => assignment is not null && (assignment.Left as IdentifierNameSyntax ?? (assignment.Left as MemberAccessExpressionSyntax)?.Name)?.Identifier.ValueText == field.Name)
+                        .ToList();
+                    return stores.Count == 1 && stores[0]!.Right is IdentifierNameSyntax { Identifier.ValueText: var name }
+                           && !field.DeclaringSyntaxReferences.Any(reference => reference.GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer: not null })
+                        ? constructor.Parameters.FirstOrDefault(parameter => parameter.Name == name)
+                        : null;
+                default:
+                    return null;
+            }
+        }
+    }
+
+    /// <summary>
     /// The helper's <c>new</c> of the struct written at the use: the address argument read back
     /// from the slot, the helper's locals put in their place, its type parameters given the call's
     /// type arguments; none where any of it is not a pure rebuilding of the view over that address.
     /// </summary>
-    private static string? Rebuilt(FindingContext finding, IMethodSymbol called, ILocalSymbol slot, INamedTypeSymbol slotType, int position)
+    private static string? Rebuilt(FindingContext finding, IMethodSymbol called, ILocalSymbol slot, INamedTypeSymbol slotType, int position, HelperObject receiver)
     {
         var cancellationToken = finding.CancellationToken;
         var compilation = finding.Model.Compilation;
@@ -126,7 +236,7 @@ internal static class SlotRebuildPlanner
         }
 
         var typeArguments = helper.TypeParameters.Select((parameter, i) => (parameter, called.TypeArguments[i].ToMinimalDisplayString(finding.Model, position))).ToList();
-        var rewriter = new Rewriter(model, finding.Semantics, method, address, addressRead, typeArguments, cancellationToken);
+        var rewriter = new Rewriter(model, finding.Semantics, method, address, addressRead, typeArguments, receiver, cancellationToken);
         var rewritten = (ArgumentListSyntax)rewriter.Visit(arguments);
         if (rewriter.Refused
             || !rewriter.ReadsMemory
@@ -212,9 +322,10 @@ internal static class SlotRebuildPlanner
         private readonly string _addressRead;
         private readonly List<(ITypeParameterSymbol Parameter, string Argument)> _typeArguments;
         private readonly CancellationToken _cancellationToken;
+        private readonly HelperObject _receiver;
         private readonly HashSet<ILocalSymbol> _inlining = new(SymbolEqualityComparer.Default);
 
-        public Rewriter(SemanticModel model, WasmViewSemantics semantics, SyntaxNode method, ISymbol address, string addressRead, List<(ITypeParameterSymbol, string)> typeArguments, CancellationToken cancellationToken)
+        public Rewriter(SemanticModel model, WasmViewSemantics semantics, SyntaxNode method, ISymbol address, string addressRead, List<(ITypeParameterSymbol, string)> typeArguments, HelperObject receiver, CancellationToken cancellationToken)
         {
             _model = model;
             _semantics = semantics;
@@ -222,6 +333,7 @@ internal static class SlotRebuildPlanner
             _address = address;
             _addressRead = addressRead;
             _typeArguments = typeArguments;
+            _receiver = receiver;
             _cancellationToken = cancellationToken;
         }
 
@@ -275,11 +387,15 @@ internal static class SlotRebuildPlanner
                     return ParseExpression(_addressRead).WithTriviaFrom(node);
                 case ILocalSymbol local:
                     return Inlined(node, local);
-                case IParameterSymbol:
-                    return Refuse(node);
+                case IParameterSymbol parameter:
+                    return _receiver.Name is not null && parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.Constructor } ? ThroughReceiver(node, parameter) : Refuse(node);
+                case IFieldSymbol { IsStatic: false, IsConst: false } field when _receiver.Name is not null && !IsMemberName(node):
+                    return ThroughReceiver(node, field);
                 case IFieldSymbol field:
                     Named(node, field);
                     return field.IsReadOnly || field.IsConst ? base.VisitIdentifierName(node) : Refuse(node);
+                case IPropertySymbol { IsStatic: false } when _receiver.Name is not null && !IsMemberName(node):
+                    return Refuse(node);
                 case IPropertySymbol property:
                     Named(node, property);
                     return property.SetMethod is null && !property.IsIndexer && (property.DeclaringSyntaxReferences.IsEmpty ? _semantics.Symbols.IsSpanLike(property.ContainingType) : IsAutoProperty(property))
@@ -290,12 +406,31 @@ internal static class SlotRebuildPlanner
             }
         }
 
+        public override SyntaxNode? VisitThisExpression(ThisExpressionSyntax node)
+            => _receiver.Name is { } name
+                ? node.Parent is MemberAccessExpressionSyntax ? Refuse(node) : IdentifierName(name).WithTriviaFrom(node)
+                : base.VisitThisExpression(node);
+
+        private static bool IsMemberName(IdentifierNameSyntax node) => node.Parent is MemberAccessExpressionSyntax access && access.Name == node;
+
         private void Named(IdentifierNameSyntax node, ISymbol member)
         {
-            if (!(node.Parent is MemberAccessExpressionSyntax access && access.Name == node))
+            if (!IsMemberName(node))
             {
                 Members.Add(member);
             }
+        }
+
+        /// <summary>A member of the helper's object, named at the use by what its constructor was given there.</summary>
+        private SyntaxNode ThroughReceiver(IdentifierNameSyntax node, ISymbol member)
+        {
+            if (_receiver.Given(member, _cancellationToken) is not { } given)
+            {
+                return Refuse(node);
+            }
+
+            Members.Add(given);
+            return IdentifierName(given.Name).WithTriviaFrom(node);
         }
 
         /// <summary>A local of the helper declared once from a value and never assigned (a ref local never re-bound): that value, rewritten too.</summary>

@@ -162,6 +162,220 @@ public sealed partial class StaleViewAfterGuestCallFixerTests
             }
             """
         },
+        {
+            "slot of a stack object the method's type made over its own memory, read after the guest fills it",
+            """
+            sealed class Invoker
+            {
+                private readonly Memory _memory;
+                private readonly ShadowStack _stack;
+                private readonly PrimaryStack _primary;
+                private readonly Action<int> _run;
+
+                public Invoker(Instance instance)
+                {
+                    _memory = instance.GetMemory("memory")!;
+                    _run = instance.GetAction<int>("run")!;
+                    _stack = new ShadowStack(_memory);
+                    _primary = new PrimaryStack(_memory, instance.GetFunction<int, int>("malloc")!);
+                }
+
+                public long Run()
+                {
+                    var result = _stack.Push<long>();
+                    _run(result.Address);
+                    return result.Value;
+                }
+            }
+
+            sealed class ShadowStack
+            {
+                private readonly Memory _memory;
+                private int _top = 1024;
+
+                public ShadowStack(Memory memory)
+                {
+                    _memory = memory;
+                }
+
+                public Slot<T> Push<T>() where T : unmanaged
+                {
+                    var address = _top;
+                    _top += Unsafe.SizeOf<T>();
+                    return new Slot<T>(ref MemoryMarshal.AsRef<T>(_memory.GetSpan(address, Unsafe.SizeOf<T>())), address);
+                }
+            }
+
+            sealed class PrimaryStack(Memory memory, Func<int, int> malloc)
+            {
+                public SpanSlot<T> Push<T>() where T : unmanaged
+                {
+                    int address = malloc(Unsafe.SizeOf<T>());
+                    return new SpanSlot<T>(MemoryMarshal.Cast<byte, T>(memory.GetSpan(address, Unsafe.SizeOf<T>())), address);
+                }
+            }
+            """,
+            """
+            sealed class Invoker
+            {
+                private readonly Memory _memory;
+                private readonly ShadowStack _stack;
+                private readonly PrimaryStack _primary;
+                private readonly Action<int> _run;
+
+                public Invoker(Instance instance)
+                {
+                    _memory = instance.GetMemory("memory")!;
+                    _run = instance.GetAction<int>("run")!;
+                    _stack = new ShadowStack(_memory);
+                    _primary = new PrimaryStack(_memory, instance.GetFunction<int, int>("malloc")!);
+                }
+
+                public long Run()
+                {
+                    var result = _stack.Push<long>();
+                    _run(result.Address);
+                    result = new Slot<long>(ref MemoryMarshal.AsRef<long>(_memory.GetSpan(result.Address, Unsafe.SizeOf<long>())), result.Address);
+                    return result.Value;
+                }
+            }
+
+            sealed class ShadowStack
+            {
+                private readonly Memory _memory;
+                private int _top = 1024;
+
+                public ShadowStack(Memory memory)
+                {
+                    _memory = memory;
+                }
+
+                public Slot<T> Push<T>() where T : unmanaged
+                {
+                    var address = _top;
+                    _top += Unsafe.SizeOf<T>();
+                    return new Slot<T>(ref MemoryMarshal.AsRef<T>(_memory.GetSpan(address, Unsafe.SizeOf<T>())), address);
+                }
+            }
+
+            sealed class PrimaryStack(Memory memory, Func<int, int> malloc)
+            {
+                public SpanSlot<T> Push<T>() where T : unmanaged
+                {
+                    int address = malloc(Unsafe.SizeOf<T>());
+                    return new SpanSlot<T>(MemoryMarshal.Cast<byte, T>(memory.GetSpan(address, Unsafe.SizeOf<T>())), address);
+                }
+            }
+            """
+        },
+        {
+            "span slot of a stack with a primary constructor, written after the next push",
+            """
+            sealed class Invoker
+            {
+                private readonly Memory _memory;
+                private readonly ShadowStack _stack;
+                private readonly PrimaryStack _primary;
+                private readonly Action<int> _run;
+
+                public Invoker(Instance instance)
+                {
+                    _memory = instance.GetMemory("memory")!;
+                    _run = instance.GetAction<int>("run")!;
+                    _stack = new ShadowStack(_memory);
+                    _primary = new PrimaryStack(_memory, instance.GetFunction<int, int>("malloc")!);
+                }
+
+                public void Both(int value)
+                {
+                    var first = _primary.Push<int>();
+                    var second = _primary.Push<int>();
+                    first.Value = value;
+                    _run(second.Address);
+                }
+            }
+
+            sealed class ShadowStack
+            {
+                private readonly Memory _memory;
+                private int _top = 1024;
+
+                public ShadowStack(Memory memory)
+                {
+                    _memory = memory;
+                }
+
+                public Slot<T> Push<T>() where T : unmanaged
+                {
+                    var address = _top;
+                    _top += Unsafe.SizeOf<T>();
+                    return new Slot<T>(ref MemoryMarshal.AsRef<T>(_memory.GetSpan(address, Unsafe.SizeOf<T>())), address);
+                }
+            }
+
+            sealed class PrimaryStack(Memory memory, Func<int, int> malloc)
+            {
+                public SpanSlot<T> Push<T>() where T : unmanaged
+                {
+                    int address = malloc(Unsafe.SizeOf<T>());
+                    return new SpanSlot<T>(MemoryMarshal.Cast<byte, T>(memory.GetSpan(address, Unsafe.SizeOf<T>())), address);
+                }
+            }
+            """,
+            """
+            sealed class Invoker
+            {
+                private readonly Memory _memory;
+                private readonly ShadowStack _stack;
+                private readonly PrimaryStack _primary;
+                private readonly Action<int> _run;
+
+                public Invoker(Instance instance)
+                {
+                    _memory = instance.GetMemory("memory")!;
+                    _run = instance.GetAction<int>("run")!;
+                    _stack = new ShadowStack(_memory);
+                    _primary = new PrimaryStack(_memory, instance.GetFunction<int, int>("malloc")!);
+                }
+
+                public void Both(int value)
+                {
+                    var first = _primary.Push<int>();
+                    var second = _primary.Push<int>();
+                    first = new SpanSlot<int>(MemoryMarshal.Cast<byte, int>(_memory.GetSpan(first.Address, Unsafe.SizeOf<int>())), first.Address);
+                    first.Value = value;
+                    _run(second.Address);
+                }
+            }
+
+            sealed class ShadowStack
+            {
+                private readonly Memory _memory;
+                private int _top = 1024;
+
+                public ShadowStack(Memory memory)
+                {
+                    _memory = memory;
+                }
+
+                public Slot<T> Push<T>() where T : unmanaged
+                {
+                    var address = _top;
+                    _top += Unsafe.SizeOf<T>();
+                    return new Slot<T>(ref MemoryMarshal.AsRef<T>(_memory.GetSpan(address, Unsafe.SizeOf<T>())), address);
+                }
+            }
+
+            sealed class PrimaryStack(Memory memory, Func<int, int> malloc)
+            {
+                public SpanSlot<T> Push<T>() where T : unmanaged
+                {
+                    int address = malloc(Unsafe.SizeOf<T>());
+                    return new SpanSlot<T>(MemoryMarshal.Cast<byte, T>(memory.GetSpan(address, Unsafe.SizeOf<T>())), address);
+                }
+            }
+            """
+        },
     };
 
     [Theory]
@@ -183,7 +397,7 @@ public sealed partial class StaleViewAfterGuestCallFixerTests
     public static TheoryData<string, string> RefusedSlotRebuilds() => new()
     {
         {
-            "a slot of another object: its memory cannot be named here",
+            "a slot of another object of the helper's type: its memory cannot be named here",
             """
             int Other(Host other)
             {
@@ -286,6 +500,108 @@ public sealed partial class StaleViewAfterGuestCallFixerTests
                 var slot = PushShifted();
                 reset();
                 return slot.Value;
+            }
+            """
+        },
+        {
+            "a stack object given a memory the method's type does not keep",
+            """
+            sealed class Invoker
+            {
+                private readonly ShadowStack _stack;
+                private readonly Action<int> _run;
+
+                public Invoker(Instance instance)
+                {
+                    _run = instance.GetAction<int>("run")!;
+                    _stack = new ShadowStack(instance.GetMemory("memory")!);
+                }
+
+                public long Run()
+                {
+                    var result = _stack.Push<long>();
+                    _run(result.Address);
+                    return result.Value;
+                }
+            }
+
+            sealed class ShadowStack
+            {
+                private readonly Memory _memory;
+                private int _top = 1024;
+
+                public ShadowStack(Memory memory)
+                {
+                    _memory = memory;
+                }
+
+                public Slot<T> Push<T>() where T : unmanaged
+                {
+                    var address = _top;
+                    _top += Unsafe.SizeOf<T>();
+                    return new Slot<T>(ref MemoryMarshal.AsRef<T>(_memory.GetSpan(address, Unsafe.SizeOf<T>())), address);
+                }
+            }
+
+            sealed class PrimaryStack(Memory memory, Func<int, int> malloc)
+            {
+                public SpanSlot<T> Push<T>() where T : unmanaged
+                {
+                    int address = malloc(Unsafe.SizeOf<T>());
+                    return new SpanSlot<T>(MemoryMarshal.Cast<byte, T>(memory.GetSpan(address, Unsafe.SizeOf<T>())), address);
+                }
+            }
+            """
+        },
+        {
+            "a stack object held in a field that is not readonly: another stack may be there by the use",
+            """
+            sealed class Invoker
+            {
+                private readonly Memory _memory;
+                private ShadowStack _stack;
+                private readonly Action<int> _run;
+
+                public Invoker(Instance instance)
+                {
+                    _memory = instance.GetMemory("memory")!;
+                    _run = instance.GetAction<int>("run")!;
+                    _stack = new ShadowStack(_memory);
+                }
+
+                public long Run()
+                {
+                    var result = _stack.Push<long>();
+                    _run(result.Address);
+                    return result.Value;
+                }
+            }
+
+            sealed class ShadowStack
+            {
+                private readonly Memory _memory;
+                private int _top = 1024;
+
+                public ShadowStack(Memory memory)
+                {
+                    _memory = memory;
+                }
+
+                public Slot<T> Push<T>() where T : unmanaged
+                {
+                    var address = _top;
+                    _top += Unsafe.SizeOf<T>();
+                    return new Slot<T>(ref MemoryMarshal.AsRef<T>(_memory.GetSpan(address, Unsafe.SizeOf<T>())), address);
+                }
+            }
+
+            sealed class PrimaryStack(Memory memory, Func<int, int> malloc)
+            {
+                public SpanSlot<T> Push<T>() where T : unmanaged
+                {
+                    int address = malloc(Unsafe.SizeOf<T>());
+                    return new SpanSlot<T>(MemoryMarshal.Cast<byte, T>(memory.GetSpan(address, Unsafe.SizeOf<T>())), address);
+                }
             }
             """
         },
