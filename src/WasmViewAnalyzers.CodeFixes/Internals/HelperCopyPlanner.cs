@@ -126,6 +126,118 @@ internal static class HelperCopyPlanner
         return replacements.Select(r => (FixEdit)new ReplaceEdit(r.Original, r.Replacement)).ToList();
     }
 
+    /// <summary>
+    /// Copy in the iterator: a helper that yields read-only memories over guest memory
+    /// (<c>IEnumerable&lt;ReadOnlyMemory&lt;byte&gt;&gt; DecodePages(...)</c>, async too) yields a copy of
+    /// each (<c>yield return Output().ToArray();</c>), made when it is handed out, so a caller that
+    /// keeps the elements past the next guest call (<c>DecodePages(p).ToList()</c>) keeps the host's
+    /// own bytes, and every caller still compiles: the element type does not change.
+    /// </summary>
+    /// <remarks>
+    /// Not offered where the element type is writable (a caller's writes must reach the guest), for a
+    /// helper that overrides or implements another member, for an element already stale where it is
+    /// yielded, or where a guest call between the element's acquisition and this use is given what
+    /// the element was obtained from: there the use reads the guest's output, which a copy does not.
+    /// </remarks>
+    public static IReadOnlyList<FixEdit>? PlanIterator(FindingContext finding)
+    {
+        if (finding.Facts is not { AcquisitionKind: AcquisitionKind.Helper, Acquisition: IInvocationOperation { TargetMethod: { } called }, InvalidatedBy: not null } facts
+            || !IsPlainMember(called)
+            || (called.ReducedFrom ?? called).OriginalDefinition is not { DeclaringSyntaxReferences.Length: 1 } helper
+            || helper.ReturnType is not INamedTypeSymbol { TypeArguments.Length: 1 } sequence
+            || !finding.Semantics.Symbols.IsReadOnlyView(sequence.TypeArguments[0])
+            || finding.Semantics.Symbols.IsSpanLike(sequence.TypeArguments[0])
+            || helper.DeclaringSyntaxReferences[0].GetSyntax(finding.CancellationToken) is not { } declaration
+            || !finding.Model.Compilation.ContainsSyntaxTree(declaration.SyntaxTree)
+            || YieldedExpressions(declaration) is not { Count: > 0 } yielded
+            || ReadsGuestOutput(finding, facts))
+        {
+            return null;
+        }
+
+        var compilation = finding.Model.Compilation;
+        var model = declaration.SyntaxTree == finding.Model.SyntaxTree ? finding.Model : compilation.GetSemanticModel(declaration.SyntaxTree);
+        var edits = new List<FixEdit>();
+        foreach (var expression in yielded)
+        {
+            if (finding.IsReadStale(expression)
+                || !finding.Semantics.Symbols.IsMemoryLike(model.GetTypeInfo(expression, finding.CancellationToken).Type)
+                || MayBeStaleWhenYielded(model, finding.Semantics, expression, finding.CancellationToken))
+            {
+                return null;
+            }
+
+            edits.Add(new ReplaceEdit(expression, SyntaxHelpers.AppendCall(expression, "ToArray")));
+        }
+
+        return edits;
+    }
+
+    /// <summary>
+    /// Whether a view local the yielded value reads was obtained before a guest call of the iterator
+    /// (<c>var record = RecordAt(0); reset(); yield return record;</c>): the copy would be of what
+    /// the guest left there. Only a local declared in the yield's own block, with no guest call
+    /// between, is known fresh.
+    /// </summary>
+    private static bool MayBeStaleWhenYielded(SemanticModel model, WasmViewSemantics semantics, ExpressionSyntax yielded, CancellationToken cancellationToken)
+    {
+        var yieldStatement = yielded.FirstAncestorOrSelf<StatementSyntax>();
+        foreach (var name in yielded.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>())
+        {
+            // An index or an offset holds no view; a pointer, an address or a span does.
+            if (model.GetSymbolInfo(name, cancellationToken).Symbol is not ILocalSymbol local
+                || !(semantics.Symbols.IsMemoryLike(local.Type) || semantics.Symbols.IsSpanLike(local.Type) || local.Type is IPointerTypeSymbol || local.Type.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr))
+            {
+                continue;
+            }
+
+            if (local.DeclaringSyntaxReferences.Length != 1
+                || local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken).FirstAncestorOrSelf<StatementSyntax>() is not { Parent: BlockSyntax block } declaration
+                || yieldStatement?.Parent != block)
+            {
+                return true;
+            }
+
+            var between = block.Statements.SkipWhile(statement => statement != declaration).Skip(1).TakeWhile(statement => statement != yieldStatement);
+            if (between.Any(statement => GuestCallFinder.Contains(model, semantics, statement, cancellationToken))
+                || ViewReacquirePlanner.References(model, local, block, cancellationToken).Any(reference => ViewReacquirePlanner.IsWrite(reference)))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Whether the stale use reads what a guest call after the acquisition wrote: a copy made where
+    /// the element is handed out would not have it. Unknown (the use in another function) counts as yes.
+    /// </summary>
+    private static bool ReadsGuestOutput(FindingContext finding, FindingFacts facts)
+        => finding.Location is not ExpressionSyntax use
+           || facts.Acquisition.Syntax.FirstAncestorOrSelf<StatementSyntax>() is not { } obtained
+           || SyntaxHelpers.EnclosingFunction(obtained) is not { } function
+           || SyntaxHelpers.EnclosingFunction(use) != function
+           || ReadBeforeCallPlanner.GuestMayWriteWhatIsRead(finding.Model, finding.Semantics, facts, use, use, obtained, function, finding.CancellationToken, copiedPerElement: true);
+
+    /// <summary>The expressions an iterator's body yields (outside nested functions); none for a method that is no iterator.</summary>
+    private static List<ExpressionSyntax>? YieldedExpressions(SyntaxNode declaration)
+    {
+        var body = declaration switch
+        {
+            BaseMethodDeclarationSyntax method => method.Body,
+            AccessorDeclarationSyntax accessor => accessor.Body,
+            LocalFunctionStatementSyntax local => local.Body,
+            _ => null,
+        };
+
+        return body?.DescendantNodes(n => n is not AnonymousFunctionExpressionSyntax and not LocalFunctionStatementSyntax)
+            .OfType<YieldStatementSyntax>()
+            .Where(statement => statement.IsKind(SyntaxKind.YieldReturnStatement) && statement.Expression is not null)
+            .Select(statement => statement.Expression!)
+            .ToList();
+    }
+
     /// <summary>A method or property getter of the compilation that is its own: not virtual, not an override or an interface's.</summary>
     private static bool IsPlainMember(IMethodSymbol method)
         => method.MethodKind is MethodKind.Ordinary or MethodKind.PropertyGet or MethodKind.LocalFunction

@@ -666,9 +666,11 @@ internal static class ReadBeforeCallPlanner
     /// Whether the guest is expected to write what is read: the host wrote through the view, or a
     /// view derived from it, before the call; or the call is given the view, one derived from it,
     /// or what it was obtained from (<c>_process(_block, n)</c> after <c>Block()</c> over <c>_block</c>).
-    /// Then the read after the call reads the guest's output.
+    /// Then the read after the call reads the guest's output. With <paramref name="copiedPerElement"/>,
+    /// the enumeration of the sequence the view was obtained from (<c>Pages(input).ToList()</c>) is no
+    /// such call: each element is copied before the sequence runs the guest for the next.
     /// </summary>
-    internal static bool GuestMayWriteWhatIsRead(SemanticModel model, WasmViewSemantics semantics, FindingFacts facts, ExpressionSyntax use, ExpressionSyntax read, StatementSyntax callStatement, SyntaxNode function, CancellationToken cancellationToken)
+    internal static bool GuestMayWriteWhatIsRead(SemanticModel model, WasmViewSemantics semantics, FindingFacts facts, ExpressionSyntax use, ExpressionSyntax read, StatementSyntax callStatement, SyntaxNode function, CancellationToken cancellationToken, bool copiedPerElement = false)
     {
         // Writes before the read, or anywhere in a loop that runs the call again after them.
         var loops = callStatement.Ancestors().TakeWhile(n => n != function).Where(n => n is WhileStatementSyntax or DoStatementSyntax or ForStatementSyntax or CommonForEachStatementSyntax).ToList();
@@ -700,6 +702,11 @@ internal static class ReadBeforeCallPlanner
             .Append(facts.InvalidatedBy!.Operation);
         foreach (var call in calls)
         {
+            if (copiedPerElement && call is not null && call.Syntax.Span.Contains(facts.Acquisition.Syntax.Span))
+            {
+                continue;
+            }
+
             var given = call switch
             {
                 IInvocationOperation invocation => invocation.Arguments.Select(a => a.Value.Syntax),

@@ -119,7 +119,8 @@ internal static class ViewCopyPlanner
             return null;
         }
 
-        // ref var inv = ref MemoryMarshal.AsRef<T>(memory.GetSpan(..)): a ref into a copy does not
+        // ref var inv = ref MemoryMarshal.AsRef<T>(memory.GetSpan(..)), or such a ref handed on by
+        // `ref` (new Slot<T>(ref MemoryMarshal.AsRef<T>(..), a)): a ref into a copy does not
         // compile where the overload taking a read-only span is chosen (CS8329), and would drop the
         // writes through the ref where it does. Obtaining the view again is the fix for refs.
         if (IsBoundByRef(copyPoint))
@@ -550,7 +551,7 @@ internal static class ViewCopyPlanner
 
     /// <summary>Whether the value of <paramref name="expression"/> ends up under a <c>ref</c> (a ref local, a ref argument, a ref return).</summary>
     private static bool IsBoundByRef(ExpressionSyntax expression)
-        => expression.Ancestors().TakeWhile(n => n is not StatementSyntax).Any(n => n is RefExpressionSyntax);
+        => expression.Ancestors().TakeWhile(n => n is not StatementSyntax).Any(n => n is RefExpressionSyntax or ArgumentSyntax { RefKindKeyword.RawKind: (int)SyntaxKind.RefKeyword or (int)SyntaxKind.OutKeyword });
 
     /// <summary>
     /// <c>view[i].X = x</c>, <c>inv.Target = x</c>, <c>header.Sequence++</c>: a field of a struct

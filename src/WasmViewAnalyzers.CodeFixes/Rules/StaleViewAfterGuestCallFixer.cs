@@ -37,6 +37,8 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
     public const string ReadBeforeCallKey = RuleIdentifiers.StaleViewAfterGuestCall + ".ReadBeforeCall";
     public const string RebaseKey = RuleIdentifiers.StaleViewAfterGuestCall + ".Rebase";
     public const string CopyAwaitedKey = RuleIdentifiers.StaleViewAfterGuestCall + ".CopyAwaited";
+    public const string CopyInIteratorKey = RuleIdentifiers.StaleViewAfterGuestCall + ".CopyInIterator";
+    public const string RebuildSlotKey = RuleIdentifiers.StaleViewAfterGuestCall + ".RebuildSlot";
 
     private static readonly IReadOnlyList<FixStrategy> Strategies = new[]
     {
@@ -59,6 +61,8 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
         // pointer whose source cannot run again keeps its guest offset and is rebased after the call.
         new FixStrategy(RebaseKey, "Rebase the pointer on the memory after the call", finding => PointerRebasePlanner.Plan(finding) ?? LocalOffsetMapPlanner.PlanRebasedForRead(finding)),
         new FixStrategy(CopyAwaitedKey, "Copy the view when it is awaited", CopyAwaited),
+        new FixStrategy(CopyInIteratorKey, "Make the iterator yield copies", HelperCopyPlanner.PlanIterator),
+        new FixStrategy(RebuildSlotKey, "Build the struct again over the address it holds", SlotRebuildPlanner.Plan),
     };
 
     public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIdentifiers.StaleViewAfterGuestCall);
