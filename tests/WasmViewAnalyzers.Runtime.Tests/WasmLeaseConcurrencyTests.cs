@@ -13,8 +13,6 @@ namespace WasmViewAnalyzers.Runtime.Tests;
 [Collection(nameof(SerialTests))]
 public sealed class WasmLeaseConcurrencyTests : IDisposable
 {
-    // The reader keeps reading until the other thread's Dispose shows, at most this many times per round.
-    private const int MaxReads = 100_000;
 
     private readonly GuestHost _host = new();
 
@@ -75,7 +73,7 @@ public sealed class WasmLeaseConcurrencyTests : IDisposable
         });
 
         Assert.Equal(0, outcomes.Wrong);
-        Assert.True(outcomes.Disposed > rounds / 2, $"the race was run {outcomes.Disposed} times of {rounds}");
+        Assert.Equal(rounds, outcomes.Disposed);
     }
 
     [Fact]
@@ -103,7 +101,7 @@ public sealed class WasmLeaseConcurrencyTests : IDisposable
         });
 
         Assert.Equal(0, outcomes.Wrong);
-        Assert.True(outcomes.Disposed > rounds / 2, $"the race was run {outcomes.Disposed} times of {rounds}");
+        Assert.Equal(rounds, outcomes.Disposed);
     }
 
     [Fact]
@@ -165,9 +163,10 @@ public sealed class WasmLeaseConcurrencyTests : IDisposable
     /// <summary>
     /// Each round leases <paramref name="leaseLength"/> bytes of one value, then lets another thread dispose the lease and at
     /// once lease the same length of another value (which reuses the slot and, from the pool, often the array), while
-    /// this thread reads the first lease with <paramref name="read"/> again and again until the dispose shows.
-    /// The same thread's pools hand the second lease the first one's slot and array, the worst case for a reader. Returns
-    /// the rounds that ended in the right bytes only (the dispose never showed), in ObjectDisposedException, and wrong.
+    /// this thread reads the first lease with <paramref name="read"/> again and again until the dispose shows, and
+    /// once more after the other thread is done (that read must throw). The same thread's pools hand the second lease
+    /// the first one's slot and array, the worst case for a reader. Returns the reads that returned the lease's own
+    /// bytes, the rounds that ended in ObjectDisposedException, and the rounds that went wrong.
     /// </summary>
     private static (int Right, int Disposed, int Wrong) Race(int rounds, int leaseLength, Func<WasmLease<byte>, byte, byte[], bool> read)
     {
@@ -179,6 +178,10 @@ public sealed class WasmLeaseConcurrencyTests : IDisposable
         using var start = new Barrier(2);
         var source = new byte[leaseLength];
         var other = new byte[leaseLength];
+        // Set by the other thread once its Dispose and next lease are done: from then on every read of the disposed
+        // lease must throw. The reader reads until it sees it set and once more, so every round runs the race to its
+        // end however the two threads are scheduled (on a loaded machine the other thread may not run for a while).
+        var disposed = 0;
         var disposer = new Thread(() =>
         {
             for (var round = 0; round < rounds; round++)
@@ -186,6 +189,7 @@ public sealed class WasmLeaseConcurrencyTests : IDisposable
                 start.SignalAndWait();
                 current.Dispose();
                 next = other.AsSpan().LeaseCopy();
+                Volatile.Write(ref disposed, 1);
                 start.SignalAndWait();
             }
         });
@@ -198,21 +202,28 @@ public sealed class WasmLeaseConcurrencyTests : IDisposable
             other.AsSpan().Fill((byte)(expected + 1));
             current = source.AsSpan().LeaseCopy();
             Assert.True(MemoryMarshal.TryGetArray<byte>(current.Memory, out var segment));
+            Volatile.Write(ref disposed, 0);
             start.SignalAndWait();
             try
             {
                 var reads = 0;
-                while (reads++ < MaxReads && read(current, expected, segment.Array!))
+                while (true)
                 {
-                }
+                    var afterDispose = Volatile.Read(ref disposed) == 1;
+                    reads++;
+                    if (!read(current, expected, segment.Array!))
+                    {
+                        wrong.Add($"round {round}: wrong bytes or array after {reads} reads");
+                        break;
+                    }
 
-                if (reads > MaxReads)
-                {
+                    if (afterDispose)
+                    {
+                        wrong.Add($"round {round}: a read after Dispose returned the bytes instead of throwing");
+                        break;
+                    }
+
                     right++;
-                }
-                else
-                {
-                    wrong.Add($"round {round}: wrong bytes or array after {reads} reads");
                 }
             }
             catch (ObjectDisposedException)
