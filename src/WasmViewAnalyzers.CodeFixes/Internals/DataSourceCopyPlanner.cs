@@ -13,11 +13,12 @@ namespace WasmViewAnalyzers.CodeFixes.Internals;
 
 /// <summary>
 /// A SharpZipLib data source of the user's, declared with a primary constructor or with one
-/// constructor that only keeps its parameters in readonly fields (a memory and an offset, not a
-/// pointer, which the object would go on holding), whose <c>GetSource()</c> builds a
+/// constructor that only keeps its parameters in readonly fields, whose <c>GetSource()</c> builds a
 /// stream over guest memory from what it was given (<c>new UnmanagedMemoryStream(start, length)</c>,
 /// <c>new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length)</c>): it copies those
-/// bytes when it is created, and <c>GetSource()</c> returns a <c>MemoryStream</c> over the copy.
+/// bytes when it is created, and <c>GetSource()</c> returns a <c>MemoryStream</c> over the copy. A
+/// pointer or address the constructor kept in a field is copied from its parameter and the field is
+/// removed, where nothing else reads it: the object no longer holds a view.
 /// </summary>
 /// <remarks>
 /// The copy is then taken where the source is built instead of where the archive reads it: offered
@@ -70,6 +71,30 @@ internal static class DataSourceCopyPlanner
             return null;
         }
 
+        // The fields a constructor keeps a pointer or address in: the copy reads their parameters,
+        // and they go, with their assignments, unless something else in the class reads them.
+        var pointerFields = new Dictionary<IFieldSymbol, ExpressionStatementSyntax>(SymbolEqualityComparer.Default);
+        var parameterOf = new Dictionary<IFieldSymbol, IdentifierNameSyntax>(SymbolEqualityComparer.Default);
+        foreach (var statement in constructor?.Body!.Statements.Cast<ExpressionStatementSyntax>() ?? Enumerable.Empty<ExpressionStatementSyntax>())
+        {
+            var assignment = (AssignmentExpressionSyntax)statement.Expression;
+            var keptField = (IFieldSymbol)model.GetSymbolInfo(assignment.Left, cancellationToken).Symbol!;
+            parameterOf[keptField] = (IdentifierNameSyntax)assignment.Right;
+            if (IsPointerOrAddress(keptField.Type))
+            {
+                pointerFields[keptField] = statement;
+            }
+        }
+
+        if (pointerFields.Count > 0 && declaration.DescendantNodes().OfType<IdentifierNameSyntax>().Any(name =>
+                !creation.Span.Contains(name.Span)
+                && model.GetSymbolInfo(name, cancellationToken).Symbol is IFieldSymbol field
+                && pointerFields.TryGetValue(field, out var assigned)
+                && !assigned.Span.Contains(name.Span)))
+        {
+            return null;
+        }
+
         // private readonly byte[] _bytes = memory.GetSpan(address, length).ToArray();
         var pointer = streamArguments[0].Expression;
         var length = streamArguments[1].Expression;
@@ -79,6 +104,13 @@ internal static class DataSourceCopyPlanner
                        .WithArgumentList(ArgumentList(SeparatedList(new[] { Argument(pointer.WithoutTrivia()), Argument(lengthIsInt ? length.WithoutTrivia() : ParseExpression($"checked((int)({length.WithoutTrivia()}))")) })));
         var name = SyntaxHelpers.UniqueName(model, declaration.OpenBraceToken.Span.End, "_bytes", cancellationToken);
         var bytes = SyntaxHelpers.AppendCall(span, "ToArray");
+        if (pointerFields.Count > 0)
+        {
+            bytes = bytes.ReplaceNodes(
+                bytes.DescendantNodes().OfType<ExpressionSyntax>().Where(n => FieldNamed(n, pointerFields.Keys) is not null),
+                (original, _) => parameterOf[FieldNamed(original, pointerFields.Keys)!].WithTriviaFrom(original));
+        }
+
         var declarator = constructor is null ? VariableDeclarator(Identifier(name)).WithInitializer(EqualsValueClause(bytes)) : VariableDeclarator(Identifier(name));
         var field = FieldDeclaration(VariableDeclaration(ParseTypeName("byte[]"), SingletonSeparatedList(declarator)))
             .WithModifiers(TokenList(Token(SyntaxKind.PrivateKeyword), Token(SyntaxKind.ReadOnlyKeyword)))
@@ -96,6 +128,14 @@ internal static class DataSourceCopyPlanner
                     ? copy
                     : ((BlockSyntax)rewritten).AddStatements(ExpressionStatement(AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, IdentifierName(name), bytes)).WithAdditionalAnnotations(Formatter.Annotation)));
         var newDeclaration = replaced.WithMembers(replaced.Members.Insert(0, field));
+        if (pointerFields.Count > 0)
+        {
+            var names = new HashSet<string>(pointerFields.Keys.Select(f => f.Name), System.StringComparer.Ordinal);
+            var gone = newDeclaration.DescendantNodes().Where(n =>
+                n is ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax { Left: var left } } && names.Contains(FieldName(left))
+                || n is FieldDeclarationSyntax { Declaration.Variables: { Count: 1 } variables } && names.Contains(variables[0].Identifier.ValueText));
+            newDeclaration = newDeclaration.RemoveNodes(gone, SyntaxRemoveOptions.KeepNoTrivia)!;
+        }
         if (!SpeculativeCompilation.Compiles(model.Compilation, new[] { ((SyntaxNode)declaration, (SyntaxNode)newDeclaration) }, new[] { model.SyntaxTree }, cancellationToken))
         {
             return null;
@@ -132,6 +172,29 @@ internal static class DataSourceCopyPlanner
         return constructor;
     }
 
+    /// <summary>
+    /// The field of <paramref name="fields"/> that <paramref name="expression"/> is (<c>_start</c> or
+    /// <c>this._start</c>), by its name: the copy is new syntax, outside the semantic model, built from
+    /// GetSource()'s expression, where a simple name of a kept field can only be that field.
+    /// </summary>
+    private static IFieldSymbol? FieldNamed(ExpressionSyntax expression, IEnumerable<IFieldSymbol> fields)
+        => expression switch
+        {
+            IdentifierNameSyntax name when name.Parent is not MemberAccessExpressionSyntax { Name: var member } || member != name
+                => fields.FirstOrDefault(f => f.Name == name.Identifier.ValueText),
+            MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax, Name: IdentifierNameSyntax member }
+                => fields.FirstOrDefault(f => f.Name == member.Identifier.ValueText),
+            _ => null,
+        };
+
+    private static string FieldName(ExpressionSyntax target)
+        => target switch
+        {
+            IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
+            MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax, Name: var member } => member.Identifier.ValueText,
+            _ => string.Empty,
+        };
+
     private static bool IsPointerOrAddress(ITypeSymbol type)
         => type.TypeKind == TypeKind.Pointer || type.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr or SpecialType.System_Int64 or SpecialType.System_UInt64;
 
@@ -145,8 +208,7 @@ internal static class DataSourceCopyPlanner
             model.GetSymbolInfo(name, cancellationToken).Symbol switch
             {
                 IParameterSymbol parameter => primary && kept.Contains(parameter.Name),
-                // A pointer or address kept in a field stays there after the copy: the object still holds a view.
-                IFieldSymbol { IsConst: false } field => !primary && kept.Contains(field.Name) && !IsPointerOrAddress(field.Type),
+                IFieldSymbol { IsConst: false } field => !primary && kept.Contains(field.Name),
                 INamedTypeSymbol or IMethodSymbol or IFieldSymbol { IsConst: true } => true,
                 _ => false,
             });
@@ -166,7 +228,9 @@ internal static class DataSourceCopyPlanner
                     continue;
                 }
 
-                if (creation.Parent is ArgumentSyntax)
+                // new Source(...).GetSource(): the bytes it copies are the ones GetSource() reads at once.
+                if (creation.Parent is ArgumentSyntax
+                    || creation.Parent is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "GetSource", Parent: InvocationExpressionSyntax { ArgumentList.Arguments.Count: 0 } })
                 {
                     continue;
                 }

@@ -351,7 +351,7 @@ public sealed class ViewHandedToDeferredArchiveWriterFixerTests
     }
 
     [Fact]
-    public async Task DataSourcesThatKeepAPointerOrAnAddressThatChanges_ReportedButNoFixOffered()
+    public async Task DataSourcesThatKeepAnAddressThatChangesOrAPointerReadElsewhere_ReportedButNoFixOffered()
     {
         var fixes = await Verify.GetFixesPerDiagnosticAsync(
             ArchiveHostCode.WithMembers("""
@@ -381,6 +381,7 @@ public sealed class ViewHandedToDeferredArchiveWriterFixerTests
                     private readonly nint _address;
                     private readonly int _length;
                     public AddressSource(nint address, int length) { _address = address; _length = length; }
+                    public nint Address => _address;
                     public Stream GetSource() => new UnmanagedMemoryStream((byte*)_address, _length);
                 }
 
@@ -396,9 +397,10 @@ public sealed class ViewHandedToDeferredArchiveWriterFixerTests
                 """),
             withArchiveLibraries: true);
 
-        // The lambda's stream is copied where it is created. One data source keeps a pointer (a copy
-        // in its constructor would leave the object holding it), the other keeps its address in a
-        // field that may change later, so the bytes GetSource() reads are not known when it is built.
+        // The lambda's stream is copied where it is created. One data source keeps a pointer that a
+        // property hands out too (a copy in its constructor would leave the object holding it), the
+        // other keeps its address in a field that may change later, so the bytes GetSource() reads
+        // are not known when it is built.
         Assert.Equal(3, fixes.Count(f => f.Diagnostic.Id == "WVA003"));
         Assert.Equal(new[] { 1, 0, 0 }, fixes.Select(f => f.Fixes.Length));
     }
@@ -497,6 +499,55 @@ public sealed class ViewHandedToDeferredArchiveWriterFixerTests
                 _address = address;
                 _length = length;
                 _bytes = _memory.GetSpan(_address, _length).ToArray();
+            }
+
+            public Stream GetSource() => new MemoryStream(_bytes, writable: false);
+        }
+        """);
+
+    [Fact]
+    public Task DataSourcesWithAConstructorThatKeepsAPointer_CopyFromItsParameterAndDropTheField() => VerifyMembers("""
+        void Save(SharpZip.ZipFile archive, int address, int length)
+        {
+            archive.BeginUpdate();
+            {|WVA003:archive.Add(new FrameSource((byte*)memory.GetPointer() + address, length), "frame.bin")|};
+            archive.CommitUpdate();
+            using var preview = new FrameSource((byte*)memory.GetPointer() + address, 16).GetSource();
+        }
+        """, """
+        void Save(SharpZip.ZipFile archive, int address, int length)
+        {
+            archive.BeginUpdate();
+            archive.Add(new FrameSource((byte*)memory.GetPointer() + address, length), "frame.bin");
+            archive.CommitUpdate();
+            using var preview = new FrameSource((byte*)memory.GetPointer() + address, 16).GetSource();
+        }
+        """, """
+
+        sealed unsafe class FrameSource : SharpZip.IStaticDataSource
+        {
+            private readonly byte* _start;
+            private readonly int _length;
+
+            public FrameSource(byte* start, int length)
+            {
+                _start = start;
+                _length = length;
+            }
+
+            public Stream GetSource() => new UnmanagedMemoryStream(this._start, _length);
+        }
+        """, """
+
+        sealed unsafe class FrameSource : SharpZip.IStaticDataSource
+        {
+            private readonly byte[] _bytes;
+            private readonly int _length;
+
+            public FrameSource(byte* start, int length)
+            {
+                _length = length;
+                _bytes = new ReadOnlySpan<byte>(start, _length).ToArray();
             }
 
             public Stream GetSource() => new MemoryStream(_bytes, writable: false);
