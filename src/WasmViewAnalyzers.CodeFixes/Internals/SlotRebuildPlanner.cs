@@ -236,7 +236,7 @@ internal static class SlotRebuildPlanner
         }
 
         var typeArguments = helper.TypeParameters.Select((parameter, i) => (parameter, called.TypeArguments[i].ToMinimalDisplayString(finding.Model, position))).ToList();
-        var rewriter = new Rewriter(model, finding.Semantics, method, address, addressRead, typeArguments, receiver, cancellationToken);
+        var rewriter = new Rewriter(model, finding.Semantics, method, address, addressRead, typeArguments, receiver, type => type.ToMinimalDisplayString(finding.Model, position), cancellationToken);
         var rewritten = (ArgumentListSyntax)rewriter.Visit(arguments);
         if (rewriter.Refused
             || !rewriter.ReadsMemory
@@ -324,10 +324,12 @@ internal static class SlotRebuildPlanner
         private readonly CancellationToken _cancellationToken;
         private readonly HelperObject _receiver;
         private readonly HashSet<ILocalSymbol> _inlining = new(SymbolEqualityComparer.Default);
+        private readonly System.Func<ITypeSymbol, string> _nameAtUse;
 
-        public Rewriter(SemanticModel model, WasmViewSemantics semantics, SyntaxNode method, ISymbol address, string addressRead, List<(ITypeParameterSymbol, string)> typeArguments, HelperObject receiver, CancellationToken cancellationToken)
+        public Rewriter(SemanticModel model, WasmViewSemantics semantics, SyntaxNode method, ISymbol address, string addressRead, List<(ITypeParameterSymbol, string)> typeArguments, HelperObject receiver, System.Func<ITypeSymbol, string> nameAtUse, CancellationToken cancellationToken)
         {
             _model = model;
+            _nameAtUse = nameAtUse;
             _semantics = semantics;
             _method = method;
             _address = address;
@@ -401,6 +403,9 @@ internal static class SlotRebuildPlanner
                     return property.SetMethod is null && !property.IsIndexer && (property.DeclaringSyntaxReferences.IsEmpty ? _semantics.Symbols.IsSpanLike(property.ContainingType) : IsAutoProperty(property))
                         ? base.VisitIdentifierName(node)
                         : Refuse(node);
+                case INamedTypeSymbol type when !IsMemberName(node):
+                    // Unsafe.SizeOf<T>(): the helper's file may have a using the use's file lacks.
+                    return ParseTypeName(_nameAtUse(type)).WithTriviaFrom(node);
                 default:
                     return base.VisitIdentifierName(node);
             }

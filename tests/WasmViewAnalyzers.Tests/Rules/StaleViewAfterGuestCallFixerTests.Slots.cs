@@ -393,6 +393,92 @@ public sealed partial class StaleViewAfterGuestCallFixerTests
         Assert.True(findings.Length - 1 == (await Verify.GetFixesPerDiagnosticAsync(text)).Length, form);
     }
 
+    /// <summary>
+    /// DotNetIsolator's shape: the stack and its slot are declared under usings the caller's code does
+    /// not have (another file there; a namespace of its own here), so the rebuilt slot names what the
+    /// helper named (<c>Unsafe</c>, <c>MemoryMarshal</c>) as the caller's code can see it.
+    /// </summary>
+    [Fact]
+    public async Task SlotOfAStackUnderOtherUsings_NamesTheHelpersTypesAsTheUseSeesThem()
+    {
+        const string Stack = """
+            namespace Stacks
+            {
+                using System.Runtime.CompilerServices;
+                using System.Runtime.InteropServices;
+                using Wasmtime;
+
+                public ref struct Slot<T> where T : unmanaged
+                {
+                    public ref T Value;
+                    public readonly int Address;
+
+                    public Slot(ref T value, int address)
+                    {
+                        Value = ref value;
+                        Address = address;
+                    }
+                }
+
+                public sealed class ShadowStack
+                {
+                    private readonly Memory _memory;
+                    private int _top = 1024;
+
+                    public ShadowStack(Memory memory)
+                    {
+                        _memory = memory;
+                    }
+
+                    public Slot<T> Push<T>() where T : unmanaged
+                    {
+                        var address = _top;
+                        _top += Unsafe.SizeOf<T>();
+                        return new Slot<T>(ref MemoryMarshal.AsRef<T>(_memory.GetSpan(address, Unsafe.SizeOf<T>())), address);
+                    }
+                }
+            }
+            """;
+        const string Caller = """
+            namespace Hosting
+            {
+                using System;
+                using Stacks;
+                using Wasmtime;
+
+                public sealed class Invoker
+                {
+                    private readonly Memory _memory;
+                    private readonly ShadowStack _stack;
+                    private readonly Action<int> _run;
+
+                    public Invoker(Instance instance)
+                    {
+                        _memory = instance.GetMemory("memory")!;
+                        _run = instance.GetAction<int>("run")!;
+                        _stack = new ShadowStack(_memory);
+                    }
+
+                    public long Run()
+                    {
+                        var result = _stack.Push<long>();
+                        _run(result.Address);
+                        return result.Value;
+                    }
+                }
+            }
+            """;
+        var findings = await Verify.GetFixesPerDiagnosticAsync(Caller + "\n" + Stack);
+        var fix = Assert.Single(findings.SelectMany(f => f.Fixes.Where(fix => fix.Title == RebuildSlot)));
+        var changed = (await fix.GetOperationsAsync(CancellationToken.None)).OfType<ApplyChangesOperation>().Single().ChangedSolution;
+        var text = (await changed.Projects.Single().Documents.Single().GetTextAsync()).ToString();
+
+        Assert.Contains(
+            "result = new Slot<long>(ref System.Runtime.InteropServices.MemoryMarshal.AsRef<long>(_memory.GetSpan(result.Address, System.Runtime.CompilerServices.Unsafe.SizeOf<long>())), result.Address);",
+            text);
+        Assert.True(findings.Length - 1 == (await Verify.GetFixesPerDiagnosticAsync(text)).Length);
+    }
+
     /// <summary>Where building the slot again would not give the slot the code held, or cannot be written.</summary>
     public static TheoryData<string, string> RefusedSlotRebuilds() => new()
     {
