@@ -160,7 +160,7 @@ internal static class SlotRebuildPlanner
             };
         }
 
-        /// <summary>The constructor parameter <paramref name="member"/> is: a primary constructor's, or the one a readonly field is given in the constructor's body and nowhere else.</summary>
+        /// <summary>The constructor parameter <paramref name="member"/> is: a primary constructor's, or the one a readonly field is given in the constructor's body (a block, or <c>=&gt; _memory = memory;</c>) and nowhere else.</summary>
         private static IParameterSymbol? ParameterHolding(ISymbol member, IMethodSymbol constructor, CancellationToken cancellationToken)
         {
             switch (member)
@@ -169,9 +169,11 @@ internal static class SlotRebuildPlanner
                     return parameter;
                 case IFieldSymbol { IsReadOnly: true } field when constructor.ContainingType.InstanceConstructors.Length == 1
                                                                  && constructor.DeclaringSyntaxReferences.Length == 1
-                                                                 && constructor.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is ConstructorDeclarationSyntax { Body: { } body }:
-                    var stores = body.Statements
-                        .Select(statement => (statement as ExpressionStatementSyntax)?.Expression as AssignmentExpressionSyntax)
+                                                                 && constructor.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is ConstructorDeclarationSyntax declaration
+                                                                 && (declaration.Body?.Statements.Select(statement => (statement as ExpressionStatementSyntax)?.Expression)
+                                                                     ?? (declaration.ExpressionBody is { } arrow ? new[] { arrow.Expression } : null)) is { } effects:
+                    var stores = effects
+                        .Select(effect => effect as AssignmentExpressionSyntax)
                         .Where(assignment => assignment is not null && (assignment.Left as IdentifierNameSyntax ?? (assignment.Left as MemberAccessExpressionSyntax)?.Name)?.Identifier.ValueText == field.Name)
                         .ToList();
                     return stores.Count == 1 && stores[0]!.Right is IdentifierNameSyntax { Identifier.ValueText: var name }

@@ -396,7 +396,8 @@ public sealed partial class StaleViewAfterGuestCallFixerTests
     /// <summary>
     /// DotNetIsolator's shape: the stack and its slot are declared under usings the caller's code does
     /// not have (another file there; a namespace of its own here), so the rebuilt slot names what the
-    /// helper named (<c>Unsafe</c>, <c>MemoryMarshal</c>) as the caller's code can see it.
+    /// helper named (<c>Unsafe</c>, <c>MemoryMarshal</c>) as the caller's code can see it. The stack's
+    /// constructor is expression-bodied (<c>=&gt; _memory = memory;</c>).
     /// </summary>
     [Fact]
     public async Task SlotOfAStackUnderOtherUsings_NamesTheHelpersTypesAsTheUseSeesThem()
@@ -425,10 +426,7 @@ public sealed partial class StaleViewAfterGuestCallFixerTests
                     private readonly Memory _memory;
                     private int _top = 1024;
 
-                    public ShadowStack(Memory memory)
-                    {
-                        _memory = memory;
-                    }
+                    public ShadowStack(Memory memory) => _memory = memory;
 
                     public Slot<T> Push<T>() where T : unmanaged
                     {
