@@ -254,7 +254,7 @@ internal static class HandoverCopyPlanner
         var declaredIn = stream.DeclaringSyntaxReferences.Select(reference => reference.Span).ToList();
         foreach (var loop in expression.Ancestors().TakeWhile(node => node != body))
         {
-            if (loop is WhileStatementSyntax or DoStatementSyntax or ForStatementSyntax or CommonForEachStatementSyntax
+            if (SyntaxHelpers.IsLoop(loop)
                 && !declaredIn.Any(span => loop.Span.Contains(span)))
             {
                 return true;

@@ -1465,7 +1465,7 @@ internal static class OffsetSlotPlanner
     {
         var start = declarator.Span.End;
         var end = use.SpanStart;
-        foreach (var loop in use.Ancestors().TakeWhile(a => a != body).Where(a => a is WhileStatementSyntax or DoStatementSyntax or ForStatementSyntax or CommonForEachStatementSyntax))
+        foreach (var loop in use.Ancestors().TakeWhile(a => a != body).Where(SyntaxHelpers.IsLoop))
         {
             if (!loop.Span.Contains(declarator.Span))
             {

@@ -225,12 +225,12 @@ internal static class PointerRebasePlanner
 
     /// <summary>Whether the local is written anywhere but its declaration (a pointer moved on, a <c>ref</c> re-bound), or a rebasing as this fix writes it.</summary>
     private static bool IsAssignedElsewhere(SemanticModel model, ILocalSymbol view, SyntaxNode body, VariableDeclaratorSyntax declarator, StatementSyntax rebase, CancellationToken cancellationToken)
-        => ViewReacquirePlanner.References(model, view, body, cancellationToken)
-            .Any(reference => !declarator.Span.Contains(reference.Span)
-                              && !(reference.Parent is AssignmentExpressionSyntax { Parent: ExpressionStatementSyntax rebased } && rebased.IsEquivalentTo(rebase.WithTriviaFrom(rebased), topLevel: false))
-                              && (view.IsRef
-                                  ? reference.Parent is AssignmentExpressionSyntax { Right: RefExpressionSyntax } rebinding && rebinding.Left == reference
-                                  : ViewReacquirePlanner.IsWrite(reference) || reference.Parent is PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.AddressOfExpression }));
+        => ViewReacquirePlanner.IsWrittenBesides(
+            model, view, body, declarator, rebase,
+            reference => view.IsRef
+                ? reference.Parent is AssignmentExpressionSyntax { Right: RefExpressionSyntax } rebinding && rebinding.Left == reference
+                : ViewReacquirePlanner.IsWrite(reference) || reference.Parent is PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.AddressOfExpression },
+            cancellationToken);
 
     /// <summary>
     /// The one memory the view is obtained from: the receiver of Wasmtime's <c>GetPointer</c> or

@@ -673,7 +673,7 @@ internal static class ReadBeforeCallPlanner
     internal static bool GuestMayWriteWhatIsRead(SemanticModel model, WasmViewSemantics semantics, FindingFacts facts, ExpressionSyntax use, ExpressionSyntax read, StatementSyntax callStatement, SyntaxNode function, CancellationToken cancellationToken, bool copiedPerElement = false)
     {
         // Writes before the read, or anywhere in a loop that runs the call again after them.
-        var loops = callStatement.Ancestors().TakeWhile(n => n != function).Where(n => n is WhileStatementSyntax or DoStatementSyntax or ForStatementSyntax or CommonForEachStatementSyntax).ToList();
+        var loops = callStatement.Ancestors().TakeWhile(n => n != function).Where(SyntaxHelpers.IsLoop).ToList();
         var family = Family(model, semantics, use, facts.Acquisition.Syntax, function, cancellationToken);
         foreach (var variable in family)
         {

@@ -302,10 +302,7 @@ internal static class SlotRebuildPlanner
 
     /// <summary>Whether the struct local is written anywhere but its declaration, other than by a rebuilding as this fix writes it, or a field of it re-bound.</summary>
     private static bool IsChangedElsewhere(SemanticModel model, ILocalSymbol slot, SyntaxNode body, VariableDeclaratorSyntax declarator, StatementSyntax rebuild, CancellationToken cancellationToken)
-        => ViewReacquirePlanner.References(model, slot, body, cancellationToken)
-            .Any(reference => !declarator.Span.Contains(reference.Span)
-                              && !(reference.Parent is AssignmentExpressionSyntax { Parent: ExpressionStatementSyntax rebuilt } && rebuilt.IsEquivalentTo(rebuild.WithTriviaFrom(rebuilt), topLevel: false))
-                              && (ViewReacquirePlanner.IsWrite(reference) || IsMemberWrite(model, reference, cancellationToken)));
+        => ViewReacquirePlanner.IsWrittenBesides(model, slot, body, declarator, rebuild, reference => ViewReacquirePlanner.IsWrite(reference) || IsMemberWrite(model, reference, cancellationToken), cancellationToken);
 
     /// <summary><c>slot.Field = ...</c> or <c>slot.Value = ref ...</c>: a member of the local itself changed, which a rebuilding would undo.</summary>
     private static bool IsMemberWrite(SemanticModel model, IdentifierNameSyntax reference, CancellationToken cancellationToken)

@@ -109,6 +109,9 @@ internal static class SyntaxHelpers
         return false;
     }
 
+    /// <summary>A statement whose body runs again: <c>while</c>, <c>do</c>, <c>for</c>, <c>foreach</c> (and <c>await foreach</c>).</summary>
+    public static bool IsLoop(SyntaxNode node) => node is WhileStatementSyntax or DoStatementSyntax or ForStatementSyntax or CommonForEachStatementSyntax;
+
     /// <summary>The method, accessor, lambda or local function whose body holds <paramref name="node"/>.</summary>
     public static SyntaxNode? EnclosingFunction(SyntaxNode node)
         => node.AncestorsAndSelf().FirstOrDefault(n => n is BaseMethodDeclarationSyntax or AccessorDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or ArrowExpressionClauseSyntax { Parent: BasePropertyDeclarationSyntax } or CompilationUnitSyntax);

@@ -937,7 +937,7 @@ internal static class ViewReacquirePlanner
     private static bool IsOnlyAfter(SyntaxNode reference, StatementSyntax before, SyntaxNode declaration)
         => reference.SpanStart >= before.Span.End
            && EnclosingFunction(reference) == EnclosingFunction(before)
-           && !reference.Ancestors().Any(loop => IsLoop(loop) && loop.Span.Contains(before.Span) && !loop.Span.Contains(declaration.Span))
+           && !reference.Ancestors().Any(loop => SyntaxHelpers.IsLoop(loop) && loop.Span.Contains(before.Span) && !loop.Span.Contains(declaration.Span))
            && !before.Ancestors().Any(node => node is BlockSyntax block && block.DescendantNodes().Any(n => n is GotoStatementSyntax));
 
     /// <summary>The view obtained again from the same source: <c>view = &lt;source&gt;</c> or <c>caller.TryGetMemorySpan(..., out view)</c> (this fix, applied before).</summary>
@@ -982,7 +982,7 @@ internal static class ViewReacquirePlanner
             if (IsWrite(reference)
                 && (EnclosingFunction(reference) != EnclosingFunction(source)
                     || (reference.SpanStart > source.Span.End && reference.SpanStart < before.SpanStart)
-                    || before.Ancestors().Any(loop => IsLoop(loop) && loop.Span.Contains(reference.Span) && !loop.Span.Contains(source.Span))))
+                    || before.Ancestors().Any(loop => SyntaxHelpers.IsLoop(loop) && loop.Span.Contains(reference.Span) && !loop.Span.Contains(source.Span))))
             {
                 return true;
             }
@@ -991,13 +991,22 @@ internal static class ViewReacquirePlanner
         return false;
     }
 
-    private static bool IsLoop(SyntaxNode node) => node is WhileStatementSyntax or DoStatementSyntax or ForStatementSyntax or CommonForEachStatementSyntax;
-
     /// <summary>The names in <paramref name="scope"/> that refer to <paramref name="symbol"/>.</summary>
     internal static IEnumerable<IdentifierNameSyntax> References(SemanticModel model, ISymbol symbol, SyntaxNode scope, CancellationToken cancellationToken)
         => scope.DescendantNodes()
             .OfType<IdentifierNameSyntax>()
             .Where(n => n.Identifier.ValueText == symbol.Name && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(n, cancellationToken).Symbol, symbol));
+
+    /// <summary>
+    /// Whether <paramref name="local"/> is written, as <paramref name="isWrite"/> tells, anywhere in
+    /// <paramref name="body"/> but its declaration and a statement like <paramref name="fixStatement"/>
+    /// (the assignment a fix writes, which Fix All may already have written at another use).
+    /// </summary>
+    internal static bool IsWrittenBesides(SemanticModel model, ILocalSymbol local, SyntaxNode body, VariableDeclaratorSyntax declarator, StatementSyntax fixStatement, System.Func<IdentifierNameSyntax, bool> isWrite, CancellationToken cancellationToken)
+        => References(model, local, body, cancellationToken)
+            .Any(reference => !declarator.Span.Contains(reference.Span)
+                              && !(reference.Parent is AssignmentExpressionSyntax { Parent: ExpressionStatementSyntax written } && written.IsEquivalentTo(fixStatement.WithTriviaFrom(written), topLevel: false))
+                              && isWrite(reference));
 
     /// <summary>Whether <paramref name="reference"/> assigns its variable (or takes it by reference to do so).</summary>
     internal static bool IsWrite(ExpressionSyntax reference)
