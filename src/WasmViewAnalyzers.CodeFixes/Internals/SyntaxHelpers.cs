@@ -87,8 +87,28 @@ internal static class SyntaxHelpers
         var root = model.SyntaxTree.GetRoot(cancellationToken);
         var token = root.FindToken(position);
         var scope = token.Parent?.FirstAncestorOrSelf<SyntaxNode>(n => n is BlockSyntax or TypeDeclarationSyntax or CompilationUnitSyntax);
-        return scope is not null && scope.DescendantNodes().OfType<VariableDeclaratorSyntax>().Any(v => v.Identifier.ValueText == name);
+        return scope is not null && scope.DescendantNodes().Any(n => DeclaredName(n) == name);
     }
+
+    /// <summary>
+    /// The local name <paramref name="node"/> declares, of every form whose scope a new local of the same name
+    /// in an enclosing block would clash with (CS0136): variables, <c>foreach</c> variables, pattern and
+    /// <c>out var</c> designations, <c>catch</c> variables, local functions and query range variables.
+    /// </summary>
+    private static string? DeclaredName(SyntaxNode node) => node switch
+    {
+        VariableDeclaratorSyntax variable => variable.Identifier.ValueText,
+        ForEachStatementSyntax forEach => forEach.Identifier.ValueText,
+        SingleVariableDesignationSyntax designation => designation.Identifier.ValueText,
+        CatchDeclarationSyntax catchDeclaration => catchDeclaration.Identifier.ValueText,
+        LocalFunctionStatementSyntax localFunction => localFunction.Identifier.ValueText,
+        FromClauseSyntax from => from.Identifier.ValueText,
+        LetClauseSyntax let => let.Identifier.ValueText,
+        JoinClauseSyntax join => join.Identifier.ValueText,
+        JoinIntoClauseSyntax into => into.Identifier.ValueText,
+        QueryContinuationSyntax continuation => continuation.Identifier.ValueText,
+        _ => null,
+    };
 
     /// <summary>Whether <paramref name="node"/> is in <c>unsafe</c> code.</summary>
     public static bool IsUnsafeContext(SyntaxNode node)

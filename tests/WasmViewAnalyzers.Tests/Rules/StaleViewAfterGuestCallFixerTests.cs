@@ -1642,6 +1642,101 @@ public sealed partial class StaleViewAfterGuestCallFixerTests
         """);
 
     [Fact]
+    public Task ObtainAgain_InputMadeFirst_NotNamedAfterALocalANestedScopeDeclaresLater() => VerifyMembers("""
+        void ForEachVariable()
+        {
+            var view = memory.GetSpan(convert(0), 16);
+            convert(1);
+            {|WVA001:view|}[0] = 1;
+            foreach (var address in new[] { 1, 2 })
+            {
+                convert(address);
+            }
+        }
+
+        void OutVariable(System.Collections.Generic.Dictionary<int, int> map)
+        {
+            var view = memory.GetSpan(convert(0), 16);
+            convert(1);
+            {|WVA001:view|}[0] = 1;
+            if (map.Count > 0)
+            {
+                map.TryGetValue(1, out var address);
+                convert(address);
+            }
+        }
+
+        void PatternAndCatch(object value)
+        {
+            var view = memory.GetSpan(convert(0), 16);
+            convert(1);
+            {|WVA001:view|}[0] = 1;
+            if (value is int address)
+            {
+                convert(address);
+            }
+
+            try
+            {
+                convert(2);
+            }
+            catch (System.Exception address2)
+            {
+                System.Console.WriteLine(address2.Message);
+            }
+        }
+        """, """
+        void ForEachVariable()
+        {
+            var viewAddress = convert(0);
+            var view = memory.GetSpan(viewAddress, 16);
+            convert(1);
+            view = memory.GetSpan(viewAddress, 16);
+            view[0] = 1;
+            foreach (var address in new[] { 1, 2 })
+            {
+                convert(address);
+            }
+        }
+
+        void OutVariable(System.Collections.Generic.Dictionary<int, int> map)
+        {
+            var viewAddress = convert(0);
+            var view = memory.GetSpan(viewAddress, 16);
+            convert(1);
+            view = memory.GetSpan(viewAddress, 16);
+            view[0] = 1;
+            if (map.Count > 0)
+            {
+                map.TryGetValue(1, out var address);
+                convert(address);
+            }
+        }
+
+        void PatternAndCatch(object value)
+        {
+            var viewAddress = convert(0);
+            var view = memory.GetSpan(viewAddress, 16);
+            convert(1);
+            view = memory.GetSpan(viewAddress, 16);
+            view[0] = 1;
+            if (value is int address)
+            {
+                convert(address);
+            }
+
+            try
+            {
+                convert(2);
+            }
+            catch (System.Exception address2)
+            {
+                System.Console.WriteLine(address2.Message);
+            }
+        }
+        """);
+
+    [Fact]
     public Task ObtainAgain_AfterAForeachWhoseIteratorCallsTheGuest_NotAboveTheLoop() => VerifyMembers("""
         IEnumerable<int> Children(int count)
         {
