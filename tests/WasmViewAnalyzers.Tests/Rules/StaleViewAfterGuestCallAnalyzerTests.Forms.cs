@@ -11,6 +11,73 @@ namespace WasmViewAnalyzers.Tests.Rules;
 /// </summary>
 public sealed partial class StaleViewAfterGuestCallAnalyzerTests
 {
+    // ------------------------------------------------------------------ enumeration of arrays
+
+    [Fact]
+    public Task ForEach_OverAnArrayOfViews_ElementsAreAsStaleAsTheArray() => VerifyMembers("""
+        byte Pointers()
+        {
+            var starts = new nint[2];
+            starts[0] = (nint)memory.GetPointer();
+            convert(1);
+            byte b = 0;
+            foreach (var start in starts) b += *(byte*){|WVA001:start|};
+            return b;
+        }
+
+        byte TuplesDeconstructed(int n)
+        {
+            var outputs = new (nint Start, int Length)[n];
+            for (var i = 0; i < n; i++)
+            {
+                var output = convert(i);
+                outputs[i] = ((nint)((byte*)memory.GetPointer() + output), 4);
+            }
+
+            byte b = 0;
+            foreach (var (start, length) in outputs)
+            {
+                b += new ReadOnlySpan<byte>((void*){|WVA001:start|}, length)[0];
+            }
+
+            return b;
+        }
+
+        public readonly record struct Page(nint Start, int Length);
+
+        byte Records(int n)
+        {
+            var copies = new byte[n][];
+            var pages = new Page[n];
+            for (var i = 0; i < n; i++)
+            {
+                var address = convert(i);
+                copies[i] = memory.GetSpan(address, 8).ToArray();
+                pages[i] = new Page((nint)memory.GetPointer() + address, 8);
+            }
+
+            reset();
+            byte b = 0;
+            foreach (var copy in copies) b += copy[0];
+            foreach (var page in pages) b += *(byte*){|WVA001:page|}.Start;
+            return b;
+        }
+
+        byte ReadBeforeTheCall_LengthAfter()
+        {
+            var starts = new nint[2];
+            starts[0] = (nint)memory.GetPointer();
+            byte b = 0;
+            foreach (var start in starts) b += *(byte*)start;
+            convert(1);
+            foreach (var start in starts) b += (byte)start.GetHashCode();
+            var pages = new[] { new Page((nint)memory.GetPointer(), 8) };
+            reset();
+            foreach (var page in pages) b += (byte)page.Length;
+            return b;
+        }
+        """);
+
     // ------------------------------------------------------------------ patterns
 
     [Fact]

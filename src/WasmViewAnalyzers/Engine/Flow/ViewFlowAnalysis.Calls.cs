@@ -54,6 +54,8 @@ internal sealed partial class ViewFlowAnalysis
         {
             var method = invocation.TargetMethod;
 
+            // foreach over an array of views: its enumerator carries them.
+            var enumeratesArray = IsArrayOfViewsEnumerator(invocation);
             if (invocation.Instance is { } instance)
             {
                 var receiver = Capture(instance);
@@ -61,7 +63,7 @@ internal sealed partial class ViewFlowAnalysis
                 {
                     // Invoking a delegate does not read a view it came from.
                 }
-                else if (CarriesView(receiver))
+                else if (CarriesView(receiver) || enumeratesArray)
                 {
                     inputs.Add(receiver);
                 }
@@ -109,7 +111,7 @@ internal sealed partial class ViewFlowAnalysis
 
             var origin = ReceiverIsView(invocation.Instance, inputs) ? null : _analysis.GetOrigin(invocation);
             var guestCall = _analysis.GetGuestCall(invocation);
-            var resultCarries = method.ReturnsByRef || method.ReturnsByRefReadonly || (Types.CanHoldView(method.ReturnType) && !IsGenericValueOfSpans(method.ReturnType, inputs));
+            var resultCarries = method.ReturnsByRef || method.ReturnsByRefReadonly || enumeratesArray || (Types.CanHoldView(method.ReturnType) && !IsGenericValueOfSpans(method.ReturnType, inputs));
             var hasViewInput = HasView(inputs);
             CheckArchiveHandoff(invocation, inputs, consumed);
 
@@ -392,10 +394,13 @@ internal sealed partial class ViewFlowAnalysis
         private ViewValue? EvaluateProperty(IPropertyReferenceOperation propertyReference, List<Operand> inputs)
         {
             var property = propertyReference.Property;
+
+            // foreach over an array of views: the element comes back as the non-generic Current.
+            var enumeratesArray = IsNonGenericCurrent(propertyReference);
             if (propertyReference.Instance is { } instance)
             {
                 var receiver = Capture(instance);
-                if (CarriesView(receiver))
+                if (CarriesView(receiver) || enumeratesArray)
                 {
                     inputs.Add(receiver);
                 }
@@ -411,7 +416,7 @@ internal sealed partial class ViewFlowAnalysis
             }
 
             var origin = ReceiverIsView(propertyReference.Instance, inputs) ? null : _analysis.GetOrigin(propertyReference);
-            var resultCarries = property.ReturnsByRef || property.ReturnsByRefReadonly || Types.CanHoldView(property.Type);
+            var resultCarries = property.ReturnsByRef || property.ReturnsByRefReadonly || enumeratesArray || Types.CanHoldView(property.Type);
             var hasViewInput = HasView(inputs);
             if (origin is null && hasViewInput && !resultCarries)
             {

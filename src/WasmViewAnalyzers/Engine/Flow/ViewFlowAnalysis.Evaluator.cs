@@ -230,7 +230,8 @@ internal sealed partial class ViewFlowAnalysis
             }
 
             var target = conversion.Type;
-            if (Types.CanHoldView(target))
+            if (Types.CanHoldView(target)
+                || IsArrayOfViewsAsEnumerable(conversion))
             {
                 return Effective(operand)!.AsAddress(false);
             }
@@ -429,7 +430,9 @@ internal sealed partial class ViewFlowAnalysis
         /// </summary>
         private void Consume(Operand operand)
         {
-            if (operand.Value is { IsAddress: false } && !Types.CanHoldView(operand.Operation.Type) && operand.Operation.Type is not null)
+            // An array's non-generic enumerator (IsArrayOfViewsAsEnumerable) carries its views, and
+            // moving it along or disposing it reads none, as for a generic one.
+            if (operand.Value is { IsAddress: false } && !Types.CanHoldView(operand.Operation.Type) && operand.Operation.Type is { SpecialType: not SpecialType.System_Collections_IEnumerator })
             {
                 Use(operand);
             }

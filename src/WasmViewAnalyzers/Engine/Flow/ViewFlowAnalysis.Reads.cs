@@ -29,6 +29,35 @@ internal sealed partial class ViewFlowAnalysis
     private sealed partial class Evaluator
     {
         /// <summary>
+        /// Whether <paramref name="operation"/> converts an array that can hold views to the non-generic
+        /// <c>IEnumerable</c>, as the graph does for a <c>foreach</c> over an array: it enumerates the
+        /// array through the non-generic <c>IEnumerable</c> and <c>IEnumerator</c>, whose <c>Current</c>
+        /// is an <c>object</c> the loop variable gets back by a conversion. That conversion, the
+        /// <c>GetEnumerator</c> called on it and the enumerator's <c>Current</c> carry the array's views
+        /// as a generic enumerator's would; nothing else of the loop (<c>MoveNext</c>, the disposal)
+        /// reads them.
+        /// </summary>
+        private bool IsArrayOfViewsAsEnumerable(IOperation? operation)
+            => operation is IConversionOperation { IsImplicit: true, Type.SpecialType: SpecialType.System_Collections_IEnumerable, Operand.Type: IArrayTypeSymbol array }
+               && Types.CanHoldView(array.ElementType);
+
+        /// <summary><c>GetEnumerator()</c> of an array of views as the graph enumerates it (<see cref="IsArrayOfViewsAsEnumerable"/>).</summary>
+        private bool IsArrayOfViewsEnumerator(IInvocationOperation invocation)
+            => invocation.IsImplicit
+               && invocation.TargetMethod.ContainingType?.SpecialType == SpecialType.System_Collections_IEnumerable
+               && invocation.TargetMethod.Name == nameof(System.Collections.IEnumerable.GetEnumerator)
+               && IsArrayOfViewsAsEnumerable(invocation.Instance);
+
+        /// <summary>
+        /// The non-generic <c>Current</c> of an enumerator that carries views: only the enumerator of an
+        /// array of views does (<see cref="IsArrayOfViewsAsEnumerable"/>).
+        /// </summary>
+        private static bool IsNonGenericCurrent(IPropertyReferenceOperation property)
+            => property.IsImplicit
+               && property.Property.ContainingType?.SpecialType == SpecialType.System_Collections_IEnumerator
+               && property.Property.Name == nameof(System.Collections.IEnumerator.Current);
+
+        /// <summary>
         /// A pattern matched against a view: a list pattern reads its elements, a property pattern
         /// reads what its members read, a designation (<c>is var alias</c>, <c>[.. var rest]</c>,
         /// <c>{ Address: var a }</c>, <c>Page(var address, _)</c>) makes an alias. Type, constant
