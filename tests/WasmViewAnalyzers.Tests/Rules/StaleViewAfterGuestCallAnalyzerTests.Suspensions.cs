@@ -130,6 +130,54 @@ public sealed partial class StaleViewAfterGuestCallAnalyzerTests
         }
         """);
 
+    // ------------------------------------------------------------------ captured views inside the function
+
+    [Fact]
+    public Task CapturedView_UsedAfterAGuestCallOfTheFunctionItself_Reports() => VerifyMembers("""
+        void LocalFunction(int address)
+        {
+            var header = (byte*)memory.GetPointer() + address;
+            void Step()
+            {
+                var before = *header;
+                convert(before);
+                *{|WVA001:header|} = 0;
+            }
+
+            Step();
+        }
+
+        Action Lambda(int address)
+        {
+            var output = new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, 16);
+            return () =>
+            {
+                reset();
+                {|WVA001:output|}.ReadByte();
+            };
+        }
+
+        void ReadOnlyOrAlsoACopy(int address, bool copy)
+        {
+            var header = (byte*)memory.GetPointer() + address;
+            var bytes = new UnmanagedMemoryStream(header, 16);
+            Stream either = bytes;
+            if (copy)
+            {
+                either = new MemoryStream(new byte[16]);
+            }
+
+            void Step()
+            {
+                var first = *header;
+                convert(first);
+                either.ReadByte();
+            }
+
+            Step();
+        }
+        """);
+
     // ------------------------------------------------------------------ stored lambdas are not run
 
     [Fact]

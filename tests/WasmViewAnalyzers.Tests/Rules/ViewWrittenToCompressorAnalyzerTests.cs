@@ -180,6 +180,55 @@ public sealed class ViewWrittenToCompressorAnalyzerTests
         return test.RunAsync(CancellationToken.None);
     }
 
+    // ------------------------------------------------------------------ in a local function or lambda
+
+    [Fact]
+    public Task ViewCapturedByALocalFunctionOrLambda_WrittenThere_Reports() => VerifyMembers("""
+        Stream Open(int address, int length) => new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length);
+
+        Task RunLater(Stream destination, int address, int length)
+        {
+            var xhtml = Open(address, length);
+            void Compress()
+            {
+                using var gz = new GZipStream(destination, CompressionMode.Compress, leaveOpen: true);
+                {|WVA004:xhtml.CopyTo(gz)|};
+            }
+
+            return Task.Run(Compress);
+        }
+
+        void RunNow(Stream destination, int address, int length)
+        {
+            var output = (byte*)memory.GetPointer() + address;
+            Action compress = () =>
+            {
+                using var gz = new GZipStream(destination, CompressionMode.Compress, leaveOpen: true);
+                {|WVA004:gz.Write(new ReadOnlySpan<byte>(output, length))|};
+            };
+            compress();
+        }
+
+        void CopiedOrAssignedAPlainStream(Stream destination, int address, int length, bool copy)
+        {
+            var copied = new MemoryStream(memory.GetSpan(address, length).ToArray());
+            var either = Open(address, length);
+            if (copy)
+            {
+                either = copied;
+            }
+
+            void Compress()
+            {
+                using var gz = new GZipStream(destination, CompressionMode.Compress, leaveOpen: true);
+                copied.CopyTo(gz);
+                either.CopyTo(gz);
+            }
+
+            Compress();
+        }
+        """);
+
     // ------------------------------------------------------------------ near misses
 
     [Fact]

@@ -38,6 +38,8 @@ internal sealed partial class ViewFlowAnalysis
     private readonly SummarySolver? _visit;
     private SummarySolver? _solver;
     private readonly CancellationToken _cancellationToken;
+    private FlowState? _capturedAtEntry;
+    private bool _capturedAtEntryComputed;
     private readonly Dictionary<CaptureId, List<IOperation>> _captureValues = new();
     private readonly Dictionary<IOperation, GuestCall?> _guestCalls = new();
     private readonly Dictionary<IOperation, ViewOrigin?> _origins = new();
@@ -468,9 +470,85 @@ internal sealed partial class ViewFlowAnalysis
         }
     }
 
+    /// <summary>
+    /// What a local function or lambda starts with: the views of the enclosing method it captures.
+    /// Where every value the method assigns a captured variable is a view it obtains (<c>var xhtml =
+    /// OpenXhtml(...)</c>, <c>var p = memory.GetPointer() + address</c>), the function starts with that
+    /// view, fresh. Whether it was already stale where the function was created or handed over is
+    /// reported there (a use of a stale view, WVA001; a capture that escapes, WVA002); what is checked
+    /// here is what the function does with it: a guest call of its own before a use, a write into a
+    /// compressor. A variable also assigned anything else starts unknown, as before.
+    /// </summary>
+    private FlowState? CapturedViewsAtEntry()
+    {
+        if (_capturedAtEntryComputed)
+        {
+            return _capturedAtEntry;
+        }
+
+        _capturedAtEntryComputed = true;
+        var function = _graph.OriginalOperation switch
+        {
+            ILocalFunctionOperation localFunction => localFunction.Symbol,
+            IAnonymousFunctionOperation lambda => lambda.Symbol,
+            _ => null,
+        };
+
+        if (_graph.Parent is null || function is null)
+        {
+            return null;
+        }
+
+        foreach (var symbol in _semantics.Captures.GetCapturedReads(function, _cancellationToken))
+        {
+            if (symbol is not ILocalSymbol { IsRef: false } local || !_semantics.Types.CanHoldView(local.Type))
+            {
+                continue;
+            }
+
+            ViewValue? seeded = null;
+            foreach (var value in AssignedValues(local))
+            {
+                if (ObtainedView(value) is not { } origin)
+                {
+                    seeded = null;
+                    break;
+                }
+
+                seeded = ViewValue.Join(seeded, ViewValue.Fresh(origin));
+            }
+
+            if (seeded is not null)
+            {
+                (_capturedAtEntry ??= new FlowState()).Set(local, seeded);
+            }
+        }
+
+        return _capturedAtEntry;
+    }
+
+    /// <summary>
+    /// The view <paramref name="value"/> obtains itself: directly, by pointer arithmetic on one, or as
+    /// an <c>UnmanagedMemoryStream</c> over one.
+    /// </summary>
+    private ViewOrigin? ObtainedView(IOperation value)
+    {
+        switch (value.WalkDownConversions())
+        {
+            case IBinaryOperation { Type: IPointerTypeSymbol } arithmetic:
+                return ObtainedView(arithmetic.LeftOperand) ?? ObtainedView(arithmetic.RightOperand);
+
+            case IObjectCreationOperation creation when _semantics.Symbols.IsUnmanagedMemoryStream(creation.Type) && creation.Arguments.Length > 0:
+                return ObtainedView(creation.Arguments[0].Value);
+
+            case var operation:
+                return GetOrigin(operation);
+        }
+    }
+
     private FlowState? ComputeInput(BasicBlock block)
     {
-        FlowState? state = block.Kind == BasicBlockKind.Entry ? _facts.EntryState?.Clone() ?? new FlowState() : null;
+        FlowState? state = block.Kind == BasicBlockKind.Entry ? _facts.EntryState?.Clone() ?? CapturedViewsAtEntry()?.Clone() ?? new FlowState() : null;
         foreach (var branch in block.Predecessors)
         {
             state = FlowState.Join(state, ThroughFinally(CheckedByRuntime(_out[branch.Source.Ordinal], branch), branch, FinallyRegions(branch).Length));
