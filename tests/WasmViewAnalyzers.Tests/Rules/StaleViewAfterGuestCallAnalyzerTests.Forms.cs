@@ -78,6 +78,57 @@ public sealed partial class StaleViewAfterGuestCallAnalyzerTests
         }
         """);
 
+    [Fact]
+    public Task Select_ByALambdaThatObtainsViews_IsWalkedByToListAndNotByALazyForeach() => Verify.VerifyAnalyzerAsync(HostCode.WithMembers("""
+        public record struct Tile(int Key, nint Rgba);
+
+        byte Materialized(IEnumerable<int> keys)
+        {
+            var tiles = keys.Select(k =>
+            {
+                var offset = convert(k);
+                return new Tile(k, (nint)((byte*)memory.GetPointer() + offset));
+            }).ToList();
+            byte b = 0;
+            foreach (var tile in tiles)
+            {
+                b += ((byte*){|WVA001:tile|}.Rgba)[0];
+            }
+            return b;
+        }
+
+        byte Lazy(IEnumerable<int> keys)
+        {
+            byte b = 0;
+            foreach (var tile in keys.Select(k => { var o = convert(k); return new Tile(k, (nint)((byte*)memory.GetPointer() + o)); }))
+            {
+                b += ((byte*)tile.Rgba)[0];
+            }
+            return b;
+        }
+
+        byte First(IEnumerable<int> keys)
+        {
+            var tile = keys.Select(k => { var o = convert(k); return new Tile(k, (nint)((byte*)memory.GetPointer() + o)); }).First();
+            return ((byte*)tile.Rgba)[0];
+        }
+
+        byte NoGuestCall(IEnumerable<int> keys)
+        {
+            var tiles = keys.Select(k => new Tile(k, (nint)((byte*)memory.GetPointer() + k))).ToList();
+            byte b = 0;
+            foreach (var tile in tiles) b += ((byte*)tile.Rgba)[0];
+            reset();
+            return (byte)(b + ((byte*){|WVA001:tiles|}[0].Rgba)[0]);
+        }
+
+        int Copies(IEnumerable<int> keys)
+        {
+            var copies = keys.Select(k => memory.GetSpan(convert(k), 4).ToArray()).ToList();
+            return copies[0][0];
+        }
+        """, "System.Linq"));
+
     // ------------------------------------------------------------------ patterns
 
     [Fact]

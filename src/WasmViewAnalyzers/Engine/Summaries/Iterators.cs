@@ -124,6 +124,16 @@ internal sealed class Iterators
                     }
                 }
 
+                // Select(k => ...), SelectMany, Zip: walking the sequence runs the lambda, as it runs
+                // an iterator's body.
+                foreach (var argument in invocation.Arguments)
+                {
+                    if (LambdaOf(argument.Value) is { } lambda)
+                    {
+                        return lambda;
+                    }
+                }
+
                 return null;
 
             case IFlowCaptureReferenceOperation capture when captures is not null:
@@ -152,6 +162,18 @@ internal sealed class Iterators
                 return null;
         }
     }
+
+    /// <summary>The lambda or local function a delegate argument is made of, if any.</summary>
+    public static IMethodSymbol? LambdaOf(IOperation value)
+        => value.WalkDownConversions() switch
+        {
+            IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda } => lambda.Symbol,
+            IDelegateCreationOperation { Target: IFlowAnonymousFunctionOperation lambda } => lambda.Symbol,
+            IDelegateCreationOperation { Target: IMethodReferenceOperation { Method.MethodKind: MethodKind.LocalFunction } reference } => reference.Method,
+            IAnonymousFunctionOperation lambda => lambda.Symbol,
+            IFlowAnonymousFunctionOperation lambda => lambda.Symbol,
+            _ => null,
+        };
 
     /// <summary>A value that can be an iterator's sequence: a call's result, a capture of one, a local holding one.</summary>
     private static bool MayBeSequence(IOperation value)

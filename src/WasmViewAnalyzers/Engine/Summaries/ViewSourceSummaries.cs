@@ -52,7 +52,8 @@ internal sealed class ViewSourceSummaries
 
                 if (WasmSymbols.HasGuestViewSourceAttribute(method)
                     || _semantics.Configured.IsViewSource(method)
-                    || GetViewReturns(method, solver, cancellationToken).ReturnsView)
+                    || GetViewReturns(method, solver, cancellationToken).ReturnsView
+                    || ProjectsViews(invocation, solver, cancellationToken))
                 {
                     return WasmViewSemantics.Describe(method);
                 }
@@ -78,6 +79,35 @@ internal sealed class ViewSourceSummaries
             default:
                 return null;
         }
+    }
+
+    /// <summary>
+    /// A library's lazy sequence projected by a lambda of the compilation that returns views
+    /// (<c>keys.Select(k =&gt; new Tile(k, memory.GetPointer() + Paint(k)))</c>): each item is a view
+    /// the lambda obtains when the sequence is walked (<see cref="Iterators"/> takes the lambda for the
+    /// body that walk runs).
+    /// </summary>
+    private bool ProjectsViews(IInvocationOperation invocation, SummarySolver? solver, CancellationToken cancellationToken)
+    {
+        if (invocation.TargetMethod.ReturnType is not INamedTypeSymbol { TypeKind: TypeKind.Interface, IsGenericType: true } sequence
+            || sequence.OriginalDefinition.SpecialType != SpecialType.System_Collections_Generic_IEnumerable_T
+            || !Types.CanHoldView(sequence.TypeArguments[0])
+            || _semantics.IsDeclaredInSource(invocation.TargetMethod))
+        {
+            return false;
+        }
+
+        foreach (var argument in invocation.Arguments)
+        {
+            if (Iterators.LambdaOf(argument.Value) is { } lambda
+                && Types.CanHoldView(lambda.ReturnType)
+                && GetViewReturns(lambda, solver, cancellationToken).ReturnsView)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
