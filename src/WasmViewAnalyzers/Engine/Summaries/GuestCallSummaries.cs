@@ -192,6 +192,14 @@ internal sealed class GuestCallSummaries
 
     private bool IsGuestCall(IOperation operation, CaptureResolver? captures, SummarySolver solver, SemanticModel? model = null)
     {
+        // Every way below to run guest code is an operation that runs a method of its own; the
+        // summaries ask about every operation of a body, and most (reads, literals, built-in
+        // operators, arguments) run none.
+        if (!MethodsRun.MayRunCode(operation))
+        {
+            return false;
+        }
+
         switch (operation)
         {
             case IInvocationOperation invocation when IsGuestInvocation(invocation, captures, solver):
