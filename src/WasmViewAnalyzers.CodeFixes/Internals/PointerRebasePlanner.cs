@@ -29,8 +29,9 @@ namespace WasmViewAnalyzers.CodeFixes.Internals;
 /// the guest nowhere after it, is never assigned (nor re-bound) elsewhere, and the memory the view
 /// was obtained from is known from the code that obtains it: the receiver of <c>GetPointer</c> or
 /// <c>GetSpan</c> there, or in the bodies of the helpers of the same type it calls (every return of
-/// which is built on that memory), and is a readonly field, a get-only auto-property, or a local or
-/// parameter never assigned, that the method can name. A <c>ref</c> is rebased in <c>unsafe</c> code
+/// which is built on that memory), and is a readonly field, a get-only auto-property, a local or
+/// parameter never assigned, or a primary constructor's parameter no member of the type assigns,
+/// that the method can name. A <c>ref</c> is rebased in <c>unsafe</c> code
 /// only, through <c>Unsafe.AsPointer</c>/<c>Unsafe.AsRef</c>, and only for an unmanaged struct.
 /// </remarks>
 internal static class PointerRebasePlanner
@@ -115,7 +116,7 @@ internal static class PointerRebasePlanner
         ISymbol? memory = null;
         foreach (var pointer in stores)
         {
-            if (pointer.FirstAncestorOrSelf<StatementSyntax>() is not { } statement
+            if (StoreOf(pointer) is not { } statement
                 || !IsObtainedLast(model, semantics, pointer, cancellationToken)
                 || ViewReacquirePlanner.CallsGuestAfterWithin(model, semantics, pointer, statement, cancellationToken)
                 || MemoryOf(model, pointer, body, cancellationToken) is not { } each
@@ -147,6 +148,14 @@ internal static class PointerRebasePlanner
 
         return memory is not null && reads.All(read => IsNamedAt(model, memory, read.SpanStart, cancellationToken)) ? memory : null;
     }
+
+    /// <summary>
+    /// What runs with the store of <paramref name="pointer"/>: its statement, or the body of the
+    /// expression-bodied member or lambda it is in (<c>void Keep(int i) => _ring[i] = Cell(i);</c>).
+    /// </summary>
+    private static SyntaxNode? StoreOf(ExpressionSyntax pointer)
+        => pointer.Ancestors().FirstOrDefault(node => node is StatementSyntax or ArrowExpressionClauseSyntax
+                                                      || node.Parent is AnonymousFunctionExpressionSyntax function && function.ExpressionBody == node);
 
     /// <summary>
     /// Whether <paramref name="pointer"/> obtains its view last of what it runs: it calls no guest,
@@ -236,7 +245,8 @@ internal static class PointerRebasePlanner
     /// The one memory the view is obtained from: the receiver of Wasmtime's <c>GetPointer</c> or
     /// <c>GetSpan</c> in <paramref name="initializer"/>, or in the helpers of this type it calls on
     /// this object (and theirs), whose every return is built on it; a readonly field, a get-only
-    /// auto-property, or a local or parameter of <paramref name="body"/> never assigned.
+    /// auto-property, a local or parameter of <paramref name="body"/> never assigned, or a primary
+    /// constructor's parameter no member of the type assigns.
     /// </summary>
     private static ISymbol? MemoryOf(SemanticModel model, ExpressionSyntax initializer, SyntaxNode body, CancellationToken cancellationToken)
     {
@@ -258,6 +268,7 @@ internal static class PointerRebasePlanner
         return memory switch
         {
             IFieldSymbol { IsReadOnly: true } or IPropertySymbol { SetMethod: null, IsIndexer: false, IsAbstract: false } => memory,
+            IParameterSymbol parameter when IsPrimaryConstructorParameter(parameter) => IsWrittenInItsType(model, parameter, cancellationToken) ? null : memory,
             ILocalSymbol or IParameterSymbol when !ViewReacquirePlanner.References(model, memory, body, cancellationToken).Any(ViewReacquirePlanner.IsWrite) => memory,
             _ => null,
         };
@@ -281,7 +292,7 @@ internal static class PointerRebasePlanner
                         IFieldReferenceOperation { Instance: null or IInstanceReferenceOperation } field => field.Field,
                         IPropertyReferenceOperation { Instance: null or IInstanceReferenceOperation } property => property.Property,
                         ILocalReferenceOperation local when depth == HelperDepth => local.Local,
-                        IParameterReferenceOperation parameter when depth == HelperDepth => parameter.Parameter,
+                        IParameterReferenceOperation parameter when depth == HelperDepth || IsPrimaryConstructorParameter(parameter.Parameter) => parameter.Parameter,
                         _ => (ISymbol?)null,
                     };
 
@@ -359,13 +370,38 @@ internal static class PointerRebasePlanner
         }
     }
 
+    /// <summary>A parameter of a class's or struct's primary constructor, which every instance member of the type can name.</summary>
+    private static bool IsPrimaryConstructorParameter(IParameterSymbol parameter)
+        => parameter.ContainingSymbol is IMethodSymbol { MethodKind: MethodKind.Constructor } constructor
+           && constructor.DeclaringSyntaxReferences.Length == 1
+           && constructor.DeclaringSyntaxReferences[0].GetSyntax() is TypeDeclarationSyntax;
+
+    /// <summary>
+    /// Whether any member of the type (in any of its parts) assigns the primary constructor's
+    /// parameter, or takes it by reference: then it is not the same memory wherever it is named.
+    /// </summary>
+    private static bool IsWrittenInItsType(SemanticModel model, IParameterSymbol parameter, CancellationToken cancellationToken)
+    {
+        foreach (var part in parameter.ContainingType.DeclaringSyntaxReferences)
+        {
+            var declaration = part.GetSyntax(cancellationToken);
+            var partModel = declaration.SyntaxTree == model.SyntaxTree ? model : model.Compilation.GetSemanticModel(declaration.SyntaxTree);
+            if (ViewReacquirePlanner.References(partModel, parameter, declaration, cancellationToken).Any(ViewReacquirePlanner.IsWrite))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Whether the simple name of <paramref name="memory"/> means it at <paramref name="position"/>.</summary>
     private static bool IsNamedAt(SemanticModel model, ISymbol memory, int position, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var seen = model.LookupSymbols(position, name: memory.Name);
         return seen.Length == 1 && SymbolEqualityComparer.Default.Equals(seen[0], memory)
-               && (memory.IsStatic || memory is ILocalSymbol or IParameterSymbol || model.GetEnclosingSymbol(position, cancellationToken) is { IsStatic: false });
+               && (memory.IsStatic || memory is ILocalSymbol || memory is IParameterSymbol parameter && !IsPrimaryConstructorParameter(parameter) || model.GetEnclosingSymbol(position, cancellationToken) is { IsStatic: false });
     }
 
     /// <summary>The offset taken right after the declaration of the view, while it is fresh: one edit for all its rebasings.</summary>

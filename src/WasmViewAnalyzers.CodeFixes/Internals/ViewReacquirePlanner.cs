@@ -167,6 +167,17 @@ internal static class ViewReacquirePlanner
                 .Distinct(SymbolEqualityComparer.Default)
                 .Cast<ILocalSymbol>()
                 .ToList();
+
+            // var p = (byte*)basePtr + rrAt: the one local that holds the view, beside inputs of
+            // types that hold no view (an address in an nint may be another view's).
+            if (roots.Count > 1)
+            {
+                var holders = roots.Where(local => semantics.Types.CanHoldView(local.Type)).ToList();
+                roots = holders.Count == 1 && Source(model, holders[0], body, cancellationToken) is { } each && IsObtainedAt(model, holders[0], body, each.Source, acquisitionSpan, cancellationToken)
+                    ? holders
+                    : new List<ILocalSymbol>();
+            }
+
             if (roots.Count != 1
                 || Source(model, roots[0], body, cancellationToken) is not { } rootSource
                 || !IsObtainedAt(model, roots[0], body, rootSource.Source, acquisitionSpan, cancellationToken))

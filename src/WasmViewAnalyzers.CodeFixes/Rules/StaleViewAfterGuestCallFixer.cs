@@ -39,6 +39,7 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
     public const string CopyAwaitedKey = RuleIdentifiers.StaleViewAfterGuestCall + ".CopyAwaited";
     public const string CopyInIteratorKey = RuleIdentifiers.StaleViewAfterGuestCall + ".CopyInIterator";
     public const string RebuildSlotKey = RuleIdentifiers.StaleViewAfterGuestCall + ".RebuildSlot";
+    public const string CopyStreamKey = RuleIdentifiers.StaleViewAfterGuestCall + ".CopyStream";
 
     private static readonly IReadOnlyList<FixStrategy> Strategies = new[]
     {
@@ -63,6 +64,7 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
         new FixStrategy(CopyAwaitedKey, "Copy the view when it is awaited", CopyAwaited),
         new FixStrategy(CopyInIteratorKey, "Make the iterator yield copies", HelperCopyPlanner.PlanIterator),
         new FixStrategy(RebuildSlotKey, "Build the struct again over the address it holds", SlotRebuildPlanner.Plan),
+        new FixStrategy(CopyStreamKey, "Copy the stream's bytes when it is obtained", StreamLocalCopyPlanner.Plan),
     };
 
     public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIdentifiers.StaleViewAfterGuestCall);

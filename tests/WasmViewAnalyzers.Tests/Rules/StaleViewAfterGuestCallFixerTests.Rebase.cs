@@ -372,6 +372,45 @@ public sealed partial class StaleViewAfterGuestCallFixerTests
             }
             """
         },
+        {
+            "pointer from a helper over a primary constructor's memory, read after a guest call",
+            """
+            sealed class Grid(Memory store, Function step)
+            {
+                byte* Cell(int index)
+                {
+                    var address = (int)step.Invoke(index)!;
+                    return (byte*)store.GetPointer() + address;
+                }
+
+                int Read()
+                {
+                    var cell = Cell(1);
+                    step.Invoke(0);
+                    return *cell;
+                }
+            }
+            """,
+            """
+            sealed class Grid(Memory store, Function step)
+            {
+                byte* Cell(int index)
+                {
+                    var address = (int)step.Invoke(index)!;
+                    return (byte*)store.GetPointer() + address;
+                }
+
+                int Read()
+                {
+                    var cell = Cell(1);
+                    var cellOffset = (nint)cell - store.GetPointer();
+                    step.Invoke(0);
+                    cell = (byte*)(store.GetPointer() + cellOffset);
+                    return *cell;
+                }
+            }
+            """
+        },
     };
 
     [Theory]
@@ -518,6 +557,28 @@ public sealed partial class StaleViewAfterGuestCallFixerTests
                 }
 
                 return stones;
+            }
+            """
+        },
+        {
+            "primary constructor's memory assigned by another member: not the same memory where it is rebased",
+            """
+            sealed class Grid(Memory store, Function step)
+            {
+                public void Swap(Memory other) => store = other;
+
+                byte* Cell(int index)
+                {
+                    var address = (int)step.Invoke(index)!;
+                    return (byte*)store.GetPointer() + address;
+                }
+
+                int Read()
+                {
+                    var cell = Cell(1);
+                    step.Invoke(0);
+                    return *cell;
+                }
             }
             """
         },

@@ -377,6 +377,14 @@ internal sealed class PureSourceSummaries
         }
 
         var body = _semantics.Bodies.GetBody(method, solver.CancellationToken);
+        if (body is null && method.MethodKind == MethodKind.Ordinary && SourceCallGraph.IsDispatched(method))
+        {
+            // A call through an interface or abstract member runs one of the implementations the
+            // compilation declares: pure where each of them is (Arena(offset, length) => _memory.GetSpan(offset, length)).
+            var implementations = _semantics.CallGraph.FindImplementations(method);
+            return implementations.IsEmpty || implementations.Any(implementation => _mayHaveEffects.Get(implementation, solver));
+        }
+
         if (body is null)
         {
             // An auto-property's accessor only reads its backing field.
