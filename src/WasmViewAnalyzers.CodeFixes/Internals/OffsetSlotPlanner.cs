@@ -725,8 +725,8 @@ internal static class OffsetSlotPlanner
     /// For a positional member of a record (<c>record PagePointer(int Number, nint Address)</c>), the
     /// argument each <c>new PagePointer(...)</c> of this document passes it; none for another slot.
     /// Null where the record is also made another way (another constructor, an argument by name)
-    /// or taken apart (<c>var (n, a) = page</c>, <c>is PagePointer(_, var a)</c>): its
-    /// <c>Deconstruct</c> reads the member where the fix cannot see it.
+    /// or taken apart anywhere in the document (<c>var (n, a) = page</c>, <c>is PagePointer(_, var a)</c>):
+    /// its <c>Deconstruct</c> reads the member where the fix cannot see it.
     /// </summary>
     private static IReadOnlyList<ExpressionSyntax>? PositionalArguments(SemanticModel model, ISymbol slot, CancellationToken cancellationToken)
     {
@@ -756,13 +756,36 @@ internal static class OffsetSlotPlanner
 
                     arguments.Add(argumentList.Arguments[ordinal].Expression);
                     break;
-                case PositionalPatternClauseSyntax or ForEachVariableStatementSyntax:
-                case AssignmentExpressionSyntax { Left: TupleExpressionSyntax or DeclarationExpressionSyntax }:
+                case PositionalPatternClauseSyntax or ForEachVariableStatementSyntax or AssignmentExpressionSyntax { Left: TupleExpressionSyntax or DeclarationExpressionSyntax }
+                    when TakesApart(model, node, record, cancellationToken):
                     return null;
             }
         }
 
         return arguments;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="node"/> (a positional pattern, a deconstructing <c>foreach</c> or
+    /// assignment) may call <paramref name="record"/>'s <c>Deconstruct</c>, at any level of nesting
+    /// (<c>var (id, (at, n)) = pair</c>); taking apart a tuple or another type reads no member of it.
+    /// </summary>
+    private static bool TakesApart(SemanticModel model, SyntaxNode node, INamedTypeSymbol record, CancellationToken cancellationToken)
+    {
+        bool Calls(DeconstructionInfo info)
+            => (info.Method is null && info.Conversion is { Exists: false })
+               || SymbolEqualityComparer.Default.Equals(info.Method?.ContainingType, record)
+               || info.Nested.Any(Calls);
+
+        return node switch
+        {
+            PositionalPatternClauseSyntax { Parent: { } pattern } => model.GetOperation(pattern, cancellationToken) is not IRecursivePatternOperation recursive
+                || SymbolEqualityComparer.Default.Equals(recursive.MatchedType, record)
+                || SymbolEqualityComparer.Default.Equals(recursive.DeconstructSymbol?.ContainingType, record),
+            ForEachVariableStatementSyntax loop => Calls(model.GetDeconstructionInfo(loop)),
+            AssignmentExpressionSyntax assignment => Calls(model.GetDeconstructionInfo(assignment)),
+            _ => true,
+        };
     }
 
     /// <summary>

@@ -789,6 +789,76 @@ public sealed class ViewEscapesMethodFixerTests
         Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
     }
 
+    private const string DeconstructedTypes = """
+
+        record PagePointer(int Number, nint Address, int Length);
+
+        record struct Span2(int Start, int Count);
+        """;
+
+    /// <summary>
+    /// Things taken apart beside a record that keeps a pointer, none of them the record: a tuple, a
+    /// dictionary's pairs, a tuple matched by position, another record. They read no member of it.
+    /// </summary>
+    public static TheoryData<string, string> OtherThingsTakenApart() => new()
+    {
+        { "tuple deconstructed", "int Sum((int A, int B) pair) { var (a, b) = pair; return a + b; }" },
+        { "tuple assigned apart", "int Swap(int a, int b) { (a, b) = (b, a); return a; }" },
+        { "dictionary pairs in foreach", "int Sum(Dictionary<string, PagePointer> byName) { var n = 0; foreach (var (name, page) in byName) n += name.Length + page.Number; return n; }" },
+        { "tuple matched by position", "bool Small((int A, int B) pair) => pair is (0, _);" },
+        { "another record struct taken apart", "int Start(Span2 span) { var (start, _) = span; return start; }" },
+        { "another record matched by position", "bool Empty(Span2 span) => span is Span2(_, 0);" },
+    };
+
+    [Theory]
+    [MemberData(nameof(OtherThingsTakenApart))]
+    public Task PointerInARecordBesideOtherThingsTakenApart_KeepsTheOffset(string kind, string other)
+    {
+        Assert.NotEmpty(kind);
+        return Verify.VerifyCodeFixAsync(ViewEscapesMethodAnalyzerTests.Host($$"""
+            private readonly List<PagePointer> _pages = new();
+
+            void Page(int number, int address, int length) => _pages.Add({|WVA002:new PagePointer(number, memory.GetPointer() + address, length)|});
+
+            int Pages => _pages.Count;
+
+            {{other}}
+            """) + DeconstructedTypes, ViewEscapesMethodAnalyzerTests.Host($$"""
+            private readonly List<PagePointer> _pages = new();
+
+            void Page(int number, int address, int length) => _pages.Add(new PagePointer(number, address, length));
+
+            int Pages => _pages.Count;
+
+            {{other}}
+            """) + DeconstructedTypes.Replace("nint", "int"), Key);
+    }
+
+    /// <summary>The record itself taken apart, at any depth: its <c>Deconstruct</c> reads the pointer where no fix sees it.</summary>
+    public static TheoryData<string, string> RecordTakenApart() => new()
+    {
+        { "deconstructed", "int Last() { var (n, a, l) = _pages[0]; return n + l; }" },
+        { "deconstructed in foreach", "int All() { var s = 0; foreach (var (n, a, l) in _pages) s += n; return s; }" },
+        { "matched by position", "bool First() => _pages[0] is PagePointer(1, _, _);" },
+        { "nested in a tuple deconstructed", "int Nested() { var (k, (n, a, l)) = (1, _pages[0]); return k + n; }" },
+    };
+
+    [Theory]
+    [MemberData(nameof(RecordTakenApart))]
+    public async Task PointerInARecordTakenApart_KeepsItsType(string kind, string use)
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host($$"""
+            private readonly List<PagePointer> _pages = new();
+
+            void Page(int number, int address, int length) => _pages.Add(new PagePointer(number, memory.GetPointer() + address, length));
+
+            {{use}}
+            """) + DeconstructedTypes);
+
+        Assert.True(findings.Length == 1, kind);
+        Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
+    }
+
     private const string PeerTypes = """
 
         internal sealed class Peer
