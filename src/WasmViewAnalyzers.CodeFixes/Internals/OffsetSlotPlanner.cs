@@ -33,7 +33,7 @@ namespace WasmViewAnalyzers.CodeFixes.Internals;
 /// cannot be rewritten (<c>TryDequeue(out p)</c>, <c>FirstOrDefault()</c>, a deconstruction). The
 /// result must compile.
 /// </remarks>
-internal static class OffsetSlotPlanner
+internal static partial class OffsetSlotPlanner
 {
     public static IReadOnlyList<FixEdit>? Plan(FindingContext finding)
         => StoredSlot(finding) is { } slot && IsHiddenFromOtherAssemblies(slot, finding.Document.Project) ? PlanSlot(finding, slot) : null;
@@ -108,6 +108,7 @@ internal static class OffsetSlotPlanner
         var zeroStores = new List<ExpressionSyntax>();
         var retypedElsewhere = new List<TypeSyntax>();
         var helperParameters = new List<(ParameterSyntax Parameter, IdentifierNameSyntax Use)>();
+        var storedPointers = new List<ExpressionSyntax>();
         ITypeSymbol? offsetType = null;
         ExpressionSyntax? memory = null;
 
@@ -229,6 +230,7 @@ internal static class OffsetSlotPlanner
 
                 sameMemory.SeeStoredFrom(model, parts, cancellationToken);
 
+                storedPointers.Add(pointer);
                 replacements.Add((pointer, parts.Offset.WithoutTrivia().WithTriviaFrom(pointer)));
                 if (parts.Local is { } local && LocalOnlyUsedAt(model, local, pointer, cancellationToken) is { } declarationStatement && !removals.Contains(declarationStatement))
                 {
@@ -246,18 +248,28 @@ internal static class OffsetSlotPlanner
         // a field of the reader's own type, or a parameter in scope where it reads.
         var reads = replacements.Where(r => r.Original == r.Replacement).Select(r => r.Original).ToList();
         replacements.RemoveAll(r => r.Original == r.Replacement);
+        // Where one memory cannot be said for every object of a type that keeps a pointer, each read
+        // may still say which memory its own object was made over.
+        var memories = reads.Select(_ => memory).ToList();
         if ((reads.Count > 0 || TellsPointersApart(slotType)) && (mixedMemories || !sameMemory.HoldsFor(slot) || !reads.All(read => MemoryReachableAt(model, memory, read, cancellationToken))))
         {
-            return null;
+            if (reads.Count == 0 || TellsPointersApart(slotType) || !isScalar || isNullable
+                || MemoriesWhereRead(model, finding.Document.Project, slot, storedPointers, reads.Cast<ExpressionSyntax>().ToList(), cancellationToken) is not { } madeOver)
+            {
+                return null;
+            }
+
+            memories = madeOver.ToList();
         }
 
         // _player != null ? _player->Health : 0: where the slot may hold no pointer, the offset is
         // nullable, and a read is offered only where its own test says an offset is kept.
         var mayBeEmpty = zeroTests.Count > 0 || zeroStores.Count > 0;
-        foreach (var read in reads)
+        for (var i = 0; i < reads.Count; i++)
         {
-            var offset = mayBeEmpty ? MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, ((ExpressionSyntax)read).WithoutTrivia(), IdentifierName("Value")) : null;
-            replacements.Add((read, PointerAgain(model, memory, (ExpressionSyntax)read, model.GetTypeInfo(read, cancellationToken).Type ?? slotType, offset)));
+            var read = (ExpressionSyntax)reads[i];
+            var offset = mayBeEmpty ? MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, read.WithoutTrivia(), IdentifierName("Value")) : null;
+            replacements.Add((read, PointerAgain(model, memories[i], read, model.GetTypeInfo(read, cancellationToken).Type ?? slotType, offset)));
         }
 
         var offsetTypeName = offsetType.SpecialType == SpecialType.System_IntPtr ? ParseTypeName("nint") : ParseTypeName(offsetType.ToMinimalDisplayString(model, declaration.SpanStart));

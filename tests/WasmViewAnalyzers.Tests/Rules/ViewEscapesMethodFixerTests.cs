@@ -859,6 +859,133 @@ public sealed class ViewEscapesMethodFixerTests
         Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
     }
 
+    private const string MadeTypes = """
+
+        record Frame(nint Start, int Length);
+
+        record struct Cursor(nint Start, int Length);
+
+        sealed class Window
+        {
+            public nint Start { get; init; }
+            public int Length { get; init; }
+        }
+
+        struct Block
+        {
+            public nint Start;
+            public int Length;
+        }
+
+        sealed class Open
+        {
+            public nint Start { get; set; }
+        }
+        """;
+
+    /// <summary>
+    /// The kinds of object that keep a pointer where they are made: a positional record class and
+    /// record struct, a class with init properties, a struct whose fields an initializer sets. The
+    /// type, how one is made over a pointer <c>P</c>, and the declaration of its pointer member.
+    /// </summary>
+    public static TheoryData<string, string, string> ObjectKinds() => new()
+    {
+        { "Frame", "new Frame(P, 4)", "record Frame(nint Start, int Length);" },
+        { "Cursor", "new Cursor(P, 4)", "record struct Cursor(nint Start, int Length);" },
+        { "Window", "new Window { Start = P, Length = 4 }", "public nint Start { get; init; }" },
+        { "Block", "new Block { Start = P, Length = 4 }", "public nint Start;" },
+    };
+
+    /// <summary>
+    /// An object of each kind kept in a field of this object and made in a local over another
+    /// memory: each read of its pointer obtains it again from the memory that object was made over
+    /// (the field's from this object's memory, the local's from the memory it was made over).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ObjectKinds))]
+    public Task PointerInAnObjectMadeInSight_EachReadUsesTheMemoryItsObjectWasMadeOver(string type, string make, string declaration) => Verify.VerifyCodeFixAsync(ViewEscapesMethodAnalyzerTests.Host($$"""
+        private {{type}} _kept;
+
+        void Keep(int address) => _kept = {|WVA002:{{make.Replace("P", "memory.GetPointer() + address")}}|};
+
+        byte First() => *(byte*)_kept.Start;
+
+        byte Made(Memory other, int address)
+        {
+            var made = {{make.Replace("P", "other.GetPointer() + address")}};
+            reset();
+            return *(byte*)made.Start;
+        }
+        """) + MadeTypes, ViewEscapesMethodAnalyzerTests.Host($$"""
+        private {{type}} _kept;
+
+        void Keep(int address) => _kept = {{make.Replace("P", "address")}};
+
+        byte First() => *(byte*)(memory.GetPointer() + _kept.Start);
+
+        byte Made(Memory other, int address)
+        {
+            var made = {{make.Replace("P", "address")}};
+            reset();
+            return *(byte*)(other.GetPointer() + made.Start);
+        }
+        """) + MadeTypes.Replace(declaration, declaration.Replace("nint", "int")), Key);
+
+    /// <summary>
+    /// Where a read cannot tell which memory its object was made over, the pointer stays: the
+    /// field written by another object, or with an object from elsewhere; the local written again,
+    /// or read in a lambda; the memory parameter written; the object read from a parameter; the
+    /// member set after the object was made.
+    /// </summary>
+    public static TheoryData<string, string> ObjectsOfUnknownMemory() => new()
+    {
+        { "field written by another object", "void Give(Host other, int address) => other._kept = new Frame(memory.GetPointer() + address, 4);" },
+        { "field given an object from elsewhere", "void Set(Frame frame) => _kept = frame;" },
+        { "local written again", "byte Made(Memory other, int address, bool last) { var made = new Frame(other.GetPointer() + address, 4); if (last) made = _kept; return *(byte*)made.Start; }" },
+        { "local read in a lambda", "Func<byte> Made(Memory other, int address) { var made = new Frame(other.GetPointer() + address, 4); return () => *(byte*)made.Start; }" },
+        { "memory written after", "byte Made(Memory other, int address) { var made = new Frame(other.GetPointer() + address, 4); other = memory; return *(byte*)made.Start; }" },
+        { "object read from a parameter", "static byte Of(Frame frame) => *(byte*)frame.Start;" },
+        { "object read from another object's field", "byte Of(Host other) => *(byte*)other._kept.Start;" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ObjectsOfUnknownMemory))]
+    public async Task PointerInAnObjectWhoseMemoryAReadCannotTell_KeepsItsType(string kind, string members)
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host($$"""
+            private Frame _kept;
+
+            void Keep(int address) => _kept = new Frame(memory.GetPointer() + address, 4);
+
+            byte First() => *(byte*)_kept.Start;
+
+            {{members}}
+            """) + MadeTypes);
+
+        Assert.True(findings.Length >= 1, kind);
+        Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
+    }
+
+    [Fact]
+    public async Task PointerInAnObjectSetAfterItWasMade_KeepsItsType()
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host("""
+            private Open _kept = new();
+
+            void Keep(int address) => _kept = new Open { Start = memory.GetPointer() + address };
+
+            byte Made(Memory other, int address)
+            {
+                var made = new Open { Start = memory.GetPointer() + address };
+                made.Start = other.GetPointer() + address;
+                return *(byte*)made.Start;
+            }
+            """) + MadeTypes);
+
+        Assert.NotEmpty(findings);
+        Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
+    }
+
     private const string PeerTypes = """
 
         internal sealed class Peer
