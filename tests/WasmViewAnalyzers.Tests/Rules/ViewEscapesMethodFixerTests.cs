@@ -986,6 +986,78 @@ public sealed class ViewEscapesMethodFixerTests
         Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
     }
 
+    private const string OffsetInFunctionTitle = "Keep the guest offset and obtain the pointer where the lambda runs";
+
+    private const string LaterMembers = """
+
+        private Action _pending = () => { };
+        private Timer? _timer;
+        private event Action? Changed;
+
+        static void Touch(byte value) => Console.Write(value);
+        """;
+
+    /// <summary>
+    /// Lambdas that read a captured pointer when they run, each with a pointer whose offset comes
+    /// from a guest call (so its source cannot be evaluated again there): a delegate kept in a
+    /// field, a timer's callback, a host function, an event handler, a delegate returned. The code
+    /// that captures it (<c>p</c>, <c>P</c> where the fix obtains it again) around the lambda.
+    /// </summary>
+    public static TheoryData<string, string, string> LambdasThatReadLater() => new()
+    {
+        { "delegate kept in a field", "_pending = () => Touch(*P);", "_pending = () => Touch(*(byte*)(memory.GetPointer() + pOffset));" },
+        { "timer callback", "_timer = new Timer(_ => Touch(P[1]), null, 1000, Timeout.Infinite);", "_timer = new Timer(_ => Touch(((byte*)(memory.GetPointer() + pOffset))[1]), null, 1000, Timeout.Infinite);" },
+        { "host function", "_ = Function.FromCallback(store, (int index) => (int)P[index]);", "_ = Function.FromCallback(store, (int index) => (int)((byte*)(memory.GetPointer() + pOffset))[index]);" },
+        { "event handler", "Changed += () => Touch(*P);", "Changed += () => Touch(*(byte*)(memory.GetPointer() + pOffset));" },
+    };
+
+    [Theory]
+    [MemberData(nameof(LambdasThatReadLater))]
+    public Task PointerFromAGuestOffsetCapturedByALambdaThatReadsLater_KeepsTheOffset(string kind, string capture, string fixedCapture)
+    {
+        Assert.NotEmpty(kind);
+        return Verify.VerifyCodeFixAsync(
+            ViewEscapesMethodAnalyzerTests.Host($$"""
+                void Later(Store store, int address)
+                {
+                    var p = (byte*)memory.GetPointer() + convert(address);
+                    {{capture.Replace("P", "{|WVA002:p|}")}}
+                }
+                """ + LaterMembers),
+            ViewEscapesMethodAnalyzerTests.Host($$"""
+                void Later(Store store, int address)
+                {
+                    int pOffset = convert(address);
+                    {{fixedCapture}}
+                }
+                """ + LaterMembers),
+            Key);
+    }
+
+    /// <summary>
+    /// Where the pointer cannot be obtained again the same way when the lambda runs, or the lambda
+    /// carries what was there when it was made, no offset: the memory field may be another memory by
+    /// then, the memory parameter is written, the local is written or compared, the work is queued once.
+    /// </summary>
+    public static TheoryData<string, string> CapturedPointersKeptAsTheyAre() => new()
+    {
+        { "memory field written elsewhere", "void Swap(Instance other) => _swappable = other.GetMemory(\"memory\")!;\nvoid Later(int address)\n{\n    var p = (byte*)_swappable.GetPointer() + convert(address);\n    _pending = () => Touch(*p);\n}" },
+        { "memory parameter written", "void Later(Memory from, int address)\n{\n    var p = (byte*)from.GetPointer() + convert(address);\n    from = memory;\n    _pending = () => Touch(*p);\n}" },
+        { "local written", "void Later(int address)\n{\n    var p = (byte*)memory.GetPointer() + convert(address);\n    p += 4;\n    _pending = () => Touch(*p);\n}" },
+        { "local compared", "void Later(int address)\n{\n    var p = (byte*)memory.GetPointer() + convert(address);\n    _pending = () => Touch(p == null ? (byte)0 : *p);\n}" },
+        { "work queued once", "void Later(int address)\n{\n    var p = (byte*)memory.GetPointer() + convert(address);\n    Task.Run(() => Touch(*p));\n}" },
+    };
+
+    [Theory]
+    [MemberData(nameof(CapturedPointersKeptAsTheyAre))]
+    public async Task CapturedPointerWhoseMemoryOrUseTheLambdaCannotRepeat_NoOffsetFix(string kind, string members)
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host(members + "\n\nprivate Memory _swappable = null!;" + LaterMembers));
+
+        Assert.True(findings.Length >= 1, kind);
+        Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == OffsetInFunctionTitle);
+    }
+
     private const string PeerTypes = """
 
         internal sealed class Peer
