@@ -151,7 +151,7 @@ internal static partial class OffsetSlotPlanner
 
             if (stored is null)
             {
-                if (!isScalar && IsHarmlessCollectionUse(access))
+                if (!isScalar && (IsHarmlessCollectionUse(access) || IsHarmlessChannelUse(model, access, cancellationToken)))
                 {
                     continue;
                 }
@@ -725,6 +725,8 @@ internal static partial class OffsetSlotPlanner
             AssignmentExpressionSyntax { Left: TupleExpressionSyntax variables } assignment when assignment.Right == node && node is TupleExpressionSyntax values && element >= 0
                 => variables.Arguments.Count == values.Arguments.Count ? variables.Arguments[element].Expression : null,
             AssignmentExpressionSyntax assignment when assignment.Right == node => assignment.Left is ElementAccessExpressionSyntax indexed ? indexed.Expression : assignment.Left,
+            ArgumentSyntax { Parent: ArgumentListSyntax { Arguments: var written, Parent: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "TryWrite" or "WriteAsync", Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Writer" } writer } } } } stored
+                when written[0] == stored && IsChannel(model, writer.Expression, cancellationToken) => writer.Expression,
             ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax call } } } when IsCollectionStore(call.Name.Identifier.ValueText) => call.Expression,
             _ => null,
         };
@@ -1128,6 +1130,11 @@ internal static partial class OffsetSlotPlanner
             case MemberAccessExpressionSyntax { Parent: InvocationExpressionSyntax invocation } member when member.Expression == access && IsCollectionStore(member.Name.Identifier.ValueText):
                 values = invocation.ArgumentList.Arguments.Select(a => a.Expression);
                 break;
+            case MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Writer", Parent: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "TryWrite" or "WriteAsync", Parent: InvocationExpressionSyntax { ArgumentList.Arguments: { Count: > 0 } written } } } writer
+                when writer.Expression == access && IsChannel(model, access, cancellationToken):
+                // _frames.Writer.TryWrite(p): the item written (WriteAsync's token is no element).
+                values = new[] { written[0].Expression };
+                break;
             case ElementAccessExpressionSyntax { Parent: AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression } assignment } element when element.Expression == access && assignment.Left == element:
                 values = new[] { assignment.Right };
                 break;
@@ -1163,6 +1170,36 @@ internal static partial class OffsetSlotPlanner
     /// field (<c>_journal.Remember(p)</c>) is a helper's, which may store it in a slot of its own.
     /// </summary>
     private static bool IsCollectionStore(string method) => method is "Add" or "AddLast" or "AddFirst" or "Enqueue" or "Push" or "TryAdd" or "Insert";
+
+    /// <summary>A <c>System.Threading.Channels.Channel</c> of any element type.</summary>
+    private static bool IsChannel(SemanticModel model, ExpressionSyntax expression, CancellationToken cancellationToken)
+    {
+        for (var type = model.GetTypeInfo(expression, cancellationToken).Type; type is not null; type = type.BaseType)
+        {
+            if (type is INamedTypeSymbol { Name: "Channel", IsGenericType: true } && type.ContainingNamespace?.ToDisplayString() == "System.Threading.Channels")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// A use of a channel field that takes no element out: completing its writer, its reader's
+    /// count or completion, waiting for something to read (what is read then is a use of its own).
+    /// </summary>
+    private static bool IsHarmlessChannelUse(SemanticModel model, ExpressionSyntax access, CancellationToken cancellationToken)
+        => access.Parent is MemberAccessExpressionSyntax { Parent: MemberAccessExpressionSyntax use } side
+           && side.Expression == access
+           && IsChannel(model, access, cancellationToken)
+           && (side.Name.Identifier.ValueText, use.Name.Identifier.ValueText) switch
+           {
+               ("Writer", "Complete" or "TryComplete") => use.Parent is InvocationExpressionSyntax,
+               ("Reader", "Count" or "Completion" or "CanCount") => true,
+               ("Reader", "WaitToReadAsync") => use.Parent is InvocationExpressionSyntax,
+               _ => false,
+           };
 
     /// <summary>A use of a collection field that reads no element: its count, clearing it, dropping its oldest.</summary>
     private static bool IsHarmlessCollectionUse(ExpressionSyntax access)

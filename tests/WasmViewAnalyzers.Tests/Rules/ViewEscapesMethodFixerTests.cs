@@ -1058,6 +1058,56 @@ public sealed class ViewEscapesMethodFixerTests
         Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == OffsetInFunctionTitle);
     }
 
+    /// <summary>
+    /// A channel of pointers (or of tuples holding one) that is written and never read back, or only
+    /// asked how many it holds, completed or waited on: each kind of channel and write, its field,
+    /// the write (<c>P</c> the pointer, marked where it is reported), and the field and write as fixed.
+    /// </summary>
+    public static TheoryData<string, string, string, string, string> ChannelsWritten() => new()
+    {
+        { "unbounded, TryWrite", "private readonly Channel<nint> _sent = Channel.CreateUnbounded<nint>();", "void Send(int address) => _sent.Writer.TryWrite({|WVA002:P|});", "private readonly Channel<int> _sent = Channel.CreateUnbounded<int>();", "void Send(int address) => _sent.Writer.TryWrite(address);" },
+        { "bounded, WriteAsync with a token", "private readonly Channel<nint> _sent = Channel.CreateBounded<nint>(16);", "ValueTask Send(int address, CancellationToken token) => _sent.Writer.WriteAsync({|WVA002:P|}, token);", "private readonly Channel<int> _sent = Channel.CreateBounded<int>(16);", "ValueTask Send(int address, CancellationToken token) => _sent.Writer.WriteAsync(address, token);" },
+        { "tuple, TryWrite", "private readonly Channel<(nint Start, int Length)> _sent = Channel.CreateUnbounded<(nint, int)>();", "void Send(int address, int length) => _sent.Writer.TryWrite({|WVA002:(P, length)|});", "private readonly Channel<(int Start, int Length)> _sent = Channel.CreateUnbounded<(int, int)>();", "void Send(int address, int length) => _sent.Writer.TryWrite((address, length));" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ChannelsWritten))]
+    public Task PointerWrittenToAChannelNeverReadBack_KeepsTheOffset(string kind, string field, string write, string fixedField, string fixedWrite)
+    {
+        Assert.NotEmpty(kind);
+        const string Uses = """
+
+            void Done() => _sent.Writer.Complete();
+
+            bool Any => _sent.Reader.Count > 0;
+            """;
+        return Verify.VerifyCodeFixAsync(
+            ViewEscapesMethodAnalyzerTests.Host(field + "\n\n" + write.Replace("P", "memory.GetPointer() + address") + Uses),
+            ViewEscapesMethodAnalyzerTests.Host(fixedField + "\n\n" + fixedWrite + Uses),
+            Key);
+    }
+
+    /// <summary>A channel whose pointers are read back (taken out, waited for, looped over) or that is handed elsewhere keeps them.</summary>
+    [Theory]
+    [InlineData("bool Next(out nint p) => _sent.Reader.TryRead(out p);")]
+    [InlineData("ValueTask<nint> Next() => _sent.Reader.ReadAsync();")]
+    [InlineData("IAsyncEnumerable<nint> All() => _sent.Reader.ReadAllAsync();")]
+    [InlineData("ChannelReader<nint> Reader => _sent.Reader;")]
+    [InlineData("Channel<nint> Sent => _sent;")]
+    public async Task PointerWrittenToAChannelReadBack_KeepsItsType(string use)
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host($$"""
+            private readonly Channel<nint> _sent = Channel.CreateUnbounded<nint>();
+
+            void Send(int address) => _sent.Writer.TryWrite(memory.GetPointer() + address);
+
+            {{use}}
+            """));
+
+        Assert.Single(findings);
+        Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
+    }
+
     private const string PeerTypes = """
 
         internal sealed class Peer
