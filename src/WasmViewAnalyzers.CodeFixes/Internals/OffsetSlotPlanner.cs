@@ -206,6 +206,12 @@ internal static partial class OffsetSlotPlanner
                     continue;
                 }
 
+                // _tail = null of an nint? slot: no offset kept either.
+                if (isNullable && pointer is LiteralExpressionSyntax { RawKind: (int)SyntaxKind.NullLiteralExpression })
+                {
+                    continue;
+                }
+
                 if ((Decompose(model, pointer, cancellationToken) ?? FreshOffset(finding, pointer)) is not { } parts)
                 {
                     // A number stored beside the pointer (a length) is data; a pointer that cannot be taken apart is not.
@@ -1060,12 +1066,20 @@ internal static partial class OffsetSlotPlanner
                && (_memory.IsStatic || (!slot.IsStatic && _slotOnlyOnThis && SymbolEqualityComparer.Default.Equals(slot.ContainingType, _memory.ContainingType)));
     }
 
-    /// <summary><c>_field = pointer</c>, <c>(_field, _count) = (pointer, count)</c>, or <c>Interlocked.Exchange(ref _field, pointer);</c> and <c>Volatile.Write(ref _field, pointer)</c> (stores whose result is not read): the pointer stored.</summary>
+    /// <summary><c>_field = pointer</c>, <c>_field ??= pointer;</c>, <c>(_field, _count) = (pointer, count)</c>, or <c>Interlocked.Exchange(ref _field, pointer);</c> and <c>Volatile.Write(ref _field, pointer)</c> (stores whose result is not read): the pointer stored.</summary>
     private static IReadOnlyList<ExpressionSyntax>? StoredIntoField(SemanticModel model, ExpressionSyntax access, CancellationToken cancellationToken)
     {
         if (access.Parent is AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression } assignment && assignment.Left == access)
         {
             return new[] { assignment.Right };
+        }
+
+        // _tail ??= p, whose value is not used: stores where no pointer is kept, and reads nothing out.
+        if (access.Parent is AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.CoalesceAssignmentExpression } coalescing
+            && coalescing.Left == access
+            && model.GetOperation(coalescing, cancellationToken)?.Parent is IExpressionStatementOperation)
+        {
+            return new[] { coalescing.Right };
         }
 
         // (_cursor, _count) = (pointer, count): the value in the same place of the tuple taken apart.

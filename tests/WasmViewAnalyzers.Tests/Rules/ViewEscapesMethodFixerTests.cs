@@ -1108,6 +1108,39 @@ public sealed class ViewEscapesMethodFixerTests
         Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
     }
 
+    [Fact]
+    public Task PointerStoredByCoalescingIntoANullableField_KeepsTheOffset() => VerifyMembers("""
+        private nint? _tail;
+
+        void Mark(int address) => _tail ??= {|WVA002:memory.GetPointer() + address|};
+
+        void Reset() => _tail = null;
+
+        bool Marked => _tail.HasValue;
+        """, """
+        private int? _tail;
+
+        void Mark(int address) => _tail ??= address;
+
+        void Reset() => _tail = null;
+
+        bool Marked => _tail.HasValue;
+        """);
+
+    /// <summary>The value of <c>??=</c> is the pointer kept (or the one stored): a read the offset would change.</summary>
+    [Fact]
+    public async Task PointerStoredByCoalescingWhoseValueIsUsed_KeepsItsType()
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host("""
+            private nint? _tail;
+
+            nint Mark(int address) => _tail ??= memory.GetPointer() + address;
+            """));
+
+        Assert.NotEmpty(findings);
+        Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
+    }
+
     private const string PeerTypes = """
 
         internal sealed class Peer
