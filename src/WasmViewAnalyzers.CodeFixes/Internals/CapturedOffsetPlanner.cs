@@ -19,8 +19,9 @@ namespace WasmViewAnalyzers.CodeFixes.Internals;
 /// </summary>
 /// <remarks>
 /// Offered where the local is declared once as the memory's pointer plus an offset, never written,
-/// only read as a pointer (not compared, not taken by reference), and the memory is one the lambda
-/// still names when it runs: a readonly field, or a parameter or local never written.
+/// only read as a pointer (not compared, not taken by reference) and only in the lambda, its source
+/// cannot be evaluated again there (else <see cref="CapturedSourcePlanner"/> is the fix), and the
+/// memory is one the lambda still names when it runs: a readonly field, or a parameter or local never written.
 /// </remarks>
 internal static class CapturedOffsetPlanner
 {
@@ -43,10 +44,13 @@ internal static class CapturedOffsetPlanner
             return null;
         }
 
+        // A use outside the lambda would read the pointer obtained again where it was the one taken
+        // before; where the source can be evaluated again, obtaining the view in the lambda is the fix.
         var references = ViewReacquirePlanner.References(model, local, body, cancellationToken).ToList();
         var name = local.Name + "Offset";
         if (references.Count == 0
-            || references.Any(reference => ViewReacquirePlanner.IsWrite(reference) || !OffsetSlotPlanner.IsPointerRead(reference))
+            || references.Any(reference => !function.Span.Contains(reference.Span) || ViewReacquirePlanner.IsWrite(reference) || !OffsetSlotPlanner.IsPointerRead(reference))
+            || CapturedSourcePlanner.Plan(finding) is not null
             || model.LookupSymbols(statement.SpanStart, name: name).Length > 0
             || references.Any(reference => model.LookupSymbols(reference.SpanStart, name: name).Length > 0))
         {

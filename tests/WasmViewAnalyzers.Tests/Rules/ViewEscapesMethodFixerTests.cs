@@ -1037,7 +1037,8 @@ public sealed class ViewEscapesMethodFixerTests
     /// <summary>
     /// Where the pointer cannot be obtained again the same way when the lambda runs, or the lambda
     /// carries what was there when it was made, no offset: the memory field may be another memory by
-    /// then, the memory parameter is written, the local is written or compared, the work is queued once.
+    /// then, the memory parameter is written, the local is written, compared or read outside the
+    /// lambda, the work is queued once, the source can be evaluated in the lambda (that is the fix).
     /// </summary>
     public static TheoryData<string, string> CapturedPointersKeptAsTheyAre() => new()
     {
@@ -1046,6 +1047,8 @@ public sealed class ViewEscapesMethodFixerTests
         { "local written", "void Later(int address)\n{\n    var p = (byte*)memory.GetPointer() + convert(address);\n    p += 4;\n    _pending = () => Touch(*p);\n}" },
         { "local compared", "void Later(int address)\n{\n    var p = (byte*)memory.GetPointer() + convert(address);\n    _pending = () => Touch(p == null ? (byte)0 : *p);\n}" },
         { "work queued once", "void Later(int address)\n{\n    var p = (byte*)memory.GetPointer() + convert(address);\n    Task.Run(() => Touch(*p));\n}" },
+        { "local read outside the lambda too", "void Later(int address)\n{\n    var p = (byte*)memory.GetPointer() + convert(address);\n    Touch(*p);\n    _pending = () => Touch(*p);\n}" },
+        { "source evaluated again instead", "void Later(int address)\n{\n    var p = (byte*)memory.GetPointer() + address;\n    _pending = () => Touch(*p);\n}" },
     };
 
     [Theory]
