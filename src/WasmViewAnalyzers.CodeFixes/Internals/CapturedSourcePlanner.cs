@@ -149,7 +149,7 @@ internal static class CapturedSourcePlanner
     }
 
     /// <summary>The captured local and the lambda or local function the finding is about.</summary>
-    private static (ILocalSymbol? Local, SyntaxNode? Function) Captured(FindingContext finding)
+    internal static (ILocalSymbol? Local, SyntaxNode? Function) Captured(FindingContext finding)
     {
         var model = finding.Model;
         var cancellationToken = finding.CancellationToken;

@@ -33,7 +33,7 @@ namespace WasmViewAnalyzers.CodeFixes.Internals;
 /// cannot be rewritten (<c>TryDequeue(out p)</c>, <c>FirstOrDefault()</c>, a deconstruction). The
 /// result must compile.
 /// </remarks>
-internal static class OffsetSlotPlanner
+internal static partial class OffsetSlotPlanner
 {
     public static IReadOnlyList<FixEdit>? Plan(FindingContext finding)
         => StoredSlot(finding) is { } slot && IsHiddenFromOtherAssemblies(slot, finding.Document.Project) ? PlanSlot(finding, slot) : null;
@@ -108,6 +108,7 @@ internal static class OffsetSlotPlanner
         var zeroStores = new List<ExpressionSyntax>();
         var retypedElsewhere = new List<TypeSyntax>();
         var helperParameters = new List<(ParameterSyntax Parameter, IdentifierNameSyntax Use)>();
+        var storedPointers = new List<ExpressionSyntax>();
         ITypeSymbol? offsetType = null;
         ExpressionSyntax? memory = null;
 
@@ -150,7 +151,7 @@ internal static class OffsetSlotPlanner
 
             if (stored is null)
             {
-                if (!isScalar && IsHarmlessCollectionUse(access))
+                if (!isScalar && (IsHarmlessCollectionUse(access) || IsHarmlessChannelUse(model, access, cancellationToken)))
                 {
                     continue;
                 }
@@ -205,6 +206,12 @@ internal static class OffsetSlotPlanner
                     continue;
                 }
 
+                // _tail = null of an nint? slot: no offset kept either.
+                if (isNullable && pointer is LiteralExpressionSyntax { RawKind: (int)SyntaxKind.NullLiteralExpression })
+                {
+                    continue;
+                }
+
                 if ((Decompose(model, pointer, cancellationToken) ?? FreshOffset(finding, pointer)) is not { } parts)
                 {
                     // A number stored beside the pointer (a length) is data; a pointer that cannot be taken apart is not.
@@ -229,6 +236,7 @@ internal static class OffsetSlotPlanner
 
                 sameMemory.SeeStoredFrom(model, parts, cancellationToken);
 
+                storedPointers.Add(pointer);
                 replacements.Add((pointer, parts.Offset.WithoutTrivia().WithTriviaFrom(pointer)));
                 if (parts.Local is { } local && LocalOnlyUsedAt(model, local, pointer, cancellationToken) is { } declarationStatement && !removals.Contains(declarationStatement))
                 {
@@ -246,18 +254,28 @@ internal static class OffsetSlotPlanner
         // a field of the reader's own type, or a parameter in scope where it reads.
         var reads = replacements.Where(r => r.Original == r.Replacement).Select(r => r.Original).ToList();
         replacements.RemoveAll(r => r.Original == r.Replacement);
+        // Where one memory cannot be said for every object of a type that keeps a pointer, each read
+        // may still say which memory its own object was made over.
+        var memories = reads.Select(_ => memory).ToList();
         if ((reads.Count > 0 || TellsPointersApart(slotType)) && (mixedMemories || !sameMemory.HoldsFor(slot) || !reads.All(read => MemoryReachableAt(model, memory, read, cancellationToken))))
         {
-            return null;
+            if (reads.Count == 0 || TellsPointersApart(slotType) || !isScalar || isNullable
+                || MemoriesWhereRead(model, finding.Document.Project, slot, storedPointers, reads.Cast<ExpressionSyntax>().ToList(), cancellationToken) is not { } madeOver)
+            {
+                return null;
+            }
+
+            memories = madeOver.ToList();
         }
 
         // _player != null ? _player->Health : 0: where the slot may hold no pointer, the offset is
         // nullable, and a read is offered only where its own test says an offset is kept.
         var mayBeEmpty = zeroTests.Count > 0 || zeroStores.Count > 0;
-        foreach (var read in reads)
+        for (var i = 0; i < reads.Count; i++)
         {
-            var offset = mayBeEmpty ? MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, ((ExpressionSyntax)read).WithoutTrivia(), IdentifierName("Value")) : null;
-            replacements.Add((read, PointerAgain(model, memory, (ExpressionSyntax)read, model.GetTypeInfo(read, cancellationToken).Type ?? slotType, offset)));
+            var read = (ExpressionSyntax)reads[i];
+            var offset = mayBeEmpty ? MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, read.WithoutTrivia(), IdentifierName("Value")) : null;
+            replacements.Add((read, PointerAgain(model, memories[i], read, model.GetTypeInfo(read, cancellationToken).Type ?? slotType, offset)));
         }
 
         var offsetTypeName = offsetType.SpecialType == SpecialType.System_IntPtr ? ParseTypeName("nint") : ParseTypeName(offsetType.ToMinimalDisplayString(model, declaration.SpanStart));
@@ -713,6 +731,8 @@ internal static class OffsetSlotPlanner
             AssignmentExpressionSyntax { Left: TupleExpressionSyntax variables } assignment when assignment.Right == node && node is TupleExpressionSyntax values && element >= 0
                 => variables.Arguments.Count == values.Arguments.Count ? variables.Arguments[element].Expression : null,
             AssignmentExpressionSyntax assignment when assignment.Right == node => assignment.Left is ElementAccessExpressionSyntax indexed ? indexed.Expression : assignment.Left,
+            ArgumentSyntax { Parent: ArgumentListSyntax { Arguments: var written, Parent: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "TryWrite" or "WriteAsync", Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Writer" } writer } } } } stored
+                when written[0] == stored && IsChannel(model, writer.Expression, cancellationToken) => writer.Expression,
             ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax call } } } when IsCollectionStore(call.Name.Identifier.ValueText) => call.Expression,
             _ => null,
         };
@@ -725,8 +745,8 @@ internal static class OffsetSlotPlanner
     /// For a positional member of a record (<c>record PagePointer(int Number, nint Address)</c>), the
     /// argument each <c>new PagePointer(...)</c> of this document passes it; none for another slot.
     /// Null where the record is also made another way (another constructor, an argument by name)
-    /// or taken apart (<c>var (n, a) = page</c>, <c>is PagePointer(_, var a)</c>): its
-    /// <c>Deconstruct</c> reads the member where the fix cannot see it.
+    /// or taken apart anywhere in the document (<c>var (n, a) = page</c>, <c>is PagePointer(_, var a)</c>):
+    /// its <c>Deconstruct</c> reads the member where the fix cannot see it.
     /// </summary>
     private static IReadOnlyList<ExpressionSyntax>? PositionalArguments(SemanticModel model, ISymbol slot, CancellationToken cancellationToken)
     {
@@ -756,13 +776,36 @@ internal static class OffsetSlotPlanner
 
                     arguments.Add(argumentList.Arguments[ordinal].Expression);
                     break;
-                case PositionalPatternClauseSyntax or ForEachVariableStatementSyntax:
-                case AssignmentExpressionSyntax { Left: TupleExpressionSyntax or DeclarationExpressionSyntax }:
+                case PositionalPatternClauseSyntax or ForEachVariableStatementSyntax or AssignmentExpressionSyntax { Left: TupleExpressionSyntax or DeclarationExpressionSyntax }
+                    when TakesApart(model, node, record, cancellationToken):
                     return null;
             }
         }
 
         return arguments;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="node"/> (a positional pattern, a deconstructing <c>foreach</c> or
+    /// assignment) may call <paramref name="record"/>'s <c>Deconstruct</c>, at any level of nesting
+    /// (<c>var (id, (at, n)) = pair</c>); taking apart a tuple or another type reads no member of it.
+    /// </summary>
+    private static bool TakesApart(SemanticModel model, SyntaxNode node, INamedTypeSymbol record, CancellationToken cancellationToken)
+    {
+        bool Calls(DeconstructionInfo info)
+            => (info.Method is null && info.Conversion is { Exists: false })
+               || SymbolEqualityComparer.Default.Equals(info.Method?.ContainingType, record)
+               || info.Nested.Any(Calls);
+
+        return node switch
+        {
+            PositionalPatternClauseSyntax { Parent: { } pattern } => model.GetOperation(pattern, cancellationToken) is not IRecursivePatternOperation recursive
+                || SymbolEqualityComparer.Default.Equals(recursive.MatchedType, record)
+                || SymbolEqualityComparer.Default.Equals(recursive.DeconstructSymbol?.ContainingType, record),
+            ForEachVariableStatementSyntax loop => Calls(model.GetDeconstructionInfo(loop)),
+            AssignmentExpressionSyntax assignment => Calls(model.GetDeconstructionInfo(assignment)),
+            _ => true,
+        };
     }
 
     /// <summary>
@@ -1023,12 +1066,20 @@ internal static class OffsetSlotPlanner
                && (_memory.IsStatic || (!slot.IsStatic && _slotOnlyOnThis && SymbolEqualityComparer.Default.Equals(slot.ContainingType, _memory.ContainingType)));
     }
 
-    /// <summary><c>_field = pointer</c>, <c>(_field, _count) = (pointer, count)</c>, or <c>Interlocked.Exchange(ref _field, pointer);</c> and <c>Volatile.Write(ref _field, pointer)</c> (stores whose result is not read): the pointer stored.</summary>
+    /// <summary><c>_field = pointer</c>, <c>_field ??= pointer;</c>, <c>(_field, _count) = (pointer, count)</c>, or <c>Interlocked.Exchange(ref _field, pointer);</c> and <c>Volatile.Write(ref _field, pointer)</c> (stores whose result is not read): the pointer stored.</summary>
     private static IReadOnlyList<ExpressionSyntax>? StoredIntoField(SemanticModel model, ExpressionSyntax access, CancellationToken cancellationToken)
     {
         if (access.Parent is AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression } assignment && assignment.Left == access)
         {
             return new[] { assignment.Right };
+        }
+
+        // _tail ??= p, whose value is not used: stores where no pointer is kept, and reads nothing out.
+        if (access.Parent is AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.CoalesceAssignmentExpression } coalescing
+            && coalescing.Left == access
+            && model.GetOperation(coalescing, cancellationToken)?.Parent is IExpressionStatementOperation)
+        {
+            return new[] { coalescing.Right };
         }
 
         // (_cursor, _count) = (pointer, count): the value in the same place of the tuple taken apart.
@@ -1093,6 +1144,11 @@ internal static class OffsetSlotPlanner
             case MemberAccessExpressionSyntax { Parent: InvocationExpressionSyntax invocation } member when member.Expression == access && IsCollectionStore(member.Name.Identifier.ValueText):
                 values = invocation.ArgumentList.Arguments.Select(a => a.Expression);
                 break;
+            case MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Writer", Parent: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "TryWrite" or "WriteAsync", Parent: InvocationExpressionSyntax { ArgumentList.Arguments: { Count: > 0 } written } } } writer
+                when writer.Expression == access && IsChannel(model, access, cancellationToken):
+                // _frames.Writer.TryWrite(p): the item written (WriteAsync's token is no element).
+                values = new[] { written[0].Expression };
+                break;
             case ElementAccessExpressionSyntax { Parent: AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression } assignment } element when element.Expression == access && assignment.Left == element:
                 values = new[] { assignment.Right };
                 break;
@@ -1128,6 +1184,36 @@ internal static class OffsetSlotPlanner
     /// field (<c>_journal.Remember(p)</c>) is a helper's, which may store it in a slot of its own.
     /// </summary>
     private static bool IsCollectionStore(string method) => method is "Add" or "AddLast" or "AddFirst" or "Enqueue" or "Push" or "TryAdd" or "Insert";
+
+    /// <summary>A <c>System.Threading.Channels.Channel</c> of any element type.</summary>
+    private static bool IsChannel(SemanticModel model, ExpressionSyntax expression, CancellationToken cancellationToken)
+    {
+        for (var type = model.GetTypeInfo(expression, cancellationToken).Type; type is not null; type = type.BaseType)
+        {
+            if (type is INamedTypeSymbol { Name: "Channel", IsGenericType: true } && type.ContainingNamespace?.ToDisplayString() == "System.Threading.Channels")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// A use of a channel field that takes no element out: completing its writer, its reader's
+    /// count or completion, waiting for something to read (what is read then is a use of its own).
+    /// </summary>
+    private static bool IsHarmlessChannelUse(SemanticModel model, ExpressionSyntax access, CancellationToken cancellationToken)
+        => access.Parent is MemberAccessExpressionSyntax { Parent: MemberAccessExpressionSyntax use } side
+           && side.Expression == access
+           && IsChannel(model, access, cancellationToken)
+           && (side.Name.Identifier.ValueText, use.Name.Identifier.ValueText) switch
+           {
+               ("Writer", "Complete" or "TryComplete") => use.Parent is InvocationExpressionSyntax,
+               ("Reader", "Count" or "Completion" or "CanCount") => true,
+               ("Reader", "WaitToReadAsync") => use.Parent is InvocationExpressionSyntax,
+               _ => false,
+           };
 
     /// <summary>A use of a collection field that reads no element: its count, clearing it, dropping its oldest.</summary>
     private static bool IsHarmlessCollectionUse(ExpressionSyntax access)

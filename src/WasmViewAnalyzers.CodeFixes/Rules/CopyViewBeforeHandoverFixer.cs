@@ -50,6 +50,7 @@ public sealed class CopyViewBeforeHandoverFixer : CodeFixProvider
     private static readonly IReadOnlyList<FixStrategy> Escapes = Required
         .Append(new FixStrategy(CopyKey + ".KeepOffset", "Keep the guest offset instead of the pointer", finding => OffsetSlotPlanner.Plan(finding) ?? LocalOffsetMapPlanner.PlanForStore(finding)))
         .Append(new FixStrategy(CopyKey + ".ObtainInFunction", "Obtain the view where the lambda runs", CapturedSourcePlanner.Plan))
+        .Append(new FixStrategy(CopyKey + ".OffsetInFunction", "Keep the guest offset and obtain the pointer where the lambda runs", CapturedOffsetPlanner.Plan))
         .Append(new FixStrategy(CopyKey + ".KeepOffsetInPublicMember", "Keep the guest offset in the public member instead of the pointer (changes its type)", OffsetSlotPlanner.PlanPublic, OffsetSlotPlanner.PublicTitle))
         .ToArray();
 

@@ -789,6 +789,361 @@ public sealed class ViewEscapesMethodFixerTests
         Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
     }
 
+    private const string DeconstructedTypes = """
+
+        record PagePointer(int Number, nint Address, int Length);
+
+        record struct Span2(int Start, int Count);
+        """;
+
+    /// <summary>
+    /// Things taken apart beside a record that keeps a pointer, none of them the record: a tuple, a
+    /// dictionary's pairs, a tuple matched by position, another record. They read no member of it.
+    /// </summary>
+    public static TheoryData<string, string> OtherThingsTakenApart() => new()
+    {
+        { "tuple deconstructed", "int Sum((int A, int B) pair) { var (a, b) = pair; return a + b; }" },
+        { "tuple assigned apart", "int Swap(int a, int b) { (a, b) = (b, a); return a; }" },
+        { "dictionary pairs in foreach", "int Sum(Dictionary<string, PagePointer> byName) { var n = 0; foreach (var (name, page) in byName) n += name.Length + page.Number; return n; }" },
+        { "tuple matched by position", "bool Small((int A, int B) pair) => pair is (0, _);" },
+        { "another record struct taken apart", "int Start(Span2 span) { var (start, _) = span; return start; }" },
+        { "another record matched by position", "bool Empty(Span2 span) => span is Span2(_, 0);" },
+    };
+
+    [Theory]
+    [MemberData(nameof(OtherThingsTakenApart))]
+    public Task PointerInARecordBesideOtherThingsTakenApart_KeepsTheOffset(string kind, string other)
+    {
+        Assert.NotEmpty(kind);
+        return Verify.VerifyCodeFixAsync(ViewEscapesMethodAnalyzerTests.Host($$"""
+            private readonly List<PagePointer> _pages = new();
+
+            void Page(int number, int address, int length) => _pages.Add({|WVA002:new PagePointer(number, memory.GetPointer() + address, length)|});
+
+            int Pages => _pages.Count;
+
+            {{other}}
+            """) + DeconstructedTypes, ViewEscapesMethodAnalyzerTests.Host($$"""
+            private readonly List<PagePointer> _pages = new();
+
+            void Page(int number, int address, int length) => _pages.Add(new PagePointer(number, address, length));
+
+            int Pages => _pages.Count;
+
+            {{other}}
+            """) + DeconstructedTypes.Replace("nint", "int"), Key);
+    }
+
+    /// <summary>The record itself taken apart, at any depth: its <c>Deconstruct</c> reads the pointer where no fix sees it.</summary>
+    public static TheoryData<string, string> RecordTakenApart() => new()
+    {
+        { "deconstructed", "int Last() { var (n, a, l) = _pages[0]; return n + l; }" },
+        { "deconstructed in foreach", "int All() { var s = 0; foreach (var (n, a, l) in _pages) s += n; return s; }" },
+        { "matched by position", "bool First() => _pages[0] is PagePointer(1, _, _);" },
+        { "nested in a tuple deconstructed", "int Nested() { var (k, (n, a, l)) = (1, _pages[0]); return k + n; }" },
+    };
+
+    [Theory]
+    [MemberData(nameof(RecordTakenApart))]
+    public async Task PointerInARecordTakenApart_KeepsItsType(string kind, string use)
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host($$"""
+            private readonly List<PagePointer> _pages = new();
+
+            void Page(int number, int address, int length) => _pages.Add(new PagePointer(number, memory.GetPointer() + address, length));
+
+            {{use}}
+            """) + DeconstructedTypes);
+
+        Assert.True(findings.Length == 1, kind);
+        Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
+    }
+
+    private const string MadeTypes = """
+
+        record Frame(nint Start, int Length);
+
+        record struct Cursor(nint Start, int Length);
+
+        sealed class Window
+        {
+            public nint Start { get; init; }
+            public int Length { get; init; }
+        }
+
+        struct Block
+        {
+            public nint Start;
+            public int Length;
+        }
+
+        sealed class Open
+        {
+            public nint Start { get; set; }
+        }
+        """;
+
+    /// <summary>
+    /// The kinds of object that keep a pointer where they are made: a positional record class and
+    /// record struct, a class with init properties, a struct whose fields an initializer sets. The
+    /// type, how one is made over a pointer <c>P</c>, and the declaration of its pointer member.
+    /// </summary>
+    public static TheoryData<string, string, string> ObjectKinds() => new()
+    {
+        { "Frame", "new Frame(P, 4)", "record Frame(nint Start, int Length);" },
+        { "Cursor", "new Cursor(P, 4)", "record struct Cursor(nint Start, int Length);" },
+        { "Window", "new Window { Start = P, Length = 4 }", "public nint Start { get; init; }" },
+        { "Block", "new Block { Start = P, Length = 4 }", "public nint Start;" },
+    };
+
+    /// <summary>
+    /// An object of each kind kept in a field of this object and made in a local over another
+    /// memory: each read of its pointer obtains it again from the memory that object was made over
+    /// (the field's from this object's memory, the local's from the memory it was made over).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ObjectKinds))]
+    public Task PointerInAnObjectMadeInSight_EachReadUsesTheMemoryItsObjectWasMadeOver(string type, string make, string declaration) => Verify.VerifyCodeFixAsync(ViewEscapesMethodAnalyzerTests.Host($$"""
+        private {{type}} _kept;
+
+        void Keep(int address) => _kept = {|WVA002:{{make.Replace("P", "memory.GetPointer() + address")}}|};
+
+        byte First() => *(byte*)_kept.Start;
+
+        byte Made(Memory other, int address)
+        {
+            var made = {{make.Replace("P", "other.GetPointer() + address")}};
+            reset();
+            return *(byte*)made.Start;
+        }
+        """) + MadeTypes, ViewEscapesMethodAnalyzerTests.Host($$"""
+        private {{type}} _kept;
+
+        void Keep(int address) => _kept = {{make.Replace("P", "address")}};
+
+        byte First() => *(byte*)(memory.GetPointer() + _kept.Start);
+
+        byte Made(Memory other, int address)
+        {
+            var made = {{make.Replace("P", "address")}};
+            reset();
+            return *(byte*)(other.GetPointer() + made.Start);
+        }
+        """) + MadeTypes.Replace(declaration, declaration.Replace("nint", "int")), Key);
+
+    /// <summary>
+    /// Where a read cannot tell which memory its object was made over, the pointer stays: the
+    /// field written by another object, or with an object from elsewhere; the local written again,
+    /// or read in a lambda; the memory parameter written; the object read from a parameter; the
+    /// member set after the object was made.
+    /// </summary>
+    public static TheoryData<string, string> ObjectsOfUnknownMemory() => new()
+    {
+        { "field written by another object", "void Give(Host other, int address) => other._kept = new Frame(memory.GetPointer() + address, 4);" },
+        { "field given an object from elsewhere", "void Set(Frame frame) => _kept = frame;" },
+        { "local written again", "byte Made(Memory other, int address, bool last) { var made = new Frame(other.GetPointer() + address, 4); if (last) made = _kept; return *(byte*)made.Start; }" },
+        { "local read in a lambda", "Func<byte> Made(Memory other, int address) { var made = new Frame(other.GetPointer() + address, 4); return () => *(byte*)made.Start; }" },
+        { "memory written after", "byte Made(Memory other, int address) { var made = new Frame(other.GetPointer() + address, 4); other = memory; return *(byte*)made.Start; }" },
+        { "object read from a parameter", "static byte Of(Frame frame) => *(byte*)frame.Start;" },
+        { "object read from another object's field", "byte Of(Host other) => *(byte*)other._kept.Start;" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ObjectsOfUnknownMemory))]
+    public async Task PointerInAnObjectWhoseMemoryAReadCannotTell_KeepsItsType(string kind, string members)
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host($$"""
+            private Frame _kept;
+
+            void Keep(int address) => _kept = new Frame(memory.GetPointer() + address, 4);
+
+            byte First() => *(byte*)_kept.Start;
+
+            {{members}}
+            """) + MadeTypes);
+
+        Assert.True(findings.Length >= 1, kind);
+        Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
+    }
+
+    [Fact]
+    public async Task PointerInAnObjectSetAfterItWasMade_KeepsItsType()
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host("""
+            private Open _kept = new();
+
+            void Keep(int address) => _kept = new Open { Start = memory.GetPointer() + address };
+
+            byte Made(Memory other, int address)
+            {
+                var made = new Open { Start = memory.GetPointer() + address };
+                made.Start = other.GetPointer() + address;
+                return *(byte*)made.Start;
+            }
+            """) + MadeTypes);
+
+        Assert.NotEmpty(findings);
+        Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
+    }
+
+    private const string OffsetInFunctionTitle = "Keep the guest offset and obtain the pointer where the lambda runs";
+
+    private const string LaterMembers = """
+
+        private Action _pending = () => { };
+        private Timer? _timer;
+        private event Action? Changed;
+
+        static void Touch(byte value) => Console.Write(value);
+        """;
+
+    /// <summary>
+    /// Lambdas that read a captured pointer when they run, each with a pointer whose offset comes
+    /// from a guest call (so its source cannot be evaluated again there): a delegate kept in a
+    /// field, a timer's callback, a host function, an event handler, a delegate returned. The code
+    /// that captures it (<c>p</c>, <c>P</c> where the fix obtains it again) around the lambda.
+    /// </summary>
+    public static TheoryData<string, string, string> LambdasThatReadLater() => new()
+    {
+        { "delegate kept in a field", "_pending = () => Touch(*P);", "_pending = () => Touch(*(byte*)(memory.GetPointer() + pOffset));" },
+        { "timer callback", "_timer = new Timer(_ => Touch(P[1]), null, 1000, Timeout.Infinite);", "_timer = new Timer(_ => Touch(((byte*)(memory.GetPointer() + pOffset))[1]), null, 1000, Timeout.Infinite);" },
+        { "host function", "_ = Function.FromCallback(store, (int index) => (int)P[index]);", "_ = Function.FromCallback(store, (int index) => (int)((byte*)(memory.GetPointer() + pOffset))[index]);" },
+        { "event handler", "Changed += () => Touch(*P);", "Changed += () => Touch(*(byte*)(memory.GetPointer() + pOffset));" },
+    };
+
+    [Theory]
+    [MemberData(nameof(LambdasThatReadLater))]
+    public Task PointerFromAGuestOffsetCapturedByALambdaThatReadsLater_KeepsTheOffset(string kind, string capture, string fixedCapture)
+    {
+        Assert.NotEmpty(kind);
+        return Verify.VerifyCodeFixAsync(
+            ViewEscapesMethodAnalyzerTests.Host($$"""
+                void Later(Store store, int address)
+                {
+                    var p = (byte*)memory.GetPointer() + convert(address);
+                    {{capture.Replace("P", "{|WVA002:p|}")}}
+                }
+                """ + LaterMembers),
+            ViewEscapesMethodAnalyzerTests.Host($$"""
+                void Later(Store store, int address)
+                {
+                    int pOffset = convert(address);
+                    {{fixedCapture}}
+                }
+                """ + LaterMembers),
+            Key);
+    }
+
+    /// <summary>
+    /// Where the pointer cannot be obtained again the same way when the lambda runs, or the lambda
+    /// carries what was there when it was made, no offset: the memory field may be another memory by
+    /// then, the memory parameter is written, the local is written, compared or read outside the
+    /// lambda, the work is queued once, the source can be evaluated in the lambda (that is the fix).
+    /// </summary>
+    public static TheoryData<string, string> CapturedPointersKeptAsTheyAre() => new()
+    {
+        { "memory field written elsewhere", "void Swap(Instance other) => _swappable = other.GetMemory(\"memory\")!;\nvoid Later(int address)\n{\n    var p = (byte*)_swappable.GetPointer() + convert(address);\n    _pending = () => Touch(*p);\n}" },
+        { "memory parameter written", "void Later(Memory from, int address)\n{\n    var p = (byte*)from.GetPointer() + convert(address);\n    from = memory;\n    _pending = () => Touch(*p);\n}" },
+        { "local written", "void Later(int address)\n{\n    var p = (byte*)memory.GetPointer() + convert(address);\n    p += 4;\n    _pending = () => Touch(*p);\n}" },
+        { "local compared", "void Later(int address)\n{\n    var p = (byte*)memory.GetPointer() + convert(address);\n    _pending = () => Touch(p == null ? (byte)0 : *p);\n}" },
+        { "work queued once", "void Later(int address)\n{\n    var p = (byte*)memory.GetPointer() + convert(address);\n    Task.Run(() => Touch(*p));\n}" },
+        { "local read outside the lambda too", "void Later(int address)\n{\n    var p = (byte*)memory.GetPointer() + convert(address);\n    Touch(*p);\n    _pending = () => Touch(*p);\n}" },
+        { "source evaluated again instead", "void Later(int address)\n{\n    var p = (byte*)memory.GetPointer() + address;\n    _pending = () => Touch(*p);\n}" },
+    };
+
+    [Theory]
+    [MemberData(nameof(CapturedPointersKeptAsTheyAre))]
+    public async Task CapturedPointerWhoseMemoryOrUseTheLambdaCannotRepeat_NoOffsetFix(string kind, string members)
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host(members + "\n\nprivate Memory _swappable = null!;" + LaterMembers));
+
+        Assert.True(findings.Length >= 1, kind);
+        Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == OffsetInFunctionTitle);
+    }
+
+    /// <summary>
+    /// A channel of pointers (or of tuples holding one) that is written and never read back, or only
+    /// asked how many it holds, completed or waited on: each kind of channel and write, its field,
+    /// the write (<c>P</c> the pointer, marked where it is reported), and the field and write as fixed.
+    /// </summary>
+    public static TheoryData<string, string, string, string, string> ChannelsWritten() => new()
+    {
+        { "unbounded, TryWrite", "private readonly Channel<nint> _sent = Channel.CreateUnbounded<nint>();", "void Send(int address) => _sent.Writer.TryWrite({|WVA002:P|});", "private readonly Channel<int> _sent = Channel.CreateUnbounded<int>();", "void Send(int address) => _sent.Writer.TryWrite(address);" },
+        { "bounded, WriteAsync with a token", "private readonly Channel<nint> _sent = Channel.CreateBounded<nint>(16);", "ValueTask Send(int address, CancellationToken token) => _sent.Writer.WriteAsync({|WVA002:P|}, token);", "private readonly Channel<int> _sent = Channel.CreateBounded<int>(16);", "ValueTask Send(int address, CancellationToken token) => _sent.Writer.WriteAsync(address, token);" },
+        { "tuple, TryWrite", "private readonly Channel<(nint Start, int Length)> _sent = Channel.CreateUnbounded<(nint, int)>();", "void Send(int address, int length) => _sent.Writer.TryWrite({|WVA002:(P, length)|});", "private readonly Channel<(int Start, int Length)> _sent = Channel.CreateUnbounded<(int, int)>();", "void Send(int address, int length) => _sent.Writer.TryWrite((address, length));" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ChannelsWritten))]
+    public Task PointerWrittenToAChannelNeverReadBack_KeepsTheOffset(string kind, string field, string write, string fixedField, string fixedWrite)
+    {
+        Assert.NotEmpty(kind);
+        const string Uses = """
+
+            void Done() => _sent.Writer.Complete();
+
+            bool Any => _sent.Reader.Count > 0;
+            """;
+        return Verify.VerifyCodeFixAsync(
+            ViewEscapesMethodAnalyzerTests.Host(field + "\n\n" + write.Replace("P", "memory.GetPointer() + address") + Uses),
+            ViewEscapesMethodAnalyzerTests.Host(fixedField + "\n\n" + fixedWrite + Uses),
+            Key);
+    }
+
+    /// <summary>A channel whose pointers are read back (taken out, waited for, looped over) or that is handed elsewhere keeps them.</summary>
+    [Theory]
+    [InlineData("bool Next(out nint p) => _sent.Reader.TryRead(out p);")]
+    [InlineData("ValueTask<nint> Next() => _sent.Reader.ReadAsync();")]
+    [InlineData("IAsyncEnumerable<nint> All() => _sent.Reader.ReadAllAsync();")]
+    [InlineData("ChannelReader<nint> Reader => _sent.Reader;")]
+    [InlineData("Channel<nint> Sent => _sent;")]
+    public async Task PointerWrittenToAChannelReadBack_KeepsItsType(string use)
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host($$"""
+            private readonly Channel<nint> _sent = Channel.CreateUnbounded<nint>();
+
+            void Send(int address) => _sent.Writer.TryWrite(memory.GetPointer() + address);
+
+            {{use}}
+            """));
+
+        Assert.Single(findings);
+        Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
+    }
+
+    [Fact]
+    public Task PointerStoredByCoalescingIntoANullableField_KeepsTheOffset() => VerifyMembers("""
+        private nint? _tail;
+
+        void Mark(int address) => _tail ??= {|WVA002:memory.GetPointer() + address|};
+
+        void Reset() => _tail = null;
+
+        bool Marked => _tail.HasValue;
+        """, """
+        private int? _tail;
+
+        void Mark(int address) => _tail ??= address;
+
+        void Reset() => _tail = null;
+
+        bool Marked => _tail.HasValue;
+        """);
+
+    /// <summary>The value of <c>??=</c> is the pointer kept (or the one stored): a read the offset would change.</summary>
+    [Fact]
+    public async Task PointerStoredByCoalescingWhoseValueIsUsed_KeepsItsType()
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host("""
+            private nint? _tail;
+
+            nint Mark(int address) => _tail ??= memory.GetPointer() + address;
+            """));
+
+        Assert.NotEmpty(findings);
+        Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
+    }
+
     private const string PeerTypes = """
 
         internal sealed class Peer
