@@ -32,11 +32,7 @@ internal static class CapturedOffsetPlanner
         if (CapturedSourcePlanner.Captured(finding) is not ({ IsRef: false, IsConst: false, IsUsing: false } local, { } function)
             || !OffsetSlotPlanner.IsPointerOrAddress(local.Type)
             || !CapturedSourcePlanner.ReadsWhenItRuns(model, function, cancellationToken)
-            || local.DeclaringSyntaxReferences.Length != 1
-            || local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not VariableDeclaratorSyntax { Initializer.Value: { } source } declarator
-            || declarator.Parent is not VariableDeclarationSyntax { Variables.Count: 1 } declaration
-            || declaration.Parent is not LocalDeclarationStatementSyntax { UsingKeyword.RawKind: 0, Parent: BlockSyntax or SwitchSectionSyntax } statement
-            || SyntaxHelpers.EnclosingFunction(statement) is not { } body
+            || CapturedSourcePlanner.SoleDeclaration(local, cancellationToken) is not var (source, statement, body)
             || OffsetSlotPlanner.Decompose(model, source, cancellationToken) is not { MemoryOfAnotherObject: false, Local: null } parts
             || parts.OffsetType.SpecialType is not (SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_UInt32 or SpecialType.System_IntPtr)
             || !NamesTheSameMemoryLater(model, parts.Memory, cancellationToken))
@@ -76,11 +72,8 @@ internal static class CapturedOffsetPlanner
         {
             case IFieldSymbol { IsReadOnly: true }:
                 return memory is IdentifierNameSyntax || memory is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax };
-            case ILocalSymbol { IsRef: false } or IParameterSymbol { RefKind: RefKind.None }:
-                return memory is IdentifierNameSyntax
-                       && symbol.DeclaringSyntaxReferences.Length == 1
-                       && SyntaxHelpers.EnclosingFunction(symbol.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken)) is { } declaredIn
-                       && !ViewReacquirePlanner.References(model, symbol, declaredIn, cancellationToken).Any(ViewReacquirePlanner.IsWrite);
+            case ILocalSymbol or IParameterSymbol:
+                return OffsetSlotPlanner.IsUnwrittenVariable(model, memory, symbol, cancellationToken);
             default:
                 return false;
         }

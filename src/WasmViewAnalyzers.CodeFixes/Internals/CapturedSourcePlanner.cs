@@ -37,11 +37,7 @@ internal static class CapturedSourcePlanner
         var model = finding.Model;
         var cancellationToken = finding.CancellationToken;
         if (Captured(finding) is not ({ } local, { } function)
-            || local.DeclaringSyntaxReferences.Length != 1
-            || local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not VariableDeclaratorSyntax { Initializer.Value: { } source } declarator
-            || declarator.Parent is not VariableDeclarationSyntax { Variables.Count: 1 } declaration
-            || declaration.Parent is not LocalDeclarationStatementSyntax { UsingKeyword.RawKind: 0, Parent: BlockSyntax or SwitchSectionSyntax } statement
-            || SyntaxHelpers.EnclosingFunction(statement) is not { } body
+            || SoleDeclaration(local, cancellationToken) is not var (source, statement, body)
             || model.GetOperation(source, cancellationToken) is not { } sourceOperation
             || !finding.Semantics.PureSources.IsReevaluable(sourceOperation, variable => IsAssignedAfterDeclaration(model, variable, body, cancellationToken), null, cancellationToken))
         {
@@ -147,6 +143,18 @@ internal static class CapturedSourcePlanner
                 return false;
         }
     }
+
+    /// <summary>
+    /// The statement that declares <paramref name="local"/> alone and gives it its value (not a
+    /// <c>using</c> declaration, directly in a block or a switch section), that value, and the function
+    /// around the statement; <see langword="null"/> for any other declaration.
+    /// </summary>
+    internal static (ExpressionSyntax Source, LocalDeclarationStatementSyntax Statement, SyntaxNode Body)? SoleDeclaration(ILocalSymbol local, CancellationToken cancellationToken)
+        => local.DeclaringSyntaxReferences.Length == 1
+           && local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer.Value: { } source, Parent: VariableDeclarationSyntax { Variables.Count: 1, Parent: LocalDeclarationStatementSyntax { UsingKeyword.RawKind: 0, Parent: BlockSyntax or SwitchSectionSyntax } statement } }
+           && SyntaxHelpers.EnclosingFunction(statement) is { } body
+            ? (source, statement, body)
+            : null;
 
     /// <summary>The captured local and the lambda or local function the finding is about.</summary>
     internal static (ILocalSymbol? Local, SyntaxNode? Function) Captured(FindingContext finding)

@@ -177,13 +177,22 @@ internal static partial class OffsetSlotPlanner
         return symbol switch
         {
             IFieldSymbol => parts.Memory,
-            ILocalSymbol { IsRef: false } or IParameterSymbol { RefKind: RefKind.None } when parts.Memory is IdentifierNameSyntax
-                && symbol.DeclaringSyntaxReferences.Length == 1
-                && SyntaxHelpers.EnclosingFunction(symbol.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken)) is { } declaredIn
-                && !ViewReacquirePlanner.References(model, symbol, declaredIn, cancellationToken).Any(ViewReacquirePlanner.IsWrite) => parts.Memory,
+            ILocalSymbol or IParameterSymbol when IsUnwrittenVariable(model, parts.Memory, symbol, cancellationToken) => parts.Memory,
             _ => null,
         };
     }
+
+    /// <summary>
+    /// Whether <paramref name="name"/> names <paramref name="symbol"/>, a local or parameter that is not
+    /// a <c>ref</c>, declared once and never written in the function that declares it: it names the
+    /// same value wherever that function, or a lambda of it, reads it.
+    /// </summary>
+    internal static bool IsUnwrittenVariable(SemanticModel model, ExpressionSyntax name, ISymbol? symbol, CancellationToken cancellationToken)
+        => symbol is ILocalSymbol { IsRef: false } or IParameterSymbol { RefKind: RefKind.None }
+           && name is IdentifierNameSyntax
+           && symbol.DeclaringSyntaxReferences.Length == 1
+           && SyntaxHelpers.EnclosingFunction(symbol.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken)) is { } declaredIn
+           && !ViewReacquirePlanner.References(model, symbol, declaredIn, cancellationToken).Any(ViewReacquirePlanner.IsWrite);
 
     private static bool IsAutoProperty(IPropertySymbol property, CancellationToken cancellationToken)
         => property.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is PropertyDeclarationSyntax { ExpressionBody: null, AccessorList.Accessors: var accessors }
