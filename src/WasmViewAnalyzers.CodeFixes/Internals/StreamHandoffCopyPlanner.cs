@@ -193,16 +193,26 @@ internal sealed class StreamHandoffCopyEdit : FixEdit
             statements.Add(SyntaxHelpers.LocalDeclaration(names.Source, _handed));
         }
 
-        statements.Add(SyntaxHelpers.LocalDeclaration(names.Copy, ObjectCreationExpression(ParseTypeName("System.IO.MemoryStream").WithAdditionalAnnotations(Simplifier.Annotation)).WithArgumentList(ArgumentList())));
-        statements.Add(ExpressionStatement(InvocationExpression(
-            MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, IdentifierName(names.Source), IdentifierName("CopyTo")),
-            ArgumentList(SingletonSeparatedList(Argument(IdentifierName(names.Copy)))))));
-        statements.Add(ExpressionStatement(AssignmentExpression(
-            SyntaxKind.SimpleAssignmentExpression,
-            MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, IdentifierName(names.Copy), IdentifierName("Position")),
-            LiteralExpression(SyntaxKind.NumericLiteralExpression, Literal(0)))));
+        statements.AddRange(CopyIntoMemoryStream(names.Source, names.Copy));
         return statements.Select(statement => statement.WithLeadingTrivia(indentation).WithTrailingTrivia(endOfLine).WithAdditionalAnnotations(Formatter.Annotation));
     }
+
+    /// <summary>
+    /// <c>var copy = new MemoryStream(); source.CopyTo(copy); copy.Position = 0;</c>: the bytes of the
+    /// stream <paramref name="source"/> names, from its position on, in a stream of the host's own.
+    /// </summary>
+    public static StatementSyntax[] CopyIntoMemoryStream(string source, string copy)
+        => new StatementSyntax[]
+        {
+            SyntaxHelpers.LocalDeclaration(copy, ObjectCreationExpression(ParseTypeName("System.IO.MemoryStream").WithAdditionalAnnotations(Simplifier.Annotation)).WithArgumentList(ArgumentList())),
+            ExpressionStatement(InvocationExpression(
+                MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, IdentifierName(source), IdentifierName("CopyTo")),
+                ArgumentList(SingletonSeparatedList(Argument(IdentifierName(copy)))))),
+            ExpressionStatement(AssignmentExpression(
+                SyntaxKind.SimpleAssignmentExpression,
+                MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, IdentifierName(copy), IdentifierName("Position")),
+                LiteralExpression(SyntaxKind.NumericLiteralExpression, Literal(0)))),
+        };
 
     public ExpressionSyntax CopyReference((string Source, string Copy) names) => IdentifierName(names.Copy).WithTriviaFrom(_handed);
 

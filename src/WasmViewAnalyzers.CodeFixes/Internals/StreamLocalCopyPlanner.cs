@@ -126,19 +126,15 @@ internal static class StreamLocalCopyPlanner
             var endOfLine = SyntaxHelpers.EndOfLineAfter(_declaration);
             var declarator = _declaration.Declaration.Variables[0];
             var view = _declaration.ReplaceNode(declarator, declarator.WithIdentifier(Identifier(_viewName).WithTriviaFrom(declarator.Identifier)));
-            var copy = SyntaxHelpers.LocalDeclaration(_name, ParseExpression("new System.IO.MemoryStream()"))
+            var statements = StreamHandoffCopyEdit.CopyIntoMemoryStream(_viewName, _name);
+            statements[0] = ((LocalDeclarationStatementSyntax)statements[0])
                 .WithUsingKeyword(_declaration.UsingKeyword.IsKind(SyntaxKind.None) ? default : Token(SyntaxKind.UsingKeyword).WithTrailingTrivia(Space));
-            var statements = new StatementSyntax[]
-            {
-                copy,
-                ParseStatement($"{_viewName}.CopyTo({_name});"),
-                ParseStatement($"{_name}.Position = 0;"),
-            }.Select(statement => statement
+            var copies = statements.Select(statement => statement
                 .WithLeadingTrivia(indentation)
                 .WithTrailingTrivia(endOfLine)
                 .WithAdditionalAnnotations(Formatter.Annotation, Microsoft.CodeAnalysis.Simplification.Simplifier.Annotation));
 
-            editor.InsertAfter(_declaration, statements);
+            editor.InsertAfter(_declaration, copies);
             editor.ReplaceNode(_declaration, view);
         }
     }
