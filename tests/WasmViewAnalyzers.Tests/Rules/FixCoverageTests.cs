@@ -181,44 +181,58 @@ public sealed partial class FixCoverageTests
         return solution;
     }
 
-    /// <summary>The lines a fix removes (<c>-</c>) and adds (<c>+</c>), hunk by hunk.</summary>
+    /// <summary>
+    /// The lines a fix removes (<c>-</c>) and adds (<c>+</c>), hunk by hunk, from a line diff of the two
+    /// texts (longest common subsequence): unlike the workspace's text changes, whose extent depends on
+    /// whether the trees were parsed, the same edit always prints the same lines.
+    /// </summary>
     private static async Task<List<string>> ChangedLinesAsync(Document before, Document after)
     {
-        var oldText = await before.GetTextAsync();
-        var newText = await after.GetTextAsync();
-        var changes = (await after.GetTextChangesAsync(before)).OrderBy(c => c.Span.Start).ToList();
-        var lines = new List<string>();
-        var delta = 0;
-        for (var i = 0; i < changes.Count;)
+        var oldLines = (await before.GetTextAsync()).Lines.Select(line => line.ToString().Trim()).ToArray();
+        var newLines = (await after.GetTextAsync()).Lines.Select(line => line.ToString().Trim()).ToArray();
+        var prefix = 0;
+        while (prefix < oldLines.Length && prefix < newLines.Length && oldLines[prefix] == newLines[prefix])
         {
-            // Changes on the same or adjacent lines make one hunk.
-            var first = oldText.Lines.GetLineFromPosition(changes[i].Span.Start).LineNumber;
-            var last = oldText.Lines.GetLineFromPosition(changes[i].Span.End).LineNumber;
-            var hunkDelta = 0;
-            var j = i;
-            while (j < changes.Count && oldText.Lines.GetLineFromPosition(changes[j].Span.Start).LineNumber <= last + 1)
-            {
-                last = Math.Max(last, oldText.Lines.GetLineFromPosition(changes[j].Span.End).LineNumber);
-                hunkDelta += changes[j].NewText!.Length - changes[j].Span.Length;
-                j++;
-            }
+            prefix++;
+        }
 
-            var oldStart = oldText.Lines[first].Start;
-            var oldEnd = oldText.Lines[last].End;
-            var newStart = oldStart + delta;
-            var newEnd = oldEnd + delta + hunkDelta;
-            for (var line = first; line <= last; line++)
-            {
-                lines.Add("- " + oldText.Lines[line].ToString().Trim());
-            }
+        var suffix = 0;
+        while (suffix < oldLines.Length - prefix && suffix < newLines.Length - prefix
+            && oldLines[oldLines.Length - 1 - suffix] == newLines[newLines.Length - 1 - suffix])
+        {
+            suffix++;
+        }
 
-            for (var line = newText.Lines.GetLineFromPosition(newStart).LineNumber; line <= newText.Lines.GetLineFromPosition(Math.Min(newEnd, newText.Length)).LineNumber; line++)
-            {
-                lines.Add("+ " + newText.Lines[line].ToString().Trim());
-            }
+        var oldMiddle = oldLines.Skip(prefix).Take(oldLines.Length - prefix - suffix).ToArray();
+        var newMiddle = newLines.Skip(prefix).Take(newLines.Length - prefix - suffix).ToArray();
 
-            delta += hunkDelta;
-            i = j;
+        // common[i, j]: the length of the longest common subsequence of oldMiddle[i..] and newMiddle[j..].
+        var common = new int[oldMiddle.Length + 1, newMiddle.Length + 1];
+        for (var i = oldMiddle.Length - 1; i >= 0; i--)
+        {
+            for (var j = newMiddle.Length - 1; j >= 0; j--)
+            {
+                common[i, j] = oldMiddle[i] == newMiddle[j] ? common[i + 1, j + 1] + 1 : Math.Max(common[i + 1, j], common[i, j + 1]);
+            }
+        }
+
+        var lines = new List<string>();
+        int o = 0, n = 0;
+        while (o < oldMiddle.Length || n < newMiddle.Length)
+        {
+            if (o < oldMiddle.Length && n < newMiddle.Length && oldMiddle[o] == newMiddle[n])
+            {
+                o++;
+                n++;
+            }
+            else if (n == newMiddle.Length || (o < oldMiddle.Length && common[o + 1, n] >= common[o, n + 1]))
+            {
+                lines.Add("- " + oldMiddle[o++]);
+            }
+            else
+            {
+                lines.Add("+ " + newMiddle[n++]);
+            }
         }
 
         return lines;
