@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -60,6 +61,7 @@ internal static class DeclarationMovePlanner
         var lastCall = between.LastOrDefault(s => ViewReacquirePlanner.ContainsGuestCall(model, semantics, s, cancellationToken));
         if (lastCall is null
             || between.Any(s => ViewReacquirePlanner.References(model, local, s, cancellationToken).Any())
+            || CallsFunctionReading(model, local, block, between, cancellationToken)
             || ViewReacquirePlanner.MayCallGuestBeforeUse(model, semantics, useStatement, use, cancellationToken)
             || model.GetOperation(initializer, cancellationToken) is not { } source
             || !semantics.PureSources.IsReevaluable(source, variable => ViewReacquirePlanner.IsAssignedBetween(model, variable, initializer, useStatement, cancellationToken), null, cancellationToken))
@@ -68,6 +70,50 @@ internal static class DeclarationMovePlanner
         }
 
         return new FixEdit[] { new MoveDeclarationEdit(declaration, lastCall) };
+    }
+
+    /// <summary>
+    /// Whether a statement on the way calls (or takes as a delegate) a local function that reads
+    /// <paramref name="local"/>, itself or through another local function: <c>var first = Width();</c>
+    /// with <c>int Width() =&gt; ((int*)run)[1];</c> reads the local before the place it would move to.
+    /// </summary>
+    private static bool CallsFunctionReading(SemanticModel model, ILocalSymbol local, BlockSyntax block, List<StatementSyntax> between, CancellationToken cancellationToken)
+    {
+        var functions = (SyntaxHelpers.EnclosingFunction(block) ?? block)
+            .DescendantNodes()
+            .OfType<LocalFunctionStatementSyntax>()
+            .Select(function => (Syntax: function, Symbol: model.GetDeclaredSymbol(function, cancellationToken)))
+            .Where(function => function.Symbol is not null)
+            .ToList();
+        if (functions.Count == 0)
+        {
+            return false;
+        }
+
+        var reading = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        bool added;
+        do
+        {
+            added = false;
+            foreach (var (syntax, symbol) in functions)
+            {
+                if (!reading.Contains(symbol!)
+                    && (ViewReacquirePlanner.References(model, local, syntax, cancellationToken).Any() || Names(syntax).Any(name => reading.Contains(name))))
+                {
+                    reading.Add(symbol!);
+                    added = true;
+                }
+            }
+        }
+        while (added);
+
+        return reading.Count > 0 && between.Any(statement => Names(statement).Any(name => reading.Contains(name)));
+
+        IEnumerable<ISymbol> Names(SyntaxNode node)
+            => node.DescendantNodes()
+                .OfType<IdentifierNameSyntax>()
+                .Select(name => model.GetSymbolInfo(name, cancellationToken).Symbol?.OriginalDefinition)
+                .Where(symbol => symbol is IMethodSymbol { MethodKind: MethodKind.LocalFunction })!;
     }
 }
 

@@ -11,6 +11,52 @@ namespace WasmViewAnalyzers.Tests.Rules;
 /// </summary>
 public sealed partial class StaleViewAfterGuestCallAnalyzerTests
 {
+    // ------------------------------------------------------------------ copies of any element type
+
+    [Fact]
+    public Task ToArray_OfAViewOfAnyElementType_IsACopy() => VerifyMembers("""
+        Span<T> Moves<T>(int address, int count) where T : unmanaged => memory.GetSpan<T>(address, count).ToArray();
+
+        Span<T> MovesView<T>(int address, int count) where T : unmanaged => memory.GetSpan<T>(address, count);
+
+        T GenericCopy<T>(int address) where T : unmanaged
+        {
+            var copy = memory.GetSpan<T>(address, 4).ToArray();
+            convert(1);
+            return copy[0];
+        }
+
+        T GenericCopyMadeLate<T>(int address) where T : unmanaged
+        {
+            var view = memory.GetSpan<T>(address, 4);
+            convert(1);
+            return {|WVA001:view|}.ToArray()[0];
+        }
+
+        nint AddressesCopied(int address)
+        {
+            var starts = memory.GetSpan<nint>(address, 4).ToArray();
+            convert(1);
+            return starts[0];
+        }
+
+        ReadOnlyMemory<long> MemoryCopied(ReadOnlyMemory<long> words)
+        {
+            var copy = words.ToArray();
+            convert(1);
+            return copy;
+        }
+
+        long FromHelpers(int address)
+        {
+            var copied = Moves<long>(address, 4);
+            var viewed = MovesView<long>(address, 4);
+            convert(1);
+            return copied[0] + {|WVA001:viewed|}[0];
+        }
+
+        """);
+
     // ------------------------------------------------------------------ enumeration of arrays
 
     [Fact]

@@ -2445,9 +2445,30 @@ public sealed partial class StaleViewAfterGuestCallFixerTests
                 address = convert(address);
                 Task.Run(() => Console.WriteLine(output[at]));
             }
+
+            int ReadThroughALocalFunctionOnTheWay(int address, int other)
+            {
+                var run = memory.GetPointer() + address;
+                var first = Width();
+                convert(other);
+                return first + Width();
+
+                int Width() => ((int*)run)[1];
+            }
+
+            int ReadThroughTwoLocalFunctionsOnTheWay(int address, int other)
+            {
+                var run = memory.GetPointer() + address;
+                var first = Twice();
+                convert(other);
+                return first + Width();
+
+                int Twice() => 2 * Width();
+                int Width() => ((int*)run)[1];
+            }
             """));
 
-        Assert.Equal(2, findings.Length);
+        Assert.Equal(4, findings.Length);
         Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Call the guest before obtaining the view");
     }
 

@@ -111,7 +111,8 @@ internal sealed partial class ViewFlowAnalysis
 
             var origin = ReceiverIsView(invocation.Instance, inputs) ? null : _analysis.GetOrigin(invocation);
             var guestCall = _analysis.GetGuestCall(invocation);
-            var resultCarries = method.ReturnsByRef || method.ReturnsByRefReadonly || enumeratesArray || (Types.CanHoldView(method.ReturnType) && !IsGenericValueOfSpans(method.ReturnType, inputs));
+            var resultCarries = method.ReturnsByRef || method.ReturnsByRefReadonly || enumeratesArray
+                                || (Types.CanHoldView(method.ReturnType) && !IsGenericValueOfSpans(method.ReturnType, inputs) && !Semantics.Symbols.Effects.IsCopy(method));
             var hasViewInput = HasView(inputs);
             CheckArchiveHandoff(invocation, inputs, consumed);
 

@@ -12,6 +12,8 @@ namespace WasmViewAnalyzers.Engine.Knowledge;
 /// <item><b>writing</b>: <c>Span.Fill</c>/<c>Clear</c>, the in-place <c>MemoryExtensions</c>
 /// (<c>Reverse</c>, <c>Sort</c>, <c>CopyTo</c>'s destination), <c>MemoryMarshal.Write</c>;</item>
 /// <item><b>reading</b>: the other span-taking methods of <c>MemoryExtensions</c> and <c>MemoryMarshal</c>;</item>
+/// <item><b>copying</b>: a view's <c>ToArray</c>, whose result holds the values read out of the view, never the
+/// view, whatever its element type (a <c>Span&lt;T&gt;</c> of a generic <c>T</c> or of <c>nint</c> included);</item>
 /// <item><b>disposing</b>: <c>Stream.Close</c>/<c>Dispose</c>, <c>IDisposable.Dispose</c>;</item>
 /// <item><b>pure</b>: members that compute their result from their inputs and do nothing else,
 /// reading no guest memory (<c>Memory.GetSpan</c>, <c>MemoryMarshal.Cast</c>, <c>Unsafe.Add</c>,
@@ -24,6 +26,7 @@ internal sealed class ViewMemberEffects
     private readonly HashSet<ISymbol> _writing = new(SymbolEqualityComparer.Default);
     private readonly HashSet<INamedTypeSymbol> _readingTypes = new(SymbolEqualityComparer.Default);
     private readonly HashSet<ISymbol> _disposals = new(SymbolEqualityComparer.Default);
+    private readonly HashSet<ISymbol> _copies = new(SymbolEqualityComparer.Default);
     private readonly HashSet<ISymbol> _pure = new(SymbolEqualityComparer.Default);
     private readonly HashSet<INamedTypeSymbol> _pureTypes = new(SymbolEqualityComparer.Default);
 
@@ -39,6 +42,11 @@ internal sealed class ViewMemberEffects
             {
                 _readingTypes.Add(type);
             }
+        }
+
+        foreach (var view in new[] { symbols.Span, symbols.ReadOnlySpan, symbols.MemoryOfT, symbols.ReadOnlyMemoryOfT })
+        {
+            Add(_copies, view, "ToArray");
         }
 
         Add(_disposals, symbols.Stream, "Close", "Dispose", "DisposeAsync");
@@ -82,6 +90,9 @@ internal sealed class ViewMemberEffects
 
     /// <summary>Whether <paramref name="method"/> is declared by a type whose span-taking methods only read, unless <see cref="IsWriting"/>.</summary>
     public bool IsOfReadingType(IMethodSymbol method) => method.ContainingType is { } type && _readingTypes.Contains(type.OriginalDefinition);
+
+    /// <summary>Whether <paramref name="method"/> returns a copy of the view it is called on (<c>span.ToArray()</c>).</summary>
+    public bool IsCopy(IMethodSymbol method) => _copies.Contains(Definition(method));
 
     /// <summary><c>Stream.Close</c>/<c>Dispose</c>/<c>DisposeAsync</c> (or an override), or an implementation of <c>IDisposable.Dispose</c>/<c>IAsyncDisposable.DisposeAsync</c>.</summary>
     public bool IsDisposal(IMethodSymbol method)
