@@ -144,7 +144,45 @@ public sealed partial class StaleViewAfterGuestCallFixerTests
             }
             """ + FrameBackend
         },
+        {
+            "interface property whose only implementation is a pure getter",
+            """
+            void Reset(IWindowed backend)
+            {
+                var window = backend.Window;
+                convert(0);
+                window.Clear();
+            }
+            """ + WindowBackend,
+            """
+            void Reset(IWindowed backend)
+            {
+                var window = backend.Window;
+                convert(0);
+                window = backend.Window;
+                window.Clear();
+            }
+            """ + WindowBackend
+        },
     };
+
+    private const string WindowBackend = """
+
+        interface IWindowed
+        {
+            Span<byte> Window { get; }
+        }
+
+        sealed class WasmWindowed : IWindowed
+        {
+            private readonly Memory _memory;
+
+            public WasmWindowed(Memory memory) => _memory = memory;
+
+            public Span<byte> Window => _memory.GetSpan(64, 16);
+        }
+
+        """;
 
     [Theory]
     [MemberData(nameof(BackendForms))]
@@ -259,6 +297,64 @@ public sealed partial class StaleViewAfterGuestCallFixerTests
                 var frame = frames.Frame(0);
                 reset();
                 return frame[0];
+            }
+            """
+        },
+        {
+            "an interface property whose implementation allocates through the guest",
+            """
+            interface IStaging
+            {
+                Span<byte> Staging { get; }
+            }
+
+            sealed class WasmStaging : IStaging
+            {
+                private readonly Memory _memory;
+                private readonly Function _alloc;
+
+                public WasmStaging(Memory memory, Function alloc)
+                {
+                    _memory = memory;
+                    _alloc = alloc;
+                }
+
+                public Span<byte> Staging => _memory.GetSpan((int)_alloc.Invoke(16)!, 16);
+            }
+
+            int First(IStaging backend)
+            {
+                var staging = backend.Staging;
+                reset();
+                return staging[0];
+            }
+            """
+        },
+        {
+            "an abstract property whose override reads a field another method changes",
+            """
+            abstract class Cursor
+            {
+                public abstract Span<byte> Current { get; }
+            }
+
+            sealed class RingCursor : Cursor
+            {
+                private readonly Memory _memory;
+                private int _head;
+
+                public RingCursor(Memory memory) => _memory = memory;
+
+                public void Advance() => _head += 64;
+
+                public override Span<byte> Current => _memory.GetSpan(_head, 64);
+            }
+
+            int First(Cursor cursor)
+            {
+                var current = cursor.Current;
+                reset();
+                return current[0];
             }
             """
         },

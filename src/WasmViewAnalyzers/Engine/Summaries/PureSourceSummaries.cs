@@ -306,15 +306,30 @@ internal sealed class PureSourceSummaries
             return false;
         }
 
-        // An auto-property is as stable as its backing field: get-only or init-only, or set only
-        // while the object is built.
         if (_semantics.Bodies.GetBody(getter, solver.CancellationToken) is null)
         {
-            return property.SetMethod is null or { IsInitOnly: true } || IsStableMember(property, solver.CancellationToken);
+            if (SourceCallGraph.IsDispatched(getter))
+            {
+                // backend.Window of an interface or abstract property runs one of the getters the
+                // compilation declares: pure where each of them is, as a call of a method would be.
+                var implementations = _semantics.CallGraph.FindImplementations(getter);
+                return !implementations.IsEmpty && implementations.All(implementation => IsPureGetter(implementation, solver));
+            }
+
+            return IsStableAutoProperty(property, solver.CancellationToken);
         }
 
         return IsPureCall(getter, solver);
     }
+
+    private bool IsPureGetter(IMethodSymbol getter, SummarySolver solver)
+        => _semantics.Bodies.GetBody(getter, solver.CancellationToken) is not null
+            ? IsPureCall(getter, solver)
+            : getter.AssociatedSymbol is IPropertySymbol property && !SourceCallGraph.IsDispatched(getter) && IsStableAutoProperty(property, solver.CancellationToken);
+
+    /// <summary>An auto-property is as stable as its backing field: get-only or init-only, or set only while the object is built.</summary>
+    private bool IsStableAutoProperty(IPropertySymbol property, CancellationToken cancellationToken)
+        => property.SetMethod is null or { IsInitOnly: true } || IsStableMember(property, cancellationToken);
 
     private bool IsPureCall(IMethodSymbol method, SummarySolver solver)
         => Effects.IsPure(method) || !_mayHaveEffects.Get(method, solver);
@@ -377,7 +392,7 @@ internal sealed class PureSourceSummaries
         }
 
         var body = _semantics.Bodies.GetBody(method, solver.CancellationToken);
-        if (body is null && method.MethodKind == MethodKind.Ordinary && SourceCallGraph.IsDispatched(method))
+        if (body is null && method.MethodKind is MethodKind.Ordinary or MethodKind.PropertyGet && SourceCallGraph.IsDispatched(method))
         {
             // A call through an interface or abstract member runs one of the implementations the
             // compilation declares: pure where each of them is (Arena(offset, length) => _memory.GetSpan(offset, length)).
