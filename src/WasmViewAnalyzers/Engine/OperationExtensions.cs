@@ -67,8 +67,24 @@ internal static class OperationExtensions
         };
 
         text = CollapseWhitespace(text);
+        if (text.Length > 60 && syntax is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access })
+        {
+            // keys.Select(k => { ... }).ToList reads as keys.Select(...).ToList: the receiver's
+            // calls keep their names, their arguments (a lambda's body, say) are left out.
+            text = CollapseWhitespace(WithoutArguments(access));
+        }
+
         return text.Length <= 60 ? text : "..." + text.Substring(text.Length - 57);
     }
+
+    private static string WithoutArguments(ExpressionSyntax expression) => expression switch
+    {
+        MemberAccessExpressionSyntax access => WithoutArguments(access.Expression) + access.OperatorToken.Text + access.Name,
+        InvocationExpressionSyntax invocation => WithoutArguments(invocation.Expression) + (invocation.ArgumentList.Arguments.Count == 0 ? "()" : "(...)"),
+        ElementAccessExpressionSyntax element => WithoutArguments(element.Expression) + "[...]",
+        ParenthesizedExpressionSyntax parenthesized => "(" + WithoutArguments(parenthesized.Expression) + ")",
+        _ => expression.ToString(),
+    };
 
     private static string CollapseWhitespace(string text)
     {

@@ -42,6 +42,27 @@ public sealed class DiagnosticMessageTests
     }
 
     [Fact]
+    public Task LongInvalidatingCall_IsNamedByItsCallsWithoutTheirArguments()
+    {
+        var test = new Stale.Test
+        {
+            TestCode = HostCode.WithMembers("""
+                int Read(int address, int[] keys)
+                {
+                    var view = memory.GetSpan(address, 16);
+                    var total = keys.Where(key => key > 0 && key < 1000 && key != 17).Select(key => key * 2).Sum(key => convert(key));
+                    return {|#0:view|}[0] + total;
+                }
+                """, "System.Linq"),
+        };
+        test.ExpectedDiagnostics.Add(Stale.Diagnostic("WVA001")
+            .WithLocation(0)
+            .WithArguments("view", "was obtained from Memory.GetSpan", "the call to 'keys.Where(...).Select(...).Sum'")
+            .WithOptions(Microsoft.CodeAnalysis.Testing.DiagnosticOptions.IgnoreAdditionalLocations));
+        return test.RunAsync(CancellationToken.None);
+    }
+
+    [Fact]
     public Task UserConversionThatCallsTheGuest_IsNamedAsTheConversion()
     {
         var test = new Stale.Test
