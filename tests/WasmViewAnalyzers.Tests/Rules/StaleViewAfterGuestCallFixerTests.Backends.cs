@@ -358,6 +358,41 @@ public sealed partial class StaleViewAfterGuestCallFixerTests
             }
             """
         },
+        {
+            "a virtual member with a pure body whose override hands out a new area each call",
+            """
+            class Scratch
+            {
+                protected readonly Memory _memory;
+
+                public Scratch(Memory memory) => _memory = memory;
+
+                public virtual Span<byte> Area(int length) => _memory.GetSpan(0, length);
+            }
+
+            sealed class BumpScratch : Scratch
+            {
+                private int _next;
+
+                public BumpScratch(Memory memory) : base(memory)
+                {
+                }
+
+                public override Span<byte> Area(int length)
+                {
+                    _next += length;
+                    return _memory.GetSpan(_next, length);
+                }
+            }
+
+            int First(Scratch scratch)
+            {
+                var area = scratch.Area(16);
+                reset();
+                return area[0];
+            }
+            """
+        },
     };
 
     [Theory]

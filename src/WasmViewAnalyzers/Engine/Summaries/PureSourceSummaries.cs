@@ -392,6 +392,19 @@ internal sealed class PureSourceSummaries
         }
 
         var body = _semantics.Bodies.GetBody(method, solver.CancellationToken);
+        if (body is not null)
+        {
+            // A virtual member with a body of its own may run an override instead: pure only where
+            // each of them is too.
+            foreach (var implementation in _semantics.CallGraph.FindImplementationsRunInstead(method))
+            {
+                if (_mayHaveEffects.Get(implementation, solver))
+                {
+                    return true;
+                }
+            }
+        }
+
         if (body is null && method.MethodKind is MethodKind.Ordinary or MethodKind.PropertyGet && SourceCallGraph.IsDispatched(method))
         {
             // A call through an interface or abstract member runs one of the implementations the
