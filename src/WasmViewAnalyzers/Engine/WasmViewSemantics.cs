@@ -27,6 +27,7 @@ internal sealed class WasmViewSemantics
     private ArchiveWriters? _archives;
     private EscapeSinks? _escapeSinks;
     private RefArgumentStores? _refArgumentStores;
+    private StreamParameterWrites? _streamParameterWrites;
 
     private WasmViewSemantics(WasmSymbols symbols, WasmViewOptions options)
     {
@@ -71,6 +72,9 @@ internal sealed class WasmViewSemantics
 
     /// <summary>The BCL members that store an argument through a <c>ref</c> argument (<c>Interlocked.Exchange</c>, <c>Volatile.Write</c>).</summary>
     public RefArgumentStores RefArgumentStores => Volatile.Read(ref _refArgumentStores) ?? LazyInitializer.EnsureInitialized(ref _refArgumentStores, () => new RefArgumentStores(Compilation))!;
+
+    /// <summary>Which parameters the helpers of the compilation write into which of their <c>Stream</c> parameters (WVA004 at the call).</summary>
+    public StreamParameterWrites StreamParameterWrites => Volatile.Read(ref _streamParameterWrites) ?? LazyInitializer.EnsureInitialized(ref _streamParameterWrites, () => new StreamParameterWrites(this))!;
 
     public SourceBodies Bodies { get; }
 

@@ -18,6 +18,78 @@ public sealed class ViewWrittenToCompressorAnalyzerTests
         return test.RunAsync(CancellationToken.None);
     }
 
+    // ------------------------------------------------------------------ helpers that write into a Stream parameter
+
+    /// <summary>
+    /// A helper of the host's that writes one of its parameters into its <c>Stream</c> parameter:
+    /// the call that passes a view and a compressor writes the view into the compressor.
+    /// </summary>
+    [Fact]
+    public Task HelperWritingItsParameterIntoItsStreamParameter_ReportsAtTheCall() => VerifyMembers("""
+        static void WriteAll(Stream target, ReadOnlySpan<byte> data) => target.Write(data);
+
+        static void WriteMemory(ReadOnlyMemory<byte> data, Stream target) => target.Write(data.Span.Slice(0, data.Length));
+
+        static void Pump(Stream source, Stream target) => source.CopyTo(target);
+
+        static void Forward(Stream target, ReadOnlySpan<byte> data, bool flush)
+        {
+            WriteAll(target, data);
+            if (flush)
+            {
+                target.Flush();
+            }
+        }
+
+        void Direct(Stream file, int address, int length)
+        {
+            using var gzip = new GZipStream(file, CompressionLevel.Fastest);
+            {|WVA004:WriteAll(gzip, memory.GetSpan(address, length))|};
+        }
+
+        void Reordered(Stream file, int address, int length)
+        {
+            using var deflate = new DeflateStream(file, CompressionMode.Compress);
+            {|WVA004:WriteAll(data: memory.GetSpan(address, length), target: deflate)|};
+        }
+
+        unsafe void OverAPointer(Stream file, int address, int length)
+        {
+            using var brotli = new BrotliStream(file, CompressionLevel.Fastest);
+            var output = new UnmanagedMemoryStream((byte*)memory.GetPointer() + address, length);
+            {|WVA004:Pump(output, brotli)|};
+        }
+
+        void TwoHelpersDeep(ZipArchive archive, int address, int length)
+        {
+            using var entry = archive.CreateEntry("out.bin").Open();
+            {|WVA004:Forward(entry, memory.GetSpan(address, length), flush: true)|};
+        }
+
+        void NearMisses(Stream file, int address, int length, byte[] bytes)
+        {
+            using var gzip = new GZipStream(file, CompressionLevel.Fastest);
+            WriteAll(gzip, memory.GetSpan(address, length).ToArray());
+            WriteAll(gzip, bytes);
+            WriteAll(file, memory.GetSpan(address, length));
+            using var copy = new MemoryStream();
+            WriteAll(copy, memory.GetSpan(address, length));
+            WriteCopy(gzip, memory.GetSpan(address, length));
+            WriteOther(gzip, memory.GetSpan(address, length));
+            Measure(gzip, memory.GetSpan(address, length));
+        }
+
+        static void WriteCopy(Stream target, ReadOnlySpan<byte> data) => target.Write(data.ToArray());
+
+        static void WriteOther(Stream target, ReadOnlySpan<byte> data)
+        {
+            data = stackalloc byte[4];
+            target.Write(data);
+        }
+
+        static int Measure(Stream target, ReadOnlySpan<byte> data) => target.CanWrite ? data.Length : 0;
+        """);
+
     // ------------------------------------------------------------------ System.IO.Compression
 
     [Fact]

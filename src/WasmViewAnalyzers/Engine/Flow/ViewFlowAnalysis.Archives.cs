@@ -227,6 +227,23 @@ internal sealed partial class ViewFlowAnalysis
                 && _analysis.DescribeCompressingValue(invocation.Arguments[0].Value) is { } destinationKind)
             {
                 WriteInto(invocation, source, copied, invocation.Arguments[0].Value, destinationKind);
+                return;
+            }
+
+            // WriteAll(gzip, view): a helper of the compilation that writes one of its parameters into
+            // its Stream parameter writes the view into the compressor as gzip.Write(view) would.
+            if (HasView(inputs) && Semantics.IsSourceMethod(method, out var helper))
+            {
+                foreach (var (data, stream) in Semantics.StreamParameterWrites.GetWrites(helper, _analysis._cancellationToken))
+                {
+                    if (invocation.ArgumentFor(data) is { } handed
+                        && ValueOf(handed, inputs, consumed) is { } written
+                        && invocation.ArgumentFor(stream) is { } target
+                        && _analysis.DescribeCompressingValue(target) is { } kind)
+                    {
+                        WriteInto(invocation, handed, written, target, kind);
+                    }
+                }
             }
         }
 
