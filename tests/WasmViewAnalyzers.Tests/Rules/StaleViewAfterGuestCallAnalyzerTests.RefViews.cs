@@ -47,6 +47,45 @@ public sealed partial class StaleViewAfterGuestCallAnalyzerTests
         """);
 
     [Fact]
+    public Task RefLocal_ReadInTheSameExpressionBeforeTheGuestCall_NoDiagnostic() => VerifyMembers(InteropTypes + """
+        int Difference(int address, int amount)
+        {
+            ref var invocation = ref MemoryMarshal.AsRef<Invocation>(memory.GetSpan(address, 16));
+            return invocation.Result - convert(amount);
+        }
+
+        int Nested(int address, int amount)
+        {
+            ref var invocation = ref MemoryMarshal.AsRef<Invocation>(memory.GetSpan(address, 16));
+            return invocation.Header.Size * 2 + convert(amount);
+        }
+
+        int Argument(int address, int amount)
+        {
+            ref var invocation = ref MemoryMarshal.AsRef<Invocation>(memory.GetSpan(address, 16));
+            return Math.Max(invocation.Args, convert(amount));
+        }
+
+        int Element(int address, int amount)
+        {
+            var span = memory.GetSpan(address, 16);
+            return span[0] + convert(amount);
+        }
+
+        unsafe int Pointer(int address, int amount)
+        {
+            var p = (int*)memory.GetPointer() + address;
+            return *p * 2 + convert(amount);
+        }
+
+        int ReadAfterTheCall(int address, int amount)
+        {
+            ref var invocation = ref MemoryMarshal.AsRef<Invocation>(memory.GetSpan(address, 16));
+            return convert(amount) - {|WVA001:invocation|}.Result;
+        }
+        """);
+
+    [Fact]
     public Task ValueCopy_AsRefWithoutRef_ReadAfterCall_NoDiagnostic() => VerifyMembers(InteropTypes + """
         int Run(int address)
         {

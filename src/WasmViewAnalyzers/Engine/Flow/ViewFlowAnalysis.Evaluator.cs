@@ -432,9 +432,15 @@ internal sealed partial class ViewFlowAnalysis
         {
             // An array's non-generic enumerator (IsArrayOfViewsAsEnumerable) carries its views, and
             // moving it along or disposing it reads none, as for a generic one.
-            if (operand.Value is { IsAddress: false } && !Types.CanHoldView(operand.Operation.Type) && operand.Operation.Type is { SpecialType: not SpecialType.System_Collections_IEnumerator })
+            if (operand.Value is { IsAddress: false } value && !Types.CanHoldView(operand.Operation.Type) && operand.Operation.Type is { SpecialType: not SpecialType.System_Collections_IEnumerator })
             {
-                Use(operand);
+                // A value read out of guest memory (inv.Result, *p, view[0]) is loaded when its operand
+                // is evaluated: a guest call made by a later operand of the same operation
+                // (inv.Result - convert(amount)) runs after the read, so the read is judged as it was then.
+                if (value.IsStale)
+                {
+                    Record(operand.Operation, value);
+                }
             }
         }
 
