@@ -253,7 +253,8 @@ internal static class ViewReacquirePlanner
         }
 
         var callsFirst = new List<(ExpressionSyntax Call, string Name, TypeSyntax? Type)>();
-        if (MayCallGuestBeforeUse(model, semantics, before, name, cancellationToken))
+        if (MayCallGuestBeforeUse(model, semantics, before, name, cancellationToken)
+            && !IsReadIntoItsGuestCall(model, semantics, before, name, cancellationToken))
         {
             // inv = new() { Args = CopyArgs(s) }: C# fixes the location written before it runs the
             // right-hand side; made first, into a local, the call runs before the view is obtained again.
@@ -422,7 +423,7 @@ internal static class ViewReacquirePlanner
     {
         if (source is not ExpressionSyntax expression
             || expression.Parent is not EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Variables.Count: 1, Parent: LocalDeclarationStatementSyntax { Parent: BlockSyntax or SwitchSectionSyntax } declaration } } }
-            || model.GetOperation(expression, cancellationToken) is not { } root)
+            || model.GetOperation(Evaluated(expression), cancellationToken) is not { } root)
         {
             return null;
         }
@@ -554,6 +555,50 @@ internal static class ViewReacquirePlanner
         }
 
         return branch != inner && !branch.Span.Contains(inner.Span);
+    }
+
+    /// <summary>
+    /// <c>var verdict = _validate(header.FirstPosting);</c>: the statement's only guest calls are the
+    /// ones the read is an argument of, passed by value as a value that holds no view, and nothing
+    /// beside the read on the way up to them calls the guest; the read is done before they run, so a
+    /// view obtained again before the statement is fresh where it is read.
+    /// </summary>
+    private static bool IsReadIntoItsGuestCall(SemanticModel model, WasmViewSemantics semantics, StatementSyntax statement, IdentifierNameSyntax use, CancellationToken cancellationToken)
+    {
+        // A loop's header runs again after its own guest call.
+        var read = use.Ancestors().TakeWhile(n => n != statement).OfType<ArgumentSyntax>().FirstOrDefault();
+        if (SyntaxHelpers.IsLoop(statement)
+            || read is not { RefKindKeyword.RawKind: 0, Parent: ArgumentListSyntax }
+            || ContainsGuestCall(model, semantics, read, cancellationToken)
+            || model.GetOperation(read, cancellationToken) is not IArgumentOperation { Value: { } value }
+            || value.Type is not { TypeKind: not TypeKind.Error } type
+            || type.IsRefLikeType
+            || semantics.Types.CanHoldView(type))
+        {
+            return false;
+        }
+
+        // Up from the argument to the statement: every other part evaluated on the way runs no guest code.
+        for (SyntaxNode node = read; node != statement; node = node.Parent!)
+        {
+            if (node.Parent is null || node.Parent is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)
+            {
+                return false;
+            }
+
+            // An if's branches run after its condition.
+            foreach (var sibling in node.Parent.ChildNodes())
+            {
+                if (sibling != node
+                    && !(node.Parent is IfStatementSyntax && sibling is StatementSyntax or ElseClauseSyntax)
+                    && ContainsGuestCall(model, semantics, sibling, cancellationToken))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
     }
 
     /// <summary>
