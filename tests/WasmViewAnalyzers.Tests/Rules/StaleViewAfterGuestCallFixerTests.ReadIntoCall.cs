@@ -283,6 +283,27 @@ public sealed partial class StaleViewAfterGuestCallFixerTests
             }
             """
         },
+        {
+            "pointer taken before the guest call that gives its offset, in the same argument",
+            """
+            int Compare(int at)
+            {
+                var relaxed = new ReadOnlySpan<byte>((byte*)memory.GetPointer() + convert(at), 16);
+                var strict = convert(at + 1);
+                return relaxed[0] + strict;
+            }
+            """,
+            """
+            int Compare(int at)
+            {
+                var relaxedConvert = convert(at);
+                var relaxed = new ReadOnlySpan<byte>((byte*)memory.GetPointer() + relaxedConvert, 16);
+                var strict = convert(at + 1);
+                relaxed = new ReadOnlySpan<byte>((byte*)memory.GetPointer() + relaxedConvert, 16);
+                return relaxed[0] + strict;
+            }
+            """
+        },
     };
 
     [Theory]
@@ -295,6 +316,22 @@ public sealed partial class StaleViewAfterGuestCallFixerTests
         var text = await FixedTextAsync(fix);
         Assert.Equal(HostCode.WithMembers(fixedMembers + EntityHelpers), text);
         Assert.True((await Verify.GetFixesPerDiagnosticAsync(text)).Length == 0, form);
+    }
+
+    [Fact]
+    public async Task PointerStaleOnlyByItsOwnStatement_CallsFirstNotKeptBesideThePointer()
+    {
+        // Only the statement's own call makes it stale: making the call first is the whole fix.
+        var findings = await Verify.GetFixesPerDiagnosticAsync(HostCode.WithMembers("""
+            int Peek(int at)
+            {
+                var p = (int*)((byte*)memory.GetPointer() + convert(at));
+                return *p;
+            }
+            """));
+        var finding = Assert.Single(findings);
+        Assert.Contains(finding.Fixes, fix => fix.Title == "Call the guest before obtaining the view");
+        Assert.DoesNotContain(finding.Fixes, fix => fix.EquivalenceKey == StaleViewAfterGuestCallFixer.ReacquireFromKeptInputsKey);
     }
 
     [Fact]
@@ -320,6 +357,125 @@ public sealed partial class StaleViewAfterGuestCallFixerTests
         var finding = Assert.Single(findings);
         Assert.DoesNotContain(finding.Fixes, fix => fix.Title == ObtainAgain);
     }
+
+    /// <summary>A view over a memory field set after construction (<c>Bind(instance)</c>): the memory object kept in a local where the view is obtained, the view obtained again from it.</summary>
+    public static TheoryData<string, string, string> MemoryBoundLaterForms() => new()
+    {
+        {
+            "span written after the call",
+            """
+            private Memory _bound = null!;
+
+            void Bind(Instance instance) => _bound = instance.GetMemory("memory")!;
+
+            void Mark(int at)
+            {
+                var header = _bound.GetSpan(at, 16);
+                header.Clear();
+                reset();
+                header[0] = 1;
+            }
+            """,
+            """
+            private Memory _bound = null!;
+
+            void Bind(Instance instance) => _bound = instance.GetMemory("memory")!;
+
+            void Mark(int at)
+            {
+                var bound = _bound;
+                var header = bound.GetSpan(at, 16);
+                header.Clear();
+                reset();
+                header = bound.GetSpan(at, 16);
+                header[0] = 1;
+            }
+            """
+        },
+        {
+            "pointer read after the call",
+            """
+            private Memory _bound = null!;
+
+            void Bind(Instance instance) => _bound = instance.GetMemory("memory")!;
+
+            int Peek(int at)
+            {
+                var p = (int*)_bound.GetPointer() + at;
+                reset();
+                return *p;
+            }
+            """,
+            """
+            private Memory _bound = null!;
+
+            void Bind(Instance instance) => _bound = instance.GetMemory("memory")!;
+
+            int Peek(int at)
+            {
+                var bound = _bound;
+                var p = (int*)bound.GetPointer() + at;
+                reset();
+                p = (int*)bound.GetPointer() + at;
+                return *p;
+            }
+            """
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(MemoryBoundLaterForms))]
+    public async Task MemoryBoundLater_KeptInALocalThenObtainedAgain(string form, string members, string fixedMembers)
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(HostCode.WithMembers(members));
+        var finding = Assert.Single(findings);
+        var text = await FixedTextAsync(finding.Fixes.First(fix => fix.Title == ObtainAgain));
+        Assert.Equal(HostCode.WithMembers(fixedMembers), text);
+        Assert.True((await Verify.GetFixesPerDiagnosticAsync(text)).Length == 0, form);
+    }
+
+    /// <summary>
+    /// Fix All keeps the memory once and obtains the view again at each use. Like every
+    /// re-acquisition from inputs made first (the same test over <c>memory.GetSpan(convert(at), 16)</c>
+    /// on main), it needs a second Fix All pass to reach that.
+    /// </summary>
+    [Fact]
+    public Task MemoryBoundLater_FixAll_KeptOnce() => new Verify.Test(withRuntimeLibrary: false, withArchiveLibraries: false)
+    {
+        NumberOfFixAllIterations = 2,
+        CodeActionEquivalenceKey = StaleViewAfterGuestCallFixer.FirstFixKey,
+        TestCode = HostCode.WithMembers("""
+        private Memory _bound = null!;
+
+        void Bind(Instance instance) => _bound = instance.GetMemory("memory")!;
+
+        void Mark(int at)
+        {
+            var header = _bound.GetSpan(at, 16);
+            reset();
+            {|WVA001:header|}[0] = 1;
+            reset();
+            {|WVA001:header|}[1] = 2;
+        }
+        """),
+        FixedCode = HostCode.WithMembers("""
+        private Memory _bound = null!;
+
+        void Bind(Instance instance) => _bound = instance.GetMemory("memory")!;
+
+        void Mark(int at)
+        {
+            var bound = _bound;
+            var header = bound.GetSpan(at, 16);
+            reset();
+            header = bound.GetSpan(at, 16);
+            header[0] = 1;
+            reset();
+            header = bound.GetSpan(at, 16);
+            header[1] = 2;
+        }
+        """),
+    }.RunAsync(CancellationToken.None);
 
     [Fact]
     public Task ReadBeforeItsCall_FixAll() => VerifyMembers("""
