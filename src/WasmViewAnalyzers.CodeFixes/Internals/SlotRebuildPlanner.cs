@@ -40,7 +40,8 @@ internal static class SlotRebuildPlanner
         if (finding.Facts is not { } facts
             || facts.Acquisition.Syntax.SyntaxTree != model.SyntaxTree
             || finding.Location is not IdentifierNameSyntax name
-            || model.GetSymbolInfo(name, cancellationToken).Symbol is not ILocalSymbol { IsRef: false, DeclaringSyntaxReferences.Length: 1, Type: INamedTypeSymbol { TypeKind: TypeKind.Struct } slotType } slot
+            || model.GetSymbolInfo(name, cancellationToken).Symbol is not ILocalSymbol { DeclaringSyntaxReferences.Length: 1 } read
+            || SlotOf(model, read, cancellationToken) is not ({ Type: INamedTypeSymbol { TypeKind: TypeKind.Struct } slotType } slot, var derived)
             || slot.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not VariableDeclaratorSyntax { Initializer.Value: { } initializer } declarator
             || model.GetOperation(initializer, cancellationToken) is not IInvocationOperation { TargetMethod: { } called } invocation
             || declarator.Parent?.Parent is not LocalDeclarationStatementSyntax { UsingKeyword.RawKind: 0, Parent: BlockSyntax or SwitchSectionSyntax } declaration
@@ -64,8 +65,23 @@ internal static class SlotRebuildPlanner
             return null;
         }
 
+        var sources = new List<(ILocalSymbol Local, SyntaxNode Source, StatementSyntax Reacquire)> { (slot, declaration, rebuild) };
+        if (derived is { } member)
+        {
+            // ref var invocation = ref slot.Value: bound again to the member of the slot built again.
+            var rebind = ParseStatement($"{read.Name} = ref {slot.Name}.{member.Identifier.ValueText};");
+            if (member.Ancestors().OfType<LocalDeclarationStatementSyntax>().FirstOrDefault() is not { Parent: BlockSyntax or SwitchSectionSyntax } derivedDeclaration
+                || before.SpanStart < derivedDeclaration.Span.End
+                || IsReboundElsewhere(model, read, body, rebind, cancellationToken))
+            {
+                return null;
+            }
+
+            sources.Add((read, derivedDeclaration, rebind));
+        }
+
         if (IsChangedElsewhere(model, slot, body, declarator, rebuild, cancellationToken)
-            || ViewReacquirePlanner.Placed(finding, name, before, new[] { (slot, (SyntaxNode)declaration, rebuild) }, (_, _) => true, null) is not { } plan)
+            || ViewReacquirePlanner.Placed(finding, name, before, sources, (_, _) => true, null) is not { } plan)
         {
             return null;
         }
@@ -299,6 +315,31 @@ internal static class SlotRebuildPlanner
         var all = constructor.ContainingType.GetMembers().OfType<IFieldSymbol>().Where(field => !field.IsStatic && !field.IsConst);
         return all.All(field => members.Contains(field.AssociatedSymbol ?? field)) ? stored : null;
     }
+
+    /// <summary>
+    /// The struct local the use reads: the local itself, or the one a <c>ref</c> local is bound to a
+    /// member of where it is declared (<c>ref Invocation invocation = ref slot.Value;</c>), with that member.
+    /// </summary>
+    private static (ILocalSymbol Slot, SimpleNameSyntax? Member)? SlotOf(SemanticModel model, ILocalSymbol read, CancellationToken cancellationToken)
+    {
+        if (!read.IsRef)
+        {
+            return (read, null);
+        }
+
+        return read.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer.Value: RefExpressionSyntax { Expression: MemberAccessExpressionSyntax { RawKind: (int)SyntaxKind.SimpleMemberAccessExpression, Expression: IdentifierNameSyntax holder } access } }
+               && model.GetSymbolInfo(holder, cancellationToken).Symbol is ILocalSymbol { IsRef: false, DeclaringSyntaxReferences.Length: 1 } slot
+               && model.GetSymbolInfo(access, cancellationToken).Symbol is IFieldSymbol { RefKind: not RefKind.None } or IPropertySymbol { ReturnsByRef: true }
+            ? (slot, access.Name)
+            : null;
+    }
+
+    /// <summary>Whether the <c>ref</c> local is bound to anything else anywhere but its declaration and the binding this fix writes.</summary>
+    private static bool IsReboundElsewhere(SemanticModel model, ILocalSymbol local, SyntaxNode body, StatementSyntax rebind, CancellationToken cancellationToken)
+        => ViewReacquirePlanner.References(model, local, body, cancellationToken).Any(reference =>
+            reference.Parent is AssignmentExpressionSyntax { Right: RefExpressionSyntax } assignment
+            && assignment.Left == reference
+            && !(assignment.Parent is ExpressionStatementSyntax statement && statement.IsEquivalentTo(rebind.WithTriviaFrom(statement), topLevel: false)));
 
     /// <summary>Whether the struct local is written anywhere but its declaration, other than by a rebuilding as this fix writes it, or a field of it re-bound.</summary>
     private static bool IsChangedElsewhere(SemanticModel model, ILocalSymbol slot, SyntaxNode body, VariableDeclaratorSyntax declarator, StatementSyntax rebuild, CancellationToken cancellationToken)

@@ -117,7 +117,17 @@ internal sealed class InputsFirst
 /// </summary>
 internal static class ViewReacquirePlanner
 {
-    public static ReacquirePlan? Plan(FindingContext finding)
+    public static ReacquirePlan? Plan(FindingContext finding) => Plan(finding, widerInputs: false);
+
+    /// <summary>
+    /// The plan where only inputs kept first in the wider ways make one: a memory field set after
+    /// construction kept in a local, the guest call of an operand beside the pointer it is added to.
+    /// A strategy of its own, after the others, so that findings fixed otherwise keep their first fix.
+    /// </summary>
+    public static ReacquirePlan? PlanWithWiderInputs(FindingContext finding)
+        => Plan(finding, widerInputs: false) is null ? Plan(finding, widerInputs: true) : null;
+
+    private static ReacquirePlan? Plan(FindingContext finding, bool widerInputs)
     {
         var model = finding.Model;
         var semantics = finding.Semantics;
@@ -206,8 +216,12 @@ internal static class ViewReacquirePlanner
 
             // memory.GetSpan(decompressInto(size), size): the inputs that call the guest (or are
             // otherwise not pure) go into locals first; the view is then obtained from them again.
+            // (byte*)memory.GetPointer() + Render(): the operand that calls the guest is made first
+            // apart from the pointer only where the guest calls cannot simply go first (the
+            // fix that comes before this one for the findings it fits).
             if (inputsFirst is not null
-                || InputsOf(model, semantics, local, each, before, acquisitionSpan, cancellationToken) is not { } inputs)
+                || (InputsOf(model, semantics, local, each, before, acquisitionSpan, wider: false, cancellationToken)
+                    ?? (widerInputs && GuestCallHoistPlanner.Plan(finding) is null ? InputsOf(model, semantics, local, each, before, acquisitionSpan, wider: true, cancellationToken) : null)) is not { } inputs)
             {
                 return null;
             }
@@ -253,7 +267,8 @@ internal static class ViewReacquirePlanner
         }
 
         var callsFirst = new List<(ExpressionSyntax Call, string Name, TypeSyntax? Type)>();
-        if (MayCallGuestBeforeUse(model, semantics, before, name, cancellationToken))
+        if (MayCallGuestBeforeUse(model, semantics, before, name, cancellationToken)
+            && !IsReadIntoItsGuestCall(model, semantics, before, name, cancellationToken))
         {
             // inv = new() { Args = CopyArgs(s) }: C# fixes the location written before it runs the
             // right-hand side; made first, into a local, the call runs before the view is obtained again.
@@ -418,17 +433,17 @@ internal static class ViewReacquirePlanner
     /// each an argument or an operand of the pure rest, so that made first into locals, in their
     /// order, they leave a source that can: <c>var address = decompressInto(size);</c>.
     /// </summary>
-    private static InputsFirst? InputsOf(SemanticModel model, WasmViewSemantics semantics, ILocalSymbol local, SyntaxNode source, StatementSyntax before, TextSpan acquisitionSpan, CancellationToken cancellationToken)
+    private static InputsFirst? InputsOf(SemanticModel model, WasmViewSemantics semantics, ILocalSymbol local, SyntaxNode source, StatementSyntax before, TextSpan acquisitionSpan, bool wider, CancellationToken cancellationToken)
     {
         if (source is not ExpressionSyntax expression
             || expression.Parent is not EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Variables.Count: 1, Parent: LocalDeclarationStatementSyntax { Parent: BlockSyntax or SwitchSectionSyntax } declaration } } }
-            || model.GetOperation(expression, cancellationToken) is not { } root)
+            || model.GetOperation(Evaluated(expression), cancellationToken) is not { } root)
         {
             return null;
         }
 
         var inputs = new List<IOperation>();
-        if (!CollectInputs(semantics, root, variable => IsAssignedBetween(model, variable, source, before, cancellationToken), inputs, cancellationToken) || inputs.Count == 0)
+        if (!CollectInputs(semantics, root, variable => IsAssignedBetween(model, variable, source, before, cancellationToken), wider ? acquisitionSpan : default, inputs, cancellationToken) || inputs.Count == 0)
         {
             return null;
         }
@@ -455,7 +470,11 @@ internal static class ViewReacquirePlanner
                 argument = argument.Parent;
             }
 
-            var baseName = argument is IArgumentOperation { Parameter: { } parameter } && SyntaxFacts.IsValidIdentifier(parameter.Name) ? parameter.Name : GuestCallHoistPlanner.NameFor(inputSyntax);
+            var baseName = argument is IArgumentOperation { Parameter: { } parameter } && SyntaxFacts.IsValidIdentifier(parameter.Name)
+                ? parameter.Name
+                : input is IFieldReferenceOperation { Field.Name: var fieldName } && fieldName.TrimStart('_') is { Length: > 0 } trimmed && SyntaxFacts.IsValidIdentifier(trimmed) && SyntaxFacts.GetKeywordKind(trimmed) == SyntaxKind.None
+                    ? char.ToLowerInvariant(trimmed[0]) + trimmed.Substring(1)
+                    : GuestCallHoistPlanner.NameFor(inputSyntax);
             var name = SyntaxHelpers.UniqueName(model, declaration.SpanStart, baseName, cancellationToken, taken);
             if (name != baseName)
             {
@@ -470,14 +489,19 @@ internal static class ViewReacquirePlanner
         return new InputsFirst(declaration, named, local.Name);
     }
 
-    /// <summary>Walks down from <paramref name="operation"/>: pure operations are kept, the largest impure arguments and operands under them collected.</summary>
-    private static bool CollectInputs(WasmViewSemantics semantics, IOperation operation, System.Func<ISymbol, bool> inputChanged, List<IOperation> inputs, CancellationToken cancellationToken)
+    /// <summary>
+    /// Walks down from <paramref name="operation"/>: pure operations are kept, the largest impure
+    /// arguments and operands under them collected; with <paramref name="acquisitionSpan"/> (the
+    /// wider inputs), a memory field that is a call's receiver too, and an operand not widened to
+    /// the part of its argument that obtains the view.
+    /// </summary>
+    private static bool CollectInputs(WasmViewSemantics semantics, IOperation operation, System.Func<ISymbol, bool> inputChanged, TextSpan acquisitionSpan, List<IOperation> inputs, CancellationToken cancellationToken)
     {
         if (semantics.PureSources.IsPureOperation(operation, inputChanged, null, cancellationToken))
         {
             foreach (var child in operation.ChildOperations)
             {
-                if (!CollectInputs(semantics, child, inputChanged, inputs, cancellationToken))
+                if (!CollectInputs(semantics, child, inputChanged, acquisitionSpan, inputs, cancellationToken))
                 {
                     return false;
                 }
@@ -486,15 +510,22 @@ internal static class ViewReacquirePlanner
             return true;
         }
 
-        var isValue = operation.Parent is IArgumentOperation or IBinaryOperation or IConversionOperation or IParenthesizedOperation;
+        // _memory.GetSpan(...) over a memory field set after construction (Bind(instance)): the
+        // object is kept in a local, the same object whatever the field holds later.
+        var isReceiver = !acquisitionSpan.IsEmpty
+                         && operation is IFieldReferenceOperation { Type.IsReferenceType: true }
+                         && operation.Parent is IInvocationOperation { Instance: { } instance }
+                         && instance == operation;
+        var isValue = isReceiver || operation.Parent is IArgumentOperation or IBinaryOperation or IConversionOperation or IParenthesizedOperation;
         if (!isValue || operation.Parent is IArgumentOperation { Parameter.RefKind: not RefKind.None })
         {
             return false;
         }
 
-        // An argument is made first whole (var address = buffer + offset), as a person names it.
+        // An argument is made first whole (var address = buffer + offset), as a person names it;
+        // not the part of it that obtains the view ((byte*)memory.GetPointer() + Render()).
         var argument = operation;
-        for (var parent = operation.Parent; parent is IBinaryOperation or IConversionOperation or IParenthesizedOperation; parent = parent.Parent)
+        for (var parent = operation.Parent; parent is IBinaryOperation or IConversionOperation or IParenthesizedOperation && (acquisitionSpan.IsEmpty || !parent.Syntax.Span.Contains(acquisitionSpan)); parent = parent.Parent)
         {
             argument = parent;
         }
@@ -554,6 +585,50 @@ internal static class ViewReacquirePlanner
         }
 
         return branch != inner && !branch.Span.Contains(inner.Span);
+    }
+
+    /// <summary>
+    /// <c>var verdict = _validate(header.FirstPosting);</c>: the statement's only guest calls are the
+    /// ones the read is an argument of, passed by value as a value that holds no view, and nothing
+    /// beside the read on the way up to them calls the guest; the read is done before they run, so a
+    /// view obtained again before the statement is fresh where it is read.
+    /// </summary>
+    private static bool IsReadIntoItsGuestCall(SemanticModel model, WasmViewSemantics semantics, StatementSyntax statement, IdentifierNameSyntax use, CancellationToken cancellationToken)
+    {
+        // A loop's header runs again after its own guest call.
+        var read = use.Ancestors().TakeWhile(n => n != statement).OfType<ArgumentSyntax>().FirstOrDefault();
+        if (SyntaxHelpers.IsLoop(statement)
+            || read is not { RefKindKeyword.RawKind: 0, Parent: ArgumentListSyntax }
+            || ContainsGuestCall(model, semantics, read, cancellationToken)
+            || model.GetOperation(read, cancellationToken) is not IArgumentOperation { Value: { } value }
+            || value.Type is not { TypeKind: not TypeKind.Error } type
+            || type.IsRefLikeType
+            || semantics.Types.CanHoldView(type))
+        {
+            return false;
+        }
+
+        // Up from the argument to the statement: every other part evaluated on the way runs no guest code.
+        for (SyntaxNode node = read; node != statement; node = node.Parent!)
+        {
+            if (node.Parent is null || node.Parent is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)
+            {
+                return false;
+            }
+
+            // An if's branches run after its condition.
+            foreach (var sibling in node.Parent.ChildNodes())
+            {
+                if (sibling != node
+                    && !(node.Parent is IfStatementSyntax && sibling is StatementSyntax or ElseClauseSyntax)
+                    && ContainsGuestCall(model, semantics, sibling, cancellationToken))
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
     }
 
     /// <summary>

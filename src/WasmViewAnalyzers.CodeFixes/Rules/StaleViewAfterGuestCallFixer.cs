@@ -40,6 +40,7 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
     public const string CopyInIteratorKey = RuleIdentifiers.StaleViewAfterGuestCall + ".CopyInIterator";
     public const string RebuildSlotKey = RuleIdentifiers.StaleViewAfterGuestCall + ".RebuildSlot";
     public const string CopyStreamKey = RuleIdentifiers.StaleViewAfterGuestCall + ".CopyStream";
+    public const string ReacquireFromKeptInputsKey = RuleIdentifiers.StaleViewAfterGuestCall + ".ReacquireFromKeptInputs";
 
     private static readonly IReadOnlyList<FixStrategy> Strategies = new[]
     {
@@ -65,6 +66,7 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
         new FixStrategy(CopyInIteratorKey, "Make the iterator yield copies", HelperCopyPlanner.PlanIterator),
         new FixStrategy(RebuildSlotKey, "Build the struct again over the address it holds", SlotRebuildPlanner.Plan),
         new FixStrategy(CopyStreamKey, "Copy the stream's bytes when it is obtained", StreamLocalCopyPlanner.Plan),
+        new FixStrategy(ReacquireFromKeptInputsKey, "Obtain the view again after the call", ReacquireFromKeptInputs),
     };
 
     public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIdentifiers.StaleViewAfterGuestCall);
@@ -131,9 +133,22 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
             return ViewReacquirePlanner.PlanInPlace(finding) is { } inPlace ? new FixEdit[] { new ReplaceEdit(inPlace.Use, inPlace.Source) } : null;
         }
 
+        return ReacquireEdits(finding, plan);
+    }
+
+    private static IReadOnlyList<FixEdit> ReacquireEdits(FindingContext finding, ReacquirePlan plan)
+    {
         var reacquire = new ReacquireEdit(plan, finding.Semantics, finding.Model);
         return plan.InputsFirst is { } inputs ? new FixEdit[] { new InputsFirstEdit(inputs), reacquire } : new FixEdit[] { reacquire };
     }
+
+    /// <summary>
+    /// Obtained again where the memory field, or the guest call added to the pointer, is kept in a
+    /// local where the view is obtained (<c>var memory = _memory;</c>); where the view cannot be
+    /// obtained again otherwise, before the use or in its place.
+    /// </summary>
+    private static IReadOnlyList<FixEdit>? ReacquireFromKeptInputs(FindingContext finding)
+        => ViewReacquirePlanner.PlanInPlace(finding) is null && ViewReacquirePlanner.PlanWithWiderInputs(finding) is { } plan ? ReacquireEdits(finding, plan) : null;
 
     /// <summary>
     /// The guest calls of the view's statement made first; else, where the view cannot be obtained

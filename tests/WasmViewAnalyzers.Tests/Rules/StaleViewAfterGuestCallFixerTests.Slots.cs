@@ -91,6 +91,51 @@ public sealed partial class StaleViewAfterGuestCallFixerTests
     public static TheoryData<string, string, string> SlotForms() => new()
     {
         {
+            "ref local bound to a ref-field slot's value, read after the call",
+            """
+            int Result()
+            {
+                var slot = Push<Pair>();
+                ref var pair = ref slot.Value;
+                reset();
+                return pair.Left;
+            }
+            """,
+            """
+            int Result()
+            {
+                var slot = Push<Pair>();
+                ref var pair = ref slot.Value;
+                reset();
+                slot = new Slot<Pair>(ref MemoryMarshal.AsRef<Pair>(memory.GetSpan(slot.Address, Unsafe.SizeOf<Pair>())), slot.Address);
+                pair = ref slot.Value;
+                return pair.Left;
+            }
+            """
+        },
+        {
+            "ref local bound to a span slot's ref property, written with a guest call on the right",
+            """
+            void Fill(int left)
+            {
+                var result = Reserve<Pair>();
+                ref Pair pair = ref result.Value;
+                pair.Left = convert(left);
+            }
+            """,
+            """
+            void Fill(int left)
+            {
+                var result = Reserve<Pair>();
+                ref Pair pair = ref result.Value;
+                var convert2 = convert(left);
+                result = new SpanSlot<Pair>(MemoryMarshal.Cast<byte, Pair>(memory.GetSpan(result.Address, Unsafe.SizeOf<Pair>())), result.Address);
+                pair = ref result.Value;
+                pair.Left = convert2;
+            }
+            """
+        },
+        {
             "ref-field slot written after a second push",
             """
             void Spawn(int left)
@@ -481,6 +526,23 @@ public sealed partial class StaleViewAfterGuestCallFixerTests
     public static TheoryData<string, string> RefusedSlotRebuilds() => new()
     {
         {
+            "a ref local bound to the slot's value and, on one path, to something else",
+            """
+            int Either(int pick, ref Pair other)
+            {
+                var slot = Push<Pair>();
+                ref var pair = ref slot.Value;
+                if (pick > 0)
+                {
+                    pair = ref other;
+                }
+
+                reset();
+                return pair.Left;
+            }
+            """
+        },
+        {
             "a slot of another object of the helper's type: its memory cannot be named here",
             """
             int Other(Host other)
@@ -723,6 +785,35 @@ public sealed partial class StaleViewAfterGuestCallFixerTests
             flags = new Slot<int>(ref MemoryMarshal.AsRef<int>(memory.GetSpan(flags.Address, Unsafe.SizeOf<int>())), flags.Address);
             args.Value.Right = left;
             flags.Value = 1;
+        }
+        """ + SlotHelpers, StaleViewAfterGuestCallFixer.FirstFixKey);
+
+    [Fact]
+    public Task RebuildSlot_FixAll_RefLocalBoundToTheSlot() => VerifyMembers("""
+        void Call(int left)
+        {
+            var slot = Push<Pair>();
+            ref var pair = ref slot.Value;
+            pair.Left = left;
+            reset();
+            {|WVA001:pair|}.Right = left;
+            reset();
+            {|WVA001:pair|}.Left = {|WVA001:pair|}.Right;
+        }
+        """ + SlotHelpers, """
+        void Call(int left)
+        {
+            var slot = Push<Pair>();
+            ref var pair = ref slot.Value;
+            pair.Left = left;
+            reset();
+            slot = new Slot<Pair>(ref MemoryMarshal.AsRef<Pair>(memory.GetSpan(slot.Address, Unsafe.SizeOf<Pair>())), slot.Address);
+            pair = ref slot.Value;
+            pair.Right = left;
+            reset();
+            slot = new Slot<Pair>(ref MemoryMarshal.AsRef<Pair>(memory.GetSpan(slot.Address, Unsafe.SizeOf<Pair>())), slot.Address);
+            pair = ref slot.Value;
+            pair.Left = pair.Right;
         }
         """ + SlotHelpers, StaleViewAfterGuestCallFixer.FirstFixKey);
 }

@@ -212,7 +212,8 @@ internal sealed class PureSourceSummaries
             case ILocalReferenceOperation local:
                 return local.IsDeclaration || (!local.Local.IsRef && !inputChanged(local.Local)) || (local.Local.IsRef && IsTakenByReference(local) && !inputChanged(local.Local));
             case IParameterReferenceOperation parameter:
-                return parameter.Parameter.RefKind is RefKind.None or RefKind.In && !inputChanged(parameter.Parameter);
+                // _state = ref state in a ref struct's constructor: the place is kept, nothing is read.
+                return (parameter.Parameter.RefKind is RefKind.None or RefKind.In || IsTakenByReference(parameter)) && !inputChanged(parameter.Parameter);
             case IFieldReferenceOperation field:
                 // ref Entity(id).Position: a field of a struct only referred to is a place, whatever it holds.
                 return IsStableField(field.Field, solver.CancellationToken) || IsOwnStructField(field)
