@@ -151,7 +151,7 @@ internal static partial class OffsetSlotPlanner
 
             if (stored is null)
             {
-                if (!isScalar && (IsHarmlessCollectionUse(access) || IsHarmlessChannelUse(model, access, cancellationToken)))
+                if (!isScalar && (IsHarmlessCollectionUse(access) || IsKeyOnlyUse(model, access, cancellationToken) || IsHarmlessChannelUse(model, access, cancellationToken)))
                 {
                     continue;
                 }
@@ -1221,6 +1221,42 @@ internal static partial class OffsetSlotPlanner
            && member.Expression == access
            && member.Name.Identifier.ValueText is "Count" or "Length" or "Clear" or "RemoveFirst" or "RemoveLast" or "RemoveAt" or "IsEmpty"
            && (member.Name.Identifier.ValueText is "Count" or "Length" or "IsEmpty" || member.Parent is InvocationExpressionSyntax { Parent: ExpressionStatementSyntax });
+
+    /// <summary>
+    /// A use of a dictionary field that reads only its keys (<c>ContainsKey(key)</c>, <c>Remove(key)</c>,
+    /// <c>TryRemove(key, out _)</c>, <c>Keys</c>), where the keys hold no pointer: the offsets change the
+    /// values alone, so every key is where it was. <c>Remove(key, out value)</c> takes a value out.
+    /// </summary>
+    private static bool IsKeyOnlyUse(SemanticModel model, ExpressionSyntax access, CancellationToken cancellationToken)
+    {
+        if (access.Parent is not MemberAccessExpressionSyntax member
+            || member.Expression != access
+            || model.GetTypeInfo(access, cancellationToken).Type is not { } type
+            || DictionaryKeyType(type) is not { } key
+            || HoldsPointer(key))
+        {
+            return false;
+        }
+
+        return (member.Name.Identifier.ValueText, member.Parent) switch
+        {
+            ("Keys", not InvocationExpressionSyntax) => true,
+            ("ContainsKey" or "Remove", InvocationExpressionSyntax { ArgumentList.Arguments.Count: 1 }) => true,
+            ("TryRemove", InvocationExpressionSyntax { ArgumentList.Arguments: { Count: 2 } arguments }) => arguments[1].Expression is DeclarationExpressionSyntax { Designation: DiscardDesignationSyntax }
+                || model.GetSymbolInfo(arguments[1].Expression, cancellationToken).Symbol is IDiscardSymbol,
+            _ => false,
+        };
+    }
+
+    private static ITypeSymbol? DictionaryKeyType(ITypeSymbol type)
+        => type.AllInterfaces.Append(type).OfType<INamedTypeSymbol>().FirstOrDefault(candidate =>
+            candidate.ContainingNamespace?.ToDisplayString() == "System.Collections.Generic"
+            && candidate.Name is "IDictionary" or "IReadOnlyDictionary"
+            && candidate.TypeArguments.Length == 2)?.TypeArguments[0];
+
+    /// <summary>Whether a key type is or holds (as a tuple element or type argument) a pointer or address the fix would retype.</summary>
+    private static bool HoldsPointer(ITypeSymbol type)
+        => IsPointerOrAddress(type) || (type is INamedTypeSymbol named && named.TypeArguments.Any(HoldsPointer));
 
     /// <summary>
     /// <c>foreach (var frame in _pending)</c>: the loop's reads of each pointer (<c>*(byte*)frame</c>,

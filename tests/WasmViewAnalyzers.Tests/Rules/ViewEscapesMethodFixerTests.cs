@@ -435,6 +435,68 @@ public sealed class ViewEscapesMethodFixerTests
         }
         """);
 
+    /// <summary>
+    /// A dictionary field of pointers also used by its keys alone: asking for a key, dropping one,
+    /// its keys. The offsets change the values only, so each of these sees the keys it saw.
+    /// </summary>
+    [Theory]
+    [InlineData("Dictionary<string, nint>", "Dictionary<string, int>", "bool Has(string key) => _index.ContainsKey(key);")]
+    [InlineData("Dictionary<string, nint>", "Dictionary<string, int>", "void Drop(string key) => _index.Remove(key);")]
+    [InlineData("Dictionary<string, nint>", "Dictionary<string, int>", "bool Drop(string key) => _index.Remove(key);")]
+    [InlineData("Dictionary<string, nint>", "Dictionary<string, int>", "int Longest() { var n = 0; foreach (var key in _index.Keys) n = Math.Max(n, key.Length); return n; }")]
+    [InlineData("Dictionary<(int Tile, int Level), nint>", "Dictionary<(int Tile, int Level), int>", "bool Has(int tile) => _index.ContainsKey((tile, 0));")]
+    [InlineData("Dictionary<string, (nint Ptr, int Length)>", "Dictionary<string, (int Ptr, int Length)>", "bool Has(string key) => _index.ContainsKey(key);")]
+    [InlineData("ConcurrentDictionary<string, nint>", "ConcurrentDictionary<string, int>", "void Drop(string key) => _index.TryRemove(key, out _);")]
+    [InlineData("ConcurrentDictionary<string, nint>", "ConcurrentDictionary<string, int>", "bool Drop(string key) => _index.TryRemove(key, out var _);")]
+    public Task PointersInADictionaryAlsoUsedByKey_KeepTheOffsets(string type, string fixedType, string keyUse)
+    {
+        var store = type.EndsWith("int Length)>", StringComparison.Ordinal)
+            ? ("_index[key] = {|WVA002:(memory.GetPointer() + address, 16)|};", "_index[key] = (address, 16);")
+            : type.Contains("(int Tile", StringComparison.Ordinal)
+                ? ("_index[(address, 0)] = {|WVA002:memory.GetPointer() + address|};", "_index[(address, 0)] = address;")
+                : ("_index[key] = {|WVA002:memory.GetPointer() + address|};", "_index[key] = address;");
+        return VerifyMembers($$"""
+            private readonly {{type}} _index = new();
+
+            void Keep(string key, int address) => {{store.Item1}}
+
+            {{keyUse}}
+            """, $$"""
+            private readonly {{fixedType}} _index = new();
+
+            void Keep(string key, int address) => {{store.Item2}}
+
+            {{keyUse}}
+            """);
+    }
+
+    /// <summary>
+    /// The twins that read or compare what the dictionary holds: keys that are pointers (an offset
+    /// key would find another entry), a value taken out by <c>Remove(key, out value)</c> or
+    /// <c>TryRemove(key, out value)</c> and handed on, <c>ContainsValue</c> (compares pointers).
+    /// </summary>
+    [Theory]
+    [InlineData("Dictionary<nint, nint>", "bool Has(nint key) => _index.ContainsKey(key);", false)]
+    [InlineData("Dictionary<string, nint>", "nint Take(string key) => _index.Remove(key, out var p) ? p : 0;", false)]
+    [InlineData("ConcurrentDictionary<string, nint>", "nint Take(string key) => _index.TryRemove(key, out var p) ? p : 0;", false)]
+    [InlineData("Dictionary<string, nint>", "bool Holds(nint p) => _index.ContainsValue(p);", false)]
+    [InlineData("Dictionary<string, nint>", "bool Has(string key) => _index.ContainsKey(key);", true)]
+    [InlineData("Dictionary<string, nint>", "int Size() => _index.Keys.Count;", true)]
+    public async Task PointersInADictionaryReadOrComparedByAKeyUse_KeepTheirType(string type, string use, bool offered)
+    {
+        var key = type.StartsWith("Dictionary<nint", StringComparison.Ordinal) ? "(nint)address" : "key";
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host($$"""
+            private readonly {{type}} _index = new();
+
+            void Keep(string key, int address) => _index[{{key}}] = memory.GetPointer() + address;
+
+            {{use}}
+            """));
+
+        var titles = Assert.Single(findings).Fixes.Select(fix => fix.Title);
+        Assert.Equal(offered, titles.Contains("Keep the guest offset instead of the pointer"));
+    }
+
     [Fact]
     public Task PointerSlotOnlyComparedWithZero_KeepsTheOffsetOrNone() => VerifyMembers("""
         private nint _lastBody;
