@@ -1572,10 +1572,29 @@ internal static partial class OffsetSlotPlanner
                 => !ViewReacquirePlanner.IsAssignedBetween(model, part is ILocalReferenceOperation l ? l.Local : ((IParameterReferenceOperation)part).Parameter, declared, use, cancellationToken),
             IFieldReferenceOperation { Instance: null or IInstanceReferenceOperation, Field: var field }
                 => field.IsReadOnly || field.IsConst || !MayChangeFieldBetween(model, field, body, declarator, use, cancellationToken),
+            IMemberReferenceOperation { Instance: ILocalReferenceOperation or IParameterReferenceOperation, Member: var member } => IsStoredValueOfReadOnlyStruct(member, cancellationToken),
             IInstanceReferenceOperation or IConversionOperation or IBinaryOperation or IUnaryOperation or IParenthesizedOperation or ISizeOfOperation => true,
             _ => false,
         }));
     }
+
+    /// <summary>
+    /// A field or auto-property of a readonly struct (<c>buffer.Offset</c> of a <c>readonly record
+    /// struct GuestBuffer(int Offset, int Capacity)</c>): read from a local or parameter, it changes
+    /// only where the variable is assigned. A computed property may read anything.
+    /// </summary>
+    private static bool IsStoredValueOfReadOnlyStruct(ISymbol member, CancellationToken cancellationToken)
+        => member.ContainingType is { TypeKind: TypeKind.Struct, IsReadOnly: true } && !member.IsStatic && member switch
+        {
+            IFieldSymbol => true,
+            IPropertySymbol { IsIndexer: false, DeclaringSyntaxReferences: { Length: 1 } declared } => declared[0].GetSyntax(cancellationToken) switch
+            {
+                ParameterSyntax => true,
+                PropertyDeclarationSyntax { ExpressionBody: null, AccessorList.Accessors: var accessors } => accessors.All(a => a.Body is null && a.ExpressionBody is null),
+                _ => false,
+            },
+            _ => false,
+        };
 
     /// <summary>
     /// Whether code between <paramref name="declarator"/> and <paramref name="use"/> may change

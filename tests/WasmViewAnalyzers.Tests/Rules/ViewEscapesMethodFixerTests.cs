@@ -497,6 +497,84 @@ public sealed class ViewEscapesMethodFixerTests
         Assert.Equal(offered, titles.Contains("Keep the guest offset instead of the pointer"));
     }
 
+    /// <summary>
+    /// A pointer held in a local whose offset is a member of a readonly struct variable
+    /// (<c>buffer.Offset</c>, a WASI <c>vec.Buf</c>): the member keeps its value until the variable
+    /// is assigned, so the offset read at the store is the one the pointer was built from.
+    /// </summary>
+    [Theory]
+    [InlineData("public readonly record struct Slice(int Offset, int Length);", true)]
+    [InlineData("public readonly struct Slice { public readonly int Offset; public Slice(int offset) => Offset = offset; }", true)]
+    [InlineData("public readonly struct Slice { public int Offset { get; } public Slice(int offset) => Offset = offset; }", true)]
+    [InlineData("public readonly struct Slice { public int Offset { get; init; } }", true)]
+    [InlineData("public record struct Slice(int Offset, int Length);", false)]
+    [InlineData("public struct Slice { public int Offset; }", false)]
+    [InlineData("public sealed class Slice { public int Offset { get; set; } }", false)]
+    [InlineData("public readonly struct Slice { public int Offset => System.Environment.TickCount; }", false)]
+    public async Task PointerHeldInLocal_OffsetFromAReadOnlyStructMember_KeepsTheOffset(string slice, bool offered)
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host($$"""
+            private nint _last;
+            void Keep(Slice slice)
+            {
+                var p = memory.GetPointer() + slice.Offset;
+                Console.WriteLine(p);
+                _last = p;
+            }
+            byte First() => *(byte*)_last;
+            }
+
+            {{slice}}
+
+            class Unused
+            {
+            """));
+
+        var titles = Assert.Single(findings).Fixes.Select(fix => fix.Title);
+        Assert.Equal(offered, titles.Contains("Keep the guest offset instead of the pointer"));
+    }
+
+    [Fact]
+    public Task PointerHeldInLocal_OffsetFromAReadOnlyStructParameter_FixAll() => VerifyMembers("""
+        private nint _last;
+        private static nint s_last;
+
+        void Keep(Slice slice)
+        {
+            var p = memory.GetPointer() + slice.Offset;
+            Console.WriteLine(*(byte*)p);
+            _last = {|WVA002:p|};
+            s_last = {|WVA002:p|};
+        }
+
+        byte First() => *(byte*)_last;
+        }
+
+        public readonly record struct Slice(int Offset, int Length);
+
+        class Unused
+        {
+        """, """
+        private int _last;
+        private static int s_last;
+
+        void Keep(Slice slice)
+        {
+            var p = memory.GetPointer() + slice.Offset;
+            Console.WriteLine(*(byte*)p);
+            _last = slice.Offset;
+            s_last = slice.Offset;
+        }
+
+        byte First() => *(byte*)(memory.GetPointer() + _last);
+        }
+
+        public readonly record struct Slice(int Offset, int Length);
+
+        class Unused
+        {
+        """);
+
     [Fact]
     public Task PointerSlotOnlyComparedWithZero_KeepsTheOffsetOrNone() => VerifyMembers("""
         private nint _lastBody;
