@@ -283,7 +283,11 @@ internal static partial class OffsetSlotPlanner
         {
             // A read as a pointer needs the value of an offset that may be missing (where the
             // pointer was 0), and an initializer would keep one from the start.
-            if (HasInitializer(declaredType) || !reads.All(read => GuardedByItsTest(read, zeroTests.Select(t => (t.Test, t.Kept)).ToList(), slot.Name)))
+            // A record's member is another object's at each read: a test of one object says
+            // nothing of the object another read is of, so a positional member may only be compared.
+            if (HasInitializer(declaredType)
+                || (declaredType.Parent is ParameterSyntax && reads.Count > 0)
+                || !reads.All(read => GuardedByItsTest(read, zeroTests.Select(t => (t.Test, t.Kept)).ToList(), slot.Name)))
             {
                 return null;
             }
@@ -624,6 +628,7 @@ internal static partial class OffsetSlotPlanner
     {
         VariableDeclarationSyntax declaration => declaration.Variables.Any(v => v.Initializer is not null),
         PropertyDeclarationSyntax property => property.Initializer is not null,
+        ParameterSyntax parameter => parameter.Default is not null,
         _ => true,
     };
 

@@ -575,6 +575,64 @@ public sealed class ViewEscapesMethodFixerTests
         {
         """);
 
+    /// <summary>
+    /// A record's positional pointer member only compared with 0 (<c>pv.Header != 0</c>), made with
+    /// 0 somewhere: a pointer into guest memory is never 0, so it becomes a nullable offset, the
+    /// comparison <c>HasValue</c> and the 0 <c>null</c>.
+    /// </summary>
+    [Theory]
+    [InlineData("sealed record")]
+    [InlineData("readonly record struct")]
+    [InlineData("record struct")]
+    public Task PositionalPointerMemberOnlyComparedWithZero_BecomesANullableOffset(string kind) => VerifyMembers($$"""
+        private readonly Dictionary<string, PvRef> _recent = new();
+        private PvRef _empty = new("", 0, 0);
+
+        void Keep(string fen, int address) => _recent[fen] = {|WVA002:new PvRef(fen, memory.GetPointer() + address, 4)|};
+
+        bool HasHeader(string fen) => _recent.TryGetValue(fen, out var pv) && pv.Header != 0;
+
+        bool Empty => _empty.Header == IntPtr.Zero;
+
+        private {{kind}} PvRef(string Fen, nint Header, int Moves);
+        """, $$"""
+        private readonly Dictionary<string, PvRef> _recent = new();
+        private PvRef _empty = new("", null, 0);
+
+        void Keep(string fen, int address) => _recent[fen] = new PvRef(fen, address, 4);
+
+        bool HasHeader(string fen) => _recent.TryGetValue(fen, out var pv) && pv.Header.HasValue;
+
+        bool Empty => !_empty.Header.HasValue;
+
+        private {{kind}} PvRef(string Fen, int? Header, int Moves);
+        """);
+
+    /// <summary>
+    /// The twins: a positional member with a default value (a record made without it holds 0 from
+    /// the start), and one read as a pointer behind a test (the test may be of another object).
+    /// </summary>
+    [Theory]
+    [InlineData("private sealed record PvRef(string Fen, nint Header = 0);", "bool HasHeader(PvRef pv) => pv.Header != 0;", false)]
+    [InlineData("private sealed record PvRef(string Fen, nint Header);", "byte First(PvRef pv) => pv.Header != 0 ? *(byte*)pv.Header : (byte)0;", false)]
+    [InlineData("private sealed record PvRef(string Fen, nint Header);", "bool HasHeader(PvRef pv) => pv.Header != 0;", true)]
+    public async Task PositionalPointerMemberWithADefaultOrReadBehindATest_KeepsItsType(string record, string use, bool offered)
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host($$"""
+            private PvRef? _last;
+            private PvRef _empty = new("", 0);
+
+            void Keep(string fen, int address) => _last = new PvRef(fen, memory.GetPointer() + address);
+
+            {{use}}
+
+            {{record}}
+            """));
+
+        var titles = Assert.Single(findings).Fixes.Select(fix => fix.Title);
+        Assert.Equal(offered, titles.Contains("Keep the guest offset instead of the pointer"));
+    }
+
     [Fact]
     public Task PointerSlotOnlyComparedWithZero_KeepsTheOffsetOrNone() => VerifyMembers("""
         private nint _lastBody;
