@@ -172,6 +172,12 @@ internal static partial class OffsetSlotPlanner
                     continue;
                 }
 
+                if (!isScalar && GuardedValueReads(model, access, cancellationToken) is { } takenOut)
+                {
+                    replacements.AddRange(takenOut.Select(read => ((SyntaxNode)read, (SyntaxNode)read)));
+                    continue;
+                }
+
                 if (!isScalar && DeconstructedReads(model, access, cancellationToken) is { } takenApart)
                 {
                     replacements.AddRange(takenApart.Select(read => ((SyntaxNode)read, (SyntaxNode)read)));
@@ -1368,6 +1374,69 @@ internal static partial class OffsetSlotPlanner
         {
             pointer = IsPointerOrAddress(tupleField.Type) ? tupleMember : null;
             return pointer is null || IsPointerRead(tupleMember);
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// <c>_cache.TryGetValue(key, out var p) ? *(byte*)p : 0</c> (also <c>TryDequeue</c>,
+    /// <c>TryPop</c>, <c>TryPeek</c>): the reads of the pointer taken out, each where the call said
+    /// one was there (the right of <c>&amp;&amp;</c> after it, the true branch of <c>?:</c> or
+    /// <c>if</c> over it). Elsewhere the variable may hold the 0 of none, which obtaining the pointer
+    /// again would turn into the memory's base. Null where it is read anywhere else, or written.
+    /// </summary>
+    private static IReadOnlyList<ExpressionSyntax>? GuardedValueReads(SemanticModel model, ExpressionSyntax access, CancellationToken cancellationToken)
+    {
+        if (access.Parent is not MemberAccessExpressionSyntax { Name.Identifier.ValueText: "TryGetValue" or "TryDequeue" or "TryPop" or "TryPeek" } member
+            || member.Expression != access
+            || member.Parent is not InvocationExpressionSyntax { ArgumentList.Arguments: { Count: > 0 } arguments } call
+            || arguments[arguments.Count - 1] is not { RefKindKeyword.RawKind: (int)SyntaxKind.OutKeyword, Expression: DeclarationExpressionSyntax { Designation: SingleVariableDesignationSyntax designation } }
+            || model.GetDeclaredSymbol(designation, cancellationToken) is not ILocalSymbol value
+            || !IsPointerOrAddress(value.Type)
+            || SyntaxHelpers.EnclosingFunction(call) is not { } body)
+        {
+            return null;
+        }
+
+        var reads = new List<ExpressionSyntax>();
+        foreach (var use in ViewReacquirePlanner.References(model, value, body, cancellationToken))
+        {
+            if (ViewReacquirePlanner.IsWrite(use) || !IsPointerRead(use) || !GuardedByCall(use, call))
+            {
+                return null;
+            }
+
+            reads.Add(use);
+        }
+
+        return reads;
+    }
+
+    /// <summary>Whether <paramref name="read"/> runs only where <paramref name="call"/> returned true.</summary>
+    private static bool GuardedByCall(SyntaxNode read, InvocationExpressionSyntax call)
+    {
+        static bool IsCall(ExpressionSyntax condition, InvocationExpressionSyntax call)
+        {
+            while (condition is ParenthesizedExpressionSyntax parenthesized)
+            {
+                condition = parenthesized.Expression;
+            }
+
+            return condition == call;
+        }
+
+        for (var node = read; node.Parent is { } parent; node = parent)
+        {
+            switch (parent)
+            {
+                case ConditionalExpressionSyntax conditional when conditional.WhenTrue == node && IsCall(conditional.Condition, call):
+                case BinaryExpressionSyntax { RawKind: (int)SyntaxKind.LogicalAndExpression } conjunction when conjunction.Right == node && IsCall(conjunction.Left, call):
+                case IfStatementSyntax @if when @if.Statement == node && IsCall(@if.Condition, call):
+                    return true;
+                case AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or MemberDeclarationSyntax:
+                    return false;
+            }
         }
 
         return false;

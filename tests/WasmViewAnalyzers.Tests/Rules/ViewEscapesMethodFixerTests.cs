@@ -633,6 +633,62 @@ public sealed class ViewEscapesMethodFixerTests
         Assert.Equal(offered, titles.Contains("Keep the guest offset instead of the pointer"));
     }
 
+    /// <summary>
+    /// A pointer taken out of a collection field by a <c>Try</c> method (<c>TryGetValue</c>,
+    /// <c>TryDequeue</c>, <c>TryPop</c>, <c>TryPeek</c>) and read where the call said one was there:
+    /// the read obtains the pointer again from the offset.
+    /// </summary>
+    [Theory]
+    [InlineData("Dictionary<string, nint>", "_cache[key] = {0};", "byte First(string key) => _cache.TryGetValue(key, out var p) ? *(byte*)p : (byte)0;", "byte First(string key) => _cache.TryGetValue(key, out var p) ? *(byte*)(memory.GetPointer() + p) : (byte)0;")]
+    [InlineData("Dictionary<string, nint>", "_cache[key] = {0};", "bool Set(string key) => _cache.TryGetValue(key, out var p) && *(byte*)p != 0;", "bool Set(string key) => _cache.TryGetValue(key, out var p) && *(byte*)(memory.GetPointer() + p) != 0;")]
+    [InlineData("ConcurrentDictionary<string, nint>", "_cache[key] = {0};", "byte First(string key)\n{\n    if (_cache.TryGetValue(key, out var p))\n    {\n        return *(byte*)p;\n    }\n\n    return 0;\n}", "byte First(string key)\n{\n    if (_cache.TryGetValue(key, out var p))\n    {\n        return *(byte*)(memory.GetPointer() + p);\n    }\n\n    return 0;\n}")]
+    [InlineData("Queue<nint>", "_cache.Enqueue({0});", "byte First() => _cache.TryDequeue(out var p) ? *(byte*)p : (byte)0;", "byte First() => _cache.TryDequeue(out var p) ? *(byte*)(memory.GetPointer() + p) : (byte)0;")]
+    [InlineData("Stack<nint>", "_cache.Push({0});", "byte First() => _cache.TryPop(out var p) ? *(byte*)p : (byte)0;", "byte First() => _cache.TryPop(out var p) ? *(byte*)(memory.GetPointer() + p) : (byte)0;")]
+    [InlineData("ConcurrentQueue<nint>", "_cache.Enqueue({0});", "byte First() => _cache.TryPeek(out var p) ? ((byte*)p)[1] : (byte)0;", "byte First() => _cache.TryPeek(out var p) ? ((byte*)(memory.GetPointer() + p))[1] : (byte)0;")]
+    public Task PointerTakenOutByATryMethod_ReadWhereTheCallSaidOneWasThere_ObtainsItAgain(string type, string store, string read, string fixedRead)
+    {
+        var fixedType = type.Replace("nint>", "int>", StringComparison.Ordinal);
+        return VerifyMembers($$"""
+            private readonly {{type}} _cache = new();
+
+            void Keep(string key, int address) => {{string.Format(System.Globalization.CultureInfo.InvariantCulture, store, "{|WVA002:memory.GetPointer() + address|}")}}
+
+            {{read}}
+            """, $$"""
+            private readonly {{fixedType}} _cache = new();
+
+            void Keep(string key, int address) => {{string.Format(System.Globalization.CultureInfo.InvariantCulture, store, "address")}}
+
+            {{fixedRead}}
+            """);
+    }
+
+    /// <summary>
+    /// The twins: the pointer read where the call may have found none (after it, in its false
+    /// branch, behind its negation: the 0 of none would become the memory's base), compared, or
+    /// captured by a lambda.
+    /// </summary>
+    [Theory]
+    [InlineData("byte First(string key) { _cache.TryGetValue(key, out var p); return *(byte*)p; }", false)]
+    [InlineData("byte First(string key) => _cache.TryGetValue(key, out var p) ? (byte)0 : *(byte*)p;", false)]
+    [InlineData("byte First(string key) => !_cache.TryGetValue(key, out var p) ? (byte)0 : *(byte*)p;", false)]
+    [InlineData("bool Same(string key, nint other) => _cache.TryGetValue(key, out var p) && p == other;", false)]
+    [InlineData("Func<byte> First(string key) => _cache.TryGetValue(key, out var p) ? () => *(byte*)p : () => 0;", false)]
+    [InlineData("byte First(string key) => _cache.TryGetValue(key, out var p) ? *(byte*)p : (byte)0;", true)]
+    public async Task PointerTakenOutByATryMethod_ReadWhereItMayBeNone_KeepsItsType(string use, bool offered)
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host($$"""
+            private readonly Dictionary<string, nint> _cache = new();
+
+            void Keep(string key, int address) => _cache[key] = memory.GetPointer() + address;
+
+            {{use}}
+            """));
+
+        var titles = Assert.Single(findings).Fixes.Select(fix => fix.Title);
+        Assert.Equal(offered, titles.Contains("Keep the guest offset instead of the pointer"));
+    }
+
     [Fact]
     public Task PointerSlotOnlyComparedWithZero_KeepsTheOffsetOrNone() => VerifyMembers("""
         private nint _lastBody;
