@@ -861,7 +861,7 @@ public sealed class ViewEscapesMethodFixerTests
 
             void Enqueue(int address) => _queue.Enqueue(memory.GetPointer() + address);
 
-            byte Next => _queue.TryDequeue(out var next) ? *(byte*)next : (byte)0;
+            byte Next => _queue.TryDequeue(out var next) | true ? *(byte*)next : (byte)0;
 
             void Push(int address) => _stack.Push(memory.GetPointer() + address);
 
@@ -890,8 +890,8 @@ public sealed class ViewEscapesMethodFixerTests
 
         // A pointer read where it may be 0 would need an offset that may be missing (nor may a loop
         // or a lambda compare an element with 0); FirstOrDefault's 0
-        // for none would become the memory's base; an element taken out into a local would be an
-        // offset there; a pointer compared is no offset; a slot given a value where it is declared holds one from the start.
+        // for none would become the memory's base, as would TryDequeue's where its result does not
+        // guard the read; a pointer compared is no offset; a slot given a value where it is declared holds one from the start.
         Assert.Empty(titles);
     }
 
