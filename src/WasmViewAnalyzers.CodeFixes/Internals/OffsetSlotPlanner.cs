@@ -151,7 +151,7 @@ internal static partial class OffsetSlotPlanner
 
             if (stored is null)
             {
-                if (!isScalar && (IsHarmlessCollectionUse(access) || IsHarmlessChannelUse(model, access, cancellationToken)))
+                if (!isScalar && (IsHarmlessCollectionUse(access) || IsKeyOnlyUse(model, access, cancellationToken) || IsHarmlessChannelUse(model, access, cancellationToken)))
                 {
                     continue;
                 }
@@ -169,6 +169,12 @@ internal static partial class OffsetSlotPlanner
                         replacements.Add((pointerRead, pointerRead));
                     }
 
+                    continue;
+                }
+
+                if (!isScalar && GuardedValueReads(model, access, cancellationToken) is { } takenOut)
+                {
+                    replacements.AddRange(takenOut.Select(read => ((SyntaxNode)read, (SyntaxNode)read)));
                     continue;
                 }
 
@@ -283,7 +289,11 @@ internal static partial class OffsetSlotPlanner
         {
             // A read as a pointer needs the value of an offset that may be missing (where the
             // pointer was 0), and an initializer would keep one from the start.
-            if (HasInitializer(declaredType) || !reads.All(read => GuardedByItsTest(read, zeroTests.Select(t => (t.Test, t.Kept)).ToList(), slot.Name)))
+            // A record's member is another object's at each read: a test of one object says
+            // nothing of the object another read is of, so a positional member may only be compared.
+            if (HasInitializer(declaredType)
+                || (declaredType.Parent is ParameterSyntax && reads.Count > 0)
+                || !reads.All(read => GuardedByItsTest(read, zeroTests.Select(t => (t.Test, t.Kept)).ToList(), slot.Name)))
             {
                 return null;
             }
@@ -624,6 +634,7 @@ internal static partial class OffsetSlotPlanner
     {
         VariableDeclarationSyntax declaration => declaration.Variables.Any(v => v.Initializer is not null),
         PropertyDeclarationSyntax property => property.Initializer is not null,
+        ParameterSyntax parameter => parameter.Default is not null,
         _ => true,
     };
 
@@ -1223,6 +1234,42 @@ internal static partial class OffsetSlotPlanner
            && (member.Name.Identifier.ValueText is "Count" or "Length" or "IsEmpty" || member.Parent is InvocationExpressionSyntax { Parent: ExpressionStatementSyntax });
 
     /// <summary>
+    /// A use of a dictionary field that reads only its keys (<c>ContainsKey(key)</c>, <c>Remove(key)</c>,
+    /// <c>TryRemove(key, out _)</c>, <c>Keys</c>), where the keys hold no pointer: the offsets change the
+    /// values alone, so every key is where it was. <c>Remove(key, out value)</c> takes a value out.
+    /// </summary>
+    private static bool IsKeyOnlyUse(SemanticModel model, ExpressionSyntax access, CancellationToken cancellationToken)
+    {
+        if (access.Parent is not MemberAccessExpressionSyntax member
+            || member.Expression != access
+            || model.GetTypeInfo(access, cancellationToken).Type is not { } type
+            || DictionaryKeyType(type) is not { } key
+            || HoldsPointer(key))
+        {
+            return false;
+        }
+
+        return (member.Name.Identifier.ValueText, member.Parent) switch
+        {
+            ("Keys", not InvocationExpressionSyntax) => true,
+            ("ContainsKey" or "Remove", InvocationExpressionSyntax { ArgumentList.Arguments.Count: 1 }) => true,
+            ("TryRemove", InvocationExpressionSyntax { ArgumentList.Arguments: { Count: 2 } arguments }) => arguments[1].Expression is DeclarationExpressionSyntax { Designation: DiscardDesignationSyntax }
+                || model.GetSymbolInfo(arguments[1].Expression, cancellationToken).Symbol is IDiscardSymbol,
+            _ => false,
+        };
+    }
+
+    private static ITypeSymbol? DictionaryKeyType(ITypeSymbol type)
+        => type.AllInterfaces.Append(type).OfType<INamedTypeSymbol>().FirstOrDefault(candidate =>
+            candidate.ContainingNamespace?.ToDisplayString() == "System.Collections.Generic"
+            && candidate.Name is "IDictionary" or "IReadOnlyDictionary"
+            && candidate.TypeArguments.Length == 2)?.TypeArguments[0];
+
+    /// <summary>Whether a key type is or holds (as a tuple element or type argument) a pointer or address the fix would retype.</summary>
+    private static bool HoldsPointer(ITypeSymbol type)
+        => IsPointerOrAddress(type) || (type is INamedTypeSymbol named && named.TypeArguments.Any(HoldsPointer));
+
+    /// <summary>
     /// <c>foreach (var frame in _pending)</c>: the loop's reads of each pointer (<c>*(byte*)frame</c>,
     /// <c>upload.Start</c> of a tuple), which obtain it again; a type written for the loop variable
     /// is added to <paramref name="retyped"/>. Null where the loop variable is used otherwise
@@ -1327,6 +1374,69 @@ internal static partial class OffsetSlotPlanner
         {
             pointer = IsPointerOrAddress(tupleField.Type) ? tupleMember : null;
             return pointer is null || IsPointerRead(tupleMember);
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// <c>_cache.TryGetValue(key, out var p) ? *(byte*)p : 0</c> (also <c>TryDequeue</c>,
+    /// <c>TryPop</c>, <c>TryPeek</c>): the reads of the pointer taken out, each where the call said
+    /// one was there (the right of <c>&amp;&amp;</c> after it, the true branch of <c>?:</c> or
+    /// <c>if</c> over it). Elsewhere the variable may hold the 0 of none, which obtaining the pointer
+    /// again would turn into the memory's base. Null where it is read anywhere else, or written.
+    /// </summary>
+    private static IReadOnlyList<ExpressionSyntax>? GuardedValueReads(SemanticModel model, ExpressionSyntax access, CancellationToken cancellationToken)
+    {
+        if (access.Parent is not MemberAccessExpressionSyntax { Name.Identifier.ValueText: "TryGetValue" or "TryDequeue" or "TryPop" or "TryPeek" } member
+            || member.Expression != access
+            || member.Parent is not InvocationExpressionSyntax { ArgumentList.Arguments: { Count: > 0 } arguments } call
+            || arguments[arguments.Count - 1] is not { RefKindKeyword.RawKind: (int)SyntaxKind.OutKeyword, Expression: DeclarationExpressionSyntax { Designation: SingleVariableDesignationSyntax designation } }
+            || model.GetDeclaredSymbol(designation, cancellationToken) is not ILocalSymbol value
+            || !IsPointerOrAddress(value.Type)
+            || SyntaxHelpers.EnclosingFunction(call) is not { } body)
+        {
+            return null;
+        }
+
+        var reads = new List<ExpressionSyntax>();
+        foreach (var use in ViewReacquirePlanner.References(model, value, body, cancellationToken))
+        {
+            if (ViewReacquirePlanner.IsWrite(use) || !IsPointerRead(use) || !GuardedByCall(use, call))
+            {
+                return null;
+            }
+
+            reads.Add(use);
+        }
+
+        return reads;
+    }
+
+    /// <summary>Whether <paramref name="read"/> runs only where <paramref name="call"/> returned true.</summary>
+    private static bool GuardedByCall(SyntaxNode read, InvocationExpressionSyntax call)
+    {
+        static bool IsCall(ExpressionSyntax condition, InvocationExpressionSyntax call)
+        {
+            while (condition is ParenthesizedExpressionSyntax parenthesized)
+            {
+                condition = parenthesized.Expression;
+            }
+
+            return condition == call;
+        }
+
+        for (var node = read; node.Parent is { } parent; node = parent)
+        {
+            switch (parent)
+            {
+                case ConditionalExpressionSyntax conditional when conditional.WhenTrue == node && IsCall(conditional.Condition, call):
+                case BinaryExpressionSyntax { RawKind: (int)SyntaxKind.LogicalAndExpression } conjunction when conjunction.Right == node && IsCall(conjunction.Left, call):
+                case IfStatementSyntax @if when @if.Statement == node && IsCall(@if.Condition, call):
+                    return true;
+                case AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or MemberDeclarationSyntax:
+                    return false;
+            }
         }
 
         return false;
@@ -1536,10 +1646,29 @@ internal static partial class OffsetSlotPlanner
                 => !ViewReacquirePlanner.IsAssignedBetween(model, part is ILocalReferenceOperation l ? l.Local : ((IParameterReferenceOperation)part).Parameter, declared, use, cancellationToken),
             IFieldReferenceOperation { Instance: null or IInstanceReferenceOperation, Field: var field }
                 => field.IsReadOnly || field.IsConst || !MayChangeFieldBetween(model, field, body, declarator, use, cancellationToken),
+            IMemberReferenceOperation { Instance: ILocalReferenceOperation or IParameterReferenceOperation, Member: var member } => IsStoredValueOfReadOnlyStruct(member, cancellationToken),
             IInstanceReferenceOperation or IConversionOperation or IBinaryOperation or IUnaryOperation or IParenthesizedOperation or ISizeOfOperation => true,
             _ => false,
         }));
     }
+
+    /// <summary>
+    /// A field or auto-property of a readonly struct (<c>buffer.Offset</c> of a <c>readonly record
+    /// struct GuestBuffer(int Offset, int Capacity)</c>): read from a local or parameter, it changes
+    /// only where the variable is assigned. A computed property may read anything.
+    /// </summary>
+    private static bool IsStoredValueOfReadOnlyStruct(ISymbol member, CancellationToken cancellationToken)
+        => member.ContainingType is { TypeKind: TypeKind.Struct, IsReadOnly: true } && !member.IsStatic && member switch
+        {
+            IFieldSymbol => true,
+            IPropertySymbol { IsIndexer: false, DeclaringSyntaxReferences: { Length: 1 } declared } => declared[0].GetSyntax(cancellationToken) switch
+            {
+                ParameterSyntax => true,
+                PropertyDeclarationSyntax { ExpressionBody: null, AccessorList.Accessors: var accessors } => accessors.All(a => a.Body is null && a.ExpressionBody is null),
+                _ => false,
+            },
+            _ => false,
+        };
 
     /// <summary>
     /// Whether code between <paramref name="declarator"/> and <paramref name="use"/> may change

@@ -435,6 +435,260 @@ public sealed class ViewEscapesMethodFixerTests
         }
         """);
 
+    /// <summary>
+    /// A dictionary field of pointers also used by its keys alone: asking for a key, dropping one,
+    /// its keys. The offsets change the values only, so each of these sees the keys it saw.
+    /// </summary>
+    [Theory]
+    [InlineData("Dictionary<string, nint>", "Dictionary<string, int>", "bool Has(string key) => _index.ContainsKey(key);")]
+    [InlineData("Dictionary<string, nint>", "Dictionary<string, int>", "void Drop(string key) => _index.Remove(key);")]
+    [InlineData("Dictionary<string, nint>", "Dictionary<string, int>", "bool Drop(string key) => _index.Remove(key);")]
+    [InlineData("Dictionary<string, nint>", "Dictionary<string, int>", "int Longest() { var n = 0; foreach (var key in _index.Keys) n = Math.Max(n, key.Length); return n; }")]
+    [InlineData("Dictionary<(int Tile, int Level), nint>", "Dictionary<(int Tile, int Level), int>", "bool Has(int tile) => _index.ContainsKey((tile, 0));")]
+    [InlineData("Dictionary<string, (nint Ptr, int Length)>", "Dictionary<string, (int Ptr, int Length)>", "bool Has(string key) => _index.ContainsKey(key);")]
+    [InlineData("ConcurrentDictionary<string, nint>", "ConcurrentDictionary<string, int>", "void Drop(string key) => _index.TryRemove(key, out _);")]
+    [InlineData("ConcurrentDictionary<string, nint>", "ConcurrentDictionary<string, int>", "bool Drop(string key) => _index.TryRemove(key, out var _);")]
+    public Task PointersInADictionaryAlsoUsedByKey_KeepTheOffsets(string type, string fixedType, string keyUse)
+    {
+        var store = type.EndsWith("int Length)>", StringComparison.Ordinal)
+            ? ("_index[key] = {|WVA002:(memory.GetPointer() + address, 16)|};", "_index[key] = (address, 16);")
+            : type.Contains("(int Tile", StringComparison.Ordinal)
+                ? ("_index[(address, 0)] = {|WVA002:memory.GetPointer() + address|};", "_index[(address, 0)] = address;")
+                : ("_index[key] = {|WVA002:memory.GetPointer() + address|};", "_index[key] = address;");
+        return VerifyMembers($$"""
+            private readonly {{type}} _index = new();
+
+            void Keep(string key, int address) => {{store.Item1}}
+
+            {{keyUse}}
+            """, $$"""
+            private readonly {{fixedType}} _index = new();
+
+            void Keep(string key, int address) => {{store.Item2}}
+
+            {{keyUse}}
+            """);
+    }
+
+    /// <summary>
+    /// The twins that read or compare what the dictionary holds: keys that are pointers (an offset
+    /// key would find another entry), a value taken out by <c>Remove(key, out value)</c> or
+    /// <c>TryRemove(key, out value)</c> and handed on, <c>ContainsValue</c> (compares pointers).
+    /// </summary>
+    [Theory]
+    [InlineData("Dictionary<nint, nint>", "bool Has(nint key) => _index.ContainsKey(key);", false)]
+    [InlineData("Dictionary<string, nint>", "nint Take(string key) => _index.Remove(key, out var p) ? p : 0;", false)]
+    [InlineData("ConcurrentDictionary<string, nint>", "nint Take(string key) => _index.TryRemove(key, out var p) ? p : 0;", false)]
+    [InlineData("Dictionary<string, nint>", "bool Holds(nint p) => _index.ContainsValue(p);", false)]
+    [InlineData("Dictionary<string, nint>", "bool Has(string key) => _index.ContainsKey(key);", true)]
+    [InlineData("Dictionary<string, nint>", "int Size() => _index.Keys.Count;", true)]
+    public async Task PointersInADictionaryReadOrComparedByAKeyUse_KeepTheirType(string type, string use, bool offered)
+    {
+        var key = type.StartsWith("Dictionary<nint", StringComparison.Ordinal) ? "(nint)address" : "key";
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host($$"""
+            private readonly {{type}} _index = new();
+
+            void Keep(string key, int address) => _index[{{key}}] = memory.GetPointer() + address;
+
+            {{use}}
+            """));
+
+        var titles = Assert.Single(findings).Fixes.Select(fix => fix.Title);
+        Assert.Equal(offered, titles.Contains("Keep the guest offset instead of the pointer"));
+    }
+
+    /// <summary>
+    /// A pointer held in a local whose offset is a member of a readonly struct variable
+    /// (<c>buffer.Offset</c>, a WASI <c>vec.Buf</c>): the member keeps its value until the variable
+    /// is assigned, so the offset read at the store is the one the pointer was built from.
+    /// </summary>
+    [Theory]
+    [InlineData("public readonly record struct Slice(int Offset, int Length);", true)]
+    [InlineData("public readonly struct Slice { public readonly int Offset; public Slice(int offset) => Offset = offset; }", true)]
+    [InlineData("public readonly struct Slice { public int Offset { get; } public Slice(int offset) => Offset = offset; }", true)]
+    [InlineData("public readonly struct Slice { public int Offset { get; init; } }", true)]
+    [InlineData("public record struct Slice(int Offset, int Length);", false)]
+    [InlineData("public struct Slice { public int Offset; }", false)]
+    [InlineData("public sealed class Slice { public int Offset { get; set; } }", false)]
+    [InlineData("public readonly struct Slice { public int Offset => System.Environment.TickCount; }", false)]
+    public async Task PointerHeldInLocal_OffsetFromAReadOnlyStructMember_KeepsTheOffset(string slice, bool offered)
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host($$"""
+            private nint _last;
+            void Keep(Slice slice)
+            {
+                var p = memory.GetPointer() + slice.Offset;
+                Console.WriteLine(p);
+                _last = p;
+            }
+            byte First() => *(byte*)_last;
+            }
+
+            {{slice}}
+
+            class Unused
+            {
+            """));
+
+        var titles = Assert.Single(findings).Fixes.Select(fix => fix.Title);
+        Assert.Equal(offered, titles.Contains("Keep the guest offset instead of the pointer"));
+    }
+
+    [Fact]
+    public Task PointerHeldInLocal_OffsetFromAReadOnlyStructParameter_FixAll() => VerifyMembers("""
+        private nint _last;
+        private static nint s_last;
+
+        void Keep(Slice slice)
+        {
+            var p = memory.GetPointer() + slice.Offset;
+            Console.WriteLine(*(byte*)p);
+            _last = {|WVA002:p|};
+            s_last = {|WVA002:p|};
+        }
+
+        byte First() => *(byte*)_last;
+        }
+
+        public readonly record struct Slice(int Offset, int Length);
+
+        class Unused
+        {
+        """, """
+        private int _last;
+        private static int s_last;
+
+        void Keep(Slice slice)
+        {
+            var p = memory.GetPointer() + slice.Offset;
+            Console.WriteLine(*(byte*)p);
+            _last = slice.Offset;
+            s_last = slice.Offset;
+        }
+
+        byte First() => *(byte*)(memory.GetPointer() + _last);
+        }
+
+        public readonly record struct Slice(int Offset, int Length);
+
+        class Unused
+        {
+        """);
+
+    /// <summary>
+    /// A record's positional pointer member only compared with 0 (<c>pv.Header != 0</c>), made with
+    /// 0 somewhere: a pointer into guest memory is never 0, so it becomes a nullable offset, the
+    /// comparison <c>HasValue</c> and the 0 <c>null</c>.
+    /// </summary>
+    [Theory]
+    [InlineData("sealed record")]
+    [InlineData("readonly record struct")]
+    [InlineData("record struct")]
+    public Task PositionalPointerMemberOnlyComparedWithZero_BecomesANullableOffset(string kind) => VerifyMembers($$"""
+        private readonly Dictionary<string, PvRef> _recent = new();
+        private PvRef _empty = new("", 0, 0);
+
+        void Keep(string fen, int address) => _recent[fen] = {|WVA002:new PvRef(fen, memory.GetPointer() + address, 4)|};
+
+        bool HasHeader(string fen) => _recent.TryGetValue(fen, out var pv) && pv.Header != 0;
+
+        bool Empty => _empty.Header == IntPtr.Zero;
+
+        private {{kind}} PvRef(string Fen, nint Header, int Moves);
+        """, $$"""
+        private readonly Dictionary<string, PvRef> _recent = new();
+        private PvRef _empty = new("", null, 0);
+
+        void Keep(string fen, int address) => _recent[fen] = new PvRef(fen, address, 4);
+
+        bool HasHeader(string fen) => _recent.TryGetValue(fen, out var pv) && pv.Header.HasValue;
+
+        bool Empty => !_empty.Header.HasValue;
+
+        private {{kind}} PvRef(string Fen, int? Header, int Moves);
+        """);
+
+    /// <summary>
+    /// The twins: a positional member with a default value (a record made without it holds 0 from
+    /// the start), and one read as a pointer behind a test (the test may be of another object).
+    /// </summary>
+    [Theory]
+    [InlineData("private sealed record PvRef(string Fen, nint Header = 0);", "bool HasHeader(PvRef pv) => pv.Header != 0;", false)]
+    [InlineData("private sealed record PvRef(string Fen, nint Header);", "byte First(PvRef pv) => pv.Header != 0 ? *(byte*)pv.Header : (byte)0;", false)]
+    [InlineData("private sealed record PvRef(string Fen, nint Header);", "bool HasHeader(PvRef pv) => pv.Header != 0;", true)]
+    public async Task PositionalPointerMemberWithADefaultOrReadBehindATest_KeepsItsType(string record, string use, bool offered)
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host($$"""
+            private PvRef? _last;
+            private PvRef _empty = new("", 0);
+
+            void Keep(string fen, int address) => _last = new PvRef(fen, memory.GetPointer() + address);
+
+            {{use}}
+
+            {{record}}
+            """));
+
+        var titles = Assert.Single(findings).Fixes.Select(fix => fix.Title);
+        Assert.Equal(offered, titles.Contains("Keep the guest offset instead of the pointer"));
+    }
+
+    /// <summary>
+    /// A pointer taken out of a collection field by a <c>Try</c> method (<c>TryGetValue</c>,
+    /// <c>TryDequeue</c>, <c>TryPop</c>, <c>TryPeek</c>) and read where the call said one was there:
+    /// the read obtains the pointer again from the offset.
+    /// </summary>
+    [Theory]
+    [InlineData("Dictionary<string, nint>", "_cache[key] = {0};", "byte First(string key) => _cache.TryGetValue(key, out var p) ? *(byte*)p : (byte)0;", "byte First(string key) => _cache.TryGetValue(key, out var p) ? *(byte*)(memory.GetPointer() + p) : (byte)0;")]
+    [InlineData("Dictionary<string, nint>", "_cache[key] = {0};", "bool Set(string key) => _cache.TryGetValue(key, out var p) && *(byte*)p != 0;", "bool Set(string key) => _cache.TryGetValue(key, out var p) && *(byte*)(memory.GetPointer() + p) != 0;")]
+    [InlineData("ConcurrentDictionary<string, nint>", "_cache[key] = {0};", "byte First(string key)\n{\n    if (_cache.TryGetValue(key, out var p))\n    {\n        return *(byte*)p;\n    }\n\n    return 0;\n}", "byte First(string key)\n{\n    if (_cache.TryGetValue(key, out var p))\n    {\n        return *(byte*)(memory.GetPointer() + p);\n    }\n\n    return 0;\n}")]
+    [InlineData("Queue<nint>", "_cache.Enqueue({0});", "byte First() => _cache.TryDequeue(out var p) ? *(byte*)p : (byte)0;", "byte First() => _cache.TryDequeue(out var p) ? *(byte*)(memory.GetPointer() + p) : (byte)0;")]
+    [InlineData("Stack<nint>", "_cache.Push({0});", "byte First() => _cache.TryPop(out var p) ? *(byte*)p : (byte)0;", "byte First() => _cache.TryPop(out var p) ? *(byte*)(memory.GetPointer() + p) : (byte)0;")]
+    [InlineData("ConcurrentQueue<nint>", "_cache.Enqueue({0});", "byte First() => _cache.TryPeek(out var p) ? ((byte*)p)[1] : (byte)0;", "byte First() => _cache.TryPeek(out var p) ? ((byte*)(memory.GetPointer() + p))[1] : (byte)0;")]
+    public Task PointerTakenOutByATryMethod_ReadWhereTheCallSaidOneWasThere_ObtainsItAgain(string type, string store, string read, string fixedRead)
+    {
+        var fixedType = type.Replace("nint>", "int>", StringComparison.Ordinal);
+        return VerifyMembers($$"""
+            private readonly {{type}} _cache = new();
+
+            void Keep(string key, int address) => {{string.Format(System.Globalization.CultureInfo.InvariantCulture, store, "{|WVA002:memory.GetPointer() + address|}")}}
+
+            {{read}}
+            """, $$"""
+            private readonly {{fixedType}} _cache = new();
+
+            void Keep(string key, int address) => {{string.Format(System.Globalization.CultureInfo.InvariantCulture, store, "address")}}
+
+            {{fixedRead}}
+            """);
+    }
+
+    /// <summary>
+    /// The twins: the pointer read where the call may have found none (after it, in its false
+    /// branch, behind its negation: the 0 of none would become the memory's base), compared, or
+    /// captured by a lambda.
+    /// </summary>
+    [Theory]
+    [InlineData("byte First(string key) { _cache.TryGetValue(key, out var p); return *(byte*)p; }", false)]
+    [InlineData("byte First(string key) => _cache.TryGetValue(key, out var p) ? (byte)0 : *(byte*)p;", false)]
+    [InlineData("byte First(string key) => !_cache.TryGetValue(key, out var p) ? (byte)0 : *(byte*)p;", false)]
+    [InlineData("bool Same(string key, nint other) => _cache.TryGetValue(key, out var p) && p == other;", false)]
+    [InlineData("Func<byte> First(string key) => _cache.TryGetValue(key, out var p) ? () => *(byte*)p : () => 0;", false)]
+    [InlineData("byte First(string key) => _cache.TryGetValue(key, out var p) ? *(byte*)p : (byte)0;", true)]
+    public async Task PointerTakenOutByATryMethod_ReadWhereItMayBeNone_KeepsItsType(string use, bool offered)
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host($$"""
+            private readonly Dictionary<string, nint> _cache = new();
+
+            void Keep(string key, int address) => _cache[key] = memory.GetPointer() + address;
+
+            {{use}}
+            """));
+
+        var titles = Assert.Single(findings).Fixes.Select(fix => fix.Title);
+        Assert.Equal(offered, titles.Contains("Keep the guest offset instead of the pointer"));
+    }
+
     [Fact]
     public Task PointerSlotOnlyComparedWithZero_KeepsTheOffsetOrNone() => VerifyMembers("""
         private nint _lastBody;
@@ -607,7 +861,7 @@ public sealed class ViewEscapesMethodFixerTests
 
             void Enqueue(int address) => _queue.Enqueue(memory.GetPointer() + address);
 
-            byte Next => _queue.TryDequeue(out var next) ? *(byte*)next : (byte)0;
+            byte Next => _queue.TryDequeue(out var next) | true ? *(byte*)next : (byte)0;
 
             void Push(int address) => _stack.Push(memory.GetPointer() + address);
 
@@ -636,8 +890,8 @@ public sealed class ViewEscapesMethodFixerTests
 
         // A pointer read where it may be 0 would need an offset that may be missing (nor may a loop
         // or a lambda compare an element with 0); FirstOrDefault's 0
-        // for none would become the memory's base; an element taken out into a local would be an
-        // offset there; a pointer compared is no offset; a slot given a value where it is declared holds one from the start.
+        // for none would become the memory's base, as would TryDequeue's where its result does not
+        // guard the read; a pointer compared is no offset; a slot given a value where it is declared holds one from the start.
         Assert.Empty(titles);
     }
 
