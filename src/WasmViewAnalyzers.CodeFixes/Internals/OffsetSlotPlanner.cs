@@ -582,33 +582,43 @@ internal static partial class OffsetSlotPlanner
     /// whose branch stores nothing into the slot), or the right side of <c>&amp;&amp;</c> after it.
     /// </summary>
     private static bool GuardedByItsTest(SyntaxNode read, IReadOnlyList<(ExpressionSyntax Test, bool Kept)> tests, string slotName)
+        => GuardedBranch(read, (condition, holds) => tests.Any(t => t.Test == condition && t.Kept == holds)) is { } branch
+           && (branch.Parent is not (IfStatementSyntax or ElseClauseSyntax)
+               || !branch.DescendantNodesAndSelf().OfType<AssignmentExpressionSyntax>().Any(a => a.Left.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Any(n => n.Identifier.ValueText == slotName)));
+
+    /// <summary>
+    /// The branch on the way up from <paramref name="read"/> that runs only where
+    /// <paramref name="isGuard"/> accepts its condition as true (<c>holds</c>) or as false: an arm of
+    /// a conditional, the right side of <c>&amp;&amp;</c>, an <c>if</c>'s statement or its
+    /// <c>else</c>. Null where there is none before the enclosing function.
+    /// </summary>
+    private static SyntaxNode? GuardedBranch(SyntaxNode read, System.Func<ExpressionSyntax, bool, bool> isGuard)
     {
-        bool IsTest(ExpressionSyntax condition, bool kept)
+        bool IsGuard(ExpressionSyntax condition, bool holds)
         {
             while (condition is ParenthesizedExpressionSyntax parenthesized)
             {
                 condition = parenthesized.Expression;
             }
 
-            return tests.Any(t => t.Test == condition && t.Kept == kept);
+            return isGuard(condition, holds);
         }
 
         for (var node = read; node.Parent is { } parent; node = parent)
         {
             switch (parent)
             {
-                case ConditionalExpressionSyntax conditional when (conditional.WhenTrue == node && IsTest(conditional.Condition, kept: true)) || (conditional.WhenFalse == node && IsTest(conditional.Condition, kept: false)):
-                case BinaryExpressionSyntax { RawKind: (int)SyntaxKind.LogicalAndExpression } conjunction when conjunction.Right == node && IsTest(conjunction.Left, kept: true):
-                    return true;
-                case IfStatementSyntax @if when @if.Statement == node && IsTest(@if.Condition, kept: true):
-                case ElseClauseSyntax { Parent: IfStatementSyntax elseOf } when IsTest(elseOf.Condition, kept: false):
-                    return !node.DescendantNodesAndSelf().OfType<AssignmentExpressionSyntax>().Any(a => a.Left.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Any(n => n.Identifier.ValueText == slotName));
+                case ConditionalExpressionSyntax conditional when (conditional.WhenTrue == node && IsGuard(conditional.Condition, true)) || (conditional.WhenFalse == node && IsGuard(conditional.Condition, false)):
+                case BinaryExpressionSyntax { RawKind: (int)SyntaxKind.LogicalAndExpression } conjunction when conjunction.Right == node && IsGuard(conjunction.Left, true):
+                case IfStatementSyntax @if when @if.Statement == node && IsGuard(@if.Condition, true):
+                case ElseClauseSyntax { Parent: IfStatementSyntax elseOf } when IsGuard(elseOf.Condition, false):
+                    return node;
                 case AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or MemberDeclarationSyntax:
-                    return false;
+                    return null;
             }
         }
 
-        return false;
+        return null;
     }
 
     /// <summary><c>0</c>, <c>null</c>, <c>default</c>, <c>IntPtr.Zero</c>, <c>nint.Zero</c>: no pointer.</summary>
@@ -1415,32 +1425,7 @@ internal static partial class OffsetSlotPlanner
 
     /// <summary>Whether <paramref name="read"/> runs only where <paramref name="call"/> returned true.</summary>
     private static bool GuardedByCall(SyntaxNode read, InvocationExpressionSyntax call)
-    {
-        static bool IsCall(ExpressionSyntax condition, InvocationExpressionSyntax call)
-        {
-            while (condition is ParenthesizedExpressionSyntax parenthesized)
-            {
-                condition = parenthesized.Expression;
-            }
-
-            return condition == call;
-        }
-
-        for (var node = read; node.Parent is { } parent; node = parent)
-        {
-            switch (parent)
-            {
-                case ConditionalExpressionSyntax conditional when conditional.WhenTrue == node && IsCall(conditional.Condition, call):
-                case BinaryExpressionSyntax { RawKind: (int)SyntaxKind.LogicalAndExpression } conjunction when conjunction.Right == node && IsCall(conjunction.Left, call):
-                case IfStatementSyntax @if when @if.Statement == node && IsCall(@if.Condition, call):
-                    return true;
-                case AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax or MemberDeclarationSyntax:
-                    return false;
-            }
-        }
-
-        return false;
-    }
+        => GuardedBranch(read, (condition, holds) => holds && condition == call) is not null;
 
     /// <summary>
     /// <c>var (start, length) = _rewind.Pop();</c>: a tuple taken out of a collection slot into new
