@@ -118,7 +118,11 @@ internal static class HelperCopyPlanner
             replacements = compiling;
         }
 
-        if (writable && (IsVisibleOutside(helper) || CallerMayWrite(finding, helper)))
+        // The copy is what every caller reads from now on: wrong where a caller reads what the guest
+        // writes there later (a shadow stack's slot whose address the guest is given), and where a
+        // caller's writes must reach the guest. Judged over all callers alike, so that every finding
+        // of one helper is offered the same fix (Fix All combines them).
+        if ((writable && IsVisibleOutside(helper)) || CallerMayChangeWhatItReads(finding, helper, writable))
         {
             return null;
         }
@@ -319,7 +323,14 @@ internal static class HelperCopyPlanner
     /// result kept in a local that is written through, or handed to a callee that may write it, or
     /// used any other way than those that are known to only read.
     /// </summary>
-    private static bool CallerMayWrite(FindingContext finding, IMethodSymbol helper)
+    /// <summary>
+    /// Whether a caller of the helper may see the bytes change after it obtained them, which a copy
+    /// would hide: it writes through a writable view (<paramref name="writable"/>), or it keeps the
+    /// result in a local and gives one of its address-like members to a call that may run the guest
+    /// (<c>using var error = _stack.Push&lt;int&gt;(); _instantiate(name, error.Address); if
+    /// (error.Value != 0)</c>: the guest writes the slot the caller reads).
+    /// </summary>
+    private static bool CallerMayChangeWhatItReads(FindingContext finding, IMethodSymbol helper, bool writable)
     {
         var compilation = finding.Model.Compilation;
         var cancellationToken = finding.CancellationToken;
@@ -342,15 +353,17 @@ internal static class HelperCopyPlanner
                     call = invocation;
                 }
 
-                var readOnly = call.Parent switch
+                var changes = call.Parent switch
                 {
                     EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax declarator }
-                        => model.GetDeclaredSymbol(declarator, cancellationToken) is ILocalSymbol local && !ViewCopyPlanner.IsWrittenThrough(model, local, finding.Semantics, cancellationToken),
-                    ArgumentSyntax argument => !ViewCopyPlanner.MayWriteArgument(model, argument, finding.Semantics, cancellationToken),
-                    _ => false,
+                        => model.GetDeclaredSymbol(declarator, cancellationToken) is not ILocalSymbol local
+                           || (writable && ViewCopyPlanner.IsWrittenThrough(model, local, finding.Semantics, cancellationToken))
+                           || AddressGivenToGuest(model, finding.Semantics, local, declarator, cancellationToken),
+                    ArgumentSyntax argument => writable && ViewCopyPlanner.MayWriteArgument(model, argument, finding.Semantics, cancellationToken),
+                    _ => writable,
                 };
 
-                if (!readOnly)
+                if (changes)
                 {
                     return true;
                 }
@@ -358,5 +371,42 @@ internal static class HelperCopyPlanner
         }
 
         return false;
+    }
+    /// <summary>
+    /// Whether the function that declares <paramref name="local"/> gives an address-like part of it
+    /// (an integer, <c>nint</c> or pointer member other than a length or count, or the local itself
+    /// when it is one) as an argument to a call that may run the guest.
+    /// </summary>
+    private static bool AddressGivenToGuest(SemanticModel model, WasmViewSemantics semantics, ILocalSymbol local, VariableDeclaratorSyntax declarator, CancellationToken cancellationToken)
+    {
+        if (SyntaxHelpers.EnclosingFunction(declarator) is not { } function)
+        {
+            return false;
+        }
+
+        foreach (var name in function.DescendantNodes().OfType<IdentifierNameSyntax>().Where(n => n.Identifier.ValueText == local.Name))
+        {
+            var given = name.Parent is MemberAccessExpressionSyntax { Parent: not InvocationExpressionSyntax } member && member.Expression == name
+                ? member
+                : (ExpressionSyntax)name;
+            if (given.Parent is not ArgumentSyntax { Parent.Parent: InvocationExpressionSyntax or BaseObjectCreationExpressionSyntax } argument
+                || !SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(name, cancellationToken).Symbol, local)
+                || !IsAddressLike(model.GetTypeInfo(given, cancellationToken).Type)
+                || (given != name && model.GetSymbolInfo(given, cancellationToken).Symbol?.Name is "Length" or "LongLength" or "Count"))
+            {
+                continue;
+            }
+
+            if (GuestCallFinder.Contains(model, semantics, argument.Parent!.Parent!, cancellationToken))
+            {
+                return true;
+            }
+        }
+
+        return false;
+
+        static bool IsAddressLike(ITypeSymbol? type)
+            => type is IPointerTypeSymbol
+               || type?.SpecialType is SpecialType.System_Int32 or SpecialType.System_UInt32 or SpecialType.System_Int64 or SpecialType.System_UInt64 or SpecialType.System_IntPtr or SpecialType.System_UIntPtr;
     }
 }

@@ -85,17 +85,30 @@ public sealed partial class FixCoverageTests
             _output.WriteLine($"{Describe(diagnostic)}");
             foreach (var action in actions)
             {
-                // A fix edits the document of its diagnostic: that document is checked, in the whole compilation.
-                var changed = (await ApplyAsync(action, solution)).GetDocument(doc.Id)!;
+                // A fix may edit other documents than its diagnostic's (a helper made to return a copy and
+                // its callers): every document it changes is printed and checked, in the whole compilation.
+                var changedSolution = await ApplyAsync(action, solution);
+                var changed = changedSolution.GetDocument(doc.Id)!;
                 _output.WriteLine($"  fix '{action.Title}' [{action.EquivalenceKey}]");
-                foreach (var line in await ChangedLinesAsync(doc, changed))
+                var newErrors = new List<string>();
+                foreach (var (before, after) in ChangedDocuments(solution, changedSolution, doc.Id))
                 {
-                    _output.WriteLine("    " + line);
+                    if (after.Id != doc.Id)
+                    {
+                        _output.WriteLine($"    in {after.Name}:");
+                    }
+
+                    foreach (var line in await ChangedLinesAsync(before, after))
+                    {
+                        _output.WriteLine("    " + line);
+                    }
+
+                    var afterModel = (await after.GetSemanticModelAsync())!;
+                    var beforeModel = compilation.GetSemanticModel((await before.GetSyntaxTreeAsync())!);
+                    newErrors.AddRange(Errors(afterModel).Except(Errors(beforeModel)));
                 }
 
                 var changedModel = (await changed.GetSemanticModelAsync())!;
-                var originalModel = compilation.GetSemanticModel(diagnostic.Location.SourceTree!);
-                var newErrors = Errors(changedModel).Except(Errors(originalModel)).ToList();
                 if (newErrors.Count > 0)
                 {
                     failures.Add($"'{action.Title}' does not compile for {Describe(diagnostic)}: {string.Join("; ", newErrors)}");
@@ -167,6 +180,16 @@ public sealed partial class FixCoverageTests
 
         return failures;
     }
+
+    /// <summary>The documents a fix changed, the diagnostic's own first, then the others by name.</summary>
+    private static IEnumerable<(Document Before, Document After)> ChangedDocuments(Solution before, Solution after, DocumentId own)
+        => after.GetChanges(before).GetProjectChanges()
+            .SelectMany(change => change.GetChangedDocuments(onlyGetDocumentsWithTextChanges: true))
+            .Append(own)
+            .Distinct()
+            .Select(id => (Before: before.GetDocument(id)!, After: after.GetDocument(id)!))
+            .OrderBy(pair => pair.After.Id == own ? 0 : 1)
+            .ThenBy(pair => pair.After.Name, StringComparer.Ordinal);
 
     private static async Task<Solution> ApplyAsync(CodeAction action, Solution solution)
     {

@@ -2253,6 +2253,96 @@ public sealed partial class StaleViewAfterGuestCallFixerTests
         Assert.DoesNotContain("Make the helper return a copy", offered);
     }
 
+    // A shadow stack's slot (DotNetIsolator's ShadowStack.Push): a struct of the host's over a
+    // writable view of guest memory, with the slot's guest address beside it.
+    private const string ShadowSlot = """
+
+        readonly ref struct Slot
+        {
+            private readonly Span<int> _value;
+            public readonly int Address;
+
+            public Slot(Span<int> value, int address)
+            {
+                _value = value;
+                Address = address;
+            }
+
+            public ref int Value => ref _value[0];
+        }
+        """;
+
+    private const string ShadowPush = """
+        private int _top = 1024;
+
+        private Slot Push()
+        {
+            var address = _top;
+            _top += 4;
+            return new Slot(MemoryMarshal.Cast<byte, int>(memory.GetSpan(address, 4)), address);
+        }
+
+        """;
+
+    [Fact]
+    public async Task SlotWhoseAddressTheGuestIsGivenToWriteItsResult_NoCopyInTheHelper()
+    {
+        // The guest writes its result at error.Address and the caller reads it after the call: a
+        // copy made in Push would hold what was there before (zero), so the error would be lost.
+        var fixes = await Verify.GetFixesPerDiagnosticAsync(HostCode.WithMembers(ShadowPush + """
+            int Instantiate()
+            {
+                var error = Push();
+                convert(error.Address);
+                return error.Value;
+            }
+            """) + ShadowSlot);
+
+        Assert.DoesNotContain("Make the helper return a copy", fixes.Single().Fixes.Select(f => f.Title));
+    }
+
+    [Fact]
+    public async Task SlotWhoseAddressAnotherCallerGivesTheGuest_NoCopyInTheHelper()
+    {
+        // Peek alone would keep its meaning with a copy, but the copy is made in Push, for every
+        // caller: Instantiate would read its copy instead of the guest's result.
+        var fixes = await Verify.GetFixesPerDiagnosticAsync(HostCode.WithMembers(ShadowPush + """
+            int Peek()
+            {
+                var slot = Push();
+                reset();
+                return slot.Value;
+            }
+
+            int Instantiate()
+            {
+                var error = Push();
+                convert(error.Address);
+                return error.Value;
+            }
+            """) + ShadowSlot);
+
+        Assert.Equal(2, fixes.Length);
+        Assert.All(fixes, finding => Assert.DoesNotContain("Make the helper return a copy", finding.Fixes.Select(f => f.Title)));
+    }
+
+    [Fact]
+    public async Task SlotReadForWhatWasThereBeforeTheCall_CopyInTheHelperOffered()
+    {
+        // The near miss: no caller gives the slot's address to the guest or writes through it, so
+        // every caller reads what was there when it pushed, as a copy does.
+        var fixes = await Verify.GetFixesPerDiagnosticAsync(HostCode.WithMembers(ShadowPush + """
+            int Peek()
+            {
+                var slot = Push();
+                reset();
+                return slot.Value;
+            }
+            """) + ShadowSlot);
+
+        Assert.Contains("Make the helper return a copy", fixes.Single().Fixes.Select(f => f.Title));
+    }
+
     // ------------------------------------------------------------------ views captured by local functions
 
     [Fact]
