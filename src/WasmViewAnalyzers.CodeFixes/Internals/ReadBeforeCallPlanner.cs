@@ -695,7 +695,8 @@ internal static class ReadBeforeCallPlanner
         // the one given the address (_instantiate(CopyString(name), error.Address)).
         var sources = AcquisitionInputs(model, semantics, facts.Acquisition, cancellationToken);
         var range = TextSpan.FromBounds(callStatement.SpanStart, read.SpanStart);
-        var calls = function.DescendantNodes(n => n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax))
+        // (the function itself may be a lambda or a local function: its own body is searched)
+        var calls = function.DescendantNodes(n => n == function || n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax))
             .Where(n => range.Contains(n.Span) && n is InvocationExpressionSyntax or BaseObjectCreationExpressionSyntax)
             .Select(n => model.GetOperation(n, cancellationToken))
             .Where(operation => operation is IInvocationOperation or IObjectCreationOperation && GuestCallFinder.Contains(model, semantics, operation.Syntax, cancellationToken))

@@ -2343,6 +2343,87 @@ public sealed partial class StaleViewAfterGuestCallFixerTests
         Assert.Contains("Make the helper return a copy", fixes.Single().Fixes.Select(f => f.Title));
     }
 
+    [Fact]
+    public async Task SlotWhoseAddressTheGuestIsGiven_NotReadBeforeTheCall()
+    {
+        // DotNetIsolator's _lookupDotNetMethod(CopyValue(name), ..., errorMessageParam.Address), in a
+        // lambda: the guest writes the error at the slot's address, so reading the slot before the
+        // call would always read zero.
+        var fixes = await Verify.GetFixesPerDiagnosticAsync(HostCode.WithMembers("""
+            private int _top = 1024;
+
+            private RefSlot<T> Push<T>() where T : unmanaged
+            {
+                var address = _top;
+                _top += Unsafe.SizeOf<T>();
+                return new RefSlot<T>(ref MemoryMarshal.AsRef<T>(memory.GetSpan(address, Unsafe.SizeOf<T>())), address);
+            }
+
+            private void Pop(int address) => _top = address;
+
+            private int CopyValue(string value)
+            {
+                var bytes = Encoding.UTF8.GetBytes(value);
+                var address = convert(bytes.Length);
+                bytes.CopyTo(memory.GetSpan(address, bytes.Length));
+                return address;
+            }
+
+            private readonly Dictionary<string, int> _methods = new();
+
+            int Lookup(string name)
+            {
+                if (_methods.TryGetValue(name, out var known))
+                {
+                    return known;
+                }
+
+                // In a lambda, as DotNetIsolator's lookups are (a cache's GetOrAdd).
+                Func<string, int> lookup = key =>
+                {
+                    var error = Push<int>();
+                    try
+                    {
+                        var method = function.Invoke(CopyValue(key), error.Address);
+                        if (error.Value != 0)
+                        {
+                            throw new InvalidOperationException(memory.ReadString(error.Value, 16));
+                        }
+
+                        return (int)method!;
+                    }
+                    finally
+                    {
+                        Pop(error.Address);
+                    }
+                };
+
+                return _methods[name] = lookup(name);
+            }
+            """) + """
+
+            readonly ref struct RefSlot<T> where T : unmanaged
+            {
+                public readonly ref T Value;
+                public readonly int Address;
+
+                public RefSlot(ref T value, int address)
+                {
+                    Value = ref value;
+                    Address = address;
+                }
+            }
+            """);
+
+        Assert.All(fixes, finding =>
+        {
+            var titles = finding.Fixes.Select(f => f.Title).ToList();
+            Assert.DoesNotContain("Read the value before the call", titles);
+            Assert.DoesNotContain("Make the helper return a copy", titles);
+        });
+        Assert.NotEmpty(fixes);
+    }
+
     // ------------------------------------------------------------------ views captured by local functions
 
     [Fact]
