@@ -404,8 +404,8 @@ internal static class PointerRebasePlanner
                && (memory.IsStatic || memory is ILocalSymbol || memory is IParameterSymbol parameter && !IsPrimaryConstructorParameter(parameter) || model.GetEnclosingSymbol(position, cancellationToken) is { IsStatic: false });
     }
 
-    /// <summary>The offset taken right after the declaration of the view, while it is fresh: one edit for all its rebasings.</summary>
-    private sealed class OffsetEdit : FixEdit
+    /// <summary>The offset (or address) taken right after the declaration of the view, while it is fresh: one edit for all its rebasings.</summary>
+    internal sealed class OffsetEdit : FixEdit
     {
         private readonly LocalDeclarationStatementSyntax _declaration;
         private readonly StatementSyntax _offset;

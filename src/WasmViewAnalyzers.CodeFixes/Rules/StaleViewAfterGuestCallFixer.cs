@@ -41,6 +41,7 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
     public const string RebuildSlotKey = RuleIdentifiers.StaleViewAfterGuestCall + ".RebuildSlot";
     public const string CopyStreamKey = RuleIdentifiers.StaleViewAfterGuestCall + ".CopyStream";
     public const string ReacquireFromKeptInputsKey = RuleIdentifiers.StaleViewAfterGuestCall + ".ReacquireFromKeptInputs";
+    public const string ReacquireAtKeptAddressKey = RuleIdentifiers.StaleViewAfterGuestCall + ".ReacquireAtKeptAddress";
 
     private static readonly IReadOnlyList<FixStrategy> Strategies = new[]
     {
@@ -67,6 +68,7 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
         new FixStrategy(RebuildSlotKey, "Build the struct again over the address it holds", SlotRebuildPlanner.Plan),
         new FixStrategy(CopyStreamKey, "Copy the stream's bytes when it is obtained", StreamLocalCopyPlanner.Plan),
         new FixStrategy(ReacquireFromKeptInputsKey, "Obtain the view again after the call", ReacquireFromKeptInputs),
+        new FixStrategy(ReacquireAtKeptAddressKey, "Keep the address the helper moved to and obtain the ref again there", SlotRebuildPlanner.PlanKeptAddress),
     };
 
     public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIdentifiers.StaleViewAfterGuestCall);
