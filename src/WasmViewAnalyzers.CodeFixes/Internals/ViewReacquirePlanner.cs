@@ -1200,7 +1200,7 @@ internal static class ViewReacquirePlanner
     /// <paramref name="body"/> but its declaration and a statement like <paramref name="fixStatement"/>
     /// (the assignment a fix writes, which Fix All may already have written at another use).
     /// </summary>
-    internal static bool IsWrittenBesides(SemanticModel model, ILocalSymbol local, SyntaxNode body, VariableDeclaratorSyntax declarator, StatementSyntax fixStatement, System.Func<IdentifierNameSyntax, bool> isWrite, CancellationToken cancellationToken)
+    internal static bool IsWrittenBesides(SemanticModel model, ILocalSymbol local, SyntaxNode body, SyntaxNode declarator, StatementSyntax fixStatement, System.Func<IdentifierNameSyntax, bool> isWrite, CancellationToken cancellationToken)
         => References(model, local, body, cancellationToken)
             .Any(reference => !declarator.Span.Contains(reference.Span)
                               && !(reference.Parent is AssignmentExpressionSyntax { Parent: ExpressionStatementSyntax written } && written.IsEquivalentTo(fixStatement.WithTriviaFrom(written), topLevel: false))

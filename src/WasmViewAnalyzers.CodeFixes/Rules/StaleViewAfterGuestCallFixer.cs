@@ -62,7 +62,7 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
 
         // After the fixes that existed before it, so that their findings keep their first fix: a
         // pointer whose source cannot run again keeps its guest offset and is rebased after the call.
-        new FixStrategy(RebaseKey, "Rebase the pointer on the memory after the call", finding => PointerRebasePlanner.Plan(finding) ?? LocalOffsetMapPlanner.PlanRebasedForRead(finding)),
+        new FixStrategy(RebaseKey, "Rebase the pointer on the memory after the call", finding => PointerRebasePlanner.Plan(finding) ?? LocalOffsetMapPlanner.PlanRebasedForRead(finding) ?? PointerRebasePlanner.PlanBound(finding)),
         new FixStrategy(CopyAwaitedKey, "Copy the view when it is awaited", CopyAwaited),
         new FixStrategy(CopyInIteratorKey, "Make the iterator yield copies", HelperCopyPlanner.PlanIterator),
         new FixStrategy(RebuildSlotKey, "Build the struct again over the address it holds", SlotRebuildPlanner.Plan),
