@@ -102,6 +102,133 @@ internal static class PointerRebasePlanner
     }
 
     /// <summary>
+    /// A pointer bound by a pattern out of what a helper returns (<c>if (Describe(t, i) is { Header:
+    /// var header } &amp;&amp; ...) { _free(t); ... header ... }</c>) or given by a helper's <c>out</c>
+    /// argument (<c>if (!TryGlyphRun(box, out var run)) return -1;</c>), kept across a guest call: its
+    /// offset is taken where it is bound, while it is fresh — first in the block the pattern guards,
+    /// or right after the statement of the <c>out</c> argument — and it is rebased after the call, as
+    /// for a local declared from the helper (<see cref="Plan"/>).
+    /// </summary>
+    /// <remarks>
+    /// Offered where the statement that binds it obtains the view last of the guest calls it makes
+    /// (nothing of the condition after the pattern, or of the statement after the call, calls the
+    /// guest), the variable is assigned nowhere else, and the memory is known from the helper as for a
+    /// local (for an <c>out</c> argument, from what the helper stores in it).
+    /// </remarks>
+    public static IReadOnlyList<FixEdit>? PlanBound(FindingContext finding)
+    {
+        var model = finding.Model;
+        var semantics = finding.Semantics;
+        var cancellationToken = finding.CancellationToken;
+        if (finding.Facts is not { } facts
+            || facts.Acquisition.Syntax.SyntaxTree != model.SyntaxTree
+            || facts.Acquisition.Syntax is not (ExpressionSyntax or ArgumentSyntax)
+            || finding.Location is not IdentifierNameSyntax name
+            || model.GetSymbolInfo(name, cancellationToken).Symbol is not ILocalSymbol { IsRef: false, DeclaringSyntaxReferences.Length: 1 } view
+            || view.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not SingleVariableDesignationSyntax designation
+            || designation.FirstAncestorOrSelf<StatementSyntax>() is not { } statement
+            || !statement.Span.Contains(facts.Acquisition.Syntax.Span)
+            || ViewReacquirePlanner.EnclosingFunction(statement) is not { } body
+            || ViewReacquirePlanner.EnclosingFunction(name) != body
+            || ViewReacquirePlanner.StatementBefore(name, body) is not { } before
+            || ViewReacquirePlanner.Plan(finding) is not null)
+        {
+            return null;
+        }
+
+        // Where the offset goes, and what must call no guest after the view is obtained.
+        var acquisition = facts.Acquisition.Syntax;
+        StatementSyntax anchor;
+        bool beforeAnchor;
+        SyntaxNode boundBy;
+        IParameterSymbol? outParameter = null;
+        ExpressionSyntax source;
+        if (designation.Parent is DeclarationExpressionSyntax { Parent: ArgumentSyntax { RefKindKeyword.RawKind: (int)SyntaxKind.OutKeyword } argument }
+            && argument.Parent?.Parent is InvocationExpressionSyntax call
+            && call.Span.Contains(acquisition.Span)
+            && model.GetOperation(argument, cancellationToken) is IArgumentOperation { Parameter: { } parameter }
+            && statement.Parent is BlockSyntax
+            && before.SpanStart >= statement.Span.End)
+        {
+            // if (!TryGlyphRun(box, out var run)) return -1;: after the statement, which must run no guest code after the call.
+            acquisition = call;
+            anchor = statement;
+            beforeAnchor = false;
+            boundBy = statement;
+            outParameter = parameter.OriginalDefinition;
+            source = call;
+        }
+        else if (designation.Parent is (VarPatternSyntax or DeclarationPatternSyntax) and { Parent: SubpatternSyntax or IsPatternExpressionSyntax }
+                 && designation.Ancestors().OfType<IsPatternExpressionSyntax>().FirstOrDefault() is { } isPattern
+                 && isPattern.Expression.Span.Contains(acquisition.Span)
+                 && statement is IfStatementSyntax { Statement: BlockSyntax { Statements.Count: > 0 } guarded } ifStatement
+                 && ifStatement.Condition.Span.Contains(isPattern.Span)
+                 && guarded.Span.Contains(name.Span)
+                 && IsTrueWhenTheConditionIs(isPattern, ifStatement.Condition))
+        {
+            // if (Describe(t, i) is { Header: var header } && kind != 0) { ... }: first in the block.
+            anchor = guarded.Statements[0];
+            beforeAnchor = true;
+            boundBy = ifStatement.Condition;
+            source = isPattern.Expression;
+        }
+        else
+        {
+            return null;
+        }
+
+        if (ViewReacquirePlanner.CallsGuestAfterWithin(model, semantics, acquisition, boundBy, cancellationToken)
+            || MemoryOf(model, source, body, cancellationToken, outParameter) is not { } memory
+            || !IsNamedAt(model, memory, anchor.SpanStart, cancellationToken)
+            || !IsNamedAt(model, memory, before.SpanStart, cancellationToken))
+        {
+            return null;
+        }
+
+        // The offset this fix took for an earlier use (applied one at a time) serves this one too.
+        var neighbour = beforeAnchor ? anchor : (anchor.Parent as BlockSyntax)?.Statements.SkipWhile(each => each != anchor).Skip(1).FirstOrDefault();
+        var taken = neighbour is LocalDeclarationStatementSyntax { Declaration.Variables: { Count: 1 } earlier } ? earlier[0].Identifier.ValueText : null;
+        var existing = taken is not null && Rebasing(model, view, statement, memory.Name, taken) is { } earlierStatements && neighbour!.IsEquivalentTo(earlierStatements.Offset.WithTriviaFrom(neighbour), topLevel: false)
+            ? earlierStatements
+            : ((StatementSyntax Offset, StatementSyntax Rebase)?)null;
+        var offsetName = SyntaxHelpers.UniqueName(model, anchor.SpanStart, view.Name + "Offset", cancellationToken);
+        if ((existing ?? Rebasing(model, view, statement, memory.Name, offsetName)) is not { } statements
+            || IsAssignedElsewhere(model, view, body, designation, statements.Rebase, cancellationToken))
+        {
+            return null;
+        }
+
+        // Obtained where it is bound; or rebased by this fix before, for an earlier use.
+        if (!source.Span.Contains(acquisition.Span)
+            && !acquisition.Ancestors().OfType<ExpressionStatementSyntax>().Any(rebased => rebased.IsEquivalentTo(statements.Rebase.WithTriviaFrom(rebased), topLevel: false)))
+        {
+            return null;
+        }
+
+        var plan = ViewReacquirePlanner.Placed(finding, name, before, new[] { (view, (SyntaxNode)source, statements.Rebase) }, (_, _) => true, null);
+        if (plan is null || plan.Before.SpanStart < anchor.SpanStart || (!beforeAnchor && plan.Before.SpanStart < anchor.Span.End))
+        {
+            return null;
+        }
+
+        return existing is null
+            ? new FixEdit[] { new OffsetEdit(anchor, statements.Offset, beforeAnchor), new ReacquireEdit(plan, semantics, model) }
+            : new FixEdit[] { new ReacquireEdit(plan, semantics, model) };
+
+        // The pattern matched wherever the condition is true: the condition itself, or an operand of its '&&'.
+        static bool IsTrueWhenTheConditionIs(ExpressionSyntax test, ExpressionSyntax condition)
+        {
+            SyntaxNode node = test;
+            while (node.Parent is ParenthesizedExpressionSyntax or BinaryExpressionSyntax { RawKind: (int)SyntaxKind.LogicalAndExpression })
+            {
+                node = node.Parent;
+            }
+
+            return node == condition;
+        }
+    }
+
+    /// <summary>
     /// Each pointer <paramref name="stores"/> puts in a collection, replaced by its guest offset
     /// taken there (<c>BoardAddress() - _memory.GetPointer()</c>, or the offset itself where it reads
     /// <c>_memory.GetPointer() + offset</c>): the one memory they all point into, which every store and
@@ -192,7 +319,7 @@ internal static class PointerRebasePlanner
     /// with the casts the local's type needs; none for a type that is no pointer or address, or a
     /// <c>ref</c> outside <c>unsafe</c> code.
     /// </summary>
-    private static (StatementSyntax Offset, StatementSyntax Rebase)? Rebasing(SemanticModel model, ILocalSymbol view, LocalDeclarationStatementSyntax declaration, string memory, string offset)
+    private static (StatementSyntax Offset, StatementSyntax Rebase)? Rebasing(SemanticModel model, ILocalSymbol view, StatementSyntax declaration, string memory, string offset)
     {
         var type = view.Type;
         var position = declaration.SpanStart;
@@ -233,7 +360,7 @@ internal static class PointerRebasePlanner
     private static bool IsNativeInteger(ITypeSymbol type) => type.SpecialType == SpecialType.System_IntPtr;
 
     /// <summary>Whether the local is written anywhere but its declaration (a pointer moved on, a <c>ref</c> re-bound), or a rebasing as this fix writes it.</summary>
-    private static bool IsAssignedElsewhere(SemanticModel model, ILocalSymbol view, SyntaxNode body, VariableDeclaratorSyntax declarator, StatementSyntax rebase, CancellationToken cancellationToken)
+    private static bool IsAssignedElsewhere(SemanticModel model, ILocalSymbol view, SyntaxNode body, SyntaxNode declarator, StatementSyntax rebase, CancellationToken cancellationToken)
         => ViewReacquirePlanner.IsWrittenBesides(
             model, view, body, declarator, rebase,
             reference => view.IsRef
@@ -248,7 +375,7 @@ internal static class PointerRebasePlanner
     /// auto-property, a local or parameter of <paramref name="body"/> never assigned, or a primary
     /// constructor's parameter no member of the type assigns.
     /// </summary>
-    private static ISymbol? MemoryOf(SemanticModel model, ExpressionSyntax initializer, SyntaxNode body, CancellationToken cancellationToken)
+    private static ISymbol? MemoryOf(SemanticModel model, ExpressionSyntax initializer, SyntaxNode body, CancellationToken cancellationToken, IParameterSymbol? outParameter = null)
     {
         if (WasmSymbols.TryCreate(model.Compilation) is not { } symbols
             || model.GetOperation(initializer, cancellationToken) is not { } root
@@ -325,6 +452,13 @@ internal static class PointerRebasePlanner
             var helperModel = syntax.SyntaxTree == model.SyntaxTree ? model : model.Compilation.GetSemanticModel(syntax.SyntaxTree);
             var returned = syntax switch
             {
+                // TryGlyphRun(box, out var run): what the helper stores in that out parameter.
+                MethodDeclarationSyntax { Body: { } block } when outParameter is not null && SymbolEqualityComparer.Default.Equals(outParameter.ContainingSymbol, method.OriginalDefinition)
+                    => block.DescendantNodes(n => n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax))
+                        .OfType<AssignmentExpressionSyntax>()
+                        .Where(assignment => assignment.Left is IdentifierNameSyntax { Identifier.ValueText: var stored } && stored == outParameter.Name)
+                        .Select(assignment => assignment.Right)
+                        .ToArray(),
                 MethodDeclarationSyntax { ExpressionBody.Expression: { } expression } => new[] { expression },
                 MethodDeclarationSyntax { Body: { } block } => block.DescendantNodes(n => n is not (AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax))
                     .OfType<ReturnStatementSyntax>()
@@ -404,28 +538,43 @@ internal static class PointerRebasePlanner
                && (memory.IsStatic || memory is ILocalSymbol || memory is IParameterSymbol parameter && !IsPrimaryConstructorParameter(parameter) || model.GetEnclosingSymbol(position, cancellationToken) is { IsStatic: false });
     }
 
-    /// <summary>The offset taken right after the declaration of the view, while it is fresh: one edit for all its rebasings.</summary>
-    private sealed class OffsetEdit : FixEdit
+    /// <summary>
+    /// The offset (or address) taken right after the declaration of the view, while it is fresh, or
+    /// first in the block a pattern that binds it guards: one edit for all its rebasings.
+    /// </summary>
+    internal sealed class OffsetEdit : FixEdit
     {
-        private readonly LocalDeclarationStatementSyntax _declaration;
+        private readonly StatementSyntax _anchor;
         private readonly StatementSyntax _offset;
+        private readonly bool _before;
 
-        public OffsetEdit(LocalDeclarationStatementSyntax declaration, StatementSyntax offset)
+        public OffsetEdit(StatementSyntax declaration, StatementSyntax offset, bool beforeIt = false)
         {
-            _declaration = declaration;
+            _anchor = declaration;
             _offset = offset;
+            _before = beforeIt;
         }
 
-        public override string Key => "rebase-offset:" + _declaration.SpanStart;
+        public override string Key => "rebase-offset:" + _anchor.SpanStart + (_before ? ":before" : string.Empty);
 
-        public override TextSpan Span => new(_declaration.Span.End, 0);
+        public override TextSpan Span => new(_before ? _anchor.SpanStart : _anchor.Span.End, 0);
 
-        public override SyntaxTree Tree => _declaration.SyntaxTree;
+        public override SyntaxTree Tree => _anchor.SyntaxTree;
 
         public override void Apply(DocumentEditor editor, FixApplication application)
-            => editor.InsertAfter(_declaration, _offset
-                .WithLeadingTrivia(SyntaxHelpers.Indentation(_declaration))
-                .WithTrailingTrivia(SyntaxHelpers.EndOfLineAfter(_declaration))
-                .WithAdditionalAnnotations(Formatter.Annotation));
+        {
+            var offset = _offset
+                .WithLeadingTrivia(SyntaxHelpers.Indentation(_anchor))
+                .WithTrailingTrivia(SyntaxHelpers.EndOfLineAfter(_anchor))
+                .WithAdditionalAnnotations(Formatter.Annotation);
+            if (_before)
+            {
+                editor.InsertBefore(_anchor, offset);
+            }
+            else
+            {
+                editor.InsertAfter(_anchor, offset);
+            }
+        }
     }
 }

@@ -31,7 +31,7 @@ namespace WasmViewAnalyzers.CodeFixes.Internals;
 /// <c>MemoryMarshal</c>, <c>Unsafe</c>, Wasmtime's <c>GetSpan</c>/<c>GetPointer</c> and span members, and
 /// reads no field that is not readonly; and the struct local is assigned nowhere else.
 /// </remarks>
-internal static class SlotRebuildPlanner
+internal static partial class SlotRebuildPlanner
 {
     public static IReadOnlyList<FixEdit>? Plan(FindingContext finding)
     {
@@ -383,6 +383,14 @@ internal static class SlotRebuildPlanner
 
         public bool ReadsMemory { get; private set; }
 
+        /// <summary>Whether the field that holds the address was read (and replaced by the address kept).</summary>
+        public bool ReadsAddress { get; private set; }
+
+        public override SyntaxNode? VisitMemberAccessExpression(MemberAccessExpressionSyntax node)
+            => node.Expression is ThisExpressionSyntax && _address is IFieldSymbol && SymbolEqualityComparer.Default.Equals(_model.GetSymbolInfo(node.Name, _cancellationToken).Symbol, _address)
+                ? Visit(node.Name)
+                : base.VisitMemberAccessExpression(node);
+
         /// <summary>The members of the helper's type named without a receiver: the use must see the same ones.</summary>
         public HashSet<ISymbol> Members { get; } = new(SymbolEqualityComparer.Default);
 
@@ -426,6 +434,14 @@ internal static class SlotRebuildPlanner
                     var argument = _typeArguments.FirstOrDefault(each => SymbolEqualityComparer.Default.Equals(each.Parameter, parameter)).Argument;
                     return argument is null ? Refuse(node) : ParseTypeName(argument).WithTriviaFrom(node);
                 case ILocalSymbol or IParameterSymbol when SymbolEqualityComparer.Default.Equals(symbol, _address):
+                    return ParseExpression(_addressRead).WithTriviaFrom(node);
+                case IFieldSymbol when SymbolEqualityComparer.Default.Equals(symbol, _address):
+                    if (IsMemberName(node) && node.Parent is not MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax })
+                    {
+                        return Refuse(node);
+                    }
+
+                    ReadsAddress = true;
                     return ParseExpression(_addressRead).WithTriviaFrom(node);
                 case ILocalSymbol local:
                     return Inlined(node, local);

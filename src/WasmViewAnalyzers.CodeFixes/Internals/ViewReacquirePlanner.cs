@@ -204,6 +204,7 @@ internal static class ViewReacquirePlanner
         {
             var (local, each, reacquire) = sources[i];
             if (before.SpanStart < each.Span.End
+                || before.SpanStart < local.DeclaringSyntaxReferences[0].Span.End
                 || IsRebound(model, local, body, local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken), each, before, cancellationToken))
             {
                 return null;
@@ -286,7 +287,7 @@ internal static class ViewReacquirePlanner
             // before the loop; a use at the top of an else, before the if).
             var atTheUse = before;
             while (Enclosing(before) is { } outer
-                   && sources.All(each => outer.SpanStart >= each.Source.Span.End && isReevaluableAt(each.Source, outer))
+                   && sources.All(each => outer.SpanStart >= each.Source.Span.End && outer.SpanStart >= each.Local.DeclaringSyntaxReferences[0].Span.End && isReevaluableAt(each.Source, outer))
                    && !CallsGuestOnTheWayTo(model, semantics, outer, before, cancellationToken))
             {
                 before = outer;
@@ -801,6 +802,13 @@ internal static class ViewReacquirePlanner
             return (isPattern.Expression, ExpressionStatement(AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, IdentifierName(local.Name), isPattern.Expression.WithoutTrivia())));
         }
 
+        // window is (var start, > 0), quote is { Ask: var a }: the part of the tuple or record the
+        // local's holder was declared from that the pattern takes apart.
+        if (declaration is SingleVariableDesignationSyntax partDesignation && PartOfItsHolder(model, partDesignation, local, body, cancellationToken) is { } part)
+        {
+            return (part, ExpressionStatement(AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, IdentifierName(local.Name), part.WithoutTrivia())));
+        }
+
         if (declaration is SingleVariableDesignationSyntax { Parent: DeclarationExpressionSyntax { Parent: ArgumentSyntax outArgument } }
             && outArgument.Parent?.Parent is InvocationExpressionSyntax tryGet
             && IsTryGetMemorySpan(model, tryGet, cancellationToken))
@@ -839,6 +847,96 @@ internal static class ViewReacquirePlanner
         return (assignment.Right, ExpressionStatement(AssignmentExpression(SyntaxKind.SimpleAssignmentExpression, IdentifierName(local.Name), assignment.Right.WithoutTrivia())));
     }
 
+    /// <summary>
+    /// A variable a pattern binds to a part of a local (<c>window is (var start, > 0)</c>, <c>quote is {
+    /// Ask: var a }</c>): the expression that part was given where the local was declared, from a
+    /// tuple literal (<c>var window = (_memory.GetPointer() + zone, count);</c>) or a positional
+    /// record's primary constructor (<c>new Quote(bid, ask, 1)</c>, whose <c>Ask</c> is its parameter
+    /// as given). Only where the holder is declared once and only read (its parts read, or taken apart
+    /// by a pattern), so that the part holds what it was given, and of the variable's own type.
+    /// </summary>
+    private static ExpressionSyntax? PartOfItsHolder(SemanticModel model, SingleVariableDesignationSyntax designation, ILocalSymbol local, SyntaxNode body, CancellationToken cancellationToken)
+    {
+        if (designation.Parent is not (VarPatternSyntax or DeclarationPatternSyntax)
+            || designation.Parent.Parent is not SubpatternSyntax { ExpressionColon: null or NameColonSyntax } subpattern
+            || subpattern.Parent is not (PositionalPatternClauseSyntax or PropertyPatternClauseSyntax)
+            || subpattern.Parent.Parent is not RecursivePatternSyntax { Type: null } recursive
+            || recursive.Parent is not IsPatternExpressionSyntax { Expression: IdentifierNameSyntax holderName } isPattern
+            || isPattern.Pattern != recursive
+            || model.GetSymbolInfo(holderName, cancellationToken).Symbol is not ILocalSymbol { DeclaringSyntaxReferences.Length: 1, IsRef: false } holder
+            || holder.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not VariableDeclaratorSyntax { Initializer.Value: { } initializer, Parent.Parent: LocalDeclarationStatementSyntax { UsingKeyword.RawKind: 0 } } holderDeclarator
+            || EnclosingFunction(holderDeclarator) != body
+            || !IsOnlyRead(holder))
+        {
+            return null;
+        }
+
+        var part = subpattern.Parent switch
+        {
+            PositionalPatternClauseSyntax positional => ByPosition(positional.Subpatterns.IndexOf(subpattern)),
+            _ => model.GetOperation(subpattern, cancellationToken) is IPropertySubpatternOperation { Member: IMemberReferenceOperation { Member: var member } } ? ByMember(member) : null,
+        };
+
+        return part is not null && SymbolEqualityComparer.Default.Equals(model.GetTypeInfo(part, cancellationToken).Type, local.Type) ? part : null;
+
+        ExpressionSyntax? ByPosition(int index)
+        {
+            if (index < 0)
+            {
+                return null;
+            }
+
+            if (initializer is TupleExpressionSyntax tuple)
+            {
+                return index < tuple.Arguments.Count ? tuple.Arguments[index].Expression : null;
+            }
+
+            // A record's own Deconstruct gives its primary constructor's parameters in order.
+            return model.GetTypeInfo(initializer, cancellationToken).Type is INamedTypeSymbol { IsRecord: true } record
+                   && record.GetMembers("Deconstruct").OfType<IMethodSymbol>().Count(m => m.IsImplicitlyDeclared) == 1
+                   && PrimaryConstructorArguments() is { } arguments && index < arguments.Count
+                ? arguments[index].Expression
+                : null;
+        }
+
+        ExpressionSyntax? ByMember(ISymbol? member)
+        {
+            switch (member)
+            {
+                case IFieldSymbol { CorrespondingTupleField: { } element, ContainingType.TupleElements: var elements } when initializer is TupleExpressionSyntax tuple:
+                    var index = elements.Select(each => each.CorrespondingTupleField).ToList().FindIndex(each => SymbolEqualityComparer.Default.Equals(each, element));
+                    return index >= 0 && index < tuple.Arguments.Count ? tuple.Arguments[index].Expression : null;
+                case IPropertySymbol { ContainingType.IsRecord: true, DeclaringSyntaxReferences: { Length: 1 } references } property
+                    when references[0].GetSyntax(cancellationToken) is ParameterSyntax { Parent: ParameterListSyntax { Parent: RecordDeclarationSyntax } parameters } parameter
+                         && PrimaryConstructorArguments() is { } arguments:
+                    var position = parameters.Parameters.IndexOf(parameter);
+                    return position >= 0 && position < arguments.Count ? arguments[position].Expression : null;
+                default:
+                    return null;
+            }
+        }
+
+        // new Quote(bid, ask, 1) by the record's primary constructor, every argument by position.
+        SeparatedSyntaxList<ArgumentSyntax>? PrimaryConstructorArguments()
+            => initializer is BaseObjectCreationExpressionSyntax { ArgumentList.Arguments: var arguments, Initializer: null } creation
+               && model.GetSymbolInfo(creation, cancellationToken).Symbol is IMethodSymbol { MethodKind: MethodKind.Constructor, DeclaringSyntaxReferences: { Length: 1 } constructor } primary
+               && constructor[0].GetSyntax(cancellationToken) is RecordDeclarationSyntax
+               && arguments.Count == primary.Parameters.Length
+               && arguments.All(argument => argument.NameColon is null && argument.RefKindKeyword.IsKind(SyntaxKind.None))
+                ? arguments
+                : null;
+
+        // Read only: taken apart by a pattern, or a property or field of it read.
+        bool IsOnlyRead(ILocalSymbol symbol)
+            => References(model, symbol, body, cancellationToken).All(reference =>
+                reference.Parent is IsPatternExpressionSyntax { Expression: var input } && input == reference
+                || reference.Parent is MemberAccessExpressionSyntax { RawKind: (int)SyntaxKind.SimpleMemberAccessExpression } member
+                   && member.Expression == reference
+                   && member.Parent is not InvocationExpressionSyntax
+                   && !IsWrite(member)
+                   && !(member.Parent is MemberAccessExpressionSyntax or ElementAccessExpressionSyntax));
+    }
+
     /// <summary><c>var (a, b) = (x, y)</c> or <c>(var a, var b) = (x, y)</c>: the element of the tuple literal <paramref name="designation"/> receives.</summary>
     private static ExpressionSyntax? DeconstructedElement(SingleVariableDesignationSyntax designation)
     {
@@ -866,9 +964,23 @@ internal static class ViewReacquirePlanner
             : null;
     }
 
+    /// <summary>
+    /// The tuple or record a local was declared from, where <paramref name="source"/> is one of its
+    /// parts (<see cref="PartOfItsHolder"/>): the engine may name another part's acquisition for the
+    /// variable a pattern takes out of it.
+    /// </summary>
+    private static ExpressionSyntax? HolderOfThePart(SyntaxNode source)
+        => source.Parent switch
+        {
+            ArgumentSyntax { Parent: TupleExpressionSyntax { Parent: EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax } } tuple } => tuple,
+            ArgumentSyntax { Parent: ArgumentListSyntax { Parent: BaseObjectCreationExpressionSyntax { Parent: EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax } } creation } } => creation,
+            _ => null,
+        };
+
     /// <summary>The view at the use was obtained from <paramref name="source"/>, or by this fix applied to an earlier use.</summary>
     private static bool IsObtainedAt(SemanticModel model, ILocalSymbol local, SyntaxNode body, SyntaxNode source, TextSpan acquisitionSpan, CancellationToken cancellationToken)
         => source.Span.Contains(acquisitionSpan)
+           || HolderOfThePart(source) is { } holder && holder.Span.Contains(acquisitionSpan)
            || References(model, local, body, cancellationToken).Any(r => IsReacquisition(r, source) && r.Parent!.Parent!.Span.Contains(acquisitionSpan));
 
     /// <summary>
@@ -1088,7 +1200,7 @@ internal static class ViewReacquirePlanner
     /// <paramref name="body"/> but its declaration and a statement like <paramref name="fixStatement"/>
     /// (the assignment a fix writes, which Fix All may already have written at another use).
     /// </summary>
-    internal static bool IsWrittenBesides(SemanticModel model, ILocalSymbol local, SyntaxNode body, VariableDeclaratorSyntax declarator, StatementSyntax fixStatement, System.Func<IdentifierNameSyntax, bool> isWrite, CancellationToken cancellationToken)
+    internal static bool IsWrittenBesides(SemanticModel model, ILocalSymbol local, SyntaxNode body, SyntaxNode declarator, StatementSyntax fixStatement, System.Func<IdentifierNameSyntax, bool> isWrite, CancellationToken cancellationToken)
         => References(model, local, body, cancellationToken)
             .Any(reference => !declarator.Span.Contains(reference.Span)
                               && !(reference.Parent is AssignmentExpressionSyntax { Parent: ExpressionStatementSyntax written } && written.IsEquivalentTo(fixStatement.WithTriviaFrom(written), topLevel: false))

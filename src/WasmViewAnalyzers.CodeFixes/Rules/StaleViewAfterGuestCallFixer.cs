@@ -41,6 +41,7 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
     public const string RebuildSlotKey = RuleIdentifiers.StaleViewAfterGuestCall + ".RebuildSlot";
     public const string CopyStreamKey = RuleIdentifiers.StaleViewAfterGuestCall + ".CopyStream";
     public const string ReacquireFromKeptInputsKey = RuleIdentifiers.StaleViewAfterGuestCall + ".ReacquireFromKeptInputs";
+    public const string ReacquireAtKeptAddressKey = RuleIdentifiers.StaleViewAfterGuestCall + ".ReacquireAtKeptAddress";
 
     private static readonly IReadOnlyList<FixStrategy> Strategies = new[]
     {
@@ -61,12 +62,13 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
 
         // After the fixes that existed before it, so that their findings keep their first fix: a
         // pointer whose source cannot run again keeps its guest offset and is rebased after the call.
-        new FixStrategy(RebaseKey, "Rebase the pointer on the memory after the call", finding => PointerRebasePlanner.Plan(finding) ?? LocalOffsetMapPlanner.PlanRebasedForRead(finding)),
+        new FixStrategy(RebaseKey, "Rebase the pointer on the memory after the call", finding => PointerRebasePlanner.Plan(finding) ?? LocalOffsetMapPlanner.PlanRebasedForRead(finding) ?? PointerRebasePlanner.PlanBound(finding)),
         new FixStrategy(CopyAwaitedKey, "Copy the view when it is awaited", CopyAwaited),
         new FixStrategy(CopyInIteratorKey, "Make the iterator yield copies", HelperCopyPlanner.PlanIterator),
         new FixStrategy(RebuildSlotKey, "Build the struct again over the address it holds", SlotRebuildPlanner.Plan),
         new FixStrategy(CopyStreamKey, "Copy the stream's bytes when it is obtained", StreamLocalCopyPlanner.Plan),
         new FixStrategy(ReacquireFromKeptInputsKey, "Obtain the view again after the call", ReacquireFromKeptInputs),
+        new FixStrategy(ReacquireAtKeptAddressKey, "Keep the address the helper moved to and obtain the ref again there", SlotRebuildPlanner.PlanKeptAddress),
     };
 
     public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIdentifiers.StaleViewAfterGuestCall);

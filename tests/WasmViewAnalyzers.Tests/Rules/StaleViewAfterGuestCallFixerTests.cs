@@ -1518,28 +1518,6 @@ public sealed partial class StaleViewAfterGuestCallFixerTests
         """);
 
     [Fact]
-    public async Task PointerInANullableLocalReadWithoutAGuard_KeepsItsType()
-    {
-        // For none, GetValueOrDefault() was a null pointer; an offset's 0 would be the memory's base.
-        var findings = await Verify.GetFixesPerDiagnosticAsync(HostCode.WithMembers("""
-            int First(int a)
-            {
-                nint? start = null;
-                if (a > 0)
-                {
-                    start = (nint)((byte*)memory.GetPointer() + a);
-                }
-
-                convert(a);
-                return *(byte*)start.GetValueOrDefault();
-            }
-            """));
-
-        Assert.Single(findings);
-        Assert.Empty(findings[0].Fixes);
-    }
-
-    [Fact]
     public async Task ObtainAgain_NoFixWhenTheViewIsReassigned()
     {
         var offered = await Verify.GetOfferedFixesAsync(HostCode.WithMembers("""
