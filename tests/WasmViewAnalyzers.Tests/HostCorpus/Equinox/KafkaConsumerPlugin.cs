@@ -93,7 +93,9 @@ public sealed class TransformPluginConsumer(Instance instance, ChannelWriter<Rea
         var pointer = _memory.GetPointer() + output;
         var length = _outputLength();
 
-        await _pendingCommits.Writer.WriteAsync(new TransformedRecord(record.Offset, pointer, length)); // expect: WVA002
+        // lead: WVA001 added: the pointer is already stale (after _outputLength) when it is kept: the page's "one use,
+        // two diagnostics".
+        await _pendingCommits.Writer.WriteAsync(new TransformedRecord(record.Offset, pointer, length)); // expect: WVA001, WVA002
     }
 
     public async IAsyncEnumerable<string> DescribeAsync(IAsyncEnumerable<ConsumerRecord> records, [EnumeratorCancellation] CancellationToken cancellationToken = default)

@@ -47,7 +47,9 @@ public sealed unsafe class LottieFrameRenderer
             frames.Add(_guard.GetView(pixels, request.Width * request.Height * 4));
         }
 
-        return frames;
+        // lead: marker added: a guarded view is a view for WVA001 (the runtime page's sample reports its read); the views
+        // of all but the last frame are stale when the list is returned, the page's `return pending;` form.
+        return frames; // expect: WVA001
     }
 
     public List<byte[]> RenderAllLeased(RenderRequest request)
@@ -127,7 +129,9 @@ public sealed unsafe class LottieFrameRenderer
     {
         var animation = Load(request);
         var size = request.Width * request.Height * 4;
-        var poster = new UnmanagedMemoryStream((byte*)_guard.Memory.GetPointer() + _renderFrame(animation, 0f, request.Width, request.Height), size); // expect: WVA001
+        // lead: marker removed: building the stream reads nothing (the WVA001 page reports the variable a stale view is read
+        // through); the pointer, obtained before _renderFrame in this expression, is reported where the stream is read (below).
+        var poster = new UnmanagedMemoryStream((byte*)_guard.Memory.GetPointer() + _renderFrame(animation, 0f, request.Width, request.Height), size);
         var thumbnail = _renderFrame(animation, 0f, request.Width / 4, request.Height / 4);
         using var tar = new TarWriter(destination, TarEntryFormat.Gnu, leaveOpen: true);
         tar.WriteEntry(new GnuTarEntry(TarEntryType.RegularFile, "poster.rgba") { DataStream = poster }); // expect: WVA001, WVA003
