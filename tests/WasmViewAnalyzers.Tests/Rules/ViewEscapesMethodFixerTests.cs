@@ -2527,6 +2527,197 @@ public sealed class ViewEscapesMethodFixerTests
         Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
     }
 
+    [Fact]
+    public Task PointersInALocalCollectionThatKeepsItsType_StoredAsOffsetsInIt_ReadsObtainThePointerAgain() => VerifyMembers("""
+        nint Cell(int i)
+        {
+            var address = convert(i);
+            return memory.GetPointer() + address;
+        }
+
+        long FromAHelper(string[] names)
+        {
+            var cells = new Dictionary<string, nint>();
+            for (var i = 0; i < names.Length; i++)
+            {
+                cells[names[i]] = {|WVA002:Cell(i)|};
+            }
+
+            cells["last"] = {|WVA002:Cell(names.Length)|};
+            convert(0);
+            long sum = 0;
+            foreach (var cell in cells.Values) sum += *(byte*)cell;
+            return cells.TryGetValue("last", out var last) ? sum + *(byte*)last : sum;
+        }
+
+        double WrittenPairType(string[] names, int address)
+        {
+            Dictionary<string, IntPtr> cells = new Dictionary<string, IntPtr>();
+            foreach (string name in names)
+            {
+                cells.Add(name, {|WVA002:memory.GetPointer() + address|});
+            }
+
+            convert(0);
+            double sum = 0;
+            foreach (KeyValuePair<string, IntPtr> pair in cells) sum += *(double*)pair.Value;
+            return sum;
+        }
+
+        int WrittenTupleType(int slots)
+        {
+            Queue<(nint Start, int Length)> pending = new Queue<(nint Start, int Length)>();
+            for (int i = 0; i < slots; i++)
+            {
+                int blob = convert(i);
+                pending.Enqueue({|WVA002:(memory.GetPointer() + blob, 4)|});
+            }
+
+            int total = 0;
+            (nint Start, int Length) slot;
+            while (pending.TryDequeue(out slot))
+            {
+                total += *(byte*)slot.Start + slot.Length;
+            }
+
+            return total;
+        }
+
+        int StackAndList(int count)
+        {
+            var stack = new Stack<nint>();
+            var list = new List<nint>();
+            for (var i = 0; i < count; i++)
+            {
+                stack.Push({|WVA002:Cell(i)|});
+                list.Add({|WVA002:Cell(i + 1)|});
+            }
+
+            convert(0);
+            return *(int*)stack.Pop() + *(int*)list[0] + list.Count;
+        }
+        """, """
+        nint Cell(int i)
+        {
+            var address = convert(i);
+            return memory.GetPointer() + address;
+        }
+
+        long FromAHelper(string[] names)
+        {
+            var cells = new Dictionary<string, nint>();
+            for (var i = 0; i < names.Length; i++)
+            {
+                cells[names[i]] = Cell(i) - memory.GetPointer();
+            }
+
+            cells["last"] = Cell(names.Length) - memory.GetPointer();
+            convert(0);
+            long sum = 0;
+            foreach (var cell in cells.Values) sum += *(byte*)(memory.GetPointer() + cell);
+            return cells.TryGetValue("last", out var last) ? sum + *(byte*)(memory.GetPointer() + last) : sum;
+        }
+
+        double WrittenPairType(string[] names, int address)
+        {
+            Dictionary<string, IntPtr> cells = new Dictionary<string, IntPtr>();
+            foreach (string name in names)
+            {
+                cells.Add(name, address);
+            }
+
+            convert(0);
+            double sum = 0;
+            foreach (KeyValuePair<string, IntPtr> pair in cells) sum += *(double*)(memory.GetPointer() + pair.Value);
+            return sum;
+        }
+
+        int WrittenTupleType(int slots)
+        {
+            Queue<(nint Start, int Length)> pending = new Queue<(nint Start, int Length)>();
+            for (int i = 0; i < slots; i++)
+            {
+                int blob = convert(i);
+                pending.Enqueue((blob, 4));
+            }
+
+            int total = 0;
+            (nint Start, int Length) slot;
+            while (pending.TryDequeue(out slot))
+            {
+                total += *(byte*)(memory.GetPointer() + slot.Start) + slot.Length;
+            }
+
+            return total;
+        }
+
+        int StackAndList(int count)
+        {
+            var stack = new Stack<nint>();
+            var list = new List<nint>();
+            for (var i = 0; i < count; i++)
+            {
+                stack.Push(Cell(i) - memory.GetPointer());
+                list.Add(Cell(i + 1) - memory.GetPointer());
+            }
+
+            convert(0);
+            return *(int*)(memory.GetPointer() + stack.Pop()) + *(int*)(memory.GetPointer() + list[0]) + list.Count;
+        }
+        """);
+
+    [Fact]
+    public async Task PointersInALocalCollectionThatKeepsItsType_OfTwoMemoriesComparedStaleOrHandedOn_NoOffsetKept()
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host("""
+            nint Cell(int i)
+            {
+                var address = convert(i);
+                return memory.GetPointer() + address;
+            }
+
+            int TwoMemories(Memory other, int count)
+            {
+                var list = new List<nint>();
+                list.Add(Cell(count));
+                list.Add(other.GetPointer() + count);
+                convert(0);
+                return *(int*)list[0] + *(int*)list[1];
+            }
+
+            bool Compared(string key)
+            {
+                var local = new Dictionary<string, nint>();
+                local[key] = Cell(1);
+                convert(0);
+                return local.TryGetValue(key, out var p) && p != 0;
+            }
+
+            int StaleWhenStored(int count)
+            {
+                var list = new List<nint>();
+                list.Add(Cell(count) + convert(count));
+                return *(int*)list[0];
+            }
+
+            int HandedOn(int count)
+            {
+                var list = new List<nint>();
+                list.Add(Cell(count));
+                convert(0);
+                return Sum(list);
+            }
+
+            static int Sum(List<nint> pointers) => pointers.Count;
+            """));
+
+        // Offsets of two memories may be equal where their pointers differ; an offset of 0 is no
+        // null pointer; a pointer stale when it is stored has no offset to take; a list handed on is
+        // read by code the fix does not see.
+        Assert.Equal(5, findings.Length);
+        Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
+    }
+
     // ------------------------------------------------------------------ obtain the view where the lambda runs
 
     [Fact]
