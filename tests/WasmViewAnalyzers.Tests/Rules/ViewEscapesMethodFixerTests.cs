@@ -2718,6 +2718,171 @@ public sealed class ViewEscapesMethodFixerTests
         Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
     }
 
+    [Fact]
+    public Task PointerFromAnOutHelperOrAHelperThatAsksAnotherForTheOffset_StoredRebasedWhileFresh() => VerifyMembers("""
+        private nint _lastRun;
+
+        int OffsetOf(int i) => convert(i);
+
+        nint Lookup(int i)
+        {
+            var at = OffsetOf(i);
+            return memory.GetPointer() + at;
+        }
+
+        bool TryCell(int i, out nint cell)
+        {
+            var at = convert(i);
+            cell = memory.GetPointer() + at;
+            return at != 0;
+        }
+
+        long FromALookup(string[] names)
+        {
+            var local = new Dictionary<string, nint>();
+            for (var i = 0; i < names.Length; i++)
+            {
+                local[names[i]] = {|WVA002:Lookup(i)|};
+            }
+
+            if (local.TryGetValue("UTC", out var utc))
+            {
+                return *(long*)utc;
+            }
+
+            return 0;
+        }
+
+        int PeekAfterUndo(int box)
+        {
+            var stack = new Stack<nint>();
+            TryCell(box, out var run);
+            stack.Push({|WVA002:run|});
+            var held = Lookup(box + 1);
+            stack.Push({|WVA002:held|});
+            convert(box);
+            return *(int*)stack.Peek();
+        }
+
+        void Remember(int box)
+        {
+            TryCell(box, out var run);
+            _lastRun = {|WVA002:run|};
+        }
+
+        int LastRunFirst => *(int*)_lastRun;
+        """, """
+        private nint _lastRun;
+
+        int OffsetOf(int i) => convert(i);
+
+        nint Lookup(int i)
+        {
+            var at = OffsetOf(i);
+            return memory.GetPointer() + at;
+        }
+
+        bool TryCell(int i, out nint cell)
+        {
+            var at = convert(i);
+            cell = memory.GetPointer() + at;
+            return at != 0;
+        }
+
+        long FromALookup(string[] names)
+        {
+            var local = new Dictionary<string, nint>();
+            for (var i = 0; i < names.Length; i++)
+            {
+                local[names[i]] = Lookup(i) - memory.GetPointer();
+            }
+
+            if (local.TryGetValue("UTC", out var utc))
+            {
+                return *(long*)(memory.GetPointer() + utc);
+            }
+
+            return 0;
+        }
+
+        int PeekAfterUndo(int box)
+        {
+            var stack = new Stack<nint>();
+            TryCell(box, out var run);
+            stack.Push(run - memory.GetPointer());
+            var held = Lookup(box + 1);
+            stack.Push(held - memory.GetPointer());
+            convert(box);
+            return *(int*)(memory.GetPointer() + stack.Peek());
+        }
+
+        void Remember(int box)
+        {
+            TryCell(box, out var run);
+            _lastRun = run - memory.GetPointer();
+        }
+
+        int LastRunFirst => *(int*)(memory.GetPointer() + _lastRun);
+        """);
+
+    [Fact]
+    public async Task PointerFromAnOutHelperThatMayGiveNoneOrStaleBeforeItIsStored_NoOffsetKept()
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host("""
+            private nint _lastRun;
+
+            bool TryCell(int i, out nint cell)
+            {
+                if (i < 0)
+                {
+                    cell = 0;
+                    return false;
+                }
+
+                cell = memory.GetPointer() + convert(i);
+                return true;
+            }
+
+            nint Lookup(int i)
+            {
+                var at = convert(i);
+                return memory.GetPointer() + at;
+            }
+
+            int MayBeNone(int box)
+            {
+                var stack = new Stack<nint>();
+                TryCell(box, out var run);
+                stack.Push(run);
+                convert(box);
+                return *(int*)stack.Peek();
+            }
+
+            int StaleWhenPushed(int box)
+            {
+                var stack = new Stack<nint>();
+                var held = Lookup(box);
+                convert(box);
+                stack.Push(held);
+                return *(int*)stack.Peek();
+            }
+
+            void RememberStale(int box)
+            {
+                var held = Lookup(box);
+                convert(box);
+                _lastRun = held;
+            }
+
+            int LastRunFirst => *(int*)_lastRun;
+            """));
+
+        // A helper that gives 0 for none: the offset of 0 would become the memory's base. A pointer
+        // a guest call may have moved before it is stored has no offset to take.
+        Assert.Equal(3, findings.Count(f => f.Diagnostic.Id == "WVA002"));
+        Assert.DoesNotContain(findings.Where(f => f.Diagnostic.Id == "WVA002").SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
+    }
+
     // ------------------------------------------------------------------ obtain the view where the lambda runs
 
     [Fact]
