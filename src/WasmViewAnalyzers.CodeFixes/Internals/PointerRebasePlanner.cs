@@ -152,6 +152,20 @@ internal static class PointerRebasePlanner
         return memory is not null && reads.All(read => IsNamedAt(model, memory, read.SpanStart, cancellationToken)) ? memory : null;
     }
 
+    /// <summary>
+    /// Whether every value <paramref name="expression"/> may evaluate to is obtained by a call (the
+    /// memory's <c>GetPointer</c>, a helper's): not <c>found ? At(offset) : 0</c>, whose 0 for none
+    /// would become the memory's base where it is rebased, nor a branch that reads a variable.
+    /// </summary>
+    private static bool EveryBranchObtains(ExpressionSyntax expression)
+        => Unwrapped(expression) switch
+        {
+            ConditionalExpressionSyntax conditional => EveryBranchObtains(conditional.WhenTrue) && EveryBranchObtains(conditional.WhenFalse),
+            BinaryExpressionSyntax { RawKind: (int)SyntaxKind.CoalesceExpression } coalesce => EveryBranchObtains(coalesce.Left) && EveryBranchObtains(coalesce.Right),
+            SwitchExpressionSyntax switched => switched.Arms.All(arm => EveryBranchObtains(arm.Expression)),
+            var value => value.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>().Any(),
+        };
+
     /// <summary><paramref name="expression"/> under its parentheses and casts.</summary>
     private static ExpressionSyntax Unwrapped(ExpressionSyntax expression)
     {
@@ -265,6 +279,7 @@ internal static class PointerRebasePlanner
     private static ISymbol? MemoryOf(SemanticModel model, ExpressionSyntax initializer, SyntaxNode body, CancellationToken cancellationToken)
     {
         if (WasmSymbols.TryCreate(model.Compilation) is not { } symbols
+            || !EveryBranchObtains(initializer)
             || model.GetOperation(initializer, cancellationToken) is not { } root
             || model.GetEnclosingSymbol(initializer.SpanStart, cancellationToken) is not { ContainingType: { } type })
         {
