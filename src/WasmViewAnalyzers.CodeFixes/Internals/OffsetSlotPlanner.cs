@@ -520,6 +520,11 @@ internal static partial class OffsetSlotPlanner
         }
 
         var parameter = method.Parameters[index];
+        if (parameter.RefKind != RefKind.Out)
+        {
+            return false;
+        }
+
         var helperModel = helperBody.SyntaxTree == model.SyntaxTree ? model : model.Compilation.GetSemanticModel(helperBody.SyntaxTree);
         var uses = ViewReacquirePlanner.References(helperModel, parameter, helperBody, cancellationToken).ToList();
         return uses.Count > 0
