@@ -29,7 +29,11 @@ namespace WasmViewAnalyzers.CodeFixes.Internals;
 /// </remarks>
 internal static class LocalOffsetMapPlanner
 {
-    /// <summary>WVA002: the pointer handed to the dictionary's <c>Add</c>, <c>TryAdd</c> or indexer.</summary>
+    /// <summary>
+    /// WVA002: the pointer handed to the collection's <c>Add</c>, <c>TryAdd</c>, <c>Enqueue</c>,
+    /// <c>Push</c> or indexer; the collection keeps offsets, of the offset's type where it can take
+    /// it, else rebased in its own type (<see cref="PlanRebasedForRead"/>).
+    /// </summary>
     public static IReadOnlyList<FixEdit>? PlanForStore(FindingContext finding)
     {
         var additional = finding.Diagnostic.AdditionalLocations;
@@ -59,8 +63,11 @@ internal static class LocalOffsetMapPlanner
             _ => null,
         };
 
+        // Where the collection cannot change its element type (a helper's pointer, a variable of the
+        // element's type written out), the pointers are stored rebased: the plan WVA001's finding on
+        // the read offers, which repairs this store too.
         return target is not null && finding.Model.GetSymbolInfo(target, finding.CancellationToken).Symbol is ILocalSymbol map
-            ? Plan(finding.Model, map, finding.CancellationToken)
+            ? Plan(finding.Model, map, finding.CancellationToken) ?? Plan(finding.Model, map, rebasing: finding, finding.CancellationToken)
             : null;
     }
 

@@ -87,6 +87,23 @@ internal static partial class OffsetSlotPlanner
             return MemoryMadeOver(model, slot, made, storedPointers, cancellationToken);
         }
 
+        // foreach (var hunk in hunks), hunks[i]: an object of a local list this function fills with
+        // objects it makes, each over the same memory.
+        var list = receiver switch
+        {
+            IdentifierNameSyntax when symbol is ILocalSymbol { IsRef: false, DeclaringSyntaxReferences.Length: 1 } element
+                                      && element.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is ForEachStatementSyntax { Expression: IdentifierNameSyntax listName } loop
+                                      && !ViewReacquirePlanner.References(model, element, loop.Statement, cancellationToken).Any(ViewReacquirePlanner.IsWrite)
+                => model.GetSymbolInfo(listName, cancellationToken).Symbol as ILocalSymbol,
+            ElementAccessExpressionSyntax { Expression: IdentifierNameSyntax listName, ArgumentList.Arguments.Count: 1 } => model.GetSymbolInfo(listName, cancellationToken).Symbol as ILocalSymbol,
+            _ => null,
+        };
+
+        if (list is not null)
+        {
+            return MemoryOfLocalList(model, slot, list, read, storedPointers, cancellationToken);
+        }
+
         if (symbol is not (IFieldSymbol { IsStatic: false } or IPropertySymbol { IsStatic: false, IsIndexer: false })
             || !(receiver is IdentifierNameSyntax || receiver is MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax })
             || model.GetEnclosingSymbol(read.SpanStart, cancellationToken) is not { IsStatic: false } reader
@@ -156,6 +173,54 @@ internal static partial class OffsetSlotPlanner
 
             memorySymbol = field;
             memory ??= madeOver;
+        }
+
+        return memory;
+    }
+
+    /// <summary>
+    /// The memory every object of <paramref name="list"/> was made over: a <c>List&lt;T&gt;</c> declared
+    /// empty in the function that reads it, only given objects it makes there (<c>hunks.Add(new
+    /// Hunk(start, length, _memory.GetPointer() + text))</c>) and otherwise only counted or looped
+    /// over; null where it is handed anywhere, given another object, or made over two memories.
+    /// </summary>
+    private static ExpressionSyntax? MemoryOfLocalList(SemanticModel model, ISymbol slot, ILocalSymbol list, SyntaxNode read, IReadOnlyList<ExpressionSyntax> storedPointers, CancellationToken cancellationToken)
+    {
+        if (list.DeclaringSyntaxReferences.Length != 1
+            || list.Type is not INamedTypeSymbol { Name: "List", Arity: 1, ContainingNamespace: { } containing } listType
+            || containing.ToDisplayString() != "System.Collections.Generic"
+            || !SymbolEqualityComparer.Default.Equals(listType.TypeArguments[0], slot.ContainingType)
+            || list.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not VariableDeclaratorSyntax { Initializer.Value: BaseObjectCreationExpressionSyntax { Initializer: null, ArgumentList.Arguments.Count: 0 } } declarator
+            || SyntaxHelpers.EnclosingFunction(declarator) is not { } body
+            || SyntaxHelpers.EnclosingFunction(read) != body)
+        {
+            return null;
+        }
+
+        ExpressionSyntax? memory = null;
+        ISymbol? memorySymbol = null;
+        foreach (var reference in ViewReacquirePlanner.References(model, list, body, cancellationToken))
+        {
+            switch (reference.Parent)
+            {
+                case MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Add", Parent: InvocationExpressionSyntax { ArgumentList.Arguments: { Count: 1 } arguments, Parent: ExpressionStatementSyntax } } add when add.Expression == reference:
+                    if (MemoryMadeOver(model, slot, arguments[0].Expression, storedPointers, cancellationToken) is not { } madeOver
+                        || model.GetSymbolInfo(madeOver, cancellationToken).Symbol is not { } each
+                        || (memorySymbol is not null && !SymbolEqualityComparer.Default.Equals(memorySymbol, each)))
+                    {
+                        return null;
+                    }
+
+                    memorySymbol = each;
+                    memory ??= madeOver;
+                    break;
+                case MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Count" } count when count.Expression == reference:
+                case ForEachStatementSyntax loop when loop.Expression == reference:
+                case ElementAccessExpressionSyntax element when element.Expression == reference && !ViewReacquirePlanner.IsWrite(element):
+                    break;
+                default:
+                    return null;
+            }
         }
 
         return memory;

@@ -7,6 +7,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 using Microsoft.CodeAnalysis.Simplification;
 using WasmViewAnalyzers.Engine;
+using WasmViewAnalyzers.Engine.Knowledge;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
 
 namespace WasmViewAnalyzers.CodeFixes.Internals;
@@ -429,33 +430,8 @@ internal static partial class OffsetSlotPlanner
         var pointerType = model.GetTypeInfo(pointer, cancellationToken).Type;
         if (pointerType is not (IPointerTypeSymbol or { SpecialType: SpecialType.System_IntPtr })
             || pointer.FirstAncestorOrSelf<StatementSyntax>() is not { } store
-            || SyntaxHelpers.EnclosingFunction(store) is not { } body)
-        {
-            return null;
-        }
-
-        var source = pointer;
-        while (source is ParenthesizedExpressionSyntax or CastExpressionSyntax)
-        {
-            source = source is ParenthesizedExpressionSyntax parenthesized ? parenthesized.Expression : ((CastExpressionSyntax)source).Expression;
-        }
-
-        // Memory.GetPointer() itself is the memory's base, whose offset is 0: no helper's pointer.
-        ExpressionSyntax obtained;
-        if (source is InvocationExpressionSyntax && IsOwnHelperCall(model, source, cancellationToken))
-        {
-            obtained = pointer;
-        }
-        else if (model.GetSymbolInfo(source, cancellationToken).Symbol is ILocalSymbol { IsRef: false, DeclaringSyntaxReferences.Length: 1 } local
-                 && local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer.Value: { } initializer, Parent: VariableDeclarationSyntax { Variables.Count: 1, Parent: LocalDeclarationStatementSyntax { UsingKeyword.RawKind: 0 } declaration } }
-                 && IsOwnHelperCall(model, initializer, cancellationToken)
-                 && SyntaxHelpers.EnclosingFunction(declaration) == body
-                 && !ViewReacquirePlanner.References(model, local, body, cancellationToken).Any(r => ViewReacquirePlanner.IsWrite(r) || r.Parent is PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.AddressOfExpression } or ArgumentSyntax { RefKindKeyword.RawKind: not 0 })
-                 && !MayCallGuestBetween(finding, declaration, store))
-        {
-            obtained = initializer;
-        }
-        else
+            || SyntaxHelpers.EnclosingFunction(store) is not { } body
+            || FreshlyObtained(finding, pointer) is not { } obtained)
         {
             return null;
         }
@@ -472,6 +448,91 @@ internal static partial class OffsetSlotPlanner
         var stored = pointerType.SpecialType == SpecialType.System_IntPtr ? Parenthesized(pointer) : "(nint)" + Parenthesized(pointer);
         var offset = ParseExpression($"{stored} - {memory.Name}.GetPointer()").WithAdditionalAnnotations(Simplifier.Annotation);
         return new PointerParts(memoryReference, offset, model.Compilation.GetSpecialType(SpecialType.System_IntPtr), null);
+    }
+
+    /// <summary>
+    /// The call of a helper of the user's that obtained <paramref name="pointer"/>, where it is still
+    /// fresh at <paramref name="pointer"/>: the pointer is that call (under casts), or a local
+    /// declared from it alone (<c>var cells = BoardAddress();</c>) or filled by it as an <c>out</c>
+    /// argument (<c>TryGlyphRun(box, out var run);</c>, a helper whose every assignment of that
+    /// parameter reads Wasmtime's <c>GetPointer</c>), never assigned again, with nothing that may call
+    /// the guest from there to the statement that holds <paramref name="pointer"/>. Which memory the
+    /// call's value is built on is for <see cref="PointerRebasePlanner.RebasedStores"/> to say.
+    /// </summary>
+    internal static ExpressionSyntax? FreshlyObtained(FindingContext finding, ExpressionSyntax pointer)
+    {
+        var model = finding.Model;
+        var cancellationToken = finding.CancellationToken;
+        if (pointer.FirstAncestorOrSelf<StatementSyntax>() is not { } store
+            || SyntaxHelpers.EnclosingFunction(store) is not { } body)
+        {
+            return null;
+        }
+
+        var source = pointer;
+        while (source is ParenthesizedExpressionSyntax or CastExpressionSyntax)
+        {
+            source = source is ParenthesizedExpressionSyntax parenthesized ? parenthesized.Expression : ((CastExpressionSyntax)source).Expression;
+        }
+
+        // Memory.GetPointer() itself is the memory's base, whose offset is 0: no helper's pointer.
+        if (source is InvocationExpressionSyntax && IsOwnHelperCall(model, source, cancellationToken))
+        {
+            return pointer;
+        }
+
+        if (model.GetSymbolInfo(source, cancellationToken).Symbol is not ILocalSymbol { IsRef: false, DeclaringSyntaxReferences.Length: 1 } local
+            || ViewReacquirePlanner.References(model, local, body, cancellationToken).Any(r => ViewReacquirePlanner.IsWrite(r) || r.Parent is PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.AddressOfExpression } or ArgumentSyntax { RefKindKeyword.RawKind: not 0 }))
+        {
+            return null;
+        }
+
+        var (obtained, declaration) = local.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) switch
+        {
+            VariableDeclaratorSyntax { Initializer.Value: { } initializer, Parent: VariableDeclarationSyntax { Variables.Count: 1, Parent: LocalDeclarationStatementSyntax { UsingKeyword.RawKind: 0 } statement } }
+                when IsOwnHelperCall(model, initializer, cancellationToken) => (initializer, (StatementSyntax)statement),
+            SingleVariableDesignationSyntax { Parent: DeclarationExpressionSyntax { Parent: ArgumentSyntax { RefKindKeyword.RawKind: (int)SyntaxKind.OutKeyword, Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax { Parent: ExpressionStatementSyntax statement } call } } argument } }
+                when IsOwnHelperCall(model, call, cancellationToken) && OutIsBuiltOnMemory(model, call, argument, cancellationToken) => ((ExpressionSyntax)call, (StatementSyntax)statement),
+            _ => (null, null),
+        };
+
+        return obtained is not null
+               && SyntaxHelpers.EnclosingFunction(declaration!) == body
+               && !MayCallGuestBetween(finding, declaration!, store)
+            ? obtained
+            : null;
+    }
+
+    /// <summary>
+    /// Whether the helper <paramref name="call"/> calls gives its <c>out</c> parameter, at
+    /// <paramref name="argument"/>, a value that reads Wasmtime's <c>GetPointer</c> wherever it
+    /// assigns it (<c>run = _memory.GetPointer() + address;</c>), and passes it on to nothing.
+    /// </summary>
+    private static bool OutIsBuiltOnMemory(SemanticModel model, InvocationExpressionSyntax call, ArgumentSyntax argument, CancellationToken cancellationToken)
+    {
+        if (model.GetSymbolInfo(call, cancellationToken).Symbol is not IMethodSymbol { DeclaringSyntaxReferences.Length: 1 } method
+            || argument.NameColon is not null
+            || call.ArgumentList.Arguments.IndexOf(argument) is var index && (index < 0 || index >= method.Parameters.Length)
+            || method.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not MethodDeclarationSyntax { Body: { } helperBody }
+            || WasmSymbols.TryCreate(model.Compilation) is not { } symbols)
+        {
+            return false;
+        }
+
+        var parameter = method.Parameters[index];
+        if (parameter.RefKind != RefKind.Out)
+        {
+            return false;
+        }
+
+        var helperModel = helperBody.SyntaxTree == model.SyntaxTree ? model : model.Compilation.GetSemanticModel(helperBody.SyntaxTree);
+        var uses = ViewReacquirePlanner.References(helperModel, parameter, helperBody, cancellationToken).ToList();
+        return uses.Count > 0
+               && uses.All(use => use.Parent is AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression, Parent: ExpressionStatementSyntax } assignment
+                                  && assignment.Left == use
+                                  && helperModel.GetOperation(assignment.Right, cancellationToken) is { } value
+                                  && value.DescendantsAndSelf().OfType<IInvocationOperation>().Any(invocation =>
+                                      symbols.IsWasmtimeType(invocation.TargetMethod.ContainingType, symbols.Memory) && invocation.TargetMethod.Name == "GetPointer"));
     }
 
     /// <summary>A call, under casts, of a method declared in source (a helper of the user's, not Wasmtime's <c>GetPointer</c>).</summary>

@@ -243,10 +243,13 @@ internal static class PointerRebasePlanner
         ISymbol? memory = null;
         foreach (var pointer in stores)
         {
+            // A local a helper's call filled (var p = Cell(i); or Try(box, out var p);) and nothing
+            // that may call the guest since: the call says which memory, the local is fresh.
+            var obtained = Unwrapped(pointer) is IdentifierNameSyntax ? OffsetSlotPlanner.FreshlyObtained(finding, pointer) : null;
             if (StoreOf(pointer) is not { } statement
-                || !IsObtainedLast(model, semantics, pointer, cancellationToken)
-                || ViewReacquirePlanner.CallsGuestAfterWithin(model, semantics, pointer, statement, cancellationToken)
-                || MemoryOf(model, pointer, body, cancellationToken) is not { } each
+                || (obtained is null && (!IsObtainedLast(model, semantics, pointer, cancellationToken) || ViewReacquirePlanner.CallsGuestAfterWithin(model, semantics, pointer, statement, cancellationToken)))
+                || (obtained is not null && !IsObtainedLast(model, semantics, obtained, cancellationToken))
+                || MemoryOf(model, obtained ?? pointer, body, cancellationToken) is not { } each
                 || (memory is not null && !SymbolEqualityComparer.Default.Equals(memory, each))
                 || !IsNamedAt(model, each, pointer.SpanStart, cancellationToken))
             {
@@ -274,6 +277,31 @@ internal static class PointerRebasePlanner
         }
 
         return memory is not null && reads.All(read => IsNamedAt(model, memory, read.SpanStart, cancellationToken)) ? memory : null;
+    }
+
+    /// <summary>
+    /// Whether every value <paramref name="expression"/> may evaluate to is obtained by a call (the
+    /// memory's <c>GetPointer</c>, a helper's): not <c>found ? At(offset) : 0</c>, whose 0 for none
+    /// would become the memory's base where it is rebased, nor a branch that reads a variable.
+    /// </summary>
+    private static bool EveryBranchObtains(ExpressionSyntax expression)
+        => Unwrapped(expression) switch
+        {
+            ConditionalExpressionSyntax conditional => EveryBranchObtains(conditional.WhenTrue) && EveryBranchObtains(conditional.WhenFalse),
+            BinaryExpressionSyntax { RawKind: (int)SyntaxKind.CoalesceExpression } coalesce => EveryBranchObtains(coalesce.Left) && EveryBranchObtains(coalesce.Right),
+            SwitchExpressionSyntax switched => switched.Arms.All(arm => EveryBranchObtains(arm.Expression)),
+            var value => value.DescendantNodesAndSelf().OfType<InvocationExpressionSyntax>().Any(),
+        };
+
+    /// <summary><paramref name="expression"/> under its parentheses and casts.</summary>
+    private static ExpressionSyntax Unwrapped(ExpressionSyntax expression)
+    {
+        while (expression is ParenthesizedExpressionSyntax or CastExpressionSyntax)
+        {
+            expression = expression is ParenthesizedExpressionSyntax parenthesized ? parenthesized.Expression : ((CastExpressionSyntax)expression).Expression;
+        }
+
+        return expression;
     }
 
     /// <summary>
@@ -378,6 +406,7 @@ internal static class PointerRebasePlanner
     private static ISymbol? MemoryOf(SemanticModel model, ExpressionSyntax initializer, SyntaxNode body, CancellationToken cancellationToken, IParameterSymbol? outParameter = null)
     {
         if (WasmSymbols.TryCreate(model.Compilation) is not { } symbols
+            || !EveryBranchObtains(initializer)
             || model.GetOperation(initializer, cancellationToken) is not { } root
             || model.GetEnclosingSymbol(initializer.SpanStart, cancellationToken) is not { ContainingType: { } type })
         {
@@ -435,7 +464,9 @@ internal static class PointerRebasePlanner
                          && method.DeclaringSyntaxReferences.Length == 1
                          && visited.Add(method.OriginalDefinition))
                 {
-                    if (depth == 0 || !HelperBuiltOnMemory(method, depth - 1))
+                    // A helper that returns a number (an offset it asked the guest for: LookupOffset(name))
+                    // builds no view; a memory it reads still counts.
+                    if (depth == 0 || !(ReturnsANumber(method) ? CollectIn(method, depth - 1) : HelperBuiltOnMemory(method, depth - 1)))
                     {
                         return false;
                     }
@@ -443,6 +474,16 @@ internal static class PointerRebasePlanner
             }
 
             return true;
+        }
+
+        // The memories a helper's body reads, through the helpers it calls.
+        bool CollectIn(IMethodSymbol method, int depth)
+        {
+            var syntax = method.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
+            var helperModel = syntax.SyntaxTree == model.SyntaxTree ? model : model.Compilation.GetSemanticModel(syntax.SyntaxTree);
+            return syntax is MethodDeclarationSyntax declaration
+                   && helperModel.GetOperation((SyntaxNode?)declaration.Body ?? declaration.ExpressionBody!, cancellationToken) is { } bodyOperation
+                   && Collect(bodyOperation, depth);
         }
 
         // A helper of the view: every value it returns is built in it, on the memory it reads.
@@ -503,6 +544,11 @@ internal static class PointerRebasePlanner
             return false;
         }
     }
+
+    /// <summary>A helper that returns a 32-bit number, a flag or nothing: no pointer or address.</summary>
+    private static bool ReturnsANumber(IMethodSymbol method)
+        => !method.ReturnsByRef && !method.ReturnsByRefReadonly
+           && method.ReturnType.SpecialType is SpecialType.System_Int32 or SpecialType.System_UInt32 or SpecialType.System_Boolean or SpecialType.System_Void;
 
     /// <summary>A parameter of a class's or struct's primary constructor, which every instance member of the type can name.</summary>
     private static bool IsPrimaryConstructorParameter(IParameterSymbol parameter)

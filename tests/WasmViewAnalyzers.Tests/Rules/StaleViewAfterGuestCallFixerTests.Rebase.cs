@@ -583,6 +583,21 @@ public sealed partial class StaleViewAfterGuestCallFixerTests
             """
         },
         {
+            "a pointer that is 0 where none was found: its rebasing would not be 0",
+            """
+            int OffsetOf(int size) => convert(size);
+
+            nint At(int offset) => memory.GetPointer() + offset;
+
+            int MaybeNone(bool found)
+            {
+                var signature = found ? At(OffsetOf(8)) : 0;
+                reset();
+                return signature != 0 ? *(int*)(signature + 4) : -1;
+            }
+            """
+        },
+        {
             "collection of addresses handed to another method",
             """
             int Handed()

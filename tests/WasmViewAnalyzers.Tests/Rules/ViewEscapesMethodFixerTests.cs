@@ -2527,6 +2527,485 @@ public sealed class ViewEscapesMethodFixerTests
         Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
     }
 
+    [Fact]
+    public Task PointersInALocalCollectionThatKeepsItsType_StoredAsOffsetsInIt_ReadsObtainThePointerAgain() => VerifyMembers("""
+        nint Cell(int i)
+        {
+            var address = convert(i);
+            return memory.GetPointer() + address;
+        }
+
+        long FromAHelper(string[] names)
+        {
+            var cells = new Dictionary<string, nint>();
+            for (var i = 0; i < names.Length; i++)
+            {
+                cells[names[i]] = {|WVA002:Cell(i)|};
+            }
+
+            cells["last"] = {|WVA002:Cell(names.Length)|};
+            convert(0);
+            long sum = 0;
+            foreach (var cell in cells.Values) sum += *(byte*)cell;
+            return cells.TryGetValue("last", out var last) ? sum + *(byte*)last : sum;
+        }
+
+        double WrittenPairType(string[] names, int address)
+        {
+            Dictionary<string, IntPtr> cells = new Dictionary<string, IntPtr>();
+            foreach (string name in names)
+            {
+                cells.Add(name, {|WVA002:memory.GetPointer() + address|});
+            }
+
+            convert(0);
+            double sum = 0;
+            foreach (KeyValuePair<string, IntPtr> pair in cells) sum += *(double*)pair.Value;
+            return sum;
+        }
+
+        int WrittenTupleType(int slots)
+        {
+            Queue<(nint Start, int Length)> pending = new Queue<(nint Start, int Length)>();
+            for (int i = 0; i < slots; i++)
+            {
+                int blob = convert(i);
+                pending.Enqueue({|WVA002:(memory.GetPointer() + blob, 4)|});
+            }
+
+            int total = 0;
+            (nint Start, int Length) slot;
+            while (pending.TryDequeue(out slot))
+            {
+                total += *(byte*)slot.Start + slot.Length;
+            }
+
+            return total;
+        }
+
+        int StackAndList(int count)
+        {
+            var stack = new Stack<nint>();
+            var list = new List<nint>();
+            for (var i = 0; i < count; i++)
+            {
+                stack.Push({|WVA002:Cell(i)|});
+                list.Add({|WVA002:Cell(i + 1)|});
+            }
+
+            convert(0);
+            return *(int*)stack.Pop() + *(int*)list[0] + list.Count;
+        }
+        """, """
+        nint Cell(int i)
+        {
+            var address = convert(i);
+            return memory.GetPointer() + address;
+        }
+
+        long FromAHelper(string[] names)
+        {
+            var cells = new Dictionary<string, nint>();
+            for (var i = 0; i < names.Length; i++)
+            {
+                cells[names[i]] = Cell(i) - memory.GetPointer();
+            }
+
+            cells["last"] = Cell(names.Length) - memory.GetPointer();
+            convert(0);
+            long sum = 0;
+            foreach (var cell in cells.Values) sum += *(byte*)(memory.GetPointer() + cell);
+            return cells.TryGetValue("last", out var last) ? sum + *(byte*)(memory.GetPointer() + last) : sum;
+        }
+
+        double WrittenPairType(string[] names, int address)
+        {
+            Dictionary<string, IntPtr> cells = new Dictionary<string, IntPtr>();
+            foreach (string name in names)
+            {
+                cells.Add(name, address);
+            }
+
+            convert(0);
+            double sum = 0;
+            foreach (KeyValuePair<string, IntPtr> pair in cells) sum += *(double*)(memory.GetPointer() + pair.Value);
+            return sum;
+        }
+
+        int WrittenTupleType(int slots)
+        {
+            Queue<(nint Start, int Length)> pending = new Queue<(nint Start, int Length)>();
+            for (int i = 0; i < slots; i++)
+            {
+                int blob = convert(i);
+                pending.Enqueue((blob, 4));
+            }
+
+            int total = 0;
+            (nint Start, int Length) slot;
+            while (pending.TryDequeue(out slot))
+            {
+                total += *(byte*)(memory.GetPointer() + slot.Start) + slot.Length;
+            }
+
+            return total;
+        }
+
+        int StackAndList(int count)
+        {
+            var stack = new Stack<nint>();
+            var list = new List<nint>();
+            for (var i = 0; i < count; i++)
+            {
+                stack.Push(Cell(i) - memory.GetPointer());
+                list.Add(Cell(i + 1) - memory.GetPointer());
+            }
+
+            convert(0);
+            return *(int*)(memory.GetPointer() + stack.Pop()) + *(int*)(memory.GetPointer() + list[0]) + list.Count;
+        }
+        """);
+
+    [Fact]
+    public async Task PointersInALocalCollectionThatKeepsItsType_OfTwoMemoriesComparedStaleOrHandedOn_NoOffsetKept()
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host("""
+            nint Cell(int i)
+            {
+                var address = convert(i);
+                return memory.GetPointer() + address;
+            }
+
+            int TwoMemories(Memory other, int count)
+            {
+                var list = new List<nint>();
+                list.Add(Cell(count));
+                list.Add(other.GetPointer() + count);
+                convert(0);
+                return *(int*)list[0] + *(int*)list[1];
+            }
+
+            bool Compared(string key)
+            {
+                var local = new Dictionary<string, nint>();
+                local[key] = Cell(1);
+                convert(0);
+                return local.TryGetValue(key, out var p) && p != 0;
+            }
+
+            int StaleWhenStored(int count)
+            {
+                var list = new List<nint>();
+                list.Add(Cell(count) + convert(count));
+                return *(int*)list[0];
+            }
+
+            int HandedOn(int count)
+            {
+                var list = new List<nint>();
+                list.Add(Cell(count));
+                convert(0);
+                return Sum(list);
+            }
+
+            static int Sum(List<nint> pointers) => pointers.Count;
+            """));
+
+        // Offsets of two memories may be equal where their pointers differ; an offset of 0 is no
+        // null pointer; a pointer stale when it is stored has no offset to take; a list handed on is
+        // read by code the fix does not see.
+        Assert.Equal(5, findings.Length);
+        Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
+    }
+
+    [Fact]
+    public Task PointerFromAnOutHelperOrAHelperThatAsksAnotherForTheOffset_StoredRebasedWhileFresh() => VerifyMembers("""
+        private nint _lastRun;
+
+        int OffsetOf(int i) => convert(i);
+
+        nint Lookup(int i)
+        {
+            var at = OffsetOf(i);
+            return memory.GetPointer() + at;
+        }
+
+        bool TryCell(int i, out nint cell)
+        {
+            var at = convert(i);
+            cell = memory.GetPointer() + at;
+            return at != 0;
+        }
+
+        long FromALookup(string[] names)
+        {
+            var local = new Dictionary<string, nint>();
+            for (var i = 0; i < names.Length; i++)
+            {
+                local[names[i]] = {|WVA002:Lookup(i)|};
+            }
+
+            if (local.TryGetValue("UTC", out var utc))
+            {
+                return *(long*)utc;
+            }
+
+            return 0;
+        }
+
+        int PeekAfterUndo(int box)
+        {
+            var stack = new Stack<nint>();
+            TryCell(box, out var run);
+            stack.Push({|WVA002:run|});
+            var held = Lookup(box + 1);
+            stack.Push({|WVA002:held|});
+            convert(box);
+            return *(int*)stack.Peek();
+        }
+
+        void Remember(int box)
+        {
+            TryCell(box, out var run);
+            _lastRun = {|WVA002:run|};
+        }
+
+        int LastRunFirst => *(int*)_lastRun;
+        """, """
+        private nint _lastRun;
+
+        int OffsetOf(int i) => convert(i);
+
+        nint Lookup(int i)
+        {
+            var at = OffsetOf(i);
+            return memory.GetPointer() + at;
+        }
+
+        bool TryCell(int i, out nint cell)
+        {
+            var at = convert(i);
+            cell = memory.GetPointer() + at;
+            return at != 0;
+        }
+
+        long FromALookup(string[] names)
+        {
+            var local = new Dictionary<string, nint>();
+            for (var i = 0; i < names.Length; i++)
+            {
+                local[names[i]] = Lookup(i) - memory.GetPointer();
+            }
+
+            if (local.TryGetValue("UTC", out var utc))
+            {
+                return *(long*)(memory.GetPointer() + utc);
+            }
+
+            return 0;
+        }
+
+        int PeekAfterUndo(int box)
+        {
+            var stack = new Stack<nint>();
+            TryCell(box, out var run);
+            stack.Push(run - memory.GetPointer());
+            var held = Lookup(box + 1);
+            stack.Push(held - memory.GetPointer());
+            convert(box);
+            return *(int*)(memory.GetPointer() + stack.Peek());
+        }
+
+        void Remember(int box)
+        {
+            TryCell(box, out var run);
+            _lastRun = run - memory.GetPointer();
+        }
+
+        int LastRunFirst => *(int*)(memory.GetPointer() + _lastRun);
+        """);
+
+    [Fact]
+    public async Task PointerFromAnOutHelperThatMayGiveNoneOrStaleBeforeItIsStored_NoOffsetKept()
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host("""
+            private nint _lastRun;
+
+            bool TryCell(int i, out nint cell)
+            {
+                if (i < 0)
+                {
+                    cell = 0;
+                    return false;
+                }
+
+                cell = memory.GetPointer() + convert(i);
+                return true;
+            }
+
+            nint Lookup(int i)
+            {
+                var at = convert(i);
+                return memory.GetPointer() + at;
+            }
+
+            int MayBeNone(int box)
+            {
+                var stack = new Stack<nint>();
+                TryCell(box, out var run);
+                stack.Push(run);
+                convert(box);
+                return *(int*)stack.Peek();
+            }
+
+            int NoneWhenNotFound(int box)
+            {
+                var stack = new Stack<nint>();
+                stack.Push(box > 0 ? Lookup(box) : 0);
+                convert(box);
+                return *(int*)stack.Peek();
+            }
+
+            int StaleWhenPushed(int box)
+            {
+                var stack = new Stack<nint>();
+                var held = Lookup(box);
+                convert(box);
+                stack.Push(held);
+                return *(int*)stack.Peek();
+            }
+
+            void RememberStale(int box)
+            {
+                var held = Lookup(box);
+                convert(box);
+                _lastRun = held;
+            }
+
+            int LastRunFirst => *(int*)_lastRun;
+            """));
+
+        // A helper (or a conditional) that gives 0 for none: the offset of 0 would become the memory's base. A pointer
+        // a guest call may have moved before it is stored has no offset to take.
+        Assert.Equal(4, findings.Count(f => f.Diagnostic.Id == "WVA002"));
+        Assert.DoesNotContain(findings.Where(f => f.Diagnostic.Id == "WVA002").SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
+    }
+
+    [Fact]
+    public Task RecordsHoldingAPointerInALocalList_KeepTheOffset_ReadsOfItsObjectsObtainThePointerAgain() => VerifyMembers("""
+        private sealed record Hunk(int Start, int Length, nint Text);
+
+        List<string> Diff(int count)
+        {
+            var hunks = new List<Hunk>();
+            for (var i = 0; i < count; i++)
+            {
+                var text = convert(i);
+                hunks.Add({|WVA002:new Hunk(i, 4, memory.GetPointer() + text)|});
+            }
+
+            convert(0);
+            var lines = new List<string>();
+            foreach (var hunk in hunks)
+            {
+                lines.Add(Encoding.UTF8.GetString((byte*)hunk.Text, hunk.Length));
+            }
+
+            return lines;
+        }
+
+        int First(int at)
+        {
+            var hunks = new List<Hunk>();
+            hunks.Add({|WVA002:new Hunk(0, 1, memory.GetPointer() + at)|});
+            convert(0);
+            return hunks.Count + *(byte*)hunks[0].Text;
+        }
+        """, """
+        private sealed record Hunk(int Start, int Length, int Text);
+
+        List<string> Diff(int count)
+        {
+            var hunks = new List<Hunk>();
+            for (var i = 0; i < count; i++)
+            {
+                var text = convert(i);
+                hunks.Add(new Hunk(i, 4, text));
+            }
+
+            convert(0);
+            var lines = new List<string>();
+            foreach (var hunk in hunks)
+            {
+                lines.Add(Encoding.UTF8.GetString((byte*)(memory.GetPointer() + hunk.Text), hunk.Length));
+            }
+
+            return lines;
+        }
+
+        int First(int at)
+        {
+            var hunks = new List<Hunk>();
+            hunks.Add(new Hunk(0, 1, at));
+            convert(0);
+            return hunks.Count + *(byte*)(memory.GetPointer() + hunks[0].Text);
+        }
+        """);
+
+    [Fact]
+    public async Task RecordsHoldingAPointerInALocalListReturnedGivenAnotherObjectOrOfTwoMemories_KeepTheirType()
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host("""
+            private sealed record Returned(int Start, nint Text);
+            private sealed record Given(int Start, nint Text);
+            private sealed record TwoMemories(int Start, nint Text);
+            private sealed record InALambda(int Start, nint Text);
+
+            List<Returned> ReturnedList(int at)
+            {
+                var hunks = new List<Returned>();
+                hunks.Add(new Returned(0, memory.GetPointer() + at));
+                convert(0);
+                foreach (var hunk in hunks) Console.WriteLine(*(byte*)hunk.Text);
+                return hunks;
+            }
+
+            int GivenAnother(Given other, int at)
+            {
+                var hunks = new List<Given>();
+                hunks.Add(new Given(0, memory.GetPointer() + at));
+                hunks.Add(other);
+                convert(0);
+                return *(byte*)hunks[0].Text;
+            }
+
+            int OfTwoMemories(Memory other, int at)
+            {
+                var hunks = new List<TwoMemories>();
+                hunks.Add(new TwoMemories(0, memory.GetPointer() + at));
+                hunks.Add(new TwoMemories(1, other.GetPointer() + at));
+                convert(0);
+                return *(byte*)hunks[0].Text;
+            }
+
+            int ReadInALambda(int at)
+            {
+                var hunks = new List<InALambda>();
+                hunks.Add(new InALambda(0, memory.GetPointer() + at));
+                convert(0);
+                var sum = 0;
+                hunks.ForEach(h => sum += *(byte*)h.Text);
+                return sum;
+            }
+            """));
+
+        // A list handed back is read by code the fix does not see; an object given from elsewhere,
+        // or made over another memory, does not say which memory its offset is in; a lambda's
+        // parameter is not followed back to the list.
+        Assert.Equal(5, findings.Length);
+        Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
+    }
+
     // ------------------------------------------------------------------ obtain the view where the lambda runs
 
     [Fact]
