@@ -4,8 +4,10 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Operations;
 using Microsoft.CodeAnalysis.Simplification;
+using Microsoft.CodeAnalysis.Text;
 using WasmViewAnalyzers.Engine;
 using WasmViewAnalyzers.Engine.Flow;
 using static Microsoft.CodeAnalysis.CSharp.SyntaxFactory;
@@ -44,7 +46,7 @@ internal static partial class SlotRebuildPlanner
             || SlotOf(model, read, cancellationToken) is not ({ Type: INamedTypeSymbol { TypeKind: TypeKind.Struct } slotType } slot, var derived)
             || slot.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not VariableDeclaratorSyntax { Initializer.Value: { } initializer } declarator
             || model.GetOperation(initializer, cancellationToken) is not IInvocationOperation { TargetMethod: { } called } invocation
-            || declarator.Parent?.Parent is not LocalDeclarationStatementSyntax { UsingKeyword.RawKind: 0, Parent: BlockSyntax or SwitchSectionSyntax } declaration
+            || declarator.Parent?.Parent is not LocalDeclarationStatementSyntax { AwaitKeyword.RawKind: 0, Parent: BlockSyntax or SwitchSectionSyntax } declaration
             || ViewReacquirePlanner.EnclosingFunction(declaration) is not { } body
             || ViewReacquirePlanner.EnclosingFunction(name) != body
             || ViewReacquirePlanner.StatementBefore(name, body) is not { } before
@@ -86,7 +88,52 @@ internal static partial class SlotRebuildPlanner
             return null;
         }
 
-        return new FixEdit[] { new ReacquireEdit(plan, finding.Semantics, model) };
+        // A slot declared by `using var` cannot be assigned: its disposal moves to a copy declared
+        // right after it (`using var errorScope = error;`), which disposes the same slot at the same
+        // point, and the slot becomes a plain local the rebuilding can assign.
+        var reacquire = new ReacquireEdit(plan, finding.Semantics, model);
+        return declaration.UsingKeyword.IsKind(SyntaxKind.None)
+            ? new FixEdit[] { reacquire }
+            : new FixEdit[] { new UsingScopeEdit(declaration, slot.Name, SyntaxHelpers.UniqueName(model, declaration.Span.End, slot.Name + "Scope", cancellationToken)), reacquire };
+    }
+
+    /// <summary>
+    /// <c>using var slot = Push();</c> becomes <c>var slot = Push(); using var slotScope = slot;</c>: the
+    /// same disposal, at the same point, of a copy of the same slot, so that the slot can be assigned.
+    /// Rewrites only the <c>using</c> keyword of the declaration (what <see cref="ReacquireEdit"/> relies
+    /// on, the declaration of the local, stays as it is), and one edit serves every finding of the slot.
+    /// </summary>
+    internal sealed class UsingScopeEdit : FixEdit
+    {
+        private readonly LocalDeclarationStatementSyntax _declaration;
+        private readonly string _slot;
+        private readonly string _scope;
+
+        public UsingScopeEdit(LocalDeclarationStatementSyntax declaration, string slot, string scope)
+        {
+            _declaration = declaration;
+            _slot = slot;
+            _scope = scope;
+        }
+
+        public override string Key => "using-scope:" + _declaration.SpanStart;
+
+        public override TextSpan Span => _declaration.UsingKeyword.Span;
+
+        public override SyntaxTree Tree => _declaration.SyntaxTree;
+
+        public override void Apply(DocumentEditor editor, FixApplication application)
+        {
+            var scope = ParseStatement($"using var {_scope} = {_slot};")
+                .WithLeadingTrivia(SyntaxHelpers.Indentation(_declaration))
+                .WithTrailingTrivia(SyntaxHelpers.EndOfLineAfter(_declaration));
+            editor.InsertAfter(_declaration, scope);
+            editor.ReplaceNode(_declaration, (node, _) =>
+            {
+                var statement = (LocalDeclarationStatementSyntax)node;
+                return statement.WithUsingKeyword(default).WithLeadingTrivia(statement.GetLeadingTrivia());
+            });
+        }
     }
 
     /// <summary>

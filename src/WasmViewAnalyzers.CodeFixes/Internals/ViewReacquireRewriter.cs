@@ -41,10 +41,15 @@ internal sealed class ReacquireEdit : FixEdit
 
     public override SyntaxTree Tree => _plan.Before.SyntaxTree;
 
-    /// <summary>The view is assigned again: its declaration must stay a declaration of that local, of that type.</summary>
+    /// <summary>
+    /// The view is assigned again: its declaration must stay a declaration of that local, of that type
+    /// (the type and declarators of a local declaration; a <c>using</c> keyword before them may go).
+    /// </summary>
     public override IEnumerable<TextSpan> ReliesOn => _plan.View.DeclaringSyntaxReferences
         .Where(reference => reference.SyntaxTree == Tree)
-        .Select(reference => (reference.GetSyntax().FirstAncestorOrSelf<StatementSyntax>() ?? reference.GetSyntax()).Span);
+        .Select(reference => reference.GetSyntax() is VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Parent: LocalDeclarationStatementSyntax } declaration }
+            ? declaration.Span
+            : (reference.GetSyntax().FirstAncestorOrSelf<StatementSyntax>() ?? reference.GetSyntax()).Span);
 
     public override bool IsCoveredBy(IReadOnlyList<FixEdit> kept, FindingContext context)
     {

@@ -85,11 +85,56 @@ public sealed partial class StaleViewAfterGuestCallFixerTests
             return new OwnedSlot<T>(this, ref value, address);
         }
 
+        public readonly ref struct ScopedSlot<T> where T : unmanaged
+        {
+            public readonly ref T Value;
+            public readonly int Address;
+            private readonly Host _owner;
+
+            public ScopedSlot(Host owner, ref T value, int address)
+            {
+                _owner = owner;
+                Value = ref value;
+                Address = address;
+            }
+
+            public void Dispose() => _owner.Leave(Address);
+        }
+
+        ScopedSlot<T> Enter<T>() where T : unmanaged
+        {
+            var address = convert(Unsafe.SizeOf<T>());
+            return new ScopedSlot<T>(this, ref MemoryMarshal.AsRef<T>(memory.GetSpan(address, Unsafe.SizeOf<T>())), address);
+        }
+
+        void Leave(int address) => reset();
+
         """;
 
     /// <summary>Each kind of slot and position of the use, with the code the fix makes.</summary>
     public static TheoryData<string, string, string> SlotForms() => new()
     {
+        {
+            "a slot declared by `using var` (disposed by a pattern Dispose) whose address the guest is given: its disposal moves to a copy",
+            """
+            int Lookup()
+            {
+                using var error = Enter<int>();
+                convert(error.Address);
+                return error.Value;
+            }
+            """,
+            """
+            int Lookup()
+            {
+                var error = Enter<int>();
+                using var errorScope = error;
+                convert(error.Address);
+                error = new ScopedSlot<int>(this, ref MemoryMarshal.AsRef<int>(memory.GetSpan(error.Address, Unsafe.SizeOf<int>())), error.Address);
+                return error.Value;
+            }
+            """
+        },
         {
             "ref local bound to a ref-field slot's value, read after the call",
             """
@@ -526,6 +571,19 @@ public sealed partial class StaleViewAfterGuestCallFixerTests
     public static TheoryData<string, string> RefusedSlotRebuilds() => new()
     {
         {
+            "a slot of a using statement: its variable cannot be assigned and its disposal has no declaration to move to",
+            """
+            int Lookup()
+            {
+                using (var error = Enter<int>())
+                {
+                    convert(error.Address);
+                    return error.Value;
+                }
+            }
+            """
+        },
+        {
             "a ref local bound to the slot's value and, on one path, to something else",
             """
             int Either(int pick, ref Pair other)
@@ -785,6 +843,44 @@ public sealed partial class StaleViewAfterGuestCallFixerTests
             flags = new Slot<int>(ref MemoryMarshal.AsRef<int>(memory.GetSpan(flags.Address, Unsafe.SizeOf<int>())), flags.Address);
             args.Value.Right = left;
             flags.Value = 1;
+        }
+        """ + SlotHelpers, StaleViewAfterGuestCallFixer.FirstFixKey);
+
+    /// <summary>
+    /// DotNetIsolator's forks: two slots declared by <c>using var</c>, their addresses given to the
+    /// guest, each read twice after the call. Every finding of a slot shares the one move of its
+    /// disposal, and the copies are disposed in the order the slots were (the reverse of declaration).
+    /// </summary>
+    [Fact]
+    public Task RebuildSlot_FixAll_UsingSlots() => VerifyMembers("""
+        int Instantiate()
+        {
+            using var klass = Enter<int>();
+            using var error = Enter<int>();
+            var handle = convert(klass.Address + error.Address);
+            if ({|WVA001:error|}.Value != 0)
+            {
+                return -{|WVA001:error|}.Value;
+            }
+
+            return handle + {|WVA001:klass|}.Value + {|WVA001:klass|}.Value;
+        }
+        """ + SlotHelpers, """
+        int Instantiate()
+        {
+            var klass = Enter<int>();
+            using var klassScope = klass;
+            var error = Enter<int>();
+            using var errorScope = error;
+            var handle = convert(klass.Address + error.Address);
+            error = new ScopedSlot<int>(this, ref MemoryMarshal.AsRef<int>(memory.GetSpan(error.Address, Unsafe.SizeOf<int>())), error.Address);
+            klass = new ScopedSlot<int>(this, ref MemoryMarshal.AsRef<int>(memory.GetSpan(klass.Address, Unsafe.SizeOf<int>())), klass.Address);
+            if (error.Value != 0)
+            {
+                return -error.Value;
+            }
+
+            return handle + klass.Value + klass.Value;
         }
         """ + SlotHelpers, StaleViewAfterGuestCallFixer.FirstFixKey);
 
