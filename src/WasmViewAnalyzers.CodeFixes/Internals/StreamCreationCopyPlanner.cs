@@ -39,11 +39,10 @@ internal static class StreamCreationCopyPlanner
             || model.GetSymbolInfo(handed, cancellationToken).Symbol is not ILocalSymbol { IsRef: false, DeclaringSyntaxReferences.Length: 1 } stream
             || !symbols.DerivesFrom(stream.Type, symbols.Stream)
             || symbols.DerivesFrom(stream.Type, symbols.MemoryStream)
-            || stream.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not VariableDeclaratorSyntax { Initializer.Value: { } created } declarator
-            || declarator.Parent is not VariableDeclarationSyntax { Variables.Count: 1, Parent: LocalDeclarationStatementSyntax { Parent: BlockSyntax block, AwaitKeyword.RawKind: 0 } declaration }
+            || stream.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken) is not VariableDeclaratorSyntax { Initializer.Value: { } created, Parent: VariableDeclarationSyntax { Variables.Count: 1, Parent: StatementSyntax declaration } }
             || SyntaxHelpers.EnclosingFunction(declaration) is not { } body
-            || HandOffStatement(block, declaration, handed) is not { } handOff
-            || ChangesWhatTheStreamViews(finding, block, declaration, handOff, handed))
+            || RunsBeforeTheHandOff(declaration, handed) is not { } before
+            || ChangesWhatTheStreamViews(finding, before))
         {
             return null;
         }
@@ -67,41 +66,68 @@ internal static class StreamCreationCopyPlanner
         // in a MemoryStream. A Dispose the method calls would dispose the copy; that is the same only
         // for an UnmanagedMemoryStream, which holds nothing to release (a using declaration disposes both).
         if (created is not InvocationExpressionSyntax
-            || declaration.Modifiers.Count != 0
+            || declaration is not LocalDeclarationStatementSyntax { Parent: BlockSyntax block, Modifiers.Count: 0 } local
             || !references.All(reference => reference == handed || StreamLocalCopyPlanner.IsSequentialRead(model, reference, cancellationToken))
-            || (!symbols.IsUnmanagedMemoryStream(stream.Type) && references.Any(IsDisposal)))
+            || (!symbols.IsUnmanagedMemoryStream(stream.Type) && references.Any(IsDisposal))
+            || HelperCopyPlanner.Plan(finding) is not null)
         {
+            // A helper that can return a copy for every caller is fixed there (the fix offered first).
             return null;
         }
 
-        var viewName = SyntaxHelpers.UniqueName(model, declaration.SpanStart, stream.Name + "View", cancellationToken);
-        var edit = new StreamLocalCopyEdit(declaration, stream.Name, viewName);
+        var viewName = SyntaxHelpers.UniqueName(model, local.SpanStart, stream.Name + (stream.Name.EndsWith("View", System.StringComparison.OrdinalIgnoreCase) ? "Stream" : "View"), cancellationToken);
+        var edit = new StreamLocalCopyEdit(local, stream.Name, viewName);
         return SpeculativeCompilation.Compiles(model.Compilation, new List<(SyntaxNode, SyntaxNode)> { (block, edit.Rewrite(block)) }, new[] { model.SyntaxTree }, cancellationToken)
             ? new FixEdit[] { edit }
             : null;
     }
 
-    /// <summary>The statement of <paramref name="block"/> after <paramref name="declaration"/> that holds the hand-off.</summary>
-    private static StatementSyntax? HandOffStatement(BlockSyntax block, LocalDeclarationStatementSyntax declaration, SyntaxNode handed)
-        => block.Statements.SkipWhile(statement => statement != declaration).Skip(1).FirstOrDefault(statement => statement.Span.Contains(handed.Span));
-
     /// <summary>
-    /// Whether something the method runs after the declaration and before the hand-off may change
-    /// the bytes the stream views: a guest call, an assignment through anything but a local (a
-    /// pointer, an element, a member), or a call given a view or a reference.
+    /// What runs after the stream is created and before it is handed over: the statements after a
+    /// local declaration up to the one that holds the hand-off, and in that one (or in the body of a
+    /// <c>using</c> statement that declares the stream), what comes before the hand-off.
     /// </summary>
-    private static bool ChangesWhatTheStreamViews(FindingContext finding, BlockSyntax block, StatementSyntax declaration, StatementSyntax handOff, SyntaxNode handed)
+    private static List<SyntaxNode>? RunsBeforeTheHandOff(StatementSyntax declaration, SyntaxNode handed)
     {
-        var model = finding.Model;
-        var cancellationToken = finding.CancellationToken;
+        List<SyntaxNode> before;
+        SyntaxNode scope;
+        switch (declaration)
+        {
+            case LocalDeclarationStatementSyntax { Parent: BlockSyntax block, AwaitKeyword.RawKind: 0 }:
+                var later = block.Statements.SkipWhile(statement => statement != declaration).Skip(1).ToList();
+                if (later.FirstOrDefault(statement => statement.Span.Contains(handed.Span)) is not { } handOff)
+                {
+                    return null;
+                }
 
-        // The statements after the declaration, and what the hand-off's statement runs before it.
-        var before = block.Statements.SkipWhile(statement => statement != declaration).Skip(1).TakeWhile(statement => statement != handOff).Cast<SyntaxNode>().ToList();
-        for (var node = handed; node != handOff && node.Parent is { } parent; node = parent)
+                before = later.TakeWhile(statement => statement != handOff).Cast<SyntaxNode>().ToList();
+                scope = handOff;
+                break;
+            case UsingStatementSyntax { AwaitKeyword.RawKind: 0 } usingStatement when usingStatement.Statement.Span.Contains(handed.Span):
+                before = new List<SyntaxNode>();
+                scope = usingStatement.Statement;
+                break;
+            default:
+                return null;
+        }
+
+        for (var node = handed; node != scope && node.Parent is { } parent; node = parent)
         {
             before.AddRange(parent.ChildNodes().Where(sibling => sibling.Span.End <= node.SpanStart));
         }
 
+        return before;
+    }
+
+    /// <summary>
+    /// Whether something that runs in <paramref name="before"/> may change the bytes the stream
+    /// views: a guest call, an assignment through anything but a local (a pointer, an element, a
+    /// member), a call given a view or a reference, an await.
+    /// </summary>
+    private static bool ChangesWhatTheStreamViews(FindingContext finding, List<SyntaxNode> before)
+    {
+        var model = finding.Model;
+        var cancellationToken = finding.CancellationToken;
         foreach (var node in before.SelectMany(node => node.DescendantNodesAndSelf()))
         {
             switch (node)

@@ -870,6 +870,31 @@ public sealed class ViewHandedToDeferredArchiveWriterFixerTests
         }
         """);
 
+    [Fact]
+    public Task ViewStreamDeclaredByAUsingStatement_CopiedWhereItIsCreated() => VerifyMembers("""
+        void Save(Stream destination, int address, int length)
+        {
+            var start = (byte*)memory.GetPointer() + address;
+            using (var content = new UnmanagedMemoryStream(start, length))
+            {
+                using var zip = new DotNetZip.ZipFile();
+                {|WVA003:zip.AddEntry("content.bin", content)|};
+                zip.Save(destination);
+            }
+        }
+        """, """
+        void Save(Stream destination, int address, int length)
+        {
+            var start = (byte*)memory.GetPointer() + address;
+            using (var content = new MemoryStream(new ReadOnlySpan<byte>(start, length).ToArray()))
+            {
+                using var zip = new DotNetZip.ZipFile();
+                zip.AddEntry("content.bin", content);
+                zip.Save(destination);
+            }
+        }
+        """);
+
     /// <summary>
     /// A view stream a helper of the host's returns (typed as itself or as <c>Stream</c>), handed to
     /// a writer or read by a write delegate: its bytes are copied into a MemoryStream under the
