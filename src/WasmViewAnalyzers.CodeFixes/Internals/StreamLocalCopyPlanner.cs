@@ -83,7 +83,7 @@ internal static class StreamLocalCopyPlanner
     }
 
     /// <summary>A sequential read of the stream, its disposal, or a <c>StreamReader</c>/<c>BinaryReader</c> made over it.</summary>
-    private static bool IsSequentialRead(SemanticModel model, IdentifierNameSyntax reference, CancellationToken cancellationToken)
+    internal static bool IsSequentialRead(SemanticModel model, IdentifierNameSyntax reference, CancellationToken cancellationToken)
     {
         if (ViewReacquirePlanner.IsWrite(reference))
         {
@@ -99,43 +99,56 @@ internal static class StreamLocalCopyPlanner
             _ => false,
         };
     }
+}
 
-    /// <summary>The declaration renamed to the view, then the copy under the local's own name.</summary>
-    private sealed class StreamLocalCopyEdit : FixEdit
+/// <summary>The declaration renamed to the view, then the copy under the local's own name (<see cref="StreamLocalCopyPlanner"/>, <see cref="StreamCreationCopyPlanner"/>).</summary>
+internal sealed class StreamLocalCopyEdit : FixEdit
+{
+    private readonly LocalDeclarationStatementSyntax _declaration;
+    private readonly string _name;
+    private readonly string _viewName;
+
+    public StreamLocalCopyEdit(LocalDeclarationStatementSyntax declaration, string name, string viewName)
     {
-        private readonly LocalDeclarationStatementSyntax _declaration;
-        private readonly string _name;
-        private readonly string _viewName;
+        _declaration = declaration;
+        _name = name;
+        _viewName = viewName;
+    }
 
-        public StreamLocalCopyEdit(LocalDeclarationStatementSyntax declaration, string name, string viewName)
-        {
-            _declaration = declaration;
-            _name = name;
-            _viewName = viewName;
-        }
+    public override string Key => "stream-local-copy:" + _declaration.SpanStart;
 
-        public override string Key => "stream-local-copy:" + _declaration.SpanStart;
+    public override TextSpan Span => _declaration.Span;
 
-        public override TextSpan Span => _declaration.Span;
+    public override SyntaxTree Tree => _declaration.SyntaxTree;
 
-        public override SyntaxTree Tree => _declaration.SyntaxTree;
+    public override void Apply(DocumentEditor editor, FixApplication application)
+    {
+        var statements = Statements();
+        editor.InsertAfter(_declaration, statements.Skip(1));
+        editor.ReplaceNode(_declaration, statements[0]);
+    }
 
-        public override void Apply(DocumentEditor editor, FixApplication application)
-        {
-            var indentation = SyntaxHelpers.Indentation(_declaration);
-            var endOfLine = SyntaxHelpers.EndOfLineAfter(_declaration);
-            var declarator = _declaration.Declaration.Variables[0];
-            var view = _declaration.ReplaceNode(declarator, declarator.WithIdentifier(Identifier(_viewName).WithTriviaFrom(declarator.Identifier)));
-            var statements = StreamHandoffCopyEdit.CopyIntoMemoryStream(_viewName, _name);
-            statements[0] = ((LocalDeclarationStatementSyntax)statements[0])
-                .WithUsingKeyword(_declaration.UsingKeyword.IsKind(SyntaxKind.None) ? default : Token(SyntaxKind.UsingKeyword).WithTrailingTrivia(Space));
-            var copies = statements.Select(statement => statement
-                .WithLeadingTrivia(indentation)
-                .WithTrailingTrivia(endOfLine)
-                .WithAdditionalAnnotations(Formatter.Annotation, Microsoft.CodeAnalysis.Simplification.Simplifier.Annotation));
+    /// <summary><paramref name="block"/> with the edit made, to compile before it is offered.</summary>
+    public BlockSyntax Rewrite(BlockSyntax block)
+    {
+        var index = block.Statements.IndexOf(_declaration);
+        return block.WithStatements(block.Statements.RemoveAt(index).InsertRange(index, Statements()));
+    }
 
-            editor.InsertAfter(_declaration, copies);
-            editor.ReplaceNode(_declaration, view);
-        }
+    /// <summary>The declaration of the view, then the copy's declaration and the statements that fill it.</summary>
+    private StatementSyntax[] Statements()
+    {
+        var indentation = SyntaxHelpers.Indentation(_declaration);
+        var endOfLine = SyntaxHelpers.EndOfLineAfter(_declaration);
+        var declarator = _declaration.Declaration.Variables[0];
+        var view = _declaration.ReplaceNode(declarator, declarator.WithIdentifier(Identifier(_viewName).WithTriviaFrom(declarator.Identifier)));
+        var statements = StreamHandoffCopyEdit.CopyIntoMemoryStream(_viewName, _name);
+        statements[0] = ((LocalDeclarationStatementSyntax)statements[0])
+            .WithUsingKeyword(_declaration.UsingKeyword.IsKind(SyntaxKind.None) ? default : Token(SyntaxKind.UsingKeyword).WithTrailingTrivia(Space));
+        var copies = statements.Select(statement => statement
+            .WithLeadingTrivia(indentation)
+            .WithTrailingTrivia(endOfLine)
+            .WithAdditionalAnnotations(Formatter.Annotation, Microsoft.CodeAnalysis.Simplification.Simplifier.Annotation));
+        return copies.Prepend(view).ToArray();
     }
 }

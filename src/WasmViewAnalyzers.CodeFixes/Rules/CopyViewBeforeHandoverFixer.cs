@@ -99,6 +99,15 @@ public sealed class CopyViewBeforeHandoverFixer : CodeFixProvider
         // A lambda handed to a writer that calls it later ((name, s) => output.CopyTo(s)): the view
         // it captures is what the writer reads, copied where the lambda is created.
         var writeDelegate = handed as AnonymousFunctionExpressionSyntax;
+
+        // A view stream in a local, handed to a writer or read by one through a function that
+        // captures it: copied where the local is created.
+        if (finding.Diagnostic.Id != RuleIdentifiers.ViewEscapesMethod
+            && StreamCreationCopyPlanner.Plan(finding, writeDelegate is null ? handed : CapturedReference(finding, writeDelegate) ?? handed) is { } atCreation)
+        {
+            return atCreation;
+        }
+
         if (writeDelegate is not null && CapturedView(finding, writeDelegate) is { } capturedInside)
         {
             handed = capturedInside;
@@ -128,21 +137,24 @@ public sealed class CopyViewBeforeHandoverFixer : CodeFixProvider
     }
 
     /// <summary>The first use in <paramref name="lambda"/> of the view the finding names, captured from outside it.</summary>
-    private static ExpressionSyntax? CapturedView(FindingContext finding, AnonymousFunctionExpressionSyntax lambda)
-    {
-        if (!finding.Diagnostic.Properties.TryGetValue(Engine.FindingProperties.View, out var name))
-        {
-            return null;
-        }
+    private static ExpressionSyntax? CapturedReference(FindingContext finding, AnonymousFunctionExpressionSyntax lambda)
+        => finding.Diagnostic.Properties.TryGetValue(Engine.FindingProperties.View, out var name)
+            ? lambda.DescendantNodes().OfType<IdentifierNameSyntax>().FirstOrDefault(reference =>
+                reference.Identifier.ValueText == name
+                && CapturedCopyPlanner.IsCapturedReference(finding.Model, reference, finding.CancellationToken, out _, out var function)
+                && function == lambda)
+            : null;
 
-        // A stream from a helper the fix for another finding may make return a copy has no pointer to copy from then.
-        return lambda.DescendantNodes().OfType<IdentifierNameSyntax>().FirstOrDefault(reference =>
-            reference.Identifier.ValueText == name
-            && CapturedCopyPlanner.IsCapturedReference(finding.Model, reference, finding.CancellationToken, out var captured, out var function)
-            && function == lambda
-            && !(captured!.DeclaringSyntaxReferences[0].GetSyntax(finding.CancellationToken) is VariableDeclaratorSyntax { Initializer.Value: InvocationExpressionSyntax source }
-                 && StreamCallCopyPlanner.MayReturnACopyInstead(finding.Model, source, finding.CancellationToken)));
-    }
+    /// <summary>
+    /// The captured use of the view a copy through its pointer can replace: not a stream from a
+    /// helper the fix for another finding may make return a copy, which has no pointer then.
+    /// </summary>
+    private static ExpressionSyntax? CapturedView(FindingContext finding, AnonymousFunctionExpressionSyntax lambda)
+        => CapturedReference(finding, lambda) is { } reference
+           && !(finding.Model.GetSymbolInfo(reference, finding.CancellationToken).Symbol!.DeclaringSyntaxReferences[0].GetSyntax(finding.CancellationToken) is VariableDeclaratorSyntax { Initializer.Value: InvocationExpressionSyntax source }
+                && StreamCallCopyPlanner.MayReturnACopyInstead(finding.Model, source, finding.CancellationToken))
+            ? reference
+            : null;
 
     /// <summary>The expression whose value is handed over: <c>AdditionalLocations[0]</c>.</summary>
     private static ExpressionSyntax? HandedValue(FindingContext finding)

@@ -1,3 +1,4 @@
+using Microsoft.CodeAnalysis.CodeActions;
 using WasmViewAnalyzers.CodeFixes.Rules;
 using WasmViewAnalyzers.Tests.Verifiers;
 using Verify = WasmViewAnalyzers.Tests.Verifiers.CSharpCodeFixVerifier<WasmViewAnalyzers.Rules.ViewHandedToDeferredArchiveWriterAnalyzer, WasmViewAnalyzers.CodeFixes.Rules.CopyViewBeforeHandoverFixer>;
@@ -344,10 +345,13 @@ public sealed class ViewHandedToDeferredArchiveWriterFixerTests
                 """, SnapshotBackend),
             withArchiveLibraries: true);
 
-        // Read again after the hand-off, handed on each turn from outside the loop, a field: the
-        // copy would read the stream to its end where the program reads it again.
-        Assert.Equal(3, fixes.Count(f => f.Diagnostic.Id == "WVA003"));
-        Assert.All(fixes.Where(f => f.Diagnostic.Id == "WVA003"), f => Assert.Empty(f.Fixes));
+        // Read again after the hand-off, a field: the copy would read the stream to its end where
+        // the program reads it again. Handed on each turn from outside the loop: copied where it is
+        // made, the one MemoryStream is shared by the entries as the stream was.
+        var handOffs = fixes.Where(f => f.Diagnostic.Id == "WVA003").ToList();
+        Assert.Equal(3, handOffs.Count);
+        Assert.Equal(new[] { 0, 1, 0 }, handOffs.Select(f => f.Fixes.Length));
+        Assert.Contains("var sharedView = snapshots.Open(length);", await ChangedTextAsync(handOffs[1].Fixes[0]), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -792,6 +796,189 @@ public sealed class ViewHandedToDeferredArchiveWriterFixerTests
         }
         """);
 
+    // ------------------------------------------------------------------ a view stream copied where it is created, not at the hand-off
+
+    /// <summary>
+    /// A stream a helper returns may not start at its beginning: its copy does, so where the method
+    /// seeks it, or reads its position or length, the copy where it is obtained is not offered.
+    /// </summary>
+    [Theory]
+    [InlineData("content.Seek(1, SeekOrigin.Begin);", "")]
+    [InlineData("", "long size = content.Length;")]
+    [InlineData("", "content.Dispose();")]
+    public async Task StreamFromAHelperSeekedMeasuredOrDisposed_NotCopiedWhereItIsObtained(string between, string after)
+    {
+        var fixes = await Verify.GetFixesPerDiagnosticAsync(
+            ArchiveHostCode.WithMembers($$"""
+                void Save(Stream destination, WasmSnapshots snapshots, int length)
+                {
+                    using var zip = new DotNetZip.ZipFile();
+                    var content = snapshots.Open(length);
+                    {{between}}
+                    zip.AddEntry("content.bin", content);
+                    zip.Save(destination);
+                    {{after}}
+                }
+                """, SnapshotBackend),
+            withArchiveLibraries: true);
+
+        foreach (var fix in fixes.Single(f => f.Diagnostic.Id == "WVA003").Fixes)
+        {
+            Assert.DoesNotContain("contentView", await ChangedTextAsync(fix), StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>The declarations of a view stream over a pointer obtained before it, and the same declarations after the fix.</summary>
+    public static TheoryData<string, string> CreatedOverAPointer() => new()
+    {
+        { "var content = new UnmanagedMemoryStream(start, length);", "var content = new MemoryStream(new ReadOnlySpan<byte>(start, length).ToArray());" },
+        { "using var content = new UnmanagedMemoryStream(start, length);", "using var content = new MemoryStream(new ReadOnlySpan<byte>(start, length).ToArray());" },
+        { "UnmanagedMemoryStream content = new(start, length);", "MemoryStream content = new MemoryStream(new ReadOnlySpan<byte>(start, length).ToArray());" },
+        { "Stream content = new UnmanagedMemoryStream(start, length, length, FileAccess.Read);", "Stream content = new MemoryStream(new ReadOnlySpan<byte>(start, length).ToArray());" },
+    };
+
+    /// <summary>
+    /// A view stream made in the method over a pointer obtained before it (the pointer a helper
+    /// returns, kept in a record): the bytes are copied where the stream is made, in each turn of the
+    /// loop, rather than through its pointer where it is handed over.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(CreatedOverAPointer))]
+    public Task ViewStreamCreatedOverAPointerInTheMethod_CopiedWhereItIsCreated(string declaration, string fixedDeclaration) => VerifyMembers($$"""
+        void Save(TarWriter writer, DotNetZip.ZipFile zip, int[] outputs, int length)
+        {
+            foreach (var output in outputs)
+            {
+                var start = (byte*)memory.GetPointer() + output;
+                {{declaration}}
+                var entry = new PaxTarEntry(TarEntryType.RegularFile, output + ".png") { {|WVA003:DataStream = content|} };
+                writer.WriteEntry(entry);
+                long size = content.Length;
+            }
+        }
+        """, $$"""
+        void Save(TarWriter writer, DotNetZip.ZipFile zip, int[] outputs, int length)
+        {
+            foreach (var output in outputs)
+            {
+                var start = (byte*)memory.GetPointer() + output;
+                {{fixedDeclaration}}
+                var entry = new PaxTarEntry(TarEntryType.RegularFile, output + ".png") { DataStream = content };
+                writer.WriteEntry(entry);
+                long size = content.Length;
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ViewStreamDeclaredByAUsingStatement_CopiedWhereItIsCreated() => VerifyMembers("""
+        void Save(Stream destination, int address, int length)
+        {
+            var start = (byte*)memory.GetPointer() + address;
+            using (var content = new UnmanagedMemoryStream(start, length))
+            {
+                using var zip = new DotNetZip.ZipFile();
+                {|WVA003:zip.AddEntry("content.bin", content)|};
+                zip.Save(destination);
+            }
+        }
+        """, """
+        void Save(Stream destination, int address, int length)
+        {
+            var start = (byte*)memory.GetPointer() + address;
+            using (var content = new MemoryStream(new ReadOnlySpan<byte>(start, length).ToArray()))
+            {
+                using var zip = new DotNetZip.ZipFile();
+                zip.AddEntry("content.bin", content);
+                zip.Save(destination);
+            }
+        }
+        """);
+
+    /// <summary>
+    /// A view stream a helper of the host's returns (typed as itself or as <c>Stream</c>), handed to
+    /// a writer or read by a write delegate: its bytes are copied into a MemoryStream under the
+    /// local's name where the helper returns it.
+    /// </summary>
+    [Fact]
+    public Task ViewStreamFromAHelperHandedOrCapturedByAWriteDelegate_CopiedWhereItIsObtained_FixAll() => VerifyMembers("""
+        void Save(Stream destination, WasmSnapshots snapshots, int address, int length)
+        {
+            using var zip = new DotNetZip.ZipFile();
+            var content = Outputs.Open(memory, address, length);
+            {|WVA003:zip.AddEntry("content.bin", content)|};
+            using var workbook = snapshots.Open(length);
+            {|WVA003:zip.AddEntry("workbook.xml", (name, stream) => workbook.CopyTo(stream))|};
+            zip.Save(destination);
+        }
+        """, """
+        void Save(Stream destination, WasmSnapshots snapshots, int address, int length)
+        {
+            using var zip = new DotNetZip.ZipFile();
+            var contentView = Outputs.Open(memory, address, length);
+            var content = new MemoryStream();
+            contentView.CopyTo(content);
+            content.Position = 0;
+            zip.AddEntry("content.bin", content);
+            using var workbookView = snapshots.Open(length);
+            using var workbook = new MemoryStream();
+            workbookView.CopyTo(workbook);
+            workbook.Position = 0;
+            zip.AddEntry("workbook.xml", (name, stream) => workbook.CopyTo(stream));
+            zip.Save(destination);
+        }
+        """, PublicOutputs + SnapshotBackend);
+
+    /// <summary>
+    /// Where the bytes the stream views may change between where it is made and where it is handed
+    /// over (a guest call, a write through the pointer, the pointer handed to a call, an await), or
+    /// the method writes to the stream, seeks it, or assigns it again, the copy where it is made would
+    /// not hold what the writer reads: it is made at the hand-off, or not at all.
+    /// </summary>
+    [Theory]
+    [InlineData("convert(length);", "")]
+    [InlineData("start[0] = 1;", "")]
+    [InlineData("Fill(new Span<byte>(start, length));", "")]
+    [InlineData("", "content.WriteByte(1);")]
+    [InlineData("content = new UnmanagedMemoryStream(start, 1);", "")]
+    public async Task ViewStreamWhoseBytesOrPositionMayChangeBeforeTheHandOff_NotCopiedWhereItIsCreated(string between, string after)
+    {
+        var fixes = await Verify.GetFixesPerDiagnosticAsync(
+            ArchiveHostCode.WithMembers($$"""
+                static void Fill(Span<byte> bytes) => bytes.Clear();
+
+                void Save(Stream destination, int address, int length)
+                {
+                    using var zip = new DotNetZip.ZipFile();
+                    var start = (byte*)memory.GetPointer() + address;
+                    var content = new UnmanagedMemoryStream(start, length);
+                    {{between}}
+                    zip.AddEntry("content.bin", content);
+                    {{after}}
+                    zip.Save(destination);
+                }
+
+                void SaveFromHelper(Stream destination, int address, int length)
+                {
+                    using var zip = new DotNetZip.ZipFile();
+                    var start = (byte*)memory.GetPointer() + address;
+                    var content = Outputs.Open(memory, address, length);
+                    {{between.Replace("new UnmanagedMemoryStream(start, 1)", "Outputs.Open(memory, 0, 1)")}}
+                    zip.AddEntry("content.bin", content);
+                    {{after}}
+                    zip.Save(destination);
+                }
+                """, PublicOutputs),
+            withArchiveLibraries: true);
+
+        var handOffs = fixes.Where(f => f.Diagnostic.Id == "WVA003").ToList();
+        Assert.Equal(2, handOffs.Count);
+        foreach (var fix in handOffs.SelectMany(f => f.Fixes))
+        {
+            Assert.DoesNotContain("var content = new MemoryStream", await ChangedTextAsync(fix), StringComparison.Ordinal);
+        }
+    }
+
     // ------------------------------------------------------------------ a writer delegate that captures a view stream
 
     private const string PublicOutputs = """
@@ -814,7 +1001,7 @@ public sealed class ViewHandedToDeferredArchiveWriterFixerTests
 
     [Theory]
     [MemberData(nameof(WriteDelegates))]
-    public Task ViewStreamCapturedByAWriteDelegate_CopiedWhereTheDelegateIsCreated(string writer, string fixedWriter) => VerifyMembers($$"""
+    public Task ViewStreamCapturedByAWriteDelegate_CopiedWhereItIsObtained(string writer, string fixedWriter) => VerifyMembers($$"""
         void Save(Stream destination, int address, int length)
         {
             using var zip = new DotNetZip.ZipFile();
@@ -826,9 +1013,11 @@ public sealed class ViewHandedToDeferredArchiveWriterFixerTests
         void Save(Stream destination, int address, int length)
         {
             using var zip = new DotNetZip.ZipFile();
-            var output = Outputs.Open(memory, address, length);
-            Stream outputCopy = new MemoryStream(new ReadOnlySpan<byte>(output.PositionPointer, checked((int)(output.Length - output.Position))).ToArray());
-            zip.AddEntry("out.png", {{fixedWriter}});
+            var outputView = Outputs.Open(memory, address, length);
+            var output = new MemoryStream();
+            outputView.CopyTo(output);
+            output.Position = 0;
+            zip.AddEntry("out.png", {{fixedWriter.Replace("outputCopy", "output")}});
             zip.Save(destination);
         }
         """, PublicOutputs);
@@ -869,19 +1058,30 @@ public sealed class ViewHandedToDeferredArchiveWriterFixerTests
                     """, PublicOutputs + SnapshotBackend),
                 withArchiveLibraries: true);
 
-            Assert.Equal(2, fixes.Count(f => f.Diagnostic.Id == "WVA003"));
-            Assert.All(fixes, f => Assert.Empty(f.Fixes));
+            // Handed on each turn from outside the loop: copied where it is made, the one
+            // MemoryStream is shared by the entries as the stream was.
+            var handOffs = fixes.Where(f => f.Diagnostic.Id == "WVA003").ToList();
+            Assert.Equal(2, handOffs.Count);
+            Assert.Empty(handOffs[0].Fixes);
+            Assert.Contains("var outputView = " + open + ";", await ChangedTextAsync(handOffs[1].Fixes[0]), StringComparison.Ordinal);
         }
+    }
+
+    private static async Task<string> ChangedTextAsync(Microsoft.CodeAnalysis.CodeActions.CodeAction fix)
+    {
+        var changed = (await fix.GetOperationsAsync(CancellationToken.None)).OfType<ApplyChangesOperation>().Single().ChangedSolution;
+        return (await changed.Projects.Single().Documents.Single().GetTextAsync()).ToString();
     }
 
     /// <summary>
     /// A write delegate that captures a stream of another type (<c>Stream</c> from a backend's
-    /// <c>Open</c>): its bytes are copied into a MemoryStream before the delegate's statement, in each
-    /// turn of the loop the stream is made in, and the delegate reads the copy.
+    /// <c>Open</c>): its bytes are copied into a MemoryStream where it is obtained, in each turn of
+    /// the loop the stream is made in; where the guest runs between the two, before the delegate's
+    /// statement, and the delegate reads the copy.
     /// </summary>
     [Theory]
     [MemberData(nameof(WriteDelegates))]
-    public Task StreamOfAnyTypeCapturedByAWriteDelegate_BytesCopiedBeforeTheHandOff(string writer, string fixedWriter) => VerifyMembers($$"""
+    public Task StreamOfAnyTypeCapturedByAWriteDelegate_CopiedWhereItIsObtained(string writer, string fixedWriter) => VerifyMembers($$"""
         void Save(Stream destination, WasmSnapshots snapshots, string[] files, int length)
         {
             using var zip = new DotNetZip.ZipFile();
@@ -893,19 +1093,40 @@ public sealed class ViewHandedToDeferredArchiveWriterFixerTests
 
             zip.Save(destination);
         }
+
+        void SaveConverted(Stream destination, WasmSnapshots snapshots, string file, int length)
+        {
+            using var zip = new DotNetZip.ZipFile();
+            var output = snapshots.Open(length);
+            convert(length);
+            {|WVA003:zip.AddEntry(file, {{writer}})|};
+            zip.Save(destination);
+        }
         """, $$"""
         void Save(Stream destination, WasmSnapshots snapshots, string[] files, int length)
         {
             using var zip = new DotNetZip.ZipFile();
             foreach (var file in files)
             {
-                var output = snapshots.Open(length);
-                var outputCopy = new MemoryStream();
-                output.CopyTo(outputCopy);
-                outputCopy.Position = 0;
-                zip.AddEntry(file, {{fixedWriter}});
+                var outputView = snapshots.Open(length);
+                var output = new MemoryStream();
+                outputView.CopyTo(output);
+                output.Position = 0;
+                zip.AddEntry(file, {{fixedWriter.Replace("outputCopy", "output")}});
             }
 
+            zip.Save(destination);
+        }
+
+        void SaveConverted(Stream destination, WasmSnapshots snapshots, string file, int length)
+        {
+            using var zip = new DotNetZip.ZipFile();
+            var output = snapshots.Open(length);
+            convert(length);
+            var outputCopy = new MemoryStream();
+            output.CopyTo(outputCopy);
+            outputCopy.Position = 0;
+            zip.AddEntry(file, {{fixedWriter}});
             zip.Save(destination);
         }
         """, SnapshotBackend);

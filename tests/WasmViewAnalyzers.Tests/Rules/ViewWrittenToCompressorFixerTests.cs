@@ -22,27 +22,7 @@ public sealed class ViewWrittenToCompressorFixerTests
     private static Task VerifyMembers(string members, string fixedMembers, string types = "")
         => Verify.VerifyCodeFixAsync(ArchiveHostCode.WithMembers(members, types), ArchiveHostCode.WithMembers(fixedMembers, types), Key, withArchiveLibraries: true);
 
-    // ------------------------------------------------------------------ spans and memories written
-
-    [Fact]
-    public Task StreamOfAnyTypeCopiedIntoACompressor_WritesACopyOfItsBytes() => VerifyMembers("""
-        void Compress(Stream destination, Reports reports, int length)
-        {
-            var report = reports.Open(length);
-            using var gzip = new GZipStream(destination, CompressionLevel.Optimal);
-            {|WVA004:report.CopyTo(gzip)|};
-        }
-        """, """
-        void Compress(Stream destination, Reports reports, int length)
-        {
-            var report = reports.Open(length);
-            using var gzip = new GZipStream(destination, CompressionLevel.Optimal);
-            var reportCopy = new MemoryStream();
-            report.CopyTo(reportCopy);
-            reportCopy.Position = 0;
-            reportCopy.CopyTo(gzip);
-        }
-        """, """
+    private const string Reports = """
 
         public interface IReports
         {
@@ -55,7 +35,106 @@ public sealed class ViewWrittenToCompressorFixerTests
             public Reports(Memory memory) => _memory = memory;
             public Stream Open(int length) => new UnmanagedMemoryStream((byte*)_memory.GetPointer(), length);
         }
-        """);
+        """;
+
+    // ------------------------------------------------------------------ spans and memories written
+
+    /// <summary>
+    /// A view stream a helper returns, written into a compressor later (by a local function queued
+    /// to the thread pool, in the block of an archive entry's stream): its bytes are copied where it
+    /// is obtained, and the compressor reads the copy under the stream's name.
+    /// </summary>
+    [Fact]
+    public Task StreamFromAHelperWrittenLaterOrInAnEntryBlock_CopiedWhereItIsObtained() => VerifyMembers("""
+        Task CompressLater(Stream destination, Reports reports, int length)
+        {
+            var report = reports.Open(length);
+
+            void Compress()
+            {
+                using var deflate = new DeflateStream(destination, CompressionLevel.Optimal, leaveOpen: true);
+                {|WVA004:report.CopyTo(deflate)|};
+            }
+
+            return Task.Run(Compress);
+        }
+
+        void CompressEntry(ZipArchive archive, Reports reports, int length)
+        {
+            var types = reports.Open(length);
+            using (var entry = archive.CreateEntry("types.xml").Open())
+            {
+                {|WVA004:types.CopyTo(entry)|};
+            }
+        }
+        """, """
+        Task CompressLater(Stream destination, Reports reports, int length)
+        {
+            var reportView = reports.Open(length);
+            var report = new MemoryStream();
+            reportView.CopyTo(report);
+            report.Position = 0;
+
+            void Compress()
+            {
+                using var deflate = new DeflateStream(destination, CompressionLevel.Optimal, leaveOpen: true);
+                report.CopyTo(deflate);
+            }
+
+            return Task.Run(Compress);
+        }
+
+        void CompressEntry(ZipArchive archive, Reports reports, int length)
+        {
+            var typesView = reports.Open(length);
+            var types = new MemoryStream();
+            typesView.CopyTo(types);
+            types.Position = 0;
+            using (var entry = archive.CreateEntry("types.xml").Open())
+            {
+                types.CopyTo(entry);
+            }
+        }
+        """, Reports);
+
+    [Fact]
+    public Task StreamOfAnyTypeCopiedIntoACompressor_WritesACopyOfItsBytes() => VerifyMembers("""
+        void Compress(Stream destination, Reports reports, int length)
+        {
+            var report = reports.Open(length);
+            using var gzip = new GZipStream(destination, CompressionLevel.Optimal);
+            {|WVA004:report.CopyTo(gzip)|};
+        }
+
+        void CompressConverted(Stream destination, Reports reports, int length)
+        {
+            var report = reports.Open(length);
+            convert(length);
+            using var gzip = new GZipStream(destination, CompressionLevel.Optimal);
+            {|WVA004:report.CopyTo(gzip)|};
+        }
+        """, """
+        void Compress(Stream destination, Reports reports, int length)
+        {
+            var reportView = reports.Open(length);
+            var report = new MemoryStream();
+            reportView.CopyTo(report);
+            report.Position = 0;
+            using var gzip = new GZipStream(destination, CompressionLevel.Optimal);
+            report.CopyTo(gzip);
+        }
+
+        void CompressConverted(Stream destination, Reports reports, int length)
+        {
+            var report = reports.Open(length);
+            convert(length);
+            using var gzip = new GZipStream(destination, CompressionLevel.Optimal);
+            var reportCopy = new MemoryStream();
+            report.CopyTo(reportCopy);
+            reportCopy.Position = 0;
+            reportCopy.CopyTo(gzip);
+        }
+        """, Reports);
 
     [Fact]
     public Task SpanWrittenIntoGZipStream_WritesAnArrayCopy() => VerifyMembers("""
