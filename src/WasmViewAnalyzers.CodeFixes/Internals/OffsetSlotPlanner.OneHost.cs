@@ -44,6 +44,7 @@ internal static partial class OffsetSlotPlanner
             || host.DeclaringSyntaxReferences[0].SyntaxTree != model.SyntaxTree
             || objectType is not { DeclaringSyntaxReferences.Length: 1 }
             || SymbolEqualityComparer.Default.Equals(objectType, host)
+            || !storedPointers.All(pointer => SetWhereMade(model, slot, pointer, cancellationToken))
             || !storedPointers.Concat(reads).All(node => RunsOnHost(model, host, node, cancellationToken))
             || !reads.All(read => MemoryReachableAt(model, memory, read, cancellationToken)))
         {
@@ -100,6 +101,18 @@ internal static partial class OffsetSlotPlanner
 
         return true;
     }
+
+    /// <summary>
+    /// Whether <paramref name="pointer"/> is stored where its object is made: a positional argument
+    /// or an object initializer of <c>new T(..)</c>, or the initializer of a <c>with</c>. A member set
+    /// on an object the host did not make (<c>session.LastPage = p</c>) may be another host's.
+    /// </summary>
+    private static bool SetWhereMade(SemanticModel model, ISymbol slot, ExpressionSyntax pointer, CancellationToken cancellationToken)
+        => CreationSetting(model, slot, pointer, cancellationToken) is not null
+           || (pointer.Parent is AssignmentExpressionSyntax { Parent: InitializerExpressionSyntax { Parent: WithExpressionSyntax copy } } assignment
+               && assignment.Right == pointer
+               && SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(assignment.Left, cancellationToken).Symbol, slot)
+               && SymbolEqualityComparer.Default.Equals(model.GetTypeInfo(copy, cancellationToken).Type, slot.ContainingType));
 
     /// <summary>Whether <paramref name="node"/> runs in an instance member of <paramref name="host"/> itself (or a lambda in one).</summary>
     private static bool RunsOnHost(SemanticModel model, INamedTypeSymbol host, SyntaxNode node, CancellationToken cancellationToken)

@@ -50,8 +50,30 @@ internal static partial class OffsetSlotPlanner
             : null;
 
     /// <summary>The title of <see cref="PlanPublic"/>'s fix: it names the member whose type it changes.</summary>
-    public static string PublicTitle(FindingContext finding)
-        => StoredSlot(finding) is { } slot
+    public static string PublicTitle(FindingContext finding) => PublicTitle(StoredSlot(finding));
+
+    /// <summary>
+    /// WVA001 on a value that holds objects of a public type of the user's which keep one pointer
+    /// member (<c>kept.Min(k =&gt; ((TrackPoint*)k.Start)-&gt;Lat)</c>): the change of
+    /// <see cref="PlanPublic"/> for that member, where no project of the solution references this one.
+    /// </summary>
+    public static IReadOnlyList<FixEdit>? PlanPublicForHeldObjects(FindingContext finding)
+        => PublicMemberOfHeldObjects(finding) is { } slot ? PlanSlot(finding, slot) : null;
+
+    /// <summary>The title of <see cref="PlanPublicForHeldObjects"/>'s fix.</summary>
+    public static string PublicTitleForHeldObjects(FindingContext finding) => PublicTitle(PublicMemberOfHeldObjects(finding));
+
+    private static ISymbol? PublicMemberOfHeldObjects(FindingContext finding)
+        => finding.Location is ExpressionSyntax held
+           && PointerMemberOfHeldObjects(finding.Model.GetTypeInfo(held, finding.CancellationToken).Type) is { } slot
+           && IsPublic(slot)
+           && !IsHiddenFromOtherAssemblies(slot, finding.Document.Project)
+           && NoProjectReferences(finding.Document.Project)
+            ? slot
+            : null;
+
+    private static string PublicTitle(ISymbol? slot)
+        => slot is not null
             ? $"Keep the guest offset in public {(slot is IFieldSymbol ? "field" : "property")} '{slot.Name}' instead of the pointer (changes its type)"
             : "Keep the guest offset in the public member instead of the pointer (changes its type)";
 

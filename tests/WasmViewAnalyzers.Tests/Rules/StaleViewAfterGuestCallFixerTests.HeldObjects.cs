@@ -54,4 +54,43 @@ public sealed partial class StaleViewAfterGuestCallFixerTests
         Assert.NotEmpty(findings);
         Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == KeepOffset);
     }
+
+    private const string PublicSegment = "\npublic readonly record struct Segment(int Id, nint Start);\n";
+
+    private const string MinimumOfPublicSegments = """
+        int MinimumAfterConvert(int[] ids)
+        {
+            var kept = ids.Select(id => new Segment(id, memory.GetPointer() + id)).ToList();
+            convert(0);
+            return kept.Min(k => *(int*)k.Start);
+        }
+        """;
+
+    [Fact]
+    public async Task ListOfPublicRecordsHoldingAPointer_KeepsTheOffsetAndSaysItChangesTheMembersType()
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(WithLinq(HostCode.WithMembers(MinimumOfPublicSegments)) + PublicSegment);
+
+        Assert.Equal("Keep the guest offset in public property 'Start' instead of the pointer (changes its type)", Assert.Single(Assert.Single(findings).Fixes).Title);
+        await Verify.VerifyCodeFixAsync(
+            WithLinq(HostCode.WithMembers(MinimumOfPublicSegments.Replace("return kept", "return {|WVA001:kept|}", StringComparison.Ordinal))) + PublicSegment,
+            WithLinq(HostCode.WithMembers("""
+                int MinimumAfterConvert(int[] ids)
+                {
+                    var kept = ids.Select(id => new Segment(id, id)).ToList();
+                    convert(0);
+                    return kept.Min(k => *(int*)(memory.GetPointer() + k.Start));
+                }
+                """)) + PublicSegment.Replace("nint Start", "int Start", StringComparison.Ordinal),
+            First);
+    }
+
+    [Fact]
+    public async Task ListOfPublicRecordsHoldingAPointerAnotherProjectMayRead_KeepsItsType()
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(WithLinq(HostCode.WithMembers(MinimumOfPublicSegments)) + PublicSegment, referencedByAnotherProject: true);
+
+        // Another assembly may read Start as a pointer.
+        Assert.DoesNotContain(Assert.Single(findings).Fixes, fix => fix.Title.StartsWith("Keep the guest offset", StringComparison.Ordinal));
+    }
 }

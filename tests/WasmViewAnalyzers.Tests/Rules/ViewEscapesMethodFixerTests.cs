@@ -1028,6 +1028,8 @@ public sealed class ViewEscapesMethodFixerTests
 
             byte First => *(byte*)_frames[0].Start;
 
+            public void Adopt(Frame frame) => _frames.Add(frame);
+
             void Put(int address) => _cells.Add(new Cell(memory.GetPointer() + address, 4));
 
             int Count()
@@ -1042,7 +1044,8 @@ public sealed class ViewEscapesMethodFixerTests
             record Cell(nint At, int Count);
             """);
 
-        // A frame is another object: where it is read, the reader's memory may not be the writer's.
+        // A frame is another object, and one may be adopted from elsewhere: where it is read, the
+        // reader's memory may not be the writer's.
         // Taking a cell apart reads At through Deconstruct, which the fix cannot change.
         Assert.Equal(2, findings.Length);
         Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
@@ -1199,7 +1202,7 @@ public sealed class ViewEscapesMethodFixerTests
     public static TheoryData<string, string> ObjectsOfUnknownMemory() => new()
     {
         { "field written by another object", "void Give(Host other, int address) => other._kept = new Frame(memory.GetPointer() + address, 4);" },
-        { "field given an object from elsewhere", "void Set(Frame frame) => _kept = frame;" },
+        { "field given an object from elsewhere", "public void Set(Frame frame) => _kept = frame;" },
         { "local written again", "byte Made(Memory other, int address, bool last) { var made = new Frame(other.GetPointer() + address, 4); if (last) made = _kept; return *(byte*)made.Start; }" },
         { "local read in a lambda", "Func<byte> Made(Memory other, int address) { var made = new Frame(other.GetPointer() + address, 4); return () => *(byte*)made.Start; }" },
         { "memory written after", "byte Made(Memory other, int address) { var made = new Frame(other.GetPointer() + address, 4); other = memory; return *(byte*)made.Start; }" },
