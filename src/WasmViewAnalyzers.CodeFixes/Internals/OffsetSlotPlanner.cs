@@ -50,8 +50,30 @@ internal static partial class OffsetSlotPlanner
             : null;
 
     /// <summary>The title of <see cref="PlanPublic"/>'s fix: it names the member whose type it changes.</summary>
-    public static string PublicTitle(FindingContext finding)
-        => StoredSlot(finding) is { } slot
+    public static string PublicTitle(FindingContext finding) => PublicTitle(StoredSlot(finding));
+
+    /// <summary>
+    /// WVA001 on a value that holds objects of a public type of the user's which keep one pointer
+    /// member (<c>kept.Min(k =&gt; ((TrackPoint*)k.Start)-&gt;Lat)</c>): the change of
+    /// <see cref="PlanPublic"/> for that member, where no project of the solution references this one.
+    /// </summary>
+    public static IReadOnlyList<FixEdit>? PlanPublicForHeldObjects(FindingContext finding)
+        => PublicMemberOfHeldObjects(finding) is { } slot ? PlanSlot(finding, slot) : null;
+
+    /// <summary>The title of <see cref="PlanPublicForHeldObjects"/>'s fix.</summary>
+    public static string PublicTitleForHeldObjects(FindingContext finding) => PublicTitle(PublicMemberOfHeldObjects(finding));
+
+    private static ISymbol? PublicMemberOfHeldObjects(FindingContext finding)
+        => finding.Location is ExpressionSyntax held
+           && PointerMemberOfHeldObjects(finding.Model.GetTypeInfo(held, finding.CancellationToken).Type) is { } slot
+           && IsPublic(slot)
+           && !IsHiddenFromOtherAssemblies(slot, finding.Document.Project)
+           && NoProjectReferences(finding.Document.Project)
+            ? slot
+            : null;
+
+    private static string PublicTitle(ISymbol? slot)
+        => slot is not null
             ? $"Keep the guest offset in public {(slot is IFieldSymbol ? "field" : "property")} '{slot.Name}' instead of the pointer (changes its type)"
             : "Keep the guest offset in the public member instead of the pointer (changes its type)";
 
@@ -70,11 +92,69 @@ internal static partial class OffsetSlotPlanner
             var slot = model.GetSymbolInfo(name, finding.CancellationToken).Symbol;
             if (slot is IFieldSymbol or IPropertySymbol { IsIndexer: false })
             {
-                return IsHiddenFromOtherAssemblies(slot, finding.Document.Project) ? PlanSlot(finding, slot) : null;
+                return IsHiddenFromOtherAssemblies(slot, finding.Document.Project) ? PlanSlot(finding, slot) ?? PlanForHeldObjects(finding) : null;
             }
         }
 
-        return null;
+        return PlanForHeldObjects(finding);
+    }
+
+    /// <summary>
+    /// WVA001 on a value that holds objects of the user's which keep a pointer (<c>return kept.Min(k =>
+    /// ((Point*)k.Start)->Lat)</c>, where <c>kept</c> is a list of <c>KeptSegment(int Id, nint Start)</c>):
+    /// the same change for that one pointer member of theirs.
+    /// </summary>
+    private static IReadOnlyList<FixEdit>? PlanForHeldObjects(FindingContext finding)
+        => finding.Location is ExpressionSyntax held
+           && PointerMemberOfHeldObjects(finding.Model.GetTypeInfo(held, finding.CancellationToken).Type) is { } slot
+           && IsHiddenFromOtherAssemblies(slot, finding.Document.Project)
+            ? PlanSlot(finding, slot)
+            : null;
+
+    /// <summary>
+    /// The one pointer or address member (an instance field or property declared in source) of the
+    /// objects a value of <paramref name="type"/> is or holds (its type arguments, array elements).
+    /// </summary>
+    private static ISymbol? PointerMemberOfHeldObjects(ITypeSymbol? type)
+    {
+        var slots = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        void Collect(ITypeSymbol? held, int depth)
+        {
+            switch (held)
+            {
+                case IArrayTypeSymbol array when depth < 4:
+                    Collect(array.ElementType, depth + 1);
+                    break;
+                case INamedTypeSymbol named when depth < 4:
+                    if (named.DeclaringSyntaxReferences.Length == 1 && named.TypeKind is TypeKind.Class or TypeKind.Struct)
+                    {
+                        foreach (var member in named.GetMembers())
+                        {
+                            var memberType = member switch
+                            {
+                                IFieldSymbol { IsStatic: false, IsImplicitlyDeclared: false } field => field.Type,
+                                IPropertySymbol { IsStatic: false, IsIndexer: false } property => property.Type,
+                                _ => null,
+                            };
+
+                            if (IsPointerOrAddress(memberType))
+                            {
+                                slots.Add(member);
+                            }
+                        }
+                    }
+
+                    foreach (var argument in named.TypeArguments)
+                    {
+                        Collect(argument, depth + 1);
+                    }
+
+                    break;
+            }
+        }
+
+        Collect(type, 0);
+        return slots.Count == 1 ? slots.First() : null;
     }
 
     private static IReadOnlyList<FixEdit>? PlanSlot(FindingContext finding, ISymbol slot)
@@ -266,13 +346,19 @@ internal static partial class OffsetSlotPlanner
         var memories = reads.Select(_ => memory).ToList();
         if ((reads.Count > 0 || TellsPointersApart(slotType)) && (mixedMemories || !sameMemory.HoldsFor(slot) || !reads.All(read => MemoryReachableAt(model, memory, read, cancellationToken))))
         {
-            if (reads.Count == 0 || TellsPointersApart(slotType) || !isScalar || isNullable
-                || MemoriesWhereRead(model, finding.Document.Project, slot, storedPointers, reads.Cast<ExpressionSyntax>().ToList(), cancellationToken) is not { } madeOver)
+            if (reads.Count == 0 || TellsPointersApart(slotType) || !isScalar || isNullable)
             {
                 return null;
             }
 
-            memories = madeOver.ToList();
+            if (MemoriesWhereRead(model, finding.Document.Project, slot, storedPointers, reads.Cast<ExpressionSyntax>().ToList(), cancellationToken) is { } madeOver)
+            {
+                memories = madeOver.ToList();
+            }
+            else if (mixedMemories || sameMemory.OnlyField is not { } memoryField || !MadeAndReadByOneHost(model, slot, memoryField, memory, storedPointers, reads, cancellationToken))
+            {
+                return null;
+            }
         }
 
         // _player != null ? _player->Health : 0: where the slot may hold no pointer, the offset is
@@ -1142,6 +1228,9 @@ internal static partial class OffsetSlotPlanner
             _unknown |= symbol is null || (_memory is not null && !SymbolEqualityComparer.Default.Equals(_memory, symbol));
             _memory ??= symbol;
         }
+
+        /// <summary>The one instance field of this object every pointer was taken from, if one is.</summary>
+        public IFieldSymbol? OnlyField => _unknown ? null : _memory as IFieldSymbol;
 
         public bool HoldsFor(ISymbol slot)
             => !_unknown && _memory is not null

@@ -42,6 +42,7 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
     public const string CopyStreamKey = RuleIdentifiers.StaleViewAfterGuestCall + ".CopyStream";
     public const string ReacquireFromKeptInputsKey = RuleIdentifiers.StaleViewAfterGuestCall + ".ReacquireFromKeptInputs";
     public const string ReacquireAtKeptAddressKey = RuleIdentifiers.StaleViewAfterGuestCall + ".ReacquireAtKeptAddress";
+    public const string KeepOffsetInPublicMemberKey = RuleIdentifiers.StaleViewAfterGuestCall + ".KeepOffsetInPublicMember";
 
     private static readonly IReadOnlyList<FixStrategy> Strategies = new[]
     {
@@ -69,6 +70,7 @@ public sealed class StaleViewAfterGuestCallFixer : CodeFixProvider
         new FixStrategy(CopyStreamKey, "Copy the stream's bytes when it is obtained", StreamLocalCopyPlanner.Plan),
         new FixStrategy(ReacquireFromKeptInputsKey, "Obtain the view again after the call", ReacquireFromKeptInputs),
         new FixStrategy(ReacquireAtKeptAddressKey, "Keep the address the helper moved to and obtain the ref again there", SlotRebuildPlanner.PlanKeptAddress),
+        new FixStrategy(KeepOffsetInPublicMemberKey, "Keep the guest offset in the public member instead of the pointer (changes its type)", OffsetSlotPlanner.PlanPublicForHeldObjects, OffsetSlotPlanner.PublicTitleForHeldObjects),
     };
 
     public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RuleIdentifiers.StaleViewAfterGuestCall);

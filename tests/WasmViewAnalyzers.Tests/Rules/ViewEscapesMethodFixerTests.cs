@@ -18,6 +18,11 @@ public sealed class ViewEscapesMethodFixerTests
     private static Task VerifyMembers(string members, string fixedMembers)
         => Verify.VerifyCodeFixAsync(ViewEscapesMethodAnalyzerTests.Host(members), ViewEscapesMethodAnalyzerTests.Host(fixedMembers), Key);
 
+    private static Task VerifyMembersWithLinq(string members, string fixedMembers)
+        => Verify.VerifyCodeFixAsync(WithLinq(ViewEscapesMethodAnalyzerTests.Host(members)), WithLinq(ViewEscapesMethodAnalyzerTests.Host(fixedMembers)), Key);
+
+    private static string WithLinq(string source) => source.Replace("using System;\n", "using System;\nusing System.Linq;\n");
+
     private const string ReportBackend = """
 
         public interface IReports
@@ -1023,6 +1028,8 @@ public sealed class ViewEscapesMethodFixerTests
 
             byte First => *(byte*)_frames[0].Start;
 
+            public void Adopt(Frame frame) => _frames.Add(frame);
+
             void Put(int address) => _cells.Add(new Cell(memory.GetPointer() + address, 4));
 
             int Count()
@@ -1037,7 +1044,8 @@ public sealed class ViewEscapesMethodFixerTests
             record Cell(nint At, int Count);
             """);
 
-        // A frame is another object: where it is read, the reader's memory may not be the writer's.
+        // A frame is another object, and one may be adopted from elsewhere: where it is read, the
+        // reader's memory may not be the writer's.
         // Taking a cell apart reads At through Deconstruct, which the fix cannot change.
         Assert.Equal(2, findings.Length);
         Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
@@ -1194,7 +1202,7 @@ public sealed class ViewEscapesMethodFixerTests
     public static TheoryData<string, string> ObjectsOfUnknownMemory() => new()
     {
         { "field written by another object", "void Give(Host other, int address) => other._kept = new Frame(memory.GetPointer() + address, 4);" },
-        { "field given an object from elsewhere", "void Set(Frame frame) => _kept = frame;" },
+        { "field given an object from elsewhere", "public void Set(Frame frame) => _kept = frame;" },
         { "local written again", "byte Made(Memory other, int address, bool last) { var made = new Frame(other.GetPointer() + address, 4); if (last) made = _kept; return *(byte*)made.Start; }" },
         { "local read in a lambda", "Func<byte> Made(Memory other, int address) { var made = new Frame(other.GetPointer() + address, 4); return () => *(byte*)made.Start; }" },
         { "memory written after", "byte Made(Memory other, int address) { var made = new Frame(other.GetPointer() + address, 4); other = memory; return *(byte*)made.Start; }" },
@@ -2999,11 +3007,155 @@ public sealed class ViewEscapesMethodFixerTests
             }
             """));
 
-        // A list handed back is read by code the fix does not see; an object given from elsewhere,
-        // or made over another memory, does not say which memory its offset is in; a lambda's
-        // parameter is not followed back to the list.
+        // Objects made over another memory do not say which memory their offsets are in. The list
+        // handed back by a private method, the object given to one and the lambda's parameter are
+        // not followed back to the list, but every one of these records is made and read by this
+        // host alone, over its memory: the host-wide change keeps the offset in them.
         Assert.Equal(5, findings.Length);
-        Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
+        var refused = findings.Where(f => f.Fixes.All(fix => fix.Title != "Keep the guest offset instead of the pointer")).ToList();
+        Assert.Equal(2, refused.Count);
+        Assert.All(refused, f => Assert.Contains("TwoMemories", f.Diagnostic.Location.SourceTree!.GetText().GetSubText(f.Diagnostic.Location.SourceSpan).ToString(), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public Task RecordsHoldingAPointerMadeAndReadOnlyByTheirHost_KeepTheOffset_EveryReadObtainsThePointerAgain() => VerifyMembersWithLinq("""
+        private sealed record StopRef(string Id, nint Entry, int Transfers);
+        private struct Glyph { public int Code; public byte* Pixels; }
+        private readonly List<StopRef> _stops = new();
+        private readonly Dictionary<string, StopRef> _byId = new();
+        private readonly Queue<Glyph> _glyphs = new();
+
+        public void Index(string id, int offset)
+        {
+            var stop = new StopRef(id, memory.GetPointer() + offset, 1);
+            _stops.Add({|WVA002:stop|});
+            _byId[id] = {|WVA002:stop|};
+            _glyphs.Enqueue({|WVA002:new Glyph { Code = offset, Pixels = (byte*)memory.GetPointer() + offset }|});
+        }
+
+        public int FirstEntry()
+        {
+            convert(0);
+            return *(int*)_stops[0].Entry + _stops.Count;
+        }
+
+        public int EntryOf(string id) => _byId.TryGetValue(id, out var stop) ? *(int*)stop.Entry : 0;
+
+        public int Sum()
+        {
+            var sum = 0;
+            foreach (var stop in _stops.Where(s => s.Transfers > 0))
+            {
+                sum += *(int*)stop.Entry;
+            }
+
+            return sum + _stops.Sum(s => *(byte*)s.Entry);
+        }
+
+        public byte NextPixel() => _glyphs.Dequeue().Pixels[0];
+        """, """
+        private sealed record StopRef(string Id, int Entry, int Transfers);
+        private struct Glyph { public int Code; public int Pixels; }
+        private readonly List<StopRef> _stops = new();
+        private readonly Dictionary<string, StopRef> _byId = new();
+        private readonly Queue<Glyph> _glyphs = new();
+
+        public void Index(string id, int offset)
+        {
+            var stop = new StopRef(id, offset, 1);
+            _stops.Add(stop);
+            _byId[id] = stop;
+            _glyphs.Enqueue(new Glyph { Code = offset, Pixels = offset });
+        }
+
+        public int FirstEntry()
+        {
+            convert(0);
+            return *(int*)(memory.GetPointer() + _stops[0].Entry) + _stops.Count;
+        }
+
+        public int EntryOf(string id) => _byId.TryGetValue(id, out var stop) ? *(int*)(memory.GetPointer() + stop.Entry) : 0;
+
+        public int Sum()
+        {
+            var sum = 0;
+            foreach (var stop in _stops.Where(s => s.Transfers > 0))
+            {
+                sum += *(int*)(memory.GetPointer() + stop.Entry);
+            }
+
+            return sum + _stops.Sum(s => *(byte*)(memory.GetPointer() + s.Entry));
+        }
+
+        public byte NextPixel() => ((byte*)(memory.GetPointer() + _glyphs.Dequeue().Pixels))[0];
+        """);
+
+    /// <summary>A host of its own around <paramref name="members"/>, which keep <c>Stop(int Id, nint Entry)</c> records in <c>_stops</c>.</summary>
+    private static string StopHost(string name, string members) => $$"""
+
+        sealed unsafe class {{name}}
+        {
+            private sealed record Stop(int Id, nint Entry);
+            private readonly Memory _memory;
+            private readonly Memory _other;
+            private readonly Func<int, int> _call;
+            private readonly List<Stop> _stops = new();
+
+            public {{name}}(Instance instance)
+            {
+                _memory = instance.GetMemory("memory")!;
+                _other = instance.GetMemory("other")!;
+                _call = instance.GetFunction<int, int>("call")!;
+            }
+
+        {{members}}
+        }
+        """;
+
+    [Theory]
+    [InlineData("FromAnother", "public int Read(FromAnother other) { _stops.AddRange(other._stops); return *(byte*)_stops[0].Entry; }")]
+    [InlineData("TakenIn", "public void Take(object item) => _stops.Add((Stop)item);\npublic int Read() => *(byte*)_stops[0].Entry;")]
+    [InlineData("Compared", "public int Read() => _stops[0] == _stops[^1] ? 0 : *(byte*)_stops[0].Entry;")]
+    [InlineData("Contained", "public int Read(int id) => _stops.Contains(new Stop(id, 0)) ? 0 : *(byte*)_stops[0].Entry;")]
+    [InlineData("Printed", "public string Read() => $\"{_stops[0]}\" + *(byte*)_stops[0].Entry;")]
+    [InlineData("Boxed", "public object Last => _stops[0];\npublic int Read() => *(byte*)_stops[0].Entry;")]
+    [InlineData("InStatic", "private static readonly List<Stop> s_all = new();\npublic int Read() { s_all.AddRange(_stops); return *(byte*)s_all[0].Entry; }")]
+    [InlineData("TwoMemories", "public void KeepOther(int offset) => _stops.Add(new Stop(1, _other.GetPointer() + offset));\npublic int Read() => *(byte*)_stops[0].Entry;")]
+    [InlineData("MadeElsewhere", "public int Read() => *(byte*)_stops[0].Entry;\nprivate static Stop Made(Memory memory) => new(2, memory.GetPointer());")]
+    public async Task RecordsHoldingAPointerThatMayComeFromAnotherHostOrShowTheirPointer_KeepTheirType(string name, string members)
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host("") + StopHost(name, """
+            public void Keep(int offset)
+            {
+                _stops.Add(new Stop(0, _memory.GetPointer() + offset));
+                _call(0);
+            }
+
+            """ + members.Replace("\n", "\n    ", StringComparison.Ordinal)));
+
+        // Another host's objects are over its memory, and an object taken in as object or kept in
+        // static state may be another host's; a comparison and a string see the pointer; a boxed
+        // object may come back; an object made over another memory, or outside the host's
+        // instance, does not say which memory its offset is in.
+        Assert.NotEmpty(findings);
+        Assert.DoesNotContain(findings.SelectMany(f => f.Fixes), fix => fix.Title.StartsWith("Keep the guest offset", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task RecordsHoldingAPointerMadeAndReadOnlyByTheirHost_TheTwinOfTheNearMisses_KeepTheOffset()
+    {
+        var findings = await Verify.GetFixesPerDiagnosticAsync(ViewEscapesMethodAnalyzerTests.Host("") + StopHost("Kept", """
+            public void Keep(int offset)
+            {
+                _stops.Add(new Stop(0, _memory.GetPointer() + offset));
+                _call(0);
+            }
+
+            public int Read() => *(byte*)_stops[0].Entry;
+            """));
+
+        // The near-misses above differ from this host by one member each: it is what refuses them.
+        Assert.Contains(findings.SelectMany(f => f.Fixes), fix => fix.Title == "Keep the guest offset instead of the pointer");
     }
 
     // ------------------------------------------------------------------ obtain the view where the lambda runs
