@@ -220,7 +220,7 @@ internal static class DataSourceCopyPlanner
         var cancellationToken = finding.CancellationToken;
         foreach (var tree in SpeculativeCompilation.Mentioning(compilation, source.Name, cancellationToken))
         {
-            var model = tree == finding.Model.SyntaxTree ? finding.Model : compilation.GetSemanticModel(tree);
+            var model = SyntaxHelpers.ModelOf(finding.Model, tree);
             foreach (var creation in tree.GetRoot(cancellationToken).DescendantNodes().OfType<BaseObjectCreationExpressionSyntax>())
             {
                 if (!SymbolEqualityComparer.Default.Equals(model.GetTypeInfo(creation, cancellationToken).Type?.OriginalDefinition, source))

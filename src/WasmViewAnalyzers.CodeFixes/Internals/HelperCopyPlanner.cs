@@ -58,7 +58,7 @@ internal static class HelperCopyPlanner
             return null;
         }
 
-        var model = declaration.SyntaxTree == finding.Model.SyntaxTree ? finding.Model : compilation.GetSemanticModel(declaration.SyntaxTree);
+        var model = SyntaxHelpers.ModelOf(finding.Model, declaration.SyntaxTree);
         var semantics = finding.Semantics;
         var cancellationToken = finding.CancellationToken;
         var replacements = new List<(SyntaxNode Original, SyntaxNode Replacement)>();
@@ -159,8 +159,7 @@ internal static class HelperCopyPlanner
             return null;
         }
 
-        var compilation = finding.Model.Compilation;
-        var model = declaration.SyntaxTree == finding.Model.SyntaxTree ? finding.Model : compilation.GetSemanticModel(declaration.SyntaxTree);
+        var model = SyntaxHelpers.ModelOf(finding.Model, declaration.SyntaxTree);
         var edits = new List<FixEdit>();
         foreach (var expression in yielded)
         {
@@ -337,7 +336,7 @@ internal static class HelperCopyPlanner
         var name = helper.AssociatedSymbol?.Name ?? helper.Name;
         foreach (var tree in SpeculativeCompilation.Mentioning(compilation, name, cancellationToken))
         {
-            var model = tree == finding.Model.SyntaxTree ? finding.Model : compilation.GetSemanticModel(tree);
+            var model = SyntaxHelpers.ModelOf(finding.Model, tree);
             foreach (var reference in tree.GetRoot(cancellationToken).DescendantNodes().OfType<SimpleNameSyntax>().Where(n => n.Identifier.ValueText == name))
             {
                 var symbol = model.GetSymbolInfo(reference, cancellationToken).Symbol;

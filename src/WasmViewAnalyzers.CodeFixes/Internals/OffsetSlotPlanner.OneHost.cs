@@ -201,7 +201,7 @@ internal static partial class OffsetSlotPlanner
                 continue;
             }
 
-            var treeModel = tree == model.SyntaxTree ? model : model.Compilation.GetSemanticModel(tree);
+            var treeModel = SyntaxHelpers.ModelOf(model, tree);
             foreach (var name in tree.GetRoot(cancellationToken).DescendantNodes().OfType<SimpleNameSyntax>())
             {
                 if (name.Identifier.ValueText == symbol.Name

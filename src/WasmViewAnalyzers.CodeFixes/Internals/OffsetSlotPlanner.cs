@@ -611,7 +611,7 @@ internal static partial class OffsetSlotPlanner
             return false;
         }
 
-        var helperModel = helperBody.SyntaxTree == model.SyntaxTree ? model : model.Compilation.GetSemanticModel(helperBody.SyntaxTree);
+        var helperModel = SyntaxHelpers.ModelOf(model, helperBody.SyntaxTree);
         var uses = ViewReacquirePlanner.References(helperModel, parameter, helperBody, cancellationToken).ToList();
         return uses.Count > 0
                && uses.All(use => use.Parent is AssignmentExpressionSyntax { RawKind: (int)SyntaxKind.SimpleAssignmentExpression, Parent: ExpressionStatementSyntax } assignment

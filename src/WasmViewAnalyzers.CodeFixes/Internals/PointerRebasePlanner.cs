@@ -480,7 +480,7 @@ internal static class PointerRebasePlanner
         bool CollectIn(IMethodSymbol method, int depth)
         {
             var syntax = method.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
-            var helperModel = syntax.SyntaxTree == model.SyntaxTree ? model : model.Compilation.GetSemanticModel(syntax.SyntaxTree);
+            var helperModel = SyntaxHelpers.ModelOf(model, syntax.SyntaxTree);
             return syntax is MethodDeclarationSyntax declaration
                    && helperModel.GetOperation((SyntaxNode?)declaration.Body ?? declaration.ExpressionBody!, cancellationToken) is { } bodyOperation
                    && Collect(bodyOperation, depth);
@@ -490,7 +490,7 @@ internal static class PointerRebasePlanner
         bool HelperBuiltOnMemory(IMethodSymbol method, int depth)
         {
             var syntax = method.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
-            var helperModel = syntax.SyntaxTree == model.SyntaxTree ? model : model.Compilation.GetSemanticModel(syntax.SyntaxTree);
+            var helperModel = SyntaxHelpers.ModelOf(model, syntax.SyntaxTree);
             var returned = syntax switch
             {
                 // TryGlyphRun(box, out var run): what the helper stores in that out parameter.
@@ -565,7 +565,7 @@ internal static class PointerRebasePlanner
         foreach (var part in parameter.ContainingType.DeclaringSyntaxReferences)
         {
             var declaration = part.GetSyntax(cancellationToken);
-            var partModel = declaration.SyntaxTree == model.SyntaxTree ? model : model.Compilation.GetSemanticModel(declaration.SyntaxTree);
+            var partModel = SyntaxHelpers.ModelOf(model, declaration.SyntaxTree);
             if (ViewReacquirePlanner.References(partModel, parameter, declaration, cancellationToken).Any(ViewReacquirePlanner.IsWrite))
             {
                 return true;

@@ -67,9 +67,7 @@ internal static partial class SlotRebuildPlanner
         var rebind = ParseStatement($"{view.Name} = ref {again};").WithAdditionalAnnotations(Simplifier.Annotation);
 
         // Obtained where it is declared, from the helper; or obtained again by this fix before, for an earlier use.
-        if (facts.Acquisition.Syntax == call || facts.Acquisition.Syntax == declarator.Initializer.Value
-                ? facts.AcquisitionKind != AcquisitionKind.Helper
-                : !facts.Acquisition.Syntax.Ancestors().OfType<ExpressionStatementSyntax>().Any(earlier => earlier.IsEquivalentTo(rebind.WithTriviaFrom(earlier), topLevel: false)))
+        if (!ObtainedByTheHelperOrAgain(facts, atDeclaration: facts.Acquisition.Syntax == call || facts.Acquisition.Syntax == declarator.Initializer.Value, rebind))
         {
             return null;
         }
@@ -108,7 +106,7 @@ internal static partial class SlotRebuildPlanner
 
         // The field read where the ref is built, after the helper moved it: not through a local of
         // the helper that may have read it before the move.
-        var model = method.SyntaxTree == finding.Model.SyntaxTree ? finding.Model : finding.Model.Compilation.GetSemanticModel(method.SyntaxTree);
+        var model = SyntaxHelpers.ModelOf(finding.Model, method.SyntaxTree);
         if (returned.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Any(node => model.GetSymbolInfo(node, cancellationToken).Symbol is ILocalSymbol))
         {
             return null;
@@ -135,7 +133,7 @@ internal static partial class SlotRebuildPlanner
         var helper = called.OriginalDefinition;
         var method = (MethodDeclarationSyntax)helper.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken);
         var returned = ((RefExpressionSyntax)Returned(method)!).Expression;
-        var model = method.SyntaxTree == finding.Model.SyntaxTree ? finding.Model : finding.Model.Compilation.GetSemanticModel(method.SyntaxTree);
+        var model = SyntaxHelpers.ModelOf(finding.Model, method.SyntaxTree);
         var typeArguments = helper.TypeParameters.Select((parameter, i) => (parameter, called.TypeArguments[i].ToMinimalDisplayString(finding.Model, position))).ToList();
         var rewriter = new Rewriter(model, finding.Semantics, method, field, addressName, typeArguments, HelperObject.This, type => type.ToMinimalDisplayString(finding.Model, position), cancellationToken);
         var rewritten = (ExpressionSyntax)rewriter.Visit(returned);

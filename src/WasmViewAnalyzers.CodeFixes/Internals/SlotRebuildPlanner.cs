@@ -60,9 +60,7 @@ internal static partial class SlotRebuildPlanner
 
         // Obtained where it is declared, from the helper; or built again by this fix before, for an earlier use.
         var rebuild = ParseStatement($"{slot.Name} = {rebuilt};").WithAdditionalAnnotations(Simplifier.Annotation);
-        if (facts.Acquisition.Syntax == initializer
-                ? facts.AcquisitionKind != AcquisitionKind.Helper
-                : !facts.Acquisition.Syntax.Ancestors().OfType<ExpressionStatementSyntax>().Any(earlier => earlier.IsEquivalentTo(rebuild.WithTriviaFrom(earlier), topLevel: false)))
+        if (!ObtainedByTheHelperOrAgain(facts, atDeclaration: facts.Acquisition.Syntax == initializer, rebuild))
         {
             return null;
         }
@@ -137,6 +135,16 @@ internal static partial class SlotRebuildPlanner
     }
 
     /// <summary>
+    /// Whether the view the use reads was obtained by the helper where the slot is declared
+    /// (<paramref name="atDeclaration"/>), or again by this fix for an earlier use, by a statement as
+    /// <paramref name="again"/> (a Fix All applied one finding at a time).
+    /// </summary>
+    private static bool ObtainedByTheHelperOrAgain(FindingFacts facts, bool atDeclaration, StatementSyntax again)
+        => atDeclaration
+            ? facts.AcquisitionKind == AcquisitionKind.Helper
+            : facts.Acquisition.Syntax.Ancestors().OfType<ExpressionStatementSyntax>().Any(earlier => earlier.IsEquivalentTo(again.WithTriviaFrom(earlier), topLevel: false));
+
+    /// <summary>
     /// How the use names the helper's object: itself (<see cref="HelperObject.This"/>), or a readonly
     /// field of the method's type made once by <c>new</c> of the helper's type (<c>_stack = new
     /// ShadowStack(_memory, ...)</c>), whose members the use reads back through what the
@@ -164,11 +172,10 @@ internal static partial class SlotRebuildPlanner
     private static IObjectCreationOperation? Creation(FindingContext finding, IFieldSymbol field, INamedTypeSymbol type)
     {
         var cancellationToken = finding.CancellationToken;
-        var compilation = finding.Model.Compilation;
         var values = new List<IOperation>();
         foreach (var declaration in field.ContainingType.DeclaringSyntaxReferences.Select(reference => reference.GetSyntax(cancellationToken)))
         {
-            var model = declaration.SyntaxTree == finding.Model.SyntaxTree ? finding.Model : compilation.GetSemanticModel(declaration.SyntaxTree);
+            var model = SyntaxHelpers.ModelOf(finding.Model, declaration.SyntaxTree);
             foreach (var node in declaration.DescendantNodes())
             {
                 if (node is VariableDeclaratorSyntax { Initializer.Value: { } value } declarator && SymbolEqualityComparer.Default.Equals(model.GetDeclaredSymbol(declarator, cancellationToken), field))
@@ -269,7 +276,7 @@ internal static partial class SlotRebuildPlanner
             return null;
         }
 
-        var model = method.SyntaxTree == finding.Model.SyntaxTree ? finding.Model : compilation.GetSemanticModel(method.SyntaxTree);
+        var model = SyntaxHelpers.ModelOf(finding.Model, method.SyntaxTree);
         if (model.GetOperation(creation, cancellationToken) is not IObjectCreationOperation { Constructor: { } constructor } operation
             || !SymbolEqualityComparer.Default.Equals(operation.Type?.OriginalDefinition, slotType.OriginalDefinition)
             || StoredMembers(constructor, cancellationToken) is not { } stored)

@@ -43,6 +43,13 @@ internal static class SyntaxHelpers
         return ElasticCarriageReturnLineFeed;
     }
 
+    /// <summary>
+    /// The semantic model of <paramref name="tree"/>: <paramref name="model"/> itself where it is that
+    /// tree's, otherwise one of the same compilation (a helper declared in another file).
+    /// </summary>
+    public static SemanticModel ModelOf(SemanticModel model, SyntaxTree tree)
+        => tree == model.SyntaxTree ? model : model.Compilation.GetSemanticModel(tree);
+
     /// <summary>The whitespace a statement is indented with.</summary>
     public static SyntaxTriviaList Indentation(SyntaxNode statement)
     {

@@ -280,7 +280,7 @@ internal static class ViewCopyPlanner
         foreach (var reference in type.DeclaringSyntaxReferences)
         {
             var declaration = reference.GetSyntax(cancellationToken);
-            var declarationModel = declaration.SyntaxTree == model.SyntaxTree ? model : model.Compilation.GetSemanticModel(declaration.SyntaxTree);
+            var declarationModel = SyntaxHelpers.ModelOf(model, declaration.SyntaxTree);
             foreach (var name in declaration.DescendantNodes().OfType<IdentifierNameSyntax>())
             {
                 if (!viewFields.Any(f => f.Name == name.Identifier.ValueText)
